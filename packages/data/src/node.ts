@@ -1,0 +1,3 @@
+// @fm/data/node: file-system helpers (Node only).
+export { writeArrow, readArrow } from './arrow-file.js';
+export { writeFileAtomic } from './atomic-write.js';

@@ -1,0 +1,3 @@
+import { fmVitestConfig } from '@fm/vitest-config';
+
+export default fmVitestConfig();
