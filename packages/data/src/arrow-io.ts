@@ -20,15 +20,19 @@ export const FIELD_SCHEMA_METADATA_KEY = 'fm.fieldSchema';
 const FORMAT_KEY = 'fm.format';
 const FORMAT = 'fm-sparse-dataset/1';
 
-function listData(values: Int32Array | Float32Array, offsets: Int32Array, type: Int32 | Float32, rows: number): Data<List> {
-  const child = makeData({ type, length: values.length, data: values });
-  return makeData({ type: new List(new Field('item', type, false)), length: rows, nullCount: 0, valueOffsets: offsets, child });
+function listData(values: Int32Array | Float32Array, offsets: Int32Array, rows: number): Data<List> {
+  const child: Data =
+    values instanceof Int32Array
+      ? makeData({ type: new Int32(), length: values.length, data: values })
+      : makeData({ type: new Float32(), length: values.length, data: values });
+  const type = new List(new Field('item', child.type, false));
+  return makeData({ type, length: rows, nullCount: 0, valueOffsets: offsets, child });
 }
 
-function columnType(c: RowColumn): Int32 | Float32 | Float64 {
-  if (c instanceof Int32Array) return new Int32();
-  if (c instanceof Float32Array) return new Float32();
-  return new Float64();
+function columnData(c: RowColumn): Data {
+  if (c instanceof Int32Array) return makeData({ type: new Int32(), length: c.length, data: c });
+  if (c instanceof Float32Array) return makeData({ type: new Float32(), length: c.length, data: c });
+  return makeData({ type: new Float64(), length: c.length, data: c });
 }
 
 /**
@@ -41,13 +45,13 @@ export function datasetToArrowTable(ds: SparseDataset): Table {
   const rows = ds.numRows;
   const data: Record<string, Data<DataType>> = {
     label: makeData({ type: new Float32(), length: rows, data: ds.labels }),
-    ids: listData(ds.ids, ds.offsets, new Int32(), rows),
-    values: listData(ds.values, ds.offsets, new Float32(), rows),
-    fields: listData(ds.fields, ds.offsets, new Int32(), rows),
+    ids: listData(ds.ids, ds.offsets, rows),
+    values: listData(ds.values, ds.offsets, rows),
+    fields: listData(ds.fields, ds.offsets, rows),
   };
   for (const [name, c] of Object.entries(ds.columns)) {
     if (name in data) throw new Error(`datasetToArrowTable: side column "${name}" clashes with a core column`);
-    data[name] = makeData({ type: columnType(c), length: rows, data: c });
+    data[name] = columnData(c);
   }
   const fields = Object.entries(data).map(([name, d]) => new Field(name, d.type, false));
   const metadata = new Map([
