@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Packs every publishable package with `pnpm pack`, installs the tarballs into an empty project with npm,
+# then imports each one from Node (ESM) and type-checks an import of each with tsc: proves the packages
+# install and work on their own, with types, outside the monorepo.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pkgs=(${PACK_PACKAGES:-data layers train eval})
+work=$(mktemp -d "${TMPDIR:-/tmp}/fm-pack-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/tarballs" "$work/project"
+for p in "${pkgs[@]}"; do
+  (cd "$root/packages/$p" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
+done
+cd "$work/project"
+cat > package.json <<'JSON'
+{ "name": "fm-pack-check", "private": true, "type": "module" }
+JSON
+npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/*.tgz typescript@5.9.3 @types/node@20 >/dev/null
+for p in "${pkgs[@]}"; do
+  node --input-type=module -e "
+    const m = await import('@fm/$p');
+    const names = Object.keys(m);
+    if (names.length === 0) { console.error('@fm/$p exports nothing'); process.exit(1); }
+    console.log('@fm/$p imports: ' + names.length + ' exports (' + names.slice(0, 6).join(', ') + ', ...)');
+  "
+  printf "import * as m from '@fm/%s';\nexport const n: number = Object.keys(m).length;\n" "$p" > "check-$p.ts"
+done
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "strict": true, "noEmit": true, "skipLibCheck": false, "types": ["node"] }, "include": ["check-*.ts"] }
+JSON
+npx tsc -p tsconfig.json
+echo "pack check: ${pkgs[*]} packed, installed, imported and type-checked"
