@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** A tfjs weight initialiser (the value of `tf.initializers.zeros()` etc.). */
+export type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+/**
+ * The base options every tfjs layer accepts (`name`, `trainable`, `inputShape`, ...): tfjs-layers' `LayerArgs`,
+ * taken from the `tf.layers.Layer` constructor so that only `@tensorflow/tfjs` is needed.
+ */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** The keyword arguments tfjs passes to `Layer.call` (`training` among them). */
+export type CallKwargs = Record<string, unknown>;
+
+/** Default standard deviation of the normal initialiser of latent factors. */
+export const DEFAULT_INIT_STD = 0.01;
+
+/**
+ * A seeded N(0, std²) initialiser; `seed` undefined gives a random one.
+ * @internal
+ */
+export function normalInit(std: number, seed: number | undefined): Initializer {
+  return tf.initializers.randomNormal(seed === undefined ? { mean: 0, stddev: std } : { mean: 0, stddev: std, seed });
+}
+
+/**
+ * A seeded Glorot-uniform initialiser for dense kernels; `seed` undefined gives a random one.
+ * @internal
+ */
+export function glorotInit(seed: number | undefined): Initializer {
+  return tf.initializers.glorotUniform(seed === undefined ? {} : { seed });
+}
+
+/**
+ * Derives the seed of a layer's `index`-th weight from the layer seed (undefined stays undefined).
+ * @internal
+ */
+export function subSeed(seed: number | undefined, index: number): number | undefined {
+  return seed === undefined ? undefined : seed * 31 + index * 7919 + 17;
+}
+
+/**
+ * The config entries of the optional fields that are set (tfjs configs must be JSON: no `undefined`).
+ * @internal
+ */
+export function definedEntries(entries: Record<string, unknown>): tf.serialization.ConfigDict {
+  const out: tf.serialization.ConfigDict = {};
+  for (const [key, value] of Object.entries(entries)) {
+    if (value !== undefined) out[key] = value as tf.serialization.ConfigDictValue;
+  }
+  return out;
+}
+
+/**
+ * Splits a layer's input into a list of tensors, checking the count.
+ * @internal
+ */
+export function inputList(layer: string, inputs: tf.Tensor | tf.Tensor[], count: number, what: string): tf.Tensor[] {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (list.length !== count) {
+    throw new Error(`${layer}: expected ${count} inputs (${what}), got ${list.length}`);
+  }
+  return list;
+}
+
+/**
+ * Splits a layer's input shape into a list of shapes, checking the count.
+ * @internal
+ */
+export function shapeList(layer: string, inputShape: tf.Shape | tf.Shape[], count: number, what: string): tf.Shape[] {
+  const nested = Array.isArray(inputShape[0]) || (inputShape.length === 0 && count === 0);
+  const list = nested ? (inputShape as tf.Shape[]) : [inputShape as tf.Shape];
+  if (list.length !== count) {
+    throw new Error(`${layer}: expected ${count} inputs (${what}), got ${list.length}`);
+  }
+  return list;
+}

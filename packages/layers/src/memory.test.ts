@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_KINDS, createModel } from './index.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('no tensor leaks', () => {
+  it.each(MODEL_KINDS.map((k) => [k]))('%s: predict and training steps keep the tensor count constant', (kind) => {
+    const width = kind === 'mf' ? 2 : 3;
+    const model = createModel(kind, { fieldDims: [2, 3, 2], embeddingDim: 2, hiddenUnits: [2], dropout: 0.1, batchNorm: true, seed: 1 });
+    const ids = tf.tensor2d(kind === 'mf' ? [[0, 2], [1, 4]] : [[0, 2, 5], [1, 4, 0]], [2, width], 'int32');
+    const values = tf.tensor2d(kind === 'mf' ? [[1, 1], [1, 1]] : [[1, 1, 1], [1, 0.5, 0]]);
+    const y = tf.tensor2d([[1], [0]]);
+    const optimizer = tf.train.adam(0.01);
+    const step = () => {
+      tf.tidy(() => void optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply([ids, values], { training: true }) as tf.Tensor) as tf.Scalar));
+      tf.dispose(model.predict([ids, values]));
+    };
+    step(); // creates the optimizer slots
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
