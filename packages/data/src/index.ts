@@ -9,3 +9,53 @@ export {
   datasetFromIPC,
   FIELD_SCHEMA_METADATA_KEY,
 } from './arrow-io.js';
+// Frames, vocabularies, encoders and platform-neutral loaders (issue 2).
+export { type Interactions, type ItemInfo, type UserInfo, selectInteractions } from './interactions.js';
+export { type Frame, type Column, type MultiHotColumn, isMultiHot, columnLength, validateFrame } from './frame.js';
+export { Vocabulary, type VocabKey, compareKeys } from './vocabulary.js';
+export { Encoder, type FieldConfig, type EncoderJSON, type EncoderFieldJSON } from './encoder.js';
+export {
+  encodeInteractions,
+  ageGroup,
+  type EncodeInteractionsOptions,
+  type InteractionFeature,
+} from './encode-interactions.js';
+export { type LineSource, splitLines } from './line-source.js';
+export { ParseError, type LoadOptions, type SkipReport, MAX_REPORTED_ERRORS } from './parse-error.js';
+export {
+  parseMovieLensRatings,
+  parseMovieLensItems,
+  parseMovieLensUsers,
+  ML100K_GENRES,
+  ML1M_OCCUPATIONS,
+  type MovieLensRatingsFormat,
+  type MovieLensItemsFormat,
+  type MovieLensUsersFormat,
+} from './loaders/movielens.js';
+export { parseLibsvm, type LibsvmOptions } from './loaders/libsvm.js';
+export { parseLibffm, libffmFieldName, type LibffmOptions } from './loaders/libffm.js';
+export { parseCsv, parseCsvSpec, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
+// Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).
+export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
+export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';
+export { AliasTable } from './alias-table.js';
+export { IntIndex } from './int-index.js';
+export {
+  generateRatings,
+  expectedRoundedRating,
+  normalCdf,
+  generateImplicit,
+  generateCtr,
+  fmPaperToyTable,
+  SYNTHETIC_GENRES,
+  type GenerateRatingsOptions,
+  type PlantedRatingModel,
+  type SyntheticRatings,
+  type GenerateImplicitOptions,
+  type PlantedImplicitModel,
+  type SyntheticImplicit,
+  type GenerateCtrOptions,
+  type PlantedCtrModel,
+  type SyntheticCtr,
+  type FmPaperToyTable,
+} from './generators/index.js';

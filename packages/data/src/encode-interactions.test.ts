@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ageGroup, encodeInteractions, selectInteractions, type Interactions, type ItemInfo, type UserInfo } from './index.js';
+import { readArrow, writeArrow } from './node.js';
+
+const x: Interactions = {
+  user: Int32Array.from([5, 1, 5, 9, 1]),
+  item: Int32Array.from([30, 10, 20, 10, 30]),
+  rating: Float32Array.from([4, 3, 5, 1, 2]),
+  timestamp: Float64Array.from([100, 101, 102, 103, 104]),
+  length: 5,
+};
+const items = new Map<number, ItemInfo>([
+  [10, { id: 10, title: 'A', genres: ['Drama'] }],
+  [20, { id: 20, title: 'B', genres: ['Comedy', 'Drama'] }],
+  [30, { id: 30, title: 'C', genres: [] }],
+]);
+const users = new Map<number, UserInfo>([
+  [1, { id: 1, age: 24, gender: 'M', occupation: 'writer' }],
+  [5, { id: 5, age: 40, gender: 'F', occupation: 'artist' }],
+  [9, { id: 9, age: 17, gender: 'F', occupation: 'writer' }],
+]);
+
+const dirs: string[] = [];
+afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+describe('encodeInteractions', () => {
+  it('encodes user and item one-hot, keeping row order and side columns', () => {
+    const { encoder, dataset } = encodeInteractions(x);
+    expect(encoder.schema.fields.map((f) => f.name)).toEqual(['user', 'item']);
+    expect(encoder.schema.fieldDims).toEqual([4, 4]); // 3 users / 3 items + OOV
+    // users sorted 1, 5, 9 → 1, 2, 3; items 10, 20, 30 → 1, 2, 3 at offset 4
+    expect(Array.from(dataset.ids)).toEqual([2, 4 + 3, 1, 4 + 1, 2, 4 + 2, 3, 4 + 1, 1, 4 + 3]);
+    expect(Array.from(dataset.values)).toEqual(new Array(10).fill(1));
+    expect(Array.from(dataset.labels)).toEqual([4, 3, 5, 1, 2]);
+    expect(dataset.columns.user).toBeInstanceOf(Int32Array);
+    expect(Array.from(dataset.columns.item ?? [])).toEqual([30, 10, 20, 10, 30]);
+    expect(dataset.columns.timestamp).toBeInstanceOf(Float64Array);
+  });
+
+  it('adds genres, demographics and "other items rated" as in Rendle 2010 fig. 1', () => {
+    const { encoder, dataset } = encodeInteractions(x, { items, users, features: ['genres', 'age', 'gender', 'occupation', 'otherItems'] });
+    expect(encoder.schema.fields.map((f) => f.name)).toEqual(['user', 'item', 'genres', 'age', 'gender', 'occupation', 'otherItems']);
+    // row 2: user 5, item 20 → genres {Comedy: 1/2, Drama: 1/2}; age 40 → group 35; otherItems of user 5 = {20, 30}
+    const ids = dataset.rowIds(2);
+    const vals = dataset.rowValues(2);
+    const value = (field: string, raw: string | number) => {
+      const j = Array.from(ids).indexOf(encoder.encode(field, raw));
+      return j < 0 ? 0 : (vals[j] as number);
+    };
+    expect(value('genres', 'Comedy')).toBeCloseTo(0.5);
+    expect(value('genres', 'Drama')).toBeCloseTo(0.5);
+    expect(value('age', 35)).toBe(1);
+    expect(value('gender', 'F')).toBe(1);
+    expect(value('occupation', 'artist')).toBe(1);
+    expect(value('otherItems', 20)).toBeCloseTo(0.5);
+    expect(value('otherItems', 30)).toBeCloseTo(0.5);
+    expect(value('otherItems', 10)).toBe(0);
+    // brute force: otherItems of every row = distinct items of that user, weight 1/count
+    for (let r = 0; r < x.length; r++) {
+      const mine = new Set<number>();
+      for (let s = 0; s < x.length; s++) if (x.user[s] === x.user[r]) mine.add(x.item[s] as number);
+      const lo = encoder.schema.offsets[6] as number;
+      const got = Array.from(dataset.rowIds(r)).filter((id) => id >= lo).map((id) => encoder.decode('otherItems', id));
+      expect(got.sort()).toEqual([...mine].sort());
+    }
+    // row 0's item 30 has no genres: no genre feature at all
+    expect(Array.from(dataset.fields.subarray(dataset.offsets[0], dataset.offsets[1]))).not.toContain(2);
+    expect(ageGroup(17)).toBe(1);
+    expect(ageGroup(56)).toBe(56);
+  });
+
+  it('reuses a fitted encoder for a test log (unseen ids → OOV) and applies minCount', () => {
+    const train = selectInteractions(x, [0, 1, 2, 4]);
+    expect(Array.from(train.user)).toEqual([5, 1, 5, 1]);
+    const { encoder } = encodeInteractions(train, { minCount: 2 });
+    expect(encoder.vocabulary('item').keys).toEqual([30]); // 10 and 20 seen once
+    const test = selectInteractions(x, [3]);
+    const { dataset } = encodeInteractions(test, { encoder });
+    expect(Array.from(dataset.rowIds(0))).toEqual([0, encoder.schema.offsets[1] as number]); // user 9 and item 10 both OOV
+    expect(() => encodeInteractions(test, { encoder, features: ['genres'], items })).toThrow(
+      'the given encoder has fields [user, item], but the requested features give [user, item, genres]',
+    );
+    expect(() => selectInteractions(x, [5])).toThrow('selectInteractions: row 5 (position 0) out of range [0, 5)');
+  });
+
+  it('throws on missing side information instead of filling it in', () => {
+    expect(() => encodeInteractions(x, { features: ['genres'] })).toThrow('feature "genres" needs options.items');
+    const partial = new Map([...users].filter(([id]) => id !== 9));
+    expect(() => encodeInteractions(x, { users: partial, features: ['age'] })).toThrow(
+      'encodeInteractions: user 9 (row 3) has no entry in options.users',
+    );
+  });
+
+  it('round-trips through writeArrow/readArrow with equal arrays', async () => {
+    const { dataset } = encodeInteractions(x, { items, users, features: ['genres', 'gender', 'otherItems'] });
+    const dir = await mkdtemp(join(tmpdir(), 'fm-enc-'));
+    dirs.push(dir);
+    const path = join(dir, 'x.arrow');
+    await writeArrow(path, dataset);
+    const back = await readArrow(path);
+    expect(back.schema.equals(dataset.schema)).toBe(true);
+    expect(Array.from(back.labels)).toEqual(Array.from(dataset.labels));
+    expect(Array.from(back.offsets)).toEqual(Array.from(dataset.offsets));
+    expect(Array.from(back.ids)).toEqual(Array.from(dataset.ids));
+    expect(Array.from(back.values)).toEqual(Array.from(dataset.values));
+    expect(Array.from(back.fields)).toEqual(Array.from(dataset.fields));
+    for (const k of ['user', 'item', 'timestamp']) {
+      expect(Array.from(back.columns[k] ?? [])).toEqual(Array.from(dataset.columns[k] ?? [1]));
+      expect(back.columns[k]?.constructor).toBe(dataset.columns[k]?.constructor);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { Encoder, type FieldConfig } from './encoder.js';
+import type { Column, Frame, MultiHotColumn } from './frame.js';
+import type { Interactions, ItemInfo, UserInfo } from './interactions.js';
+import type { SparseDataset } from './sparse-dataset.js';
+
+/** Extra fields {@link encodeInteractions} can add after `user` and `item`. */
+export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'otherItems';
+
+/** Options of {@link encodeInteractions}. */
+export interface EncodeInteractionsOptions {
+  /** A fitted encoder to reuse (for a test set); its field names must match the requested features. */
+  encoder?: Encoder;
+  /** Item side information, required for `genres`. */
+  items?: Map<number, ItemInfo>;
+  /** User side information, required for `age`, `gender`, `occupation`. */
+  users?: Map<number, UserInfo>;
+  /** Extra fields, added in this order after `user` and `item` (default none). */
+  features?: InteractionFeature[];
+  /** Minimum count for a key to get its own id when fitting (default 1); rarer keys go to OOV. */
+  minCount?: number;
+  /**
+   * The log whose per-user item sets fill `otherItems` (default `x` itself). Pass the training log
+   * when encoding a test set so the feature describes what was known at training time.
+   */
+  otherItemsFrom?: Interactions;
+}
+
+/**
+ * MovieLens-1M age groups (1: <18, 18: 18-24, 25: 25-34, 35: 35-44, 45: 45-49, 50: 50-55, 56: 56+);
+ * exact ages (ML-100K) are bucketed into them, so both datasets share one age field.
+ */
+export function ageGroup(age: number): number {
+  if (age < 18) return 1;
+  if (age < 25) return 18;
+  if (age < 35) return 25;
+  if (age < 45) return 35;
+  if (age < 50) return 45;
+  if (age < 56) return 50;
+  return 56;
+}
+
+/**
+ * Encodes a rating log for an FM as in Rendle, "Factorization Machines" (ICDM 2010), fig. 1:
+ * fields `user` and `item` (categorical), then the requested extras: `genres` (multi-hot over the
+ * item's genres), `age` (categorical, {@link ageGroup}), `gender`, `occupation` (categorical) and
+ * `otherItems` (multi-hot over all items the user rated, weights 1/count, "other movies rated").
+ * The dataset's label is the rating, rows keep the input order, and it carries side columns
+ * `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
+ *
+ * A missing side-information entry (an item without `items` info, a user without an age) throws
+ * naming the id and row: nothing is silently filled in. A user absent from `otherItemsFrom` (a
+ * cold-start user in a test log) gets an empty `otherItems` bag; an item absent from a reused
+ * encoder's vocabulary goes to the OOV bucket.
+ */
+export function encodeInteractions(
+  x: Interactions,
+  options: EncodeInteractionsOptions = {},
+): { encoder: Encoder; dataset: SparseDataset } {
+  const where = 'encodeInteractions';
+  const features = options.features ?? [];
+  const n = x.length;
+  for (const [k, a] of Object.entries({ user: x.user, item: x.item, rating: x.rating, timestamp: x.timestamp })) {
+    if (a.length !== n) throw new Error(`${where}: interactions.${k} has ${a.length} entries, expected length ${n}`);
+  }
+  const columns: Record<string, Column> = { user: x.user, item: x.item, timestamp: x.timestamp };
+  const minCount = options.minCount;
+  const configs: FieldConfig[] = [
+    { name: 'user', kind: 'categorical' },
+    { name: 'item', kind: 'categorical' },
+  ];
+  const seen = new Set<string>();
+  for (const feat of features) {
+    if (seen.has(feat)) throw new Error(`${where}: feature "${feat}" requested twice`);
+    seen.add(feat);
+    switch (feat) {
+      case 'genres':
+        columns.genres = genresColumn(x, options.items, where);
+        configs.push({ name: 'genres', kind: 'multi-hot' });
+        break;
+      case 'age':
+      case 'gender':
+      case 'occupation':
+        columns[feat] = userColumn(x, options.users, feat, where);
+        configs.push({ name: feat, kind: 'categorical' });
+        break;
+      case 'otherItems':
+        columns.otherItems = otherItemsColumn(x, options.otherItemsFrom ?? x);
+        configs.push({ name: 'otherItems', kind: 'multi-hot' });
+        break;
+      default:
+        throw new Error(`${where}: unknown feature "${String(feat)}", expected genres | age | gender | occupation | otherItems`);
+    }
+  }
+  if (minCount !== undefined) for (const c of configs) c.minCount = minCount;
+  const frame: Frame = { length: n, columns };
+  let encoder = options.encoder;
+  if (encoder) {
+    const want = configs.map((c) => c.name).join(', ');
+    const have = encoder.fields.map((f) => f.name).join(', ');
+    if (want !== have) throw new Error(`${where}: the given encoder has fields [${have}], but the requested features give [${want}]`);
+  } else {
+    encoder = Encoder.fit(frame, configs);
+  }
+  const dataset = encoder.transform(frame, x.rating, { keepColumns: ['user', 'item', 'timestamp'] });
+  return { encoder, dataset };
+}
+
+function genresColumn(x: Interactions, items: Map<number, ItemInfo> | undefined, where: string): MultiHotColumn {
+  if (!items) throw new Error(`${where}: feature "genres" needs options.items`);
+  const offsets = new Int32Array(x.length + 1);
+  const tokens: string[] = [];
+  for (let r = 0; r < x.length; r++) {
+    const id = x.item[r] as number;
+    const info = items.get(id);
+    if (!info) throw new Error(`${where}: item ${id} (row ${r}) has no entry in options.items`);
+    for (const g of info.genres) tokens.push(g);
+    offsets[r + 1] = tokens.length;
+  }
+  return { kind: 'multi-hot', offsets, tokens };
+}
+
+function userColumn(
+  x: Interactions,
+  users: Map<number, UserInfo> | undefined,
+  feat: 'age' | 'gender' | 'occupation',
+  where: string,
+): (string | number)[] {
+  if (!users) throw new Error(`${where}: feature "${feat}" needs options.users`);
+  const out: (string | number)[] = new Array<string | number>(x.length);
+  for (let r = 0; r < x.length; r++) {
+    const id = x.user[r] as number;
+    const info = users.get(id);
+    if (!info) throw new Error(`${where}: user ${id} (row ${r}) has no entry in options.users`);
+    const v = info[feat];
+    if (v === undefined) throw new Error(`${where}: user ${id} (row ${r}) has no ${feat}`);
+    out[r] = feat === 'age' ? ageGroup(v as number) : v;
+  }
+  return out;
+}
+
+/** Per row, every item its user rated in `from` (the user's implicit-feedback bag). */
+function otherItemsColumn(x: Interactions, from: Interactions): MultiHotColumn {
+  // Group `from` by user with a counting sort over a dense user index.
+  const userIndex = new Map<number, number>();
+  for (let r = 0; r < from.length; r++) {
+    const u = from.user[r] as number;
+    if (!userIndex.has(u)) userIndex.set(u, userIndex.size);
+  }
+  const U = userIndex.size;
+  const start = new Int32Array(U + 1);
+  const uidx = new Int32Array(from.length);
+  for (let r = 0; r < from.length; r++) {
+    const k = userIndex.get(from.user[r] as number) as number;
+    uidx[r] = k;
+    start[k + 1] = (start[k + 1] as number) + 1;
+  }
+  for (let k = 0; k < U; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+  const fill = start.slice(0, U);
+  const grouped = new Int32Array(from.length);
+  for (let r = 0; r < from.length; r++) {
+    const k = uidx[r] as number;
+    grouped[fill[k] as number] = from.item[r] as number;
+    fill[k] = (fill[k] as number) + 1;
+  }
+  const offsets = new Int32Array(x.length + 1);
+  let total = 0;
+  for (let r = 0; r < x.length; r++) {
+    const k = userIndex.get(x.user[r] as number);
+    total += k === undefined ? 0 : (start[k + 1] as number) - (start[k] as number);
+    offsets[r + 1] = total;
+  }
+  const tokens: number[] = new Array<number>(total);
+  let p = 0;
+  for (let r = 0; r < x.length; r++) {
+    const k = userIndex.get(x.user[r] as number);
+    if (k === undefined) continue;
+    for (let j = start[k] as number; j < (start[k + 1] as number); j++) tokens[p++] = grouped[j] as number;
+  }
+  return { kind: 'multi-hot', offsets, tokens };
+}

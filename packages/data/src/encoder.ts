@@ -1,0 +1,484 @@
+import { FieldSchema, type FieldKind, type FieldSpec } from './field-schema.js';
+import { isMultiHot, validateFrame, type Column, type Frame, type MultiHotColumn } from './frame.js';
+import { SparseDataset, type RowColumn } from './sparse-dataset.js';
+import { Vocabulary, type VocabKey } from './vocabulary.js';
+
+/** How one field of the encoded feature vector is built from a frame column. */
+export interface FieldConfig {
+  /** Field name in the resulting {@link FieldSchema}. */
+  name: string;
+  kind: FieldKind;
+  /** Frame column to read; defaults to `name`. */
+  column?: string;
+  /** Categorical/multi-hot: keys seen fewer times than this while fitting go to the OOV bucket (default 1). */
+  minCount?: number;
+  /** Categorical/multi-hot: keep at most this many keys, the most frequent (OOV bucket not counted). */
+  maxSize?: number;
+  /** Multi-hot: scale each row's weights to sum to 1 (default true), as Rendle (2010) fig. 1. */
+  normalize?: boolean;
+}
+
+/** One field of an {@link EncoderJSON}. */
+export interface EncoderFieldJSON {
+  name: string;
+  kind: FieldKind;
+  column: string;
+  minCount?: number;
+  maxSize?: number;
+  normalize?: boolean;
+  /** Categorical/multi-hot: vocabulary keys in id order (key `i` has local id `i + 1`). */
+  keys?: VocabKey[];
+}
+
+/** The serialised form of an {@link Encoder}, saved next to a model to score raw ids later. */
+export interface EncoderJSON {
+  format: typeof ENCODER_FORMAT;
+  fields: EncoderFieldJSON[];
+}
+
+const ENCODER_FORMAT = 'fm-encoder/1';
+const KINDS: readonly FieldKind[] = ['categorical', 'numeric', 'multi-hot'];
+
+interface ResolvedField {
+  name: string;
+  kind: FieldKind;
+  column: string;
+  minCount?: number;
+  maxSize?: number;
+  normalize: boolean;
+}
+
+function describe(c: Column): string {
+  if (isMultiHot(c)) return 'a multi-hot column';
+  if (Array.isArray(c)) return 'an array of keys';
+  return `a ${c.constructor.name}`;
+}
+
+function columnOf(frame: Frame, f: ResolvedField, where: string): Column {
+  const c = frame.columns[f.column];
+  if (c === undefined) {
+    throw new Error(
+      `${where}: field "${f.name}" reads column "${f.column}", which the frame lacks (columns: ${Object.keys(frame.columns).join(', ')})`,
+    );
+  }
+  if (f.kind === 'multi-hot' && !isMultiHot(c)) {
+    throw new Error(`${where}: field "${f.name}" is multi-hot, so column "${f.column}" must be a multi-hot column, got ${describe(c)}`);
+  }
+  if (f.kind !== 'multi-hot' && isMultiHot(c)) {
+    throw new Error(`${where}: field "${f.name}" is ${f.kind}, but column "${f.column}" is a multi-hot column`);
+  }
+  return c;
+}
+
+function checkKey(v: unknown, where: string, field: string, row: number): VocabKey {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new Error(`${where}: field "${field}" row ${row}: expected a string or finite number key, got ${String(v)}`);
+}
+
+function countKeys(values: ArrayLike<unknown>, where: string, field: string): Map<VocabKey, number> {
+  const counts = new Map<VocabKey, number>();
+  if (ArrayBuffer.isView(values)) {
+    const t = values as unknown as Int32Array | Float32Array | Float64Array;
+    let min = Infinity;
+    let max = -Infinity;
+    let ints = true;
+    for (let i = 0; i < t.length; i++) {
+      const k = t[i] as number;
+      if (!Number.isFinite(k)) throw new Error(`${where}: field "${field}" row ${i}: expected a finite number key, got ${k}`);
+      if (k < min) min = k;
+      if (k > max) max = k;
+      if (ints && !Number.isInteger(k)) ints = false;
+    }
+    if (ints && min >= 0 && max < 4 * t.length + 65536) {
+      const dense = new Int32Array(max + 1);
+      for (let i = 0; i < t.length; i++) dense[t[i] as number] = (dense[t[i] as number] as number) + 1;
+      for (let k = 0; k <= max; k++) if ((dense[k] as number) > 0) counts.set(k, dense[k] as number);
+    } else {
+      for (let i = 0; i < t.length; i++) counts.set(t[i] as number, (counts.get(t[i] as number) ?? 0) + 1);
+    }
+    return counts;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const k = values[i];
+    if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) checkKey(k, where, field, i);
+    counts.set(k as VocabKey, (counts.get(k as VocabKey) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Row of token `j` of a multi-hot column (binary search over offsets), for error messages. */
+function tokenRow(c: MultiHotColumn, j: number): number {
+  let lo = 0;
+  let hi = c.offsets.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((c.offsets[mid] as number) <= j) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Turns a raw {@link Frame} into a {@link SparseDataset}: one-hot categorical fields (with an
+ * out-of-vocabulary bucket), numeric fields (one feature carrying the raw value) and multi-hot
+ * fields (a bag of ids, weights normalised per row), laid out as in Rendle, "Factorization
+ * Machines" (ICDM 2010), fig. 1. It owns the vocabularies and the {@link FieldSchema}; save it
+ * with {@link toJSON} next to a model so raw ids can be scored later.
+ */
+export class Encoder {
+  /** The fields and their offsets. Categorical/multi-hot: local id 0 is the OOV bucket. */
+  readonly schema: FieldSchema;
+  private readonly fieldList: readonly ResolvedField[];
+  private readonly vocabs: readonly (Vocabulary | undefined)[];
+
+  private constructor(fields: ResolvedField[], vocabs: (Vocabulary | undefined)[]) {
+    this.fieldList = fields;
+    this.vocabs = vocabs;
+    const specs: FieldSpec[] = fields.map((f, i) => ({
+      name: f.name,
+      kind: f.kind,
+      cardinality: f.kind === 'numeric' ? 1 : (vocabs[i] as Vocabulary).size,
+    }));
+    this.schema = new FieldSchema(specs);
+  }
+
+  /** The field configurations, with defaults filled in. */
+  get fields(): readonly Readonly<FieldConfig>[] {
+    return this.fieldList;
+  }
+
+  /**
+   * Fits vocabularies on `frame`: for categorical/multi-hot fields the keys seen at least
+   * `minCount` times (at most `maxSize` of them), ids from 1 in sorted key order (numbers
+   * ascending, strings lexicographic), 0 being the OOV bucket.
+   */
+  static fit(frame: Frame, fields: FieldConfig[]): Encoder {
+    const where = 'Encoder.fit';
+    validateFrame(frame);
+    if (fields.length === 0) throw new Error(`${where}: at least one field is required`);
+    const resolved = fields.map((f, i) => Encoder.resolve(f, i, where));
+    const vocabs = resolved.map((f) => {
+      const c = columnOf(frame, f, where);
+      if (f.kind === 'numeric') return undefined;
+      const keys = isMultiHot(c) ? c.tokens : (c as ArrayLike<unknown>);
+      return Vocabulary.fromCounts(countKeys(keys, where, f.name), { minCount: f.minCount, maxSize: f.maxSize });
+    });
+    return new Encoder(resolved, vocabs);
+  }
+
+  private static resolve(f: FieldConfig, i: number, where: string): ResolvedField {
+    if (typeof f?.name !== 'string' || f.name.length === 0) throw new Error(`${where}: field ${i} needs a non-empty name`);
+    if (!KINDS.includes(f.kind)) {
+      throw new Error(`${where}: field "${f.name}" has kind "${String(f.kind)}", expected categorical | numeric | multi-hot`);
+    }
+    for (const k of ['minCount', 'maxSize'] as const) {
+      const v = f[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+        throw new Error(`${where}: field "${f.name}" ${k} must be an integer ≥ 0, got ${String(v)}`);
+      }
+    }
+    const r: ResolvedField = { name: f.name, kind: f.kind, column: f.column ?? f.name, normalize: f.normalize ?? true };
+    if (f.minCount !== undefined) r.minCount = f.minCount;
+    if (f.maxSize !== undefined) r.maxSize = f.maxSize;
+    return r;
+  }
+
+  private fieldIdx(field: string, where: string): number {
+    const i = this.fieldList.findIndex((f) => f.name === field);
+    if (i < 0) throw new Error(`${where}: no field "${field}" (fields: ${this.fieldList.map((f) => f.name).join(', ')})`);
+    return i;
+  }
+
+  /** The vocabulary of a categorical or multi-hot field. */
+  vocabulary(field: string): Vocabulary {
+    const i = this.fieldIdx(field, 'Encoder.vocabulary');
+    const v = this.vocabs[i];
+    if (!v) throw new Error(`Encoder.vocabulary: field "${field}" is numeric and has no vocabulary`);
+    return v;
+  }
+
+  /**
+   * Global feature id of a raw value. Categorical/multi-hot: its key's id, or the field's OOV
+   * bucket when unseen; a numeric-looking string also matches a number key and vice versa, so
+   * ids typed on a command line resolve. Numeric: the field's single id.
+   */
+  encode(field: string, raw: string | number): number {
+    const i = this.fieldIdx(field, 'Encoder.encode');
+    const offset = this.schema.offsets[i] as number;
+    const v = this.vocabs[i];
+    if (!v) return offset;
+    let local = v.get(raw);
+    if (local === 0) {
+      if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) local = v.get(Number(raw));
+      else if (typeof raw === 'number') local = v.get(String(raw));
+    }
+    return offset + local;
+  }
+
+  /** Raw key of a global feature id of a categorical/multi-hot field; undefined for its OOV bucket. */
+  decode(field: string, globalId: number): string | number | undefined {
+    const i = this.fieldIdx(field, 'Encoder.decode');
+    const v = this.vocabs[i];
+    if (!v) throw new Error(`Encoder.decode: field "${field}" is numeric and has no keys`);
+    const lo = this.schema.offsets[i] as number;
+    const hi = this.schema.offsets[i + 1] as number;
+    if (!Number.isInteger(globalId) || globalId < lo || globalId >= hi) {
+      throw new Error(`Encoder.decode: id ${globalId} is not in field "${field}" (ids [${lo}, ${hi}))`);
+    }
+    return v.key(globalId - lo);
+  }
+
+  /**
+   * Encodes a frame with the fitted vocabularies (unseen keys go to each field's OOV bucket).
+   * Row `r` holds its fields in schema order; a multi-hot field's ids are sorted, duplicates
+   * merged (weights summed). Labels are a `[length]` array or the name of a numeric column;
+   * `keepColumns` are copied as side columns (numeric columns only).
+   */
+  transform(frame: Frame, labels: Float32Array | string, options: { keepColumns?: string[] } = {}): SparseDataset {
+    const where = 'Encoder.transform';
+    validateFrame(frame);
+    const rows = frame.length;
+    const y = typeof labels === 'string' ? numericColumn(frame, labels, where, `label column "${labels}"`) : labels;
+    if (y.length !== rows) throw new Error(`${where}: ${y.length} labels for ${rows} rows`);
+    for (let r = 0; r < rows; r++) {
+      if (!Number.isFinite(y[r] as number)) throw new Error(`${where}: label of row ${r} is ${y[r]}, expected a finite number`);
+    }
+    // Pass 1, per field: local ids / values (and merged bags for multi-hot fields).
+    const preps = this.fieldList.map((spec, f) => this.prepare(frame, spec, this.vocabs[f], where));
+    // Row offsets.
+    const offsets = new Int32Array(rows + 1);
+    let singles = 0;
+    for (const p of preps) if (p.kind !== 'multi-hot') singles++;
+    for (let r = 0; r < rows; r++) offsets[r + 1] = (offsets[r] as number) + singles;
+    for (const p of preps) {
+      if (p.kind !== 'multi-hot') continue;
+      let extra = 0;
+      for (let r = 0; r < rows; r++) {
+        extra += (p.start[r + 1] as number) - (p.start[r] as number);
+        offsets[r + 1] = (offsets[r + 1] as number) + extra;
+      }
+    }
+    const nnz = offsets[rows] as number;
+    const ids = new Int32Array(nnz);
+    const values = new Float32Array(nnz);
+    const fields = new Int32Array(nnz);
+    // Pass 2, field by field (tight, monomorphic loops): write each row's slots in schema order.
+    const cursor = offsets.slice(0, rows);
+    preps.forEach((p, f) => {
+      const off = this.schema.offsets[f] as number;
+      if (p.kind === 'categorical') writeCategorical(p.local, off, f, cursor, ids, values, fields);
+      else if (p.kind === 'numeric') writeNumeric(p.values, off, f, cursor, ids, values, fields);
+      else writeBags(p.start, p.local, p.weights, off, f, cursor, ids, values, fields);
+    });
+    const columns: Record<string, RowColumn> = {};
+    for (const name of options.keepColumns ?? []) {
+      const c = frame.columns[name];
+      if (c === undefined) throw new Error(`${where}: keepColumns names "${name}", which the frame lacks`);
+      if (c instanceof Int32Array || c instanceof Float32Array || c instanceof Float64Array) columns[name] = c.slice();
+      else columns[name] = Float64Array.from(numericColumn(frame, name, where, `kept column "${name}"`));
+    }
+    return new SparseDataset(
+      { schema: this.schema, labels: y instanceof Float32Array ? y.slice() : Float32Array.from(y), offsets, ids, values, fields, columns },
+      { validate: false },
+    );
+  }
+
+  /** Pass 1 for one field: local ids (categorical), values (numeric) or merged sorted bags (multi-hot). */
+  private prepare(frame: Frame, spec: ResolvedField, vocab: Vocabulary | undefined, where: string): Prepared {
+    const c = columnOf(frame, spec, where);
+    const rows = frame.length;
+    if (spec.kind === 'numeric') {
+      const v = numericColumn(frame, spec.column, where, `field "${spec.name}" (column "${spec.column}")`);
+      return { kind: 'numeric', values: v instanceof Float32Array ? v : Float32Array.from(v) };
+    }
+    const voc = vocab as Vocabulary;
+    if (!isMultiHot(c)) {
+      const local = new Int32Array(rows);
+      if (ArrayBuffer.isView(c)) {
+        for (let r = 0; r < rows; r++) {
+          const k = c[r] as number;
+          if (!Number.isFinite(k)) throw new Error(`${where}: field "${spec.name}" row ${r}: expected a finite number key, got ${k}`);
+          local[r] = voc.get(k);
+        }
+      } else {
+        for (let r = 0; r < rows; r++) local[r] = voc.get(checkKey(c[r], where, spec.name, r));
+      }
+      return { kind: 'categorical', local };
+    }
+    const nTok = c.tokens.length;
+    const w = c.weights;
+    const tokLocal = new Int32Array(nTok);
+    for (let j = 0; j < nTok; j++) {
+      const k = c.tokens[j];
+      if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) checkKey(k, where, spec.name, tokenRow(c, j));
+      tokLocal[j] = voc.get(k as VocabKey);
+      if (w && !Number.isFinite(w[j] as number)) {
+        throw new Error(`${where}: field "${spec.name}" row ${tokenRow(c, j)} has weight ${w[j]}, expected a finite number`);
+      }
+    }
+    // Merge duplicates per row (sum weights), sort ids, normalise.
+    const size = voc.size;
+    const stamp = new Int32Array(size);
+    const acc = new Float64Array(size);
+    let maxLen = 0;
+    for (let r = 0; r < rows; r++) maxLen = Math.max(maxLen, (c.offsets[r + 1] as number) - (c.offsets[r] as number));
+    const touched = new Int32Array(maxLen);
+    const start = new Int32Array(rows + 1);
+    const local = new Int32Array(nTok);
+    const weights = new Float32Array(nTok);
+    let p = 0;
+    for (let r = 0; r < rows; r++) {
+      const a = c.offsets[r] as number;
+      const b = c.offsets[r + 1] as number;
+      let nt = 0;
+      let sum = 0;
+      for (let j = a; j < b; j++) {
+        const id = tokLocal[j] as number;
+        const wj = w ? (w[j] as number) : 1;
+        if (stamp[id] !== r + 1) {
+          stamp[id] = r + 1;
+          acc[id] = 0;
+          touched[nt++] = id;
+        }
+        acc[id] = (acc[id] as number) + wj;
+        sum += wj;
+      }
+      if (nt > 0) {
+        if (spec.normalize && sum === 0) {
+          throw new Error(`${where}: field "${spec.name}" row ${r}: weights sum to 0, cannot normalise (set normalize: false)`);
+        }
+        const t = touched.subarray(0, nt);
+        if (nt > 1) t.sort();
+        const scale = spec.normalize ? 1 / sum : 1;
+        for (let j = 0; j < nt; j++) {
+          const id = t[j] as number;
+          local[p] = id;
+          weights[p++] = (acc[id] as number) * scale;
+        }
+      }
+      start[r + 1] = p;
+    }
+    return { kind: 'multi-hot', start, local, weights };
+  }
+
+  /** The encoder as plain JSON (field configs and vocabulary keys in id order). */
+  toJSON(): EncoderJSON {
+    return {
+      format: ENCODER_FORMAT,
+      fields: this.fieldList.map((f, i) => {
+        const out: EncoderFieldJSON = { name: f.name, kind: f.kind, column: f.column };
+        if (f.minCount !== undefined) out.minCount = f.minCount;
+        if (f.maxSize !== undefined) out.maxSize = f.maxSize;
+        if (f.kind === 'multi-hot') out.normalize = f.normalize;
+        const v = this.vocabs[i];
+        if (v) out.keys = [...v.keys];
+        return out;
+      }),
+    };
+  }
+
+  /** Rebuilds an encoder from {@link toJSON} output; throws naming what is malformed. */
+  static fromJSON(json: unknown): Encoder {
+    const where = 'Encoder.fromJSON';
+    const obj = json as Partial<EncoderJSON> | null;
+    if (typeof obj !== 'object' || obj === null) throw new Error(`${where}: expected an object, got ${json === null ? 'null' : typeof json}`);
+    if (obj.format !== ENCODER_FORMAT) throw new Error(`${where}: expected format "${ENCODER_FORMAT}", got ${JSON.stringify(obj.format)}`);
+    if (!Array.isArray(obj.fields) || obj.fields.length === 0) throw new Error(`${where}: expected a non-empty "fields" array`);
+    const resolved: ResolvedField[] = [];
+    const vocabs: (Vocabulary | undefined)[] = [];
+    obj.fields.forEach((raw: unknown, i) => {
+      const f = raw as Partial<EncoderFieldJSON> | null;
+      if (typeof f !== 'object' || f === null) throw new Error(`${where}: field ${i} is not an object`);
+      const label = `field ${i} (${JSON.stringify(f.name)})`;
+      if (typeof f.column !== 'string') throw new Error(`${where}: ${label}: expected a string "column"`);
+      if (f.normalize !== undefined && typeof f.normalize !== 'boolean') throw new Error(`${where}: ${label}: expected a boolean "normalize"`);
+      const r = Encoder.resolve(f as FieldConfig, i, where);
+      resolved.push(r);
+      if (r.kind === 'numeric') {
+        vocabs.push(undefined);
+        return;
+      }
+      const keys = f.keys;
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
+        throw new Error(`${where}: ${label}: expected "keys" to be an array of strings and finite numbers`);
+      }
+      const v = new Vocabulary(keys);
+      if (!v.keys.every((k, j) => k === keys[j])) {
+        throw new Error(`${where}: ${label}: "keys" are not in sorted order (numbers ascending, then strings), so ids would change`);
+      }
+      vocabs.push(v);
+    });
+    const names = new Set<string>();
+    for (const r of resolved) {
+      if (names.has(r.name)) throw new Error(`${where}: duplicate field name "${r.name}"`);
+      names.add(r.name);
+    }
+    return new Encoder(resolved, vocabs);
+  }
+}
+
+/** A frame column as numbers; throws naming the column and row for non-numbers. */
+function numericColumn(frame: Frame, name: string, where: string, what: string): Float32Array | Float64Array | Int32Array {
+  const c = frame.columns[name];
+  if (c === undefined) throw new Error(`${where}: ${what} is not in the frame (columns: ${Object.keys(frame.columns).join(', ')})`);
+  if (isMultiHot(c)) throw new Error(`${where}: ${what} is a multi-hot column, expected numbers`);
+  if (!Array.isArray(c)) {
+    for (let r = 0; r < c.length; r++) {
+      if (!Number.isFinite(c[r] as number)) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${c[r]}`);
+    }
+    return c;
+  }
+  const out = new Float64Array(c.length);
+  for (let r = 0; r < c.length; r++) {
+    const v = c[r];
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n)) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${JSON.stringify(v)}`);
+    out[r] = n;
+  }
+  return out;
+}
+
+type Prepared =
+  | { kind: 'categorical'; local: Int32Array }
+  | { kind: 'numeric'; values: Float32Array }
+  | { kind: 'multi-hot'; start: Int32Array; local: Int32Array; weights: Float32Array };
+
+function writeCategorical(
+  local: Int32Array, off: number, f: number, cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array,
+): void {
+  for (let r = 0; r < local.length; r++) {
+    const p = cursor[r] as number;
+    ids[p] = off + (local[r] as number);
+    values[p] = 1;
+    fields[p] = f;
+    cursor[r] = p + 1;
+  }
+}
+
+function writeNumeric(
+  v: Float32Array, off: number, f: number, cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array,
+): void {
+  for (let r = 0; r < v.length; r++) {
+    const p = cursor[r] as number;
+    ids[p] = off;
+    values[p] = v[r] as number;
+    fields[p] = f;
+    cursor[r] = p + 1;
+  }
+}
+
+function writeBags(
+  start: Int32Array, local: Int32Array, weights: Float32Array, off: number, f: number,
+  cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array,
+): void {
+  for (let r = 0; r < cursor.length; r++) {
+    let p = cursor[r] as number;
+    for (let j = start[r] as number; j < (start[r + 1] as number); j++) {
+      ids[p] = off + (local[j] as number);
+      values[p] = weights[j] as number;
+      fields[p++] = f;
+    }
+    cursor[r] = p;
+  }
+}

@@ -1,0 +1,257 @@
+import type { Frame, Column } from '../frame.js';
+import { isBlank, forEachLine, type LineSource } from '../line-source.js';
+import { BadLines, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
+import { CsvLineError, splitCsvLine } from './csv-line.js';
+import { Growable } from './growable.js';
+
+/** What a CSV column becomes: `cat` categorical keys (strings), `num` numbers, `multi` a token bag, `skip` ignored. */
+export type CsvColumnKind = 'cat' | 'num' | 'multi' | 'skip';
+
+/** One column of a {@link CsvColumnSpec}. */
+export interface CsvColumn {
+  /** Header name, or the 0-based position as a string (`"0"`, `"1"`, …) when the file has no header. */
+  name: string;
+  kind: CsvColumnKind;
+  /** `multi`: the token separator inside the field (default `|`). */
+  separator?: string;
+}
+
+/**
+ * How to read a generic CSV file. Every column of the file must be either the label or listed
+ * in `columns` (mark unwanted ones `skip`), so nothing is dropped by accident.
+ *
+ * Compact string form (see {@link parseCsvSpec}), comma-separated entries:
+ * - `label=NAME` — the label column (required; numbers);
+ * - `NAME:cat`, `NAME:num`, `NAME:skip`, `NAME:multi` or `NAME:multiSEP` (e.g. `genres:multi|`,
+ *   `tags:multi;`; default separator `|`);
+ * - `header=yes|no` (default yes; without a header NAME is the 0-based column position);
+ * - `delim=comma|tab|semicolon|pipe|space|C` for a single character C (default comma).
+ *
+ * Example: `"label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"`.
+ */
+export interface CsvColumnSpec {
+  /** Label column name (or position without a header). */
+  label: string;
+  columns: CsvColumn[];
+  /** Whether the first non-blank line names the columns (default true). */
+  header?: boolean;
+  /** Field delimiter (default `,`). Fields may be quoted as in RFC 4180, within one line. */
+  delimiter?: string;
+}
+
+const DELIMS: Record<string, string> = { comma: ',', tab: '\t', semicolon: ';', pipe: '|', space: ' ' };
+const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
+
+/** Parses the compact string form of a {@link CsvColumnSpec}; throws naming the bad entry. */
+export function parseCsvSpec(text: string): CsvColumnSpec {
+  const where = 'parseCsvSpec';
+  const spec: CsvColumnSpec = { label: '', columns: [] };
+  for (const rawEntry of text.split(',')) {
+    const entry = rawEntry.trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    if (eq >= 0) {
+      const key = entry.slice(0, eq).trim();
+      const value = entry.slice(eq + 1).trim();
+      if (key === 'label') {
+        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after label=`);
+        spec.label = value;
+      } else if (key === 'header') {
+        if (['yes', 'true', '1'].includes(value)) spec.header = true;
+        else if (['no', 'false', '0'].includes(value)) spec.header = false;
+        else throw new Error(`${where}: "${entry}": expected header=yes or header=no`);
+      } else if (key === 'delim' || key === 'delimiter') {
+        const d = DELIMS[value] ?? (value.length === 1 ? value : undefined);
+        if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
+        spec.delimiter = d;
+      } else {
+        throw new Error(`${where}: "${entry}": unknown option "${key}", expected label=, header= or delim=`);
+      }
+      continue;
+    }
+    const colon = entry.lastIndexOf(':');
+    if (colon <= 0) throw new Error(`${where}: "${entry}": expected NAME:cat|num|multi|skip`);
+    const name = entry.slice(0, colon).trim();
+    const kindText = entry.slice(colon + 1).trim();
+    if (kindText.startsWith('multi')) {
+      const sep = kindText.slice('multi'.length);
+      spec.columns.push(sep === '' ? { name, kind: 'multi' } : { name, kind: 'multi', separator: sep });
+    } else if (KINDS.includes(kindText)) {
+      spec.columns.push({ name, kind: kindText as CsvColumnKind });
+    } else {
+      throw new Error(`${where}: "${entry}": unknown kind "${kindText}", expected cat | num | multi[SEP] | skip`);
+    }
+  }
+  validateSpec(spec, where);
+  return spec;
+}
+
+function validateSpec(spec: CsvColumnSpec, where: string): void {
+  if (!spec.label) throw new Error(`${where}: no label column (add label=NAME)`);
+  const names = new Set<string>([spec.label]);
+  for (const c of spec.columns) {
+    if (!c.name) throw new Error(`${where}: a column has an empty name`);
+    if (!KINDS.includes(c.kind)) throw new Error(`${where}: column "${c.name}" has kind "${String(c.kind)}", expected cat | num | multi | skip`);
+    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the label)`);
+    if (c.kind === 'multi' && c.separator === '') throw new Error(`${where}: column "${c.name}" has an empty multi separator`);
+    names.add(c.name);
+  }
+  if (spec.header === false) {
+    for (const n of names) {
+      if (!/^\d+$/.test(n)) throw new Error(`${where}: without a header, columns are named by 0-based position; got "${n}"`);
+    }
+    const max = Math.max(...[...names].map(Number));
+    for (let i = 0; i <= max; i++) {
+      if (!names.has(String(i))) throw new Error(`${where}: column ${i} is not in the spec; list it (use ${i}:skip to ignore it)`);
+    }
+  }
+  const delim = spec.delimiter ?? ',';
+  if (delim.length === 0 || delim === '"') throw new Error(`${where}: delimiter must be non-empty and not a quote`);
+}
+
+interface Slot {
+  kind: 'label' | CsvColumnKind;
+  name: string;
+  separator: string;
+}
+
+/**
+ * Parses a CSV file into a raw {@link Frame} and labels, following `spec` (an object or its
+ * compact string form, see {@link CsvColumnSpec}). `cat` columns become arrays of the raw strings
+ * (an empty field is the key `""`), `num` columns Float64Arrays, `multi` columns multi-hot columns
+ * (an empty field is an empty bag). Errors name file:line and the column: wrong field count, an
+ * empty or non-numeric label or number, an empty token inside a bag, an unterminated quote.
+ */
+export async function parseCsv(
+  lines: LineSource,
+  specIn: CsvColumnSpec | string,
+  opts?: LoadOptions,
+): Promise<{ frame: Frame; labels: Float32Array; skipped: number; errors: string[] }> {
+  const spec = typeof specIn === 'string' ? parseCsvSpec(specIn) : specIn;
+  validateSpec(spec, 'parseCsv');
+  const bad = new BadLines(opts);
+  const delim = spec.delimiter ?? ',';
+  const header = spec.header ?? true;
+  const byName = new Map<string, Slot>([[spec.label, { kind: 'label', name: spec.label, separator: '' }]]);
+  for (const c of spec.columns) byName.set(c.name, { kind: c.kind, name: c.name, separator: c.separator ?? '|' });
+  let slots: Slot[] | undefined;
+  if (!header) slots = [...byName.values()].sort((a, b) => Number(a.name) - Number(b.name));
+
+  const labels = new Growable(Float32Array);
+  const nums = new Map<string, Growable<Float64Array>>();
+  const cats = new Map<string, string[]>();
+  const multis = new Map<string, { offsets: Growable<Int32Array>; tokens: string[] }>();
+  for (const c of spec.columns) {
+    if (c.kind === 'num') nums.set(c.name, new Growable(Float64Array));
+    else if (c.kind === 'cat') cats.set(c.name, []);
+    else if (c.kind === 'multi') {
+      const offsets = new Growable(Int32Array);
+      offsets.push(0);
+      multis.set(c.name, { offsets, tokens: [] });
+    }
+  }
+  let rows = 0;
+  const rowNums: number[] = [];
+  const rowCats: string[] = [];
+  const rowMulti: string[][] = [];
+
+  await forEachLine(lines, (line, no) => {
+    if (isBlank(line)) return;
+    let f: string[];
+    try {
+      f = splitCsvLine(line, delim);
+    } catch (e) {
+      if (!(e instanceof CsvLineError)) throw e;
+      if (!slots) throw new ParseError(bad.file, no, `a header line: ${e.expected}`, line);
+      bad.report(bad.error(no, e.expected, line));
+      return;
+    }
+    if (!slots) {
+      slots = headerSlots(f, byName, bad.file, no, line);
+      return;
+    }
+    if (f.length !== slots.length) {
+      const d = delim === '\t' ? 'tab' : delim;
+      bad.report(bad.error(no, `${slots.length} ${d}-separated fields but found ${f.length}`, line));
+      return;
+    }
+    // Validate the whole line before committing it, so a skipped line leaves no partial row.
+    rowNums.length = 0;
+    rowCats.length = 0;
+    rowMulti.length = 0;
+    let label = NaN;
+    let error: ParseError | undefined;
+    for (let i = 0; i < slots.length && !error; i++) {
+      const s = slots[i] as Slot;
+      const v = f[i] as string;
+      switch (s.kind) {
+        case 'label':
+          label = toNumber(v);
+          if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
+          break;
+        case 'num': {
+          const x = toNumber(v);
+          if (!Number.isFinite(x)) error = bad.error(no, `a number in column "${s.name}"`, v);
+          else rowNums.push(x);
+          break;
+        }
+        case 'cat':
+          rowCats.push(v);
+          break;
+        case 'multi': {
+          const toks = v === '' ? [] : v.split(s.separator);
+          if (toks.some((t) => t === '')) error = bad.error(no, `non-empty "${s.separator}"-separated tokens in column "${s.name}"`, v);
+          else rowMulti.push(toks);
+          break;
+        }
+        case 'skip':
+          break;
+      }
+    }
+    if (error) {
+      bad.report(error);
+      return;
+    }
+    labels.push(label);
+    let ni = 0;
+    let ci = 0;
+    let mi = 0;
+    for (const s of slots) {
+      if (s.kind === 'num') (nums.get(s.name) as Growable<Float64Array>).push(rowNums[ni++] as number);
+      else if (s.kind === 'cat') (cats.get(s.name) as string[]).push(rowCats[ci++] as string);
+      else if (s.kind === 'multi') {
+        const m = multis.get(s.name) as { offsets: Growable<Int32Array>; tokens: string[] };
+        for (const t of rowMulti[mi++] as string[]) m.tokens.push(t);
+        m.offsets.push(m.tokens.length);
+      }
+    }
+    rows++;
+  });
+  if (!slots) throw new ParseError(bad.file, 1, 'a header line', '');
+  const columns: Record<string, Column> = {};
+  for (const c of spec.columns) {
+    if (c.kind === 'num') columns[c.name] = (nums.get(c.name) as Growable<Float64Array>).build();
+    else if (c.kind === 'cat') columns[c.name] = cats.get(c.name) as string[];
+    else if (c.kind === 'multi') {
+      const m = multis.get(c.name) as { offsets: Growable<Int32Array>; tokens: string[] };
+      columns[c.name] = { kind: 'multi-hot', offsets: m.offsets.build(), tokens: m.tokens };
+    }
+  }
+  return { frame: { length: rows, columns }, labels: labels.build(), skipped: bad.skipped, errors: bad.errors };
+}
+
+function headerSlots(f: string[], byName: Map<string, Slot>, file: string, no: number, line: string): Slot[] {
+  const seen = new Set<string>();
+  const slots = f.map((raw) => {
+    const name = raw.trim();
+    if (seen.has(name)) throw new ParseError(file, no, `distinct column names in the header ("${name}" repeats)`, line);
+    seen.add(name);
+    const s = byName.get(name);
+    if (!s) throw new ParseError(file, no, `only columns named in the spec (add "${name}:skip" to ignore "${name}")`, line);
+    return s;
+  });
+  for (const name of byName.keys()) {
+    if (!seen.has(name)) throw new ParseError(file, no, `a header naming column "${name}" from the spec`, line);
+  }
+  return slots;
+}
