@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Backends the trainer can ask for; 'auto' picks the fastest available. */
+export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** What {@link selectBackend} did. */
+export interface BackendReport {
+  /** The active tfjs backend name ('tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'). */
+  backend: string;
+  requested: BackendPreference;
+  /** One line on why this backend was chosen. */
+  reason: string;
+  /** Every candidate tried, in order, with why it was or was not used. */
+  tried: { backend: string; ok: boolean; detail: string }[];
+  environment: 'node' | 'browser';
+}
+
+/** How to get each backend, for error messages. */
+export const BACKEND_HINTS: Record<Exclude<BackendPreference, 'auto'>, string> = {
+  tensorflow:
+    'npm i @tensorflow/tfjs-node-gpu (Linux x64, CUDA 11.2 + cuDNN 8.1) or npm i @tensorflow/tfjs-node (CPU); ' +
+    'their install downloads libtensorflow (set TFJS_NODE_CDN_STORAGE for a mirror)',
+  webgpu:
+    'npm i @tensorflow/tfjs-backend-webgpu, and a WebGPU adapter: a browser with WebGPU, or in Node the npm package "webgpu" (Dawn) with a Vulkan driver',
+  webgl: 'WebGL exists only in a browser (use wasm or cpu in Node)',
+  wasm: 'npm i @tensorflow/tfjs-backend-wasm',
+  cpu: 'the cpu backend ships with @tensorflow/tfjs',
+};
+
+const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** A dynamic import the bundler leaves alone (the module may not be installed). */
+async function tryImport(spec: string): Promise<unknown> {
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as unknown;
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+  await tf.ready();
+}
+
+type Attempt = () => Promise<string>;
+
+function attempts(node: boolean): Record<Exclude<BackendPreference, 'auto'>, Attempt> {
+  return {
+    async tensorflow() {
+      if (!node) throw new Error('tfjs-node exists only in Node');
+      const errors: string[] = [];
+      for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+        try {
+          await tryImport(spec);
+          await activate('tensorflow');
+          return `${spec} loaded`;
+        } catch (e) {
+          errors.push(`${spec}: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+      throw new Error(errors.join('; '));
+    },
+    async webgpu() {
+      const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+      if (!g.navigator?.gpu && node) {
+        const dawn = (await tryImport('webgpu')) as { create(flags: string[]): unknown; globals: object };
+        Object.assign(globalThis, dawn.globals);
+        const gpu = dawn.create([]);
+        if (!g.navigator) (globalThis as Record<string, unknown>)['navigator'] = { gpu };
+        else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+      }
+      if (!g.navigator?.gpu) throw new Error('navigator.gpu is missing (no WebGPU in this environment)');
+      const adapter = await g.navigator.gpu.requestAdapter();
+      if (!adapter) throw new Error('no WebGPU adapter');
+      if (!tf.findBackendFactory('webgpu')) await tryImport('@tensorflow/tfjs-backend-webgpu');
+      await activate('webgpu');
+      return 'a WebGPU adapter is available';
+    },
+    async webgl() {
+      if (node) throw new Error('no WebGL in Node');
+      await activate('webgl');
+      return 'WebGL context created';
+    },
+    async wasm() {
+      if (!tf.findBackendFactory('wasm')) await import('@tensorflow/tfjs-backend-wasm');
+      await activate('wasm');
+      return 'wasm (SIMD) loaded';
+    },
+    async cpu() {
+      await activate('cpu');
+      return 'always available (slowest)';
+    },
+  };
+}
+
+/**
+ * Chooses and activates a tfjs backend, and says why.
+ *
+ * `auto` tries, in Node: tensorflow (tfjs-node-gpu, then tfjs-node, if installed) > webgpu (if an
+ * adapter exists) > wasm > cpu; in the browser: webgpu > webgl > wasm > cpu. Asking for a specific
+ * backend that cannot start throws an error that says how to get it.
+ */
+export async function selectBackend(pref: BackendPreference = 'auto'): Promise<BackendReport> {
+  const node = isNode();
+  const environment = node ? 'node' : 'browser';
+  const all = attempts(node);
+  const known = Object.keys(all);
+  if (pref !== 'auto' && !known.includes(pref)) {
+    throw new Error(`selectBackend: unknown backend "${String(pref)}", expected auto | ${known.join(' | ')}`);
+  }
+  const order: Exclude<BackendPreference, 'auto'>[] =
+    pref !== 'auto' ? [pref] : node ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu'];
+  const tried: BackendReport['tried'] = [];
+  for (const name of order) {
+    try {
+      const detail = await all[name]();
+      tried.push({ backend: name, ok: true, detail });
+      const reason =
+        pref === 'auto'
+          ? `auto (${environment}): ${name} — ${detail}` +
+            (tried.length > 1 ? `; skipped ${tried.filter((t) => !t.ok).map((t) => t.backend).join(', ')}` : '')
+          : `requested ${name} — ${detail}`;
+      return { backend: tf.getBackend(), requested: pref, reason, tried, environment };
+    } catch (e) {
+      tried.push({ backend: name, ok: false, detail: `${(e as Error).message} (to get it: ${BACKEND_HINTS[name]})` });
+      if (pref !== 'auto') {
+        throw new Error(`selectBackend: the ${name} backend is not available in ${environment}: ${(e as Error).message}. To get it: ${BACKEND_HINTS[name]}`);
+      }
+    }
+  }
+  throw new Error(`selectBackend: no backend could start: ${tried.map((t) => `${t.backend}: ${t.detail}`).join('; ')}`);
+}

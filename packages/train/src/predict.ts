@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DenseBatch, SparseDataset } from '@fm/data';
+import { checkDataset } from './dataset-check.js';
+import { inspectModel } from './model-info.js';
+
+/** Options of {@link predict}. */
+export interface PredictOptions {
+  /** Rows per forward pass (default 4096). */
+  batchSize?: number;
+  /** Clip scores into `[min, max]` (e.g. the rating range). */
+  clip?: [number, number];
+  /** Apply the logistic function σ to the raw scores (binary models). Default false. */
+  sigmoid?: boolean;
+}
+
+/**
+ * Scores every row of a dataset.
+ * @returns `[rows]` raw model outputs (or σ of them, or clipped), in row order.
+ */
+export async function predict(model: tf.LayersModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
+  const info = inspectModel(model);
+  const width = checkDataset(model, info.fieldDims, ds, 'predict', undefined);
+  const scores = await scoreRows(model, ds, width, options.batchSize ?? 4096);
+  if (options.sigmoid) for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] as number)));
+  if (options.clip) {
+    const [lo, hi] = options.clip;
+    for (let i = 0; i < scores.length; i++) scores[i] = Math.min(hi, Math.max(lo, scores[i] as number));
+  }
+  return scores;
+}
+
+/** Raw scores of all rows in batches of `batchSize` (no checks: the caller has run `checkDataset`). */
+export async function scoreRows(model: tf.LayersModel, ds: SparseDataset, width: number, batchSize: number): Promise<Float32Array> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+  const out = new Float32Array(ds.numRows);
+  let buf: DenseBatch | undefined;
+  for (let s = 0; s < ds.numRows; s += batchSize) {
+    const e = Math.min(ds.numRows, s + batchSize);
+    buf = ds.denseBatchOf(undefined, s, e, buf, width);
+    const b = buf;
+    const t = tf.tidy(() => {
+      const ids = tf.tensor2d(b.ids.subarray(0, (e - s) * width), [e - s, width], 'int32');
+      const values = tf.tensor2d(b.values.subarray(0, (e - s) * width), [e - s, width], 'float32');
+      return tf.reshape(model.predict([ids, values]) as tf.Tensor, [-1]);
+    });
+    out.set(await t.data(), s);
+    t.dispose();
+  }
+  return out;
+}
