@@ -1,0 +1,114 @@
+import { dirname, join } from 'node:path';
+import { encodeInteractions, fmPaperToyTable, generateCtr, generateImplicit, generateRatings } from '@fm/data';
+import { writeFileAtomic } from '../atomic.js';
+import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
+import { titlesOf } from '../inputs.js';
+import { formatUData, formatUItem, writeDataset } from '../outputs.js';
+import { printSummary, summarize } from '../summary.js';
+import { fmtNum } from '../text.js';
+
+const KINDS = ['ratings', 'implicit', 'ctr', 'toy'] as const;
+
+/** `fm generate`: seeded synthetic data sets. */
+export const generateCommand = defineCommand({
+  name: 'generate',
+  summary: 'write a seeded synthetic data set (ratings, implicit, ctr, or the FM paper toy table)',
+  usage: 'generate ratings|implicit|ctr|toy --out FILE [flags]',
+  description: `
+ratings   explicit 1-5 ratings from a planted low-rank model (MovieLens-100K shaped by default:
+          943 users x 1,682 items at 6.3% density); --format movielens writes u.data + u.item
+implicit  implicit feedback (rating 1) with power-law item popularity and planted affinities
+ctr       many hashed categorical fields with 0/1 labels from a planted FM (--rows, --fields)
+toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 1`,
+  maxPositionals: 1,
+  options: {
+    out: { type: 'string', placeholder: 'FILE', required: true, description: 'output file (.arrow, or u.data path with --format movielens)' },
+    format: { type: 'enum', choices: ['arrow', 'movielens'], default: 'arrow', description: 'output format' },
+    users: { type: 'int', min: 1, description: 'number of users (ratings: 943, implicit)' },
+    items: { type: 'int', min: 2, description: 'number of items (ratings: 1682, implicit)' },
+    density: { type: 'number', min: 0, max: 1, exclusiveMin: true, description: 'fraction of user-item pairs rated (ratings: 0.063)' },
+    rank: { type: 'int', min: 1, description: 'rank of the planted model' },
+    noise: { type: 'number', min: 0, description: 'rating noise standard deviation (ratings)' },
+    rows: { type: 'int', min: 1, description: 'rows (ctr: 1,000,000)' },
+    fields: { type: 'int', min: 2, description: 'categorical fields (ctr: 39)' },
+    'hash-size': { type: 'int', min: 2, placeholder: 'N', description: 'total hashed ids (ctr: 1,000,000)' },
+    'per-user': { type: 'number', min: 1, placeholder: 'N', description: 'mean interactions per user (implicit)' },
+    seed: { type: 'int', default: 42, description: 'random seed' },
+  },
+  examples: [
+    'fm generate ratings --out out/ratings.arrow',
+    'fm generate ratings --format movielens --out out/ml/u.data',
+    'fm generate ctr --rows 100000 --fields 10 --out out/ctr.arrow',
+  ],
+  async run({ values: v, positionals }, ctx) {
+    const kind = positionals[0];
+    if (kind === undefined) throw new UsageError(`fm generate: which data set? expected one of ${KINDS.join('|')}`, 'generate');
+    if (!(KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(`fm generate: unknown data set "${kind}", expected one of ${KINDS.join('|')}`, 'generate');
+    }
+    if (v.format === 'movielens' && (kind === 'ctr' || kind === 'toy')) {
+      throw new UsageError(`fm generate: --format movielens only applies to ratings and implicit, not ${kind}`, 'generate');
+    }
+    const t0 = performance.now();
+    const written: string[] = [];
+    let info: Record<string, unknown> = {};
+    if (kind === 'ratings' || kind === 'implicit') {
+      const gen =
+        kind === 'ratings'
+          ? generateRatings({
+              ...(v.users !== undefined ? { users: v.users } : {}),
+              ...(v.items !== undefined ? { items: v.items } : {}),
+              ...(v.density !== undefined ? { density: v.density } : {}),
+              ...(v.rank !== undefined ? { rank: v.rank } : {}),
+              ...(v.noise !== undefined ? { noise: v.noise } : {}),
+              round: true,
+              seed: v.seed,
+            })
+          : generateImplicit({
+              ...(v.users !== undefined ? { users: v.users } : {}),
+              ...(v.items !== undefined ? { items: v.items } : {}),
+              ...(v['per-user'] !== undefined ? { interactionsPerUser: v['per-user'] } : {}),
+              ...(v.rank !== undefined ? { rank: v.rank } : {}),
+              seed: v.seed,
+            });
+      if ('bestRmse' in gen) info = { bestRmse: gen.bestRmse, globalMean: gen.globalMean, rank: gen.rank, noise: gen.noise };
+      if (v.format === 'movielens') {
+        await writeFileAtomic(v.out, formatUData(gen.interactions));
+        const itemPath = join(dirname(v.out), 'u.item');
+        await writeFileAtomic(itemPath, formatUItem(gen.items));
+        written.push(v.out, itemPath);
+      }
+      const { dataset, encoder } = encodeInteractions(gen.interactions);
+      const titles = titlesOf(gen.items);
+      if (v.format === 'arrow') written.push(...(await writeDataset(v.out, dataset, { encoder, ...(titles ? { titles } : {}) })));
+      const summary = summarize(dataset, gen.interactions);
+      printSummary(ctx, summary, `${kind}`);
+      if ('bestRmse' in gen) ctx.print(`  planted model: rank ${gen.rank}, noise ${gen.noise}, best achievable RMSE ${gen.bestRmse.toFixed(4)}`);
+      ctx.print(`wrote ${written.join(', ')}`);
+      return { kind, files: written, summary, ...info, seconds: (performance.now() - t0) / 1000 };
+    }
+    if (kind === 'ctr') {
+      const gen = generateCtr({
+        ...(v.rows !== undefined ? { rows: v.rows } : {}),
+        ...(v.fields !== undefined ? { fields: v.fields } : {}),
+        ...(v['hash-size'] !== undefined ? { hashSize: v['hash-size'] } : {}),
+        ...(v.rank !== undefined ? { rank: v.rank } : {}),
+        seed: v.seed,
+      });
+      written.push(...(await writeDataset(v.out, gen.dataset)));
+      const summary = summarize(gen.dataset);
+      printSummary(ctx, summary, 'ctr');
+      ctx.print(`  planted model: base rate ${gen.baseRate.toFixed(4)}, best achievable log loss ${gen.bestLogLoss.toFixed(4)}`);
+      ctx.print(`wrote ${written.join(', ')} in ${fmtNum((performance.now() - t0) / 1000)}s`);
+      return { kind, files: written, summary, bestLogLoss: gen.bestLogLoss, baseRate: gen.baseRate, seconds: (performance.now() - t0) / 1000 };
+    }
+    const toy = fmPaperToyTable();
+    written.push(...(await writeDataset(v.out, toy.dataset)));
+    const summary = summarize(toy.dataset);
+    printSummary(ctx, summary, 'FM paper toy table (Rendle 2010, fig. 1)');
+    ctx.print(`  features: ${toy.featureNames.join(', ')}`);
+    ctx.print(`wrote ${written.join(', ')}`);
+    return { kind, files: written, summary, featureNames: toy.featureNames };
+  },
+});

@@ -1,0 +1,74 @@
+import { recommend } from '@fm/eval';
+import { defineCommand } from '../command.js';
+import { CliError } from '../errors.js';
+import { COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
+import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { BACKEND_OPTION, initBackend } from '../modeling.js';
+import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
+import { formatTable } from '../text.js';
+
+/** `fm recommend`: top-k items for a user. */
+export const recommendCommand = defineCommand({
+  name: 'recommend',
+  summary: "a user's top-k items from a saved model (raw ids in, titles out)",
+  usage: 'recommend --model DIR --user ID [--k 10] [--exclude-seen FILE]',
+  description: `
+Scores every item for the user and prints the best k, with titles when the training data had them.
+--exclude-seen FILE leaves out the items the user has in FILE (typically the training file) and
+prints the user's own ratings from it next to the recommendations.`,
+  options: {
+    model: { type: 'string', placeholder: 'DIR', required: true, description: 'model directory from fm train' },
+    user: { type: 'string', short: 'u', placeholder: 'ID', required: true, description: 'raw user id (as in the source data)' },
+    k: { type: 'int', min: 1, default: 10, description: 'number of items' },
+    'exclude-seen': { type: 'string', placeholder: 'FILE', description: "data file whose items for this user are excluded" },
+    format: FORMAT_OPTION,
+    columns: COLUMNS_OPTION,
+    backend: BACKEND_OPTION,
+  },
+  examples: ['fm recommend --model out/fm-model --user 196 --k 10 --exclude-seen out/train.arrow'],
+  async run({ values: v }, ctx) {
+    const backend = await initBackend(v.backend, ctx);
+    const bundle = await loadModelBundle(v.model);
+    const layout = userItemLayout(bundle.schema, v.model);
+    const user = localIdOf(bundle.encoder, 'user', v.user, layout);
+    const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
+    const seen: { item: string | number; title: string; rating: number }[] = [];
+    if (v['exclude-seen'] !== undefined) {
+      const input = await loadInput(v['exclude-seen'], {
+        command: 'recommend',
+        ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
+        ...(v.format !== undefined ? { format: v.format } : {}),
+        ...(v.columns !== undefined ? { columns: v.columns } : {}),
+      });
+      if (input.dataset.schema.fieldDims.join(',') !== bundle.meta.fieldDims.join(',')) {
+        throw new CliError(`${v['exclude-seen']}: its fields differ from the model's; pass a file encoded with the model's encoder`);
+      }
+      const pairs = userItemPairs(input.dataset, layout);
+      for (let r = 0; r < pairs.user.length; r++) {
+        if (pairs.user[r] !== user) continue;
+        const it = pairs.item[r] as number;
+        exclude.add(it);
+        const raw = rawIdOf(bundle.encoder, 'item', it, layout);
+        seen.push({ item: raw, title: titleOf(bundle, raw), rating: input.dataset.labels[r] as number });
+      }
+      seen.sort((a, b) => b.rating - a.rating);
+    }
+    const scorer = pairScorer(bundle.model, layout);
+    const top = await recommend(scorer, user, v.k, { exclude });
+    let scores = Array.from(top.scores);
+    if (bundle.meta.task !== 'regression') scores = scores.map((s) => 1 / (1 + Math.exp(-s)));
+    const recs = Array.from(top.items).map((it, j) => {
+      const raw = rawIdOf(bundle.encoder, 'item', it, layout);
+      return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number };
+    });
+    const scoreName = bundle.meta.task === 'regression' ? 'predicted' : 'p(relevant)';
+    ctx.print(`top ${recs.length} for user ${v.user}${exclude.size > 1 ? ` (excluding ${exclude.size - 1} seen items)` : ''}:`);
+    ctx.print(formatTable(['#', 'item', 'title', scoreName], recs.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(3))])));
+    if (seen.length > 0) {
+      ctx.print('');
+      ctx.print(`user ${v.user} rated ${seen.length} items in ${v['exclude-seen']}; highest first:`);
+      ctx.print(formatTable(['item', 'title', 'rating'], seen.slice(0, v.k).map((s) => [String(s.item), s.title, s.rating])));
+    }
+    return { backend: backend.backend, user: v.user, k: v.k, recommendations: recs, seen: seen.length, seen_top: seen.slice(0, v.k) };
+  },
+});

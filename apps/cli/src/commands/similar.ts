@@ -1,0 +1,54 @@
+import type * as tf from '@tensorflow/tfjs';
+import { similarItems } from '@fm/eval';
+import { itemFactors } from '@fm/layers';
+import { defineCommand } from '../command.js';
+import { CliError } from '../errors.js';
+import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { BACKEND_OPTION, initBackend } from '../modeling.js';
+import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
+import { formatTable } from '../text.js';
+
+/** `fm similar`: items closest to an item in the model's latent space. */
+export const similarCommand = defineCommand({
+  name: 'similar',
+  summary: 'items most similar to an item by the latent factors of a saved fm or mf model',
+  usage: 'similar --model DIR --item ID [--k 10] [--metric cosine|dot]',
+  options: {
+    model: { type: 'string', placeholder: 'DIR', required: true, description: 'model directory from fm train' },
+    item: { type: 'string', short: 'i', placeholder: 'ID', required: true, description: 'raw item id' },
+    k: { type: 'int', min: 1, default: 10, description: 'number of items' },
+    metric: { type: 'enum', choices: ['cosine', 'dot'], default: 'cosine', description: 'similarity of factor vectors' },
+    backend: BACKEND_OPTION,
+  },
+  examples: ['fm similar --model out/fm-model --item 50 --k 5'],
+  async run({ values: v }, ctx) {
+    const backend = await initBackend(v.backend, ctx);
+    const bundle = await loadModelBundle(v.model);
+    const layout = userItemLayout(bundle.schema, v.model);
+    const item = localIdOf(bundle.encoder, 'item', v.item, layout);
+    let factors: tf.Tensor2D;
+    try {
+      factors = itemFactors(bundle.model, layout.itemField, layout.userField);
+    } catch (e) {
+      throw new CliError(`${v.model}: a ${bundle.meta.kind} model has no item factors to compare (${(e as Error).message})`);
+    }
+    try {
+      // Ask for one more: the OOV bucket (local id 0) is not an item and is filtered out.
+      const top = await similarItems(factors, item, Math.min(v.k + 1, layout.numItems - 1), { metric: v.metric as 'cosine' | 'dot' });
+      const list = Array.from(top.items)
+        .map((it, j) => ({ it, score: top.scores[j] as number }))
+        .filter((x) => x.it !== 0)
+        .slice(0, v.k)
+        .map((x, j) => {
+          const raw = rawIdOf(bundle.encoder, 'item', x.it, layout);
+          return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: x.score };
+        });
+      const title = titleOf(bundle, v.item);
+      ctx.print(`items most similar to ${v.item}${title ? ` (${title})` : ''} by ${v.metric}:`);
+      ctx.print(formatTable(['#', 'item', 'title', v.metric], list.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(4))])));
+      return { backend: backend.backend, item: v.item, title, metric: v.metric, similar: list };
+    } finally {
+      factors.dispose();
+    }
+  },
+});

@@ -1,0 +1,76 @@
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+import { createContext, type TextStream } from './context.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeOf, formatError, UsageError } from './errors.js';
+import { formatCommandHelp, formatMainHelp } from './help.js';
+
+/** The CLI's version (kept in step with apps/cli/package.json). */
+export const VERSION = '0.1.0';
+
+/** Streams and signal a run of the CLI uses. */
+export interface MainIO {
+  stdout: TextStream;
+  stderr: TextStream;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `fm <argv…>` against a command table and returns the exit status: 0 success, 1 runtime
+ * failure, 2 bad usage. Never calls `process.exit`, so it can be driven in-process by tests.
+ */
+export async function main(argv: readonly string[], commands: readonly Command[], io: MainIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const help = formatMainHelp(commands, VERSION);
+    if (name === undefined) {
+      io.stderr.write(help);
+      return EXIT_USAGE;
+    }
+    io.stdout.write(help);
+    return EXIT_OK;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    const close = commands.filter((c) => c.name.startsWith(name.slice(0, 2))).map((c) => c.name);
+    const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
+    io.stderr.write(formatError(new UsageError(`unknown command "${name}"${hint}`)) + '\n');
+    return EXIT_USAGE;
+  }
+  const wantsJson = rest.includes('--json');
+  const verbose = rest.includes('--verbose');
+  try {
+    const args = parseCommandArgs(cmd.name, cmd.options, rest, { maxPositionals: cmd.maxPositionals ?? 0 });
+    if (args.values.help) {
+      io.stdout.write(formatCommandHelp(cmd));
+      return EXIT_OK;
+    }
+    const ctx = createContext({
+      stdout: io.stdout,
+      stderr: io.stderr,
+      json: args.values.json,
+      signal: io.signal ?? new AbortController().signal,
+    });
+    const result = await cmd.run(args, ctx);
+    if (args.values.json) io.stdout.write(`${JSON.stringify({ command: cmd.name, ...result }, jsonReplacer, 2)}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    const code = exitCodeOf(e);
+    if (wantsJson) {
+      io.stdout.write(`${JSON.stringify({ command: cmd.name, error: (e as Error)?.message ?? String(e), exitCode: code })}\n`);
+    }
+    io.stderr.write(`${formatError(e, verbose)}\n`);
+    return code;
+  }
+}
+
+/** JSON for typed arrays, Maps and non-finite numbers (as null). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}

@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SparseDataset } from '@fm/data';
+import { auc, logLoss, mae, rmse } from '@fm/eval';
+import { createModel, MODEL_KINDS, type ModelKind } from '@fm/layers';
+import { fit, predict, selectBackend } from '@fm/train';
+import type { CommandContext } from './context.js';
+import { CliError } from './errors.js';
+import { ProgressReporter } from './progress.js';
+
+export { MODEL_KINDS };
+export type { ModelKind };
+
+/** Backends `--backend` accepts. */
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** Training tasks. */
+export const TASKS = ['regression', 'binary', 'ranking'] as const;
+export type Task = (typeof TASKS)[number];
+/** Optimizers. */
+export const OPTIMIZERS = ['sgd', 'adam', 'adagrad', 'ftrl'] as const;
+
+/** The `--backend` flag. */
+export const BACKEND_OPTION = {
+  type: 'enum',
+  choices: BACKENDS,
+  default: 'auto',
+  description: 'tfjs backend: auto picks tensorflow (tfjs-node[-gpu], if installed) > webgpu > wasm > cpu',
+} as const;
+
+/** The backend chosen, and why. */
+export interface BackendChoice {
+  backend: string;
+  reason: string;
+}
+
+/** Selects and initialises the tfjs backend; prints the choice on stderr (always). */
+export async function initBackend(pref: string, ctx: CommandContext): Promise<BackendChoice> {
+  let report;
+  try {
+    report = await selectBackend(pref as (typeof BACKENDS)[number]);
+  } catch (e) {
+    throw new CliError(`--backend ${pref}: ${(e as Error).message}`, { cause: e });
+  }
+  const choice = { backend: report.backend, reason: report.reason };
+  ctx.note(`backend: ${choice.backend} (${choice.reason})`);
+  return choice;
+}
+
+/** Builds a model for a dataset's schema. */
+export function buildModel(kind: ModelKind, ds: SparseDataset, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
+  if (kind === 'mf' && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
+    throw new CliError(
+      `--model mf needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
+    );
+  }
+  return createModel(kind, {
+    fieldDims: ds.schema.fieldDims,
+    width: Math.max(1, ds.maxRowLength),
+    seed: opts.seed,
+    ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
+    ...(opts.dropout !== undefined ? { dropout: opts.dropout } : {}),
+  });
+}
+
+/** Training settings the CLI passes on to `fit` (undefined = the trainer's default). */
+export interface TrainSettings {
+  task: Task;
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: (typeof OPTIMIZERS)[number];
+  learningRate?: number;
+  l2?: number;
+  seed: number;
+  /** A validation set, or a fraction of train held out (seeded). */
+  validation?: SparseDataset | { fraction: number };
+  /** Stop when validation stops improving for this many epochs (restores the best weights). */
+  patience?: number;
+  /** Field holding the item id (ranking/binary with sampled negatives). */
+  itemField?: string;
+  negativesPerPositive?: number;
+}
+
+/** What a training run reports. */
+export interface TrainOutcome {
+  epochs: number;
+  bestEpoch?: number;
+  finalLoss: number;
+  valMetrics?: Record<string, number>;
+  examplesPerSecond: number;
+  wallSeconds: number;
+  history: unknown[];
+  labelMean: number;
+  labelRange: [number, number];
+  stopReason: string;
+}
+
+/** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
+export async function trainModel(model: tf.LayersModel, train: SparseDataset, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
+  const progress = new ProgressReporter(ctx.stderr);
+  const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
+  try {
+    const r = await fit(model, train, {
+      task: s.task,
+      seed: s.seed,
+      ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
+      ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
+      ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
+      ...(s.learningRate !== undefined ? { learningRate: s.learningRate } : {}),
+      ...(s.l2 !== undefined ? { l2: s.l2 } : {}),
+      ...(s.validation !== undefined ? { validation: s.validation } : {}),
+      ...(s.patience !== undefined && s.validation !== undefined
+        ? { earlyStopping: { metric: s.task === 'regression' ? 'rmse' : 'loss', patience: s.patience, minDelta: 1e-4 } }
+        : {}),
+      ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
+      ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
+      signal: ctx.signal,
+      callbacks: {
+        onBatchEnd: (b) => {
+          progress.batch({
+            epoch: b.epoch,
+            epochs: epochsPlanned,
+            batch: b.batch,
+            batches: b.batches,
+            loss: b.loss,
+            examplesPerSecond: b.examplesPerSecond,
+          });
+        },
+        onEpochEnd: (e) => {
+          progress.epochEnd({
+            epoch: e.epoch,
+            epochs: epochsPlanned,
+            loss: e.loss,
+            ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+            ...(e.valMetrics !== undefined ? { valMetrics: e.valMetrics } : {}),
+            examplesPerSecond: e.examplesPerSecond,
+            seconds: e.seconds,
+          });
+        },
+      },
+    });
+    return {
+      epochs: r.epochs,
+      bestEpoch: r.bestEpoch,
+      finalLoss: r.finalLoss,
+      ...(r.valMetrics ? { valMetrics: r.valMetrics } : {}),
+      examplesPerSecond: r.examplesPerSecond,
+      wallSeconds: r.wallSeconds,
+      labelMean: r.labelMean,
+      labelRange: r.labelRange,
+      stopReason: r.stopReason,
+      history: r.history,
+    };
+  } finally {
+    progress.clear();
+  }
+}
+
+/** Model outputs for every row: `[rows]` raw scores (ratings, or logits for binary/ranking). */
+export async function predictScores(model: tf.LayersModel, ds: SparseDataset): Promise<Float32Array> {
+  return predict(model, ds, { batchSize: 8192 });
+}
+
+/**
+ * Pointwise metrics of scores vs labels. Regression scores are clipped to the training label range
+ * first (as libFM does); binary/ranking scores are logits (log loss uses σ(score)).
+ */
+export function pointwiseMetrics(
+  names: readonly string[],
+  task: Task,
+  scores: Float32Array,
+  labels: Float32Array,
+  labelRange?: [number, number],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  let pred = scores;
+  if (task === 'regression' && labelRange) {
+    pred = scores.map((s) => Math.min(labelRange[1], Math.max(labelRange[0], s)));
+  }
+  const probs = () => scores.map((s) => 1 / (1 + Math.exp(-s)));
+  for (const n of names) {
+    if (n === 'rmse') out.rmse = rmse(pred, labels);
+    else if (n === 'mae') out.mae = mae(pred, labels);
+    else if (n === 'auc') out.auc = auc(scores, labels);
+    else if (n === 'logloss') out.logloss = logLoss(probs(), labels);
+  }
+  return out;
+}
+
+/** Default pointwise metrics of a task. */
+export function defaultMetrics(task: Task): string[] {
+  return task === 'regression' ? ['rmse', 'mae'] : ['auc', 'logloss'];
+}

@@ -1,0 +1,183 @@
+import type * as tf from '@tensorflow/tfjs';
+import { NegativeSampler, type Encoder, type FieldSchema, type SparseDataset } from '@fm/data';
+import { evaluateFullRanking, evaluateSampled, modelScorer, type RankingScorer } from '@fm/eval';
+import { CliError } from './errors.js';
+
+/** Where the user and item ids sit in a schema, and how many items the item field holds. */
+export interface UserItemLayout {
+  userField: number;
+  itemField: number;
+  userOffset: number;
+  itemOffset: number;
+  numUsers: number;
+  /** Cardinality of the item field; local id 0 is the out-of-vocabulary bucket. */
+  numItems: number;
+}
+
+/**
+ * Finds the `user` and `item` fields (by name; else fields 0 and 1 when the schema has exactly two
+ * categorical fields). Ranking, recommend and similar-items need them.
+ */
+export function userItemLayout(schema: FieldSchema, where: string): UserItemLayout {
+  const names = schema.fields.map((f) => f.name);
+  let u = names.indexOf('user');
+  let i = names.indexOf('item');
+  if ((u < 0 || i < 0) && schema.numFields === 2 && schema.fields.every((f) => f.kind === 'categorical')) {
+    u = 0;
+    i = 1;
+  }
+  if (u < 0 || i < 0) {
+    throw new CliError(`${where}: ranking needs "user" and "item" fields; this model's fields are ${names.join(', ')}`);
+  }
+  if (schema.numFields !== 2) {
+    throw new CliError(`${where}: ranking scores (user, item) pairs only; this model has extra fields (${names.join(', ')})`);
+  }
+  return {
+    userField: u,
+    itemField: i,
+    userOffset: schema.offsets[u] as number,
+    itemOffset: schema.offsets[i] as number,
+    numUsers: schema.fields[u]!.cardinality,
+    numItems: schema.fields[i]!.cardinality,
+  };
+}
+
+/**
+ * The (user, item) pair of every row as field-local ids (`global id − field offset`), read from the
+ * encoded features. Rows with a non-positive label are left out when `positivesOnly`.
+ */
+export function userItemPairs(ds: SparseDataset, layout: UserItemLayout, positivesOnly = false): { user: Int32Array; item: Int32Array } {
+  const users: number[] = [];
+  const items: number[] = [];
+  for (let r = 0; r < ds.numRows; r++) {
+    if (positivesOnly && !((ds.labels[r] as number) > 0)) continue;
+    let uu = -1;
+    let ii = -1;
+    for (let j = ds.offsets[r] as number; j < (ds.offsets[r + 1] as number); j++) {
+      const f = ds.fields[j] as number;
+      if (f === layout.userField) uu = (ds.ids[j] as number) - layout.userOffset;
+      else if (f === layout.itemField) ii = (ds.ids[j] as number) - layout.itemOffset;
+    }
+    if (uu < 0 || ii < 0) throw new CliError(`row ${r} has no user or item id`);
+    users.push(uu);
+    items.push(ii);
+  }
+  return { user: Int32Array.from(users), item: Int32Array.from(items) };
+}
+
+/** A scorer over (user, item) local ids for a two-field model. */
+export function pairScorer(model: tf.LayersModel, layout: UserItemLayout): RankingScorer {
+  return modelScorer(model, {
+    numItems: layout.numItems,
+    userId: (u) => layout.userOffset + u,
+    itemId: (i) => layout.itemOffset + i,
+  });
+}
+
+/** Settings of {@link rankingEvaluation}. */
+export interface RankingEvalSettings {
+  protocol: 'sampled' | 'full';
+  negatives: number;
+  ks: number[];
+  metrics: ('hr' | 'ndcg' | 'map' | 'precision' | 'recall' | 'mrr')[];
+  seed: number;
+}
+
+/**
+ * Ranking metrics of a model on test pairs: `sampled` ranks each test item against N sampled items
+ * the user never interacted with (in train or test; He et al. 2017), `full` against every item
+ * except the user's training items. Item 0 (the OOV bucket) is never a candidate.
+ */
+export async function rankingEvaluation(
+  scorer: RankingScorer,
+  layout: UserItemLayout,
+  test: { user: Int32Array; item: Int32Array },
+  train: { user: Int32Array; item: Int32Array },
+  s: RankingEvalSettings,
+): Promise<{ metrics: Record<string, number>; count: number }> {
+  if (s.protocol === 'full') {
+    // Mask the OOV bucket as if every user had seen it, and allow overlap (duplicates in raw data).
+    const seenUser = new Int32Array(train.user.length + layout.numUsers);
+    const seenItem = new Int32Array(train.item.length + layout.numUsers);
+    seenUser.set(train.user);
+    seenItem.set(train.item);
+    for (let u = 0; u < layout.numUsers; u++) seenUser[train.user.length + u] = u;
+    return evaluateFullRanking(scorer, test, { user: seenUser, item: seenItem }, { ks: s.ks, metrics: s.metrics, allowTrainTestOverlap: true });
+  }
+  const catalogue = new Int32Array(layout.numItems - 1).map((_, j) => j + 1);
+  const sampler = new NegativeSampler(
+    { user: concat(train.user, test.user), item: concat(train.item, test.item) },
+    catalogue,
+  );
+  const users = Int32Array.from(new Set(test.user));
+  let candidates: Map<number, Int32Array>;
+  try {
+    candidates = sampler.sampleForEvaluation(users, s.negatives, s.seed);
+  } catch (e) {
+    throw new CliError(`cannot sample ${s.negatives} negatives per user: ${(e as Error).message} (use fewer --negatives or --protocol full)`);
+  }
+  return evaluateSampled(scorer, test, candidates, { ks: s.ks, metrics: s.metrics });
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Parses `--metrics` names: pointwise (`rmse`, `mae`, `auc`, `logloss`) and ranking `name@k`
+ * (`hr@10`, `ndcg@10`, `map@10`, `precision@5`, `recall@20`, `mrr`).
+ */
+export function parseMetricNames(list: readonly string[]): { pointwise: string[]; ranking: { metrics: RankingEvalSettings['metrics']; ks: number[] } } {
+  const pointwise: string[] = [];
+  const metrics = new Set<RankingEvalSettings['metrics'][number]>();
+  const ks = new Set<number>();
+  for (const raw of list) {
+    const name = raw.toLowerCase();
+    if (['rmse', 'mae', 'auc', 'logloss'].includes(name)) {
+      pointwise.push(name);
+      continue;
+    }
+    if (name === 'mrr') {
+      metrics.add('mrr');
+      continue;
+    }
+    const m = /^(hr|ndcg|map|precision|recall)@(\d+)$/.exec(name);
+    if (!m || Number(m[2]) < 1) {
+      throw new Error(`unknown metric "${raw}", expected rmse, mae, auc, logloss, mrr or hr|ndcg|map|precision|recall@K`);
+    }
+    metrics.add(m[1] as RankingEvalSettings['metrics'][number]);
+    ks.add(Number(m[2]));
+  }
+  return { pointwise, ranking: { metrics: [...metrics], ks: [...ks].sort((a, b) => a - b) } };
+}
+
+/**
+ * Local id of a raw user/item id through the encoder (`--user 196`); raw ids may be numbers or
+ * strings in the vocabulary. Throws naming the id when it is unknown to the model.
+ */
+export function localIdOf(encoder: Encoder | undefined, field: string, raw: string, layout: UserItemLayout): number {
+  if (!encoder) {
+    const n = Number(raw);
+    const card = field === 'user' ? layout.numUsers : layout.numItems;
+    if (!Number.isInteger(n) || n < 0 || n >= card) {
+      throw new CliError(`${field} ${raw}: without an encoder ids are local ids in [0, ${card})`);
+    }
+    return n;
+  }
+  const vocab = encoder.vocabulary(field);
+  const asNum = Number(raw);
+  const key = raw.trim() !== '' && Number.isFinite(asNum) && vocab.has(asNum) ? asNum : raw;
+  if (!vocab.has(key)) throw new CliError(`${field} ${raw} is not in the model's training data (${vocab.size} known ${field}s)`);
+  const offset = field === 'user' ? layout.userOffset : layout.itemOffset;
+  return encoder.encode(field, key) - offset;
+}
+
+/** The raw id of a local id (for display), or `#id` when there is no encoder. */
+export function rawIdOf(encoder: Encoder | undefined, field: string, local: number, layout: UserItemLayout): string | number {
+  if (!encoder) return local;
+  const offset = field === 'user' ? layout.userOffset : layout.itemOffset;
+  return encoder.decode(field, offset + local) ?? '(unknown)';
+}
