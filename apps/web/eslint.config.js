@@ -1,0 +1,3 @@
+import config from '@fm/eslint-config';
+
+export default config;

@@ -1,0 +1,113 @@
+import type * as tf from '@tensorflow/tfjs';
+import { NegativeSampler } from '@fm/data';
+import { auc, evaluateSampled, logLossFromLogits, mae, modelScorer, rmse, type RankingScorer } from '@fm/eval';
+import type { Catalog, PreparedData } from './prepare.js';
+
+/** Test-set metrics of a run; absent entries do not apply to the data (e.g. no users/items in libFM files). */
+export interface SessionMetrics {
+  task: 'regression' | 'binary';
+  trainRows: number;
+  testRows: number;
+  rmse?: number;
+  mae?: number;
+  auc?: number;
+  logLoss?: number;
+  /** Sampled ranking protocol (He et al. 2017): each relevant test pair against `negatives` unseen items. */
+  hr10?: number;
+  ndcg10?: number;
+  map10?: number;
+  /** Number of sampled negatives per test case (99 when the catalogue allows it). */
+  negatives?: number;
+  /** Number of relevant test pairs ranked. */
+  rankedCases?: number;
+  /** Why ranking metrics are missing, when they are. */
+  rankingNote?: string;
+}
+
+/** A scorer over the catalog's dense users × items; extra slots of wider rows stay padding (id 0, value 0). */
+export function catalogScorer(model: tf.LayersModel, prepared: PreparedData, catalog: Catalog): RankingScorer {
+  const width = prepared.dataset.maxRowLength;
+  // Scored rows are [user, item, padding…]: the field order of the data rows, which matters to
+  // DeepFM's concatenated embeddings.
+  if (catalog.userField > catalog.itemField) throw new Error('catalogScorer: the user field must come before the item field');
+  return modelScorer(model, {
+    numItems: catalog.numItems,
+    userId: (u) => catalog.userIds[u] as number,
+    itemId: (i) => catalog.itemIds[i] as number,
+    ...(width > 2 ? { extra: { width: width - 2, fill: () => undefined } } : {}),
+    batchSize: 16_384,
+  });
+}
+
+/**
+ * Pointwise metrics on the test rows (RMSE/MAE for ratings; AUC/log loss from logits for 0/1 labels)
+ * and, when the data has users and items, HR@10 / NDCG@10 / MAP@10 under the sampled protocol: every
+ * test row whose label is at least `prepared.relevanceThreshold` is ranked against N = min(99, fewest
+ * unseen items of any evaluated user) items the user never rated (in train or test), drawn with a
+ * seeded `NegativeSampler`.
+ */
+export async function computeMetrics(model: tf.LayersModel, prepared: PreparedData, scores: Float32Array, opts: { seed: number }): Promise<SessionMetrics> {
+  const labels = prepared.test.labels;
+  const out: SessionMetrics = { task: prepared.task, trainRows: prepared.train.numRows, testRows: prepared.test.numRows };
+  if (prepared.task === 'regression') {
+    out.rmse = rmse(scores, labels);
+    out.mae = mae(scores, labels);
+  } else {
+    const y01 = Float32Array.from(labels, (y) => (y > 0 ? 1 : 0));
+    let pos = 0;
+    for (const y of y01) pos += y;
+    if (pos > 0 && pos < y01.length) out.auc = auc(scores, y01);
+    out.logLoss = logLossFromLogits(scores, y01);
+  }
+  const c = prepared.catalog;
+  if (!c || c.userField > c.itemField) {
+    out.rankingNote = c ? 'user field after item field' : 'no user/item fields in this data';
+    return out;
+  }
+  const users: number[] = [];
+  const items: number[] = [];
+  prepared.testRows.forEach((row, j) => {
+    const u = c.rowUser[row] as number;
+    const it = c.rowItem[row] as number;
+    if (u >= 0 && it >= 0 && (labels[j] as number) >= prepared.relevanceThreshold) {
+      users.push(u);
+      items.push(it);
+    }
+  });
+  if (users.length === 0) {
+    out.rankingNote = 'no relevant test rows';
+    return out;
+  }
+  const testUsers = Int32Array.from(new Set(users)).sort();
+  let minUnseen = Infinity;
+  for (const u of testUsers) minUnseen = Math.min(minUnseen, c.numItems - (c.seen[u]?.length ?? 0));
+  const n = Math.min(99, minUnseen);
+  if (!(n >= 1)) {
+    out.rankingNote = 'a test user has rated every item: no negatives to rank against';
+    return out;
+  }
+  const posUser = new Int32Array(c.rowUser.length);
+  const posItem = new Int32Array(c.rowItem.length);
+  let m = 0;
+  for (let r = 0; r < c.rowUser.length; r++) {
+    if ((c.rowUser[r] as number) < 0 || (c.rowItem[r] as number) < 0) continue;
+    posUser[m] = c.rowUser[r] as number;
+    posItem[m++] = c.rowItem[r] as number;
+  }
+  const sampler = new NegativeSampler(
+    { user: posUser.subarray(0, m), item: posItem.subarray(0, m) },
+    Int32Array.from({ length: c.numItems }, (_, i) => i),
+  );
+  const candidates = sampler.sampleForEvaluation(testUsers, n, opts.seed);
+  const scorer = catalogScorer(model, prepared, c);
+  const res = await evaluateSampled(scorer, { user: Int32Array.from(users), item: Int32Array.from(items) }, candidates, {
+    ks: [10],
+    metrics: ['hr', 'ndcg', 'map'],
+  });
+  out.hr10 = res.metrics['hr@10'];
+  out.ndcg10 = res.metrics['ndcg@10'];
+  out.map10 = res.metrics['map@10'];
+  out.negatives = n;
+  out.rankedCases = res.count;
+  return out;
+}
