@@ -101,3 +101,21 @@ export class ArrayReader {
     }
   }
 }
+
+let directoryStoreFactory: ((dir: string) => CheckpointStore) | undefined;
+
+/**
+ * Registers how a checkpoint directory path becomes a {@link CheckpointStore}. `@fm/train/node`
+ * registers its file-system store on import; the core stays free of Node modules (browser-safe).
+ */
+export function registerDirectoryCheckpointStore(factory: (dir: string) => CheckpointStore): void {
+  directoryStoreFactory = factory;
+}
+
+/** The store for a checkpoint directory; needs `@fm/train/node` (Node) to have been imported. */
+export function directoryCheckpointStore(dir: string): CheckpointStore {
+  if (!directoryStoreFactory) {
+    throw new Error(`fit: checkpoint directory "${dir}" needs the file system: import '@fm/train/node' first (Node only), or pass a CheckpointStore`);
+  }
+  return directoryStoreFactory(dir);
+}

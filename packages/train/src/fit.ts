@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, SparseDataset, type DenseBatch } from '@fm/data';
-import { ArrayReader, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
+import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { checkDataset } from './dataset-check.js';
 import {
   DEFAULT_L2,
@@ -343,8 +343,7 @@ function requireDir(dir: string | undefined): string {
 }
 
 async function fileStore(dir: string): Promise<CheckpointStore> {
-  const mod = await import('./file-checkpoint-store.js');
-  return mod.fileCheckpointStore(dir);
+  return directoryCheckpointStore(dir);
 }
 
 interface SaveState {

@@ -46,5 +46,6 @@ export {
   type CheckpointData,
   type TrainerStateJSON,
   type EpochRecord,
+  registerDirectoryCheckpointStore,
 } from './checkpoint.js';
 export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendReport } from './backend.js';

@@ -3,7 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { fileModelHandler } from './file-io.js';
 import { loadModel as loadModelCore, saveModel as saveModelCore, type LoadedModel, type SaveModelOptions } from './model-io.js';
 
-export { fileCheckpointStore } from './file-checkpoint-store.js';
+import { fileCheckpointStore } from './file-checkpoint-store.js';
+import { registerDirectoryCheckpointStore } from './checkpoint.js';
+
+export { fileCheckpointStore };
+registerDirectoryCheckpointStore(fileCheckpointStore);
 export { fileModelHandler, writeDirAtomic } from './file-io.js';
 
 let registered = false;
