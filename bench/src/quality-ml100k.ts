@@ -21,6 +21,8 @@ export interface QualityResult {
   features: string;
   dim: number;
   backend: string;
+  engine: string;
+  threads: number;
   epochs: number;
   bestEpoch: number;
   testRmse: number;
@@ -47,7 +49,6 @@ export async function runQualityMl100k(opts: { dir: string; model?: ModelKind; f
   const model = createModel(kind, { fieldDims: enc.encoder.schema.fieldDims, embeddingDim: dim, width: enc.dataset.maxRowLength, seed: 1 });
   const result = await fit(model, enc.dataset, {
     task: 'regression',
-    validation: { fraction: 0.05 },
     callbacks: {
       onEpochEnd: (e) => {
         process.stderr.write(`epoch ${e.epoch} loss ${e.loss.toFixed(4)} val ${JSON.stringify(e.valMetrics ?? {})} ${Math.round(e.examplesPerSecond)} ex/s\n`);
@@ -60,6 +61,8 @@ export async function runQualityMl100k(opts: { dir: string; model?: ModelKind; f
     features: ['user', 'item', ...features].join('+'),
     dim,
     backend: report.backend,
+    engine: result.engine,
+    threads: result.threads,
     epochs: result.epochs,
     bestEpoch: result.bestEpoch,
     testRmse: rmse(pred, testEnc.dataset.labels),

@@ -44,7 +44,10 @@ export async function runRankingMl100k(opts: {
   const split = leaveLastOut(x.user, x.timestamp, { seed });
   const train = selectInteractions(x, split.train);
   const test = selectInteractions(x, split.test);
-  const { encoder, dataset } = encodeInteractions(train);
+  // The vocabularies cover the whole catalogue (ids only: no rating or time of a test row is used), so
+  // every candidate item has its own id even when nobody rated it in training.
+  const { encoder } = encodeInteractions(x);
+  const { dataset } = encodeInteractions(train, { encoder });
   dataset.labels.fill(1);
   const schema = encoder.schema;
   const userOffset = schema.offsets[0] as number;

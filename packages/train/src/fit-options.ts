@@ -1,3 +1,4 @@
+import type { Engine } from './fused-binding.js';
 import type { SparseDataset } from '@fm/data';
 import type { CheckpointStore, EpochRecord } from './checkpoint.js';
 import type { Task } from './losses.js';
@@ -12,7 +13,7 @@ export type EarlyStoppingMetric = 'loss' | 'rmse' | 'auc' | 'logloss';
 export interface EarlyStoppingOptions {
   /** Default: rmse (regression), logloss (binary), loss (ranking). */
   metric?: EarlyStoppingMetric;
-  /** Epochs without improvement before stopping (default 3). */
+  /** Epochs without improvement before stopping (default 3 on the tfjs engine, 10 on the fused one). */
   patience?: number;
   /** Smallest change that counts as an improvement (default 1e-4). */
   minDelta?: number;
@@ -40,6 +41,15 @@ export interface FitCallbacks {
 export interface FitOptions {
   /** 'regression' (MSE), 'binary' (log loss on logits) or 'ranking' (BPR). Default 'regression'. */
   task?: Task;
+  /**
+   * Which engine trains (default 'auto'): the fused pure-TypeScript engine for LR/FM/FFM/MF on the
+   * cpu and wasm backends (regression and binary tasks without sampled negatives or checkpoints), else
+   * tfjs on the current backend. The fused engine has its own defaults (per-example SGD, see
+   * `FUSED_DEFAULTS`); the tfjs engine's are the ones documented on each option here.
+   */
+  engine?: Engine;
+  /** Fused engine: Hogwild worker threads (Node, after importing '@fm/train/node'); default 'auto'. */
+  threads?: number | 'auto';
   /** Maximum epochs (default 100; early stopping usually ends sooner). */
   epochs?: number;
   /** Positive rows per step (default 256). */
@@ -92,6 +102,10 @@ export interface FitResult {
   wallSeconds: number;
   /** tfjs backend used. */
   backend: string;
+  /** Engine that trained: 'fused' or 'tfjs'. */
+  engine: 'fused' | 'tfjs';
+  /** Worker threads used (1 unless the fused engine ran Hogwild). */
+  threads: number;
   stopReason: StopReason;
   /** Mean training label and `[min, max]`, for metadata and clipping. */
   labelMean: number;

@@ -127,7 +127,7 @@ describe('fit', () => {
 
   it('checkpoint + resume continues from the saved epoch, identical to an uninterrupted run', async () => {
     const ds = syntheticRatings(20, 15, 200, 3);
-    const opts = { batchSize: 40, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 } } as const;
+    const opts = { engine: 'tfjs', batchSize: 40, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 } } as const;
     for (const optimizer of ['adam', 'ftrl'] as const) {
       const full = fm(ds.schema.fieldDims, 8);
       const fullRes = await fit(full, ds, { ...opts, optimizer, epochs: 4 });
@@ -193,7 +193,7 @@ describe('fit', () => {
   it('callbacks can stop, abort signals end training', async () => {
     const ds = toyRatings();
     const model = fm(ds.schema.fieldDims);
-    const r1 = await fit(model, ds, { epochs: 10, batchSize: 2, validation: false, callbacks: { onBatchEnd: (b) => (b.batch === 2 ? 'stop' : undefined) } });
+    const r1 = await fit(model, ds, { engine: 'tfjs', epochs: 10, batchSize: 2, validation: false, callbacks: { onBatchEnd: (b) => (b.batch === 2 ? 'stop' : undefined) } });
     expect(r1.stopReason).toBe('callback');
     expect(r1.epochs).toBe(1);
     const ac = new AbortController();

@@ -18,6 +18,8 @@ import { NegativeSampler } from './negatives.js';
 import { createOptimizer } from './optimizers.js';
 import { scoreRows } from './predict.js';
 import { TrainStep, type StepBatch } from './train-step.js';
+import { bindFused } from './fused-binding.js';
+import { FUSED_DEFAULTS, fitFused } from './fit-fused.js';
 
 /** A seed for epoch `epoch` of stream `stream` derived from the run's seed. */
 function subSeed(seed: number, stream: number, epoch: number): number {
@@ -45,6 +47,9 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   if (!['regression', 'binary', 'ranking'].includes(task)) throw new Error(`fit: task "${String(task)}" is unknown, expected regression | binary | ranking`);
   const epochs = options.epochs ?? 100;
   const batchSize = options.batchSize ?? 256;
+  if (options.threads !== undefined && options.threads !== 'auto' && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new Error(`fit: threads must be 'auto' or an integer ≥ 1, got ${String(options.threads)}`);
+  }
   const seed = options.seed ?? 42;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -100,7 +105,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     val && esOpt !== false
       ? {
           metric: esOpt?.metric ?? (task === 'regression' ? 'rmse' : task === 'binary' ? 'logloss' : 'loss'),
-          patience: esOpt?.patience ?? 3,
+          patience: esOpt?.patience ?? (options.engine === 'tfjs' ? 3 : FUSED_DEFAULTS.patience),
           minDelta: esOpt?.minDelta ?? 1e-4,
         }
       : undefined;
@@ -114,6 +119,45 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     if (!allowed[task].includes(es.metric)) {
       throw new Error(`fit: earlyStopping.metric "${es.metric}" is not available for task ${task} (use ${allowed[task].join(' | ')})`);
     }
+  }
+
+  // The fused engine (LR/FM/FFM/MF on CPU backends) unless the options need the tfjs path.
+  const engine = options.engine ?? 'auto';
+  if (!['auto', 'fused', 'tfjs'].includes(engine)) throw new Error(`fit: engine "${String(engine)}" is unknown, expected auto | fused | tfjs`);
+  if (engine !== 'tfjs') {
+    const backend = tf.getBackend();
+    const blocker =
+      task === 'ranking'
+        ? 'the BPR ranking task runs on the tfjs path'
+        : negPerPos > 0
+          ? 'sampled negatives run on the tfjs path'
+          : options.checkpoint || options.resumeFrom
+            ? 'checkpoints and resume run on the tfjs path'
+            : engine === 'auto' && backend !== 'cpu' && backend !== 'wasm'
+              ? `backend ${backend} trains through tfjs`
+              : undefined;
+    if (!blocker && options.initBias !== false) {
+      initBias(info, task === 'regression' ? labelMean : logit(labelMean));
+    }
+    const binding = blocker ?? bindFused(model, info);
+    if (typeof binding !== 'string') {
+      return fitFused(
+        {
+          binding,
+          task: task as 'regression' | 'binary',
+          train: trainRows.length === train.numRows ? train : train.select(trainRows),
+          val,
+          epochs,
+          seed,
+          es,
+          labelMean,
+          labelRange: [labelMin, labelMax],
+          t0,
+        },
+        options,
+      );
+    }
+    if (engine === 'fused') throw new Error(`fit: engine "fused" cannot train this model: ${binding}`);
   }
 
   const optName = options.optimizer ?? 'adam';
@@ -254,6 +298,8 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     examplesPerSecond: trainSeconds > 0 ? trainedExamples / trainSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
+    engine: 'tfjs',
+    threads: 1,
     stopReason,
     labelMean,
     labelRange: [labelMin, labelMax],

@@ -49,3 +49,7 @@ export {
   registerDirectoryCheckpointStore,
 } from './checkpoint.js';
 export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendReport } from './backend.js';
+// The fused pure-TypeScript engine (LR, FM, FFM, MF) that `fit` uses on CPU backends.
+export * from './fused/index.js';
+export { bindFused, writeBackFused, registerFusedThreads, type Engine, type FusedBinding, type FusedThreadPolicy } from './fused-binding.js';
+export { FUSED_DEFAULTS } from './fit-fused.js';

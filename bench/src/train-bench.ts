@@ -1,0 +1,274 @@
+/**
+ * Training benchmark: the toolkit's default Node training path (the fused engine of `@fm/train`,
+ * Hogwild threads where they pay) against a plain TypeScript per-example SGD reference
+ * (`reference-sgd.ts`), side by side in one process: their epochs alternate, so both see the same
+ * machine load, and the ratio of their median examples/s (after a warm-up epoch) is what counts.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createFusedParams, fusedEvaluate, type FusedKind, type FusedOptimizer } from '@fm/train';
+import { fusedFitNode } from '@fm/train/node';
+import { Rng, type SparseDataset } from '@fm/data';
+import { ReferenceSgdFfm, ReferenceSgdFm } from './reference-sgd.js';
+import { ctrData, ratingsData, type BenchData } from './train-data.js';
+
+/** One measured path of one case. */
+export interface TrainBenchRow {
+  case: string;
+  path: string;
+  model: string;
+  rows: number;
+  features: number;
+  k: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  threads: number;
+  /** Median training examples/s over the epochs after the first (warm-up) one. */
+  examplesPerSec: number;
+  /** Median over timed epochs of (this path's examples/s ÷ the reference's in the epoch run right after). */
+  ratio: number;
+  /** Peak process RSS sampled at every epoch end (MiB); covers both paths of the case. */
+  peakRssMiB: number;
+  trainLoss: number;
+  /** RMSE (regression) or log loss (binary) on the held-out split. */
+  testLoss: number;
+  metric: 'rmse' | 'logloss';
+  note?: string;
+}
+
+/** Settings of one case. */
+interface CaseSpec {
+  name: string;
+  data: () => BenchData;
+  kind: FusedKind;
+  task: 'regression' | 'binary';
+  k: number;
+  epochs: number;
+  reference: { learningRate: number; l2: number };
+  /** Toolkit configurations, each measured against its own interleaved reference run. */
+  toolkit: ToolkitConfig[];
+  initStd: number;
+}
+
+interface ToolkitConfig {
+  label: string;
+  optimizer: FusedOptimizer;
+  batchSize: number;
+  learningRate: number;
+  l2: { bias: number; linear: number; factors: number };
+  threads: number | 'auto';
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2 : NaN;
+};
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+const finalMetric = (task: 'regression' | 'binary', loss: number) => (task === 'regression' ? Math.sqrt(loss) : loss);
+
+/**
+ * The configurations the bench exercises: the fused engine's recommended Node path (per-example SGD
+ * as libFM, Hogwild threads chosen by `defaultFusedThreads`), the same on one thread, and the fused
+ * engine with `fit()`'s default optimizer settings (Adam, batch 512, lr 2e-3) for comparison.
+ */
+function cases(quick: boolean, repeats: number): CaseSpec[] {
+  const epochs = 1 + repeats;
+  const ratings = (() => {
+    let cache: BenchData | undefined;
+    return () => (cache ??= ratingsData({ users: 943, items: 1682, density: quick ? 0.015 : 0.063, seed: 1 }));
+  })();
+  const sgd = (lr: number, l2: number, threads: number | 'auto', label: string): ToolkitConfig => ({
+    label, optimizer: 'sgd', batchSize: 1, learningRate: lr, l2: { bias: 0, linear: l2, factors: l2 }, threads,
+  });
+  const variants = (lr: number, l2: number): ToolkitConfig[] => [
+    sgd(lr, l2, 'auto', 'toolkit default: fused SGD, Hogwild auto'),
+    sgd(lr, l2, 1, 'fused SGD, 1 thread'),
+    {
+      label: 'fused, fit() defaults (adam B=512)', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
+      l2: { bias: 0, linear: 1e-4, factors: 1e-3 }, threads: 'auto',
+    },
+  ];
+  const fm = (k: number): CaseSpec => ({
+    name: `ratings 943+1682 ids, k=${k}`, data: ratings, kind: 'fm', task: 'regression', k, epochs,
+    reference: { learningRate: 0.01, l2: 0.02 }, toolkit: variants(0.01, 0.02), initStd: 0.1,
+  });
+  return [
+    fm(16),
+    fm(64),
+    {
+      name: `ctr 39 fields, 1M ids, k=16`,
+      data: () => ctrData({ rows: quick ? 20_000 : 500_000, fields: 39, hashSize: quick ? 39_000 : 1_000_000, seed: 7 }),
+      kind: 'fm', task: 'binary', k: 16, epochs,
+      reference: { learningRate: 0.005, l2: 0.1 }, toolkit: variants(0.005, 0.1), initStd: 0.01,
+    },
+    {
+      name: 'ratings FFM k=16', data: ratings, kind: 'ffm', task: 'regression', k: 16, epochs,
+      reference: { learningRate: 0.01, l2: 0.02 }, toolkit: variants(0.01, 0.02).slice(0, 2), initStd: 0.1,
+    },
+  ];
+}
+
+/** Trains one toolkit configuration with a fresh reference model whose epochs alternate with it. */
+async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak: { rss: number }) {
+  const { train, test } = data;
+  const n = train.schema.numFeatures;
+  const ref =
+    spec.kind === 'ffm'
+      ? new ReferenceSgdFfm(n, train.schema.numFields, spec.k, train.schema.featureFieldTable(), spec.initStd, 3)
+      : new ReferenceSgdFm(n, spec.k, spec.initStd, 3);
+  const refOrder = new Rng(11).permutation(train.numRows);
+  const refRng = new Rng(12);
+  const refTimes: number[] = [];
+  const fusedTimes: number[] = [];
+  let refLoss = NaN;
+  const params = createFusedParams(spec.kind, train.schema.fieldDims, spec.k, { seed: 3, initStd: spec.initStd });
+  const { label: _label, ...fitCfg } = cfg;
+  const result = await fusedFitNode(params, train, {
+    task: spec.task,
+    epochs: spec.epochs,
+    seed: 5,
+    ...fitCfg,
+    onEpochEnd: (info) => {
+      fusedTimes.push((info.examples / info.millis) * 1000);
+      peak.rss = Math.max(peak.rss, rssMiB());
+      // The reference's epoch runs right after the toolkit's, so both see the same machine load.
+      refRng.shuffle(refOrder);
+      const t0 = performance.now();
+      refLoss = ref.trainEpoch(train, refOrder, { task: spec.task, ...spec.reference });
+      refTimes.push((train.numRows / (performance.now() - t0)) * 1000);
+      peak.rss = Math.max(peak.rss, rssMiB());
+    },
+  });
+  const timed = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
+  const last = result.history[result.history.length - 1];
+  // The ratio is the median of per-epoch ratios: each toolkit epoch against the reference epoch run
+  // right after it, which cancels slow drifts in machine load better than a ratio of medians.
+  const ratios = timed(fusedTimes.map((f, e) => f / (refTimes[e] as number)));
+  return {
+    ratio: median(ratios),
+    ref: { eps: median(timed(refTimes)), trainLoss: refLoss, testLoss: finalMetric(spec.task, ref.evaluate(test, spec.task)) },
+    fused: {
+      eps: median(timed(fusedTimes)), threads: result.threads, trainLoss: last?.loss ?? NaN,
+      testLoss: finalMetric(spec.task, fusedEvaluate(params, test, spec.task)),
+    },
+  };
+}
+
+async function runCase(spec: CaseSpec): Promise<TrainBenchRow[]> {
+  const data = spec.data();
+  const peak = { rss: rssMiB() };
+  const metric = spec.task === 'regression' ? 'rmse' : 'logloss';
+  const common = {
+    case: spec.name, model: spec.kind, rows: data.train.numRows, features: data.train.schema.numFeatures, k: spec.k,
+    epochs: spec.epochs, metric,
+  } as const;
+  const out: TrainBenchRow[] = [];
+  for (const cfg of spec.toolkit) {
+    const r = await runPair(spec, data, cfg, peak);
+    if (out.length === 0) {
+      const note = `data: ${data.source}` + (data.bestLoss !== undefined ? `; best possible log loss ${data.bestLoss.toFixed(4)}` : '');
+      out.push({
+        ...common, path: 'reference: per-example SGD, plain TS', batchSize: 1, optimizer: 'sgd', threads: 1,
+        examplesPerSec: r.ref.eps, ratio: 1, peakRssMiB: peak.rss, trainLoss: r.ref.trainLoss, testLoss: r.ref.testLoss, note,
+      });
+    }
+    out.push({
+      ...common, path: cfg.label, batchSize: cfg.batchSize, optimizer: cfg.optimizer, threads: r.fused.threads,
+      examplesPerSec: r.fused.eps, ratio: r.ratio, peakRssMiB: peak.rss, trainLoss: r.fused.trainLoss,
+      testLoss: r.fused.testLoss, note: `vs its own interleaved reference run: ${Math.round(r.ref.eps).toLocaleString('en-US')} ex/s`,
+    });
+  }
+  return out;
+}
+
+/** AFM through the tfjs `fit` of `@fm/train` (wasm backend); skipped with a note when unavailable. */
+async function runAfm(quick: boolean, epochs: number): Promise<TrainBenchRow> {
+  const base = {
+    case: 'ratings AFM k=16', path: 'tfjs fit (wasm)', model: 'afm', rows: 0, features: 2625, k: 16, epochs,
+    batchSize: 1024, optimizer: 'adam', threads: 1, examplesPerSec: NaN, ratio: NaN, peakRssMiB: rssMiB(),
+    trainLoss: NaN, testLoss: NaN, metric: 'rmse' as const,
+  };
+  try {
+    const train = (await import('@fm/train')) as Record<string, unknown>;
+    const layers = (await import('@fm/layers')) as Record<string, unknown>;
+    const fit = train.fit;
+    const createModel = layers.createModel;
+    if (typeof fit !== 'function' || typeof createModel !== 'function') {
+      return { ...base, note: 'skipped: fit from @fm/train or createModel from @fm/layers is not available' };
+    }
+    const tf = await import('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+    const data = ratingsData({ users: 943, items: 1682, density: quick ? 0.015 : 0.063, seed: 1 });
+    const ref = new ReferenceSgdFm(2625, 16, 0.1, 3);
+    const order = new Rng(11).permutation(data.train.numRows);
+    const t0 = performance.now();
+    for (let e = 0; e < epochs; e++) ref.trainEpoch(data.train, order, { task: 'regression', learningRate: 0.01, l2: 0.02 });
+    const refEps = (epochs * data.train.numRows * 1000) / (performance.now() - t0);
+    const model = (createModel as (k: string, c: object) => unknown)('afm', { fieldDims: [943, 1682], embeddingDim: 16, seed: 3 });
+    const res = (await (fit as (m: unknown, d: SparseDataset, o: object) => Promise<{ examplesPerSecond: number; finalLoss: number; valMetrics?: Record<string, number> }>)(
+      model, data.train, { task: 'regression', epochs, batchSize: 1024, validation: data.test, earlyStopping: false },
+    ));
+    return {
+      ...base, rows: data.train.numRows, examplesPerSec: res.examplesPerSecond, ratio: res.examplesPerSecond / refEps,
+      trainLoss: res.finalLoss, testLoss: res.valMetrics?.rmse ?? NaN, peakRssMiB: rssMiB(),
+      note: 'ratio vs the FM reference run just before (not interleaved)',
+    };
+  } catch (e) {
+    return { ...base, note: `skipped: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The compiled entry that runs one case in a child process (`train-case.ts`). */
+const CASE_ENTRY = new URL('./train-case.js', import.meta.url);
+
+/** Runs the named case in a fresh Node process, so its peak RSS is its own. */
+function runIsolated(name: string, quick: boolean, repeats: number): Promise<TrainBenchRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(CASE_ENTRY), name, String(quick), String(repeats)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`train bench case "${name}" exited with code ${code}`));
+      try {
+        resolve(JSON.parse(last) as TrainBenchRow[]);
+      } catch {
+        reject(new Error(`train bench case "${name}" printed no result row: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** Runs one case by name in this process (the child-process entry calls this). */
+export async function runTrainCase(name: string, quick: boolean, repeats: number): Promise<TrainBenchRow[]> {
+  const spec = cases(quick, repeats).find((c) => c.name === name);
+  if (!spec) throw new Error(`train bench: no case "${name}" (cases: ${cases(quick, repeats).map((c) => c.name).join('; ')})`);
+  return runCase(spec);
+}
+
+/**
+ * Runs every training case and returns one row per path. `quick`: tiny sizes for CI smoke runs;
+ * `repeats`: timed epochs after the warm-up epoch (default 3; both paths train 1 + repeats epochs);
+ * `only`: cases whose name contains this text; `isolate`: each case in its own child process for a
+ * clean peak RSS (default when running compiled, where `train-case.js` exists).
+ */
+export async function runTrainBench(
+  opts: { quick?: boolean; repeats?: number; only?: string; isolate?: boolean } = {},
+): Promise<TrainBenchRow[]> {
+  const quick = opts.quick ?? false;
+  const repeats = opts.repeats ?? (quick ? 1 : 3);
+  const isolate = opts.isolate ?? (CASE_ENTRY.protocol === 'file:' && existsSync(fileURLToPath(CASE_ENTRY)));
+  const rows: TrainBenchRow[] = [];
+  for (const spec of cases(quick, repeats)) {
+    if (opts.only && !spec.name.includes(opts.only)) continue;
+    rows.push(...(isolate ? await runIsolated(spec.name, quick, repeats) : await runCase(spec)));
+  }
+  if (!opts.only || 'ratings AFM'.includes(opts.only)) rows.push(await runAfm(quick, 1 + repeats));
+  return rows;
+}
