@@ -28,9 +28,9 @@ fm recommend and fm similar.`,
     out: { type: 'string', placeholder: 'DIR', default: 'out/demo', description: 'where the .arrow file and the model go' },
     users: { type: 'int', min: 10, default: 943, description: 'synthetic users' },
     items: { type: 'int', min: 120, default: 1682, description: 'synthetic items' },
-    epochs: { type: 'int', min: 1, default: 8, description: 'epochs of the rating model (MSE)' },
+    epochs: { type: 'int', min: 1, default: 100, description: 'most epochs of the rating model (MSE; early stopping on a validation slice ends it sooner)' },
     'ranking-epochs': { type: 'int', min: 1, default: 2, placeholder: 'N', description: 'epochs of the ranking model (BPR)' },
-    'batch-size': { type: 'int', min: 1, default: 1024, placeholder: 'N', description: 'mini-batch size' },
+    'batch-size': { type: 'int', min: 1, default: 1024, placeholder: 'N', description: 'mini-batch size of the ranking model (the rating model uses the trainer\'s default)' },
     dim: { type: 'int', min: 1, default: 16, description: 'latent dimension k' },
     user: { type: 'int', min: 1, default: 1, description: 'raw user id to recommend for' },
     backend: BACKEND_OPTION,
@@ -64,7 +64,7 @@ fm recommend and fm similar.`,
     const ranker = buildModel('fm', train, { dim: v.dim, seed: v.seed + 1 });
     ctx.print(`training fm (k=${v.dim}, ${model.countParams().toLocaleString('en-US')} parameters) on ratings (MSE) for ${v.epochs} epochs on ${backend.backend}`);
     try {
-      const outcome = await trainModel(model, train, { task: 'regression', epochs: v.epochs, batchSize: v['batch-size'], seed: v.seed }, ctx);
+      const outcome = await trainModel(model, train, { task: 'regression', epochs: v.epochs, seed: v.seed }, ctx);
       ctx.print(`training fm as a ranker (BPR, Rendle et al. 2009: rated items above sampled unrated ones) for ${v['ranking-epochs']} epochs`);
       const rankOutcome = await trainModel(ranker, train, { task: 'ranking', epochs: v['ranking-epochs'], batchSize: v['batch-size'], seed: v.seed, itemField: 'item' }, ctx);
 
