@@ -7,7 +7,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createFusedParams, fusedEvaluate, type FusedKind, type FusedOptimizer } from '@fm/train';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createModel } from '@fm/layers';
+import { bindFused, createFusedParams, fit, fusedEvaluate, inspectModel, selectBackend, type FusedKind, type FusedOptimizer, type FusedParams } from '@fm/train';
 import { fusedFitNode } from '@fm/train/node';
 import { Rng, type SparseDataset } from '@fm/data';
 import { ReferenceSgdFfm, ReferenceSgdFm } from './reference-sgd.js';
@@ -53,6 +56,8 @@ interface CaseSpec {
 }
 
 interface ToolkitConfig {
+  /** Train through the public `fit()` (engine 'auto': the default Node path) instead of the fused API. */
+  viaFit?: boolean;
   label: string;
   optimizer: FusedOptimizer;
   batchSize: number;
@@ -83,7 +88,8 @@ function cases(quick: boolean, repeats: number): CaseSpec[] {
     label, optimizer: 'sgd', batchSize: 1, learningRate: lr, l2: { bias: 0, linear: l2, factors: l2 }, threads,
   });
   const variants = (lr: number, l2: number): ToolkitConfig[] => [
-    sgd(lr, l2, 'auto', 'toolkit default: fused SGD, Hogwild auto'),
+    { ...sgd(lr, l2, 'auto', 'toolkit default: fit() (engine auto), same lr/L2 as the reference'), viaFit: true },
+    sgd(lr, l2, 'auto', 'fused API: SGD, Hogwild auto'),
     sgd(lr, l2, 1, 'fused SGD, 1 thread'),
     {
       label: 'fused, fit() defaults (adam B=512)', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
@@ -123,15 +129,9 @@ async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak
   const refTimes: number[] = [];
   const fusedTimes: number[] = [];
   let refLoss = NaN;
-  const params = createFusedParams(spec.kind, train.schema.fieldDims, spec.k, { seed: 3, initStd: spec.initStd });
-  const { label: _label, ...fitCfg } = cfg;
-  const result = await fusedFitNode(params, train, {
-    task: spec.task,
-    epochs: spec.epochs,
-    seed: 5,
-    ...fitCfg,
-    onEpochEnd: (info) => {
-      fusedTimes.push((info.examples / info.millis) * 1000);
+  const { label: _label, viaFit, ...fitCfg } = cfg;
+  const afterEpoch = (examplesPerSecond: number) => {
+      fusedTimes.push(examplesPerSecond);
       peak.rss = Math.max(peak.rss, rssMiB());
       // The reference's epoch runs right after the toolkit's, so both see the same machine load.
       refRng.shuffle(refOrder);
@@ -139,8 +139,42 @@ async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak
       refLoss = ref.trainEpoch(train, refOrder, { task: spec.task, ...spec.reference });
       refTimes.push((train.numRows / (performance.now() - t0)) * 1000);
       peak.rss = Math.max(peak.rss, rssMiB());
-    },
-  });
+  };
+  let params: FusedParams;
+  let result: { threads: number; history: { loss: number }[] };
+  if (viaFit) {
+    await selectBackend('wasm');
+    const model = createModel(spec.kind, { fieldDims: train.schema.fieldDims, embeddingDim: spec.k, seed: 3, initStd: spec.initStd });
+    const r = await fit(model, train, {
+      task: spec.task,
+      epochs: spec.epochs,
+      seed: 5,
+      batchSize: fitCfg.batchSize,
+      optimizer: fitCfg.optimizer,
+      learningRate: fitCfg.learningRate,
+      l2: fitCfg.l2,
+      threads: fitCfg.threads,
+      initBias: false,
+      validation: false,
+      callbacks: { onEpochEnd: (e) => afterEpoch(e.examplesPerSecond) },
+    });
+    if (r.engine !== 'fused') throw new Error(`bench: fit() used the ${r.engine} engine, expected fused`);
+    const b = bindFused(model, inspectModel(model));
+    if (typeof b === 'string') throw new Error(b);
+    params = b.params;
+    result = r;
+    model.dispose();
+    void tf;
+  } else {
+    params = createFusedParams(spec.kind, train.schema.fieldDims, spec.k, { seed: 3, initStd: spec.initStd });
+    result = await fusedFitNode(params, train, {
+      task: spec.task,
+      epochs: spec.epochs,
+      seed: 5,
+      ...fitCfg,
+      onEpochEnd: (info) => afterEpoch((info.examples / info.millis) * 1000),
+    });
+  }
   const timed = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
   const last = result.history[result.history.length - 1];
   // The ratio is the median of per-epoch ratios: each toolkit epoch against the reference epoch run
