@@ -5,6 +5,7 @@ import { checkDataset } from './dataset-check.js';
 import {
   DEFAULT_L2,
   DEFAULT_LEARNING_RATES,
+  DEFAULT_RANKING_L2,
   type EarlyStoppingMetric,
   type FitOptions,
   type FitResult,
@@ -165,7 +166,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     ...options.optimizerConfig,
     learningRate: options.learningRate ?? options.optimizerConfig?.learningRate ?? DEFAULT_LEARNING_RATES[optName] ?? 1e-3,
   });
-  const step = new TrainStep(model, info, optimizer, options.l2 ?? DEFAULT_L2, task === 'ranking' ? 'bpr' : task === 'binary' ? 'logloss' : 'mse');
+  const step = new TrainStep(model, info, optimizer, options.l2 ?? (task === 'ranking' ? DEFAULT_RANKING_L2 : DEFAULT_L2), task === 'ranking' ? 'bpr' : task === 'binary' ? 'logloss' : 'mse');
 
   let startEpoch = 1;
   let history: EpochRecord[] = [];

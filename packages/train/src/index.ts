@@ -10,7 +10,7 @@ export type {
   EarlyStoppingMetric,
   StopReason,
 } from './fit-options.js';
-export { DEFAULT_L2, DEFAULT_LEARNING_RATES } from './fit-options.js';
+export { DEFAULT_L2, DEFAULT_LEARNING_RATES, DEFAULT_RANKING_L2 } from './fit-options.js';
 export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';
 export { l2Penalty, resolveL2, touchedRows, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
 export {
