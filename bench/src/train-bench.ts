@@ -76,7 +76,7 @@ const finalMetric = (task: 'regression' | 'binary', loss: number) => (task === '
 /**
  * The configurations the bench exercises: the fused engine's recommended Node path (per-example SGD
  * as libFM, Hogwild threads chosen by `defaultFusedThreads`), the same on one thread, and the fused
- * engine with `fit()`'s default optimizer settings (Adam, batch 512, lr 2e-3) for comparison.
+ * engine with mini-batch Adam (batch 512, lr 2e-3) for comparison.
  */
 function cases(quick: boolean, repeats: number): CaseSpec[] {
   const epochs = 1 + repeats;
@@ -92,7 +92,7 @@ function cases(quick: boolean, repeats: number): CaseSpec[] {
     sgd(lr, l2, 'auto', 'fused API: SGD, Hogwild auto'),
     sgd(lr, l2, 1, 'fused SGD, 1 thread'),
     {
-      label: 'fused, fit() defaults (adam B=512)', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
+      label: 'fused API: mini-batch Adam B=512', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
       l2: { bias: 0, linear: 1e-4, factors: 1e-3 }, threads: 'auto',
     },
   ];
