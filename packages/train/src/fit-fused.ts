@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import type { SparseDataset } from '@fm/data';
 import type { EpochRecord } from './checkpoint.js';
 import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './fit-options.js';
+import { fitResult, isImprovement } from './fit-result.js';
 import { fusedThreads, restoreFused, snapshotFused, writeBackFused, type FusedBinding } from './fused-binding.js';
 import { fusedFit } from './fused/fused-fit.js';
 import { fusedPredict } from './fused/fused-predict.js';
@@ -25,8 +25,6 @@ export const FUSED_DEFAULTS = {
    */
   patience: 10,
 };
-
-const HIGHER_IS_BETTER: Record<EarlyStoppingMetric, boolean> = { loss: false, rmse: false, logloss: false, auc: true };
 
 /** What `fit` has already worked out before handing over to the fused engine. */
 export interface FusedRun {
@@ -94,8 +92,7 @@ export async function fitFused(run: FusedRun, options: FitOptions): Promise<FitR
       history.push(record);
       if (es && record.valMetrics) {
         const v = record.valMetrics[es.metric] as number;
-        const better = bestValue === null || (HIGHER_IS_BETTER[es.metric] ? v > bestValue + es.minDelta : v < bestValue - es.minDelta);
-        if (better) {
+        if (isImprovement(es.metric, v, bestValue, es.minDelta)) {
           bestValue = v;
           bestEpoch = epoch;
           wait = 0;
@@ -115,21 +112,17 @@ export async function fitFused(run: FusedRun, options: FitOptions): Promise<FitR
   const lastEpoch = history.length;
   if (es && best && bestEpoch !== lastEpoch) restoreFused(p, best);
   writeBackFused(binding);
-  const last = history[history.length - 1];
-  const bestRecord = history.find((h) => h.epoch === bestEpoch) ?? last;
-  return {
-    epochs: lastEpoch,
+  return fitResult({
     history,
-    bestEpoch: es ? bestEpoch : lastEpoch,
-    finalLoss: last?.loss ?? NaN,
-    valMetrics: bestRecord?.valMetrics,
+    lastEpoch,
+    bestEpoch,
+    earlyStopping: es !== undefined,
     examplesPerSecond: res.examplesPerSecond,
-    wallSeconds: (performance.now() - run.t0) / 1000,
-    backend: tf.getBackend(),
+    t0: run.t0,
     engine: 'fused',
     threads: res.threads,
     stopReason,
     labelMean: run.labelMean,
     labelRange: run.labelRange,
-  };
+  });
 }

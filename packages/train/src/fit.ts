@@ -21,13 +21,12 @@ import { scoreRows } from './predict.js';
 import { TrainStep, type StepBatch } from './train-step.js';
 import { bindFused } from './fused-binding.js';
 import { FUSED_DEFAULTS, fitFused } from './fit-fused.js';
+import { fitResult, isImprovement } from './fit-result.js';
 
 /** A seed for epoch `epoch` of stream `stream` derived from the run's seed. */
 function subSeed(seed: number, stream: number, epoch: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) | 0;
 }
-
-const HIGHER_IS_BETTER: Record<EarlyStoppingMetric, boolean> = { loss: false, rmse: false, logloss: false, auc: true };
 
 /**
  * Trains a `@fm/layers` model on a {@link SparseDataset}.
@@ -266,8 +265,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     lastEpoch = epoch;
     if (es && record.valMetrics && stopReason !== 'aborted') {
       const v = record.valMetrics[es.metric] as number;
-      const better = bestValue === null || (HIGHER_IS_BETTER[es.metric] ? v > bestValue + es.minDelta : v < bestValue - es.minDelta);
-      if (better) {
+      if (isImprovement(es.metric, v, bestValue, es.minDelta)) {
         bestValue = v;
         bestEpoch = epoch;
         wait = 0;
@@ -288,23 +286,19 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   }
 
   if (es && best && bestEpoch !== lastEpoch) restore(model, best);
-  const last = history[history.length - 1];
-  const bestRecord = history.find((h) => h.epoch === bestEpoch) ?? last;
-  return {
-    epochs: lastEpoch,
+  return fitResult({
     history,
-    bestEpoch: es ? bestEpoch : lastEpoch,
-    finalLoss: last?.loss ?? NaN,
-    valMetrics: bestRecord?.valMetrics,
+    lastEpoch,
+    bestEpoch,
+    earlyStopping: es !== undefined,
     examplesPerSecond: trainSeconds > 0 ? trainedExamples / trainSeconds : 0,
-    wallSeconds: (performance.now() - t0) / 1000,
-    backend: tf.getBackend(),
+    t0,
     engine: 'tfjs',
     threads: 1,
     stopReason,
     labelMean,
     labelRange: [labelMin, labelMax],
-  };
+  });
 }
 
 function logit(p: number): number {

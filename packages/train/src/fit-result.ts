@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EpochRecord } from './checkpoint.js';
+import type { EarlyStoppingMetric, FitResult, StopReason } from './fit-options.js';
+
+const HIGHER_IS_BETTER: Record<EarlyStoppingMetric, boolean> = { loss: false, rmse: false, logloss: false, auc: true };
+
+/** True when `value` beats `best` on `metric` by more than `minDelta` (or there is no best yet). */
+export function isImprovement(metric: EarlyStoppingMetric, value: number, best: number | null, minDelta: number): boolean {
+  return best === null || (HIGHER_IS_BETTER[metric] ? value > best + minDelta : value < best - minDelta);
+}
+
+/** Assembles a {@link FitResult} from a run's history; both engines return through here. */
+export function fitResult(run: {
+  history: EpochRecord[];
+  lastEpoch: number;
+  bestEpoch: number;
+  earlyStopping: boolean;
+  examplesPerSecond: number;
+  t0: number;
+  engine: 'fused' | 'tfjs';
+  threads: number;
+  stopReason: StopReason;
+  labelMean: number;
+  labelRange: [number, number];
+}): FitResult {
+  const last = run.history[run.history.length - 1];
+  const bestRecord = run.history.find((h) => h.epoch === run.bestEpoch) ?? last;
+  return {
+    epochs: run.lastEpoch,
+    history: run.history,
+    bestEpoch: run.earlyStopping ? run.bestEpoch : run.lastEpoch,
+    finalLoss: last?.loss ?? NaN,
+    valMetrics: bestRecord?.valMetrics,
+    examplesPerSecond: run.examplesPerSecond,
+    wallSeconds: (performance.now() - run.t0) / 1000,
+    backend: tf.getBackend(),
+    engine: run.engine,
+    threads: run.threads,
+    stopReason: run.stopReason,
+    labelMean: run.labelMean,
+    labelRange: run.labelRange,
+  };
+}
