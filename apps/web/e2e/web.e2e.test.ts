@@ -5,7 +5,7 @@
  * Screenshots go to apps/web/test-output/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -191,7 +191,8 @@ describe.skipIf(!haveChromium && !process.env['CI'])('web app in Chromium', () =
   });
 
   it('loads a MovieLens u.data file through the file input (parsed in a worker) and trains on it', async () => {
-    await page.setInputFiles('#file-input', fixture('u.data'));
+    // committed as u.data.fixture (no repo file carries a MovieLens name); the page sees "u.data"
+    await page.setInputFiles('#file-input', { name: 'u.data', mimeType: 'text/plain', buffer: readFileSync(fixture('u.data.fixture')) });
     await page.waitForSelector('body[data-parse="done"]', { timeout: 30_000 });
     expect(await page.textContent('#data-status')).toMatch(/u\.data: 96 ratings, 12 users, 10 items/);
     expect(await page.isHidden('#data-error')).toBe(true);

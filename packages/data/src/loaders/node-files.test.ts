@@ -1,16 +1,26 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeInteractions } from '../index.js';
 import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, readLines } from '../node.js';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const fx = (p: string) => join(fixtures, p);
-
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+// The handmade fixtures are committed as `<name>.fixture` (no file in the repo carries a MovieLens
+// file name); the loaders detect layouts by name, so the tests read a temporary copy with the suffix dropped.
+let fixtures = '';
+beforeAll(async () => {
+  fixtures = await mkdtemp(join(tmpdir(), 'fm-fixtures-'));
+  dirs.push(fixtures);
+  await cp(fileURLToPath(new URL('../../fixtures/', import.meta.url)), fixtures, { recursive: true });
+  for (const e of await readdir(fixtures, { recursive: true })) {
+    if (e.endsWith('.fixture')) await rename(join(fixtures, e), join(fixtures, e.slice(0, -'.fixture'.length)));
+  }
+});
+const fx = (p: string) => join(fixtures, p);
 
 async function collect(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
