@@ -90,3 +90,19 @@ export function toInt32(s: string): number {
   const v = toNumber(s);
   return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : NaN;
 }
+
+/**
+ * Splits a labelled sparse line (`label tok tok …`, as libsvm/libFM and libffm write) into its tokens
+ * and label; reports a missing or non-numeric label to `bad` (naming `tokenShape`, e.g. "idx:val")
+ * and returns undefined for such a line. @internal
+ */
+export function labelledTokens(line: string, no: number, bad: BadLines, tokenShape: string): { tokens: string[]; label: number } | undefined {
+  const tokens = line.trim().split(/\s+/);
+  const first = tokens[0] as string;
+  const label = first.includes(':') ? NaN : toNumber(first);
+  if (!Number.isFinite(label)) {
+    bad.report(bad.error(no, first.includes(':') ? `a label before the ${tokenShape} tokens` : 'a numeric label', first));
+    return undefined;
+  }
+  return { tokens, label };
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFieldDims, featureCount } from './field-dims.js';
 import { gatherRows } from './gather-rows.js';
-import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
 
 /** Options of {@link BiasedMatrixFactorization}. */
 export interface BiasedMatrixFactorizationArgs extends LayerArgs {
@@ -92,7 +92,7 @@ export class BiasedMatrixFactorization extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const idsShape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const idsShape = idsInputShape(inputShape);
     return [idsShape[0] ?? null, 1];
   }
 

@@ -75,3 +75,11 @@ export function shapeList(layer: string, inputShape: tf.Shape | tf.Shape[], coun
   }
   return list;
 }
+
+/**
+ * The shape of a layer's `ids` input: the first of several inputs (`[ids, values]`) or the only one.
+ * @internal
+ */
+export function idsInputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+}

@@ -1,7 +1,7 @@
 import { Encoder, type FieldConfig } from '../encoder.js';
 import type { Column, Frame } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
 import type { SparseDataset } from '../sparse-dataset.js';
 import { Growable } from './growable.js';
 
@@ -47,13 +47,9 @@ export async function parseLibffm(
   let rows = 0;
   await forEachLine(lines, (line, no) => {
     if (isBlank(line)) return;
-    const tokens = line.trim().split(/\s+/);
-    const first = tokens[0] as string;
-    const label = first.includes(':') ? NaN : toNumber(first);
-    if (!Number.isFinite(label)) {
-      bad.report(bad.error(no, first.includes(':') ? 'a label before the field:idx:val tokens' : 'a numeric label', first));
-      return;
-    }
+    const parsed = labelledTokens(line, no, bad, 'field:idx:val');
+    if (!parsed) return;
+    const { tokens, label } = parsed;
     lineF.length = 0;
     lineI.length = 0;
     lineV.length = 0;

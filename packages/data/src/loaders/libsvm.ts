@@ -1,6 +1,6 @@
 import { FieldSchema } from '../field-schema.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
 import { SparseDataset } from '../sparse-dataset.js';
 import { Growable } from './growable.js';
 
@@ -42,13 +42,9 @@ export async function parseLibsvm(
   let maxId = -1;
   await forEachLine(lines, (line, no) => {
     if (isBlank(line)) return;
-    const tokens = line.trim().split(/\s+/);
-    const first = tokens[0] as string;
-    const label = first.includes(':') ? NaN : toNumber(first);
-    if (!Number.isFinite(label)) {
-      bad.report(bad.error(no, first.includes(':') ? 'a label before the idx:val tokens' : 'a numeric label', first));
-      return;
-    }
+    const parsed = labelledTokens(line, no, bad, 'idx:val');
+    if (!parsed) return;
+    const { tokens, label } = parsed;
     const start = ids.length;
     let failed = false;
     for (let t = 1; t < tokens.length; t++) {
