@@ -198,6 +198,25 @@ describe('fit', () => {
     expect(r2.epochs).toBe(3);
   });
 
+  for (const engine of ['native', 'tfjs'] as const) {
+    it(`${engine}: a timer's abort stops training mid-epoch (the loop yields to the event loop)`, async () => {
+      const rows = engine === 'native' ? 600_000 : 60_000;
+      const ds = syntheticRatings(3000, 4000, rows, 11);
+      const model = fm(ds.schema.fieldDims, 2, 32);
+      const ac = new AbortController();
+      let batchCalls = 0;
+      // the abort comes from a timer: it only fires if training yields to the event loop
+      const res = await fit(model, ds, {
+        engine, epochs: 50, batchSize: engine === 'native' ? 1 : 64, validation: false, signal: ac.signal,
+        callbacks: { onBatchEnd: () => void (batchCalls++ === 0 && setTimeout(() => ac.abort(), 0)) },
+      });
+      expect(res.stopReason).toBe('aborted');
+      expect(res.epochs).toBe(1);
+      expect(batchCalls).toBeGreaterThan(1);
+      expect(Math.round(res.history[0]!.seconds * res.history[0]!.examplesPerSecond)).toBeLessThan(rows);
+    });
+  }
+
   it('rejects bad input with clear messages', async () => {
     const ds = toyRatings();
     const model = fm(ds.schema.fieldDims);

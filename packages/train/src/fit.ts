@@ -85,19 +85,24 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     val = train.select(perm.subarray(0, nVal).slice().sort());
     trainRows = perm.subarray(nVal).slice().sort();
   }
-  const data = trainRows.length === train.numRows ? train : train.select(trainRows);
-  const nTrain = data.numRows;
+  // the training rows stay in `train` (no copy of a large dataset): each epoch's order is a
+  // permutation of `trainRows`
+  const data = train;
+  const nTrain = trainRows.length;
   let labelSum = 0;
   let labelMin = Infinity;
   let labelMax = -Infinity;
-  for (const y of data.labels) {
+  for (const r of trainRows) {
+    const y = train.labels[r] as number;
     labelSum += y;
     labelMin = Math.min(labelMin, y);
     labelMax = Math.max(labelMax, y);
   }
   const labelMean = labelSum / nTrain;
 
-  const negatives = negPerPos > 0 ? new RowNegatives(val ? [data, val] : [data], options.negatives) : undefined;
+  // every row of `train` (a held-out fraction included) and of a given validation set is a positive
+  // that no negative may be drawn from
+  const negatives = negPerPos > 0 ? new RowNegatives(val && val !== train && valOpt instanceof SparseDataset ? [train, val] : [train], options.negatives) : undefined;
 
   // early stopping
   const esOpt = options.earlyStopping;
@@ -145,7 +150,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     const layout = decision.layout;
     const tableFloats = info.numFeatures * (1 + (layout?.factors ? (layout.factors.rowSize as number) : 0));
     const policy = nativeThreadPolicy();
-    const threads = policy.threads({ floats: tableFloats, k: layout?.k ?? 0 }, data.nnz, options.threads ?? 'auto');
+    const threads = policy.threads({ floats: tableFloats, k: layout?.k ?? 0 }, Math.round((data.nnz * nTrain) / data.numRows), options.threads ?? 'auto');
     const binding = bindNative(model, info, threads > 1);
     if (typeof binding === 'string') throw new Error(`fit: native engine: ${binding}`);
     engine = await NativeEngine.create(
@@ -193,7 +198,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   try {
     for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
       const te = performance.now();
-      const order = new Rng(subSeed(seed, 1, epoch)).permutation(nTrain);
+      const order = new Rng(subSeed(seed, 1, epoch)).shuffle(trainRows.slice());
       const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
       let lastYield = performance.now();
       const pass = await engine.trainPass(data, order, passNeg, {

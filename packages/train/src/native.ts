@@ -13,3 +13,4 @@ export { registerNativeThreads, nativeThreadPolicy, type NativeThreadPolicy } fr
 export { TrainStep, type StepBatch, type StepLoss } from './train-step.js';
 export { RowOptimizer, SgdOptimizer, AdamOptimizer, AdagradOptimizer, FtrlOptimizer, createOptimizer, type ParamSlot } from './optimizers.js';
 export { RowNegatives } from './negatives.js';
+export { nativeScorer } from './ranking-scorer.js';
