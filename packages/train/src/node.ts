@@ -4,6 +4,7 @@ import { fileModelHandler } from './file-io.js';
 import { loadModel as loadModelCore, saveModel as saveModelCore, type LoadedModel, type SaveModelOptions } from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
+import type { NativeModel } from './engines/native/native-model.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
@@ -27,7 +28,7 @@ const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsW
  * Saves a model to a directory (a `file://` URL or a plain path): model.json + weights.bin + fm.json
  * (metadata and encoder JSON), written atomically (temp dir + rename). Other URL schemes go to tfjs.
  */
-export async function saveModel(model: tf.LayersModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
+export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
   return saveModelCore(model, isRemote(url) ? url : fileModelHandler(url), options);
 }
 

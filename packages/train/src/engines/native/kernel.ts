@@ -413,6 +413,24 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
       const reg = l2v * used * sReg;
       const o = base + fb * k;
       const go = gb + fb * k;
+      if (opt === 1) {
+        // row-wise Adagrad: one accumulator per (feature, field) block, G += mean(g²)
+        let g2 = 0;
+        for (let f = 0; f < k; f++) {
+          const g = (gFac[go + f] as number) * sData + reg * (V[o + f] as number);
+          gFac[go + f] = g;
+          g2 += g * g;
+        }
+        const bi = i * F + fb;
+        const acc = (c.aFactors[bi] as number) + g2 / k;
+        c.aFactors[bi] = acc;
+        const step = lr / (Math.sqrt(acc) + c.eps);
+        for (let f = 0; f < k; f++) {
+          V[o + f] = (V[o + f] as number) - step * (gFac[go + f] as number);
+          gFac[go + f] = 0;
+        }
+        continue;
+      }
       for (let f = 0; f < k; f++) {
         const v = V[o + f] as number;
         V[o + f] = kernelUpdate(c, c.aFactors, c.bFactors, o + f, v, (gFac[go + f] as number) * sData + reg * v, c1, c2);
@@ -575,6 +593,94 @@ export function kernelSgdExamplesFfm(c: KernelCtx, order: Int32Array, start: num
 }
 
 /**
+ * Per-example Adagrad (batch 1) for FFM on labelled rows, in place as libffm: each pair (j, l)
+ * updates the two blocks it uses, each block with ONE accumulator (row-wise Adagrad: G += mean(g²)
+ * over the block's k coordinates), L2 on those blocks only; linear weights and the bias keep one
+ * accumulator per coordinate. Returns Σ loss.
+ */
+export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start: number, end: number, lg: Float64Array): number {
+  const ids = c.ids;
+  const values = c.values;
+  const offsets = c.offsets;
+  const labels = c.labels;
+  const lin = c.linear;
+  const V = c.factors;
+  const A = c.aFactors;
+  const aLin = c.aLinear;
+  const fieldOf = c.fieldOfFeature;
+  const k = c.k;
+  const F = c.F;
+  const lr = c.lr;
+  const eps = c.eps;
+  const l2w = c.l2w;
+  const l2v = c.l2v;
+  const binary = c.task === 1 ? 1 : 0;
+  const bias = c.bias;
+  const g1 = c.sum;
+  const g2 = c.sum2;
+  const invK = 1 / k;
+  let lossSum = 0;
+  for (let t = start; t < end; t++) {
+    const r = order[t] as number;
+    const a = offsets[r] as number;
+    const b = offsets[r + 1] as number;
+    kernelLoss(binary, kernelForward(c, ids, values, a, b, c.sum), labels[r] as number, lg);
+    lossSum += lg[0] as number;
+    const g = lg[1] as number;
+    const gr = g * kernelNorm(c, values, a, b);
+    {
+      const w = bias[0] as number;
+      const gb = g + c.l2b * w;
+      const acc = (c.aBias[0] as number) + gb * gb;
+      c.aBias[0] = acc;
+      bias[0] = w - (lr * gb) / (Math.sqrt(acc) + eps);
+    }
+    for (let j = a; j < b; j++) {
+      const i1 = ids[j] as number;
+      const x1 = values[j] as number;
+      const w = lin[i1] as number;
+      const gw = g * x1 + l2w * w;
+      const acc = (aLin[i1] as number) + gw * gw;
+      aLin[i1] = acc;
+      lin[i1] = w - (lr * gw) / (Math.sqrt(acc) + eps);
+      const f1 = fieldOf[i1] as number;
+      for (let l = j + 1; l < b; l++) {
+        const i2 = ids[l] as number;
+        const f2 = fieldOf[i2] as number;
+        const cc = gr * x1 * (values[l] as number);
+        const o1 = (i1 * F + f2) * k;
+        const o2 = (i2 * F + f1) * k;
+        let s1 = 0;
+        let s2 = 0;
+        for (let f = 0; f < k; f++) {
+          const v1 = V[o1 + f] as number;
+          const v2 = V[o2 + f] as number;
+          const a1 = cc * v2 + l2v * v1;
+          const a2 = cc * v1 + l2v * v2;
+          g1[f] = a1;
+          g2[f] = a2;
+          s1 += a1 * a1;
+          s2 += a2 * a2;
+        }
+        const b1 = i1 * F + f2;
+        const b2 = i2 * F + f1;
+        const acc1 = (A[b1] as number) + s1 * invK;
+        const acc2 = (A[b2] as number) + s2 * invK;
+        A[b1] = acc1;
+        A[b2] = acc2;
+        const st1 = lr / (Math.sqrt(acc1) + eps);
+        const st2 = lr / (Math.sqrt(acc2) + eps);
+        for (let f = 0; f < k; f++) {
+          V[o1 + f] = (V[o1 + f] as number) - st1 * (g1[f] as number);
+          V[o2 + f] = (V[o2 + f] as number) - st2 * (g2[f] as number);
+        }
+      }
+    }
+  }
+  return lossSum;
+}
+
+/**
  * Per-example SGD (batch 1) for BPR on fm / mf rows, in place. A positive row and its negative differ
  * only in the item, so with S = Σ_{l ≠ item} v_l x_l (the shared part) ŷ⁺ − ŷ⁻ = x(w_i − w_j) +
  * x⟨v_i − v_j, S⟩: one pass over the shared features instead of two forward passes. Shared features
@@ -666,6 +772,13 @@ export function kernelTrainRange(
     out[3] = m;
     return;
   }
+  if (batchSize === 1 && c.opt === 1 && c.nNeg === 0 && c.task !== 2 && c.kind === 2) {
+    out[0] = kernelAdagradExamplesFfm(c, order, start, end, lg);
+    out[1] = m;
+    out[2] = m;
+    out[3] = m;
+    return;
+  }
   if (batchSize === 1 && c.opt === 0 && c.task === 2 && c.kind === 1) {
     out[0] = kernelBprSgdFm(c, order, start, end);
     out[1] = m;
@@ -710,6 +823,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelUpdate,
   kernelSgdExamples,
   kernelSgdExamplesFfm,
+  kernelAdagradExamplesFfm,
   kernelBprSgdFm,
   kernelTrainRange,
 ];
