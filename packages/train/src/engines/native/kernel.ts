@@ -87,6 +87,9 @@ export interface KernelCtx {
   /** A scratch row (a negative: a positive row with its item replaced). */
   rIds: Int32Array;
   rVals: Float32Array;
+  /** ffm: `[maxRow]` the field of each entry of the current row, and its factor row offset i·F·k. */
+  rFld: Int32Array;
+  rBase: Int32Array;
   /** Slots used in the current batch. */
   nt: number;
   /** Accumulated bias gradient of the current batch. */
@@ -107,6 +110,8 @@ export function allocScratch(c: KernelCtx, batchSize: number, maxRow: number): v
   c.sum2 = new Float64Array(Math.max(1, c.k));
   c.rIds = new Int32Array(Math.max(1, maxRow));
   c.rVals = new Float32Array(Math.max(1, maxRow));
+  c.rFld = new Int32Array(Math.max(1, maxRow));
+  c.rBase = new Int32Array(Math.max(1, maxRow));
   c.nt = 0;
   c.gBias = 0;
 }
@@ -168,23 +173,37 @@ export function kernelForward(c: KernelCtx, I: Int32Array, X: Float32Array, a: n
     }
     return p + 0.5 * (s2 - sq);
   }
-  // ffm: r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l
+  // ffm: r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l, fields and row offsets gathered once
   const F = c.F;
   const fieldOf = c.fieldOfFeature;
+  if (c.rFld.length < b - a) {
+    c.rFld = new Int32Array(b - a);
+    c.rBase = new Int32Array(b - a);
+  }
+  const fld = c.rFld;
+  const base = c.rBase;
+  const Fk = F * k;
   let pairs = 0;
   for (let j = a; j < b; j++) {
     const i1 = I[j] as number;
-    const x1 = X[j] as number;
-    p += (linear[i1] as number) * x1;
-    const f1 = fieldOf[i1] as number;
-    for (let l = j + 1; l < b; l++) {
-      const i2 = I[l] as number;
-      const o1 = (i1 * F + (fieldOf[i2] as number)) * k;
-      const o2 = (i2 * F + f1) * k;
+    p += (linear[i1] as number) * (X[j] as number);
+    fld[j - a] = (fieldOf[i1] as number) * k;
+    base[j - a] = i1 * Fk;
+  }
+  const m = b - a;
+  for (let j = 0; j < m; j++) {
+    const b1 = base[j] as number;
+    const f1 = fld[j] as number;
+    const x1 = X[a + j] as number;
+    let row = 0;
+    for (let l = j + 1; l < m; l++) {
+      const o1 = b1 + (fld[l] as number);
+      const o2 = (base[l] as number) + f1;
       let dot = 0;
       for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
-      pairs += dot * x1 * (X[l] as number);
+      row += dot * (X[a + l] as number);
     }
+    pairs += row * x1;
   }
   return p + pairs * kernelNorm(c, X, a, b);
 }
@@ -607,9 +626,7 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
   const V = c.factors;
   const A = c.aFactors;
   const aLin = c.aLinear;
-  const fieldOf = c.fieldOfFeature;
   const k = c.k;
-  const F = c.F;
   const lr = c.lr;
   const eps = c.eps;
   const l2w = c.l2w;
@@ -635,21 +652,25 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
       c.aBias[0] = acc;
       bias[0] = w - (lr * gb) / (Math.sqrt(acc) + eps);
     }
-    for (let j = a; j < b; j++) {
-      const i1 = ids[j] as number;
-      const x1 = values[j] as number;
+    // forward filled rFld (field·k) and rBase (id·F·k) for this row
+    const fld = c.rFld;
+    const base = c.rBase;
+    const m = b - a;
+    for (let j = 0; j < m; j++) {
+      const i1 = ids[a + j] as number;
+      const x1 = values[a + j] as number;
       const w = lin[i1] as number;
       const gw = g * x1 + l2w * w;
       const acc = (aLin[i1] as number) + gw * gw;
       aLin[i1] = acc;
       lin[i1] = w - (lr * gw) / (Math.sqrt(acc) + eps);
-      const f1 = fieldOf[i1] as number;
-      for (let l = j + 1; l < b; l++) {
-        const i2 = ids[l] as number;
-        const f2 = fieldOf[i2] as number;
-        const cc = gr * x1 * (values[l] as number);
-        const o1 = (i1 * F + f2) * k;
-        const o2 = (i2 * F + f1) * k;
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      const grx = gr * x1;
+      for (let l = j + 1; l < m; l++) {
+        const cc = grx * (values[a + l] as number);
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
         let s1 = 0;
         let s2 = 0;
         for (let f = 0; f < k; f++) {
@@ -662,12 +683,13 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
           s1 += a1 * a1;
           s2 += a2 * a2;
         }
-        const b1 = i1 * F + f2;
-        const b2 = i2 * F + f1;
-        const acc1 = (A[b1] as number) + s1 * invK;
-        const acc2 = (A[b2] as number) + s2 * invK;
-        A[b1] = acc1;
-        A[b2] = acc2;
+        // block index of offset o is o / k
+        const bi1 = o1 / k;
+        const bi2 = o2 / k;
+        const acc1 = (A[bi1] as number) + s1 * invK;
+        const acc2 = (A[bi2] as number) + s2 * invK;
+        A[bi1] = acc1;
+        A[bi2] = acc2;
         const st1 = lr / (Math.sqrt(acc1) + eps);
         const st2 = lr / (Math.sqrt(acc2) + eps);
         for (let f = 0; f < k; f++) {
