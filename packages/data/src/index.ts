@@ -1,6 +1,6 @@
 // @fm/data: platform-neutral API (works in Node and the browser). File-system helpers live in '@fm/data/node'.
 export { Rng } from './rng.js';
-export { FieldSchema, type FieldKind, type FieldSpec } from './field-schema.js';
+export { FieldSchema, schemaGrowthMap, type FieldKind, type FieldSpec } from './field-schema.js';
 export { SparseDataset, type SparseDatasetInit, type DenseBatch, type RowColumn } from './sparse-dataset.js';
 export {
   datasetToArrowTable,
@@ -13,7 +13,34 @@ export {
 export { type Interactions, type ItemInfo, type UserInfo, selectInteractions } from './interactions.js';
 export { type Frame, type Column, type MultiHotColumn, isMultiHot, columnLength, validateFrame } from './frame.js';
 export { Vocabulary, type VocabKey, compareKeys } from './vocabulary.js';
-export { Encoder, type FieldConfig, type EncoderJSON, type EncoderFieldJSON } from './encoder.js';
+export { Encoder, withHashing, type FieldConfig, type EncoderJSON, type EncoderFieldJSON } from './encoder.js';
+export { EncoderFitter } from './encoder-fitter.js';
+// Streaming sources, shuffling and feature hashing (issue 13).
+export {
+  type DatasetSource,
+  type SourceChunk,
+  type ChunkOptions,
+  InMemorySource,
+  inMemorySource,
+  isDatasetSource,
+  toDatasetSource,
+  collectSource,
+  epochSeed,
+  epochPermutation,
+} from './dataset-source.js';
+export { concatDatasets } from './concat-datasets.js';
+export { ShuffleBuffer, type ShuffleBufferOptions } from './shuffle-buffer.js';
+export {
+  murmur3,
+  murmur3Int,
+  hashToken,
+  fieldHashSeed,
+  HashCollisionCounter,
+  MAX_HASH_BITS,
+  type HashingConfig,
+  type HashReport,
+  type HashFieldReport,
+} from './hashing.js';
 export {
   encodeInteractions,
   ageGroup,
