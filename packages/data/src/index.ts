@@ -31,6 +31,15 @@ export {
 export { concatDatasets } from './concat-datasets.js';
 export { ShuffleBuffer, type ShuffleBufferOptions } from './shuffle-buffer.js';
 export {
+  parseShardManifest,
+  SHARDS_FORMAT,
+  SHARDS_VERSION,
+  SHARDS_MANIFEST,
+  type ShardManifest,
+  type ShardInfo,
+  type ShardHashing,
+} from './shard-manifest.js';
+export {
   murmur3,
   murmur3Int,
   hashToken,

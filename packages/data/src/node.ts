@@ -10,3 +10,13 @@ export {
   type LoadMovieLensOptions,
   type MovieLensData,
 } from './loaders/node-files.js';
+export { beginDirAtomic, writeDirAtomic, type PendingDir } from './atomic-write.js';
+export {
+  ShardWriter,
+  ShardedDataset,
+  writeShards,
+  DEFAULT_SHARD_BYTES,
+  DEFAULT_CHUNK_ROWS,
+  type ShardWriterOptions,
+  type ShardFinishOptions,
+} from './shards.js';
