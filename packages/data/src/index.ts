@@ -29,6 +29,7 @@ export {
   epochPermutation,
 } from './dataset-source.js';
 export { concatDatasets } from './concat-datasets.js';
+export { type StreamProgress } from './progress.js';
 export { ShuffleBuffer, type ShuffleBufferOptions } from './shuffle-buffer.js';
 export {
   parseShardManifest,
@@ -82,6 +83,7 @@ export {
   normalCdf,
   generateImplicit,
   generateCtr,
+  ctrStream,
   fmPaperToyTable,
   SYNTHETIC_GENRES,
   type GenerateRatingsOptions,
@@ -93,5 +95,8 @@ export {
   type GenerateCtrOptions,
   type PlantedCtrModel,
   type SyntheticCtr,
+  type CtrStream,
+  type CtrStreamOptions,
+  type CtrChunk,
   type FmPaperToyTable,
 } from './generators/index.js';

@@ -20,3 +20,4 @@ export {
   type ShardWriterOptions,
   type ShardFinishOptions,
 } from './shards.js';
+export { writeCtrShards, type WriteCtrShardsOptions } from './generators/ctr-shards.js';
