@@ -11,7 +11,7 @@ export {
 } from './arrow-io.js';
 // Frames, vocabularies, encoders and platform-neutral loaders (issue 2).
 export { type Interactions, type ItemInfo, type UserInfo, selectInteractions } from './interactions.js';
-export { type Frame, type Column, type MultiHotColumn, isMultiHot, columnLength, validateFrame } from './frame.js';
+export { type Frame, type Column, type MultiHotColumn, isMultiHot, columnLength, validateFrame, concatFrames } from './frame.js';
 export { Vocabulary, type VocabKey, compareKeys } from './vocabulary.js';
 export { Encoder, withHashing, type FieldConfig, type EncoderJSON, type EncoderFieldJSON } from './encoder.js';
 export { EncoderFitter } from './encoder-fitter.js';
@@ -71,7 +71,7 @@ export {
 } from './loaders/movielens.js';
 export { parseLibsvm, type LibsvmOptions } from './loaders/libsvm.js';
 export { parseLibffm, libffmFieldName, type LibffmOptions } from './loaders/libffm.js';
-export { parseCsv, parseCsvSpec, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
+export { parseCsv, parseCsvSpec, csvFieldConfigs, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
 // Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).
 export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
 export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';

@@ -9,6 +9,7 @@ export {
   loadCsv,
   type LoadMovieLensOptions,
   type MovieLensData,
+  type FileLineSource,
 } from './loaders/node-files.js';
 export { beginDirAtomic, writeDirAtomic, type PendingDir } from './atomic-write.js';
 export {
@@ -21,3 +22,5 @@ export {
   type ShardFinishOptions,
 } from './shards.js';
 export { writeCtrShards, type WriteCtrShardsOptions } from './generators/ctr-shards.js';
+export { encodeToShards, type EncodeInput, type EncodeToShardsOptions, type EncodeToShardsResult } from './encode-shards.js';
+export { readParquetFrames, loadParquet, parquetFiles, type ParquetFrame } from './loaders/parquet.js';
