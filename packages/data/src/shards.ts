@@ -408,8 +408,11 @@ export class ShardedDataset implements DatasetSource {
     const order = rng.permutation(n);
     let shuffler: ShuffleBuffer | undefined;
     for await (const ds of this.shardsInOrder(order, false)) {
+      // Fixed slots when rows are nearly equal in length (at most twice the mean), else a compacting arena.
+      const mean = this.nnz / Math.max(1, this.numRows);
+      const slotWidth = this.maxRowLength <= 2 * Math.max(1, mean) ? Math.max(1, this.maxRowLength) : undefined;
       shuffler ??= new ShuffleBuffer(
-        { schema: this.schema, capacity: buffer, chunkRows, columns: ds.columns, rowLength: this.nnz / Math.max(1, this.numRows), shared },
+        { schema: this.schema, capacity: buffer, chunkRows, columns: ds.columns, rowLength: mean, shared, ...(slotWidth ? { slotWidth } : {}) },
         rng,
       );
       for (const c of shuffler.push(ds)) yield { data: c };

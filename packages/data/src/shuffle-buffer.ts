@@ -17,6 +17,12 @@ export interface ShuffleBufferOptions {
   rowLength?: number;
   /** Emit chunks whose arrays live on SharedArrayBuffers. */
   shared?: boolean;
+  /**
+   * Longest row that will be pushed. When given, rows live in fixed slots of this width (no
+   * compaction; the fast path for rows of (nearly) equal length, e.g. one id per CTR field);
+   * memory is then `capacity × slotWidth` features instead of about 1.5 × `capacity` rows.
+   */
+  slotWidth?: number;
 }
 
 /**
@@ -25,7 +31,9 @@ export interface ShuffleBufferOptions {
  * it holds more than `capacity` rows, rows picked uniformly at random among those held are
  * emitted; {@link drain} emits the rest in random order. Every pushed row is emitted exactly once.
  * Memory is about 1.5 × `capacity` rows, whatever the number of rows pushed: the store is an arena
- * that is compacted (live rows moved to the front) when full, amortised O(1) copies per row.
+ * that is compacted (live rows moved to the front) when full, amortised O(1) copies per row. With
+ * `slotWidth`, rows sit in fixed slots instead and each incoming row takes the slot of the row it
+ * sends out (tf.data's scheme exactly): two copies per row, no compaction.
  */
 export class ShuffleBuffer {
   private readonly schema: FieldSchema;
@@ -47,6 +55,9 @@ export class ShuffleBuffer {
   private liveCount = 0;
   private arenaRows = 0;
   private arenaNnz = 0;
+  /** Slot mode: the slot width (0 = arena mode), and the chunk being filled. */
+  private readonly width: number;
+  private out: OutChunk | undefined;
 
   constructor(options: ShuffleBufferOptions, rng: Rng) {
     const { capacity, chunkRows } = options;
@@ -57,13 +68,16 @@ export class ShuffleBuffer {
     this.chunkRows = chunkRows;
     this.rng = rng;
     this.shared = options.shared ?? false;
-    this.rowCap = capacity + Math.max(capacity >> 1, chunkRows);
+    const w = options.slotWidth ?? 0;
+    if (!Number.isInteger(w) || w < 0) throw new Error(`ShuffleBuffer: slotWidth must be an integer ≥ 1, got ${w}`);
+    this.width = w;
+    this.rowCap = w > 0 ? capacity : capacity + Math.max(capacity >> 1, chunkRows);
     this.colNames = Object.keys(options.columns ?? {}).sort();
     this.labels = new Float32Array(this.rowCap);
     this.start = new Int32Array(this.rowCap);
     this.len = new Int32Array(this.rowCap);
     this.cols = this.colNames.map((n) => allocLike((options.columns as Record<string, RowColumn>)[n] as RowColumn, this.rowCap));
-    const nnzCap = Math.max(1024, Math.ceil(this.rowCap * Math.max(1, options.rowLength ?? 1)));
+    const nnzCap = w > 0 ? capacity * w : Math.max(1024, Math.ceil(this.rowCap * Math.max(1, options.rowLength ?? 1)));
     this.ids = new Int32Array(nnzCap);
     this.values = new Float32Array(nnzCap);
     this.fields = new Int32Array(nnzCap);
@@ -81,6 +95,7 @@ export class ShuffleBuffer {
     if (names.length !== this.colNames.length || names.some((n, i) => n !== this.colNames[i])) {
       throw new Error(`ShuffleBuffer.push: rows carry side columns [${names.join(', ')}], expected [${this.colNames.join(', ')}]`);
     }
+    if (this.width > 0) return this.pushSlots(ds);
     const out: SparseDataset[] = [];
     const step = this.rowCap - this.capacity;
     for (let s = 0; s < ds.numRows; s += step) {
@@ -93,7 +108,96 @@ export class ShuffleBuffer {
 
   /** Emits every row still held, in random order. */
   drain(): SparseDataset[] {
-    return this.emit(this.liveCount);
+    if (this.width === 0) return this.emit(this.liveCount);
+    const done: SparseDataset[] = [];
+    const order = this.rng.permutation(this.liveCount);
+    for (let i = 0; i < order.length; i++) this.emitSlot(order[i] as number, done);
+    this.liveCount = 0;
+    if (this.out && this.out.rows > 0) done.push(this.finishOut());
+    return done;
+  }
+
+  /** Slot mode: each row goes to a free slot, or replaces a random held row, which is emitted. */
+  private pushSlots(ds: SparseDataset): SparseDataset[] {
+    const done: SparseDataset[] = [];
+    const W = this.width;
+    const { ids, values, fields, len, labels } = this;
+    for (let r = 0; r < ds.numRows; r++) {
+      const a = ds.offsets[r] as number;
+      const l = (ds.offsets[r + 1] as number) - a;
+      if (l > W) throw new Error(`ShuffleBuffer.push: a row has ${l} features, more than the slot width ${W}`);
+      let slot: number;
+      if (this.liveCount < this.capacity) slot = this.liveCount++;
+      else {
+        slot = this.rng.int(this.capacity);
+        this.emitSlot(slot, done);
+      }
+      const o = slot * W;
+      for (let j = 0; j < l; j++) {
+        ids[o + j] = ds.ids[a + j] as number;
+        values[o + j] = ds.values[a + j] as number;
+        fields[o + j] = ds.fields[a + j] as number;
+      }
+      len[slot] = l;
+      labels[slot] = ds.labels[r] as number;
+      for (let c = 0; c < this.cols.length; c++) (this.cols[c] as RowColumn)[slot] = (ds.columns[this.colNames[c] as string] as RowColumn)[r] as number;
+    }
+    return done;
+  }
+
+  /** Copies the row in `slot` to the chunk being filled; a full chunk goes to `done`. */
+  private emitSlot(slot: number, done: SparseDataset[]): void {
+    const W = this.width;
+    const out = (this.out ??= this.newOut());
+    const l = this.len[slot] as number;
+    const o = out.nnz;
+    const s0 = slot * W;
+    for (let j = 0; j < l; j++) {
+      out.ids[o + j] = this.ids[s0 + j] as number;
+      out.values[o + j] = this.values[s0 + j] as number;
+      out.fields[o + j] = this.fields[s0 + j] as number;
+    }
+    out.labels[out.rows] = this.labels[slot] as number;
+    for (let c = 0; c < this.cols.length; c++) (out.cols[c] as RowColumn)[out.rows] = (this.cols[c] as RowColumn)[slot] as number;
+    out.nnz += l;
+    out.offsets[++out.rows] = out.nnz;
+    if (out.rows === this.chunkRows) done.push(this.finishOut());
+  }
+
+  private newOut(): OutChunk {
+    const n = this.chunkRows;
+    const z = n * this.width;
+    const sh = this.shared;
+    return {
+      rows: 0,
+      nnz: 0,
+      labels: allocLike(Float32Array, n, sh),
+      offsets: allocLike(Int32Array, n + 1, sh),
+      ids: allocLike(Int32Array, z, sh),
+      values: allocLike(Float32Array, z, sh),
+      fields: allocLike(Int32Array, z, sh),
+      cols: this.cols.map((c) => allocLike(c, n, sh)),
+    };
+  }
+
+  private finishOut(): SparseDataset {
+    const o = this.out as OutChunk;
+    this.out = undefined;
+    const m = o.rows;
+    const columns: Record<string, RowColumn> = {};
+    this.colNames.forEach((n, i) => (columns[n] = (o.cols[i] as RowColumn).subarray(0, m) as RowColumn));
+    return new SparseDataset(
+      {
+        schema: this.schema,
+        labels: o.labels.subarray(0, m),
+        offsets: o.offsets.subarray(0, m + 1),
+        ids: o.ids.subarray(0, o.nnz),
+        values: o.values.subarray(0, o.nnz),
+        fields: o.fields.subarray(0, o.nnz),
+        columns,
+      },
+      { validate: false },
+    );
   }
 
   private append(ds: SparseDataset, s: number, e: number): void {
@@ -201,4 +305,16 @@ export class ShuffleBuffer {
     this.colNames.forEach((n, i) => (columns[n] = cols[i] as RowColumn));
     return new SparseDataset({ schema: this.schema, labels, offsets, ids, values, fields, columns }, { validate: false });
   }
+}
+
+/** The chunk a slot-mode buffer is filling. */
+interface OutChunk {
+  rows: number;
+  nnz: number;
+  labels: Float32Array;
+  offsets: Int32Array;
+  ids: Int32Array;
+  values: Float32Array;
+  fields: Int32Array;
+  cols: RowColumn[];
 }

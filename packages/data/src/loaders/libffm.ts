@@ -16,7 +16,27 @@ export function libffmFieldName(f: number): string {
   return `f${f}`;
 }
 
-const INT = /^\d+$/;
+const NOT_INT = -1;
+const NEGATIVE = -2;
+const TOO_LARGE = -3;
+
+/**
+ * The non-negative integer written in `s[a, b)`: its value, or NOT_INT (empty or not all digits,
+ * an optional leading minus aside), NEGATIVE (a negative integer) or TOO_LARGE (above int32).
+ */
+function integerAt(s: string, a: number, b: number): number {
+  const neg = s.charCodeAt(a) === 45;
+  const start = neg ? a + 1 : a;
+  if (start >= b) return NOT_INT;
+  let v = 0;
+  for (let i = start; i < b; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NOT_INT;
+    v = v * 10 + d;
+  }
+  if (neg) return NEGATIVE;
+  return v > 2147483647 ? TOO_LARGE : v;
+}
 
 interface FieldAcc {
   rows: Growable<Int32Array>;
@@ -68,19 +88,21 @@ export class LibffmRows {
     lineV.length = 0;
     for (let t = 1; t < tokens.length; t++) {
       const tok = tokens[t] as string;
-      const parts = tok.split(':');
-      const val = parts.length === 3 ? toNumber(parts[2] as string) : NaN;
-      if (parts.length !== 3 || !/^-?\d+$/.test(parts[0] as string) || !/^-?\d+$/.test(parts[1] as string) || !Number.isFinite(val)) {
+      const c1 = tok.indexOf(':');
+      const c2 = c1 < 0 ? -1 : tok.indexOf(':', c1 + 1);
+      const f = c2 < 0 ? NOT_INT : integerAt(tok, 0, c1);
+      const idx = c2 < 0 ? NOT_INT : integerAt(tok, c1 + 1, c2);
+      const valText = c2 < 0 ? '' : tok.slice(c2 + 1);
+      const val = valText === '1' ? 1 : toNumber(valText);
+      if (f === NOT_INT || idx === NOT_INT || !Number.isFinite(val) || valText.indexOf(':') >= 0) {
         bad.report(bad.error(no, 'a field:idx:val token (integer field and index, finite value)', tok));
         return;
       }
-      if (!INT.test(parts[0] as string) || !INT.test(parts[1] as string)) {
+      if (f === NEGATIVE || idx === NEGATIVE) {
         bad.report(bad.error(no, 'a non-negative field and index', tok));
         return;
       }
-      const f = Number(parts[0]);
-      const idx = Number(parts[1]);
-      if (f > 2147483647 || idx > 2147483647) {
+      if (f === TOO_LARGE || idx === TOO_LARGE) {
         bad.report(bad.error(no, 'a field and index within int32 range', tok));
         return;
       }
