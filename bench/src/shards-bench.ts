@@ -161,19 +161,25 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
   const sizes = opts.sizes ?? (opts.quick ? [50_000, 100_000] : [1_000_000, 5_000_000, 20_000_000]);
   const lines = opts.libffmLines ?? (opts.quick ? 100_000 : 10_000_000);
   const rows: ShardsBenchRow[] = [];
+  // Each row is also printed to stderr as soon as its step ends: the full run takes a while.
+  const step = async (name: string, args: string[], keep = true): Promise<void> => {
+    const row = await runIsolated(name, args);
+    console.error(`shards bench: ${JSON.stringify(row)}`);
+    if (keep) rows.push(row);
+  };
   const tmp = await mkdtemp(join(tmpdir(), 'fm-shards-bench-'));
   try {
     for (const n of sizes) {
       const dir = join(tmp, `ctr-${n}`);
-      rows.push(await runIsolated('write', [dir, String(n)]));
-      rows.push(await runIsolated('read', [dir, 'stored']));
-      rows.push(await runIsolated('read', [dir, 'shuffle']));
+      await step('write', [dir, String(n)]);
+      await step('read', [dir, 'stored']);
+      await step('read', [dir, 'shuffle']);
       await rm(dir, { recursive: true, force: true });
     }
     if (lines > 0) {
       const file = join(tmp, 'ctr.ffm');
-      await runIsolated('libffm', [file, String(lines)]);
-      rows.push(await runIsolated('encode', [file, join(tmp, 'ffm-shards')]));
+      await step('libffm', [file, String(lines)], false);
+      await step('encode', [file, join(tmp, 'ffm-shards')]);
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
