@@ -108,10 +108,17 @@ describe('sharded datasets', () => {
     }
   });
 
-  it('reads one shard without the others, and names a damaged shard', async () => {
+  it('reads one shard without the others, selects shards (a held-out shard), and names a damaged shard', async () => {
     const ds = ragged(300, 3);
     const dir = join(await tmp(), 'data');
     const m = await writeShards(dir, ds, { shardRows: 100 });
+    const whole = await ShardedDataset.open(dir);
+    const held = whole.selectShards([2]);
+    const rest = whole.selectShards([1, 0]);
+    expect([held.numRows, rest.numRows, rest.numShards]).toEqual([100, 200, 2]);
+    expect(Array.from((await collectSource(held)).columns.row ?? [])).toEqual(Array.from({ length: 100 }, (_, i) => 200 + i));
+    expect((await collectSource(rest)).columns.row?.[0]).toBe(100);
+    expect(() => whole.selectShards([3])).toThrow('shard 3 out of range [0, 3)');
     await writeFile(join(dir, m.shards[2]?.file as string), 'not arrow');
     const src = await ShardedDataset.open(dir);
     expect((await src.readShard(0)).numRows).toBe(100);

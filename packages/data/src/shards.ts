@@ -327,6 +327,27 @@ export class ShardedDataset implements DatasetSource {
     return this.manifest.shards.length;
   }
 
+  /**
+   * The same dataset restricted to some of its shards, in the given order (no file is read or
+   * written): a held-out shard for validation, or the first/next days of a log for a warm start.
+   */
+  selectShards(indices: readonly number[]): ShardedDataset {
+    const shards = indices.map((i) => {
+      const s = this.manifest.shards[i];
+      if (!s || !Number.isInteger(i)) throw new Error(`ShardedDataset.selectShards: shard ${i} out of range [0, ${this.numShards})`);
+      return s;
+    });
+    if (new Set(indices).size !== indices.length) throw new Error('ShardedDataset.selectShards: a shard is listed twice');
+    const manifest: ShardManifest = {
+      ...this.manifest,
+      shards,
+      numRows: shards.reduce((a, s) => a + s.rows, 0),
+      nnz: shards.reduce((a, s) => a + s.nnz, 0),
+      maxRowLength: shards.reduce((a, s) => Math.max(a, s.maxRowLength), 0),
+    };
+    return new ShardedDataset(this.dir, manifest, this.schema);
+  }
+
   /** The encoder recorded in the manifest (to encode test files the same way), if any. */
   encoder(): Encoder | undefined {
     if (!this.manifest.encoder) return undefined;
