@@ -235,10 +235,13 @@ class FieldCounter {
 export class HashCollisionCounter {
   private readonly byField = new Map<string, FieldCounter>();
 
-  /** @param exactLimit distinct tokens per field counted exactly (default 2^20). */
+  /**
+   * @param exactLimit distinct tokens per field counted exactly (default 2^16, about 3 MiB per
+   * field; Criteo-like fields with millions of values then cost 16 KiB each).
+   */
   constructor(
     readonly seed: number,
-    private readonly exactLimit = 1 << 20,
+    private readonly exactLimit = 1 << 16,
   ) {}
 
   /** Records a token of `field` whose full 32-bit hash is `h` (its bucket is `h mod 2^bits`). */
