@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Encoder, HashCollisionCounter, hashToken, murmur3, murmur3Int, withHashing, type Frame } from './index.js';
+import { Encoder, HashCollisionCounter, hashToken, murmur3, murmur3Int, parseHashBits, withHashing, type Frame } from './index.js';
 
 describe('murmur3', () => {
   it('matches the published MurmurHash3 x86_32 test vectors (UTF-8 bytes, unsigned)', () => {
@@ -124,5 +124,15 @@ describe('Encoder with hashed fields', () => {
     expect(() => withHashing([{ name: 'a', kind: 'categorical' }], { bits: { b: 4 } })).toThrow('field "b", which is not a field');
     expect(() => Encoder.fit(frame, [{ name: 'user', kind: 'categorical', hashBits: 31 }])).toThrow('hash bits must be an integer in [1, 30]');
     expect(() => Encoder.fit(frame, [{ name: 'user', kind: 'categorical', hashBits: 4, minCount: 2 }])).toThrow('minCount and maxSize');
+  });
+});
+
+describe('parseHashBits', () => {
+  it('reads a global or per-field flag and names bad entries', () => {
+    expect(parseHashBits('20', 3)).toEqual({ bits: 20, seed: 3 });
+    expect(parseHashBits('user=20, item=18')).toEqual({ bits: { user: 20, item: 18 }, seed: 0 });
+    expect(() => parseHashBits('user:20')).toThrow('"user:20": expected BITS or FIELD=BITS');
+    expect(() => parseHashBits('40')).toThrow('in [1, 30], got 40');
+    expect(() => parseHashBits('a=3,a=4')).toThrow('field "a" is given twice');
   });
 });

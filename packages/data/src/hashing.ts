@@ -142,6 +142,25 @@ export interface HashingConfig {
   seed?: number;
 }
 
+/**
+ * Parses a hash-bits flag: `"20"` (every categorical/multi-hot field) or `"user=20,item=18"` (those
+ * fields; the others keep vocabularies). Throws naming the bad entry.
+ */
+export function parseHashBits(text: string, seed = 0): HashingConfig {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { bits: checkHashBits(Number(t), 'hash bits'), seed };
+  const bits: Record<string, number> = {};
+  for (const entry of t.split(',')) {
+    const eq = entry.lastIndexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const b = entry.slice(eq + 1).trim();
+    if (eq <= 0 || name === '' || !/^\d+$/.test(b)) throw new Error(`hash bits: "${entry}": expected BITS or FIELD=BITS[,FIELD=BITS…]`);
+    if (name in bits) throw new Error(`hash bits: field "${name}" is given twice`);
+    bits[name] = checkHashBits(Number(b), `hash bits: field "${name}"`);
+  }
+  return { bits, seed };
+}
+
 /** Checks a number of hash bits; throws naming `what`. @internal */
 export function checkHashBits(bits: unknown, what: string): number {
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > MAX_HASH_BITS) {

@@ -45,6 +45,7 @@ export {
   murmur3Int,
   hashToken,
   fieldHashSeed,
+  parseHashBits,
   HashCollisionCounter,
   MAX_HASH_BITS,
   type HashingConfig,
