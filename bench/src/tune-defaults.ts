@@ -44,12 +44,15 @@ function u1Files(dir: string, out: string): { base: string; test: string } {
   return { base, test };
 }
 
-async function movieLensSplit(name: string, basePath: string, testPath: string): Promise<Split> {
+async function movieLensSplit(name: string, basePath: string, testPath: string, binary = false): Promise<Split> {
   const base = await loadMovieLens(basePath, { items: false, users: false });
   const test = await loadMovieLens(testPath, { items: false, users: false });
   const enc = encodeInteractions(base.interactions);
   const t = encodeInteractions(test.interactions, { encoder: enc.encoder });
-  return { name, task: 'regression', train: enc.dataset, test: t.dataset, clip: [1, 5] };
+  if (!binary) return { name, task: 'regression', train: enc.dataset, test: t.dataset, clip: [1, 5] };
+  // binary: a rating of 4 or 5 is a like
+  for (const ds of [enc.dataset, t.dataset]) ds.labels.forEach((y, i) => (ds.labels[i] = y >= 4 ? 1 : 0));
+  return { name: `${name}(≥4)`, task: 'binary', train: enc.dataset, test: t.dataset };
 }
 
 /** `ua` with side features, written as libFM files and read back through the libFM loader. */
@@ -112,7 +115,11 @@ async function main(): Promise<void> {
     const splits: Split[] =
       task === 'regression'
         ? [await movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test')), await movieLensSplit('u1', u1.base, u1.test), await libfmSplit(dir, out)]
-        : [ctrSplit(300_000)];
+        : [
+            await movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test'), true),
+            await movieLensSplit('u1', u1.base, u1.test, true),
+            ctrSplit(300_000),
+          ];
     const grid: [string, FitOptions][] = [
       ['default', {}],
       ['sgd b1 lr.005 l2 .1/.07', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.1, factors: 0.07 } }],
@@ -125,7 +132,14 @@ async function main(): Promise<void> {
       ['adam b1024 lr5e-3 l2 .05', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.05, factors: 0.05 } }],
       ['adam b1024 lr5e-3 l2 .1', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.1, factors: 0.1 } }],
     ];
-    const filtered = values.only ? grid.filter(([n]) => n.includes(values.only as string)) : grid;
+    if (task === 'binary') {
+      grid.push(
+        ['sgd b1 lr.005 l2 .02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.02, factors: 0.02 } }],
+        ['sgd b1 lr.005 l2 .01', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.01, factors: 0.01 } }],
+        ['sgd b1 lr.005 l2 .04/.02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.04, factors: 0.02 } }],
+      );
+    }
+    const filtered = values.only ? grid.filter(([n]) => values.only?.split(',').some((o) => n.includes(o))) : grid;
     const rows: Record<string, unknown>[] = [];
     for (const [name, opts] of filtered) {
       const cells: string[] = [];

@@ -14,6 +14,99 @@ export interface LibsvmOptions extends LoadOptions {
 
 const INDEX = /^\d+$/;
 
+/** Rows of libsvm text in CSR form: `ids` are 0-based feature ids (the index minus the base). @internal */
+export interface LibsvmChunk {
+  labels: Float32Array;
+  offsets: Int32Array;
+  ids: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * The line parser of libsvm / libFM text, accumulating rows until {@link take}: the one parser
+ * behind {@link parseLibsvm} and the streaming encoder. @internal
+ */
+export class LibsvmRows {
+  private labels = new Growable(Float32Array);
+  private offsets = new Growable(Int32Array);
+  private ids = new Growable(Int32Array);
+  private values = new Growable(Float32Array);
+  /** Largest id seen over all takes (-1 before any). */
+  maxId = -1;
+  /** Rows accumulated since the last {@link take}. */
+  rows = 0;
+  readonly base: number;
+
+  constructor(
+    private readonly bad: BadLines,
+    opts: Pick<LibsvmOptions, 'zeroBased' | 'numFeatures'>,
+    private readonly limit = opts.numFeatures,
+  ) {
+    this.base = opts.zeroBased ? 0 : 1;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new Error(`parseLibsvm: numFeatures must be an integer ≥ 1, got ${limit}`);
+    }
+    this.offsets.push(0);
+  }
+
+  /** Parses one line (1-based number `no`); a bad line is reported to the {@link BadLines} policy. */
+  line(line: string, no: number): void {
+    if (isBlank(line)) return;
+    const { bad, base, limit, ids, values } = this;
+    const parsed = labelledTokens(line, no, bad, 'idx:val');
+    if (!parsed) return;
+    const { tokens, label } = parsed;
+    const start = ids.length;
+    let maxId = this.maxId;
+    for (let t = 1; t < tokens.length; t++) {
+      const tok = tokens[t] as string;
+      const colon = tok.indexOf(':');
+      const idxText = colon > 0 ? tok.slice(0, colon) : '';
+      const valText = colon > 0 ? tok.slice(colon + 1) : '';
+      const val = toNumber(valText);
+      let why: string | undefined;
+      if (colon <= 0 || tok.indexOf(':', colon + 1) >= 0 || !Number.isFinite(val) || !/^-?\d+$/.test(idxText)) {
+        why = 'an idx:val token (integer index, finite value)';
+      } else if (!INDEX.test(idxText) || Number(idxText) < base) {
+        why = base === 1 ? 'an index ≥ 1 (1-based; pass zeroBased for 0-based files)' : 'a non-negative index';
+      } else if ((limit !== undefined && Number(idxText) - base >= limit) || Number(idxText) - base > 2147483646) {
+        why = `an index below ${(limit ?? 2147483647) + base} (numFeatures ${limit ?? 'int32 range'})`;
+      }
+      if (why) {
+        bad.report(bad.error(no, why, tok));
+        ids.truncate(start);
+        values.truncate(start);
+        return;
+      }
+      const id = Number(idxText) - base;
+      ids.push(id);
+      values.push(val);
+      if (id > maxId) maxId = id;
+    }
+    this.maxId = maxId;
+    this.labels.push(label);
+    this.offsets.push(ids.length);
+    this.rows++;
+  }
+
+  /** The rows since the last take; starts afresh. */
+  take(): LibsvmChunk {
+    const out = { labels: this.labels.build(), offsets: this.offsets.build(), ids: this.ids.build(), values: this.values.build() };
+    this.labels = new Growable(Float32Array);
+    this.offsets = new Growable(Int32Array);
+    this.offsets.push(0);
+    this.ids = new Growable(Int32Array);
+    this.values = new Growable(Float32Array);
+    this.rows = 0;
+    return out;
+  }
+}
+
+/** The single-field schema of libsvm rows: `features`, multi-hot, `n` ids. @internal */
+export function libsvmSchema(n: number): FieldSchema {
+  return new FieldSchema([{ name: 'features', kind: 'multi-hot', cardinality: n }]);
+}
+
 /**
  * Parses libsvm / libFM text, one example per line: `label idx:val idx:val …`.
  *
@@ -29,65 +122,10 @@ export async function parseLibsvm(
   opts: LibsvmOptions = {},
 ): Promise<{ dataset: SparseDataset; skipped: number; errors: string[] }> {
   const bad = new BadLines(opts);
-  const base = opts.zeroBased ? 0 : 1;
-  const limit = opts.numFeatures;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new Error(`parseLibsvm: numFeatures must be an integer ≥ 1, got ${limit}`);
-  }
-  const labels = new Growable(Float32Array);
-  const offsets = new Growable(Int32Array);
-  offsets.push(0);
-  const ids = new Growable(Int32Array);
-  const values = new Growable(Float32Array);
-  let maxId = -1;
-  await forEachLine(lines, (line, no) => {
-    if (isBlank(line)) return;
-    const parsed = labelledTokens(line, no, bad, 'idx:val');
-    if (!parsed) return;
-    const { tokens, label } = parsed;
-    const start = ids.length;
-    let failed = false;
-    for (let t = 1; t < tokens.length; t++) {
-      const tok = tokens[t] as string;
-      const colon = tok.indexOf(':');
-      const idxText = colon > 0 ? tok.slice(0, colon) : '';
-      const valText = colon > 0 ? tok.slice(colon + 1) : '';
-      const val = toNumber(valText);
-      if (colon <= 0 || tok.indexOf(':', colon + 1) >= 0 || !Number.isFinite(val) || !/^-?\d+$/.test(idxText)) {
-        bad.report(bad.error(no, 'an idx:val token (integer index, finite value)', tok));
-        failed = true;
-        break;
-      }
-      if (!INDEX.test(idxText) || Number(idxText) < base) {
-        const why = base === 1 ? 'an index ≥ 1 (1-based; pass zeroBased for 0-based files)' : 'a non-negative index';
-        bad.report(bad.error(no, why, tok));
-        failed = true;
-        break;
-      }
-      const id = Number(idxText) - base;
-      if ((limit !== undefined && id >= limit) || id > 2147483646) {
-        bad.report(bad.error(no, `an index below ${(limit ?? 2147483647) + base} (numFeatures ${limit ?? 'int32 range'})`, tok));
-        failed = true;
-        break;
-      }
-      ids.push(id);
-      values.push(val);
-      if (id > maxId) maxId = id;
-    }
-    if (failed) {
-      ids.truncate(start);
-      values.truncate(start);
-      return;
-    }
-    labels.push(label);
-    offsets.push(ids.length);
-  });
-  const n = limit ?? Math.max(1, maxId + 1);
-  const schema = new FieldSchema([{ name: 'features', kind: 'multi-hot', cardinality: n }]);
-  const idArr = ids.build();
-  const dataset = new SparseDataset(
-    { schema, labels: labels.build(), offsets: offsets.build(), ids: idArr, values: values.build(), fields: new Int32Array(idArr.length) },
-    { validate: false },
-  );
+  const parser = new LibsvmRows(bad, opts);
+  await forEachLine(lines, (line, no) => parser.line(line, no));
+  const n = opts.numFeatures ?? Math.max(1, parser.maxId + 1);
+  const c = parser.take();
+  const dataset = new SparseDataset({ schema: libsvmSchema(n), ...c, fields: new Int32Array(c.ids.length) }, { validate: false });
   return { dataset, skipped: bad.skipped, errors: bad.errors };
 }

@@ -19,15 +19,28 @@ import {
   type MovieLensUsersFormat,
 } from './movielens.js';
 
+/** Lines of a file as {@link readLines} streams them, with the bytes read so far (for progress). */
+export interface FileLineSource extends AsyncIterable<string> {
+  /** Bytes of the file read so far by the current walk (reads run up to 1 MiB ahead of the lines handed out). */
+  readonly bytesRead: number;
+}
+
 /** Lines of a file, read as a stream in chunks of about 1 MiB. */
-class FileLines implements AsyncIterable<string>, ChunkedLineSource {
+class FileLines implements FileLineSource, ChunkedLineSource {
+  private stream: ReturnType<typeof createReadStream> | undefined;
+
   constructor(
     private readonly path: string,
     private readonly encoding: 'utf8' | 'latin1',
   ) {}
 
+  get bytesRead(): number {
+    return this.stream?.bytesRead ?? 0;
+  }
+
   async *[LINE_CHUNKS](): AsyncGenerator<string[]> {
     const stream = createReadStream(this.path, { encoding: this.encoding, highWaterMark: 1 << 20 });
+    this.stream = stream;
     let rest = '';
     try {
       for await (const chunk of stream as AsyncIterable<string>) {
@@ -53,7 +66,7 @@ class FileLines implements AsyncIterable<string>, ChunkedLineSource {
  * are handled and a trailing newline gives no extra line. ML-100K and ML-1M files are latin1.
  * The loaders read it chunk by chunk (one `await` per ~1 MiB, not per line).
  */
-export function readLines(path: string, encoding: 'utf8' | 'latin1' = 'utf8'): AsyncIterable<string> {
+export function readLines(path: string, encoding: 'utf8' | 'latin1' = 'utf8'): FileLineSource {
   return new FileLines(path, encoding);
 }
 
