@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, SparseDataset } from '@fm/data';
+import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { chooseEngine, type EngineDecision } from './choose-engine.js';
@@ -44,9 +44,17 @@ const YIELD_MS = 50;
  * between batches, and the loop yields to the event loop so that Ctrl-C handlers run.
  *
  * @param model a `@fm/layers` model: inputs `[ids int32 [B, W], values float32 [B, W]]`, output `[B, 1]`.
- * @param train training rows; for ranking (and binary with negatives) every row is a positive.
+ * Training data may be a {@link DatasetSource} that streams from disk (a `ShardedDataset` of
+ * `@fm/data/node`): each epoch then reads its chunks in a seeded shuffled order through the source's
+ * bounded shuffle buffer, so memory follows the model and the buffer, not the rows. A streamed run
+ * takes its validation set as a dataset (`validation: { fraction }` would need every row), starts
+ * the bias from the first chunk's labels, and does not draw negatives (ranking and sampled negatives
+ * need every positive in memory).
+ *
+ * @param train training rows (in memory, or a streaming source); for ranking (and binary with
+ *   negatives) every row is a positive.
  */
-export async function fit(model: tf.LayersModel | NativeModel, train: SparseDataset, options: FitOptions = {}): Promise<FitResult> {
+export async function fit(model: tf.LayersModel | NativeModel, trainData: SparseDataset | DatasetSource, options: FitOptions = {}): Promise<FitResult> {
   const t0 = performance.now();
   const task: Task = options.task ?? 'regression';
   if (!['regression', 'binary', 'ranking'].includes(task)) throw new Error(`fit: task "${String(task)}" is unknown, expected regression | binary | ranking`);
@@ -65,11 +73,20 @@ export async function fit(model: tf.LayersModel | NativeModel, train: SparseData
   const negPerPos = task === 'ranking' ? 1 : task === 'binary' ? (options.negativesPerPositive ?? 0) : 0;
   if (!Number.isInteger(negPerPos) || negPerPos < 0) throw new Error(`fit: negativesPerPositive must be an integer ≥ 0, got ${negPerPos}`);
   if (task === 'regression' && options.negativesPerPositive) throw new Error('fit: negativesPerPositive applies to the binary task only');
-  if (train.numRows === 0) throw new Error('fit: the training dataset has no rows');
-  const width = checkDataset(target, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task);
+  const memory = trainData instanceof SparseDataset ? trainData : trainData instanceof InMemorySource ? trainData.dataset : undefined;
+  const stream = memory ? undefined : (trainData as DatasetSource);
+  if (trainData.numRows === 0) throw new Error('fit: the training dataset has no rows');
+  if (stream && negPerPos > 0) throw new Error(`fit: task ${task} with sampled negatives needs the training rows in memory (every positive), not a streaming source`);
+  if (stream && options.validation !== undefined && options.validation !== false && !(options.validation instanceof SparseDataset)) {
+    throw new Error('fit: a streaming source takes its validation set as a dataset (e.g. a held-out shard), not a fraction');
+  }
+  // a streaming run's label statistics start from its first chunk (stored order)
+  const train = memory ?? (await firstChunk(stream as DatasetSource));
+  const streamWidth = stream ? Math.max(1, stream.maxRowLength) : 0;
+  const width = Math.max(streamWidth, checkDataset(target, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task));
 
   // validation: a given dataset, a seeded held-out fraction of train, or none
-  const valOpt = options.validation === undefined ? { fraction: 0.1 } : options.validation;
+  const valOpt = options.validation === undefined ? (stream ? false : { fraction: 0.1 }) : options.validation;
   let trainRows: Int32Array;
   let val: SparseDataset | undefined;
   if (valOpt === false) {
@@ -91,7 +108,7 @@ export async function fit(model: tf.LayersModel | NativeModel, train: SparseData
   // the training rows stay in `train` (no copy of a large dataset): each epoch's order is a
   // permutation of `trainRows`
   const data = train;
-  const nTrain = trainRows.length;
+  const nTrain = stream ? stream.numRows : trainRows.length;
   let labelSum = 0;
   let labelMin = Infinity;
   let labelMax = -Infinity;
@@ -159,7 +176,8 @@ export async function fit(model: tf.LayersModel | NativeModel, train: SparseData
     const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);
     const numFeatures = info.fieldDims.reduce((a, b) => a + b, 0);
     const policy = nativeThreadPolicy();
-    let threads = policy.threads({ floats: numFeatures * (1 + rowLen), k }, Math.round((train.nnz * nTrain) / train.numRows), options.threads ?? 'auto');
+    const epochNnz = stream ? stream.nnz : Math.round((train.nnz * nTrain) / train.numRows);
+    let threads = policy.threads({ floats: numFeatures * (1 + rowLen), k }, epochNnz, options.threads ?? 'auto');
     let binding: NativeBinding | { params: NativeParams } | string;
     if (native) {
       const shared = native.params.factors.buffer instanceof SharedArrayBuffer || native.params.factors.length === 0;
@@ -216,29 +234,55 @@ export async function fit(model: tf.LayersModel | NativeModel, train: SparseData
   try {
     for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
       const te = performance.now();
-      const order = new Rng(subSeed(seed, 1, epoch)).shuffle(trainRows.slice());
-      const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
-      const pass = await engine.trainPass(data, order, passNeg, {
-        progress: async (p: PassProgress) => {
-          const now = performance.now();
-          if (options.callbacks?.onBatchEnd) {
-            const r = await options.callbacks.onBatchEnd({
-              epoch,
-              batch: p.batches,
-              batches,
-              loss: p.lossSum / Math.max(1, p.lossTerms),
-              examplesPerSecond: p.positives / ((now - te) / 1000),
-            });
-            if (r === 'stop') stopReason = 'callback';
+      const progress = async (p: PassProgress) => {
+        const now = performance.now();
+        if (options.callbacks?.onBatchEnd) {
+          const r = await options.callbacks.onBatchEnd({
+            epoch,
+            batch: p.batches,
+            batches,
+            loss: p.lossSum / Math.max(1, p.lossTerms),
+            examplesPerSecond: p.positives / ((now - te) / 1000),
+          });
+          if (r === 'stop') stopReason = 'callback';
+        }
+        if (now - lastYield >= YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
+        return stopReason !== 'epochs';
+      };
+      let pass: PassProgress & { stopped: boolean };
+      if (stream) {
+        // chunk by chunk; progress counts over the whole epoch
+        pass = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0, stopped: false };
+        const done = { ...pass };
+        for await (const chunk of stream.chunks({ shuffle: true, seed, epoch, sharedMemory: engine.threads > 1, ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}) })) {
+          const part = chunk.data;
+          checkDataset(target, info.fieldDims, part, 'fit: train chunk', task);
+          if (epoch === startEpoch) for (const y of part.labels) [labelMin, labelMax] = [Math.min(labelMin, y), Math.max(labelMax, y)];
+          const order = chunk.order ?? Int32Array.from({ length: part.numRows }, (_, i) => i);
+          const r = await engine.trainPass(part, order, undefined, {
+            progress: (p) => progress({ batches: done.batches + p.batches, positives: done.positives + p.positives, lossSum: done.lossSum + p.lossSum, lossTerms: done.lossTerms + p.lossTerms }),
+          });
+          done.batches += r.batches;
+          done.positives += r.positives;
+          done.lossSum += r.lossSum;
+          done.lossTerms += r.lossTerms;
+          if (r.stopped) {
+            done.stopped = true;
+            break;
           }
-          if (now - lastYield >= YIELD_MS) {
-            await yieldToEventLoop();
-            lastYield = performance.now();
-          }
-          if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
-          return stopReason !== 'epochs';
-        },
-      });
+        }
+        pass = done;
+      } else {
+        // the order a streaming source gives with a shuffle buffer holding every row
+        const perm = epochPermutation(nTrain, seed, epoch);
+        const order = trainRows.length === train.numRows && nTrain === trainRows.length ? perm : perm.map((i) => trainRows[i] as number);
+        const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
+        pass = await engine.trainPass(data, order, passNeg, { progress });
+      }
       const seconds = (performance.now() - te) / 1000;
       trainSeconds += seconds;
       trainedExamples += pass.positives;
@@ -294,6 +338,12 @@ export async function fit(model: tf.LayersModel | NativeModel, train: SparseData
     labelMean,
     labelRange: [labelMin, labelMax],
   });
+}
+
+/** The first chunk of a source in stored order (for label statistics before training). */
+async function firstChunk(source: DatasetSource): Promise<SparseDataset> {
+  for await (const c of source.chunks({ shuffle: false })) return c.order ? c.data.select(c.order) : c.data;
+  throw new Error('fit: the training source yielded no rows');
 }
 
 /** The engine decision for a {@link NativeModel}: always native. */
