@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createModel } from '@fm/layers';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { factorScorer, modelScorer, popularityScorer, type PredictingModel } from './index.js';
 import { useBackend } from './test-utils/backend.js';
 
@@ -70,6 +71,24 @@ describe('modelScorer', () => {
     expect((await p.data())[0]).toBeCloseTo(0.2 + 3, 5);
     p.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+  it('runs one forward pass of a tf.LayersModel per batch (not 32-row passes) with the same scores', async () => {
+    const model = createModel('fm', { fieldDims: [30, 40], embeddingDim: 4, seed: 3 });
+    const s = modelScorer(model, { numItems: 40, userId: (u) => u, itemId: (i) => 30 + i, batchSize: 100 });
+    const output = model.layers[model.layers.length - 1] as tf.layers.Layer;
+    const passes = vi.spyOn(output, 'apply');
+    const m = await rows(s.scoreMatrix(Int32Array.of(0, 7, 29, 3, 11))); // 200 pairs
+    expect(passes).toHaveBeenCalledTimes(2); // batches of 100 (a bare predict() would make 8 passes)
+    passes.mockRestore();
+    // Reference: each pair through model.apply on its own [user, item] row.
+    const users = [0, 7, 29, 3, 11];
+    const ref = tf.tidy(() => {
+      const ids = tf.tensor2d(users.flatMap((u) => Array.from({ length: 40 }, (_, i) => [u, 30 + i]).flat()), [200, 2], 'int32');
+      return (model.apply([ids, tf.onesLike(ids).toFloat()]) as tf.Tensor).reshape([5, 40]);
+    });
+    const want = await rows(ref);
+    m.forEach((r, u) => r.forEach((v, i) => expect(v).toBeCloseTo(want[u]![i]!, 5)));
+    model.dispose();
   });
   it('appends extra features and can pass ids only', async () => {
     const extra = {
