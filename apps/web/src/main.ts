@@ -2,7 +2,7 @@
 import './styles.css';
 import * as tf from '@tensorflow/tfjs';
 import { predict } from '@fm/train';
-import { chooseBackend, type BackendChoice } from './backend.js';
+import { chooseBackend, watchDeviceLoss, type BackendChoice } from './backend.js';
 import { byId, fillSelect, fillTable, nextFrame, numberInput, showError, type Cell } from './dom.js';
 import { recommendationsFor, similarTo } from './explore.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
@@ -83,12 +83,20 @@ function errorText(e: unknown): string {
 
 // ---------------------------------------------------------------- backend
 
+function onDeviceLost(message: string): void {
+  ui.backendName.textContent = 'webgpu (device lost)';
+  document.body.dataset['deviceLost'] = 'true';
+  showError(ui.trainError, message);
+  console.error(message);
+}
+
 async function applyBackend(choice: BackendChoice): Promise<void> {
   ui.backendName.textContent = '…';
   try {
     const r = await chooseBackend(choice);
     ui.backendName.textContent = r.backend;
     ui.backendDetail.textContent = r.detail;
+    watchDeviceLoss(onDeviceLost);
     showError(ui.trainError, undefined);
   } catch (e) {
     ui.backendName.textContent = tf.getBackend() ?? 'none';
@@ -296,7 +304,7 @@ async function start(): Promise<void> {
         views.addEpoch(s);
         views.drawLoss();
         views.drawCoefficients();
-        if (state.prepared) views.drawFactors(readFactors(model, state.prepared), state.prepared.catalog ? 'item' : 'feature');
+        if (state.prepared) views.drawFactors(await readFactors(model, state.prepared), state.prepared.catalog ? 'item' : 'feature');
         document.body.dataset['epoch'] = String(s.epoch);
         ui.status.textContent = `epoch ${s.epoch}/${config.epochs} · loss ${s.loss.toFixed(4)}${s.valLoss !== undefined ? ` · validation ${s.valLoss.toFixed(4)}` : ''} · ${Math.round(s.examplesPerSecond).toLocaleString()} ex/s${state.paused ? ' — paused' : ''}`;
         await nextFrame();
@@ -309,7 +317,7 @@ async function start(): Promise<void> {
     state.prepared = result.prepared;
     window.__fmLastRun = summarize(config, result);
     showMetrics(result.metrics);
-    views.drawFactors(readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
+    views.drawFactors(await readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
     await setupExplore();
     ui.progress.style.width = '100%';
     const last = result.history[result.history.length - 1];
@@ -459,7 +467,7 @@ async function load(from: 'indexeddb' | File[]): Promise<void> {
     state.config = config;
     const scores = await predict(loaded.model, prepared.test, { batchSize: 4096 });
     showMetrics(await computeMetrics(loaded.model, prepared, scores, { seed: config.seed }));
-    views.drawFactors(readFactors(loaded.model, prepared), prepared.catalog ? 'item' : 'feature');
+    views.drawFactors(await readFactors(loaded.model, prepared), prepared.catalog ? 'item' : 'feature');
     await setupExplore();
     setRunning(false);
     ui.storeStatus.textContent = `loaded ${String(loaded.meta.kind).toUpperCase()} (fields [${loaded.meta.fieldDims.join(', ')}])`;

@@ -161,7 +161,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
             epoch: info.epoch,
             loss: info.loss,
             ...(info.valLoss !== undefined ? { valLoss: info.valLoss } : {}),
-            ...readCoefficients(model, tracked),
+            ...(await readCoefficients(model, tracked)),
             examplesPerSecond: info.examplesPerSecond,
             seconds: info.seconds,
           };
@@ -197,17 +197,22 @@ function trackedFeatures(p: PreparedData): { id: number; name: string }[] {
 /**
  * Reads w0 (the scalar 'bias' weight) and the tracked rows of the first `[n, 1]` linear table. MF has
  * no shared linear table (its biases are per user/item tables); then only w0 is reported.
+ * Asynchronous reads only: a synchronous read (`dataSync`) on WebGPU goes through a canvas, which in
+ * headless Chromium (SwiftShader) kills the GPU process and loses the device.
  */
-export function readCoefficients(model: tf.LayersModel, tracked: { id: number; name: string }[]): { bias?: number; coefficients: { name: string; value: number }[] } {
+export async function readCoefficients(
+  model: tf.LayersModel,
+  tracked: { id: number; name: string }[],
+): Promise<{ bias?: number; coefficients: { name: string; value: number }[] }> {
   let bias: number | undefined;
   const coefficients: { name: string; value: number }[] = [];
   for (const w of model.weights) {
     const group = parameterGroup(w);
     const shape = w.shape;
     if (group === 'bias' && bias === undefined && shape.reduce<number>((a, b) => a * (b ?? 1), 1) === 1) {
-      bias = (w.read().dataSync() as Float32Array)[0];
+      bias = ((await w.read().data()) as Float32Array)[0];
     } else if (group === 'linear' && coefficients.length === 0 && shape.length === 2 && shape[1] === 1) {
-      const data = w.read().dataSync() as Float32Array;
+      const data = (await w.read().data()) as Float32Array;
       for (const t of tracked) if (t.id < data.length) coefficients.push({ name: t.name, value: data[t.id] as number });
     }
   }
