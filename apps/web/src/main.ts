@@ -9,7 +9,7 @@ import { computeMetrics, type SessionMetrics } from './metrics.js';
 import { checkCompatible, restoreModel, storeModel } from './model-store.js';
 import { datasetOf, type ParsedFile, type ParseFailure } from './parse-file.js';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
-import { runSession, summarize, type ModelKind, type OptimizerKind, type RunSummary, type SessionConfig } from './session.js';
+import { runSession, summarize, type EngineReport, type ModelKind, type OptimizerKind, type RunSummary, type SessionConfig } from './session.js';
 import { LiveViews, readFactors } from './views.js';
 
 declare global {
@@ -34,6 +34,8 @@ const ui = {
   backendSelect: byId<HTMLSelectElement>('backend-select'),
   backendName: byId('backend-name'),
   backendDetail: byId('backend-detail'),
+  engineName: byId('engine-name'),
+  engineDetail: byId('engine-detail'),
   start: byId<HTMLButtonElement>('start'),
   pause: byId<HTMLButtonElement>('pause'),
   stop: byId<HTMLButtonElement>('stop'),
@@ -81,7 +83,24 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-// ---------------------------------------------------------------- backend
+// ---------------------------------------------------------------- backend and engine
+
+/**
+ * `?engine=` in the page's URL is passed to @fm/train `fit` as its `engine` option (fit checks the
+ * value); without it fit chooses. The end-to-end test uses it to train on the same engine everywhere.
+ */
+const requestedEngine = new URLSearchParams(location.search).get('engine') ?? undefined;
+
+function showEngine(r: EngineReport | undefined): void {
+  if (!r) {
+    ui.engineName.textContent = requestedEngine ?? '—';
+    ui.engineDetail.textContent = requestedEngine ? `requested by the page's URL (?engine=${requestedEngine})` : 'chosen by the trainer when training starts';
+    return;
+  }
+  ui.engineName.textContent = r.engine;
+  const why = r.reason ?? (requestedEngine ? `requested by the page's URL (?engine=${requestedEngine})` : 'the trainer gave no reason');
+  ui.engineDetail.textContent = why;
+}
 
 function onDeviceLost(message: string): void {
   ui.backendName.textContent = 'webgpu (device lost)';
@@ -219,6 +238,7 @@ function readConfig(): SessionConfig {
     batchSize: numberInput('batch'),
     seed: numberInput('seed'),
     ...(byId<HTMLInputElement>('l2').value.trim() !== '' ? { l2: numberInput('l2') } : {}),
+    ...(requestedEngine !== undefined ? { engine: requestedEngine as SessionConfig['engine'] } : {}),
   };
 }
 
@@ -278,6 +298,7 @@ async function start(): Promise<void> {
   ui.progress.style.width = '0%';
   views.reset();
   clearResults();
+  showEngine(undefined);
   ui.storeStatus.textContent = '';
   let lastDraw = 0;
   try {
@@ -316,6 +337,7 @@ async function start(): Promise<void> {
     state.config = config;
     state.prepared = result.prepared;
     window.__fmLastRun = summarize(config, result);
+    showEngine(result.engine);
     showMetrics(result.metrics);
     views.drawFactors(await readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
     await setupExplore();
@@ -323,7 +345,7 @@ async function start(): Promise<void> {
     const last = result.history[result.history.length - 1];
     setPhase(
       'done',
-      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} epoch(s) on ${result.backend}${last ? ` · final loss ${last.loss.toFixed(4)}` : ''}`,
+      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} epoch(s) on ${result.backend} (${result.engine.engine} engine)${last ? ` · final loss ${last.loss.toFixed(4)}` : ''}`,
     );
   } catch (e) {
     setPhase('error', 'failed');
@@ -486,6 +508,7 @@ ui.loadFiles.addEventListener('change', () => void load(Array.from(ui.loadFiles.
 // ---------------------------------------------------------------- boot
 
 showSourceControls();
+showEngine(undefined);
 views.reset();
 setPhase('idle', 'idle');
 void applyBackend('auto')

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, parameterGroup } from '@fm/layers';
-import { fit, predict } from '@fm/train';
+import { fit, predict, type FitOptions, type FitResult } from '@fm/train';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
 
@@ -24,6 +24,23 @@ export interface SessionConfig {
   testFraction?: number;
   /** L2 strength on every parameter group; default: the trainer's per-group defaults. */
   l2?: number;
+  /** @fm/train `fit`'s `engine` option; default: fit's own choice. The page sets it from `?engine=`. */
+  engine?: FitOptions['engine'];
+}
+
+/**
+ * Which @fm/train engine trained and why, as `fit` reported it (`FitResult.engine`, and
+ * `engineReason` when the trainer gives one).
+ */
+export interface EngineReport {
+  engine: FitResult['engine'];
+  reason?: string;
+}
+
+/** The engine report of a `fit` result: whatever the result carries. */
+export function engineOf(r: FitResult): EngineReport {
+  const reason = (r as Partial<Record<'engineReason', unknown>>).engineReason;
+  return { engine: r.engine, ...(typeof reason === 'string' && reason ? { reason } : {}) };
 }
 
 /** What the page plots after every epoch. */
@@ -63,6 +80,7 @@ export interface SessionHooks {
 /** The outcome of a run. The caller owns (and eventually disposes) `model`. */
 export interface SessionResult {
   backend: string;
+  engine: EngineReport;
   prepared: PreparedData;
   model: tf.LayersModel;
   history: EpochSnapshot[];
@@ -73,6 +91,7 @@ export interface SessionResult {
 /** The JSON summary of a run (what the page publishes as `window.__fmLastRun`). */
 export interface RunSummary {
   backend: string;
+  engine: EngineReport;
   model: ModelKind;
   data: string;
   seed: number;
@@ -87,6 +106,7 @@ export interface RunSummary {
 export function summarize(config: SessionConfig, r: SessionResult): RunSummary {
   return {
     backend: r.backend,
+    engine: r.engine,
     model: config.model,
     data: r.prepared.name,
     seed: config.seed,
@@ -136,7 +156,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
     const tracked = trackedFeatures(prepared);
     const history: EpochSnapshot[] = [];
     let stopped = false;
-    await fit(model, prepared.train, {
+    const trained = await fit(model, prepared.train, {
       task: prepared.task,
       epochs: config.epochs,
       batchSize: config.batchSize,
@@ -144,6 +164,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
       learningRate: config.learningRate,
       ...(config.l2 !== undefined ? { l2: config.l2 } : {}),
       seed: config.seed,
+      ...(config.engine !== undefined ? { engine: config.engine } : {}),
       validation: prepared.test,
       earlyStopping: false,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -177,7 +198,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
     });
     const scores = await predict(model, prepared.test, { batchSize: 4096 });
     const metrics = await computeMetrics(model, prepared, scores, { seed: config.seed });
-    return { backend: tf.getBackend(), prepared, model, history, metrics, stopped };
+    return { backend: tf.getBackend(), engine: engineOf(trained), prepared, model, history, metrics, stopped };
   } catch (e) {
     model.dispose();
     throw e;
