@@ -77,6 +77,8 @@ export interface TrainSettings {
   /** Field holding the item id (ranking/binary with sampled negatives). */
   itemField?: string;
   negativesPerPositive?: number;
+  /** 'auto' | 'native' | 'tfjs' (default auto). */
+  engine?: 'auto' | 'native' | 'tfjs';
 }
 
 /** What a training run reports. */
@@ -91,6 +93,10 @@ export interface TrainOutcome {
   labelMean: number;
   labelRange: [number, number];
   stopReason: string;
+  /** The engine that trained and why. */
+  engine: string;
+  engineReason: string;
+  threads: number;
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
@@ -111,6 +117,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
         ? { earlyStopping: { metric: s.task === 'regression' ? 'rmse' : 'loss', patience: s.patience, minDelta: 1e-4 } }
         : {}),
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
+      ...(s.engine !== undefined ? { engine: s.engine } : {}),
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
       signal: ctx.signal,
       callbacks: {
@@ -148,6 +155,9 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       labelRange: r.labelRange,
       stopReason: r.stopReason,
       history: r.history,
+      engine: r.engine,
+      engineReason: r.engineReason,
+      threads: r.threads,
     };
   } finally {
     progress.clear();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
 
@@ -109,13 +110,19 @@ function handlerFor(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
  * `file://` once `@fm/train/node` is imported, which writes model.json + weights.bin + fm.json atomically).
  */
 export async function saveModel(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   destination: string | tf.io.IOHandler,
   options: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
   const handler = typeof destination === 'string' ? handlerFor(destination, 'save') : destination;
   if (!handler.save) throw new Error('saveModel: the IO handler cannot save');
-  return handler.save(await modelArtifacts(model, options));
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    return await handler.save(await modelArtifacts(layers, options));
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
 /** Loads a model saved by {@link saveModel}, with its metadata and encoder JSON. */

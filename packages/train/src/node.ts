@@ -4,6 +4,7 @@ import { fileModelHandler } from './file-io.js';
 import { loadModel as loadModelCore, saveModel as saveModelCore, type LoadedModel, type SaveModelOptions } from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
+import type { NativeModel } from './engines/native/native-model.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
@@ -27,7 +28,7 @@ const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsW
  * Saves a model to a directory (a `file://` URL or a plain path): model.json + weights.bin + fm.json
  * (metadata and encoder JSON), written atomically (temp dir + rename). Other URL schemes go to tfjs.
  */
-export async function saveModel(model: tf.LayersModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
+export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
   return saveModelCore(model, isRemote(url) ? url : fileModelHandler(url), options);
 }
 
@@ -41,12 +42,12 @@ export async function loadModel(url: string): Promise<LoadedModel> {
     throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
   }
 }
-// Multi-core (Hogwild) training for the fused engine, on worker threads.
-export { hogwildRunner, fusedFitNode, defaultFusedThreads } from './fused/node.js';
+// Multi-core (Hogwild) training for the native engine, on worker threads.
+export { hogwildRunner, defaultNativeThreads } from './engines/native/hogwild.js';
 
-import { registerFusedThreads } from './fused-binding.js';
-import { defaultFusedThreads as autoThreads, hogwildRunner as makeHogwild } from './fused/node.js';
-registerFusedThreads((params, train, threads) => {
-  const n = threads === 'auto' ? autoThreads(params, train) : threads;
-  return n > 1 ? { threads: n, runner: makeHogwild(n) } : { threads: 1 };
+import { registerNativeThreads } from './engines/native/threads.js';
+import { defaultNativeThreads as autoThreads, hogwildRunner as makeHogwild } from './engines/native/hogwild.js';
+registerNativeThreads({
+  threads: (table, nnz, requested) => (requested === 'auto' ? autoThreads(table, nnz) : requested),
+  runner: makeHogwild,
 });

@@ -18,6 +18,7 @@ import {
   type ModelKind,
   type Task,
 } from '../modeling.js';
+import { chooseEngine, inspectModel } from '@fm/train';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 
@@ -91,6 +92,7 @@ the encoder, titles and training figures) is written atomically.`,
     test: { type: 'string', placeholder: 'FILE', description: 'test file, evaluated after training' },
     negatives: { type: 'int', min: 1, description: 'binary task on positive-only data: sampled negatives per positive' },
     backend: BACKEND_OPTION,
+    engine: { type: 'enum', choices: ['auto', 'native', 'tfjs'], default: 'auto', description: 'training engine: native TypeScript kernels (lr, fm, ffm, mf) or tfjs (every model, GPU backends); auto picks and says why' },
     seed: { type: 'int', default: 42, description: 'random seed (init, shuffling, synthetic data)' },
     out: { type: 'string', short: 'o', placeholder: 'MODEL_DIR', required: true, description: 'model directory to write' },
   },
@@ -126,6 +128,8 @@ the encoder, titles and training figures) is written atomically.`,
     const kind = v.model as ModelKind;
     const model = buildModel(kind, train, { seed: v.seed, ...(v.dim !== undefined ? { dim: v.dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
     ctx.print(`model ${kind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
+    const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+    ctx.print(`engine: ${engine.name} (${engine.reason})`);
     try {
       const outcome = await trainModel(
         model,
@@ -142,6 +146,7 @@ the encoder, titles and training figures) is written atomically.`,
           ...(v.patience !== undefined ? { patience: v.patience } : {}),
           ...(train.schema.fields.some((f) => f.name === 'item') ? { itemField: 'item' } : {}),
           ...(v.negatives !== undefined ? { negativesPerPositive: v.negatives } : {}),
+          engine: v.engine as 'auto' | 'native' | 'tfjs',
         },
         ctx,
       );
@@ -167,6 +172,8 @@ the encoder, titles and training figures) is written atomically.`,
         examplesPerSecond: outcome.examplesPerSecond,
         wallSeconds: outcome.wallSeconds,
         backend: backend.backend,
+        engine: outcome.engine,
+        engineReason: outcome.engineReason,
         flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: v.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
         ...(test ? { testMetrics: test } : {}),
@@ -186,13 +193,16 @@ the encoder, titles and training figures) is written atomically.`,
         createdAt: new Date().toISOString(),
       };
       await saveModelDir(v.out, model, meta);
-      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s on ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
       if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       if (test) ctx.print(`test ${v.test}: ${Object.entries(test).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       ctx.print(`saved model to ${v.out}`);
       return {
         backend: backend.backend,
         backend_reason: backend.reason,
+        engine: outcome.engine,
+        engine_reason: outcome.engineReason,
+        threads: outcome.threads,
         model: kind,
         task,
         rows: train.numRows,
