@@ -113,20 +113,23 @@ describe.skipIf(skipBrowserSuites)('GPU backends in Chromium: the same training 
     expect(compareRuns(b, ref as RunSummary).length).toBeGreaterThan(0);
   });
 
-  // SKIPPED UNTIL the one-loop Engine of issue 9 lands (then `git merge main`, turn it.skip into it).
-  // Today the page's default path trains FM on wasm with the fused engine (per-example SGD and its own
-  // defaults) but on webgpu/webgl with the tfjs engine (Adam, batch 32): the backend silently changes
-  // the algorithm. After the rewrite both engines honour the same optimizer, learning rate, L2 and
-  // batch size with the same trajectory, so the default path on wasm must match the GPU runs.
-  it.skip('the default path (fit chooses the engine) on wasm matches the webgpu and webgl runs', async () => {
+  // The default path: fit chooses the engine. On wasm it trains FM with the native engine (TypeScript
+  // kernels) and AFM with tfjs; on webgpu/webgl both with tfjs. Since the one-loop engine (issue 9)
+  // both engines honour the same optimizer, learning rate, L2 and batch size with the same trajectory,
+  // so the backend must not change the algorithm: the wasm runs must match the GPU runs. (Before it,
+  // FM on wasm trained with per-example SGD whatever the page asked for.)
+  it('the default path (fit chooses the engine) on wasm matches the webgpu and webgl runs', async () => {
     const p = (page as OpenApp).page;
     for (const model of MODELS) {
       const run = await trainInPage(p, 'wasm', { ...RUN, model });
       await p.screenshot({ path: `${outDir}gpu-default-wasm-${model}.png`, fullPage: true });
+      expect(run.engine.engine).toBe(model === 'fm' ? 'native' : 'tfjs');
       expect(await p.textContent('#engine-name')).toBe(run.engine.engine);
+      expect(await p.textContent('#engine-detail')).toBe(run.engine.reason);
       for (const backend of GPU_BACKENDS) {
         const gpu = runs.get(key(backend, model, 'default'));
         expect(gpu, `the ${backend} ${model} run`).toBeDefined();
+        console.log(`${model} default path: wasm (${run.engine.engine}) vs ${backend}: largest relative difference ${largestRelativeDifference(run, gpu as RunSummary).toExponential(2)}`);
         expect(compareRuns(run, gpu as RunSummary), `${model}: wasm (${run.engine.engine} engine) vs ${backend}`).toEqual([]);
       }
     }

@@ -98,8 +98,7 @@ function showEngine(r: EngineReport | undefined): void {
     return;
   }
   ui.engineName.textContent = r.engine;
-  const why = r.reason ?? (requestedEngine ? `requested by the page's URL (?engine=${requestedEngine})` : 'the trainer gave no reason');
-  ui.engineDetail.textContent = why;
+  ui.engineDetail.textContent = requestedEngine ? `${r.reason} (?engine=${requestedEngine} in the URL)` : r.reason;
 }
 
 function onDeviceLost(message: string): void {

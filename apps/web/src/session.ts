@@ -28,19 +28,15 @@ export interface SessionConfig {
   engine?: FitOptions['engine'];
 }
 
-/**
- * Which @fm/train engine trained and why, as `fit` reported it (`FitResult.engine`, and
- * `engineReason` when the trainer gives one).
- */
+/** Which @fm/train engine trained and why, as `fit` reported it (`FitResult.engine` and `engineReason`). */
 export interface EngineReport {
   engine: FitResult['engine'];
-  reason?: string;
+  reason: string;
 }
 
-/** The engine report of a `fit` result: whatever the result carries. */
+/** The engine report of a `fit` result. */
 export function engineOf(r: FitResult): EngineReport {
-  const reason = (r as Partial<Record<'engineReason', unknown>>).engineReason;
-  return { engine: r.engine, ...(typeof reason === 'string' && reason ? { reason } : {}) };
+  return { engine: r.engine, reason: r.engineReason };
 }
 
 /** What the page plots after every epoch. */

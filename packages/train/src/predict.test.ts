@@ -9,14 +9,14 @@ beforeAll(async () => {
 });
 
 describe('predict', () => {
-  it('runs one forward pass per batch and matches a single whole-set pass', async () => {
+  it('runs one forward pass per batch on the tfjs engine and matches a single whole-set pass', async () => {
     const ds = syntheticRatings(20, 15, 250, 3);
     const model = createModel('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 5 });
     // A LayersModel splits predict() into 32-row passes unless told the batch size: count the passes
     // through the output layer.
     const output = model.layers[model.layers.length - 1] as tf.layers.Layer;
     const passes = vi.spyOn(output, 'apply');
-    const scores = await predict(model, ds, { batchSize: 100 });
+    const scores = await predict(model, ds, { batchSize: 100, engine: 'tfjs' });
     expect(passes).toHaveBeenCalledTimes(3); // 250 rows in batches of 100, not 8 + 8 + 2 passes of ≤ 32 rows
     passes.mockRestore();
     // Reference: the model applied once to all rows.
