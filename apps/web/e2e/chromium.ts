@@ -44,6 +44,7 @@ export interface OpenApp {
   browser: Browser;
   page: Page;
   consoleErrors: string[];
+  consoleWarnings: string[];
   close(): Promise<void>;
 }
 
@@ -55,8 +56,10 @@ export async function openApp(query = ''): Promise<OpenApp> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 }, acceptDownloads: true });
   const consoleErrors: string[] = [];
+  const consoleWarnings: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
+    if (m.type() === 'warning') consoleWarnings.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(server.url + query);
@@ -65,6 +68,7 @@ export async function openApp(query = ''): Promise<OpenApp> {
     browser,
     page,
     consoleErrors,
+    consoleWarnings,
     close: async () => {
       await browser.close();
       await server.close();

@@ -135,8 +135,10 @@ describe.skipIf(skipBrowserSuites)('GPU backends in Chromium: the same training 
     }
   });
 
-  it('lost no WebGPU device and logged no errors in the console', async () => {
+  it('lost no WebGPU device, never read a GPU tensor synchronously, and logged no errors in the console', async () => {
     expect(await page?.page.getAttribute('body', 'data-device-lost')).toBeNull();
+    // tfjs-backend-webgpu warns on the first synchronous read (dataSync), the path that kills SwiftShader's GPU process.
+    expect(page?.consoleWarnings.filter((w) => /synchronously reading data from GPU/.test(w))).toEqual([]);
     expect(page?.consoleErrors).toEqual([]);
     expect(tfjsPage?.consoleErrors).toEqual([]);
   });
