@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '@fm/layers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { factorScorer, modelScorer, popularityScorer, type PredictingModel } from './index.js';
 import { useBackend } from './test-utils/backend.js';
@@ -73,21 +72,23 @@ describe('modelScorer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
   it('runs one forward pass of a tf.LayersModel per batch (not 32-row passes) with the same scores', async () => {
-    const model = createModel('fm', { fieldDims: [30, 40], embeddingDim: 4, seed: 3 });
+    // A linear model as a real tf.LayersModel: score = w[user] + w[item] (one-dimensional embedding,
+    // weighted by the values, summed by a dense layer of ones).
+    const ids = tf.input({ shape: [2], dtype: 'int32' });
+    const values = tf.input({ shape: [2] });
+    const w = tf.layers.embedding({ inputDim: 70, outputDim: 1, embeddingsInitializer: tf.initializers.randomNormal({ seed: 3 }) });
+    const weighted = tf.layers.multiply().apply([tf.layers.flatten().apply(w.apply(ids)) as tf.SymbolicTensor, values]) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 1, useBias: false, kernelInitializer: 'ones' });
+    const model = tf.model({ inputs: [ids, values], outputs: output.apply(weighted) as tf.SymbolicTensor });
     const s = modelScorer(model, { numItems: 40, userId: (u) => u, itemId: (i) => 30 + i, batchSize: 100 });
-    const output = model.layers[model.layers.length - 1] as tf.layers.Layer;
     const passes = vi.spyOn(output, 'apply');
-    const m = await rows(s.scoreMatrix(Int32Array.of(0, 7, 29, 3, 11))); // 200 pairs
+    const users = [0, 7, 29, 3, 11];
+    const m = await rows(s.scoreMatrix(Int32Array.from(users))); // 200 pairs
     expect(passes).toHaveBeenCalledTimes(2); // batches of 100 (a bare predict() would make 8 passes)
     passes.mockRestore();
-    // Reference: each pair through model.apply on its own [user, item] row.
-    const users = [0, 7, 29, 3, 11];
-    const ref = tf.tidy(() => {
-      const ids = tf.tensor2d(users.flatMap((u) => Array.from({ length: 40 }, (_, i) => [u, 30 + i]).flat()), [200, 2], 'int32');
-      return (model.apply([ids, tf.onesLike(ids).toFloat()]) as tf.Tensor).reshape([5, 40]);
-    });
-    const want = await rows(ref);
-    m.forEach((r, u) => r.forEach((v, i) => expect(v).toBeCloseTo(want[u]![i]!, 5)));
+    // Reference: the embedding table read back, w[user] + w[30 + item].
+    const table = (await w.getWeights()[0]!.data()) as Float32Array;
+    m.forEach((r, u) => r.forEach((v, i) => expect(v).toBeCloseTo(table[users[u]!]! + table[30 + i]!, 5)));
     model.dispose();
   });
   it('appends extra features and can pass ids only', async () => {
