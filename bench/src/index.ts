@@ -1,11 +1,13 @@
 /**
  * `pnpm bench`: data-path and training-speed benchmarks (not tests). Prints tables; `--json FILE` also
- * writes every row as JSON. `--quick` runs tiny sizes (a smoke run), `--only data|train` picks a part.
+ * writes every row as JSON. `--quick` runs tiny sizes (a smoke run), `--only data|train|engine` picks a part;
+ * `--baseline DIR` (a built checkout of an earlier commit) adds its BPR and FFM figures to the engine part.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
 import { runTrainBench } from './train-bench.js';
+import { runEngineBench } from './engine-bench.js';
 
 function formatTable(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(no rows)';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       repeats: { type: 'string' },
+      baseline: { type: 'string' },
     },
   });
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
@@ -45,6 +48,12 @@ async function main(): Promise<void> {
     const rows = await runTrainBench({ quick: values.quick, repeats: values.repeats ? Number(values.repeats) : undefined });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.train = rows;
+  }
+  if (!values.only || values.only === 'engine') {
+    console.log('\n== Engines: BPR, FFM on the 1M × 39 CTR generator, scoring and top-k (each case in its own process) ==');
+    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}) });
+    console.log(formatTable(rows as unknown as Record<string, unknown>[]));
+    out.engine = rows;
   }
   if (values.json) {
     await writeFile(values.json, JSON.stringify(out, null, 2));

@@ -1,3 +1,5 @@
+import { OPTIMIZER_DEFAULTS } from './defaults.js';
+
 /** Optimizers the trainer knows. */
 export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
 
@@ -50,16 +52,7 @@ export abstract class RowOptimizer {
     readonly name: OptimizerName,
     config: OptimizerConfig,
   ) {
-    this.config = {
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-      initialAccumulatorValue: 0.1,
-      ftrlBeta: 1,
-      ftrlL1: 0,
-      ftrlL2: 0,
-      ...config,
-    };
+    this.config = { ...OPTIMIZER_DEFAULTS, ...config };
     const lr = this.config.learningRate;
     if (!Number.isFinite(lr) || lr <= 0) throw new Error(`${name}: learningRate must be a positive number, got ${lr}`);
   }

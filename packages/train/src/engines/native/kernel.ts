@@ -173,39 +173,68 @@ export function kernelForward(c: KernelCtx, I: Int32Array, X: Float32Array, a: n
     }
     return p + 0.5 * (s2 - sq);
   }
-  // ffm: r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l, fields and row offsets gathered once
-  const F = c.F;
+  return p + kernelPairsFfm(c, I, X, a, b);
+}
+
+/**
+ * FFM's pair term r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l of entries [a, b), plus the
+ * linear term; fills `c.rFld` (field·k) and `c.rBase` (id·F·k) for the row. k = 4 (libffm's usual
+ * size) has its own unrolled loop.
+ */
+export function kernelPairsFfm(c: KernelCtx, I: Int32Array, X: Float32Array, a: number, b: number): number {
+  const k = c.k;
+  const V = c.factors;
+  const linear = c.linear;
   const fieldOf = c.fieldOfFeature;
-  if (c.rFld.length < b - a) {
-    c.rFld = new Int32Array(b - a);
-    c.rBase = new Int32Array(b - a);
+  const m = b - a;
+  if (c.rFld.length < m) {
+    c.rFld = new Int32Array(m);
+    c.rBase = new Int32Array(m);
   }
   const fld = c.rFld;
   const base = c.rBase;
-  const Fk = F * k;
-  let pairs = 0;
-  for (let j = a; j < b; j++) {
-    const i1 = I[j] as number;
-    p += (linear[i1] as number) * (X[j] as number);
-    fld[j - a] = (fieldOf[i1] as number) * k;
-    base[j - a] = i1 * Fk;
-  }
-  const m = b - a;
+  const Fk = c.F * k;
+  let lin = 0;
   for (let j = 0; j < m; j++) {
-    const b1 = base[j] as number;
-    const f1 = fld[j] as number;
-    const x1 = X[a + j] as number;
-    let row = 0;
-    for (let l = j + 1; l < m; l++) {
-      const o1 = b1 + (fld[l] as number);
-      const o2 = (base[l] as number) + f1;
-      let dot = 0;
-      for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
-      row += dot * (X[a + l] as number);
-    }
-    pairs += row * x1;
+    const i1 = I[a + j] as number;
+    lin += (linear[i1] as number) * (X[a + j] as number);
+    fld[j] = (fieldOf[i1] as number) * k;
+    base[j] = i1 * Fk;
   }
-  return p + pairs * kernelNorm(c, X, a, b);
+  let pairs = 0;
+  if (k === 4) {
+    for (let j = 0; j < m; j++) {
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      let row = 0;
+      for (let l = j + 1; l < m; l++) {
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        row +=
+          ((V[o1] as number) * (V[o2] as number) +
+            (V[o1 + 1] as number) * (V[o2 + 1] as number) +
+            (V[o1 + 2] as number) * (V[o2 + 2] as number) +
+            (V[o1 + 3] as number) * (V[o2 + 3] as number)) *
+          (X[a + l] as number);
+      }
+      pairs += row * (X[a + j] as number);
+    }
+  } else {
+    for (let j = 0; j < m; j++) {
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      let row = 0;
+      for (let l = j + 1; l < m; l++) {
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        let dot = 0;
+        for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
+        row += dot * (X[a + l] as number);
+      }
+      pairs += row * (X[a + j] as number);
+    }
+  }
+  return lin + pairs * kernelNorm(c, X, a, b);
 }
 
 /**
@@ -835,6 +864,7 @@ export function kernelTrainRange(
 export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   allocScratch,
   kernelNorm,
+  kernelPairsFfm,
   kernelForward,
   kernelLoss,
   kernelSlot,
