@@ -58,7 +58,8 @@ export async function scoreRows(model: tf.LayersModel, ds: SparseDataset, width:
     const t = tf.tidy(() => {
       const ids = tf.tensor2d(b.ids.subarray(0, (e - s) * width), [e - s, width], 'int32');
       const values = tf.tensor2d(b.values.subarray(0, (e - s) * width), [e - s, width], 'float32');
-      return tf.reshape(model.predict([ids, values]) as tf.Tensor, [-1]);
+      // batchSize: one forward pass per batch (tf.LayersModel.predict otherwise runs 32 rows at a time)
+      return tf.reshape(model.predict([ids, values], { batchSize: e - s }) as tf.Tensor, [-1]);
     });
     out.set(await t.data(), s);
     t.dispose();
