@@ -166,7 +166,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean);
     if (native) {
       if (native.params.bias[0] === 0) native.params.bias[0] = b0;
-    } else if (layersInfo) initBias(layersInfo, b0);
+    } else if (layersInfo) await initBias(layersInfo, b0);
   }
 
   let engine: TrainingEngine;
@@ -358,12 +358,12 @@ function logit(p: number): number {
   return Math.log(q / (1 - q));
 }
 
-/** Sets the model's single scalar 'bias' weight to `value` when it is still exactly 0. */
-function initBias(info: ModelInfo, value: number): void {
+/** Sets the model's single scalar 'bias' weight to `value` when it is still exactly 0 (an async read: no GPU sync). */
+async function initBias(info: ModelInfo, value: number): Promise<void> {
   const biases = info.params.filter((p) => p.group === 'bias' && p.shape.reduce((a, b) => a * b, 1) === 1);
   const only = biases.length === 1 ? biases[0] : undefined;
   if (!only) return;
-  const current = only.weight.read().dataSync()[0];
+  const current = (await only.weight.read().data())[0];
   if (current !== 0) return;
   tf.tidy(() => {
     only.weight.write(tf.fill(only.shape, value));
