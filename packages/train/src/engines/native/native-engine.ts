@@ -45,13 +45,18 @@ export class NativeEngine implements TrainingEngine {
     this.threads = runner.threads;
   }
 
-  /** Positives per slice for `data`: whole batches, about {@link SLICE_WORK} multiply-adds. */
-  private sliceOf(data: SparseDataset): number {
+  /**
+   * Positives per slice for `data`: whole batches, about {@link SLICE_WORK} multiply-adds, and at most
+   * 1/20 of the rows so progress moves (a loss curve has points) even on small data.
+   */
+  private sliceOf(data: SparseDataset, rows: number): number {
     const p = this.params;
     const perRow = Math.max(1, data.nnz / Math.max(1, data.numRows));
     const work = perRow * Math.max(1, p.k) * (p.kind === 'ffm' ? perRow : 1) * (1 + this.settings.negatives) * this.threads;
     const B = this.settings.batchSize;
-    return Math.max(B, Math.round(Math.max(1, SLICE_WORK / work) / B) * B);
+    const byWork = Math.round(Math.max(1, SLICE_WORK / work) / B) * B;
+    const byRows = Math.ceil(rows / 20 / B) * B;
+    return Math.max(B, Math.min(byWork, byRows));
   }
 
   /**
@@ -70,7 +75,7 @@ export class NativeEngine implements TrainingEngine {
       this.checked.add(data);
     }
     const p: PassProgress = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0 };
-    const slice = this.sliceOf(data);
+    const slice = this.sliceOf(data, order.length);
     for (let pos = 0; pos < order.length; ) {
       const end = Math.min(order.length, pos + slice);
       const out = await this.runner.run(data, order, pos, end, negatives, this.state.step[0] as number);
