@@ -49,6 +49,9 @@ export {
   type ModelKind,
   type ModelConfig,
 } from './create-model.js';
+export { createHOFM, createFwFM, createFmFM, DEFAULT_HOFM_ORDER } from './create-fm-variants.js';
+export { createFNN, createWideDeep, createIPNN, createOPNN } from './create-deep-models.js';
+export { initFromFM } from './init-from-fm.js';
 export {
   parameterGroup,
   sparseTables,
