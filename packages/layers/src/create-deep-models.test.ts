@@ -74,17 +74,27 @@ describe('deep models (plain-JS forward pass from the weights)', () => {
     });
   });
 
-  it('IPNN = MLP([field sums, ⟨S_f, S_g⟩ for f < g])', () => {
+  it('IPNN = MLP(ReLU(W_z z + b₁ + (‖Σ_f θ_f^n S_f‖²)_n)) over the field sums', () => {
     const model = createIPNN(config);
     perturb(model);
+    const mlps = model.layers.filter((l) => l.getClassName() === 'MultiLayerPerceptron');
+    const [linearKernel, linearBias] = (mlps[0] as tf.layers.Layer).getWeights().map((w) => w.arraySync()) as [number[][], number[]];
+    const tower = (mlps[1] as tf.layers.Layer).getWeights().map((w) => w.arraySync()) as [number[][], number[], number[][], number[]];
+    const theta = weight(model, 'product_weights') as number[][];
     const out = (model.predict([ids, values]) as tf.Tensor).dataSync();
     batch.ids.forEach((_, b) => {
       const S = fieldSums(model, b);
-      const products: number[] = [];
-      for (let f = 0; f < F; f++) for (let g = f + 1; g < F; g++) products.push(dot(S[f] as number[], S[g] as number[]));
-      expect(out[b]).toBeCloseTo(mlp(model, [...S.flat(), ...products], 2), 4);
+      const z = S.flat();
+      const l1 = linearBias.map((bias, n) => {
+        const lz = z.reduce((acc, v, d) => acc + v * (linearKernel[d]?.[n] as number), bias);
+        const delta = Array.from({ length: k }, (_, c) => S.reduce((acc, row, f) => acc + (theta[f]?.[n] as number) * (row[c] as number), 0));
+        return Math.max(0, lz + dot(delta, delta));
+      });
+      const hidden = tower[1].map((bias, u) => Math.max(0, l1.reduce((acc, v, d) => acc + v * (tower[0][d]?.[u] as number), bias)));
+      const ref = hidden.reduce((acc, v, d) => acc + v * (tower[2][d]?.[0] as number), tower[3][0] as number);
+      expect(out[b]).toBeCloseTo(ref, 4);
     });
-    expect(() => createIPNN({ fieldDims: [9] })).toThrow(/at least 2 fields/);
+    expect(() => createIPNN({ fieldDims, hiddenUnits: [] })).toThrow(/at least one size/);
   });
 
   it('OPNN = MLP([field sums, vec(Σ_f Σ_g S_f S_gᵀ)])', () => {

@@ -3,6 +3,7 @@ import { featureCount } from './field-dims.js';
 import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
+import { plainMatMul, transposeLast } from './mat-mul.js';
 
 /** Options of {@link FieldAwareFactorizationMachine}. */
 export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
@@ -75,7 +76,7 @@ export class FieldAwareFactorizationMachine extends FieldLayer {
       const fieldOneHot = this.fieldOneHot(idx);
       // a[b, i, j, :] = x_i v_{i, f_j}
       const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
-      const selected = tf.matMul(eByField, fieldOneHot, false, true);
+      const selected = plainMatMul(eByField, transposeLast(fieldOneHot));
       const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
       // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
       const aT = tf.transpose(a, [0, 2, 1, 3]);

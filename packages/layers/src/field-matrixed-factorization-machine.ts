@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { FieldLayer, sumByField } from './field-layer.js';
+import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { packedPairIndex } from './pair-indices.js';
+import { plainMatMul } from './mat-mul.js';
 
 /** Options of {@link FieldMatrixedFactorizationMachine}. */
 export interface FieldMatrixedFactorizationMachineArgs extends LayerArgs {
@@ -25,9 +26,9 @@ export interface FieldMatrixedFactorizationMachineArgs extends LayerArgs {
  * Input: `[ids int32 [B, W], embeddings float32 [B, W, k], values float32 [B, W]]` (unscaled embeddings).
  * Output: `[B, 1]`. Padding (value 0) contributes nothing.
  *
- * Cost O(W·F·k + F²·k²) per example as two matmuls: the field sums S_f = Σ_{i∈f} x_i v_i flattened to
- * s ∈ ℝ^{F·k}, then sᵀ U s with U the `[F·k, F·k]` block matrix holding M_{f,g} in block (f, g) for f < g and
- * zeros elsewhere (the paper caches the products v_i M_{f_i,g} per field g the same way).
+ * Cost O(W·k + F²·k²) per example: the field sums S_f = Σ_{i∈f} x_i v_i flattened to s ∈ ℝ^{F·k}, then
+ * sᵀ U s (one 2-D matmul `[B, F·k] × [F·k, F·k]`) with U the block matrix holding M_{f,g} in block (f, g) for
+ * f < g and zeros elsewhere (the paper caches the products v_i M_{f_i,g} per field g the same way).
  */
 export class FieldMatrixedFactorizationMachine extends FieldLayer {
   static readonly className = 'FieldMatrixedFactorizationMachine';
@@ -63,8 +64,8 @@ export class FieldMatrixedFactorizationMachine extends FieldLayer {
       ];
       const batch = ids.shape[0] as number;
       const xv = tf.mul(emb, tf.expandDims(values, -1));
-      const s = tf.reshape(sumByField(this.fieldOneHot(ids), xv), [batch, this.numFields * this.embeddingDim]);
-      return tf.sum(tf.mul(tf.matMul(s, this.blockMatrix()), s), -1, true);
+      const s = tf.reshape(this.sumByField(ids, xv), [batch, this.numFields * this.embeddingDim]);
+      return tf.sum(tf.mul(plainMatMul(s, this.blockMatrix()), s), -1, true);
     });
   }
 

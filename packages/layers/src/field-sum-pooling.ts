@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { FieldLayer, sumByField } from './field-layer.js';
+import { FieldLayer } from './field-layer.js';
 import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link FieldSumPooling}. */
@@ -17,7 +17,7 @@ export interface FieldSumPoolingArgs extends LayerArgs {
  *
  * Input: `[ids int32 [B, W], embeddings float32 [B, W, k]]` (embeddings already scaled by the values, as
  * `FeaturesEmbedding.apply([ids, values])` returns them; padding slots are then zero rows).
- * Output: `[B, F, k]`. No weights. Cost O(W·F·k) per example (a batched matmul with the one-hot field matrix).
+ * Output: `[B, F, k]`. No weights. Cost O(W·k) per example (one scatter-add, see {@link scatterAddRows}).
  */
 export class FieldSumPooling extends FieldLayer {
   static readonly className = 'FieldSumPooling';
@@ -29,7 +29,7 @@ export class FieldSumPooling extends FieldLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [ids, emb] = inputList('FieldSumPooling', inputs, 2, '[ids, embeddings]') as [tf.Tensor, tf.Tensor];
-      return sumByField(this.fieldOneHot(ids), emb);
+      return this.sumByField(ids, emb);
     });
   }
 

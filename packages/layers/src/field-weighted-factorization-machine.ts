@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { FieldLayer, sumByField } from './field-layer.js';
+import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { packedPairIndex } from './pair-indices.js';
+import { plainMatMul } from './mat-mul.js';
 
 /** Options of {@link FieldWeightedFactorizationMachine}. */
 export interface FieldWeightedFactorizationMachineArgs extends LayerArgs {
@@ -23,8 +24,8 @@ export interface FieldWeightedFactorizationMachineArgs extends LayerArgs {
  * Input: `[ids int32 [B, W], embeddings float32 [B, W, k], values float32 [B, W]]` (unscaled embeddings).
  * Output: `[B, 1]`. Padding (value 0) contributes nothing.
  *
- * Cost O(W·F·k + F²·k) per example, without the `[B, W, W]` slot-pair tensor: with S_f = Σ_{i∈f} x_i v_i
- * (the field sums) the term is ½(Σ_{f,g} r_{f,g} ⟨S_f, S_g⟩ − Σ_i r_{f_i,f_i} ‖x_i v_i‖²).
+ * Cost O(W·k + F²·k) per example, without the `[B, W, W]` slot-pair tensor: with S_f = Σ_{i∈f} x_i v_i
+ * (the field sums) the term is ½(Σ_{f,g} r_{f,g} ⟨S_f, S_g⟩ − Σ_i r_{f_i,f_i} ‖x_i v_i‖²), one 2-D matmul.
  */
 export class FieldWeightedFactorizationMachine extends FieldLayer {
   static readonly className = 'FieldWeightedFactorizationMachine';
@@ -47,18 +48,16 @@ export class FieldWeightedFactorizationMachine extends FieldLayer {
         tf.Tensor,
         tf.Tensor,
       ];
-      const [batch, width] = ids.shape as [number, number];
+      const batch = ids.shape[0] as number;
+      const k = emb.shape[2] as number;
       const F = this.numFields;
       const xv = tf.mul(emb, tf.expandDims(values, -1));
-      const oneHot = this.fieldOneHot(ids);
-      const sums = sumByField(oneHot, xv);
-      // Σ_{f,g} r_{f,g} ⟨S_f, S_g⟩: the field Gram matrix against r, one matmul
-      const gram = tf.reshape(tf.matMul(sums, sums, false, true), [batch, F * F]);
-      const all = tf.matMul(gram, tf.reshape(this.pairMatrix(), [F * F, 1]));
-      // Σ_i r_{f_i,f_i} ‖x_i v_i‖²: the i = j terms the Gram sum includes
-      const norms = tf.reshape(tf.sum(tf.square(xv), -1), [batch * width, 1]);
-      const slotSelf = tf.matMul(tf.reshape(oneHot, [batch * width, F]), this.diagonal());
-      const self = tf.sum(tf.reshape(tf.mul(norms, slotSelf), [batch, width]), -1, true);
+      // Σ_{f,g} r_{f,g} ⟨S_f, S_g⟩ = Σ_c s_cᵀ r s_c with s_c = S[b, :, c]: one 2-D matmul [B·k, F] × [F, F]
+      const byFactor = tf.reshape(tf.transpose(this.sumByField(ids, xv), [0, 2, 1]), [batch * k, F]);
+      const all = tf.sum(tf.reshape(tf.mul(plainMatMul(byFactor, this.pairMatrix()), byFactor), [batch, k * F]), -1, true);
+      // Σ_i r_{f_i,f_i} ‖x_i v_i‖² = Σ_f r_{f,f} N_f with N_f = Σ_{i∈f} ‖x_i v_i‖²: the i = j terms of the sum above
+      const norms = this.sumByField(ids, tf.sum(tf.square(xv), -1, true));
+      const self = plainMatMul(tf.reshape(norms, [batch, F]), this.diagonal());
       return tf.mul(tf.sub(all, self), 0.5);
     });
   }

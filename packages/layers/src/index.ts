@@ -35,6 +35,7 @@ export {
   type FieldMatrixedFactorizationMachineArgs,
 } from './field-matrixed-factorization-machine.js';
 export { InnerProductInteraction, innerProductInteraction, type InnerProductInteractionArgs } from './inner-product-interaction.js';
+export { DecomposedInnerProduct, decomposedInnerProduct, type DecomposedInnerProductArgs } from './decomposed-inner-product.js';
 export { OuterProductInteraction, outerProductInteraction, type OuterProductInteractionArgs } from './outer-product-interaction.js';
 export {
   createModel,

@@ -24,8 +24,9 @@ export class OuterProductInteraction extends tf.layers.Layer {
     return tf.tidy(() => {
       const [emb] = inputList('OuterProductInteraction', inputs, 1, 'embeddings') as [tf.Tensor3D];
       const [batch, , k] = emb.shape;
-      const pooled = tf.sum(emb, 1, true);
-      return tf.reshape(tf.matMul(pooled, pooled, true, false), [batch, k * k]);
+      const pooled = tf.sum(emb, 1);
+      // e_Σ e_Σᵀ by broadcasting: batched matmuls of tiny matrices are slow on wasm
+      return tf.reshape(tf.mul(tf.expandDims(pooled, 2), tf.expandDims(pooled, 1)), [batch, k * k]);
     });
   }
 

@@ -4,6 +4,7 @@ import {
   AnovaKernel,
   AttentionalFactorizationMachine,
   BiasedMatrixFactorization,
+  DecomposedInnerProduct,
   FactorizationMachine,
   FeaturesEmbedding,
   FeaturesLinear,
@@ -40,6 +41,7 @@ const cases: [string, tf.layers.Layer, tf.Tensor | tf.Tensor[]][] = [
   ['FieldMatrixedFactorizationMachine', new FieldMatrixedFactorizationMachine({ fieldDims }), [ids, emb, values]],
   ['InnerProductInteraction', new InnerProductInteraction(), emb],
   ['OuterProductInteraction', new OuterProductInteraction(), emb],
+  ['DecomposedInnerProduct', new DecomposedInnerProduct({ units: 3, seed: 5 }), emb],
 ];
 
 describe.each(cases)('%s', (name, layer, input) => {
