@@ -4,9 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel, type ModelKind } from '@fm/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fit } from './fit.js';
-import { predict } from './predict.js';
-import { plantedFactors, plantedSplits, rmseOf, type PlantedSplits } from './test-utils/planted.js';
+import { fitAndTest, plantedFactors, plantedSplits, type PlantedSplits } from './test-utils/planted.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -17,17 +15,7 @@ afterAll(async () => {
 
 async function testRmse(kind: ModelKind, data: PlantedSplits): Promise<number> {
   const model = createModel(kind, { fieldDims: data.train.schema.fieldDims, embeddingDim: 4, hiddenUnits: [32, 16], seed: 3, initStd: 0.1 });
-  await fit(model, data.train, {
-    engine: 'tfjs',
-    epochs: 30,
-    batchSize: 250,
-    learningRate: 0.03,
-    l2: 1e-5,
-    validation: data.validation,
-    earlyStopping: { patience: 4 },
-    seed: 5,
-  });
-  return rmseOf(await predict(model, data.test), data.test);
+  return (await fitAndTest(model, data)).rmse;
 }
 
 describe('fit, tfjs engine: deep models beat FM on a non-polynomial target', () => {

@@ -4,9 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel, type ModelConfig, type ModelKind } from '@fm/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fit } from './fit.js';
-import { predict } from './predict.js';
-import { fieldPairSum, multilinear, plantedFactors, plantedSplits, rmseOf, type PlantedSplits } from './test-utils/planted.js';
+import { fieldPairSum, fitAndTest, multilinear, plantedFactors, plantedSplits, type PlantedSplits } from './test-utils/planted.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -18,18 +16,9 @@ afterAll(async () => {
 /** Test RMSE of a model trained by fit (tfjs engine, Adam, early stopping on the validation rows). */
 async function testRmse(kind: ModelKind, data: PlantedSplits, config: Partial<ModelConfig>): Promise<number> {
   const model = createModel(kind, { fieldDims: data.train.schema.fieldDims, seed: 3, initStd: 0.1, ...config });
-  const result = await fit(model, data.train, {
-    engine: 'tfjs',
-    epochs: 30,
-    batchSize: 250,
-    learningRate: 0.03,
-    l2: 1e-5,
-    validation: data.validation,
-    earlyStopping: { patience: 4 },
-    seed: 5,
-  });
+  const { rmse, result } = await fitAndTest(model, data);
   expect(result.engine).toBe('tfjs');
-  return rmseOf(await predict(model, data.test), data.test);
+  return rmse;
 }
 
 const sizes = { train: 2000, validation: 400, test: 1000, noise: 0.1 };

@@ -1,5 +1,9 @@
 // Seeded regression sets whose planted structure suits one model family, for the train-to-better-than-FM tests.
+import type * as tf from '@tensorflow/tfjs';
 import { FieldSchema, Rng, SparseDataset } from '@fm/data';
+import { fit } from '../fit.js';
+import type { FitResult } from '../fit-options.js';
+import { predict } from '../predict.js';
 
 /** A planted target: label of a row (one local id per field), before noise. */
 export type PlantedTarget = (local: number[]) => number;
@@ -86,4 +90,22 @@ export function rmseOf(pred: Float32Array, ds: SparseDataset): number {
   let s = 0;
   pred.forEach((p, i) => (s += (p - (ds.labels[i] as number)) ** 2));
   return Math.sqrt(s / pred.length);
+}
+
+/**
+ * Trains `model` with fit's tfjs engine (Adam, batch 250, lr 0.03, early stopping on the validation rows) and
+ * returns its test RMSE and the fit result.
+ */
+export async function fitAndTest(model: tf.LayersModel, data: PlantedSplits): Promise<{ rmse: number; result: FitResult }> {
+  const result = await fit(model, data.train, {
+    engine: 'tfjs',
+    epochs: 30,
+    batchSize: 250,
+    learningRate: 0.03,
+    l2: 1e-5,
+    validation: data.validation,
+    earlyStopping: { patience: 4 },
+    seed: 5,
+  });
+  return { rmse: rmseOf(await predict(model, data.test), data.test), result };
 }
