@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { definedEntries, glorotInit, inputList, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { gatherSlots, pairIndices } from './pair-indices.js';
+import { plainMatMul } from './mat-mul.js';
 
 /** Options of {@link AttentionalFactorizationMachine}. */
 export interface AttentionalFactorizationMachineArgs extends LayerArgs {
@@ -67,7 +68,7 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
       // pooled[b, :] = Σ_p a_bp pairs[b, p, :]
       let pooled = tf.sum(tf.mul(pairs, tf.expandDims(weights, -1)), 1);
       if (kwargs['training'] === true && this.dropout > 0) pooled = tf.dropout(pooled, this.dropout);
-      return tf.matMul(pooled, this.weight(this.projection).read());
+      return plainMatMul(pooled, this.weight(this.projection).read());
     });
   }
 
@@ -90,9 +91,9 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
     const xv = tf.mul(emb, tf.expandDims(values, -1));
     const pairs = tf.mul(gatherSlots(xv, rows), gatherSlots(xv, cols));
     const hidden = tf.relu(
-      tf.add(tf.matMul(tf.reshape(pairs, [batch * numPairs, k]), this.weight(this.kernel).read()), this.weight(this.attentionBias).read()),
+      tf.add(plainMatMul(tf.reshape(pairs, [batch * numPairs, k]), this.weight(this.kernel).read()), this.weight(this.attentionBias).read()),
     );
-    const logits = tf.reshape(tf.matMul(hidden, this.weight(this.attentionProjection).read()), [batch, numPairs]);
+    const logits = tf.reshape(plainMatMul(hidden, this.weight(this.attentionProjection).read()), [batch, numPairs]);
     const valuesT = tf.transpose(values);
     const valueProducts = tf.mul(tf.gather(valuesT, tf.tensor1d(rows, 'int32')), tf.gather(valuesT, tf.tensor1d(cols, 'int32')));
     const mask = tf.transpose(tf.cast(tf.notEqual(valueProducts, 0), 'float32'));

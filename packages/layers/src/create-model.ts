@@ -4,16 +4,46 @@ import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
 import { FactorizationMachine } from './factorization-machine.js';
 import { FeaturesEmbedding } from './features-embedding.js';
 import { FeaturesLinear } from './features-linear.js';
-import { checkFieldDims } from './field-dims.js';
 import { FieldAwareFactorizationMachine } from './field-aware-factorization-machine.js';
+import { createFNN, createIPNN, createOPNN, createWideDeep } from './create-deep-models.js';
+import { createFmFM, createFwFM, createHOFM } from './create-fm-variants.js';
 import { subSeed } from './layer-args.js';
-import { MultiLayerPerceptron } from './multi-layer-perceptron.js';
+import { DEFAULT_HIDDEN_UNITS, common, deepTower, finish, modelInputs } from './model-builder.js';
 
 /** The model families {@link createModel} builds. */
-export type ModelKind = 'lr' | 'fm' | 'ffm' | 'afm' | 'mf' | 'nfm' | 'deepfm';
+export type ModelKind =
+  | 'lr'
+  | 'fm'
+  | 'ffm'
+  | 'afm'
+  | 'mf'
+  | 'nfm'
+  | 'deepfm'
+  | 'hofm'
+  | 'fwfm'
+  | 'fmfm'
+  | 'fnn'
+  | 'wide-deep'
+  | 'ipnn'
+  | 'opnn';
 
 /** The model kinds, in a stable order. */
-export const MODEL_KINDS: readonly ModelKind[] = ['lr', 'fm', 'ffm', 'afm', 'mf', 'nfm', 'deepfm'];
+export const MODEL_KINDS: readonly ModelKind[] = [
+  'lr',
+  'fm',
+  'ffm',
+  'afm',
+  'mf',
+  'nfm',
+  'deepfm',
+  'hofm',
+  'fwfm',
+  'fmfm',
+  'fnn',
+  'wide-deep',
+  'ipnn',
+  'opnn',
+];
 
 /** Options shared by every model factory. */
 export interface ModelConfig {
@@ -25,12 +55,14 @@ export interface ModelConfig {
   width?: number;
   /** AFM attention network size. Default = embeddingDim. */
   attentionSize?: number;
-  /** Dropout rate (AFM pooled vector, NFM/DeepFM hidden layers). Default 0. */
+  /** Dropout rate (AFM pooled vector, the hidden layers of every MLP). Default 0. */
   dropout?: number;
-  /** NFM / DeepFM hidden layer sizes. Default [64] for NFM, [64, 32] for DeepFM. */
+  /** Hidden layer sizes of the MLP (NFM, DeepFM, FNN, Wide & Deep, IPNN, OPNN). Default [64] for NFM, else [64, 32]. */
   hiddenUnits?: number[];
-  /** NFM / DeepFM: batch normalisation in the MLP. Default false. */
+  /** Batch normalisation in the MLP. Default false. */
   batchNorm?: boolean;
+  /** HOFM: the highest interaction order m ≥ 2 (one factor table per order 2..m). Default 3. */
+  order?: number;
   /** MF: squash the score into [min, max] with a scaled sigmoid. Default: raw score. */
   ratingRange?: [number, number];
   /** Standard deviation of the factor initialiser. Default 0.01. */
@@ -39,32 +71,6 @@ export interface ModelConfig {
   seed?: number;
   /** FFM: instance-wise normalisation of the pair term by 1/Σx² (libffm's default). Default true. */
   normalize?: boolean;
-}
-
-/** The two symbolic inputs of every model: `ids` int32 `[B, W]` and `values` float32 `[B, W]`. */
-function modelInputs(config: ModelConfig, defaultWidth: number): [tf.SymbolicTensor, tf.SymbolicTensor] {
-  const width = config.width ?? defaultWidth;
-  if (!Number.isInteger(width) || width <= 0) throw new Error(`createModel: width must be a positive integer, got ${width}`);
-  return [
-    tf.input({ shape: [width], dtype: 'int32', name: 'ids' }),
-    tf.input({ shape: [width], dtype: 'float32', name: 'values' }),
-  ];
-}
-
-function finish(kind: ModelKind, inputs: tf.SymbolicTensor[], terms: tf.SymbolicTensor[]): tf.LayersModel {
-  const output = terms.length === 1 ? (terms[0] as tf.SymbolicTensor) : (tf.layers.add().apply(terms) as tf.SymbolicTensor);
-  return tf.model({ inputs, outputs: output, name: kind });
-}
-
-function common(config: ModelConfig, kind: ModelKind) {
-  const fieldDims = checkFieldDims(`create model '${kind}'`, config.fieldDims);
-  return {
-    fieldDims,
-    embeddingDim: config.embeddingDim ?? 16,
-    seed: config.seed,
-    modelKind: kind,
-    ...(config.initStd === undefined ? {} : { initStd: config.initStd }),
-  };
 }
 
 /** Linear / logistic regression: w₀ + Σ w_i x_i. */
@@ -126,13 +132,7 @@ export function createNFM(config: ModelConfig): tf.LayersModel {
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'nfm' }).apply([ids, values]) as tf.SymbolicTensor;
   const emb = new FeaturesEmbedding(c).apply(ids) as tf.SymbolicTensor;
   const biInteraction = new FactorizationMachine({ reduceSum: false }).apply([emb, values]) as tf.SymbolicTensor;
-  const deep = new MultiLayerPerceptron({
-    hiddenUnits: config.hiddenUnits ?? [64],
-    outputUnits: 1,
-    dropout: config.dropout ?? 0,
-    batchNorm: config.batchNorm ?? false,
-    seed: subSeed(config.seed, 1),
-  }).apply(biInteraction) as tf.SymbolicTensor;
+  const deep = deepTower(config, [64]).apply(biInteraction) as tf.SymbolicTensor;
   return finish('nfm', [ids, values], [linear, deep]);
 }
 
@@ -143,13 +143,7 @@ export function createDeepFM(config: ModelConfig): tf.LayersModel {
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'deepfm' }).apply([ids, values]) as tf.SymbolicTensor;
   const embedding = new FeaturesEmbedding(c);
   const pairs = new FactorizationMachine().apply([embedding.apply(ids) as tf.SymbolicTensor, values]) as tf.SymbolicTensor;
-  const deep = new MultiLayerPerceptron({
-    hiddenUnits: config.hiddenUnits ?? [64, 32],
-    outputUnits: 1,
-    dropout: config.dropout ?? 0,
-    batchNorm: config.batchNorm ?? false,
-    seed: subSeed(config.seed, 1),
-  }).apply(embedding.apply([ids, values])) as tf.SymbolicTensor;
+  const deep = deepTower(config, DEFAULT_HIDDEN_UNITS).apply(embedding.apply([ids, values])) as tf.SymbolicTensor;
   return finish('deepfm', [ids, values], [linear, pairs, deep]);
 }
 
@@ -161,6 +155,13 @@ const FACTORIES: Record<ModelKind, (config: ModelConfig) => tf.LayersModel> = {
   mf: createMF,
   nfm: createNFM,
   deepfm: createDeepFM,
+  hofm: createHOFM,
+  fwfm: createFwFM,
+  fmfm: createFmFM,
+  fnn: createFNN,
+  'wide-deep': createWideDeep,
+  ipnn: createIPNN,
+  opnn: createOPNN,
 };
 
 /**

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkFieldDims, featureCount, idToFieldTable } from './field-dims.js';
+import { featureCount } from './field-dims.js';
+import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
+import { plainMatMul, transposeLast } from './mat-mul.js';
 
 /** Options of {@link FieldAwareFactorizationMachine}. */
 export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
@@ -36,20 +38,17 @@ export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
  * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. Cost O(W² F k) per example
  * (the field-aware factors are selected with a one-hot matmul, which has no gather gradient).
  */
-export class FieldAwareFactorizationMachine extends tf.layers.Layer {
+export class FieldAwareFactorizationMachine extends FieldLayer {
   static readonly className = 'FieldAwareFactorizationMachine';
-  readonly fieldDims: number[];
   readonly embeddingDim: number;
   readonly initStd: number;
   readonly seed: number | undefined;
   readonly modelKind: string | undefined;
   readonly normalize: boolean;
   private table: tf.LayerVariable | null = null;
-  private fieldOfId: tf.Tensor1D | null = null;
 
   constructor(args: FieldAwareFactorizationMachineArgs) {
-    super(args);
-    this.fieldDims = checkFieldDims('FieldAwareFactorizationMachine', args.fieldDims);
+    super('FieldAwareFactorizationMachine', args);
     if (!Number.isInteger(args.embeddingDim) || args.embeddingDim <= 0) {
       throw new Error(`FieldAwareFactorizationMachine: embeddingDim must be a positive integer, got ${args.embeddingDim}`);
     }
@@ -68,16 +67,13 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
       'float32',
       normalInit(this.initStd, this.seed),
     );
-    this.fieldOfId = tf.keep(idToFieldTable(this.fieldDims));
     this.built = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [ids, values] = inputList('FieldAwareFactorizationMachine', inputs, 2, '[ids, values]') as [tf.Tensor, tf.Tensor];
-      if (this.table === null || this.fieldOfId === null) {
-        throw new Error(`FieldAwareFactorizationMachine '${this.name}': call before build`);
-      }
+      if (this.table === null) throw new Error(`FieldAwareFactorizationMachine '${this.name}': call before build`);
       const [batch, width] = ids.shape as [number, number];
       const numFields = this.fieldDims.length;
       const k = this.embeddingDim;
@@ -86,10 +82,10 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
       const rows = gatherRows(this.table.read() as tf.Tensor2D, idx);
       const e = tf.mul(tf.reshape(rows, [batch, width, numFields, k]), tf.reshape(values, [batch, width, 1, 1]));
       // oneHot[b, j, f] = [f_j = f]
-      const fieldOneHot = tf.cast(tf.oneHot(tf.gather(this.fieldOfId, idx), numFields), 'float32');
+      const fieldOneHot = this.fieldOneHot(idx);
       // a[b, i, j, :] = x_i v_{i, f_j}
       const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
-      const selected = tf.matMul(eByField, fieldOneHot, false, true);
+      const selected = plainMatMul(eByField, transposeLast(fieldOneHot));
       const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
       // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
       const aT = tf.transpose(a, [0, 2, 1, 3]);
@@ -109,21 +105,11 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      fieldDims: this.fieldDims,
       embeddingDim: this.embeddingDim,
       initStd: this.initStd,
       normalize: this.normalize,
       ...definedEntries({ seed: this.seed, modelKind: this.modelKind }),
     };
-  }
-
-  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
-    const result = super.dispose();
-    if (result.refCountAfterDispose === 0 && this.fieldOfId !== null) {
-      this.fieldOfId.dispose();
-      this.fieldOfId = null;
-    }
-    return result;
   }
 }
 tf.serialization.registerClass(FieldAwareFactorizationMachine);

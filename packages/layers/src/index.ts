@@ -1,7 +1,7 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows } from './gather-rows.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
-export { pairIndices } from './pair-indices.js';
+export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
 export { FeaturesEmbedding, featuresEmbedding, type FeaturesEmbeddingArgs } from './features-embedding.js';
 export { FeaturesLinear, featuresLinear, type FeaturesLinearArgs } from './features-linear.js';
@@ -22,6 +22,21 @@ export {
   type BiasedMatrixFactorizationArgs,
 } from './biased-matrix-factorization.js';
 export { MultiLayerPerceptron, multiLayerPerceptron, type MultiLayerPerceptronArgs } from './multi-layer-perceptron.js';
+export { AnovaKernel, anovaKernel, type AnovaKernelArgs } from './anova-kernel.js';
+export { FieldSumPooling, fieldSumPooling, type FieldSumPoolingArgs } from './field-sum-pooling.js';
+export {
+  FieldWeightedFactorizationMachine,
+  fieldWeightedFactorizationMachine,
+  type FieldWeightedFactorizationMachineArgs,
+} from './field-weighted-factorization-machine.js';
+export {
+  FieldMatrixedFactorizationMachine,
+  fieldMatrixedFactorizationMachine,
+  type FieldMatrixedFactorizationMachineArgs,
+} from './field-matrixed-factorization-machine.js';
+export { InnerProductInteraction, innerProductInteraction, type InnerProductInteractionArgs } from './inner-product-interaction.js';
+export { DecomposedInnerProduct, decomposedInnerProduct, type DecomposedInnerProductArgs } from './decomposed-inner-product.js';
+export { OuterProductInteraction, outerProductInteraction, type OuterProductInteractionArgs } from './outer-product-interaction.js';
 export {
   createModel,
   createLR,
@@ -35,6 +50,9 @@ export {
   type ModelKind,
   type ModelConfig,
 } from './create-model.js';
+export { createHOFM, createFwFM, createFmFM, DEFAULT_HOFM_ORDER } from './create-fm-variants.js';
+export { createFNN, createWideDeep, createIPNN, createOPNN } from './create-deep-models.js';
+export { initFromFM } from './init-from-fm.js';
 export {
   parameterGroup,
   sparseTables,

@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AnovaKernel,
   AttentionalFactorizationMachine,
   BiasedMatrixFactorization,
+  DecomposedInnerProduct,
   FactorizationMachine,
   FeaturesEmbedding,
   FeaturesLinear,
   FieldAwareFactorizationMachine,
+  FieldMatrixedFactorizationMachine,
+  FieldSumPooling,
+  FieldWeightedFactorizationMachine,
+  InnerProductInteraction,
   MultiLayerPerceptron,
+  OuterProductInteraction,
 } from './index.js';
 
 beforeAll(async () => {
@@ -28,6 +35,13 @@ const cases: [string, tf.layers.Layer, tf.Tensor | tf.Tensor[]][] = [
   ['AttentionalFactorizationMachine', new AttentionalFactorizationMachine({ attentionSize: 4, dropout: 0.1, seed: 2 }), [emb, values]],
   ['BiasedMatrixFactorization', new BiasedMatrixFactorization({ fieldDims, embeddingDim: 2, ratingRange: [1, 5] }), [ids, values]],
   ['MultiLayerPerceptron', new MultiLayerPerceptron({ hiddenUnits: [3, 2], outputUnits: 1, batchNorm: true, dropout: 0.2, seed: 3 }), emb],
+  ['AnovaKernel', new AnovaKernel({ degree: 3, reduceSum: false }), [emb, values]],
+  ['FieldSumPooling', new FieldSumPooling({ fieldDims }), [ids, emb]],
+  ['FieldWeightedFactorizationMachine', new FieldWeightedFactorizationMachine({ fieldDims }), [ids, emb, values]],
+  ['FieldMatrixedFactorizationMachine', new FieldMatrixedFactorizationMachine({ fieldDims }), [ids, emb, values]],
+  ['InnerProductInteraction', new InnerProductInteraction(), emb],
+  ['OuterProductInteraction', new OuterProductInteraction(), emb],
+  ['DecomposedInnerProduct', new DecomposedInnerProduct({ units: 3, seed: 5 }), emb],
 ];
 
 describe.each(cases)('%s', (name, layer, input) => {
