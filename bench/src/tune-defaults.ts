@@ -137,6 +137,10 @@ async function main(): Promise<void> {
         ['sgd b1 lr.005 l2 .02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.02, factors: 0.02 } }],
         ['sgd b1 lr.005 l2 .01', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.01, factors: 0.01 } }],
         ['sgd b1 lr.005 l2 .04/.02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.04, factors: 0.02 } }],
+        ['sgd b1 lr.01 l2 .02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.01, l2: { linear: 0.02, factors: 0.02 } }],
+        ['sgd b1 lr.02 l2 .02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.02, l2: { linear: 0.02, factors: 0.02 } }],
+        ['adagrad b1 lr.05 l2 .02', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.05, l2: { linear: 0.02, factors: 0.02 } }],
+        ['adam b256 lr2e-3 l2 .02', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.02, factors: 0.02 } }],
       );
     }
     const filtered = values.only ? grid.filter(([n]) => values.only?.split(',').some((o) => n.includes(o))) : grid;

@@ -21,7 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
 import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
-import { TrainStep, createOptimizer, inspectModel, logLoss } from '@fm/train';
+import { inspectModel, logLoss } from '@fm/train';
+import { TrainStep, createOptimizer } from '@fm/train/native';
 
 /** One model's figures (medians over rounds). */
 export interface ZooSpeedRow {
