@@ -37,7 +37,9 @@ export interface RankingScorerOptions {
  * side features): ŷ(u, i) = w₀ + a_u + c_i + ⟨S_u, S_i⟩ with S = Σ v·x over a part and a, c each
  * part's linear and within-part pair terms (Rendle 2010, eq. 5, applied per part), so the whole
  * catalogue for a user is one dense [k] × [k, I] product: O(k·(U + I) + U·I·k). FFM and LR score
- * each row with the kernel's forward pass.
+ * each row with the kernel's forward pass. Through tfjs, a pair is the row `[user, item, user features,
+ * item features]`: models that read slots by position (DeepFM's MLP, FNN, …) must have been trained on
+ * rows in that order, as `encodeInteractions` writes them.
  *
  * @param model a trained `@fm/layers` model.
  * @returns the scorer, and which engine scores.
