@@ -59,11 +59,14 @@ describe('TrainStep', () => {
 });
 
 describe('fit', () => {
-  it('learns the FM paper toy table (MSE < 0.05) and keeps the tensor count stable', async () => {
+  for (const engine of ['tfjs', 'native'] as const) {
+  it(`${engine}: learns the FM paper toy table (MSE < 0.05) and keeps the tensor count stable`, async () => {
     const ds = toyRatings();
     const model = fm(ds.schema.fieldDims, 3);
     const counts: number[] = [];
     const res = await fit(model, ds, {
+      engine,
+      optimizer: 'adam',
       epochs: 300,
       batchSize: 7,
       learningRate: 0.05,
@@ -81,6 +84,7 @@ describe('fit', () => {
     expect(res.history).toHaveLength(300);
     expect(res.finalLoss).toBeLessThan(0.05);
   });
+  }
 
   it('starts the bias at the mean label and is deterministic for a seed', async () => {
     const ds = syntheticRatings(20, 15, 300, 7);

@@ -104,8 +104,7 @@ export class TrainStep {
         const { idxT } = unitsOf(p);
         if (p.sparse && idxT) {
           const unit = unitShape(p);
-          const gr = tf.gather(tf.reshape(g, unit), idxT);
-          const wr = tf.gather(tf.reshape(vars[i] as tf.Variable, unit), idxT);
+          const [gr, wr] = tf.tidy(() => [tf.gather(tf.reshape(g, unit), idxT), tf.gather(tf.reshape(vars[i] as tf.Variable, unit), idxT)]);
           gathered.push(gr, wr);
           reads.push(Promise.all([wr.data() as Promise<Float32Array>, gr.data() as Promise<Float32Array>]));
         } else {
