@@ -30,20 +30,30 @@ function strip(raw: string): string {
   return raw.length > 0 && raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
 }
 
+/** A UTF-8 byte order mark, as decoded from UTF-8 and from latin1. */
+const BOMS = ['\uFEFF', '\u00EF\u00BB\u00BF'];
+
+/** The first line of a file without a leading byte order mark (Windows editors add one). @internal */
+export function stripBom(line: string): string {
+  for (const b of BOMS) if (line.startsWith(b)) return line.slice(b.length);
+  return line;
+}
+
 /**
  * Calls `fn` for every line of any {@link LineSource} with its 1-based line number, a trailing
- * `\r` removed. Synchronous sources are read without any `await` per line; chunked sources with one
- * per chunk. @internal used by the loaders.
+ * `\r` removed and a byte order mark at the start of the first line dropped. Synchronous sources
+ * are read without any `await` per line; chunked sources with one per chunk. @internal used by the
+ * loaders.
  */
 export async function forEachLine(source: LineSource, fn: (line: string, lineNo: number) => void): Promise<void> {
   let n = 0;
   const chunks = (source as Partial<ChunkedLineSource>)[LINE_CHUNKS];
   if (typeof chunks === 'function') {
-    for await (const chunk of chunks.call(source)) for (const raw of chunk) fn(strip(raw), ++n);
+    for await (const chunk of chunks.call(source)) for (const raw of chunk) fn(n === 0 ? stripBom(strip(raw)) : strip(raw), ++n);
   } else if (Symbol.asyncIterator in source) {
-    for await (const raw of source as AsyncIterable<string>) fn(strip(raw), ++n);
+    for await (const raw of source as AsyncIterable<string>) fn(n === 0 ? stripBom(strip(raw)) : strip(raw), ++n);
   } else {
-    for (const raw of source as Iterable<string>) fn(strip(raw), ++n);
+    for (const raw of source as Iterable<string>) fn(n === 0 ? stripBom(strip(raw)) : strip(raw), ++n);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Encoder, type FieldConfig } from '../encoder.js';
 import type { Column, Frame } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, FLOAT32_RANGE, fitsFloat32, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
 import type { SparseDataset } from '../sparse-dataset.js';
 import { Growable } from './growable.js';
 
@@ -72,6 +72,11 @@ export async function parseLibffm(
       const idx = Number(parts[1]);
       if (f > 2147483647 || idx > 2147483647) {
         bad.report(bad.error(no, 'a field and index within int32 range', tok));
+        failed = true;
+        break;
+      }
+      if (!fitsFloat32(val)) {
+        bad.report(bad.error(no, `a value ${FLOAT32_RANGE}`, tok));
         failed = true;
         break;
       }
