@@ -77,6 +77,11 @@ export interface TrainSettings {
   /** Field holding the item id (ranking/binary with sampled negatives). */
   itemField?: string;
   negativesPerPositive?: number;
+  /** Save a checkpoint into this directory (every `checkpointEvery` epochs and at the end). */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  /** Continue from the checkpoint in this directory. */
+  resume?: string;
 }
 
 /** What a training run reports. */
@@ -91,12 +96,29 @@ export interface TrainOutcome {
   labelMean: number;
   labelRange: [number, number];
   stopReason: string;
+  /** Which engine trained ('fused', 'tfjs', …) and why, as `fit` reports it. */
+  engine: string;
+  engineReason?: string;
+}
+
+/** Gives the event loop a turn (so a Ctrl-C handler can run) at most every `ms` milliseconds. */
+export function eventLoopYielder(ms = 50): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - last < ms) return undefined;
+    last = now;
+    return new Promise((resolve) => setImmediate(resolve));
+  };
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
 export async function trainModel(model: tf.LayersModel, train: SparseDataset, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
+  // Training loops run without a turn of the event loop between batches: give it one now and then,
+  // so that Ctrl-C is seen within a batch.
+  const yieldNow = eventLoopYielder();
   try {
     const r = await fit(model, train, {
       task: s.task,
@@ -112,9 +134,12 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
         : {}),
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
+      ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
+      ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {
+          const turn = yieldNow();
           progress.batch({
             epoch: b.epoch,
             epochs: epochsPlanned,
@@ -123,6 +148,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
             loss: b.loss,
             examplesPerSecond: b.examplesPerSecond,
           });
+          return turn;
         },
         onEpochEnd: (e) => {
           progress.epochEnd({
@@ -148,6 +174,8 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       labelRange: r.labelRange,
       stopReason: r.stopReason,
       history: r.history,
+      engine: r.engine,
+      ...(typeof (r as { engineReason?: unknown }).engineReason === 'string' ? { engineReason: (r as { engineReason?: string }).engineReason } : {}),
     };
   } finally {
     progress.clear();

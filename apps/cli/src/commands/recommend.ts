@@ -2,7 +2,7 @@ import { recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
-import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
@@ -36,6 +36,8 @@ prints the user's own ratings from it next to the recommendations.`,
     if (v['exclude-seen'] !== undefined) {
       const input = await loadInput(v['exclude-seen'], {
         command: 'recommend',
+        flag: '--exclude-seen',
+        signal: ctx.signal,
         ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
         ...(v.format !== undefined ? { format: v.format } : {}),
         ...(v.columns !== undefined ? { columns: v.columns } : {}),

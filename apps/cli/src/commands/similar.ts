@@ -3,7 +3,7 @@ import { similarItems } from '@fm/eval';
 import { itemFactors } from '@fm/layers';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
 import { formatTable } from '../text.js';
@@ -33,6 +33,10 @@ export const similarCommand = defineCommand({
       throw new CliError(`${v.model}: a ${bundle.meta.kind} model has no item factors to compare (${(e as Error).message})`);
     }
     try {
+      const bad = (await factors.isFinite().logicalNot().any().data())[0];
+      if (bad) {
+        throw new CliError(`${v.model}: the model's item factors hold NaN or infinite values (its training diverged): retrain it, e.g. with a lower --lr`);
+      }
       // Ask for one more: the OOV bucket (local id 0) is not an item and is filtered out.
       const top = await similarItems(factors, item, Math.min(v.k + 1, layout.numItems - 1), { metric: v.metric as 'cosine' | 'dot' });
       const list = Array.from(top.items)
