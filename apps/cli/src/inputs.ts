@@ -286,6 +286,12 @@ async function loadArrow(path: string, opts: LoadInputOptions): Promise<Omit<Loa
   return { dataset, ...(encoder ? { encoder } : {}), ...(titles ? { titles } : {}) };
 }
 
+/** Throws the error of a file without data rows, saying whether it is empty. */
+async function noRows(path: string): Promise<never> {
+  const size = (await stat(path)).size;
+  throw new CliError(`${path}: no data rows (${size === 0 ? 'the file is empty' : 'only blank lines or a header'})`);
+}
+
 /**
  * Reads and encodes a data file. `.arrow` files are read as they are (with their sidecars, checked
  * to belong to them); raw files are parsed (errors name file:line) and encoded with `opts.encoder`
@@ -311,8 +317,9 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         ml = await loadMovieLens(path, { ...(layout ? { layout } : {}), ...signal });
       } catch (e) {
         if (opts.signal?.aborted) throw e;
-        throw new CliError((e as Error).message.replace(/^loadMovieLens: /, ''), { cause: e });
+        throw new CliError((e as Error).message.replace(/^loadMovieLens: /, ''));
       }
+      if (ml.interactions.length === 0) await noRows(ml.ratingsFile);
       const { dataset, encoder } = encodeInteractions(ml.interactions, opts.encoder ? { encoder: opts.encoder } : {});
       const titles = titlesOf(ml.items);
       out = { path, source: ml.ratingsFile, format, layout: ml.format, dataset, encoder, interactions: ml.interactions, ...(titles ? { titles } : {}) };
@@ -333,7 +340,7 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         const encoder = opts.encoder ?? Encoder.fit(frame, fieldConfigsOf(spec));
         out = { path, source: path, format, dataset: encoder.transform(frame, labels), encoder };
       } catch (e) {
-        throw new CliError(`${path}: ${(e as Error).message}`, { cause: e });
+        throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
       }
       break;
     }
@@ -343,7 +350,7 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         out = { path, source: path, format, dataset: r.dataset, encoder: r.encoder, zeroBased: r.zeroBased };
       } catch (e) {
         if (opts.signal?.aborted || (e as Error).name === 'ParseError') throw e;
-        throw new CliError((e as Error).message.replace(/^parseLibsvm: /, ''), { cause: e });
+        throw new CliError(`${flag} ${(e as Error).message.replace(/^parseLibsvm: /, '')}`);
       }
       break;
     }
@@ -355,15 +362,12 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         if (opts.signal?.aborted || (e as Error).name === 'ParseError') throw e;
         const empty = (await stat(path)).size === 0 || /no features found/.test((e as Error).message);
         if (empty) throw new CliError(`${path}: no data rows (${(await stat(path)).size === 0 ? 'the file is empty' : 'no field:idx:val features'})`);
-        throw new CliError((e as Error).message.replace(/^parseLibffm: /, ''), { cause: e });
+        throw new CliError(`${flag} ${(e as Error).message.replace(/^parseLibffm: /, '')}`);
       }
       break;
     }
   }
-  if (out.dataset.numRows === 0) {
-    const size = (await stat(path)).isFile() ? (await stat(path)).size : 1;
-    throw new CliError(`${path}: no data rows (${size === 0 ? 'the file is empty' : 'only blank lines or a header'})`);
-  }
+  if (out.dataset.numRows === 0) await noRows(out.source);
   if (opts.encoder) out.unseen = countUnseen(out.dataset);
   return out;
 }
