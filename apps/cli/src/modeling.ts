@@ -77,6 +77,8 @@ export interface TrainSettings {
   /** Field holding the item id (ranking/binary with sampled negatives). */
   itemField?: string;
   negativesPerPositive?: number;
+  /** 'auto' | 'native' | 'tfjs' (default auto). */
+  engine?: 'auto' | 'native' | 'tfjs';
   /** Save a checkpoint into this directory (every `checkpointEvery` epochs and at the end). */
   checkpoint?: string;
   checkpointEvery?: number;
@@ -96,29 +98,16 @@ export interface TrainOutcome {
   labelMean: number;
   labelRange: [number, number];
   stopReason: string;
-  /** Which engine trained ('fused', 'tfjs', …) and why, as `fit` reports it. */
+  /** The engine that trained and why. */
   engine: string;
-  engineReason?: string;
-}
-
-/** Gives the event loop a turn (so a Ctrl-C handler can run) at most every `ms` milliseconds. */
-export function eventLoopYielder(ms = 50): () => Promise<void> | undefined {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    if (now - last < ms) return undefined;
-    last = now;
-    return new Promise((resolve) => setImmediate(resolve));
-  };
+  engineReason: string;
+  threads: number;
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
 export async function trainModel(model: tf.LayersModel, train: SparseDataset, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
-  // Training loops run without a turn of the event loop between batches: give it one now and then,
-  // so that Ctrl-C is seen within a batch.
-  const yieldNow = eventLoopYielder();
   try {
     const r = await fit(model, train, {
       task: s.task,
@@ -133,13 +122,13 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
         ? { earlyStopping: { metric: s.task === 'regression' ? 'rmse' : 'loss', patience: s.patience, minDelta: 1e-4 } }
         : {}),
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
+      ...(s.engine !== undefined ? { engine: s.engine } : {}),
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
       ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
       ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {
-          const turn = yieldNow();
           progress.batch({
             epoch: b.epoch,
             epochs: epochsPlanned,
@@ -148,7 +137,6 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
             loss: b.loss,
             examplesPerSecond: b.examplesPerSecond,
           });
-          return turn;
         },
         onEpochEnd: (e) => {
           progress.epochEnd({
@@ -175,7 +163,8 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       stopReason: r.stopReason,
       history: r.history,
       engine: r.engine,
-      ...(typeof (r as { engineReason?: unknown }).engineReason === 'string' ? { engineReason: (r as { engineReason?: string }).engineReason } : {}),
+      engineReason: r.engineReason,
+      threads: r.threads,
     };
   } finally {
     progress.clear();

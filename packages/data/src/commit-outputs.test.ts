@@ -80,6 +80,14 @@ describe('commitOutputs', () => {
     for (const p of paths) expect(await isRecordedOutput(p)).toBe(true);
   });
 
+  it('removes files of the old set that the new set lacks, with it', async () => {
+    const d = tempDir();
+    await commitOutputs([{ path: join(d, 'x.arrow'), data: 'a' }, { path: join(d, 'x.items.json'), data: 'titles' }]);
+    await commitOutputs([{ path: join(d, 'x.arrow'), data: 'b' }], [join(d, 'x.items.json'), join(d, 'never.json')]);
+    expect(visible(d)).toEqual(['x.arrow']);
+    expect(await isRecordedOutput(join(d, 'x.items.json'))).toBe(false);
+  });
+
   it('refuses the same path twice', async () => {
     const d = tempDir();
     await expect(commitOutputs([{ path: join(d, 'x'), data: '1' }, { path: join(d, '.', 'x'), data: '2' }])).rejects.toThrow(/same path/);

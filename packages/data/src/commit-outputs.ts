@@ -13,12 +13,16 @@ export interface OutputFile {
 /** Marker in the names of commit journals. */
 export const JOURNAL_MARKER = '.fm-commit-';
 
-/** What a journal holds: the renames still to do, and where its copies are. */
+/** What a journal holds: the renames still to do, the files to remove, and where its copies are. */
 interface Journal {
   format: 'fm-commit/1';
   renames: { tmp: string; target: string }[];
+  /** Files of the old set that the new set does not have (e.g. a titles sidecar), removed with it. */
+  removes?: string[];
   journals: string[];
 }
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
 
 function journalPathFor(target: string, tag: string): string {
   return join(dirname(target), `.${basename(target)}${JOURNAL_MARKER}${process.pid}-${tag}.json`);
@@ -27,14 +31,17 @@ function journalPathFor(target: string, tag: string): string {
 /**
  * Writes several files as one unit. All of them go to temporary siblings first; then a journal
  * listing the renames is written next to every target, the temporaries are renamed over the
- * targets, and the journals are removed. Each target path always holds a complete old or new
- * file (a rename replaces a file atomically); if the process dies during the renames, the next
- * run finds a journal and completes them ({@link completeJournals}), so the set is never left
- * mixed. Targets must be distinct. Creates missing folders; records the files as fm's outputs.
+ * targets, `remove` (files of the old set the new one lacks) are deleted, and the journals are
+ * removed. Each target path always holds a complete old or new file (a rename replaces a file
+ * atomically); if the process dies during the renames, the next run finds a journal and completes
+ * them ({@link completeJournals}), so the set is never left mixed. Targets must be distinct.
+ * Creates missing folders; records the files as fm's outputs.
  */
-export async function commitOutputs(files: readonly OutputFile[]): Promise<void> {
+export async function commitOutputs(files: readonly OutputFile[], remove: readonly string[] = []): Promise<void> {
   const targets = files.map((f) => resolve(f.path));
   if (new Set(targets).size !== targets.length) throw new Error(`commitOutputs: the same path is listed twice (${targets.join(', ')})`);
+  const removes: string[] = [];
+  for (const r of remove) if (await exists(r)) removes.push(resolve(r));
   const temps: string[] = [];
   try {
     for (const f of files) temps.push(await writeTemp(f.path, f.data));
@@ -44,7 +51,7 @@ export async function commitOutputs(files: readonly OutputFile[]): Promise<void>
     throw e;
   }
   const renames = targets.map((target, i) => ({ tmp: temps[i] as string, target }));
-  if (renames.length === 1) {
+  if (renames.length === 1 && removes.length === 0) {
     const only = renames[0] as { tmp: string; target: string };
     try {
       await rename(only.tmp, only.target);
@@ -58,7 +65,7 @@ export async function commitOutputs(files: readonly OutputFile[]): Promise<void>
     return;
   }
   const tag = randomBytes(4).toString('hex');
-  const journal: Journal = { format: 'fm-commit/1', renames, journals: targets.map((t) => journalPathFor(t, tag)) };
+  const journal: Journal = { format: 'fm-commit/1', renames, removes, journals: targets.map((t) => journalPathFor(t, tag)) };
   const text = JSON.stringify(journal);
   try {
     for (const j of journal.journals) await writeFileDurable(j, text);
@@ -81,7 +88,8 @@ async function applyJournal(journal: Journal): Promise<void> {
       // Renamed already (by an earlier, interrupted attempt).
     }
   }
-  await recordOutputs(journal.renames.map((r) => r.target));
+  await Promise.all((journal.removes ?? []).map((p) => rm(p, { force: true })));
+  await recordOutputs([...journal.renames.map((r) => r.target), ...(journal.removes ?? [])]);
   await Promise.all(journal.journals.map((j) => rm(j, { force: true })));
 }
 
@@ -94,8 +102,6 @@ async function readJournal(path: string): Promise<Journal | undefined> {
   }
   return undefined;
 }
-
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /**
  * Settles the set of a journal left by a dead process: when every copy of the journal is intact

@@ -39,6 +39,7 @@ export { parseCsv, parseCsvSpec, type CsvColumnSpec, type CsvColumn, type CsvCol
 // Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).
 export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
 export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';
+export { resolveUserItemFields, USER_FIELD_NAMES, ITEM_FIELD_NAMES, type UserItemFields } from './user-item-fields.js';
 export { AliasTable } from './alias-table.js';
 export { IntIndex } from './int-index.js';
 export {

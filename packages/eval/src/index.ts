@@ -3,6 +3,7 @@ export { rmse, mae, r2 } from './regression-metrics.js';
 export { auc } from './auc.js';
 export { logLoss, logLossFromLogits } from './log-loss.js';
 export { accuracy } from './accuracy.js';
+export { pairwiseMetrics } from './pairwise-metrics.js';
 export {
   hitRateAtK,
   ndcgAtK,

@@ -37,6 +37,8 @@ export interface ModelConfig {
   initStd?: number;
   /** Seed of every initialiser (same seed, same weights). Default: random. */
   seed?: number;
+  /** FFM: instance-wise normalisation of the pair term by 1/Σx² (libffm's default). Default true. */
+  normalize?: boolean;
 }
 
 /** The two symbolic inputs of every model: `ids` int32 `[B, W]` and `values` float32 `[B, W]`. */
@@ -88,7 +90,7 @@ export function createFFM(config: ModelConfig): tf.LayersModel {
   const c = common(config, 'ffm');
   const [ids, values] = modelInputs(config, c.fieldDims.length);
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'ffm' }).apply([ids, values]) as tf.SymbolicTensor;
-  const pairs = new FieldAwareFactorizationMachine(c).apply([ids, values]) as tf.SymbolicTensor;
+  const pairs = new FieldAwareFactorizationMachine({ ...c, normalize: config.normalize ?? true }).apply([ids, values]) as tf.SymbolicTensor;
   return finish('ffm', [ids, values], [linear, pairs]);
 }
 

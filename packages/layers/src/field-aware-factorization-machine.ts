@@ -15,6 +15,11 @@ export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
   seed?: number;
   /** The model family this layer belongs to, kept in the config for {@link modelKind}. */
   modelKind?: string;
+  /**
+   * Instance-wise normalisation (libffm's default): scale each example's pair term by r = 1/Σ_i x_i²,
+   * i.e. use x/‖x‖ in the pair products. Default false here; `createModel('ffm')` turns it on.
+   */
+  normalize?: boolean;
 }
 
 /**
@@ -23,8 +28,10 @@ export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
  * an example, where f_i is the field of slot i's id.
  *
  * Owns ONE table, the weight `'embedding'` of shape `[n, F·k]`: row i, block f (columns f·k … f·k+k−1) is
- * v_{i,f}, the factor of feature i towards field f (fused engines rely on this layout). A slot's field is
+ * v_{i,f}, the factor of feature i towards field f (the native engine relies on this layout). A slot's field is
  * derived from its id through a constant id → field table.
+ *
+ * With `normalize`, the sum is multiplied by r = 1/Σ_i x_i² per example (1 when every x is 0), as libffm does.
  *
  * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. Cost O(W² F k) per example
  * (the field-aware factors are selected with a one-hot matmul, which has no gather gradient).
@@ -36,6 +43,7 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
   readonly initStd: number;
   readonly seed: number | undefined;
   readonly modelKind: string | undefined;
+  readonly normalize: boolean;
   private table: tf.LayerVariable | null = null;
   private fieldOfId: tf.Tensor1D | null = null;
 
@@ -49,6 +57,7 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
     this.initStd = args.initStd ?? DEFAULT_INIT_STD;
     this.seed = args.seed;
     this.modelKind = args.modelKind;
+    this.normalize = args.normalize ?? false;
   }
 
   override build(_inputShape: tf.Shape | tf.Shape[]): void {
@@ -85,7 +94,10 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
       // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
       const aT = tf.transpose(a, [0, 2, 1, 3]);
       const pairDots = tf.sum(tf.mul(a, aT), -1);
-      return tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]).reshape([batch, 1]);
+      const pairs = tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]).reshape([batch, 1]);
+      if (!this.normalize) return pairs;
+      const sq = tf.sum(tf.square(values), 1, true);
+      return tf.mul(pairs, tf.where(tf.greater(sq, 0), tf.reciprocal(tf.maximum(sq, 1e-30)), tf.onesLike(sq)));
     });
   }
 
@@ -100,6 +112,7 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
       fieldDims: this.fieldDims,
       embeddingDim: this.embeddingDim,
       initStd: this.initStd,
+      normalize: this.normalize,
       ...definedEntries({ seed: this.seed, modelKind: this.modelKind }),
     };
   }

@@ -58,12 +58,12 @@ export async function loadModel(url: string): Promise<LoadedModel> {
     throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
   }
 }
-// Multi-core (Hogwild) training for the fused engine, on worker threads.
-export { hogwildRunner, fusedFitNode, defaultFusedThreads } from './fused/node.js';
+// Multi-core (Hogwild) training for the native engine, on worker threads.
+export { hogwildRunner, defaultNativeThreads } from './engines/native/hogwild.js';
 
-import { registerFusedThreads } from './fused-binding.js';
-import { defaultFusedThreads as autoThreads, hogwildRunner as makeHogwild } from './fused/node.js';
-registerFusedThreads((params, train, threads) => {
-  const n = threads === 'auto' ? autoThreads(params, train) : threads;
-  return n > 1 ? { threads: n, runner: makeHogwild(n) } : { threads: 1 };
+import { registerNativeThreads } from './engines/native/threads.js';
+import { defaultNativeThreads as autoThreads, hogwildRunner as makeHogwild } from './engines/native/hogwild.js';
+registerNativeThreads({
+  threads: (table, nnz, requested) => (requested === 'auto' ? autoThreads(table, nnz) : requested),
+  runner: makeHogwild,
 });

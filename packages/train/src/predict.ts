@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseBatch, SparseDataset } from '@fm/data';
+import { chooseEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
+import type { EngineChoice } from './engine.js';
+import { bindNative } from './engines/native/binding.js';
+import { nativePredict } from './engines/native/predict.js';
 import { inspectModel } from './model-info.js';
 
 /** Options of {@link predict}. */
@@ -11,16 +15,21 @@ export interface PredictOptions {
   clip?: [number, number];
   /** Apply the logistic function σ to the raw scores (binary models). Default false. */
   sigmoid?: boolean;
+  /** 'auto' (default): the native kernels for LR/FM/FFM/MF on CPU backends, as `chooseEngine` decides; else tfjs. */
+  engine?: EngineChoice;
 }
 
 /**
- * Scores every row of a dataset.
+ * Scores every row of a dataset, with the native kernels when the model is one they implement
+ * (LR, FM, FFM, MF) on a CPU backend — O(k·nnz) per FM row, no tensors — and through tfjs otherwise.
  * @returns `[rows]` raw model outputs (or σ of them, or clipped), in row order.
  */
 export async function predict(model: tf.LayersModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
   const info = inspectModel(model);
   const width = checkDataset(model, info.fieldDims, ds, 'predict', undefined);
-  const scores = await scoreRows(model, ds, width, options.batchSize ?? 4096);
+  const native = chooseEngine(model, info, options.engine ?? 'auto', tf.getBackend()).name === 'native';
+  const binding = native ? bindNative(model, info) : undefined;
+  const scores = binding && typeof binding !== 'string' ? nativePredict(binding.params, ds) : await scoreRows(model, ds, width, options.batchSize ?? 4096);
   if (options.sigmoid) for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] as number)));
   if (options.clip) {
     const [lo, hi] = options.clip;

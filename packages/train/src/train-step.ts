@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
-import type { ModelInfo } from './model-info.js';
+import type { ModelInfo, TrainableParam } from './model-info.js';
 import type { ParamSlot, RowOptimizer } from './optimizers.js';
-import { resolveL2, touchedRows, type L2Option, type ParameterGroup } from './regularization.js';
+import { resolveL2, touchedBlocks, touchedRows, type L2Option, type ParameterGroup } from './regularization.js';
+
+/** The update unit of a sparse table: `[rows, rowSize]`, or `[n·F, k]` blocks for a field-aware table. */
+function unitShape(p: TrainableParam): [number, number] {
+  const size = p.shape.reduce((a, b) => a * b, 1);
+  const unit = p.fieldBlocks ? p.rowSize / p.fieldBlocks : p.rowSize;
+  return [size / unit, unit];
+}
 
 /** How the scored rows of a step form the loss. */
 export type StepLoss = 'mse' | 'logloss' | 'bpr';
@@ -36,7 +43,22 @@ export class TrainStep {
     private readonly loss: StepLoss,
   ) {
     this.lambda = resolveL2(l2);
-    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), p.rowSize));
+    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1] as number));
+  }
+
+  private fieldOfTable: Int32Array | undefined;
+  /** `[n]` field of every feature id (for field-aware tables). */
+  private fieldOf(): Int32Array {
+    if (!this.fieldOfTable) {
+      const dims = this.info.fieldDims;
+      this.fieldOfTable = new Int32Array(this.info.numFeatures);
+      let o = 0;
+      dims.forEach((d, f) => {
+        this.fieldOfTable?.fill(f, o, o + d);
+        o += d;
+      });
+    }
+    return this.fieldOfTable;
   }
 
   /** Runs one step; resolves to the batch's mean data loss (before regularisation). */
@@ -57,14 +79,20 @@ export class TrainStep {
           return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
         }
         if (!labelsT) throw new Error('TrainStep: labels are required for mse/logloss');
-        return this.loss === 'mse' ? mseLoss(out, labelsT) : logLoss(out, labelsT);
+        // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
+        return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT)) : logLoss(out, labelsT);
       }, vars);
     });
     try {
       this.optimizer.beginStep();
-      const touched = params.some((p) => p.sparse) ? touchedRows(ids, values) : undefined;
+      const rowsUsed = params.some((p) => p.sparse && !p.fieldBlocks) ? touchedRows(ids, values) : undefined;
+      const blocksUsed = params.some((p) => p.sparse && p.fieldBlocks)
+        ? touchedBlocks(ids, values, rows, width, this.fieldOf(), this.info.fieldDims.length)
+        : undefined;
+      const rowsT = rowsUsed ? tf.tensor1d(rowsUsed.unique, 'int32') : undefined;
+      const blocksT = blocksUsed ? tf.tensor1d(blocksUsed.unique, 'int32') : undefined;
+      const unitsOf = (p: TrainableParam) => (p.fieldBlocks ? { touched: blocksUsed, idxT: blocksT } : { touched: rowsUsed, idxT: rowsT });
       const reads: Promise<[Float32Array, Float32Array]>[] = [];
-      const idxT = touched ? tf.tensor1d(touched.unique, 'int32') : undefined;
       const gathered: tf.Tensor[] = [];
       params.forEach((p, i) => {
         const g = grads[(vars[i] as tf.Variable).name];
@@ -72,16 +100,18 @@ export class TrainStep {
           reads.push(Promise.resolve([new Float32Array(0), new Float32Array(0)]));
           return;
         }
+        const { idxT } = unitsOf(p);
         if (p.sparse && idxT) {
-          const gr = tf.gather(g, idxT);
-          const wr = tf.gather(vars[i] as tf.Variable, idxT);
+          const unit = unitShape(p);
+          const gr = tf.gather(tf.reshape(g, unit), idxT);
+          const wr = tf.gather(tf.reshape(vars[i] as tf.Variable, unit), idxT);
           gathered.push(gr, wr);
           reads.push(Promise.all([wr.data() as Promise<Float32Array>, gr.data() as Promise<Float32Array>]));
         } else {
           reads.push(Promise.all([(vars[i] as tf.Variable).data() as Promise<Float32Array>, g.data() as Promise<Float32Array>]));
         }
       });
-      const lossValue = (await value.data())[0] as number;
+      const lossValue = ((await value.data())[0] as number) * (this.loss === 'mse' ? 2 : 1);
       const arrays = await Promise.all(reads);
       tf.dispose(gathered);
       try {
@@ -91,9 +121,11 @@ export class TrainStep {
           const w = Float32Array.from(wRead); // never mutate a backend's own buffer
           const lambda = this.lambda[p.group];
           const slot = this.slots[i] as ParamSlot;
+          const { touched, idxT } = unitsOf(p);
           if (p.sparse && touched && idxT) {
+            const unit = unitShape(p);
             if (lambda > 0) {
-              const r = p.rowSize;
+              const r = unit[1] as number;
               for (let u = 0; u < touched.unique.length; u++) {
                 const c = (lambda * (touched.counts[u] as number)) / rows;
                 for (let t = u * r; t < (u + 1) * r; t++) g[t] = (g[t] as number) + c * (w[t] as number);
@@ -101,8 +133,9 @@ export class TrainStep {
             }
             this.optimizer.update(slot, touched.unique, w, g);
             tf.tidy(() => {
-              const rowsT = tf.tensor(w, [touched.unique.length, ...p.shape.slice(1)], 'float32');
-              p.weight.write(tf.tensorScatterUpdate(vars[i] as tf.Variable, tf.reshape(idxT, [-1, 1]), rowsT));
+              const upd = tf.tensor2d(w, [touched.unique.length, unit[1] as number], 'float32');
+              const table = tf.tensorScatterUpdate(tf.reshape(vars[i] as tf.Variable, unit), tf.reshape(idxT, [-1, 1]), upd);
+              p.weight.write(tf.reshape(table, p.shape));
             });
           } else {
             if (lambda > 0) for (let t = 0; t < w.length; t++) g[t] = (g[t] as number) + lambda * (w[t] as number);
@@ -113,7 +146,8 @@ export class TrainStep {
           }
         });
       } finally {
-        idxT?.dispose();
+        rowsT?.dispose();
+        blocksT?.dispose();
       }
       return lossValue;
     } finally {

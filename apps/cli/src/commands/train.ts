@@ -9,6 +9,7 @@ import { BACKEND_OPTION, buildModel, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
+import { chooseEngine, inspectModel } from '@fm/train';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 
@@ -91,6 +92,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     'checkpoint-every': { type: 'int', min: 1, placeholder: 'N', description: 'epochs between checkpoints (default 1)' },
     resume: { type: 'string', placeholder: 'DIR', description: 'continue from the checkpoint in DIR (same data and flags)' },
     backend: BACKEND_OPTION,
+    engine: { type: 'enum', choices: ['auto', 'native', 'tfjs'], default: 'auto', description: 'training engine: native TypeScript kernels (lr, fm, ffm, mf) or tfjs (every model, GPU backends); auto picks and says why' },
     seed: { type: 'int', default: 42, description: 'random seed (init, shuffling, synthetic data)' },
     force: { type: 'boolean', description: 'write --out into an existing directory that is not an fm model directory' },
     out: { type: 'string', short: 'o', placeholder: 'MODEL_DIR', required: true, description: 'model directory to write' },
@@ -162,6 +164,8 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     if (!ctx.json) printSummary(ctx, summarize(train), `training data ${data.source}`);
     const model = buildModel(kind, train, { seed: v.seed, ...(v.dim !== undefined ? { dim: v.dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
     ctx.print(`model ${kind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
+    const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+    ctx.print(`engine: ${engine.name} (${engine.reason})`);
     try {
       ctx.signal.throwIfAborted();
       // 2. Training.
@@ -180,13 +184,13 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
           ...(v.patience !== undefined ? { patience: v.patience } : {}),
           ...(train.schema.fields.some((f) => f.name === 'item') ? { itemField: 'item' } : {}),
           ...(v.negatives !== undefined ? { negativesPerPositive: v.negatives } : {}),
+          engine: v.engine as 'auto' | 'native' | 'tfjs',
           ...(v.checkpoint !== undefined ? { checkpoint: v.checkpoint } : {}),
           ...(v['checkpoint-every'] !== undefined ? { checkpointEvery: v['checkpoint-every'] } : {}),
           ...(v.resume !== undefined ? { resume: v.resume } : {}),
         },
         ctx,
       );
-      ctx.note(`engine: ${outcome.engine}${outcome.engineReason ? ` (${outcome.engineReason})` : ''}`);
       if (outcome.stopReason === 'aborted' || ctx.signal.aborted) {
         const ck = v.checkpoint !== undefined ? `; checkpoint of epoch ${outcome.epochs} in ${v.checkpoint}: run the same command with --resume ${v.checkpoint} to continue` : '';
         throw new InterruptedError(`stopped in epoch ${outcome.epochs}: ${ctx.kept}${ck}`);
@@ -203,7 +207,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         wallSeconds: outcome.wallSeconds,
         backend: backend.backend,
         engine: outcome.engine,
-        ...(outcome.engineReason ? { engineReason: outcome.engineReason } : {}),
+        engineReason: outcome.engineReason,
         flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: v.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
       };
@@ -217,7 +221,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
       };
       await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
-      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s on ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
       if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
@@ -230,7 +234,8 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         backend: backend.backend,
         backend_reason: backend.reason,
         engine: outcome.engine,
-        engine_reason: outcome.engineReason ?? null,
+        engine_reason: outcome.engineReason,
+        threads: outcome.threads,
         model: kind,
         task,
         rows: train.numRows,

@@ -1,13 +1,16 @@
-// Independent references for the fused-engine tests: plain O(n²) formulas over dense per-row data.
+// Independent references for the native-engine tests: plain O(n²) formulas over dense per-row data.
 import { FieldSchema, Rng, SparseDataset } from '@fm/data';
-import type { FusedParams } from '../types.js';
+import type { NativeParams } from '../types.js';
 
 /** Score of one row by the definition: bias + Σ w x + Σ_{j<l} ⟨·,·⟩ x_j x_l (pairwise, no tricks). */
-export function bruteScore(p: FusedParams, ids: ArrayLike<number>, xs: ArrayLike<number>): number {
+export function bruteScore(p: NativeParams, ids: ArrayLike<number>, xs: ArrayLike<number>): number {
   let y = p.bias[0] as number;
   const m = ids.length;
   for (let j = 0; j < m; j++) y += (p.linear[ids[j] as number] as number) * (xs[j] as number);
   if (p.kind === 'lr') return y;
+  let sq = 0;
+  for (let j = 0; j < m; j++) sq += (xs[j] as number) ** 2;
+  const r = p.kind === 'ffm' && p.normalize && sq > 0 ? 1 / sq : 1;
   const k = p.k;
   const F = p.numFields;
   for (let j = 0; j < m; j++) {
@@ -24,7 +27,7 @@ export function bruteScore(p: FusedParams, ids: ArrayLike<number>, xs: ArrayLike
           dot += (p.factors[a * k + f] as number) * (p.factors[b * k + f] as number);
         }
       }
-      y += dot * (xs[j] as number) * (xs[l] as number);
+      y += r * dot * (xs[j] as number) * (xs[l] as number);
     }
   }
   return y;
@@ -38,7 +41,7 @@ export function objective(task: 'regression' | 'binary', p: number, y: number): 
 }
 
 /** Mean objective over rows [from, to) of a dataset, by brute force. */
-export function bruteObjective(p: FusedParams, d: SparseDataset, task: 'regression' | 'binary', rows: number[]): number {
+export function bruteObjective(p: NativeParams, d: SparseDataset, task: 'regression' | 'binary', rows: number[]): number {
   let s = 0;
   for (const r of rows) s += objective(task, bruteScore(p, d.rowIds(r), d.rowValues(r)), d.labels[r] as number);
   return s / rows.length;
