@@ -2,25 +2,23 @@
 // The `fm` command. The first Ctrl-C stops the command at its next batch boundary: it writes
 // nothing half-done, keeps the previous outputs and says what it kept (exit 130). A second Ctrl-C
 // exits at once, removing the temporary files being written; outputs being committed as a set are
-// completed by the next run.
-import { removePendingTempsSync } from '@fm/data/node';
-import { commands } from './commands/index.js';
-import { EXIT_INTERRUPTED, InterruptedError } from './errors.js';
-import { main } from './main.js';
-
+// completed by the next run. The handlers are installed before the (slow) imports, so Ctrl-C
+// during start-up is handled the same way.
+const EXIT_INTERRUPTED = 130;
 const controller = new AbortController();
+let removeTemps: () => void = () => undefined;
 process.on('SIGINT', () => {
   if (!controller.signal.aborted) {
     process.stderr.write('\nstopping at the next batch boundary (Ctrl-C again to quit at once)\n');
-    controller.abort(new InterruptedError('stopped on Ctrl-C'));
+    controller.abort(new Error('stopped on Ctrl-C'));
     return;
   }
-  removePendingTempsSync();
+  removeTemps();
   process.stderr.write('interrupted again: quit at once (temporary files removed; each output is its old or new complete version)\n');
   process.exit(EXIT_INTERRUPTED);
 });
 process.on('SIGTERM', () => {
-  removePendingTempsSync();
+  removeTemps();
   process.exit(143);
 });
 
@@ -32,6 +30,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+const { removePendingTempsSync } = await import('@fm/data/node');
+removeTemps = removePendingTempsSync;
+const { commands } = await import('./commands/index.js');
+const { main } = await import('./main.js');
 const code = await main(process.argv.slice(2), commands, {
   stdout: process.stdout,
   stderr: process.stderr,

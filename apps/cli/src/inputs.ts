@@ -14,7 +14,7 @@ import {
   type MovieLensRatingsFormat,
   type SparseDataset,
 } from '@fm/data';
-import { completeJournals, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, sniffFile } from '@fm/data/node';
+import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, sniffFile } from '@fm/data/node';
 import { CliError, UsageError } from './errors.js';
 
 /** Input formats the commands read. */
@@ -247,7 +247,7 @@ export function describeUnseen(path: string, u: UnseenReport, rows: number): str
 }
 
 async function loadArrow(path: string, opts: LoadInputOptions): Promise<Omit<LoadedInput, 'path' | 'format' | 'source'>> {
-  await completeJournals(dirname(path)); // a set left half-committed by a killed run
+  await cleanLeftovers(dirname(path)); // a set left half-committed by a killed run, its temporaries
   const bytes = await readFile(path);
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let dataset: SparseDataset;

@@ -52,7 +52,8 @@ export async function main(argv: readonly string[], commands: readonly Command[]
       return EXIT_OK;
     }
     ctx = createContext({ stdout: io.stdout, stderr: io.stderr, json: args.values.json, signal });
-    const result = await cmd.run(args, ctx);
+    const running = cmd.run(args, ctx);
+    const result = cmd.readOnly ? await Promise.race([running, aborted(signal)]) : await running;
     if (args.values.json) io.stdout.write(`${JSON.stringify({ command: cmd.name, ...result }, jsonReplacer, 2)}\n`);
     return EXIT_OK;
   } catch (caught) {
@@ -66,6 +67,14 @@ export async function main(argv: readonly string[], commands: readonly Command[]
     io.stderr.write(`${formatError(e, verbose)}\n`);
     return code;
   }
+}
+
+/** Rejects when `signal` aborts (never resolves otherwise). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new InterruptedError('nothing was written'));
+    else signal.addEventListener('abort', () => reject(new InterruptedError('nothing was written')), { once: true });
+  });
 }
 
 /** JSON for typed arrays, Maps and non-finite numbers (as null). */

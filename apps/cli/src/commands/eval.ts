@@ -16,6 +16,7 @@ function defaultMetricList(task: Task): string[] {
 
 /** `fm eval`: metrics of a saved model on a data file. */
 export const evalCommand = defineCommand({
+  readOnly: true,
   name: 'eval',
   summary: 'evaluate a saved model: rmse, mae, auc, logloss and ranking metrics (hr@k, ndcg@k, map@k)',
   usage: 'eval --model DIR --data FILE [--metrics LIST] [--protocol sampled|full] [flags]',

@@ -9,6 +9,7 @@ import { formatTable } from '../text.js';
 
 /** `fm recommend`: top-k items for a user. */
 export const recommendCommand = defineCommand({
+  readOnly: true,
   name: 'recommend',
   summary: "a user's top-k items from a saved model (raw ids in, titles out)",
   usage: 'recommend --model DIR --user ID [--k 10] [--exclude-seen FILE]',

@@ -10,6 +10,7 @@ import { formatTable } from '../text.js';
 
 /** `fm similar`: items closest to an item in the model's latent space. */
 export const similarCommand = defineCommand({
+  readOnly: true,
   name: 'similar',
   summary: 'items most similar to an item by the latent factors of a saved fm or mf model',
   usage: 'similar --model DIR --item ID [--k 10] [--metric cosine|dot]',

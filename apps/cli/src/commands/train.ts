@@ -10,6 +10,7 @@ import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } fro
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
 import { chooseEngine, inspectModel } from '@fm/train';
+import { readModelDir } from '@fm/train/node';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 
@@ -43,6 +44,17 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     ...(input.titles ? { titles: input.titles } : {}),
     source: v.data,
   };
+}
+
+/** The last completed epoch saved in a checkpoint directory, or undefined when there is none. */
+async function checkpointEpoch(dir: string): Promise<number | undefined> {
+  try {
+    const { files } = await readModelDir(dir);
+    const trainer = files['trainer.json'];
+    return trainer ? (JSON.parse(new TextDecoder().decode(trainer)) as { epoch: number }).epoch : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function labelStats(ds: SparseDataset): { mean: number; range: [number, number] } {
@@ -192,7 +204,11 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         ctx,
       );
       if (outcome.stopReason === 'aborted' || ctx.signal.aborted) {
-        const ck = v.checkpoint !== undefined ? `; checkpoint of epoch ${outcome.epochs} in ${v.checkpoint}: run the same command with --resume ${v.checkpoint} to continue` : '';
+        let ck = '';
+        if (v.checkpoint !== undefined) {
+          const at = await checkpointEpoch(v.checkpoint);
+          ck = at === undefined ? `; no checkpoint yet in ${v.checkpoint} (stopped in the first epoch)` : `; checkpoint of epoch ${at} in ${v.checkpoint}: run the same command with --resume ${v.checkpoint} to continue`;
+        }
         throw new InterruptedError(`stopped in epoch ${outcome.epochs}: ${ctx.kept}${ck}`);
       }
       // 3. Save, then evaluate: a failing evaluation never loses the model.
