@@ -17,6 +17,9 @@ beforeAll(async () => {
   expect(split.code, split.err).toBe(0);
   const train = await runFm(['train', '--data', join(d, 'a/train.tsv'), '--format', 'movielens', '--task', 'ranking', '--epochs', '3', '--out', join(d, 'bpr')]);
   expect(train.code, train.err).toBe(0);
+  // the test file plus two rows whose items no one trained on
+  const lines = readFileSync(join(d, 'a/test.tsv'), 'utf8').trim().split('\n');
+  writeFiles(d, { 'unseen.tsv': `${lines.join('\n')}\n1\t9001\t5\t999999999\n2\t9002\t4\t999999999\n` });
 }, 240_000);
 afterAll(removeTempDirs);
 
@@ -63,10 +66,30 @@ describe('sampled evaluation excludes the training items by default', () => {
   });
 });
 
+describe('fm encode --encoder (Why: nothing encoded a test file with the training encoder)', () => {
+  it('with a model directory or an .encoder.json file, a test file gets the training ids', async () => {
+    const a = await runFm(['encode', '--input', join(d, 'a/test.tsv'), '--encoder', join(d, 'bpr'), '--out', join(d, 'enc/test.arrow'), '--json']);
+    expect(a.code, a.err).toBe(0);
+    const fromArrow = await hr(['--data', join(d, 'enc/test.arrow')]);
+    const fromText = await hr(['--data', join(d, 'a/test.tsv')]);
+    expect(fromArrow.metrics).toEqual(fromText.metrics);
+    expect(fromArrow.json.unseen_rows).toBe(fromText.json.unseen_rows);
+    expect(a.json().unseen.rows).toBe(fromText.json.unseen_rows);
+    expect((await runFm(['encode', '--input', join(d, 'a/train.tsv'), '--out', join(d, 'enc/train.arrow')])).code).toBe(0);
+    const b = await runFm(['encode', '--input', join(d, 'unseen.tsv'), '--format', 'movielens', '--encoder', join(d, 'enc/train.encoder.json'), '--out', join(d, 'enc/unseen.arrow'), '--json']);
+    expect(b.code, b.err).toBe(0);
+    expect(b.json().unseen.byField).toEqual({ item: 2 });
+    const keys = (p: string) => JSON.parse(readFileSync(p, 'utf8')).fields.map((f: { keys: unknown[] }) => f.keys);
+    expect(keys(join(d, 'enc/unseen.encoder.json'))).toEqual(keys(join(d, 'enc/train.encoder.json')));
+    const bad = await runFm(['encode', '--input', join(d, 'a/test.tsv'), '--encoder', join(d, 'nope'), '--out', join(d, 'enc/x.arrow')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--encoder .*nope: no such model directory or encoder file/);
+  });
+});
+
 describe('items and users unseen in training', () => {
   it('test items no one trained on are scored through the OOV bucket and counted (Why: "item 0 is not in the catalogue")', async () => {
     const lines = readFileSync(join(d, 'a/test.tsv'), 'utf8').trim().split('\n');
-    writeFiles(d, { 'unseen.tsv': `${lines.join('\n')}\n1\t9001\t5\t999999999\n2\t9002\t4\t999999999\n` });
     const r = await hr(['--data', join(d, 'unseen.tsv'), '--format', 'movielens']);
     expect(r.json.unseen_rows).toBe(2);
     expect(r.err).toMatch(/unseen\.tsv: 2 of \d+ rows have values unseen in training \(item 2\); they are scored through the out-of-vocabulary bucket/);
