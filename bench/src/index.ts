@@ -2,7 +2,7 @@
  * `pnpm bench`: data-path and training-speed benchmarks (not tests). Prints tables; `--json FILE` also
  * writes every row as JSON. `--quick` runs tiny sizes (a smoke run), `--only data|train` picks a part.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@fm/data/node';
 import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
 import { runTrainBench } from './train-bench.js';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     out.train = rows;
   }
   if (values.json) {
-    await writeFile(values.json, JSON.stringify(out, null, 2));
+    await writeFileAtomic(values.json, JSON.stringify(out, null, 2));
     console.log(`\nwrote ${values.json}`);
   }
 }

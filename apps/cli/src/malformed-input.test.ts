@@ -35,6 +35,7 @@ const CASES: Case[] = [
   { name: 'a directory without MovieLens files', files: { 'd/x': '1 1:1\n' }, args: ['encode', '--input', '@/d', '--out', '@/x.arrow'], code: 1, message: /--input .*\/d: is a directory, expected a file \(or a MovieLens folder/ },
   { name: 'a missing file', files: {}, args: ['encode', '--input', '@/nope.libfm', '--out', '@/x.arrow'], code: 1, message: /--input .*nope\.libfm: no such file/ },
   { name: 'a file the name and content say nothing about', files: { 'notes.txt': 'hello world\n' }, args: ['encode', '--input', '@/notes.txt', '--out', '@/x.arrow'], code: 2, message: /cannot tell the format of .*notes\.txt from its name or its first lines; pass --format/ },
+  { name: 'generate: an .arrow dataset under another name would not read back', files: {}, args: ['generate', 'toy', '--out', '@/toy.tsv'], code: 2, message: /--out .*toy\.tsv: expected a file name ending in \.arrow/ },
   { name: '--out not .arrow', files: { 'a.libfm': '1 1:1\n' }, args: ['encode', '--input', '@/a.libfm', '--out', '@/x.bin'], code: 2, message: /--out .*x\.bin: expected a file name ending in \.arrow/ },
   // --- flags
   { name: 'a negative number as a flag value (Why: "argument is ambiguous")', files: { 'u.data': '1\t1\t5\t1\n1\t2\t3\t2\n2\t1\t4\t3\n2\t2\t2\t4\n' }, args: ['split', '--input', '@/u.data', '--seed', '-1', '--train', '@/a.tsv', '--test', '@/b.tsv'], ...ok() },

@@ -53,6 +53,9 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     if (v.format === 'movielens' && (kind === 'ctr' || kind === 'toy')) {
       throw new UsageError(`fm generate: --format movielens only applies to ratings and implicit, not ${kind}`, 'generate');
     }
+    if (v.format === 'arrow' && !v.out.toLowerCase().endsWith('.arrow')) {
+      throw new UsageError(`fm generate: --out ${v.out}: expected a file name ending in .arrow (or --format movielens for a ratings text file)`, 'generate');
+    }
     const itemPath = join(dirname(v.out), 'u.item');
     const outputs: PlannedOutput[] =
       v.format === 'movielens'
