@@ -1,11 +1,16 @@
 /**
- * `pnpm bench`: data-path and training-speed benchmarks (not tests). Prints tables; `--json FILE` also
- * writes every row as JSON. `--quick` runs tiny sizes (a smoke run), `--only data|train` picks a part.
+ * `pnpm bench`: data-path, out-of-core data, training-speed and engine benchmarks (not tests). Prints
+ * tables; `--json FILE` also writes every row as JSON. `--quick` runs tiny sizes (a smoke run),
+ * `--only data|shards|train|engine` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
+ * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes); `--baseline DIR` (a
+ * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part.
  */
 import { writeFileAtomic } from '@fm/data/node';
 import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
+import { runShardsBench } from './shards-bench.js';
 import { runTrainBench } from './train-bench.js';
+import { runEngineBench } from './engine-bench.js';
 
 function formatTable(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(no rows)';
@@ -31,6 +36,9 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       repeats: { type: 'string' },
+      baseline: { type: 'string' },
+      'shard-sizes': { type: 'string' },
+      'libffm-lines': { type: 'string' },
     },
   });
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
@@ -40,11 +48,25 @@ async function main(): Promise<void> {
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.data = rows;
   }
+  if (!values.only || values.only === 'shards') {
+    console.log('\n== Out-of-core data: CTR rows × 39 fields to Arrow shards and back; libffm encode with hashing (each step its own process) ==');
+    const sizes = values['shard-sizes']?.split(',').map(Number);
+    const lines = values['libffm-lines'] !== undefined ? Number(values['libffm-lines']) : undefined;
+    const rows = await runShardsBench({ quick: values.quick, ...(sizes ? { sizes } : {}), ...(lines !== undefined ? { libffmLines: lines } : {}) });
+    console.log(formatTable(rows as unknown as Record<string, unknown>[]));
+    out.shards = rows;
+  }
   if (!values.only || values.only === 'train') {
     console.log('\n== Training speed vs a plain-TypeScript per-example SGD FM reference ==');
     const rows = await runTrainBench({ quick: values.quick, repeats: values.repeats ? Number(values.repeats) : undefined });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.train = rows;
+  }
+  if (!values.only || values.only === 'engine') {
+    console.log('\n== Engines: BPR, FFM on the 1M × 39 CTR generator, scoring and top-k (each case in its own process) ==');
+    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}) });
+    console.log(formatTable(rows as unknown as Record<string, unknown>[]));
+    out.engine = rows;
   }
   if (values.json) {
     await writeFileAtomic(values.json, JSON.stringify(out, null, 2));

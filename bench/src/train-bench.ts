@@ -4,7 +4,6 @@
  * (`reference-sgd.ts`), side by side in one process: their epochs alternate, so both see the same
  * machine load, and the ratio of their median examples/s (after a warm-up epoch) is what counts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +13,7 @@ import { fit, inspectModel, OPTIMIZER_DEFAULTS, selectBackend } from '@fm/train'
 import { bindNative, createNativeParams, NativeEngine, nativePredict, nativeThreadPolicy, type NativeKind, type NativeOptimizer, type NativeParams } from '@fm/train/native';
 import '@fm/train/node';
 import { Rng, type SparseDataset } from '@fm/data';
+import { runJsonChild } from './child.js';
 import { ReferenceSgdFfm, ReferenceSgdFm } from './reference-sgd.js';
 import { ctrData, ratingsData, type BenchData } from './train-data.js';
 
@@ -299,23 +299,7 @@ const CASE_ENTRY = new URL('./train-case.js', import.meta.url);
 
 /** Runs the named case in a fresh Node process, so its peak RSS is its own. */
 function runIsolated(name: string, quick: boolean, repeats: number): Promise<TrainBenchRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(CASE_ENTRY), name, String(quick), String(repeats)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`train bench case "${name}" exited with code ${code}`));
-      try {
-        resolve(JSON.parse(last) as TrainBenchRow[]);
-      } catch {
-        reject(new Error(`train bench case "${name}" printed no result row: ${last.slice(0, 200)}`));
-      }
-    });
-  });
+  return runJsonChild<TrainBenchRow[]>(CASE_ENTRY, [name, String(quick), String(repeats)], `train bench case "${name}"`);
 }
 
 /** Runs one case by name in this process (the child-process entry calls this). */

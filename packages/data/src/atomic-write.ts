@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -14,6 +14,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 /** Marker in the names of temporary files and directories. */
 export const TEMP_MARKER = '.fm-tmp-';
+/** Marker in the name of a directory moved aside while {@link beginDirAtomic} replaces it. */
+export const OLD_MARKER = '.fm-old-';
 
 /** Temporary paths this process is writing right now. */
 const pending = new Set<string>();
@@ -29,7 +31,7 @@ export function tempPathFor(path: string): string {
  * `v-<random>-<pid>`), or undefined when `name` is not one.
  */
 export function ownerPid(name: string): number | undefined {
-  const m = /\.fm-(?:tmp|commit)-(\d+)-[0-9a-f]+(?:\.json)?$/.exec(name) ?? /^v-[0-9a-f]+-(\d+)$/.exec(name);
+  const m = /\.fm-(?:tmp|old|commit)-(\d+)-[0-9a-f]+(?:\.json)?$/.exec(name) ?? /^v-[0-9a-f]+-(\d+)$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -113,4 +115,70 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   } finally {
     untrackTemp(tmp);
   }
+}
+
+/** A directory being built by {@link beginDirAtomic}: fill `tempDir`, then `commit` or `abort`. */
+export interface PendingDir {
+  /** The hidden temporary sibling directory to write into (removed on Ctrl-C, or by `abort`). */
+  readonly tempDir: string;
+  /** Replaces the target directory with `tempDir` (an existing one is moved aside, then removed). */
+  commit(): Promise<void>;
+  /** Removes `tempDir`; the target directory is left as it was. */
+  abort(): Promise<void>;
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/**
+ * Starts building directory `dir` as one unit, for writers that fill it over time (a streaming shard
+ * writer): files go to a hidden temporary sibling (`.<name>.fm-tmp-<pid>-…`), which replaces `dir`
+ * on `commit`. A directory cannot be renamed over another, so the old one is first moved aside
+ * (`.<name>.fm-old-<pid>-…`); a process killed between the two renames leaves `dir` missing and the old
+ * directory aside, which the next run puts back ({@link cleanLeftovers}). Model directories avoid
+ * that moment altogether (`writeModelDir` in `@fm/train/node` switches versions by replacing one file).
+ */
+export async function beginDirAtomic(dir: string): Promise<PendingDir> {
+  const tempDir = tempPathFor(dir);
+  trackTemp(tempDir);
+  await mkdir(tempDir, { recursive: true });
+  let done = false;
+  return {
+    tempDir,
+    async commit() {
+      if (done) throw new Error(`beginDirAtomic: ${dir} was already committed or aborted`);
+      done = true;
+      let old: string | undefined;
+      try {
+        if (await exists(dir)) {
+          old = join(dirname(tempDir), basename(tempDir).replace(TEMP_MARKER, OLD_MARKER));
+          await rename(dir, old);
+        }
+        await rename(tempDir, dir);
+      } catch (e) {
+        await rm(tempDir, { recursive: true, force: true });
+        if (old && !(await exists(dir))) await rename(old, dir).catch(() => undefined);
+        throw e;
+      } finally {
+        untrackTemp(tempDir);
+      }
+      if (old) await rm(old, { recursive: true, force: true });
+    },
+    async abort() {
+      done = true;
+      untrackTemp(tempDir);
+      await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Builds directory `dir` as one unit: `fill` writes into a temporary directory, which then replaces `dir`. */
+export async function writeDirAtomic(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
+  const pending = await beginDirAtomic(dir);
+  try {
+    await fill(pending.tempDir);
+  } catch (e) {
+    await pending.abort();
+    throw e;
+  }
+  await pending.commit();
 }

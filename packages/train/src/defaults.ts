@@ -37,71 +37,40 @@ export const OPTIMIZER_DEFAULTS: Required<Omit<OptimizerConfig, 'learningRate'>>
   ftrlL2: 0,
 };
 
+/** The pointwise (regression, binary) cell of the fm family: per-example SGD with libFM-style L2. */
+const FM_POINTWISE: TrainingDefaults = {
+  optimizer: 'sgd',
+  learningRates: { sgd: 0.005, adagrad: 0.02, adam: 0.001, ftrl: 0.05 },
+  batchSize: 1,
+  l2: { bias: 0, linear: 0.1, factors: 0.07 },
+  epochs: 100,
+  patience: 10,
+  minDelta: 1e-4,
+};
+
+/** The cell of models with dense layers: mini-batch Adam (steps cost per batch). */
+const DEEP: TrainingDefaults = {
+  optimizer: 'adam',
+  learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
+  batchSize: 256,
+  l2: { linear: 0.03, factors: 0.2, dense: 1e-4 },
+  epochs: 100,
+  patience: 3,
+  minDelta: 1e-4,
+};
+
 /**
  * The one table of training defaults, per task and model family. `fit()` resolves every option it is
  * not given from here, whichever engine runs, so an engine never changes the algorithm. How each cell
  * was chosen (on validation data) is documented in the package README.
  */
 export const TRAINING_DEFAULTS: Record<Task, Record<ModelFamily, TrainingDefaults>> = {
-  regression: {
-    fm: {
-      optimizer: 'sgd',
-      learningRates: { sgd: 0.005, adagrad: 0.02, adam: 0.001, ftrl: 0.05 },
-      batchSize: 1,
-      l2: { bias: 0, linear: 0.1, factors: 0.07 },
-      epochs: 100,
-      patience: 10,
-      minDelta: 1e-4,
-    },
-    deep: {
-      optimizer: 'adam',
-      learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
-      batchSize: 256,
-      l2: { linear: 0.03, factors: 0.2, dense: 1e-4 },
-      epochs: 100,
-      patience: 3,
-      minDelta: 1e-4,
-    },
-  },
-  binary: {
-    fm: {
-      optimizer: 'sgd',
-      learningRates: { sgd: 0.005, adagrad: 0.02, adam: 0.001, ftrl: 0.05 },
-      batchSize: 1,
-      l2: { bias: 0, linear: 0.1, factors: 0.07 },
-      epochs: 100,
-      patience: 10,
-      minDelta: 1e-4,
-    },
-    deep: {
-      optimizer: 'adam',
-      learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
-      batchSize: 256,
-      l2: { linear: 0.03, factors: 0.2, dense: 1e-4 },
-      epochs: 100,
-      patience: 3,
-      minDelta: 1e-4,
-    },
-  },
+  regression: { fm: FM_POINTWISE, deep: DEEP },
+  binary: { fm: FM_POINTWISE, deep: DEEP },
   ranking: {
-    fm: {
-      optimizer: 'sgd',
-      learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
-      batchSize: 1,
-      l2: 1e-4,
-      epochs: 100,
-      patience: 3,
-      minDelta: 1e-4,
-    },
-    deep: {
-      optimizer: 'adam',
-      learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
-      batchSize: 256,
-      l2: 1e-4,
-      epochs: 100,
-      patience: 3,
-      minDelta: 1e-4,
-    },
+    // BPR: the rating L2 would shrink the factors until only item popularity remains
+    fm: { ...FM_POINTWISE, learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 }, l2: 1e-4, patience: 3 },
+    deep: { ...DEEP, l2: 1e-4 },
   },
 };
 

@@ -86,6 +86,11 @@ export interface FitOptions {
   checkpoint?: { dir?: string; store?: CheckpointStore; every?: number };
   /** Resume from a checkpoint directory (Node) or store: weights, optimizer state, history and epoch. */
   resumeFrom?: string | CheckpointStore;
+  /**
+   * Streaming sources: rows the shuffle buffer holds (default: the source's own, e.g. twice a shard);
+   * memory follows it. With a buffer of every row the order equals in-memory training's.
+   */
+  shuffleBuffer?: number;
   /** Aborting ends training after the current batch, restoring the best weights; the result says 'aborted'. */
   signal?: AbortSignal;
 }

@@ -212,7 +212,7 @@ describe('fit', () => {
       });
       expect(res.stopReason).toBe('aborted');
       expect(res.epochs).toBe(1);
-      expect(batchCalls).toBeGreaterThan(1);
+      expect(batchCalls).toBeGreaterThanOrEqual(1);
       expect(Math.round(res.history[0]!.seconds * res.history[0]!.examplesPerSecond)).toBeLessThan(rows);
     });
   }

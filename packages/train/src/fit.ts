@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, SparseDataset } from '@fm/data';
+import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
-import { chooseEngine } from './choose-engine.js';
+import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import { modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
-import { bindNative } from './engines/native/binding.js';
+import { bindNative, type NativeBinding } from './engines/native/binding.js';
+import { isNativeModel, NativeModel } from './engines/native/native-model.js';
 import { NativeEngine } from './engines/native/native-engine.js';
 import { nativeThreadPolicy } from './engines/native/threads.js';
-import type { NativeOptimizerConfig } from './engines/native/types.js';
+import type { NativeOptimizerConfig, NativeParams } from './engines/native/types.js';
 import { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
 import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './fit-options.js';
 import { fitResult, isImprovement } from './fit-result.js';
@@ -43,13 +44,23 @@ const YIELD_MS = 50;
  * between batches, and the loop yields to the event loop so that Ctrl-C handlers run.
  *
  * @param model a `@fm/layers` model: inputs `[ids int32 [B, W], values float32 [B, W]]`, output `[B, 1]`.
- * @param train training rows; for ranking (and binary with negatives) every row is a positive.
+ * Training data may be a {@link DatasetSource} that streams from disk (a `ShardedDataset` of
+ * `@fm/data/node`): each epoch then reads its chunks in a seeded shuffled order through the source's
+ * bounded shuffle buffer, so memory follows the model and the buffer, not the rows. A streamed run
+ * takes its validation set as a dataset (`validation: { fraction }` would need every row), starts
+ * the bias from the first chunk's labels, and does not draw negatives (ranking and sampled negatives
+ * need every positive in memory).
+ *
+ * @param train training rows (in memory, or a streaming source); for ranking (and binary with
+ *   negatives) every row is a positive.
  */
-export async function fit(model: tf.LayersModel, train: SparseDataset, options: FitOptions = {}): Promise<FitResult> {
+export async function fit(model: tf.LayersModel | NativeModel, trainData: SparseDataset | DatasetSource, options: FitOptions = {}): Promise<FitResult> {
   const t0 = performance.now();
   const task: Task = options.task ?? 'regression';
   if (!['regression', 'binary', 'ranking'].includes(task)) throw new Error(`fit: task "${String(task)}" is unknown, expected regression | binary | ranking`);
-  const info = inspectModel(model);
+  const native = isNativeModel(model) ? model : undefined;
+  const info: Pick<ModelInfo, 'kind' | 'fieldDims'> = native ? { kind: native.kind, fieldDims: native.fieldDims } : inspectModel(model as tf.LayersModel);
+  const target = native ? { name: native.kind } : (model as tf.LayersModel);
   const defaults = TRAINING_DEFAULTS[task][modelFamily(info.kind)];
   const epochs = options.epochs ?? defaults.epochs;
   const batchSize = options.batchSize ?? defaults.batchSize;
@@ -62,17 +73,26 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   const negPerPos = task === 'ranking' ? 1 : task === 'binary' ? (options.negativesPerPositive ?? 0) : 0;
   if (!Number.isInteger(negPerPos) || negPerPos < 0) throw new Error(`fit: negativesPerPositive must be an integer ≥ 0, got ${negPerPos}`);
   if (task === 'regression' && options.negativesPerPositive) throw new Error('fit: negativesPerPositive applies to the binary task only');
-  if (train.numRows === 0) throw new Error('fit: the training dataset has no rows');
-  const width = checkDataset(model, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task);
+  const memory = trainData instanceof SparseDataset ? trainData : trainData instanceof InMemorySource ? trainData.dataset : undefined;
+  const stream = memory ? undefined : (trainData as DatasetSource);
+  if (trainData.numRows === 0) throw new Error('fit: the training dataset has no rows');
+  if (stream && negPerPos > 0) throw new Error(`fit: task ${task} with sampled negatives needs the training rows in memory (every positive), not a streaming source`);
+  if (stream && options.validation !== undefined && options.validation !== false && !(options.validation instanceof SparseDataset)) {
+    throw new Error('fit: a streaming source takes its validation set as a dataset (e.g. a held-out shard), not a fraction');
+  }
+  // a streaming run's label statistics start from its first chunk (stored order)
+  const train = memory ?? (await firstChunk(stream as DatasetSource));
+  const streamWidth = stream ? Math.max(1, stream.maxRowLength) : 0;
+  const width = Math.max(streamWidth, checkDataset(target, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task));
 
   // validation: a given dataset, a seeded held-out fraction of train, or none
-  const valOpt = options.validation === undefined ? { fraction: 0.1 } : options.validation;
+  const valOpt = options.validation === undefined ? (stream ? false : { fraction: 0.1 }) : options.validation;
   let trainRows: Int32Array;
   let val: SparseDataset | undefined;
   if (valOpt === false) {
     trainRows = Int32Array.from({ length: train.numRows }, (_, i) => i);
   } else if (valOpt instanceof SparseDataset) {
-    checkDataset(model, info.fieldDims, valOpt, 'fit: validation', negPerPos > 0 ? undefined : task);
+    checkDataset(target, info.fieldDims, valOpt, 'fit: validation', negPerPos > 0 ? undefined : task);
     if (valOpt.maxRowLength > width) throw new Error(`fit: validation rows have up to ${valOpt.maxRowLength} features, train only ${width}`);
     trainRows = Int32Array.from({ length: train.numRows }, (_, i) => i);
     val = valOpt;
@@ -88,7 +108,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   // the training rows stay in `train` (no copy of a large dataset): each epoch's order is a
   // permutation of `trainRows`
   const data = train;
-  const nTrain = trainRows.length;
+  const nTrain = stream ? stream.numRows : trainRows.length;
   let labelSum = 0;
   let labelMin = Infinity;
   let labelMax = -Infinity;
@@ -134,24 +154,39 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   const l2 = resolveL2(l2Option);
 
   const backend = tf.getBackend();
-  const decision = chooseEngine(model, info, options.engine ?? 'auto', backend);
+  const layers = native ? undefined : (model as tf.LayersModel);
+  const layersInfo = layers ? inspectModel(layers) : undefined;
+  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : nativeDecision(options.engine ?? 'auto', info.kind);
   if (decision.name === 'tfjs' && options.threads !== undefined && options.threads !== 'auto' && options.threads > 1) {
     throw new Error(`fit: threads = ${options.threads} applies to the native engine; the tfjs engine runs on the ${backend} backend's own threads`);
   }
   const resumeStore = typeof options.resumeFrom === 'string' ? directoryCheckpointStore(options.resumeFrom) : options.resumeFrom;
   const resumed = resumeStore ? await loadCheckpoint(model, resumeStore) : undefined;
   if (!resumed && options.initBias !== false && task !== 'ranking') {
-    initBias(info, task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean));
+    const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean);
+    if (native) {
+      if (native.params.bias[0] === 0) native.params.bias[0] = b0;
+    } else if (layersInfo) initBias(layersInfo, b0);
   }
 
   let engine: TrainingEngine;
   let reason = decision.reason;
   if (decision.name === 'native') {
-    const layout = decision.layout;
-    const tableFloats = info.numFeatures * (1 + (layout?.factors ? (layout.factors.rowSize as number) : 0));
+    const k = native ? native.params.k : (decision.layout?.k ?? 0);
+    const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);
+    const numFeatures = info.fieldDims.reduce((a, b) => a + b, 0);
     const policy = nativeThreadPolicy();
-    const threads = policy.threads({ floats: tableFloats, k: layout?.k ?? 0 }, Math.round((data.nnz * nTrain) / data.numRows), options.threads ?? 'auto');
-    const binding = bindNative(model, info, threads > 1);
+    const epochNnz = stream ? stream.nnz : Math.round((train.nnz * nTrain) / train.numRows);
+    let threads = policy.threads({ floats: numFeatures * (1 + rowLen), k }, epochNnz, options.threads ?? 'auto');
+    let binding: NativeBinding | { params: NativeParams } | string;
+    if (native) {
+      const shared = native.params.factors.buffer instanceof SharedArrayBuffer || native.params.factors.length === 0;
+      if (threads > 1 && !shared) {
+        if (options.threads !== undefined && options.threads !== 'auto') throw new Error('fit: threads > 1 need a NativeModel on SharedArrayBuffers (NativeModel.create makes one where they exist)');
+        threads = 1;
+      }
+      binding = { params: native.params };
+    } else binding = bindNative(model as tf.LayersModel, layersInfo as ModelInfo, threads > 1);
     if (typeof binding === 'string') throw new Error(`fit: native engine: ${binding}`);
     engine = await NativeEngine.create(
       binding,
@@ -160,7 +195,7 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     );
     if (engine.threads > 1) reason += `, ${engine.threads} Hogwild threads`;
   } else {
-    engine = new TfjsEngine(model, info, createOptimizer(optName, optCfg), { task, batchSize, negatives: negPerPos, width, l2: l2Option });
+    engine = new TfjsEngine(layers as tf.LayersModel, layersInfo as ModelInfo, createOptimizer(optName, optCfg), { task, batchSize, negatives: negPerPos, width, l2: l2Option });
   }
 
   let startEpoch = 1;
@@ -195,33 +230,59 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   let trainSeconds = 0;
   let stopReason: StopReason = 'epochs';
   let lastEpoch = startEpoch - 1;
+  let lastYield = performance.now();
   try {
     for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
       const te = performance.now();
-      const order = new Rng(subSeed(seed, 1, epoch)).shuffle(trainRows.slice());
-      const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
-      let lastYield = performance.now();
-      const pass = await engine.trainPass(data, order, passNeg, {
-        progress: async (p: PassProgress) => {
-          const now = performance.now();
-          if (options.callbacks?.onBatchEnd) {
-            const r = await options.callbacks.onBatchEnd({
-              epoch,
-              batch: p.batches,
-              batches,
-              loss: p.lossSum / Math.max(1, p.lossTerms),
-              examplesPerSecond: p.positives / ((now - te) / 1000),
-            });
-            if (r === 'stop') stopReason = 'callback';
+      const progress = async (p: PassProgress) => {
+        const now = performance.now();
+        if (options.callbacks?.onBatchEnd) {
+          const r = await options.callbacks.onBatchEnd({
+            epoch,
+            batch: p.batches,
+            batches,
+            loss: p.lossSum / Math.max(1, p.lossTerms),
+            examplesPerSecond: p.positives / ((now - te) / 1000),
+          });
+          if (r === 'stop') stopReason = 'callback';
+        }
+        if (now - lastYield >= YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
+        return stopReason !== 'epochs';
+      };
+      let pass: PassProgress & { stopped: boolean };
+      if (stream) {
+        // chunk by chunk; progress counts over the whole epoch
+        pass = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0, stopped: false };
+        const done = { ...pass };
+        for await (const chunk of stream.chunks({ shuffle: true, seed, epoch, sharedMemory: engine.threads > 1, ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}) })) {
+          const part = chunk.data;
+          checkDataset(target, info.fieldDims, part, 'fit: train chunk', task);
+          if (epoch === startEpoch) for (const y of part.labels) [labelMin, labelMax] = [Math.min(labelMin, y), Math.max(labelMax, y)];
+          const order = chunk.order ?? Int32Array.from({ length: part.numRows }, (_, i) => i);
+          const r = await engine.trainPass(part, order, undefined, {
+            progress: (p) => progress({ batches: done.batches + p.batches, positives: done.positives + p.positives, lossSum: done.lossSum + p.lossSum, lossTerms: done.lossTerms + p.lossTerms }),
+          });
+          done.batches += r.batches;
+          done.positives += r.positives;
+          done.lossSum += r.lossSum;
+          done.lossTerms += r.lossTerms;
+          if (r.stopped) {
+            done.stopped = true;
+            break;
           }
-          if (now - lastYield >= YIELD_MS) {
-            await yieldToEventLoop();
-            lastYield = performance.now();
-          }
-          if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
-          return stopReason !== 'epochs';
-        },
-      });
+        }
+        pass = done;
+      } else {
+        // the order a streaming source gives with a shuffle buffer holding every row
+        const perm = epochPermutation(nTrain, seed, epoch);
+        const order = trainRows.length === train.numRows && nTrain === trainRows.length ? perm : perm.map((i) => trainRows[i] as number);
+        const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
+        pass = await engine.trainPass(data, order, passNeg, { progress });
+      }
       const seconds = (performance.now() - te) / 1000;
       trainSeconds += seconds;
       trainedExamples += pass.positives;
@@ -247,6 +308,8 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
         const r = await options.callbacks.onEpochEnd(record);
         if (r === 'stop' && stopReason === 'epochs') stopReason = 'callback';
       }
+      await yieldToEventLoop(); // at least once per epoch, however short
+      lastYield = performance.now();
       if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
       const last = epoch === epochs || stopReason !== 'epochs';
       if (ckStore && !pass.stopped && (epoch % ckEvery === 0 || last)) {
@@ -275,6 +338,19 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     labelMean,
     labelRange: [labelMin, labelMax],
   });
+}
+
+/** The first chunk of a source in stored order (for label statistics before training). */
+async function firstChunk(source: DatasetSource): Promise<SparseDataset> {
+  for await (const c of source.chunks({ shuffle: false })) return c.order ? c.data.select(c.order) : c.data;
+  throw new Error('fit: the training source yielded no rows');
+}
+
+/** The engine decision for a {@link NativeModel}: always native. */
+function nativeDecision(choice: string, kind: string): EngineDecision {
+  if (choice === 'tfjs') throw new Error("fit: a NativeModel trains on the native engine; for engine 'tfjs' pass model.toLayersModel()");
+  if (choice !== 'auto' && choice !== 'native') throw new Error(`fit: engine "${choice}" is unknown, expected auto | native | tfjs`);
+  return { name: 'native', reason: `${kind} NativeModel (flat arrays, no tfjs copy): native TypeScript kernels` };
 }
 
 function logit(p: number): number {
@@ -339,8 +415,14 @@ interface SaveState {
   labelRange: [number, number];
 }
 
-async function saveCheckpoint(model: tf.LayersModel, engine: TrainingEngine, store: CheckpointStore, s: SaveState): Promise<void> {
-  const artifacts = await modelArtifacts(model, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
+async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: TrainingEngine, store: CheckpointStore, s: SaveState): Promise<void> {
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await modelArtifacts(layers, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
   const opt = engine.optimizerState();
   const arrays: (Float32Array | Uint8Array)[] = [...opt.arrays, ...(s.best ?? [])];
   const trainer: TrainerStateJSON = {
@@ -360,7 +442,7 @@ async function saveCheckpoint(model: tf.LayersModel, engine: TrainingEngine, sto
 }
 
 /** Loads a checkpoint's weights into `model`; returns the trainer state for the engine to restore. */
-async function loadCheckpoint(model: tf.LayersModel, store: CheckpointStore): Promise<{ trainer: TrainerStateJSON; data: Uint8Array }> {
+async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: CheckpointStore): Promise<{ trainer: TrainerStateJSON; data: Uint8Array }> {
   const where = `resumeFrom ${store.location}`;
   const ck = await store.load();
   const trainer = ck.trainer;
@@ -368,6 +450,17 @@ async function loadCheckpoint(model: tf.LayersModel, store: CheckpointStore): Pr
   if (trainer.version !== 2) throw new Error(`${where}: trainer checkpoint version ${String(trainer.version)} is not supported (this version reads 2); retrain or resume with the version that wrote it`);
   const loaded = await modelFromArtifacts(ck.artifacts, where);
   try {
+    if (isNativeModel(model)) {
+      const from = NativeModel.fromLayersModel(loaded.model).params;
+      const p = model.params;
+      if (from.factors.length !== p.factors.length || from.linear.length !== p.linear.length || from.kind !== p.kind) {
+        throw new Error(`${where}: the checkpoint's ${from.kind} model (${from.linear.length} features, ${from.factors.length} factor values) does not match this ${p.kind} model (${p.linear.length}, ${p.factors.length})`);
+      }
+      p.bias.set(from.bias);
+      p.linear.set(from.linear);
+      p.factors.set(from.factors);
+      return { trainer, data: ck.trainerData };
+    }
     const src = loaded.model.weights;
     const dst = model.weights;
     if (src.length !== dst.length || src.some((w, i) => w.shape.join(',') !== dst[i]?.shape.join(','))) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
 
@@ -159,10 +160,10 @@ function handlerFor(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
 /**
  * Saves a model with its metadata (kind, task, fieldDims, label mean, rating range) and optional
  * encoder JSON through any tfjs IO handler or URL (`indexeddb://`, `localstorage://`, `downloads://`;
- * `file://` once `@fm/train/node` is imported, which writes model.json + weights.bin + fm.json atomically).
+ * `file://` once `@fm/train/node` is imported: a model directory replaced as one unit, see `writeModelDir`).
  */
 export async function saveModel(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   destination: string | tf.io.IOHandler,
   options: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
@@ -171,7 +172,13 @@ export async function saveModel(
   if (options.files && Object.keys(options.files).length > 0) {
     throw new Error("saveModel: extra files need a model directory: import { saveModel } from '@fm/train/node' (Node only)");
   }
-  return handler.save(await modelArtifacts(model, options));
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    return await handler.save(await modelArtifacts(layers, options));
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
 /** Loads a model saved by {@link saveModel}, with its metadata and encoder JSON. */

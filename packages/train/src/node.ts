@@ -11,6 +11,7 @@ import {
 } from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
@@ -36,11 +37,17 @@ const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsW
  * encoder.json and `options.files`, replacing any model there as one unit (see `writeModelDir`).
  * Other URL schemes go to tfjs.
  */
-export async function saveModel(model: tf.LayersModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
+export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
   if (isRemote(url)) return saveModelCore(model, url, options);
-  const artifacts = await modelArtifacts(model, options);
-  await writeModelDir(toPath(url), artifacts, options.files);
-  return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    const artifacts = await modelArtifacts(layers, options);
+    await writeModelDir(toPath(url), artifacts, options.files);
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
 /**

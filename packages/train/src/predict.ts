@@ -4,6 +4,7 @@ import { chooseEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import type { EngineChoice } from './engine.js';
 import { bindNative } from './engines/native/binding.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { nativePredict } from './engines/native/predict.js';
 import { inspectModel } from './model-info.js';
 
@@ -24,12 +25,19 @@ export interface PredictOptions {
  * (LR, FM, FFM, MF) on a CPU backend — O(k·nnz) per FM row, no tensors — and through tfjs otherwise.
  * @returns `[rows]` raw model outputs (or σ of them, or clipped), in row order.
  */
-export async function predict(model: tf.LayersModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
-  const info = inspectModel(model);
-  const width = checkDataset(model, info.fieldDims, ds, 'predict', undefined);
-  const native = chooseEngine(model, info, options.engine ?? 'auto', tf.getBackend()).name === 'native';
-  const binding = native ? bindNative(model, info) : undefined;
-  const scores = binding && typeof binding !== 'string' ? nativePredict(binding.params, ds) : await scoreRows(model, ds, width, options.batchSize ?? 4096);
+export async function predict(model: tf.LayersModel | NativeModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
+  let scores: Float32Array;
+  if (isNativeModel(model)) {
+    if (options.engine === 'tfjs') throw new Error("predict: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
+    checkDataset({ name: model.kind }, model.fieldDims, ds, 'predict', undefined);
+    scores = nativePredict(model.params, ds);
+  } else {
+    const info = inspectModel(model);
+    const width = checkDataset(model, info.fieldDims, ds, 'predict', undefined);
+    const native = chooseEngine(model, info, options.engine ?? 'auto', tf.getBackend()).name === 'native';
+    const binding = native ? bindNative(model, info) : undefined;
+    scores = binding && typeof binding !== 'string' ? nativePredict(binding.params, ds) : await scoreRows(model, ds, width, options.batchSize ?? 4096);
+  }
   if (options.sigmoid) for (let i = 0; i < scores.length; i++) scores[i] = 1 / (1 + Math.exp(-(scores[i] as number)));
   if (options.clip) {
     const [lo, hi] = options.clip;
@@ -50,7 +58,8 @@ export async function scoreRows(model: tf.LayersModel, ds: SparseDataset, width:
     const t = tf.tidy(() => {
       const ids = tf.tensor2d(b.ids.subarray(0, (e - s) * width), [e - s, width], 'int32');
       const values = tf.tensor2d(b.values.subarray(0, (e - s) * width), [e - s, width], 'float32');
-      return tf.reshape(model.predict([ids, values]) as tf.Tensor, [-1]);
+      // batchSize: one forward pass per batch (tf.LayersModel.predict otherwise runs 32 rows at a time)
+      return tf.reshape(model.predict([ids, values], { batchSize: e - s }) as tf.Tensor, [-1]);
     });
     out.set(await t.data(), s);
     t.dispose();

@@ -6,6 +6,7 @@ import type { EngineChoice, EngineName } from './engine.js';
 import { bindNative } from './engines/native/binding.js';
 import { kernelForward } from './engines/native/kernel.js';
 import { makeKernelCtx } from './engines/native/kernel-ctx.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import type { NativeParams } from './engines/native/types.js';
 import { inspectModel } from './model-info.js';
 
@@ -41,7 +42,11 @@ export interface RankingScorerOptions {
  * @param model a trained `@fm/layers` model.
  * @returns the scorer, and which engine scores.
  */
-export function rankingScorer(model: tf.LayersModel, opts: RankingScorerOptions): RankingScorer & { engine: EngineName } {
+export function rankingScorer(model: tf.LayersModel | NativeModel, opts: RankingScorerOptions): RankingScorer & { engine: EngineName } {
+  if (isNativeModel(model)) {
+    if (opts.engine === 'tfjs') throw new Error("rankingScorer: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
+    return Object.assign(nativeScorer(model.params, opts), { engine: 'native' as const });
+  }
   const info = inspectModel(model);
   const decision = chooseEngine(model, info, opts.engine ?? 'auto', tf.getBackend());
   const { fields } = opts;

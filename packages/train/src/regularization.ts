@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ParameterGroup } from '@fm/layers';
 
-/** Parameter groups, as `parameterGroup` in `@fm/layers` reports them. */
-export type ParameterGroup = 'bias' | 'linear' | 'factors' | 'dense';
+/** Parameter groups, as `parameterGroup` in `@fm/layers` reports them (the type lives there). */
+export type { ParameterGroup };
 
 /** The four groups, in a fixed order. */
 export const PARAMETER_GROUPS: readonly ParameterGroup[] = ['bias', 'linear', 'factors', 'dense'];

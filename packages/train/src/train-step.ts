@@ -43,7 +43,8 @@ export class TrainStep {
     private readonly loss: StepLoss,
   ) {
     this.lambda = resolveL2(l2);
-    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1] as number));
+    // FFM blocks keep row-wise Adagrad state, as the native engine does
+    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1] as number, p.fieldBlocks !== undefined));
   }
 
   private fieldOfTable: Int32Array | undefined;

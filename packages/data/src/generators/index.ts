@@ -11,3 +11,4 @@ export { generateImplicit, type GenerateImplicitOptions, type PlantedImplicitMod
 export { generateCtr, type GenerateCtrOptions, type PlantedCtrModel, type SyntheticCtr } from './ctr.js';
 export { fmPaperToyTable, type FmPaperToyTable } from './toy.js';
 export { SYNTHETIC_GENRES } from './synthetic-items.js';
+export { ctrStream, type CtrStream, type CtrStreamOptions, type CtrChunk } from './ctr-stream.js';

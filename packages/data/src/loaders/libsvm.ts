@@ -1,4 +1,5 @@
 import { Encoder } from '../encoder.js';
+import { FieldSchema } from '../field-schema.js';
 import { IntIndex } from '../int-index.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
 import { BadLines, FLOAT32_RANGE, fitsFloat32, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
@@ -20,6 +21,16 @@ export interface LibsvmOptions extends LoadOptions {
   encoder?: Encoder;
 }
 
+/** Settings of the {@link LibsvmRows} parser. @internal */
+export interface LibsvmRowsOptions {
+  /** Index base (default 1; `true`: 0). */
+  zeroBased?: boolean;
+  /** Dense ids (index − base) must be below this. */
+  numFeatures?: number;
+  /** Keep indices as written (vocabulary keys, any int32 value ≥ the base) instead of dense ids. */
+  keys?: boolean;
+}
+
 /** What {@link parseLibsvm} returns. */
 export interface LibsvmResult {
   dataset: SparseDataset;
@@ -32,6 +43,110 @@ export interface LibsvmResult {
 }
 
 const INDEX = /^\d+$/;
+
+/** Rows of libsvm text in CSR form: `ids` are 0-based feature ids (the index minus the base). @internal */
+export interface LibsvmChunk {
+  labels: Float32Array;
+  offsets: Int32Array;
+  ids: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * The line parser of libsvm / libFM text, accumulating rows until {@link take}: the one parser
+ * behind {@link parseLibsvm} and the streaming encoder. @internal
+ */
+export class LibsvmRows {
+  private labels = new Growable(Float32Array);
+  private offsets = new Growable(Int32Array);
+  private ids = new Growable(Int32Array);
+  private values = new Growable(Float32Array);
+  /** Largest id seen over all takes (-1 before any). */
+  maxId = -1;
+  /** True once an index 0 was read. */
+  sawZero = false;
+  /** Rows accumulated since the last {@link take}. */
+  rows = 0;
+  readonly base: number;
+
+  private readonly keys: boolean;
+
+  constructor(
+    private readonly bad: BadLines,
+    opts: LibsvmRowsOptions,
+    private readonly limit = opts.numFeatures,
+  ) {
+    this.base = opts.zeroBased ? 0 : 1;
+    this.keys = opts.keys === true;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new Error(`parseLibsvm: numFeatures must be an integer ≥ 1, got ${limit}`);
+    }
+    this.offsets.push(0);
+  }
+
+  /** Parses one line (1-based number `no`); a bad line is reported to the {@link BadLines} policy. */
+  line(line: string, no: number): void {
+    if (isBlank(line)) return;
+    const { bad, base, limit, ids, values } = this;
+    const parsed = labelledTokens(line, no, bad, 'idx:val');
+    if (!parsed) return;
+    const { tokens, label } = parsed;
+    const start = ids.length;
+    let maxId = this.maxId;
+    for (let t = 1; t < tokens.length; t++) {
+      const tok = tokens[t] as string;
+      const colon = tok.indexOf(':');
+      const idxText = colon > 0 ? tok.slice(0, colon) : '';
+      const valText = colon > 0 ? tok.slice(colon + 1) : '';
+      const val = toNumber(valText);
+      let why: string | undefined;
+      if (colon <= 0 || tok.indexOf(':', colon + 1) >= 0 || !Number.isFinite(val) || !/^-?\d+$/.test(idxText)) {
+        why = 'an idx:val token (integer index, finite value)';
+      } else if (!INDEX.test(idxText) || Number(idxText) < base) {
+        why = base === 1 ? (this.keys ? 'an index ≥ 1 (a 1-based file)' : 'an index ≥ 1 (1-based; pass zeroBased for 0-based files)') : 'a non-negative index';
+      } else if (this.keys && Number(idxText) > 2147483647) {
+        why = 'an index within int32 range (≤ 2147483647)';
+      } else if (!this.keys && ((limit !== undefined && Number(idxText) - base >= limit) || Number(idxText) - base > 2147483646)) {
+        why = `an index below ${(limit ?? 2147483647) + base} (numFeatures ${limit ?? 'int32 range'})`;
+      } else if (!fitsFloat32(val)) {
+        why = `a value ${FLOAT32_RANGE}`;
+      }
+      if (why) {
+        bad.report(bad.error(no, why, tok));
+        ids.truncate(start);
+        values.truncate(start);
+        return;
+      }
+      const id = this.keys ? Number(idxText) : Number(idxText) - base;
+      if (id === 0) this.sawZero = true;
+      ids.push(id);
+      values.push(val);
+      if (id > maxId) maxId = id;
+    }
+    this.maxId = maxId;
+    this.labels.push(label);
+    this.offsets.push(ids.length);
+    this.rows++;
+  }
+
+  /** The rows since the last take; starts afresh. */
+  take(): LibsvmChunk {
+    const out = { labels: this.labels.build(), offsets: this.offsets.build(), ids: this.ids.build(), values: this.values.build() };
+    this.labels = new Growable(Float32Array);
+    this.offsets = new Growable(Int32Array);
+    this.offsets.push(0);
+    this.ids = new Growable(Int32Array);
+    this.values = new Growable(Float32Array);
+    this.rows = 0;
+    return out;
+  }
+}
+
+/** The single-field schema of libsvm rows: `features`, multi-hot, `n` ids. @internal */
+export function libsvmSchema(n: number): FieldSchema {
+  return new FieldSchema([{ name: 'features', kind: 'multi-hot', cardinality: n }]);
+}
+
 const FIELD = 'features';
 
 /** The encoder of a libsvm/libFM file: one multi-hot field whose vocabulary is the indices seen. */
@@ -57,55 +172,10 @@ function libsvmEncoder(keys: readonly number[]): Encoder {
  */
 export async function parseLibsvm(lines: LineSource, opts: LibsvmOptions = {}): Promise<LibsvmResult> {
   const bad = new BadLines(opts);
-  const base = opts.zeroBased === false ? 1 : 0;
-  const labels = new Growable(Float32Array);
-  const offsets = new Growable(Int32Array);
-  offsets.push(0);
-  const raw = new Growable(Int32Array);
-  const values = new Growable(Float32Array);
-  let sawZero = false;
-  await forEachLine(lines, (line, no) => {
-    if (isBlank(line)) return;
-    const parsed = labelledTokens(line, no, bad, 'idx:val');
-    if (!parsed) return;
-    const { tokens, label } = parsed;
-    const start = raw.length;
-    let failed = false;
-    for (let t = 1; t < tokens.length; t++) {
-      const tok = tokens[t] as string;
-      const colon = tok.indexOf(':');
-      const idxText = colon > 0 ? tok.slice(0, colon) : '';
-      const valText = colon > 0 ? tok.slice(colon + 1) : '';
-      const val = toNumber(valText);
-      let why: string | undefined;
-      if (colon <= 0 || tok.indexOf(':', colon + 1) >= 0 || !Number.isFinite(val) || !/^-?\d+$/.test(idxText)) {
-        why = 'an idx:val token (integer index, finite value)';
-      } else if (!INDEX.test(idxText) || Number(idxText) < base) {
-        why = base === 1 ? 'an index ≥ 1 (a 1-based file)' : 'a non-negative index';
-      } else if (Number(idxText) > 2147483647) {
-        why = 'an index within int32 range (≤ 2147483647)';
-      } else if (!fitsFloat32(val)) {
-        why = `a value ${FLOAT32_RANGE}`;
-      }
-      if (why !== undefined) {
-        bad.report(bad.error(no, why, tok));
-        failed = true;
-        break;
-      }
-      const idx = Number(idxText);
-      if (idx === 0) sawZero = true;
-      raw.push(idx);
-      values.push(val);
-    }
-    if (failed) {
-      raw.truncate(start);
-      values.truncate(start);
-      return;
-    }
-    labels.push(label);
-    offsets.push(raw.length);
-  });
-  const keys = raw.build();
+  const parser = new LibsvmRows(bad, { zeroBased: opts.zeroBased !== false, keys: true });
+  await forEachLine(lines, (line, no) => parser.line(line, no));
+  const c = parser.take();
+  const keys = c.ids;
   const ids = new Int32Array(keys.length);
   let encoder = opts.encoder;
   if (encoder) {
@@ -123,8 +193,8 @@ export async function parseLibsvm(lines: LineSource, opts: LibsvmOptions = {}): 
     encoder = libsvmEncoder(sorted);
   }
   const dataset = new SparseDataset(
-    { schema: encoder.schema, labels: labels.build(), offsets: offsets.build(), ids, values: values.build(), fields: new Int32Array(ids.length) },
+    { schema: encoder.schema, labels: c.labels, offsets: c.offsets, ids, values: c.values, fields: new Int32Array(ids.length) },
     { validate: false },
   );
-  return { dataset, encoder, zeroBased: sawZero || opts.zeroBased === true, skipped: bad.skipped, errors: bad.errors };
+  return { dataset, encoder, zeroBased: parser.sawZero || opts.zeroBased === true, skipped: bad.skipped, errors: bad.errors };
 }

@@ -28,16 +28,29 @@ function readError(path: string, e: unknown): Error {
   return new Error(`${path}: ${why}`, { cause: e });
 }
 
+/** Lines of a file as {@link readLines} streams them, with the bytes read so far (for progress). */
+export interface FileLineSource extends AsyncIterable<string> {
+  /** Bytes of the file read so far by the current walk (reads run up to 1 MiB ahead of the lines handed out). */
+  readonly bytesRead: number;
+}
+
 /** Lines of a file, read as a stream in chunks of about 1 MiB. */
-class FileLines implements AsyncIterable<string>, ChunkedLineSource {
+class FileLines implements FileLineSource, ChunkedLineSource {
+  private stream: ReturnType<typeof createReadStream> | undefined;
+
   constructor(
     private readonly path: string,
     private readonly encoding: 'utf8' | 'latin1',
     private readonly signal: AbortSignal | undefined,
   ) {}
 
+  get bytesRead(): number {
+    return this.stream?.bytesRead ?? 0;
+  }
+
   async *[LINE_CHUNKS](): AsyncGenerator<string[]> {
     const stream = createReadStream(this.path, { encoding: this.encoding, highWaterMark: 1 << 20 });
+    this.stream = stream;
     let rest = '';
     try {
       for await (const chunk of stream as AsyncIterable<string>) {
@@ -73,7 +86,7 @@ class FileLines implements AsyncIterable<string>, ChunkedLineSource {
  * ML-1M files are latin1. The loaders read it chunk by chunk (one `await` per ~1 MiB, not per line).
  * Errors name the file; an aborted `signal` stops the reading at the next chunk (with its reason).
  */
-export function readLines(path: string, encoding: 'utf8' | 'latin1' = 'utf8', signal?: AbortSignal): AsyncIterable<string> {
+export function readLines(path: string, encoding: 'utf8' | 'latin1' = 'utf8', signal?: AbortSignal): FileLineSource {
   return new FileLines(path, encoding, signal);
 }
 

@@ -83,11 +83,19 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
   return { params, bias: layout.bias.weight, linear: layout.linear?.weight, factors: layout.factors?.weight };
 }
 
+/**
+ * A tensor holding a copy of `values`. The cpu backend keeps the very array it is given (no copy),
+ * so a variable written from native arrays would change whenever native training changes them.
+ */
+export function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, shape);
+}
+
 /** Copies native arrays back into the model's variables. */
 export function writeBackNative(b: NativeBinding): void {
   tf.tidy(() => {
-    b.bias.write(tf.tensor(b.params.bias, b.bias.shape as number[]));
-    if (b.linear) b.linear.write(tf.tensor(b.params.linear, b.linear.shape as number[]));
-    if (b.factors) b.factors.write(tf.tensor(b.params.factors, b.factors.shape as number[]));
+    b.bias.write(tensorOf(b.params.bias, b.bias.shape as number[]));
+    if (b.linear) b.linear.write(tensorOf(b.params.linear, b.linear.shape as number[]));
+    if (b.factors) b.factors.write(tensorOf(b.params.factors, b.factors.shape as number[]));
   });
 }

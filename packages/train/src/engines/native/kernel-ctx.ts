@@ -100,6 +100,8 @@ export function makeKernelCtx(
     sum2: new Float64Array(Math.max(1, params.k)),
     rIds: new Int32Array(0),
     rVals: empty,
+    rFld: new Int32Array(Math.max(1, data.maxRowLength)),
+    rBase: new Int32Array(Math.max(1, data.maxRowLength)),
     nt: 0,
     gBias: 0,
   };

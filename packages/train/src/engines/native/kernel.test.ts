@@ -138,16 +138,18 @@ describe('optimizers follow their formulas on the units a batch used, and leave 
         const used = usesOf(p, spec);
         const g = fdGradient(p, spec, l2);
         const lazy = { fac: Float32Array.from(p.factors), acc: Float32Array.from(state.aFactors) };
-        denseStep(opt, ref, st, g, { lin: used.lin.keys(), fac: used.fac.keys() }, p.k, hp);
+        denseStep(opt, ref, st, g, { lin: used.lin.keys(), fac: used.fac.keys() }, p.k, hp, kind === 'ffm');
         await runOrder(p, state, data, batch, s);
         expect(p.bias[0]).toBeCloseTo(ref.bias[0] as number, 4);
         p.linear.forEach((x, i) => expect(x).toBeCloseTo(ref.linear[i] as number, 4));
         p.factors.forEach((x, i) => expect(x).toBeCloseTo(ref.factors[i] as number, 4));
         for (let u = 0; u < p.factors.length / p.k; u++) {
           if (used.fac.has(u)) continue;
-          for (let f = 0; f < p.k; f++) {
-            expect(p.factors[u * p.k + f]).toBe(lazy.fac[u * p.k + f]);
-            expect(state.aFactors[u * p.k + f]).toBe(lazy.acc[u * p.k + f]);
+          for (let f = 0; f < p.k; f++) expect(p.factors[u * p.k + f]).toBe(lazy.fac[u * p.k + f]);
+          const rowWise = opt === 'adagrad' && kind === 'ffm';
+          for (let f = 0; f < (rowWise ? 1 : p.k); f++) {
+            const at = rowWise ? u : u * p.k + f;
+            expect(state.aFactors[at]).toBe(lazy.acc[at]);
           }
         }
       }
@@ -157,8 +159,11 @@ describe('optimizers follow their formulas on the units a batch used, and leave 
 });
 
 describe('per-example SGD paths (batch 1, in place) equal one reference step per example', () => {
-  for (const [kind, task, normalize] of [['fm', 'regression', false], ['lr', 'binary', false], ['ffm', 'binary', false], ['ffm', 'regression', true], ['fm', 'ranking', false], ['ffm', 'ranking', true]] as const) {
-    it(`${kind}/${task}${normalize ? ', normalised' : ''}`, async () => {
+  for (const [kind, task, normalize, opt] of [
+    ['fm', 'regression', false, 'sgd'], ['lr', 'binary', false, 'sgd'], ['ffm', 'binary', false, 'sgd'], ['ffm', 'regression', true, 'sgd'],
+    ['fm', 'ranking', false, 'sgd'], ['ffm', 'ranking', true, 'sgd'], ['ffm', 'binary', true, 'adagrad'],
+  ] as const) {
+    it(`${kind}/${task}/${opt}${normalize ? ', normalised' : ''}`, async () => {
       const p = randomParams(kind, 6, 3, normalize);
       const l2 = { bias: 0.01, linear: 0.02, factors: 0.03 };
       const ranking = task === 'ranking';
@@ -167,15 +172,19 @@ describe('per-example SGD paths (batch 1, in place) equal one reference step per
       const d = ranking || kind === 'ffm' ? uiData : data;
       const order = [2, 0, 3, 1];
       const negatives = ranking ? negativesFor(order, 1) : undefined;
-      const s: RunSettings = { task, optimizer: 'sgd', lr: 0.05, l2, batchSize: 1, ...(negatives ? { negatives } : {}) };
+      const s: RunSettings = { task, optimizer: opt, lr: 0.05, l2, batchSize: 1, ...(negatives ? { negatives } : {}) };
       const ref = { ...p, bias: p.bias.slice(), linear: p.linear.slice(), factors: p.factors.slice() };
+      const hp = { ...optimizerConfig(s), lr: 0.05, eps: optimizerConfig(s).epsilon };
+      const zero = () => ({ bias: new Float64Array(1), linear: new Float64Array(p.numFeatures), factors: new Float64Array(p.factors.length) });
+      const st: DenseOptState = { a: zero(), b: zero(), t: 0 };
+      for (const key of ['bias', 'linear', 'factors'] as const) st.a[key].fill(hp.initialAccumulatorValue);
       order.forEach((r, t) => {
         const neg = negatives ? { perRow: 1, itemSlot, items: negatives.items.subarray(t, t + 1) } : undefined;
         const spec = batchOf(d, [r], task, neg);
         const g = fdGradient(ref, spec, l2);
         const used = usesOf(ref, spec);
         const w = denseOf(ref);
-        denseStep('sgd', w, { a: denseOf(ref), b: denseOf(ref), t: 0 }, g, { lin: used.lin.keys(), fac: used.fac.keys() }, ref.k, { ...optimizerConfig(s), lr: 0.05, eps: 0 });
+        denseStep(opt, w, st, g, { lin: used.lin.keys(), fac: used.fac.keys() }, ref.k, hp, kind === 'ffm');
         ref.bias.set(w.bias);
         ref.linear.set(w.linear);
         ref.factors.set(w.factors);

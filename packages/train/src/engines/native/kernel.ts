@@ -87,6 +87,9 @@ export interface KernelCtx {
   /** A scratch row (a negative: a positive row with its item replaced). */
   rIds: Int32Array;
   rVals: Float32Array;
+  /** ffm: `[maxRow]` the field of each entry of the current row, and its factor row offset i·F·k. */
+  rFld: Int32Array;
+  rBase: Int32Array;
   /** Slots used in the current batch. */
   nt: number;
   /** Accumulated bias gradient of the current batch. */
@@ -107,6 +110,8 @@ export function allocScratch(c: KernelCtx, batchSize: number, maxRow: number): v
   c.sum2 = new Float64Array(Math.max(1, c.k));
   c.rIds = new Int32Array(Math.max(1, maxRow));
   c.rVals = new Float32Array(Math.max(1, maxRow));
+  c.rFld = new Int32Array(Math.max(1, maxRow));
+  c.rBase = new Int32Array(Math.max(1, maxRow));
   c.nt = 0;
   c.gBias = 0;
 }
@@ -168,25 +173,68 @@ export function kernelForward(c: KernelCtx, I: Int32Array, X: Float32Array, a: n
     }
     return p + 0.5 * (s2 - sq);
   }
-  // ffm: r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l
-  const F = c.F;
+  return p + kernelPairsFfm(c, I, X, a, b);
+}
+
+/**
+ * FFM's pair term r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l of entries [a, b), plus the
+ * linear term; fills `c.rFld` (field·k) and `c.rBase` (id·F·k) for the row. k = 4 (libffm's usual
+ * size) has its own unrolled loop.
+ */
+export function kernelPairsFfm(c: KernelCtx, I: Int32Array, X: Float32Array, a: number, b: number): number {
+  const k = c.k;
+  const V = c.factors;
+  const linear = c.linear;
   const fieldOf = c.fieldOfFeature;
+  const m = b - a;
+  if (c.rFld.length < m) {
+    c.rFld = new Int32Array(m);
+    c.rBase = new Int32Array(m);
+  }
+  const fld = c.rFld;
+  const base = c.rBase;
+  const Fk = c.F * k;
+  let lin = 0;
+  for (let j = 0; j < m; j++) {
+    const i1 = I[a + j] as number;
+    lin += (linear[i1] as number) * (X[a + j] as number);
+    fld[j] = (fieldOf[i1] as number) * k;
+    base[j] = i1 * Fk;
+  }
   let pairs = 0;
-  for (let j = a; j < b; j++) {
-    const i1 = I[j] as number;
-    const x1 = X[j] as number;
-    p += (linear[i1] as number) * x1;
-    const f1 = fieldOf[i1] as number;
-    for (let l = j + 1; l < b; l++) {
-      const i2 = I[l] as number;
-      const o1 = (i1 * F + (fieldOf[i2] as number)) * k;
-      const o2 = (i2 * F + f1) * k;
-      let dot = 0;
-      for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
-      pairs += dot * x1 * (X[l] as number);
+  if (k === 4) {
+    for (let j = 0; j < m; j++) {
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      let row = 0;
+      for (let l = j + 1; l < m; l++) {
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        row +=
+          ((V[o1] as number) * (V[o2] as number) +
+            (V[o1 + 1] as number) * (V[o2 + 1] as number) +
+            (V[o1 + 2] as number) * (V[o2 + 2] as number) +
+            (V[o1 + 3] as number) * (V[o2 + 3] as number)) *
+          (X[a + l] as number);
+      }
+      pairs += row * (X[a + j] as number);
+    }
+  } else {
+    for (let j = 0; j < m; j++) {
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      let row = 0;
+      for (let l = j + 1; l < m; l++) {
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        let dot = 0;
+        for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
+        row += dot * (X[a + l] as number);
+      }
+      pairs += row * (X[a + j] as number);
     }
   }
-  return p + pairs * kernelNorm(c, X, a, b);
+  return lin + pairs * kernelNorm(c, X, a, b);
 }
 
 /**
@@ -413,6 +461,24 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
       const reg = l2v * used * sReg;
       const o = base + fb * k;
       const go = gb + fb * k;
+      if (opt === 1) {
+        // row-wise Adagrad: one accumulator per (feature, field) block, G += mean(g²)
+        let g2 = 0;
+        for (let f = 0; f < k; f++) {
+          const g = (gFac[go + f] as number) * sData + reg * (V[o + f] as number);
+          gFac[go + f] = g;
+          g2 += g * g;
+        }
+        const bi = i * F + fb;
+        const acc = (c.aFactors[bi] as number) + g2 / k;
+        c.aFactors[bi] = acc;
+        const step = lr / (Math.sqrt(acc) + c.eps);
+        for (let f = 0; f < k; f++) {
+          V[o + f] = (V[o + f] as number) - step * (gFac[go + f] as number);
+          gFac[go + f] = 0;
+        }
+        continue;
+      }
       for (let f = 0; f < k; f++) {
         const v = V[o + f] as number;
         V[o + f] = kernelUpdate(c, c.aFactors, c.bFactors, o + f, v, (gFac[go + f] as number) * sData + reg * v, c1, c2);
@@ -575,6 +641,97 @@ export function kernelSgdExamplesFfm(c: KernelCtx, order: Int32Array, start: num
 }
 
 /**
+ * Per-example Adagrad (batch 1) for FFM on labelled rows, in place as libffm: each pair (j, l)
+ * updates the two blocks it uses, each block with ONE accumulator (row-wise Adagrad: G += mean(g²)
+ * over the block's k coordinates), L2 on those blocks only; linear weights and the bias keep one
+ * accumulator per coordinate. Returns Σ loss.
+ */
+export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start: number, end: number, lg: Float64Array): number {
+  const ids = c.ids;
+  const values = c.values;
+  const offsets = c.offsets;
+  const labels = c.labels;
+  const lin = c.linear;
+  const V = c.factors;
+  const A = c.aFactors;
+  const aLin = c.aLinear;
+  const k = c.k;
+  const lr = c.lr;
+  const eps = c.eps;
+  const l2w = c.l2w;
+  const l2v = c.l2v;
+  const binary = c.task === 1 ? 1 : 0;
+  const bias = c.bias;
+  const g1 = c.sum;
+  const g2 = c.sum2;
+  const invK = 1 / k;
+  let lossSum = 0;
+  for (let t = start; t < end; t++) {
+    const r = order[t] as number;
+    const a = offsets[r] as number;
+    const b = offsets[r + 1] as number;
+    kernelLoss(binary, kernelForward(c, ids, values, a, b, c.sum), labels[r] as number, lg);
+    lossSum += lg[0] as number;
+    const g = lg[1] as number;
+    const gr = g * kernelNorm(c, values, a, b);
+    {
+      const w = bias[0] as number;
+      const gb = g + c.l2b * w;
+      const acc = (c.aBias[0] as number) + gb * gb;
+      c.aBias[0] = acc;
+      bias[0] = w - (lr * gb) / (Math.sqrt(acc) + eps);
+    }
+    // forward filled rFld (field·k) and rBase (id·F·k) for this row
+    const fld = c.rFld;
+    const base = c.rBase;
+    const m = b - a;
+    for (let j = 0; j < m; j++) {
+      const i1 = ids[a + j] as number;
+      const x1 = values[a + j] as number;
+      const w = lin[i1] as number;
+      const gw = g * x1 + l2w * w;
+      const acc = (aLin[i1] as number) + gw * gw;
+      aLin[i1] = acc;
+      lin[i1] = w - (lr * gw) / (Math.sqrt(acc) + eps);
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      const grx = gr * x1;
+      for (let l = j + 1; l < m; l++) {
+        const cc = grx * (values[a + l] as number);
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        let s1 = 0;
+        let s2 = 0;
+        for (let f = 0; f < k; f++) {
+          const v1 = V[o1 + f] as number;
+          const v2 = V[o2 + f] as number;
+          const a1 = cc * v2 + l2v * v1;
+          const a2 = cc * v1 + l2v * v2;
+          g1[f] = a1;
+          g2[f] = a2;
+          s1 += a1 * a1;
+          s2 += a2 * a2;
+        }
+        // block index of offset o is o / k
+        const bi1 = o1 / k;
+        const bi2 = o2 / k;
+        const acc1 = (A[bi1] as number) + s1 * invK;
+        const acc2 = (A[bi2] as number) + s2 * invK;
+        A[bi1] = acc1;
+        A[bi2] = acc2;
+        const st1 = lr / (Math.sqrt(acc1) + eps);
+        const st2 = lr / (Math.sqrt(acc2) + eps);
+        for (let f = 0; f < k; f++) {
+          V[o1 + f] = (V[o1 + f] as number) - st1 * (g1[f] as number);
+          V[o2 + f] = (V[o2 + f] as number) - st2 * (g2[f] as number);
+        }
+      }
+    }
+  }
+  return lossSum;
+}
+
+/**
  * Per-example SGD (batch 1) for BPR on fm / mf rows, in place. A positive row and its negative differ
  * only in the item, so with S = Σ_{l ≠ item} v_l x_l (the shared part) ŷ⁺ − ŷ⁻ = x(w_i − w_j) +
  * x⟨v_i − v_j, S⟩: one pass over the shared features instead of two forward passes. Shared features
@@ -666,6 +823,13 @@ export function kernelTrainRange(
     out[3] = m;
     return;
   }
+  if (batchSize === 1 && c.opt === 1 && c.nNeg === 0 && c.task !== 2 && c.kind === 2) {
+    out[0] = kernelAdagradExamplesFfm(c, order, start, end, lg);
+    out[1] = m;
+    out[2] = m;
+    out[3] = m;
+    return;
+  }
   if (batchSize === 1 && c.opt === 0 && c.task === 2 && c.kind === 1) {
     out[0] = kernelBprSgdFm(c, order, start, end);
     out[1] = m;
@@ -700,6 +864,7 @@ export function kernelTrainRange(
 export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   allocScratch,
   kernelNorm,
+  kernelPairsFfm,
   kernelForward,
   kernelLoss,
   kernelSlot,
@@ -710,6 +875,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelUpdate,
   kernelSgdExamples,
   kernelSgdExamplesFfm,
+  kernelAdagradExamplesFfm,
   kernelBprSgdFm,
   kernelTrainRange,
 ];

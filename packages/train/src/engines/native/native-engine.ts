@@ -8,8 +8,12 @@ import { createNativeState, stateArrays } from './state.js';
 import { nativeThreadPolicy } from './threads.js';
 import type { NativeOptimizer, NativeParams, NativeState, PassNegatives } from './types.js';
 
-/** Target wall time of one slice of a native pass between two progress calls (ms). */
-const SLICE_MS = 40;
+/**
+ * Work of one slice of a native pass between two progress calls, in multiply-adds (about 10-40 ms).
+ * Slices are sized from the work per row, not from timings, so results (loss sums included) do not
+ * depend on the machine's speed.
+ */
+const SLICE_WORK = 4e6;
 
 /** Settings of a native run (all resolved: see `defaults.ts`). */
 export interface NativeEngineSettings extends KernelSettings {
@@ -19,7 +23,8 @@ export interface NativeEngineSettings extends KernelSettings {
 /**
  * The native engine: pure-TypeScript kernels (`kernel.ts`) over flat typed arrays, for LR, FM, FFM
  * and MF on every task (regression, binary, binary with sampled negatives, BPR ranking). A pass runs
- * in slices of about 40 ms so progress moves and a stop request is honoured between batches; each
+ * in slices of a few milliseconds of work so progress moves and a stop request is honoured between
+ * batches; each
  * slice runs on the calling thread or, with Hogwild (`@fm/train/node`), on several.
  */
 export class NativeEngine implements TrainingEngine {
@@ -28,7 +33,6 @@ export class NativeEngine implements TrainingEngine {
   readonly params: NativeParams;
   private readonly state: NativeState;
   private readonly checked = new WeakSet<SparseDataset>();
-  private slice: number;
 
   private constructor(
     private readonly binding: NativeBinding | { params: NativeParams },
@@ -39,7 +43,15 @@ export class NativeEngine implements TrainingEngine {
     this.params = binding.params;
     this.state = state;
     this.threads = runner.threads;
-    this.slice = Math.max(settings.batchSize, Math.ceil(2048 / settings.batchSize) * settings.batchSize);
+  }
+
+  /** Positives per slice for `data`: whole batches, about {@link SLICE_WORK} multiply-adds. */
+  private sliceOf(data: SparseDataset): number {
+    const p = this.params;
+    const perRow = Math.max(1, data.nnz / Math.max(1, data.numRows));
+    const work = perRow * Math.max(1, p.k) * (p.kind === 'ffm' ? perRow : 1) * (1 + this.settings.negatives) * this.threads;
+    const B = this.settings.batchSize;
+    return Math.max(B, Math.round(Math.max(1, SLICE_WORK / work) / B) * B);
   }
 
   /**
@@ -58,12 +70,10 @@ export class NativeEngine implements TrainingEngine {
       this.checked.add(data);
     }
     const p: PassProgress = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0 };
-    const B = this.settings.batchSize;
+    const slice = this.sliceOf(data);
     for (let pos = 0; pos < order.length; ) {
-      const end = Math.min(order.length, pos + this.slice);
-      const t0 = performance.now();
+      const end = Math.min(order.length, pos + slice);
       const out = await this.runner.run(data, order, pos, end, negatives, this.state.step[0] as number);
-      const ms = performance.now() - t0;
       this.state.step[0] = (this.state.step[0] as number) + (out[3] as number);
       p.lossSum += out[0] as number;
       p.lossTerms += out[1] as number;
@@ -72,9 +82,6 @@ export class NativeEngine implements TrainingEngine {
       if (!Number.isFinite(out[0])) {
         throw new Error(`the training loss became ${out[0]} after ${p.positives} rows of the epoch — lower the learning rate (now ${this.settings.optimizer.learningRate})`);
       }
-      // aim each slice at ~SLICE_MS of work, in whole batches
-      const rate = (end - pos) / Math.max(ms, 0.05);
-      this.slice = Math.max(B, Math.min(1 << 20, Math.round((rate * SLICE_MS) / B) * B));
       pos = end;
       if (await hooks.progress(p)) return { ...p, stopped: true };
     }

@@ -5,7 +5,8 @@ const OPTIMIZERS: readonly NativeOptimizer[] = ['sgd', 'adagrad', 'adam', 'ftrl'
 
 /**
  * Creates optimizer state for `params` in the same row layout (SGD keeps none). Adagrad
- * accumulators start at `initialAccumulatorValue`, Adam moments at 0, FTRL's n at 0 and z at
+ * accumulators start at `initialAccumulatorValue` (FFM keeps one per (feature, field) block:
+ * row-wise Adagrad, so the optimizer costs 1/k of the table instead of a second table), Adam moments at 0, FTRL's n at 0 and z at
  * z₀ = −w₀(β/α + λ₂) − sgn(w₀)λ₁, the value whose closed form reproduces the current (random)
  * weights (the tfjs engine sets the same z the first time a row is touched; an untouched row keeps its
  * initial weights, so the two agree).
@@ -16,6 +17,8 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
   }
   const n = params.numFeatures;
   const m = n * factorRowLength(params);
+  // FFM + Adagrad: one accumulator per (feature, field) block (row-wise Adagrad)
+  const accFactors = optimizer === 'adagrad' && params.kind === 'ffm' ? n * params.numFields : m;
   const one = optimizer === 'sgd' ? 0 : 1;
   const two = optimizer === 'adam' || optimizer === 'ftrl' ? 1 : 0;
   const state: NativeState = {
@@ -23,7 +26,7 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
     step: shared ? new Float64Array(new SharedArrayBuffer(8)) : new Float64Array(1),
     aBias: allocFloat32(one, shared),
     aLinear: allocFloat32(one * n, shared),
-    aFactors: allocFloat32(one * m, shared),
+    aFactors: allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
     bLinear: allocFloat32(two * n, shared),
     bFactors: allocFloat32(two * m, shared),

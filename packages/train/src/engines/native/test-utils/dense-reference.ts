@@ -141,6 +141,8 @@ export function denseStep(
   used: { lin: Iterable<number>; fac: Iterable<number> },
   unitLen: number,
   hp: { lr: number; eps: number; beta1: number; beta2: number; ftrlBeta: number; ftrlL1: number; ftrlL2: number },
+  /** Adagrad with one accumulator per factor unit (FFM blocks), kept in `st.a.factors[unit]`. */
+  rowWiseFactors = false,
 ): void {
   st.t += 1;
   const upd = (key: keyof Dense, i: number) => {
@@ -173,5 +175,15 @@ export function denseStep(
   };
   upd('bias', 0);
   for (const i of used.lin) upd('linear', i);
-  for (const u of used.fac) for (let f = 0; f < unitLen; f++) upd('factors', u * unitLen + f);
+  for (const u of used.fac) {
+    if (opt === 'adagrad' && rowWiseFactors) {
+      let g2 = 0;
+      for (let f = 0; f < unitLen; f++) g2 += (g.factors[u * unitLen + f] as number) ** 2;
+      st.a.factors[u] = (st.a.factors[u] as number) + g2 / unitLen;
+      const step = hp.lr / (Math.sqrt(st.a.factors[u] as number) + hp.eps);
+      for (let f = 0; f < unitLen; f++) w.factors[u * unitLen + f] = (w.factors[u * unitLen + f] as number) - step * (g.factors[u * unitLen + f] as number);
+      continue;
+    }
+    for (let f = 0; f < unitLen; f++) upd('factors', u * unitLen + f);
+  }
 }

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { generateCtr } from '@fm/data';
+import { ShardedDataset, writeShards } from '@fm/data/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NativeModel } from './engines/native/native-model.js';
+import { fit } from './fit.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fm-stream-'));
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('training from a streaming source (Arrow shards)', () => {
+  it('equals in-memory training when the shuffle buffer holds every row, and bounded buffers still learn', async () => {
+    const g = generateCtr({ rows: 6000, fields: 8, hashSize: 400, seed: 3 });
+    const data = g.dataset;
+    const held = generateCtr({ rows: 1000, fields: 8, hashSize: 400, seed: 4 }).dataset;
+    await writeShards(join(dir, 'train'), data, { shardRows: 1500 });
+    const source = await ShardedDataset.open(join(dir, 'train'));
+    expect(source.numShards).toBe(4);
+    const opts = { task: 'binary', epochs: 3, batchSize: 8, optimizer: 'adagrad', learningRate: 0.05, seed: 7, validation: held, earlyStopping: false } as const;
+    const make = () => NativeModel.create('fm', { fieldDims: data.schema.fieldDims, embeddingDim: 4, seed: 2, initStd: 0.1 });
+    const inMemory = make();
+    const a = await fit(inMemory, data, opts);
+    const streamed = make();
+    const b = await fit(streamed, source, { ...opts, initBias: false });
+    // the bias starts from the first chunk's labels when streaming; start both the same way
+    const inMemory2 = make();
+    const c = await fit(inMemory2, data, { ...opts, initBias: false });
+    expect(Array.from(streamed.params.factors)).toEqual(Array.from(inMemory2.params.factors));
+    expect(b.history.map((h) => h.valMetrics?.['logloss'])).toEqual(c.history.map((h) => h.valMetrics?.['logloss']));
+    expect(a.history.at(-1)?.valMetrics?.['logloss']).toBeLessThan(0.69);
+    expect(b.history.map((h) => h.examplesPerSecond * h.seconds).map(Math.round)).toEqual([6000, 6000, 6000]);
+    const bounded = make();
+    const d = await fit(bounded, source, { ...opts, shuffleBuffer: 500 });
+    expect(Array.from(bounded.params.factors)).not.toEqual(Array.from(streamed.params.factors));
+    expect(d.history.at(-1)?.valMetrics?.['logloss']).toBeLessThan((a.history.at(-1)?.valMetrics?.['logloss'] as number) + 0.01);
+  });
+
+  it('refuses what needs every row in memory', async () => {
+    const source = await ShardedDataset.open(join(dir, 'train'));
+    const m = NativeModel.create('fm', { fieldDims: source.schema.fieldDims, embeddingDim: 4 });
+    await expect(fit(m, source, { validation: { fraction: 0.1 } })).rejects.toThrow(/validation set as a dataset/);
+    await expect(fit(m, source, { task: 'binary', negativesPerPositive: 2 })).rejects.toThrow(/needs the training rows in memory/);
+  });
+});
