@@ -142,6 +142,21 @@ describe('cleanLeftovers after a kill', () => {
     }
   });
 
+  it('puts back a directory that a killed replacement had moved aside (beginDirAtomic), or drops it once replaced', async () => {
+    const d = tempDir();
+    const pid = deadPid();
+    mkdirSync(join(d, `.shards.fm-old-${pid}-0a1b2c3d`));
+    writeFileSync(join(d, `.shards.fm-old-${pid}-0a1b2c3d`, 'part-0.arrow'), 'old');
+    mkdirSync(join(d, `.shards.fm-tmp-${pid}-0a1b2c3d`));
+    const r = await cleanLeftovers(d);
+    expect(r.restored).toEqual([join(d, 'shards')]);
+    expect(readFileSync(join(d, 'shards', 'part-0.arrow'), 'utf8')).toBe('old');
+    expect(readdirSync(d)).toEqual(['shards']);
+    mkdirSync(join(d, `.shards.fm-old-${pid}-0e0e0e0e`));
+    expect((await cleanLeftovers(d)).removed).toEqual([join(d, `.shards.fm-old-${pid}-0e0e0e0e`)]);
+    expect(readdirSync(d)).toEqual(['shards']);
+  });
+
   it('removes temporaries of dead processes only', async () => {
     const d = tempDir();
     const pid = deadPid();
