@@ -122,3 +122,11 @@ it('a 0-based libFM train/test pair with different largest indices trains and ev
   expect(e.json().unseen_rows).toBe(1);
   expect(e.err).toMatch(/z\.test\.libfm: 1 of 2 rows have values unseen in training \(features 1\)/);
 });
+
+it('libsvm −1/+1 labels train a binary model as 0/1, and it says so', async () => {
+  const d = tempDir('fm-signed-');
+  writeFiles(d, { 's.libsvm': '+1 1:1 3:1\n-1 2:1 3:1\n+1 1:1 4:1\n-1 2:1 4:1\n' });
+  const t = await runFm(['train', '--data', join(d, 's.libsvm'), '--task', 'binary', '--epochs', '2', '--out', join(d, 'm')]);
+  expect(t.code, t.err).toBe(0);
+  expect(t.err).toMatch(/s\.libsvm: labels −1\/\+1 read as 0\/1 for --task binary/);
+});

@@ -22,10 +22,11 @@ function labelSet(ds: SparseDataset): { lo: number; hi: number; binary: boolean;
 
 /**
  * Checks, before training, that the data fits the task: binary needs 0/1 labels (libsvm's −1/+1 are
- * turned into 0/1), ranking needs (user, item) rows; the test file is held to the same. Throws a
- * usage error naming the file and what would work instead.
+ * turned into 0/1, and a note says so), ranking needs (user, item) rows; the test file is held to the
+ * same. Throws a usage error naming the file and what would work instead; returns the notes.
  */
-export function checkTaskData(task: Task, train: SparseDataset, source: string, test?: LoadedInput): void {
+export function checkTaskData(task: Task, train: SparseDataset, source: string, test?: LoadedInput): string[] {
+  const notes: string[] = [];
   const sets: [SparseDataset, string][] = [[train, source]];
   if (test) sets.push([test.dataset, test.path]);
   if (task === 'binary') {
@@ -33,6 +34,7 @@ export function checkTaskData(task: Task, train: SparseDataset, source: string, 
       const l = labelSet(ds);
       if (l.signed && !l.binary) {
         for (let i = 0; i < ds.labels.length; i++) if (ds.labels[i] === -1) ds.labels[i] = 0;
+        notes.push(`${where}: labels −1/+1 read as 0/1 for --task binary`);
         continue;
       }
       if (!l.binary) {
@@ -50,6 +52,7 @@ export function checkTaskData(task: Task, train: SparseDataset, source: string, 
       throw new UsageError(`fm train: --task ranking needs (user, item) rows: ${(e as Error).message}`, 'train');
     }
   }
+  return notes;
 }
 
 /** The fewest catalogue items (1..numItems) any test user has not interacted with in train or test. */

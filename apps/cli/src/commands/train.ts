@@ -165,7 +165,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     };
     if (validationFile !== undefined) validation = (await withEncoder(validationFile, '--validation')).dataset;
     const test = v.test !== undefined ? await withEncoder(v.test, '--test') : undefined;
-    checkTaskData(task, train, data.source, test);
+    for (const note of checkTaskData(task, train, data.source, test)) ctx.note(note);
     const layout = (() => {
       try {
         return userItemLayout(train.schema, data.source);
