@@ -5,7 +5,7 @@
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes); `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@fm/data/node';
 import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
 import { runShardsBench } from './shards-bench.js';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     out.engine = rows;
   }
   if (values.json) {
-    await writeFile(values.json, JSON.stringify(out, null, 2));
+    await writeFileAtomic(values.json, JSON.stringify(out, null, 2));
     console.log(`\nwrote ${values.json}`);
   }
 }

@@ -79,6 +79,11 @@ export interface TrainSettings {
   negativesPerPositive?: number;
   /** 'auto' | 'native' | 'tfjs' (default auto). */
   engine?: 'auto' | 'native' | 'tfjs';
+  /** Save a checkpoint into this directory (every `checkpointEvery` epochs and at the end). */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  /** Continue from the checkpoint in this directory. */
+  resume?: string;
 }
 
 /** What a training run reports. */
@@ -119,6 +124,8 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
       ...(s.engine !== undefined ? { engine: s.engine } : {}),
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
+      ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
+      ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {

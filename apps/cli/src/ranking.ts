@@ -65,12 +65,17 @@ export function userItemPairs(ds: SparseDataset, layout: UserItemLayout, positiv
   return { user: Int32Array.from(users), item: Int32Array.from(items) };
 }
 
-/** A scorer over (user, item) local ids for a two-field model. */
-export function pairScorer(model: tf.LayersModel, layout: UserItemLayout): RankingScorer {
+/**
+ * A scorer over (user, item) local ids for a two-field model. `virtualItems` extra item ids
+ * `numItems … numItems + virtualItems − 1` all score as the out-of-vocabulary item (local id 0): they
+ * stand for distinct items the model never saw (e.g. several unseen negatives of a candidates file).
+ * User ids ≥ numUsers likewise score as the user out-of-vocabulary bucket.
+ */
+export function pairScorer(model: tf.LayersModel, layout: UserItemLayout, virtualItems = 0): RankingScorer {
   return modelScorer(model, {
-    numItems: layout.numItems,
-    userId: (u) => layout.userOffset + u,
-    itemId: (i) => layout.itemOffset + i,
+    numItems: layout.numItems + virtualItems,
+    userId: (u) => layout.userOffset + (u < layout.numUsers ? u : 0),
+    itemId: (i) => layout.itemOffset + (i < layout.numItems ? i : 0),
   });
 }
 
@@ -86,7 +91,8 @@ export interface RankingEvalSettings {
 /**
  * Ranking metrics of a model on test pairs: `sampled` ranks each test item against N sampled items
  * the user never interacted with (in train or test; He et al. 2017), `full` against every item
- * except the user's training items. Item 0 (the OOV bucket) is never a candidate.
+ * except the user's training items. Item 0 (the OOV bucket) is never a candidate; a test item unseen
+ * in training is item 0 and is scored through the OOV bucket.
  */
 export async function rankingEvaluation(
   scorer: RankingScorer,
@@ -105,10 +111,8 @@ export async function rankingEvaluation(
     return evaluateFullRanking(scorer, test, { user: seenUser, item: seenItem }, { ks: s.ks, metrics: s.metrics, allowTrainTestOverlap: true });
   }
   const catalogue = new Int32Array(layout.numItems - 1).map((_, j) => j + 1);
-  const sampler = new NegativeSampler(
-    { user: concat(train.user, test.user), item: concat(train.item, test.item) },
-    catalogue,
-  );
+  const seen = knownItems({ user: concat(train.user, test.user), item: concat(train.item, test.item) });
+  const sampler = new NegativeSampler(seen, catalogue);
   const users = Int32Array.from(new Set(test.user));
   let candidates: Map<number, Int32Array>;
   try {
@@ -117,6 +121,13 @@ export async function rankingEvaluation(
     throw new CliError(`cannot sample ${s.negatives} negatives per user: ${(e as Error).message} (use fewer --negatives or --protocol full)`);
   }
   return evaluateSampled(scorer, test, candidates, { ks: s.ks, metrics: s.metrics });
+}
+
+/** The pairs whose item is in the catalogue (not the OOV bucket 0): what a sampler must never draw. */
+function knownItems(p: { user: Int32Array; item: Int32Array }): { user: Int32Array; item: Int32Array } {
+  const keep: number[] = [];
+  for (let r = 0; r < p.item.length; r++) if ((p.item[r] as number) > 0) keep.push(r);
+  return { user: Int32Array.from(keep, (r) => p.user[r] as number), item: Int32Array.from(keep, (r) => p.item[r] as number) };
 }
 
 function concat(a: Int32Array, b: Int32Array): Int32Array {

@@ -59,7 +59,7 @@ export {
   type InteractionFeature,
 } from './encode-interactions.js';
 export { type LineSource, splitLines } from './line-source.js';
-export { ParseError, type LoadOptions, type SkipReport, MAX_REPORTED_ERRORS } from './parse-error.js';
+export { ParseError, type LoadOptions, type SkipReport, MAX_REPORTED_ERRORS, FLOAT32_MAX } from './parse-error.js';
 export {
   parseMovieLensRatings,
   parseMovieLensItems,
@@ -70,7 +70,8 @@ export {
   type MovieLensItemsFormat,
   type MovieLensUsersFormat,
 } from './loaders/movielens.js';
-export { parseLibsvm, type LibsvmOptions } from './loaders/libsvm.js';
+export { parseLibsvm, type LibsvmOptions, type LibsvmResult } from './loaders/libsvm.js';
+export { sniffTextFormat, type SniffedFormat } from './loaders/sniff.js';
 export { parseLibffm, libffmFieldName, type LibffmOptions } from './loaders/libffm.js';
 export { parseCsv, parseCsvSpec, csvFieldConfigs, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
 // Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).

@@ -29,6 +29,8 @@ export {
   modelArtifacts,
   modelFromArtifacts,
   FM_METADATA_KEY,
+  MODEL_FORMAT_VERSION,
+  checkMeta,
   type ModelMeta,
   type SaveModelOptions,
   type LoadedModel,

@@ -1,15 +1,22 @@
 // @fm/train/node: file-system helpers (Node only). Importing it registers tfjs file:// save/load routers.
 import * as tf from '@tensorflow/tfjs';
-import { fileModelHandler } from './file-io.js';
-import { loadModel as loadModelCore, saveModel as saveModelCore, type LoadedModel, type SaveModelOptions } from './model-io.js';
+import { fileModelHandler, readModelDir, toPath, writeModelDir } from './file-io.js';
+import {
+  loadModel as loadModelCore,
+  modelArtifacts,
+  modelFromArtifacts,
+  saveModel as saveModelCore,
+  type LoadedModel,
+  type SaveModelOptions,
+} from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
-import type { NativeModel } from './engines/native/native-model.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
 registerDirectoryCheckpointStore(fileCheckpointStore);
-export { fileModelHandler, writeDirAtomic } from './file-io.js';
+export { fileModelHandler, writeModelDir, readModelDir, isModelDir, type ModelDirContents } from './file-io.js';
 
 let registered = false;
 /** Registers `file://` with tfjs's IO router (done on import; idempotent). */
@@ -25,18 +32,34 @@ registerFileRouter();
 const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsWith('file://');
 
 /**
- * Saves a model to a directory (a `file://` URL or a plain path): model.json + weights.bin + fm.json
- * (metadata and encoder JSON), written atomically (temp dir + rename). Other URL schemes go to tfjs.
+ * Saves a model to a directory (a `file://` URL or a plain path): model.json (topology and fm
+ * metadata), fm.json (a readable copy of the metadata) and a version folder with weights.bin,
+ * encoder.json and `options.files`, replacing any model there as one unit (see `writeModelDir`).
+ * Other URL schemes go to tfjs.
  */
 export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
-  return saveModelCore(model, isRemote(url) ? url : fileModelHandler(url), options);
+  if (isRemote(url)) return saveModelCore(model, url, options);
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    const artifacts = await modelArtifacts(layers, options);
+    await writeModelDir(toPath(url), artifacts, options.files);
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
-/** Loads a model directory written by {@link saveModel}; a weights/config mismatch is a clear error naming the directory. */
+/**
+ * Loads a model directory written by {@link saveModel} (or an older layout), with its metadata,
+ * encoder JSON and extra files; a weights/config/metadata mismatch is a clear error naming the directory.
+ */
 export async function loadModel(url: string): Promise<LoadedModel> {
   if (isRemote(url)) return loadModelCore(url);
   try {
-    return await loadModelCore(fileModelHandler(url));
+    const { artifacts, files } = await readModelDir(toPath(url));
+    const loaded = await modelFromArtifacts(artifacts, url);
+    return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);

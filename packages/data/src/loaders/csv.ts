@@ -1,7 +1,7 @@
 import type { FieldConfig } from '../encoder.js';
 import type { Frame, Column } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, FLOAT32_RANGE, fitsFloat32, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
 import { CsvLineError, splitCsvLine } from './csv-line.js';
 import { Growable } from './growable.js';
 
@@ -233,10 +233,12 @@ export class CsvRows {
         case 'label':
           label = toNumber(v);
           if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
+          else if (!fitsFloat32(label)) error = bad.error(no, `a label ${FLOAT32_RANGE} in column "${s.name}"`, v);
           break;
         case 'num': {
           const x = toNumber(v);
           if (!Number.isFinite(x)) error = bad.error(no, `a number in column "${s.name}"`, v);
+          else if (!fitsFloat32(x)) error = bad.error(no, `a number ${FLOAT32_RANGE} in column "${s.name}"`, v);
           else rowNums.push(x);
           break;
         }

@@ -1,7 +1,7 @@
 import { Encoder, type FieldConfig } from '../encoder.js';
 import type { Column, Frame } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, FLOAT32_RANGE, fitsFloat32, labelledTokens, toNumber, type LoadOptions } from '../parse-error.js';
 import type { SparseDataset } from '../sparse-dataset.js';
 import { Growable } from './growable.js';
 
@@ -104,6 +104,10 @@ export class LibffmRows {
       }
       if (f === TOO_LARGE || idx === TOO_LARGE) {
         bad.report(bad.error(no, 'a field and index within int32 range', tok));
+        return;
+      }
+      if (!fitsFloat32(val)) {
+        bad.report(bad.error(no, `a value ${FLOAT32_RANGE}`, tok));
         return;
       }
       if (known && !known.has(libffmFieldName(f))) {
