@@ -75,9 +75,8 @@ async function libfmSplit(dir: string, out: string): Promise<Split> {
   write(enc.dataset, join(out, 'ua.train.libfm'));
   write(t.dataset, join(out, 'ua.test.libfm'));
   const read = (p: string) => splitLines(readFileSync(p, 'utf8'));
-  const n = enc.encoder.schema.numFeatures;
-  const train = await parseLibsvm(read(join(out, 'ua.train.libfm')), { file: 'ua.train.libfm', zeroBased: true, numFeatures: n });
-  const testDs = await parseLibsvm(read(join(out, 'ua.test.libfm')), { file: 'ua.test.libfm', zeroBased: true, numFeatures: n });
+  const train = await parseLibsvm(read(join(out, 'ua.train.libfm')), { file: 'ua.train.libfm', zeroBased: true });
+  const testDs = await parseLibsvm(read(join(out, 'ua.test.libfm')), { file: 'ua.test.libfm', zeroBased: true, encoder: train.encoder });
   return { name: 'ua libFM file (side features)', task: 'regression', train: train.dataset, test: testDs.dataset, clip: [1, 5] };
 }
 
