@@ -22,6 +22,27 @@ export {
   type BiasedMatrixFactorizationArgs,
 } from './biased-matrix-factorization.js';
 export { MultiLayerPerceptron, multiLayerPerceptron, type MultiLayerPerceptronArgs } from './multi-layer-perceptron.js';
+export { CrossLayer, crossLayer, type CrossLayerArgs } from './cross-layer.js';
+export { CrossLayerV2, crossLayerV2, type CrossLayerV2Args } from './cross-layer-v2.js';
+export {
+  CompressedInteractionNetwork,
+  compressedInteractionNetwork,
+  type CompressedInteractionNetworkArgs,
+} from './compressed-interaction-network.js';
+export { MultiHeadSelfAttention, multiHeadSelfAttention, type MultiHeadSelfAttentionArgs } from './multi-head-self-attention.js';
+export {
+  LogarithmicTransformation,
+  logarithmicTransformation,
+  type LogarithmicTransformationArgs,
+} from './logarithmic-transformation.js';
+export { SqueezeExcitation, squeezeExcitation, type SqueezeExcitationArgs } from './squeeze-excitation.js';
+export {
+  BilinearInteraction,
+  bilinearInteraction,
+  BILINEAR_TYPES,
+  type BilinearInteractionArgs,
+  type BilinearType,
+} from './bilinear-interaction.js';
 export {
   createModel,
   createLR,
@@ -31,6 +52,13 @@ export {
   createMF,
   createNFM,
   createDeepFM,
+  createDCN,
+  createDCNV2,
+  createXDeepFM,
+  createAutoInt,
+  createAFN,
+  createFiBiNET,
+  createNeuMF,
   MODEL_KINDS,
   type ModelKind,
   type ModelConfig,
