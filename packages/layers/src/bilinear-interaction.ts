@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { denseMatMul } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, idsInputShape, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** How {@link BilinearInteraction} shares its `[k, k]` matrices. */
@@ -66,7 +67,7 @@ export class BilinearInteraction extends tf.layers.Layer {
       const slots = tf.split(tf.reshape(emb, [batch, m * k]), m, 1) as tf.Tensor2D[]; // m × [B, k]
       const perSlot =
         this.bilinearType === 'field-all'
-          ? (tf.split(tf.reshape(tf.matMul(tf.reshape(emb, [batch * m, k]), kernel as tf.Tensor2D), [batch, m * k]), m, 1) as tf.Tensor2D[])
+          ? (tf.split(tf.reshape(denseMatMul(tf.reshape(emb, [batch * m, k]) as tf.Tensor2D, kernel as tf.Tensor2D), [batch, m * k]), m, 1) as tf.Tensor2D[])
           : undefined;
       const blocks: tf.Tensor[] = [];
       let firstPair = 0;
@@ -77,9 +78,9 @@ export class BilinearInteraction extends tf.layers.Layer {
         if (this.bilinearType === 'field-interaction') {
           // v_i W_{i,j} for j = i+1 … m−1 in one matMul: [B, k] × [k, partners·k]
           const w = tf.slice(kernel, [firstPair, 0, 0], [partners, k, k]);
-          blocks.push(tf.mul(tf.matMul(vi, tf.reshape(tf.transpose(w, [1, 0, 2]), [k, partners * k]) as tf.Tensor2D), rest));
+          blocks.push(tf.mul(denseMatMul(vi, tf.reshape(tf.transpose(w, [1, 0, 2]), [k, partners * k]) as tf.Tensor2D), rest));
         } else {
-          const ai = perSlot?.[i] ?? tf.matMul(vi, tf.reshape(tf.slice(kernel, [i, 0, 0], [1, k, k]), [k, k]) as tf.Tensor2D);
+          const ai = perSlot?.[i] ?? denseMatMul(vi, tf.reshape(tf.slice(kernel, [i, 0, 0], [1, k, k]), [k, k]) as tf.Tensor2D);
           blocks.push(tf.reshape(tf.mul(tf.reshape(rest, [batch, partners, k]), tf.expandDims(ai, 1)), [batch, partners * k]));
         }
         firstPair += partners;

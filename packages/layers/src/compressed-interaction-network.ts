@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { denseMatMul, reduceSum } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link CompressedInteractionNetwork}. */
@@ -93,16 +94,16 @@ export class CompressedInteractionNetwork extends tf.layers.Layer {
         let maps: tf.Tensor2D;
         if (h <= size) {
           const outer = tf.mul(tf.expandDims(previous, 2), tf.expandDims(x0, 1)); // [B·k, H, m]
-          maps = tf.matMul(tf.reshape(outer, [rows, h * m]) as tf.Tensor2D, kernel);
+          maps = denseMatMul(tf.reshape(outer, [rows, h * m]) as tf.Tensor2D, kernel);
         } else {
-          const partial = tf.matMul(previous, tf.reshape(kernel, [h, m * size]) as tf.Tensor2D); // [B·k, m·H_l]
-          maps = tf.sum(tf.mul(tf.reshape(partial, [rows, m, size]), tf.expandDims(x0, 2)), 1) as tf.Tensor2D;
+          const partial = denseMatMul(previous, tf.reshape(kernel, [h, m * size]) as tf.Tensor2D); // [B·k, m·H_l]
+          maps = reduceSum(tf.mul(tf.reshape(partial, [rows, m, size]), tf.expandDims(x0, 2)), 1) as tf.Tensor2D;
         }
         if (this.activation === 'relu') maps = tf.relu(maps);
         const carried = this.carried(l);
         const out = carried === size ? maps : tf.slice(maps, [0, 0], [rows, size - carried]);
         if (carried !== size) maps = tf.slice(maps, [0, size - carried], [rows, carried]);
-        pooled.push(tf.sum(tf.reshape(out, [batch, k, -1]), 1));
+        pooled.push(reduceSum(tf.reshape(out, [batch, k, -1]), 1));
         previous = maps;
       });
       return pooled.length === 1 ? (pooled[0] as tf.Tensor) : tf.concat(pooled, 1);

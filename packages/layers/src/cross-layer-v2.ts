@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addBias, denseMatMul } from './fast-ops.js';
 import { crossInputDim, crossInputs, crossOutputShape } from './cross-layer.js';
 import { definedEntries, glorotInit, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -59,8 +60,8 @@ export class CrossLayerV2 extends tf.layers.Layer {
       const [x0, xl] = crossInputs('CrossLayerV2', inputs);
       if (this.bias === null) throw new Error(`CrossLayerV2 '${this.name}': call before build`);
       let projected: tf.Tensor2D = xl;
-      for (const kernel of this.kernels) projected = tf.matMul(projected, kernel.read() as tf.Tensor2D);
-      return tf.add(tf.mul(x0, tf.add(projected, this.bias.read())), xl);
+      for (const kernel of this.kernels) projected = denseMatMul(projected, kernel.read() as tf.Tensor2D);
+      return tf.add(tf.mul(x0, addBias(projected, this.bias.read() as tf.Tensor1D)), xl);
     });
   }
 

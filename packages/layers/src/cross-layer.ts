@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { addBias, denseMatMul } from './fast-ops.js';
 import { definedEntries, glorotInit, idsInputShape, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link CrossLayer}. */
@@ -39,8 +40,8 @@ export class CrossLayer extends tf.layers.Layer {
     return tf.tidy(() => {
       const [x0, xl] = crossInputs('CrossLayer', inputs);
       if (this.kernel === null || this.bias === null) throw new Error(`CrossLayer '${this.name}': call before build`);
-      const scale = tf.matMul(xl, this.kernel.read() as tf.Tensor2D); // [B, 1] = x_l · w
-      return tf.add(tf.add(tf.mul(x0, scale), this.bias.read()), xl);
+      const scale = denseMatMul(xl, this.kernel.read() as tf.Tensor2D); // [B, 1] = x_l · w
+      return tf.add(addBias(tf.mul(x0, scale) as tf.Tensor2D, this.bias.read() as tf.Tensor1D), xl);
     });
   }
 

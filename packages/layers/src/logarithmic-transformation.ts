@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { denseMatMul } from './fast-ops.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link LogarithmicTransformation}. */
@@ -54,7 +55,7 @@ export class LogarithmicTransformation extends tf.layers.Layer {
       let logs = tf.log(tf.add(tf.abs(emb), this.epsilon));
       if (mask !== undefined) logs = tf.mul(logs, tf.expandDims(mask, -1));
       const byDim = tf.reshape(tf.transpose(logs, [0, 2, 1]), [batch * k, m]) as tf.Tensor2D;
-      const neurons = tf.exp(tf.matMul(byDim, this.kernel.read() as tf.Tensor2D)); // [B·k, L]
+      const neurons = tf.exp(denseMatMul(byDim, this.kernel.read() as tf.Tensor2D)); // [B·k, L]
       return tf.transpose(tf.reshape(neurons, [batch, k, this.units]), [0, 2, 1]);
     });
   }

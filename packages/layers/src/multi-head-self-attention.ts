@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { denseMatMul } from './fast-ops.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link MultiHeadSelfAttention}. */
@@ -68,7 +69,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const keyPenalty = mask === undefined ? undefined : tf.expandDims(tf.mul(tf.sub(1, mask), -1e9), 1); // [B, 1, m]
       const dh = this.headDim;
       const project = (kernel: tf.LayerVariable | null, h: number) =>
-        tf.reshape(tf.matMul(flat, tf.slice(this.weight(kernel).read(), [0, h * dh], [d, dh]) as tf.Tensor2D), [batch, m, dh]) as tf.Tensor3D;
+        tf.reshape(denseMatMul(flat, tf.slice(this.weight(kernel).read(), [0, h * dh], [d, dh]) as tf.Tensor2D), [batch, m, dh]) as tf.Tensor3D;
       const heads: tf.Tensor[] = [];
       for (let h = 0; h < this.heads; h++) {
         let scores: tf.Tensor = tf.matMul(project(this.query, h), project(this.key, h), false, true); // [B, m, m]
@@ -77,7 +78,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       }
       let out = heads.length === 1 ? (heads[0] as tf.Tensor) : tf.concat(heads, -1); // [B, m, H·d']
       if (this.residualKernel !== null) {
-        out = tf.add(out, tf.reshape(tf.matMul(flat, this.residualKernel.read() as tf.Tensor2D), [batch, m, -1]));
+        out = tf.add(out, tf.reshape(denseMatMul(flat, this.residualKernel.read() as tf.Tensor2D), [batch, m, -1]));
       }
       out = tf.relu(out);
       return mask === undefined ? out : tf.mul(out, tf.expandDims(mask, -1));
