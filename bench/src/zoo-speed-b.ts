@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
-import { MODEL_KINDS, createModel, type ModelConfig, type ModelKind } from '@fm/layers';
+import { MODEL_KINDS, createModel, reduceSum, type ModelConfig, type ModelKind } from '@fm/layers';
 import { TrainStep, createOptimizer, inspectModel } from '@fm/train';
 import { formatTable } from './format-table.js';
 import { median } from './train-bench.js';
@@ -218,7 +218,8 @@ function blockTimes(model: tf.LayersModel, batch: Batch, reps: number): Record<s
       const f = timed(() => tf.tidy(() => void tf.sum(call(inputs)).dataSync()));
       const g = timed(() =>
         tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => tf.sum(call(asVars)) as tf.Scalar, vars);
+          // reduceSum: tf.sum's own gradient fills a ones tensor in JavaScript, which would dominate big outputs
+          const { value, grads } = tf.variableGrads(() => reduceSum(tf.reshape(call(asVars), [-1]), 0) as tf.Scalar, vars);
           value.dataSync();
           tf.addN(Object.values(grads).map((t) => tf.sum(t))).dataSync(); // a scalar read: big reads cost more than the maths
         }),

@@ -30,6 +30,31 @@ describe('BilinearInteraction', () => {
     });
   });
 
+  it.each(BILINEAR_TYPES.map((t) => [t]))('%s over a list of two inputs: each input its own kernels, outputs input by input', (bilinearType) => {
+    const other = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 8);
+    const layer = bilinearInteraction({ bilinearType, seed: 4 });
+    const out = (layer.apply([emb, other]) as tf.Tensor).arraySync() as number[][][];
+    expect(layer.computeOutputShape([[null, 5, 3], [null, 5, 3]])).toEqual([null, 20, 3]);
+    const kernel = layer.getWeights()[0]?.arraySync() as number[][][];
+    expect(layer.weights[0]?.shape).toEqual(bilinearType === 'field-all' ? [2, 3, 3] : bilinearType === 'field-each' ? [10, 3, 3] : [20, 3, 3]);
+    const { rows, cols } = pairIndices(5);
+    [emb, other].forEach((input, t) => {
+      const e = input.arraySync() as number[][][];
+      e.forEach((example, b) => {
+        rows.forEach((i, p) => {
+          const j = cols[p] as number;
+          const w = kernel[bilinearType === 'field-all' ? t : bilinearType === 'field-each' ? t * 5 + i : t * 10 + p] as number[][];
+          for (let c = 0; c < 3; c++) {
+            let vw = 0;
+            for (let d = 0; d < 3; d++) vw += (example[i]?.[d] as number) * (w[d]?.[c] as number);
+            expect(out[b]?.[t * 10 + p]?.[c]).toBeCloseTo(vw * (example[j]?.[c] as number), 4);
+          }
+        });
+      });
+    });
+    expect(gradientCheckFails(layerGradientChecks(layer, [emb, other]))).toEqual([]);
+  });
+
   it.each(BILINEAR_TYPES.map((t) => [t]))('%s: gradients of every weight match finite differences', (bilinearType) => {
     expect(gradientCheckFails(layerGradientChecks(bilinearInteraction({ bilinearType, seed: 3 }), emb))).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseMatMul, reduceSum } from './fast-ops.js';
+import { denseMatMul, reduceSum, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link CompressedInteractionNetwork}. */
@@ -101,8 +101,8 @@ export class CompressedInteractionNetwork extends tf.layers.Layer {
         }
         if (this.activation === 'relu') maps = tf.relu(maps);
         const carried = this.carried(l);
-        const out = carried === size ? maps : tf.slice(maps, [0, 0], [rows, size - carried]);
-        if (carried !== size) maps = tf.slice(maps, [0, size - carried], [rows, carried]);
+        const out = carried === size ? maps : sliceColumns(maps, 0, size - carried);
+        if (carried !== size) maps = sliceColumns(maps, size - carried, carried);
         pooled.push(reduceSum(tf.reshape(out, [batch, k, -1]), 1));
         previous = maps;
       });

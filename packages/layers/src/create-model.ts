@@ -83,7 +83,7 @@ export interface ModelConfig {
   attentionLayers?: number;
   /** AFN: number of logarithmic neurons. Default 64. */
   logNeurons?: number;
-  /** FiBiNET: bilinear interaction type. Default 'field-interaction'. */
+  /** FiBiNET: bilinear interaction type. Default 'field-all' (the cheapest on wasm; see BilinearInteraction). */
   bilinearType?: BilinearType;
   /** FiBiNET: SENET reduction ratio. Default 3. */
   seReduction?: number;
@@ -309,16 +309,15 @@ export function createAFN(config: ModelConfig): tf.LayersModel {
 
 /**
  * FiBiNET (Huang et al. 2019, RecSys): linear + MLP over [bilinear(embeddings), bilinear(SENET(embeddings))],
- * two {@link BilinearInteraction} layers of type `bilinearType` (default 'field-interaction').
+ * one {@link BilinearInteraction} over both inputs (separate kernels) of type `bilinearType` (default 'field-all').
  */
 export function createFiBiNET(config: ModelConfig): tf.LayersModel {
   const { ids, values, linear, emb } = embeddedInputs(config, 'fibinet');
   const reweighted = new SqueezeExcitation({ reduction: config.seReduction ?? 3, seed: subSeed(config.seed, 3) }).apply(emb) as tf.SymbolicTensor;
-  const bilinear = (input: tf.SymbolicTensor, index: number) =>
-    new BilinearInteraction({ seed: subSeed(config.seed, index), ...(config.bilinearType === undefined ? {} : { bilinearType: config.bilinearType }) }).apply(
-      input,
-    ) as tf.SymbolicTensor;
-  const pairs = tf.layers.concatenate({ axis: 1 }).apply([bilinear(emb, 4), bilinear(reweighted, 5)]) as tf.SymbolicTensor;
+  const pairs = new BilinearInteraction({
+    seed: subSeed(config.seed, 4),
+    ...(config.bilinearType === undefined ? {} : { bilinearType: config.bilinearType }),
+  }).apply([emb, reweighted]) as tf.SymbolicTensor; // [B, 2P, k]: pairs of the embeddings, then of the re-weighted ones
   return finish('fibinet', [ids, values], [linear, mlpLogit(config, config.hiddenUnits ?? [64, 32], 1, pairs)]);
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addBias, denseMatMul, reduceMean, reduceSum } from './fast-ops.js';
+import { addBias, denseMatMul, reduceMean, reduceSum, sliceColumns } from './fast-ops.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -37,6 +37,14 @@ describe.each([['cpu'], ['wasm']])('fast ops on %s equal the tfjs ops in value a
     expectSameOp((x, b) => addBias(x as tf.Tensor2D, b as tf.Tensor1D), (x, b) => tf.add(x, b), [tf.randomNormal([5, 3], 0, 1, 'float32', 3), tf.randomNormal([3], 0, 1, 'float32', 4)]);
   });
 
+  it('sliceColumns', async () => {
+    await tf.setBackend(backend);
+    const x = tf.randomNormal([4, 6], 0, 1, 'float32', 7);
+    for (const [begin, size] of [[0, 2], [2, 3], [5, 1], [0, 6]] as const) {
+      expectSameOp((t) => sliceColumns(t as tf.Tensor2D, begin, size), (t) => tf.slice(t, [0, begin], [4, size]), [x]);
+    }
+  });
+
   it('reduceSum and reduceMean over every axis, with and without keepDims', async () => {
     await tf.setBackend(backend);
     const x3 = tf.randomNormal([3, 4, 2], 0, 1, 'float32', 5);
@@ -57,5 +65,6 @@ describe('fast ops reject bad shapes', () => {
     expect(() => denseMatMul(tf.zeros([2, 2, 2]) as unknown as tf.Tensor2D, tf.zeros([2, 2]))).toThrow(/2-D/);
     expect(() => addBias(tf.zeros([2, 3]), tf.zeros([2]))).toThrow(/\[n, q\] \+ \[q\]/);
     expect(() => reduceSum(tf.zeros([2, 3]), 2)).toThrow(/axis 2 is out of range/);
+    expect(() => sliceColumns(tf.zeros([2, 3]), 2, 2)).toThrow(/columns \[2, 4\) are not inside \[2, 3\]/);
   });
 });

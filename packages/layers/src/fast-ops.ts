@@ -1,7 +1,8 @@
 // Differentiable ops whose backward passes stay on the fast kernels of tfjs-backend-wasm (and cost the same
 // elsewhere). Measured on wasm (tfjs 4.22): a plain 2-D matMul runs through XNNPACK, but a transposed or batched
 // one through a naive loop, 10-20× slower; Sum over axis 0 and Tile are slow, Sum over the last axis and
-// broadcasting Add are fast. tfjs's own gradients of matMul (two transposed products), of a broadcast bias add
+// broadcasting Add are fast; Slice (and Split, built on it) copies its whole input out through JavaScript on
+// every call, while StridedSlice runs natively. tfjs's own gradients of matMul (two transposed products), of a broadcast bias add
 // (Sum over axis 0) and of Sum/Mean (a ones tensor filled element by element in JavaScript, then multiplied) hit
 // the slow paths; these replacements compute the same values without them.
 import * as tf from '@tensorflow/tfjs';
@@ -93,4 +94,21 @@ export function reduceSum(x: tf.Tensor, axis: number, keepDims = false): tf.Tens
 export function reduceMean(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
   return tf.div(reduceSum(x, ax, keepDims), x.shape[ax] as number);
+}
+
+/**
+ * Columns `[begin, begin + size)` of `x` `[n, q]` → `[n, size]`, through `tf.stridedSlice` (native on wasm, where
+ * `tf.slice` first copies the whole input out of the heap); the gradient pads dy back with zeros.
+ */
+export function sliceColumns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2D {
+  const [rows, cols] = x.shape;
+  if (x.rank !== 2 || !Number.isInteger(begin) || !Number.isInteger(size) || begin < 0 || size < 1 || begin + size > cols) {
+    throw new Error(`sliceColumns: columns [${begin}, ${begin + size}) are not inside [${x.shape.join(', ')}]`);
+  }
+  if (size === cols) return x;
+  const op = tf.customGrad(((t: tf.Tensor2D) => ({
+    value: tf.stridedSlice(t, [0, begin], [rows, begin + size]) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.pad(firstGradient(dy) as tf.Tensor2D, [[0, 0], [begin, cols - begin - size]])],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor2D;
 }

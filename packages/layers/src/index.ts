@@ -1,6 +1,6 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows } from './gather-rows.js';
-export { denseMatMul, addBias, reduceSum, reduceMean } from './fast-ops.js';
+export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseMatMul } from './fast-ops.js';
+import { denseMatMul, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link MultiHeadSelfAttention}. */
@@ -69,7 +69,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const keyPenalty = mask === undefined ? undefined : tf.expandDims(tf.mul(tf.sub(1, mask), -1e9), 1); // [B, 1, m]
       const dh = this.headDim;
       const project = (kernel: tf.LayerVariable | null, h: number) =>
-        tf.reshape(denseMatMul(flat, tf.slice(this.weight(kernel).read(), [0, h * dh], [d, dh]) as tf.Tensor2D), [batch, m, dh]) as tf.Tensor3D;
+        tf.reshape(denseMatMul(flat, sliceColumns(this.weight(kernel).read() as tf.Tensor2D, h * dh, dh)), [batch, m, dh]) as tf.Tensor3D;
       const heads: tf.Tensor[] = [];
       for (let h = 0; h < this.heads; h++) {
         let scores: tf.Tensor = tf.matMul(project(this.query, h), project(this.key, h), false, true); // [B, m, m]
