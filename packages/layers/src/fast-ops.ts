@@ -1,8 +1,8 @@
 // Differentiable ops whose backward passes stay on the fast kernels of tfjs-backend-wasm (and cost the same
 // elsewhere). Measured on wasm (tfjs 4.22): a plain 2-D matMul runs through XNNPACK, but a transposed or batched
 // one through a naive loop, 10-20× slower; Sum over axis 0 and Tile are slow, Sum over the last axis and
-// broadcasting Add are fast; Slice (and Split, built on it) copies its whole input out through JavaScript on
-// every call, while StridedSlice runs natively. tfjs's own gradients of matMul (two transposed products), of a broadcast bias add
+// broadcasting Add are fast; Slice, StridedSlice and Split copy their whole input out through JavaScript on
+// every call; gatherND/scatterND are native. tfjs's own gradients of matMul (two transposed products), of a broadcast bias add
 // (Sum over axis 0) and of Sum/Mean (a ones tensor filled element by element in JavaScript, then multiplied) hit
 // the slow paths; these replacements compute the same values without them.
 import * as tf from '@tensorflow/tfjs';
@@ -97,18 +97,21 @@ export function reduceMean(x: tf.Tensor, axis: number, keepDims = false): tf.Ten
 }
 
 /**
- * Columns `[begin, begin + size)` of `x` `[n, q]` → `[n, size]`, through `tf.stridedSlice` (native on wasm, where
- * `tf.slice` first copies the whole input out of the heap); the gradient pads dy back with zeros.
+ * Columns `[begin, begin + size)` of `x` `[n, q]` → `[n, size]`, as x S with a constant 0/1 selection matrix S
+ * `[q, size]` (∂x = dy Sᵀ): plain 2-D matMuls, while `tf.slice` and `tf.stridedSlice` on wasm first copy the
+ * whole input out of the heap through JavaScript. Costs n·q·size multiply-adds: meant for narrow slices.
  */
 export function sliceColumns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2D {
-  const [rows, cols] = x.shape;
+  const cols = x.shape[1];
   if (x.rank !== 2 || !Number.isInteger(begin) || !Number.isInteger(size) || begin < 0 || size < 1 || begin + size > cols) {
     throw new Error(`sliceColumns: columns [${begin}, ${begin + size}) are not inside [${x.shape.join(', ')}]`);
   }
   if (size === cols) return x;
+  const select = new Float32Array(cols * size);
+  for (let c = 0; c < size; c++) select[(begin + c) * size + c] = 1;
   const op = tf.customGrad(((t: tf.Tensor2D) => ({
-    value: tf.stridedSlice(t, [0, begin], [rows, begin + size]) as tf.Tensor2D,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.pad(firstGradient(dy) as tf.Tensor2D, [[0, 0], [begin, cols - begin - size]])],
+    value: tf.matMul(t, tf.tensor2d(select, [cols, size])),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.matMul(firstGradient(dy) as tf.Tensor2D, transpose2d(tf.tensor2d(select, [cols, size])))],
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x) as tf.Tensor2D;
 }
