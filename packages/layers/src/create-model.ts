@@ -57,7 +57,7 @@ export interface ModelConfig {
   fieldDims: number[];
   /** Latent dimension k. Default 16. */
   embeddingDim?: number;
-  /** Slots per example (≥ fields when multi-hot). Default fieldDims.length (2 for 'mf'). */
+  /** Slots per example (≥ fields when multi-hot). Default fieldDims.length (2 for 'mf' and 'neumf'). */
   width?: number;
   /** AFM attention network size; AutoInt: size d' of each attention head. Default = embeddingDim. */
   attentionSize?: number;
