@@ -209,9 +209,18 @@ function blockTimes(model: tf.LayersModel, batch: Batch, reps: number): Record<s
   layers.forEach((layer, i) => (layer.call = originals[i] as tf.layers.Layer['call']));
   const rows = layers.map((layer) => {
     const inputs = captured.get(layer) ?? [];
+    // gradients for the weights and the float inputs, except inputs that only feed masks (values → notEqual)
     const asVars = inputs.map((t) => (t.dtype === 'float32' ? tf.variable(t, true) : t));
-    const vars = [...layer.trainableWeights.map((w) => w.read() as tf.Variable), ...asVars.filter((t): t is tf.Variable => t instanceof tf.Variable)];
+    const floatVars = asVars.filter((t): t is tf.Variable => t instanceof tf.Variable);
+    const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const call = (ins: tf.Tensor[]) => layer.call(ins.length === 1 ? (ins[0] as tf.Tensor) : ins, { training: true }) as tf.Tensor;
+    const loss = () => reduceSum(tf.reshape(call(asVars), [-1]), 0) as tf.Scalar;
+    let vars = [...weights, ...floatVars];
+    try {
+      tf.tidy(() => void tf.variableGrads(loss, vars));
+    } catch {
+      vars = [...weights, ...floatVars.slice(0, 1)];
+    }
     const fwd: number[] = [];
     const fwdBwd: number[] = [];
     for (let rep = 0; rep <= reps; rep++) {
@@ -219,7 +228,7 @@ function blockTimes(model: tf.LayersModel, batch: Batch, reps: number): Record<s
       const g = timed(() =>
         tf.tidy(() => {
           // reduceSum: tf.sum's own gradient fills a ones tensor in JavaScript, which would dominate big outputs
-          const { value, grads } = tf.variableGrads(() => reduceSum(tf.reshape(call(asVars), [-1]), 0) as tf.Scalar, vars);
+          const { value, grads } = tf.variableGrads(loss, vars);
           value.dataSync();
           tf.addN(Object.values(grads).map((t) => tf.sum(t))).dataSync(); // a scalar read: big reads cost more than the maths
         }),
