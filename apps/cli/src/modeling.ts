@@ -47,9 +47,9 @@ export async function initBackend(pref: string, ctx: CommandContext): Promise<Ba
 
 /** Builds a model for a dataset's schema. */
 export function buildModel(kind: ModelKind, ds: SparseDataset, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
-  if (kind === 'mf' && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
+  if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
     throw new CliError(
-      `--model mf needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
+      `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
   return createModel(kind, {

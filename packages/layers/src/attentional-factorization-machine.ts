@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { definedEntries, glorotInit, inputList, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { gatherSlots, pairIndices } from './pair-indices.js';
-import { plainMatMul } from './mat-mul.js';
+import { plainMatMul } from './fast-ops.js';
 
 /** Options of {@link AttentionalFactorizationMachine}. */
 export interface AttentionalFactorizationMachineArgs extends LayerArgs {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { definedEntries, glorotInit, inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
-import { plainMatMul } from './mat-mul.js';
+import { plainMatMul } from './fast-ops.js';
 
 /** Options of {@link DecomposedInnerProduct}. */
 export interface DecomposedInnerProductArgs extends LayerArgs {

@@ -3,7 +3,7 @@ import { featureCount } from './field-dims.js';
 import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
-import { plainMatMul, transposeLast } from './mat-mul.js';
+import { plainMatMul, transposeLast } from './fast-ops.js';
 
 /** Options of {@link FieldAwareFactorizationMachine}. */
 export interface FieldAwareFactorizationMachineArgs extends LayerArgs {

@@ -3,7 +3,7 @@ import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { packedPairIndex } from './pair-indices.js';
-import { plainMatMul } from './mat-mul.js';
+import { plainMatMul } from './fast-ops.js';
 
 /** Options of {@link FieldWeightedFactorizationMachine}. */
 export interface FieldWeightedFactorizationMachineArgs extends LayerArgs {

@@ -29,6 +29,8 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   }
   const [n, k] = table.shape;
   const idx = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1, 1]);
+  // tf.gather checks the ids; gatherND (takeRows' kernel on wasm) does not there and reads past the table
+  if (tf.getBackend() === 'wasm') checkIdRange(idx, n);
   const lookup = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
     save([idx]);
     return {
@@ -41,4 +43,13 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return lookup(table);
+}
+
+/** Throws when an id is outside [0, n), as tf.gather does. */
+function checkIdRange(ids: tf.Tensor, n: number): void {
+  const values = ids.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i] as number;
+    if (!(id >= 0 && id < n)) throw new Error(`gatherRows: id ${id} is out of range [0, ${n}) of the table`);
+  }
 }

@@ -1,5 +1,6 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows } from './gather-rows.js';
+export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
@@ -37,6 +38,27 @@ export {
 export { InnerProductInteraction, innerProductInteraction, type InnerProductInteractionArgs } from './inner-product-interaction.js';
 export { DecomposedInnerProduct, decomposedInnerProduct, type DecomposedInnerProductArgs } from './decomposed-inner-product.js';
 export { OuterProductInteraction, outerProductInteraction, type OuterProductInteractionArgs } from './outer-product-interaction.js';
+export { CrossLayer, crossLayer, type CrossLayerArgs } from './cross-layer.js';
+export { CrossLayerV2, crossLayerV2, type CrossLayerV2Args } from './cross-layer-v2.js';
+export {
+  CompressedInteractionNetwork,
+  compressedInteractionNetwork,
+  type CompressedInteractionNetworkArgs,
+} from './compressed-interaction-network.js';
+export { MultiHeadSelfAttention, multiHeadSelfAttention, type MultiHeadSelfAttentionArgs } from './multi-head-self-attention.js';
+export {
+  LogarithmicTransformation,
+  logarithmicTransformation,
+  type LogarithmicTransformationArgs,
+} from './logarithmic-transformation.js';
+export { SqueezeExcitation, squeezeExcitation, type SqueezeExcitationArgs } from './squeeze-excitation.js';
+export {
+  BilinearInteraction,
+  bilinearInteraction,
+  BILINEAR_TYPES,
+  type BilinearInteractionArgs,
+  type BilinearType,
+} from './bilinear-interaction.js';
 export {
   createModel,
   createLR,
@@ -46,6 +68,13 @@ export {
   createMF,
   createNFM,
   createDeepFM,
+  createDCN,
+  createDCNV2,
+  createXDeepFM,
+  createAutoInt,
+  createAFN,
+  createFiBiNET,
+  createNeuMF,
   MODEL_KINDS,
   type ModelKind,
   type ModelConfig,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { pairIndices } from './pair-indices.js';
 import { takeRows } from './gather-rows.js';
-import { transposeLast } from './mat-mul.js';
+import { transposeLast } from './fast-ops.js';
 
 /** Options of {@link InnerProductInteraction}. */
 export type InnerProductInteractionArgs = LayerArgs;

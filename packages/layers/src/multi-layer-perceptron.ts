@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { addBias, denseMatMul } from './fast-ops.js';
 import { definedEntries, glorotInit, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
-import { plainMatMul } from './mat-mul.js';
 
 /** Options of {@link MultiLayerPerceptron}. */
 export interface MultiLayerPerceptronArgs extends LayerArgs {
@@ -103,13 +103,13 @@ export class MultiLayerPerceptron extends tf.layers.Layer {
       const training = kwargs['training'] === true;
       let x: tf.Tensor = tf.reshape(input, [input.shape[0] as number, -1]);
       for (const block of this.blocks) {
-        x = tf.add(plainMatMul(x, block.kernel.read()), block.bias.read());
+        x = addBias(denseMatMul(x as tf.Tensor2D, block.kernel.read() as tf.Tensor2D), block.bias.read() as tf.Tensor1D);
         if (block.norm !== undefined) x = this.normalize(x, block.norm, training);
         x = tf.relu(x);
         if (training && this.dropout > 0) x = tf.dropout(x, this.dropout);
       }
       if (this.outputBlock !== null) {
-        x = tf.add(plainMatMul(x, this.outputBlock.kernel.read()), this.outputBlock.bias.read());
+        x = addBias(denseMatMul(x as tf.Tensor2D, this.outputBlock.kernel.read() as tf.Tensor2D), this.outputBlock.bias.read() as tf.Tensor1D);
       }
       return x;
     });

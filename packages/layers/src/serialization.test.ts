@@ -5,6 +5,10 @@ import {
   AttentionalFactorizationMachine,
   BiasedMatrixFactorization,
   DecomposedInnerProduct,
+  BilinearInteraction,
+  CompressedInteractionNetwork,
+  CrossLayer,
+  CrossLayerV2,
   FactorizationMachine,
   FeaturesEmbedding,
   FeaturesLinear,
@@ -13,8 +17,11 @@ import {
   FieldSumPooling,
   FieldWeightedFactorizationMachine,
   InnerProductInteraction,
-  MultiLayerPerceptron,
   OuterProductInteraction,
+  LogarithmicTransformation,
+  MultiHeadSelfAttention,
+  MultiLayerPerceptron,
+  SqueezeExcitation,
 } from './index.js';
 
 beforeAll(async () => {
@@ -42,6 +49,13 @@ const cases: [string, tf.layers.Layer, tf.Tensor | tf.Tensor[]][] = [
   ['InnerProductInteraction', new InnerProductInteraction(), emb],
   ['OuterProductInteraction', new OuterProductInteraction(), emb],
   ['DecomposedInnerProduct', new DecomposedInnerProduct({ units: 3, seed: 5 }), emb],
+  ['CrossLayer', new CrossLayer({ seed: 5 }), [emb, emb]],
+  ['CrossLayerV2', new CrossLayerV2({ rank: 2, seed: 6 }), emb],
+  ['CompressedInteractionNetwork', new CompressedInteractionNetwork({ layerSizes: [4, 3], splitHalf: true, activation: 'relu', seed: 7 }), emb],
+  ['MultiHeadSelfAttention', new MultiHeadSelfAttention({ heads: 2, headDim: 2, residual: false, seed: 8 }), [emb, values]],
+  ['LogarithmicTransformation', new LogarithmicTransformation({ units: 3, epsilon: 1e-6, seed: 9 }), [emb, values]],
+  ['SqueezeExcitation', new SqueezeExcitation({ reduction: 2, seed: 10 }), emb],
+  ['BilinearInteraction', new BilinearInteraction({ bilinearType: 'field-each', seed: 11 }), emb],
 ];
 
 describe.each(cases)('%s', (name, layer, input) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { plainMatMul, transposeLast } from './mat-mul.js';
+import { plainMatMul, transposeLast } from './fast-ops.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
