@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, parameterGroup } from '@fm/layers';
+import { createModel, parameterGroup, type ModelKind } from '@fm/layers';
 import { fit, predict, type FitOptions, type FitResult } from '@fm/train';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
 
 /** The model kinds the page offers. */
-export type ModelKind = 'fm' | 'ffm' | 'afm' | 'mf' | 'deepfm';
+/** The model kinds the page offers: every `createModel` kind of @fm/layers. */
+export type { ModelKind };
 export type OptimizerKind = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
 
 /** Everything that determines a run; the same config, seed and backend give the same metrics. */
@@ -138,8 +139,8 @@ export function validateConfig(c: SessionConfig): void {
 export async function runSession(config: SessionConfig, hooks: SessionHooks = {}): Promise<SessionResult> {
   validateConfig(config);
   const prepared = prepareData(config.data, { seed: config.seed, testFraction: config.testFraction ?? 0.2 });
-  if (config.model === 'mf' && (!prepared.catalog || prepared.dataset.schema.numFields !== 2)) {
-    throw new Error(`MF needs exactly two fields (user, item); ${prepared.name} has ${prepared.dataset.schema.numFields}: choose FM, FFM, AFM or DeepFM`);
+  if ((config.model === 'mf' || config.model === 'neumf') && (!prepared.catalog || prepared.dataset.schema.numFields !== 2)) {
+    throw new Error(`${config.model === 'mf' ? 'MF' : 'NeuMF'} needs exactly two fields (user, item); ${prepared.name} has ${prepared.dataset.schema.numFields}: choose another model`);
   }
   const model = createModel(config.model, {
     fieldDims: prepared.dataset.schema.fieldDims,

@@ -38,7 +38,13 @@ describe('training from a streaming source (Arrow shards)', () => {
     const bounded = make();
     const d = await fit(bounded, source, { ...opts, shuffleBuffer: 500 });
     expect(Array.from(bounded.params.factors)).not.toEqual(Array.from(streamed.params.factors));
-    expect(d.history.at(-1)?.valMetrics?.['logloss']).toBeLessThan((a.history.at(-1)?.valMetrics?.['logloss'] as number) + 0.01);
+    // a bounded buffer (a twelfth of the rows) shuffles less well but still learns: near the in-memory run,
+    // far below the constant predictor's log loss
+    const rate = held.labels.reduce((x, y) => x + y, 0) / held.numRows;
+    const constant = -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate));
+    const boundedLoss = d.history.at(-1)?.valMetrics?.['logloss'] as number;
+    expect(boundedLoss).toBeLessThan((a.history.at(-1)?.valMetrics?.['logloss'] as number) + 0.02);
+    expect(boundedLoss).toBeLessThan(constant - 0.03);
   });
 
   it('refuses what needs every row in memory', async () => {
