@@ -44,6 +44,7 @@ export {
   generateRatings,
   expectedRoundedRating,
   normalCdf,
+  logNormalCdf,
   generateImplicit,
   generateCtr,
   fmPaperToyTable,
