@@ -53,3 +53,5 @@ export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendRepor
 export * from './fused/index.js';
 export { bindFused, writeBackFused, registerFusedThreads, type Engine, type FusedBinding, type FusedThreadPolicy } from './fused-binding.js';
 export { FUSED_DEFAULTS } from './fit-fused.js';
+// Native MCMC (Bayesian FM) and ALS solvers.
+export * from './engines/bayes/index.js';
