@@ -1,10 +1,36 @@
 import { Encoder, type FieldConfig } from './encoder.js';
 import type { Column, Frame, MultiHotColumn } from './frame.js';
 import type { Interactions, ItemInfo, UserInfo } from './interactions.js';
+import { joinSideFeatures, sideFeatureFields, type MissingSideFeatures, type SideFeatures } from './side-features.js';
 import type { SparseDataset } from './sparse-dataset.js';
 
-/** Extra fields {@link encodeInteractions} can add after `user` and `item`. */
-export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'otherItems';
+/**
+ * Extra fields {@link encodeInteractions} can add after `user` and `item`: the item's `genres`,
+ * the user's `age`, `gender`, `occupation`, and `rated`, every item the user rated (implicit
+ * feedback, the FM paper's "other movies rated" block).
+ */
+export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'rated';
+
+/** Every {@link InteractionFeature}, in the order the names are documented. */
+export const INTERACTION_FEATURES: readonly InteractionFeature[] = ['genres', 'age', 'gender', 'occupation', 'rated'];
+
+/**
+ * Parses a comma-separated feature list such as `"genres,age,gender,occupation,rated"` (the CLI's
+ * `--features`); throws naming an unknown or repeated name and the valid ones.
+ */
+export function parseInteractionFeatures(text: string): InteractionFeature[] {
+  const out: InteractionFeature[] = [];
+  for (const raw of text.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!(INTERACTION_FEATURES as readonly string[]).includes(name)) {
+      throw new Error(`unknown feature "${name}", expected a comma-separated list of ${INTERACTION_FEATURES.join(', ')}`);
+    }
+    if (out.includes(name as InteractionFeature)) throw new Error(`feature "${name}" is listed twice`);
+    out.push(name as InteractionFeature);
+  }
+  return out;
+}
 
 /** Options of {@link encodeInteractions}. */
 export interface EncodeInteractionsOptions {
@@ -19,10 +45,16 @@ export interface EncodeInteractionsOptions {
   /** Minimum count for a key to get its own id when fitting (default 1); rarer keys go to OOV. */
   minCount?: number;
   /**
-   * The log whose per-user item sets fill `otherItems` (default `x` itself). Pass the training log
+   * The log whose per-user item sets fill `rated` (default `x` itself). Pass the training log
    * when encoding a test set so the feature describes what was known at training time.
    */
-  otherItemsFrom?: Interactions;
+  ratedFrom?: Interactions;
+  /** User attributes joined on the raw user id, one field per column (see {@link parseSideFeatures}). */
+  userFeatures?: SideFeatures;
+  /** Item attributes joined on the raw item id, one field per column. */
+  itemFeatures?: SideFeatures;
+  /** A user or item missing from its side features is an error (default) or gets empty attributes. */
+  missingSideFeatures?: MissingSideFeatures;
 }
 
 /**
@@ -43,14 +75,15 @@ export function ageGroup(age: number): number {
  * Encodes a rating log for an FM as in Rendle, "Factorization Machines" (ICDM 2010), fig. 1:
  * fields `user` and `item` (categorical), then the requested extras: `genres` (multi-hot over the
  * item's genres), `age` (categorical, {@link ageGroup}), `gender`, `occupation` (categorical) and
- * `otherItems` (multi-hot over all items the user rated, weights 1/count, "other movies rated").
- * The dataset's label is the rating, rows keep the input order, and it carries side columns
- * `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
+ * `rated` (multi-hot over all items the user rated, weights 1/count, "other movies rated"), then
+ * one field per column of `userFeatures` and of `itemFeatures` (side-feature files joined on the
+ * raw ids). The dataset's label is the rating, rows keep the input order, and it carries side
+ * columns `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
  *
- * A missing side-information entry (an item without `items` info, a user without an age) throws
- * naming the id and row: nothing is silently filled in. A user absent from `otherItemsFrom` (a
- * cold-start user in a test log) gets an empty `otherItems` bag; an item absent from a reused
- * encoder's vocabulary goes to the OOV bucket.
+ * A missing side-information entry (an item without `items` info, a user without an age, an id
+ * absent from a side-feature file) throws naming the id and row: nothing is silently filled in. A
+ * user absent from `ratedFrom` (a cold-start user in a test log) gets an empty `rated` bag; an item
+ * absent from a reused encoder's vocabulary goes to the OOV bucket.
  */
 export function encodeInteractions(
   x: Interactions,
@@ -83,16 +116,25 @@ export function encodeInteractions(
         columns[feat] = userColumn(x, options.users, feat, where);
         configs.push({ name: feat, kind: 'categorical' });
         break;
-      case 'otherItems':
-        columns.otherItems = otherItemsColumn(x, options.otherItemsFrom ?? x);
-        configs.push({ name: 'otherItems', kind: 'multi-hot' });
+      case 'rated':
+        columns.rated = ratedColumn(x, options.ratedFrom ?? x);
+        configs.push({ name: 'rated', kind: 'multi-hot' });
         break;
       default:
-        throw new Error(`${where}: unknown feature "${String(feat)}", expected genres | age | gender | occupation | otherItems`);
+        throw new Error(`${where}: unknown feature "${String(feat)}", expected ${INTERACTION_FEATURES.join(' | ')}`);
     }
   }
+  let frame: Frame = { length: n, columns };
+  const missing = options.missingSideFeatures ?? 'error';
+  for (const [on, side] of [['user', options.userFeatures], ['item', options.itemFeatures]] as const) {
+    if (!side) continue;
+    for (const c of sideFeatureFields(side)) {
+      if (configs.some((f) => f.name === c.name)) throw new Error(`${where}: side-feature column "${c.name}" clashes with a field of that name`);
+      configs.push(c);
+    }
+    frame = joinSideFeatures(frame, on, side, { missing });
+  }
   if (minCount !== undefined) for (const c of configs) c.minCount = minCount;
-  const frame: Frame = { length: n, columns };
   let encoder = options.encoder;
   if (encoder) {
     const want = configs.map((c) => c.name).join(', ');
@@ -139,7 +181,7 @@ function userColumn(
 }
 
 /** Per row, every item its user rated in `from` (the user's implicit-feedback bag). */
-function otherItemsColumn(x: Interactions, from: Interactions): MultiHotColumn {
+function ratedColumn(x: Interactions, from: Interactions): MultiHotColumn {
   // Group `from` by user with a counting sort over a dense user index.
   const userIndex = new Map<number, number>();
   for (let r = 0; r < from.length; r++) {

@@ -17,9 +17,21 @@ export { Encoder, type FieldConfig, type EncoderJSON, type EncoderFieldJSON } fr
 export {
   encodeInteractions,
   ageGroup,
+  parseInteractionFeatures,
+  INTERACTION_FEATURES,
   type EncodeInteractionsOptions,
   type InteractionFeature,
 } from './encode-interactions.js';
+export {
+  parseSideFeatures,
+  joinSideFeatures,
+  sideFeatureFields,
+  sideFeaturesToJSON,
+  sideFeaturesFromJSON,
+  type SideFeatures,
+  type SideFeaturesJSON,
+  type MissingSideFeatures,
+} from './side-features.js';
 export { type LineSource, splitLines } from './line-source.js';
 export { ParseError, type LoadOptions, type SkipReport, MAX_REPORTED_ERRORS } from './parse-error.js';
 export {
@@ -34,7 +46,16 @@ export {
 } from './loaders/movielens.js';
 export { parseLibsvm, type LibsvmOptions } from './loaders/libsvm.js';
 export { parseLibffm, libffmFieldName, type LibffmOptions } from './loaders/libffm.js';
-export { parseCsv, parseCsvSpec, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
+export {
+  parseCsv,
+  parseCsvSpec,
+  parseSideFeatureSpec,
+  csvFieldConfigs,
+  type CsvColumnSpec,
+  type CsvColumn,
+  type CsvColumnKind,
+  type SideFeatureSpec,
+} from './loaders/csv.js';
 // Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).
 export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
 export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';

@@ -7,6 +7,7 @@ export {
   loadLibsvm,
   loadLibffm,
   loadCsv,
+  loadSideFeatures,
   type LoadMovieLensOptions,
   type MovieLensData,
 } from './loaders/node-files.js';

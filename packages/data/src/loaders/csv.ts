@@ -1,3 +1,4 @@
+import type { FieldConfig } from '../encoder.js';
 import type { Frame, Column } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
 import { BadLines, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
@@ -44,7 +45,30 @@ const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
 
 /** Parses the compact string form of a {@link CsvColumnSpec}; throws naming the bad entry. */
 export function parseCsvSpec(text: string): CsvColumnSpec {
-  const where = 'parseCsvSpec';
+  return parseSpecText(text, 'parseCsvSpec', 'label');
+}
+
+/**
+ * The columns of a side-feature file (user or item attributes, see `parseSideFeatures`): the
+ * {@link CsvColumnSpec} grammar with `key=NAME`, the id column joined on, in place of `label=`.
+ * Example: `"key=user,age:num,gender:cat,occupation:cat,zip:skip"`.
+ */
+export interface SideFeatureSpec {
+  /** The id column's name (or position without a header). */
+  key: string;
+  columns: CsvColumn[];
+  header?: boolean;
+  delimiter?: string;
+}
+
+/** Parses the compact string form of a {@link SideFeatureSpec}; throws naming the bad entry. */
+export function parseSideFeatureSpec(text: string): SideFeatureSpec {
+  const { label, ...rest } = parseSpecText(text, 'parseSideFeatureSpec', 'key');
+  return { key: label, ...rest };
+}
+
+/** The spec grammar; `role` names the special column (`label=` for data files, `key=` for side files). */
+function parseSpecText(text: string, where: string, role: SpecialColumn): CsvColumnSpec {
   const spec: CsvColumnSpec = { label: '', columns: [] };
   for (const rawEntry of text.split(',')) {
     const entry = rawEntry.trim();
@@ -53,8 +77,8 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
     if (eq >= 0) {
       const key = entry.slice(0, eq).trim();
       const value = entry.slice(eq + 1).trim();
-      if (key === 'label') {
-        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after label=`);
+      if (key === role) {
+        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after ${role}=`);
         spec.label = value;
       } else if (key === 'header') {
         if (['yes', 'true', '1'].includes(value)) spec.header = true;
@@ -65,7 +89,7 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
       } else {
-        throw new Error(`${where}: "${entry}": unknown option "${key}", expected label=, header= or delim=`);
+        throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header= or delim=`);
       }
       continue;
     }
@@ -82,17 +106,20 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
       throw new Error(`${where}: "${entry}": unknown kind "${kindText}", expected cat | num | multi[SEP] | skip`);
     }
   }
-  validateSpec(spec, where);
+  validateSpec(spec, where, role);
   return spec;
 }
 
-function validateSpec(spec: CsvColumnSpec, where: string): void {
-  if (!spec.label) throw new Error(`${where}: no label column (add label=NAME)`);
+/** The one column a spec singles out: the numeric label of a data file, or the id of a side file. */
+type SpecialColumn = 'label' | 'key';
+
+function validateSpec(spec: CsvColumnSpec, where: string, role: SpecialColumn = 'label'): void {
+  if (!spec.label) throw new Error(`${where}: no ${role} column (add ${role}=NAME)`);
   const names = new Set<string>([spec.label]);
   for (const c of spec.columns) {
     if (!c.name) throw new Error(`${where}: a column has an empty name`);
     if (!KINDS.includes(c.kind)) throw new Error(`${where}: column "${c.name}" has kind "${String(c.kind)}", expected cat | num | multi | skip`);
-    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the label)`);
+    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the ${role})`);
     if (c.kind === 'multi' && c.separator === '') throw new Error(`${where}: column "${c.name}" has an empty multi separator`);
     names.add(c.name);
   }
@@ -129,6 +156,21 @@ export async function parseCsv(
 ): Promise<{ frame: Frame; labels: Float32Array; skipped: number; errors: string[] }> {
   const spec = typeof specIn === 'string' ? parseCsvSpec(specIn) : specIn;
   validateSpec(spec, 'parseCsv');
+  const { frame, labels, skipped, errors } = await readCsv(lines, spec, opts, 'label');
+  return { frame, labels, skipped, errors };
+}
+
+/**
+ * Reads a CSV file by a validated spec whose special column is a numeric label (`role` `'label'`)
+ * or a non-empty id key (`'key'`, side-feature files). @internal shared by `parseCsv` and
+ * `parseSideFeatures`.
+ */
+export async function readCsv(
+  lines: LineSource,
+  spec: CsvColumnSpec,
+  opts: LoadOptions | undefined,
+  role: SpecialColumn,
+): Promise<{ frame: Frame; labels: Float32Array; keys: string[]; skipped: number; errors: string[] }> {
   const bad = new BadLines(opts);
   const delim = spec.delimiter ?? ',';
   const header = spec.header ?? true;
@@ -138,6 +180,7 @@ export async function parseCsv(
   if (!header) slots = [...byName.values()].sort((a, b) => Number(a.name) - Number(b.name));
 
   const labels = new Growable(Float32Array);
+  const keys: string[] = [];
   const nums = new Map<string, Growable<Float64Array>>();
   const cats = new Map<string, string[]>();
   const multis = new Map<string, { offsets: Growable<Int32Array>; tokens: string[] }>();
@@ -180,14 +223,20 @@ export async function parseCsv(
     rowCats.length = 0;
     rowMulti.length = 0;
     let label = NaN;
+    let key = '';
     let error: ParseError | undefined;
     for (let i = 0; i < slots.length && !error; i++) {
       const s = slots[i] as Slot;
       const v = f[i] as string;
       switch (s.kind) {
         case 'label':
-          label = toNumber(v);
-          if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
+          if (role === 'key') {
+            key = v.trim();
+            if (key === '') error = bad.error(no, `a non-empty id in key column "${s.name}"`, v);
+          } else {
+            label = toNumber(v);
+            if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
+          }
           break;
         case 'num': {
           const x = toNumber(v);
@@ -212,7 +261,8 @@ export async function parseCsv(
       bad.report(error);
       return;
     }
-    labels.push(label);
+    if (role === 'key') keys.push(key);
+    else labels.push(label);
     let ni = 0;
     let ci = 0;
     let mi = 0;
@@ -237,7 +287,7 @@ export async function parseCsv(
       columns[c.name] = { kind: 'multi-hot', offsets: m.offsets.build(), tokens: m.tokens };
     }
   }
-  return { frame: { length: rows, columns }, labels: labels.build(), skipped: bad.skipped, errors: bad.errors };
+  return { frame: { length: rows, columns }, labels: labels.build(), keys, skipped: bad.skipped, errors: bad.errors };
 }
 
 function headerSlots(f: string[], byName: Map<string, Slot>, file: string, no: number, line: string): Slot[] {
@@ -254,4 +304,10 @@ function headerSlots(f: string[], byName: Map<string, Slot>, file: string, no: n
     if (!seen.has(name)) throw new ParseError(file, no, `a header naming column "${name}" from the spec`, line);
   }
   return slots;
+}
+
+/** Encoder fields for typed CSV columns: cat → categorical, num → numeric, multi → multi-hot; skip dropped. */
+export function csvFieldConfigs(columns: readonly CsvColumn[]): FieldConfig[] {
+  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
+  return columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
 }
