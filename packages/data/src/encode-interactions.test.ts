@@ -66,6 +66,17 @@ describe('encodeInteractions', () => {
       const got = Array.from(dataset.rowIds(r)).filter((id) => id >= lo).map((id) => encoder.decode('rated', id));
       expect(got.sort()).toEqual([...mine].sort());
     }
+    // raters: every user who rated the row's item, weight 1/count, against a brute-force scan
+    const withRaters = encodeInteractions(x, { features: ['raters'] });
+    for (let r = 0; r < x.length; r++) {
+      const theirs = new Set<number>();
+      for (let s = 0; s < x.length; s++) if (x.item[s] === x.item[r]) theirs.add(x.user[s] as number);
+      const lo = withRaters.encoder.schema.offsets[2] as number;
+      const ds = withRaters.dataset;
+      const got = Array.from(ds.rowIds(r)).filter((id) => id >= lo).map((id) => withRaters.encoder.decode('raters', id));
+      expect(got.sort()).toEqual([...theirs].sort());
+      for (const v of Array.from(ds.rowValues(r)).slice(2)) expect(v).toBeCloseTo(1 / theirs.size);
+    }
     // row 0's item 30 has no genres: no genre feature at all
     expect(Array.from(dataset.fields.subarray(dataset.offsets[0], dataset.offsets[1]))).not.toContain(2);
     expect(ageGroup(17)).toBe(1);

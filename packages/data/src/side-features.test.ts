@@ -127,7 +127,7 @@ describe('parseInteractionFeatures', () => {
   it('parses the --features list and names bad entries', () => {
     expect(parseInteractionFeatures('genres, age,gender,occupation,rated')).toEqual(['genres', 'age', 'gender', 'occupation', 'rated']);
     expect(parseInteractionFeatures('')).toEqual([]);
-    expect(() => parseInteractionFeatures('genres,colour')).toThrow('unknown feature "colour", expected a comma-separated list of genres, age, gender, occupation, rated');
+    expect(() => parseInteractionFeatures('genres,colour')).toThrow('unknown feature "colour", expected a comma-separated list of genres, age, gender, occupation, rated, raters');
     expect(() => parseInteractionFeatures('age,age')).toThrow('feature "age" is listed twice');
   });
 });

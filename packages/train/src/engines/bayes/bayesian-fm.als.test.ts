@@ -37,8 +37,10 @@ describe('BayesianFm ALS', () => {
     for (let it = 0; it < 3; it++) {
       fm.iterate();
       solve(ref.bias, 0, l2.bias);
-      for (let l = 0; l < n; l++) solve(ref.linear, l, l2.linear[field[l] as number] as number);
-      for (let l = 0; l < n; l++) for (let f = 0; f < k; f++) solve(ref.factors, l * k + f, l2.factors[field[l] as number] as number);
+      for (let l = 0; l < n; l++) {
+        solve(ref.linear, l, l2.linear[field[l] as number] as number);
+        for (let f = 0; f < k; f++) solve(ref.factors, l * k + f, l2.factors[field[l] as number] as number);
+      }
       const got = fm.posteriorMean();
       expect(got.bias[0]).toBeCloseTo(ref.bias[0] as number, 4);
       for (let i = 0; i < n; i++) expect(got.linear[i]).toBeCloseTo(ref.linear[i] as number, 4);

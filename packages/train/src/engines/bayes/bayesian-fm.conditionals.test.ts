@@ -5,7 +5,7 @@ import { bruteFm, denseDataset, mixedDataset, quadrature2d, type Point } from '.
 
 /**
  * One Gibbs sweep by the book, independent of the solver's caches: each coordinate θ in the
- * solver's order (w₀, w₀..wₙ₋₁, then v_lf feature by feature) is drawn from its exact conditional,
+ * solver's order (w₀, then feature by feature wₗ, v_l0 … v_l,k−1) is drawn from its exact conditional,
  * a Gaussian whose precision and mean come from the brute-force log posterior
  * L(θ) = −α/2 Σ (y − ŷ(θ))² − λ/2 (θ − μ)²: L is quadratic in θ, so central differences are exact,
  * P = −L'', mean = θ + L'/P. One N(0, 1) draw per coordinate, from the same seeded stream.
@@ -30,8 +30,10 @@ function referenceSweep(p: { bias: Float64Array; linear: Float64Array; factors: 
     arr[i] = mean + rng.normal() / Math.sqrt(prec);
   };
   draw(p.bias, 0, hyper.l0, 0);
-  for (let l = 0; l < p.linear.length; l++) draw(p.linear, l, hyper.lw, hyper.mw);
-  for (let l = 0; l < p.linear.length; l++) for (let f = 0; f < k; f++) draw(p.factors, l * k + f, hyper.lv, hyper.mv);
+  for (let l = 0; l < p.linear.length; l++) {
+    draw(p.linear, l, hyper.lw, hyper.mw);
+    for (let f = 0; f < k; f++) draw(p.factors, l * k + f, hyper.lv, hyper.mv);
+  }
 }
 
 describe('BayesianFm MCMC conditionals', () => {

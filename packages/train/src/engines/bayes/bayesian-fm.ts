@@ -1,9 +1,9 @@
-import { normalCdf, type SparseDataset } from '@fm/data';
+import { normalCdf, type FieldSchema, type SparseDataset } from '@fm/data';
 import { decodeChainState, encodeChainState } from './bayes-bytes.js';
 import { resolveBayesSettings, type BayesianFmOptions, type BayesSettings } from './bayesian-fm-options.js';
 import { createChainState, type ChainState, type SavedTrack } from './chain-state.js';
 import { buildColumnView } from './column-view.js';
-import { sweepBias, sweepFactors, sweepLinear, type SweepContext } from './coordinate-sweep.js';
+import { sweepBias, sweepFeatures, type SweepContext } from './coordinate-sweep.js';
 import { forwardRows, type FmArrays } from './fm-forward.js';
 import { drawGroupHyperparameters, drawNoisePrecision } from './priors.js';
 import { drawProbitTargets, expectedProbitTargets, probitLogLoss } from './probit.js';
@@ -108,6 +108,17 @@ function labelRange(ds: SparseDataset): [number, number] {
  * q_f(x) terms. Seeded and deterministic; {@link toBytes}/{@link BayesianFm.fromBytes} save and
  * resume the chain exactly. The training set is bound at construction; datasets passed to
  * {@link track} get a running predictive mean at O(k·nnz) per iteration.
+ *
+ * ```ts
+ * const fm = new BayesianFm(train, { solver: 'mcmc', k: 8 }); // groups: the schema's fields
+ * const h = fm.track(test);
+ * for (let i = 0; i < 200; i++) {
+ *   const info = fm.iterate(); // { iteration, phase, trainRmse, noisePrecision, samples, millis }
+ *   console.log(info.iteration, info.trainRmse, rmse(fm.trackedMean(h), test.labels));
+ * }
+ * const { mean, std } = fm.predict(newRows); // over the kept samples
+ * const bytes = fm.toBytes(); // BayesianFm.fromBytes(bytes) scores later; fromBytes(bytes, train) continues
+ * ```
  */
 export class BayesianFm {
   private readonly s: ChainState;
@@ -146,6 +157,11 @@ export class BayesianFm {
   /** Completed iterations. */
   get iteration(): number {
     return this.s.iteration;
+  }
+
+  /** The features' schema (fields and offsets) the model was built on. */
+  get schema(): FieldSchema {
+    return this.s.schema;
   }
 
   /** Number of features n. */
@@ -240,7 +256,11 @@ export class BayesianFm {
     return { bias: this.s.bias, linear: this.s.linear, factors: this.s.factors };
   }
 
-  /** One sweep: MCMC draws α, the hyperparameters, w₀, w and V once each; ALS updates w₀, w and V once each. */
+  /**
+   * One sweep. MCMC draws α, then every group's hyperparameters, then w₀, then feature by feature wₗ
+   * and v_l0 … v_l,k−1, each from its conditional; ALS updates the same coordinates in the same
+   * order to their least-squares optimum.
+   */
   iterate(): IterationInfo {
     const t0 = performance.now();
     const s = this.s;
@@ -280,8 +300,7 @@ export class BayesianFm {
     ctx.alpha = mcmc ? s.alpha : 1;
     ctx.rng = mcmc ? rng : undefined;
     if (set.bias) sweepBias(ctx);
-    if (set.linear) sweepLinear(ctx);
-    sweepFactors(ctx);
+    sweepFeatures(ctx, set.linear);
     s.iteration++;
     const sampling = mcmc && s.iteration > set.burnIn;
     if (sampling) this.accumulate();

@@ -57,66 +57,71 @@ export function sweepBias(c: SweepContext): void {
   if (d !== 0) for (let i = 0; i < n; i++) r[i] = (r[i] as number) - d;
 }
 
-/** Updates every linear weight wₗ (h = xₗ). */
-export function sweepLinear(c: SweepContext): void {
+/**
+ * Updates, feature by feature, the linear weight wₗ (h = xₗ; skipped when `linear` is false) and then
+ * the factors v_l0 … v_l,k−1 (h = xₗ(q_f − v_lf xₗ)), keeping r and q current. Any fixed order of
+ * coordinates is a valid Gibbs scan and a valid coordinate descent; this one keeps a feature's
+ * column in cache across its k + 1 updates, and each pass over the column applies one update to r
+ * and q while it gathers Σh² and Σrh for the next: k + 1 passes per column in all (one for k = 0).
+ */
+export function sweepFeatures(c: SweepContext, linear: boolean): void {
+  const k = c.k;
   const { starts, rows, values, sumSquares } = c.cols;
   const r = c.residual;
+  const q = c.q;
   const w = c.linear;
+  const v = c.factors;
   const n = w.length;
   for (let l = 0; l < n; l++) {
     const s = starts[l] as number;
     const e = starts[l + 1] as number;
-    let b = 0;
-    for (let j = s; j < e; j++) b += (r[rows[j] as number] as number) * (values[j] as number);
-    const g = c.groupOf[l] as number;
-    const old = w[l] as number;
-    const next = update(c, old, sumSquares[l] as number, b, c.lambdaW[g] as number, c.muW[g] as number);
-    w[l] = next;
-    const d = next - old;
-    if (d !== 0) {
-      for (let j = s; j < e; j++) {
-        const i = rows[j] as number;
-        r[i] = (r[i] as number) - d * (values[j] as number);
-      }
-    }
-  }
-}
-
-/**
- * Updates every factor v_lf, feature by feature and within a feature factor by factor (any fixed
- * order of coordinates is a valid Gibbs scan and a valid coordinate descent). A feature's column
- * stays in cache across its k updates, and the pass that applies v_lf's change to r and q_f also
- * accumulates Σh² and Σrh of v_l,f+1: k + 1 passes over the column for all k factors.
- */
-export function sweepFactors(c: SweepContext): void {
-  const k = c.k;
-  if (k === 0) return;
-  const { starts, rows, values } = c.cols;
-  const r = c.residual;
-  const q = c.q;
-  const v = c.factors;
-  const n = c.linear.length;
-  for (let l = 0; l < n; l++) {
-    const s = starts[l] as number;
-    const e = starts[l + 1] as number;
     const base = l * k;
-    const g = (c.groupOf[l] as number) * k;
-    let old = v[base] as number;
+    const g = c.groupOf[l] as number;
+    let old = k > 0 ? (v[base] as number) : 0;
+    // First pass: Σ r x for wₗ, and Σh², Σrh, Σxh for v_l0.
+    let bw = 0;
     let a = 0;
     let b = 0;
-    for (let j = s; j < e; j++) {
-      const i = rows[j] as number;
-      const x = values[j] as number;
-      const h = x * ((q[i * k] as number) - old * x);
-      a += h * h;
-      b += (r[i] as number) * h;
+    let cx = 0;
+    if (k > 0) {
+      for (let j = s; j < e; j++) {
+        const i = rows[j] as number;
+        const x = values[j] as number;
+        const ri = r[i] as number;
+        const h = x * ((q[i * k] as number) - old * x);
+        bw += ri * x;
+        a += h * h;
+        b += ri * h;
+        cx += x * h;
+      }
+    } else if (linear) {
+      for (let j = s; j < e; j++) bw += (r[rows[j] as number] as number) * (values[j] as number);
     }
+    // wₗ; its change dw reaches r in the next pass (and v_l0's Σrh now).
+    let dw = 0;
+    if (linear) {
+      const oldW = w[l] as number;
+      const nextW = update(c, oldW, sumSquares[l] as number, bw, c.lambdaW[g] as number, c.muW[g] as number);
+      w[l] = nextW;
+      dw = nextW - oldW;
+      b -= dw * cx;
+    }
+    if (k === 0) {
+      if (dw !== 0) {
+        for (let j = s; j < e; j++) {
+          const i = rows[j] as number;
+          r[i] = (r[i] as number) - dw * (values[j] as number);
+        }
+      }
+      continue;
+    }
+    const gk = g * k;
     for (let f = 0; f < k; f++) {
-      const next = update(c, old, a, b, c.lambdaV[g + f] as number, c.muV[g + f] as number);
+      const next = update(c, old, a, b, c.lambdaV[gk + f] as number, c.muV[gk + f] as number);
       v[base + f] = next;
       const d = next - old;
       if (f + 1 < k) {
-        // Apply v_lf's change and gather the sums of v_l,f+1 in the same pass.
+        // Apply v_lf's change (and wₗ's, the first time) and gather the sums of v_l,f+1 in the same pass.
         const nextOld = v[base + f + 1] as number;
         let a2 = 0;
         let b2 = 0;
@@ -125,23 +130,24 @@ export function sweepFactors(c: SweepContext): void {
           const x = values[j] as number;
           const qi = i * k + f;
           const qv = q[qi] as number;
-          const ri = (r[i] as number) - d * x * (qv - old * x);
+          const ri = (r[i] as number) - x * (dw + d * (qv - old * x));
           r[i] = ri;
           q[qi] = qv + d * x;
           const h = x * ((q[qi + 1] as number) - nextOld * x);
           a2 += h * h;
           b2 += ri * h;
         }
+        dw = 0;
         old = nextOld;
         a = a2;
         b = b2;
-      } else if (d !== 0) {
+      } else if (d !== 0 || dw !== 0) {
         for (let j = s; j < e; j++) {
           const i = rows[j] as number;
           const x = values[j] as number;
           const qi = i * k + f;
           const qv = q[qi] as number;
-          r[i] = (r[i] as number) - d * x * (qv - old * x);
+          r[i] = (r[i] as number) - x * (dw + d * (qv - old * x));
           q[qi] = qv + d * x;
         }
       }
