@@ -28,7 +28,7 @@ import {
 } from '@fm/data';
 import { loadMovieLens } from '@fm/data/node';
 import { createModel } from '@fm/layers';
-import { BayesianFm, fit, predict, selectBackend, type BayesianFmOptions } from '@fm/train';
+import { BayesianFm, createFusedParams, fit, fusedPredict, predict, selectBackend, type BayesianFmOptions } from '@fm/train';
 import { auc, logLoss, rmse } from '@fm/eval';
 import { formatTable } from './format-table.js';
 
@@ -90,6 +90,17 @@ function runSolver(train: SparseDataset, test: SparseDataset, options: BayesianF
   return { fm, mean: fm.trackedMean(h), seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Test RMSE of one FM holding the posterior-mean parameters (what a tfjs FM gets when they are written into it), clipped to [1, 5]. */
+function pointRmse(fm: BayesianFm, test: SparseDataset): number {
+  const p = fm.posteriorMean();
+  const params = createFusedParams('fm', fm.schema.fieldDims, p.k, { seed: 0, initStd: 0 });
+  params.bias.set(p.bias);
+  params.linear.set(p.linear);
+  params.factors.set(p.factors);
+  const pred = fusedPredict(params, test).map((v) => Math.min(5, Math.max(1, v)));
+  return rmse(pred, test.labels);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function tune(split: Split, side: Side, iterations: number): Promise<void> {
@@ -97,32 +108,40 @@ async function tune(split: Split, side: Side, iterations: number): Promise<void>
   const s = randomSplit(split.base.length, { testFraction: 0.1, seed: 1 });
   const inner: Split = { name: 'ua.base/valid', base: selectInteractions(split.base, s.train), test: selectInteractions(split.base, s.test) };
   const { train, test } = encode(inner, side, []);
-  console.log('\n== Validation (10 % of ua.base): MCMC k=8 ids only, test RMSE of the average from each burn-in ==');
+  console.log('\n== Validation (10 % of ua.base): MCMC k=8 ids only, RMSE of the average from each burn-in, mean of seeds 1-3 ==');
   const burnIns = [0, 5, 10, 20, 50];
+  const seeds = [1, 2, 3];
   const rows: Record<string, unknown>[] = [];
   for (const initStd of [0.05, 0.1, 0.2, 0.5]) {
-    // burnIn beyond the run: trackedMean is then the current sample, averaged here from each burn-in.
-    const fm = new BayesianFm(train, { k: 8, initStd, burnIn: iterations + 1 });
-    const h = fm.track(test);
-    const sums = burnIns.map(() => new Float64Array(test.numRows));
-    for (let i = 1; i <= iterations; i++) {
-      fm.iterate();
-      const cur = fm.trackedMean(h);
+    const totals = burnIns.map(() => 0);
+    for (const seed of seeds) {
+      // burnIn beyond the run: trackedMean is then the current sample, averaged here from each burn-in.
+      const fm = new BayesianFm(train, { k: 8, initStd, seed, burnIn: iterations + 1 });
+      const h = fm.track(test);
+      const sums = burnIns.map(() => new Float64Array(test.numRows));
+      for (let i = 1; i <= iterations; i++) {
+        fm.iterate();
+        const cur = fm.trackedMean(h);
+        burnIns.forEach((b, j) => {
+          if (i > b) {
+            const sum = sums[j] as Float64Array;
+            for (let r = 0; r < sum.length; r++) sum[r] = (sum[r] as number) + (cur[r] as number);
+          }
+        });
+      }
       burnIns.forEach((b, j) => {
-        if (i > b) {
-          const sum = sums[j] as Float64Array;
-          for (let r = 0; r < sum.length; r++) sum[r] = (sum[r] as number) + (cur[r] as number);
-        }
+        const mean = Float32Array.from(sums[j] as Float64Array, (v) => Math.min(5, Math.max(1, v / (iterations - b))));
+        totals[j] = (totals[j] as number) + rmse(mean, test.labels) / seeds.length;
       });
     }
     const row: Record<string, unknown> = { initStd };
-    burnIns.forEach((b, j) => (row[`burnIn ${b}`] = rmse(Float32Array.from(sums[j] as Float64Array, (v) => Math.min(5, Math.max(1, v / (iterations - b)))), test.labels)));
+    burnIns.forEach((b, j) => (row[`burnIn ${b}`] = totals[j]));
     rows.push(row);
   }
   console.log(formatTable(rows));
   console.log('\n== Validation: ALS k=8, L2 λ (linear = factors), validation RMSE after 50 / 100 / 200 sweeps ==');
   const als: Record<string, unknown>[] = [];
-  for (const l2 of [2, 5, 10, 15, 20, 30, 50]) {
+  for (const l2 of [2, 5, 8, 10, 12, 15, 20, 30]) {
     const fm = new BayesianFm(train, { solver: 'als', k: 8, l2: { linear: l2, factors: l2 } });
     const h = fm.track(test);
     const row: Record<string, unknown> = { l2 };
@@ -189,13 +208,13 @@ async function main(): Promise<void> {
       const { train, test } = encode(split, side, []);
       log(`${split.name}: MCMC ids only`);
       const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: 'user, item', groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'wall s': r.seconds });
+      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: 'user, item', groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
     }
     if (only.has('features')) {
       const { train, test } = encode(split, side, FEATURES);
       log(`${split.name}: MCMC with features (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
       const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...FEATURES].join(', '), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'wall s': r.seconds });
+      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...FEATURES].join(', '), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
     }
     if (only.has('als')) {
       const { train, test } = encode(split, side, []);

@@ -6,7 +6,7 @@ describe('buildColumnView', () => {
   it('is the transpose of the CSR rows, rows ascending within a column', () => {
     const x = [
       [1, 0, 2.5, 0],
-      [0, 0, -1, 3],
+      [0, 0, -1, 1],
       [4, 5, 0, 0],
       [0, 0, 0, 0],
       [0.5, 0, 7, 1],
@@ -21,5 +21,6 @@ describe('buildColumnView', () => {
       expect(cols.sumSquares[c]).toBeCloseTo(x.reduce((t, row) => t + (row[c] as number) ** 2, 0), 6);
     }
     expect(cols.maxColumnLength).toBe(3);
+    expect(Array.from(cols.unit)).toEqual([0, 0, 0, 1]); // column 3 holds only 1s (and an empty column would too)
   });
 });

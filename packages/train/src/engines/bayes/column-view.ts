@@ -21,6 +21,8 @@ export interface ColumnView {
   sumSquares: Float64Array;
   /** Longest column (scratch size for a column pass). */
   maxColumnLength: number;
+  /** `[n]` 1 where every stored value of the column is exactly 1 (one-hot ids), so a sweep can skip the multiplications by x. */
+  unit: Uint8Array;
 }
 
 /** Transposes `ds`'s CSR features into a {@link ColumnView} (a counting sort by feature id). */
@@ -57,5 +59,14 @@ export function buildColumnView(ds: SparseDataset): ColumnView {
       sumSquares[c] = (sumSquares[c] as number) + x * x;
     }
   }
-  return { numFeatures: n, numRows: rows, starts, rows: outRows, values: outValues, sumSquares, maxColumnLength: maxLen };
+  const unit = new Uint8Array(n).fill(1);
+  for (let c = 0; c < n; c++) {
+    for (let j = starts[c] as number; j < (starts[c + 1] as number); j++) {
+      if (outValues[j] !== 1) {
+        unit[c] = 0;
+        break;
+      }
+    }
+  }
+  return { numFeatures: n, numRows: rows, starts, rows: outRows, values: outValues, sumSquares, maxColumnLength: maxLen, unit };
 }

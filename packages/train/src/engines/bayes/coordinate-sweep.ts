@@ -72,7 +72,12 @@ export function sweepFeatures(c: SweepContext, linear: boolean): void {
   const w = c.linear;
   const v = c.factors;
   const n = w.length;
+  const unit = c.cols.unit;
   for (let l = 0; l < n; l++) {
+    if (unit[l] === 1 && k > 0) {
+      sweepUnitFeature(c, l, linear);
+      continue;
+    }
     const s = starts[l] as number;
     const e = starts[l + 1] as number;
     const base = l * k;
@@ -150,6 +155,78 @@ export function sweepFeatures(c: SweepContext, linear: boolean): void {
           r[i] = (r[i] as number) - x * (dw + d * (qv - old * x));
           q[qi] = qv + d * x;
         }
+      }
+    }
+  }
+}
+
+/**
+ * {@link sweepFeatures} for one feature whose column holds only x = 1 (a one-hot id, the bulk of
+ * recommender data): the same updates in the same order, with h = q_f − v_lf and no loads of x.
+ */
+function sweepUnitFeature(c: SweepContext, l: number, linear: boolean): void {
+  const k = c.k;
+  const { starts, rows } = c.cols;
+  const r = c.residual;
+  const q = c.q;
+  const v = c.factors;
+  const s = starts[l] as number;
+  const e = starts[l + 1] as number;
+  const base = l * k;
+  const g = c.groupOf[l] as number;
+  let old = v[base] as number;
+  let bw = 0;
+  let a = 0;
+  let b = 0;
+  let cx = 0;
+  for (let j = s; j < e; j++) {
+    const i = rows[j] as number;
+    const ri = r[i] as number;
+    const h = (q[i * k] as number) - old;
+    bw += ri;
+    a += h * h;
+    b += ri * h;
+    cx += h;
+  }
+  let dw = 0;
+  if (linear) {
+    const oldW = c.linear[l] as number;
+    const nextW = update(c, oldW, e - s, bw, c.lambdaW[g] as number, c.muW[g] as number);
+    c.linear[l] = nextW;
+    dw = nextW - oldW;
+    b -= dw * cx;
+  }
+  const gk = g * k;
+  for (let f = 0; f < k; f++) {
+    const next = update(c, old, a, b, c.lambdaV[gk + f] as number, c.muV[gk + f] as number);
+    v[base + f] = next;
+    const d = next - old;
+    if (f + 1 < k) {
+      const nextOld = v[base + f + 1] as number;
+      let a2 = 0;
+      let b2 = 0;
+      for (let j = s; j < e; j++) {
+        const i = rows[j] as number;
+        const qi = i * k + f;
+        const qv = q[qi] as number;
+        const ri = (r[i] as number) - dw - d * (qv - old);
+        r[i] = ri;
+        q[qi] = qv + d;
+        const h = (q[qi + 1] as number) - nextOld;
+        a2 += h * h;
+        b2 += ri * h;
+      }
+      dw = 0;
+      old = nextOld;
+      a = a2;
+      b = b2;
+    } else if (d !== 0 || dw !== 0) {
+      for (let j = s; j < e; j++) {
+        const i = rows[j] as number;
+        const qi = i * k + f;
+        const qv = q[qi] as number;
+        r[i] = (r[i] as number) - dw - d * (qv - old);
+        q[qi] = qv + d;
       }
     }
   }
