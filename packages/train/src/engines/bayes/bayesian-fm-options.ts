@@ -120,6 +120,16 @@ export function resolveBayesSettings(o: BayesianFmOptions, labelRange: [number, 
   check(solver === 'mcmc' || solver === 'als', `solver must be 'mcmc' or 'als'`, solver);
   const task = o.task ?? BAYES_DEFAULTS.task;
   check(task === 'regression' || task === 'binary', `task must be 'regression' or 'binary'`, task);
+  // An option the chosen solver or task cannot honour is an error, never silently ignored.
+  const unused = (names: readonly (keyof BayesianFmOptions)[], why: string) => {
+    for (const name of names) if (o[name] !== undefined) throw new Error(`BayesianFm: option ${name} does not apply to ${why}`);
+  };
+  if (solver === 'als') unused(['burnIn', 'keepSamples', 'maxSampleBytes', 'prior', 'fixed'], "solver 'als' (it has no samples or priors; use l2)");
+  else unused(['l2'], "solver 'mcmc' (it samples its regularisation; see prior and fixed)");
+  if (task === 'binary') {
+    unused(['clip'], "task 'binary' (its predictions are probabilities)");
+    if (o.fixed?.noisePrecision !== undefined) throw new Error("BayesianFm: fixed.noisePrecision does not apply to task 'binary' (the probit model has α = 1)");
+  }
   const k = o.k ?? BAYES_DEFAULTS.k;
   check(Number.isInteger(k) && k >= 0, 'k must be an integer ≥ 0', k);
   const initStd = o.initStd ?? BAYES_DEFAULTS.initStd;

@@ -187,6 +187,18 @@ describe('BayesianFm', () => {
     expect(() => new BayesianFm(ds, { solver: 'als', k: 0, l2: { linear: [1, 2, 3] } })).toThrow(/one per group \(2\)/);
   });
 
+  it('rejects options the chosen solver or task cannot honour, and bad values, naming them', () => {
+    expect(() => new BayesianFm(train, { solver: 'als', burnIn: 5 })).toThrow("option burnIn does not apply to solver 'als'");
+    expect(() => new BayesianFm(train, { solver: 'als', fixed: { noisePrecision: 1 } })).toThrow("option fixed does not apply to solver 'als'");
+    expect(() => new BayesianFm(train, { l2: { linear: 1 } })).toThrow("option l2 does not apply to solver 'mcmc'");
+    const bin = ratings(50, 3, true);
+    expect(() => new BayesianFm(bin, { task: 'binary', clip: [0, 1] })).toThrow("option clip does not apply to task 'binary'");
+    expect(() => new BayesianFm(bin, { task: 'binary', fixed: { noisePrecision: 2 } })).toThrow('fixed.noisePrecision does not apply');
+    expect(() => new BayesianFm(train, { k: -1 })).toThrow('k must be an integer ≥ 0, got -1');
+    expect(() => new BayesianFm(train, { solver: 'gibbs' as never })).toThrow("solver must be 'mcmc' or 'als', got gibbs");
+    expect(() => new BayesianFm(train, { prior: { alpha0: 0 } })).toThrow('prior.alpha0 must be a positive number, got 0');
+  });
+
   it('reports per-iteration progress', () => {
     const fm = new BayesianFm(train, { k: 3, burnIn: 2 });
     const infos = Array.from({ length: 5 }, () => fm.iterate());
