@@ -154,12 +154,29 @@ async function tune(split: Split, side: Side, iterations: number): Promise<void>
   console.log(formatTable(als));
 }
 
+/** Expected calibration error over 10 equal-width probability bins (|mean p − positive rate|, weighted by bin size). */
+function calibrationError(p: ArrayLike<number>, y: ArrayLike<number>): number {
+  const bins = 10;
+  const sp = new Float64Array(bins);
+  const sy = new Float64Array(bins);
+  const n = new Float64Array(bins);
+  for (let i = 0; i < p.length; i++) {
+    const b = Math.min(bins - 1, Math.floor((p[i] as number) * bins));
+    sp[b] = (sp[b] as number) + (p[i] as number);
+    sy[b] = (sy[b] as number) + (y[i] as number);
+    n[b] = (n[b] as number) + 1;
+  }
+  let e = 0;
+  for (let b = 0; b < bins; b++) e += Math.abs((sp[b] as number) - (sy[b] as number));
+  return e / p.length;
+}
+
 async function binaryRows(split: Split, side: Side, iterations: number): Promise<Record<string, unknown>[]> {
   const { train, test } = encode(split, side, [], true);
   const rows: Record<string, unknown>[] = [];
   const t0 = performance.now();
   const r = runSolver(train, test, { task: 'binary', k: 8 }, iterations);
-  rows.push({ split: split.name, task: 'binary (rating ≥ 4)', solver: `mcmc probit k=8, ${iterations} it`, 'test AUC': auc(r.mean, test.labels), 'test log loss': logLoss(r.mean, test.labels), 'wall s': (performance.now() - t0) / 1000 });
+  rows.push({ split: split.name, task: 'binary (rating ≥ 4)', solver: `mcmc probit k=8, ${iterations} it`, 'test AUC': auc(r.mean, test.labels), 'test log loss': logLoss(r.mean, test.labels), 'calibration error': calibrationError(r.mean, test.labels), 'wall s': (performance.now() - t0) / 1000 });
   const report = await selectBackend('auto');
   const t1 = performance.now();
   const model = createModel('fm', { fieldDims: train.schema.fieldDims, embeddingDim: 8, width: train.maxRowLength, seed: 1 });
@@ -171,6 +188,7 @@ async function binaryRows(split: Split, side: Side, iterations: number): Promise
     solver: `fit() default FM k=8 (${result.engine}, ${report.backend}, ${result.epochs} epochs)`,
     'test AUC': auc(p, test.labels),
     'test log loss': logLoss(p, test.labels),
+    'calibration error': calibrationError(p, test.labels),
     'wall s': (performance.now() - t1) / 1000,
   });
   model.dispose();

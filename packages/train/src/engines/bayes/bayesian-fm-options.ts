@@ -70,8 +70,10 @@ export interface BayesianFmOptions {
 }
 
 /**
- * Defaults of the native solvers. `burnIn` and the ALS L2 strengths were chosen on a validation
- * slice of MovieLens-100K `ua.base` (never on a test file); see `bench/src/bayes-ml100k.ts`.
+ * Defaults of the native solvers. `initStd` (0.05-0.5 tried), `burnIn` (0-50) and the ALS L2
+ * strength (2-30) were chosen by validation RMSE on a seeded 10 % slice of MovieLens-100K `ua.base`,
+ * MCMC averaged over three seeds (`pnpm --filter @fm/bench bayes --tune`; never on a test file).
+ * The hyperpriors are libFM's.
  */
 export const BAYES_DEFAULTS = Object.freeze({
   solver: 'mcmc' as BayesSolver,
