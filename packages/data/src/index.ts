@@ -55,9 +55,21 @@ export {
 export {
   encodeInteractions,
   ageGroup,
+  parseInteractionFeatures,
+  INTERACTION_FEATURES,
   type EncodeInteractionsOptions,
   type InteractionFeature,
 } from './encode-interactions.js';
+export {
+  parseSideFeatures,
+  joinSideFeatures,
+  sideFeatureFields,
+  sideFeaturesToJSON,
+  sideFeaturesFromJSON,
+  type SideFeatures,
+  type SideFeaturesJSON,
+  type MissingSideFeatures,
+} from './side-features.js';
 export { type LineSource, splitLines } from './line-source.js';
 export { ParseError, type LoadOptions, type SkipReport, MAX_REPORTED_ERRORS, FLOAT32_MAX } from './parse-error.js';
 export {
@@ -73,7 +85,16 @@ export {
 export { parseLibsvm, type LibsvmOptions, type LibsvmResult } from './loaders/libsvm.js';
 export { sniffTextFormat, type SniffedFormat } from './loaders/sniff.js';
 export { parseLibffm, libffmFieldName, type LibffmOptions } from './loaders/libffm.js';
-export { parseCsv, parseCsvSpec, csvFieldConfigs, type CsvColumnSpec, type CsvColumn, type CsvColumnKind } from './loaders/csv.js';
+export {
+  parseCsv,
+  parseCsvSpec,
+  parseSideFeatureSpec,
+  csvFieldConfigs,
+  type CsvColumnSpec,
+  type CsvColumn,
+  type CsvColumnKind,
+  type SideFeatureSpec,
+} from './loaders/csv.js';
 // Splits, negative sampling, synthetic generators and the FM paper's toy table (issue 2).
 export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
 export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';
@@ -84,6 +105,7 @@ export {
   generateRatings,
   expectedRoundedRating,
   normalCdf,
+  logNormalCdf,
   generateImplicit,
   generateCtr,
   ctrStream,

@@ -25,6 +25,7 @@ export {
   loadLibsvm,
   loadLibffm,
   loadCsv,
+  loadSideFeatures,
   type LoadMovieLensOptions,
   type MovieLensData,
   type FileLineSource,

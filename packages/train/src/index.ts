@@ -45,3 +45,5 @@ export {
 } from './checkpoint.js';
 export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendReport } from './backend.js';
 export { yieldToEventLoop } from './yield.js';
+// Native MCMC (Bayesian FM) and ALS solvers.
+export * from './engines/bayes/index.js';

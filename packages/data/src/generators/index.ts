@@ -2,7 +2,6 @@
 export {
   generateRatings,
   expectedRoundedRating,
-  normalCdf,
   type GenerateRatingsOptions,
   type PlantedRatingModel,
   type SyntheticRatings,
@@ -12,3 +11,4 @@ export { generateCtr, type GenerateCtrOptions, type PlantedCtrModel, type Synthe
 export { fmPaperToyTable, type FmPaperToyTable } from './toy.js';
 export { SYNTHETIC_GENRES } from './synthetic-items.js';
 export { ctrStream, type CtrStream, type CtrStreamOptions, type CtrChunk } from './ctr-stream.js';
+export { normalCdf, logNormalCdf } from '../normal-cdf.js';

@@ -45,7 +45,33 @@ const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
 
 /** Parses the compact string form of a {@link CsvColumnSpec}; throws naming the bad entry. */
 export function parseCsvSpec(text: string): CsvColumnSpec {
-  const where = 'parseCsvSpec';
+  return parseSpecText(text, 'parseCsvSpec', 'label');
+}
+
+/**
+ * The columns of a side-feature file (user or item attributes, see `parseSideFeatures`): the
+ * {@link CsvColumnSpec} grammar with `key=NAME`, the id column joined on, in place of `label=`.
+ * Example: `"key=user,age:num,gender:cat,occupation:cat,zip:skip"`.
+ */
+export interface SideFeatureSpec {
+  /** The id column's name (or position without a header). */
+  key: string;
+  columns: CsvColumn[];
+  header?: boolean;
+  delimiter?: string;
+}
+
+/** Parses the compact string form of a {@link SideFeatureSpec}; throws naming the bad entry. */
+export function parseSideFeatureSpec(text: string): SideFeatureSpec {
+  const { label, ...rest } = parseSpecText(text, 'parseSideFeatureSpec', 'key');
+  return { key: label, ...rest };
+}
+
+/** The one column a spec singles out: the numeric label of a data file, or the id of a side file. */
+type SpecialColumn = 'label' | 'key';
+
+/** The spec grammar; `role` names the special column (`label=` for data files, `key=` for side files). */
+function parseSpecText(text: string, where: string, role: SpecialColumn): CsvColumnSpec {
   const spec: CsvColumnSpec = { label: '', columns: [] };
   for (const rawEntry of text.split(',')) {
     const entry = rawEntry.trim();
@@ -54,8 +80,8 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
     if (eq >= 0) {
       const key = entry.slice(0, eq).trim();
       const value = entry.slice(eq + 1).trim();
-      if (key === 'label') {
-        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after label=`);
+      if (key === role) {
+        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after ${role}=`);
         spec.label = value;
       } else if (key === 'header') {
         if (['yes', 'true', '1'].includes(value)) spec.header = true;
@@ -66,7 +92,7 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
       } else {
-        throw new Error(`${where}: "${entry}": unknown option "${key}", expected label=, header= or delim=`);
+        throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header= or delim=`);
       }
       continue;
     }
@@ -83,17 +109,17 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
       throw new Error(`${where}: "${entry}": unknown kind "${kindText}", expected cat | num | multi[SEP] | skip`);
     }
   }
-  validateSpec(spec, where);
+  validateSpec(spec, where, role);
   return spec;
 }
 
-function validateSpec(spec: CsvColumnSpec, where: string): void {
-  if (!spec.label) throw new Error(`${where}: no label column (add label=NAME)`);
+function validateSpec(spec: CsvColumnSpec, where: string, role: SpecialColumn = 'label'): void {
+  if (!spec.label) throw new Error(`${where}: no ${role} column (add ${role}=NAME)`);
   const names = new Set<string>([spec.label]);
   for (const c of spec.columns) {
     if (!c.name) throw new Error(`${where}: a column has an empty name`);
     if (!KINDS.includes(c.kind)) throw new Error(`${where}: column "${c.name}" has kind "${String(c.kind)}", expected cat | num | multi | skip`);
-    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the label)`);
+    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the ${role})`);
     if (c.kind === 'multi' && c.separator === '') throw new Error(`${where}: column "${c.name}" has an empty multi separator`);
     names.add(c.name);
   }
@@ -145,12 +171,17 @@ export class CsvRows {
   /** Rows accumulated since the last {@link take}. */
   rows = 0;
 
+  /** Side-feature files (`role` 'key'): the special column's non-empty ids, row by row. */
+  private keys: string[] = [];
+
   constructor(
     spec: CsvColumnSpec | string,
     private readonly bad: BadLines,
+    /** `'label'` (default): the special column is a numeric label; `'key'`: a row id (side-feature files). */
+    private readonly role: SpecialColumn = 'label',
   ) {
     this.spec = typeof spec === 'string' ? parseCsvSpec(spec) : spec;
-    validateSpec(this.spec, 'parseCsv');
+    validateSpec(this.spec, role === 'key' ? 'parseSideFeatures' : 'parseCsv', role);
     this.delim = this.spec.delimiter ?? ',';
     this.byName = new Map<string, Slot>([[this.spec.label, { kind: 'label', name: this.spec.label, separator: '' }]]);
     for (const c of this.spec.columns) this.byName.set(c.name, { kind: c.kind, name: c.name, separator: c.separator ?? '|' });
@@ -160,6 +191,7 @@ export class CsvRows {
 
   private reset(): void {
     this.labels = new Growable(Float32Array);
+    this.keys = [];
     this.nums = new Map();
     this.cats = new Map();
     this.multis = new Map();
@@ -224,6 +256,7 @@ export class CsvRows {
     rowCats.length = 0;
     rowMulti.length = 0;
     let label = NaN;
+    let key = '';
     let error: ParseError | undefined;
     for (let i = 0; i < slots.length && !error; i++) {
       const s = slots[i] as Slot;
@@ -231,6 +264,11 @@ export class CsvRows {
       const v = typeof raw === 'string' ? raw : raw.join(s.separator);
       switch (s.kind) {
         case 'label':
+          if (this.role === 'key') {
+            key = v.trim();
+            if (key === '') error = bad.error(no, `a non-empty id in key column "${s.name}"`, v);
+            break;
+          }
           label = toNumber(v);
           if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
           else if (!fitsFloat32(label)) error = bad.error(no, `a label ${FLOAT32_RANGE} in column "${s.name}"`, v);
@@ -259,7 +297,8 @@ export class CsvRows {
       bad.report(error);
       return;
     }
-    this.labels.push(label);
+    if (this.role === 'key') this.keys.push(key);
+    else this.labels.push(label);
     let ni = 0;
     let ci = 0;
     let mi = 0;
@@ -275,8 +314,11 @@ export class CsvRows {
     this.rows++;
   }
 
-  /** The rows since the last take as a frame (`cat` → strings, `num` → Float64Array, `multi` → bags) and labels; starts afresh. */
-  take(): { frame: Frame; labels: Float32Array } {
+  /**
+   * The rows since the last take as a frame (`cat` → strings, `num` → Float64Array, `multi` → bags),
+   * their labels (role 'label') or keys (role 'key'); starts afresh.
+   */
+  take(): { frame: Frame; labels: Float32Array; keys: string[] } {
     const columns: Record<string, Column> = {};
     for (const c of this.spec.columns) {
       if (c.kind === 'num') columns[c.name] = (this.nums.get(c.name) as Growable<Float64Array>).build();
@@ -286,7 +328,7 @@ export class CsvRows {
         columns[c.name] = { kind: 'multi-hot', offsets: m.offsets.build(), tokens: m.tokens };
       }
     }
-    const out = { frame: { length: this.rows, columns }, labels: this.labels.build() };
+    const out = { frame: { length: this.rows, columns }, labels: this.labels.build(), keys: this.keys };
     this.reset();
     return out;
   }
@@ -310,6 +352,24 @@ export async function parseCsv(
   if (!parser.hasHeader) throw new ParseError(bad.file, 1, 'a header line', '');
   const { frame, labels } = parser.take();
   return { frame, labels, skipped: bad.skipped, errors: bad.errors };
+}
+
+/**
+ * Reads a CSV file by a spec whose special column is a numeric label (`role` `'label'`) or a
+ * non-empty id key (`'key'`, side-feature files). @internal shared by `parseCsv` and
+ * `parseSideFeatures`.
+ */
+export async function readCsv(
+  lines: LineSource,
+  spec: CsvColumnSpec,
+  opts: LoadOptions | undefined,
+  role: SpecialColumn,
+): Promise<{ frame: Frame; labels: Float32Array; keys: string[]; skipped: number; errors: string[] }> {
+  const bad = new BadLines(opts);
+  const parser = new CsvRows(spec, bad, role);
+  await forEachLine(lines, (line, no) => parser.line(line, no));
+  if (!parser.hasHeader) throw new ParseError(bad.file, 1, 'a header line', '');
+  return { ...parser.take(), skipped: bad.skipped, errors: bad.errors };
 }
 
 function headerSlots(f: readonly string[], byName: Map<string, Slot>, file: string, no: number, line: string): Slot[] {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeInteractions } from '../index.js';
-import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, readLines } from '../node.js';
+import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, loadSideFeatures, readLines } from '../node.js';
 
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -154,5 +154,19 @@ describe('real files as found in the wild', () => {
     const c = new AbortController();
     c.abort(new Error('stop here'));
     await expect(loadLibsvm(join(d, 'big.libfm'), { signal: c.signal })).rejects.toThrow('stop here');
+  });
+});
+
+describe('loadSideFeatures', () => {
+  it('reads a CSV with a BOM and CRLF line ends, naming the file in errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fm-side-'));
+    dirs.push(dir);
+    const path = join(dir, 'users.csv');
+    await writeFile(path, '\uFEFFuser,age,job\r\n1,24,writer\r\n2,31,artist\r\n');
+    const { features } = await loadSideFeatures(path, 'key=user,age:num,job:cat');
+    expect(features.ids).toEqual(['1', '2']);
+    expect(features.frame.columns.job).toEqual(['writer', 'artist']);
+    await writeFile(path, 'user,age\n1,24\n2,old\n');
+    await expect(loadSideFeatures(path, 'key=user,age:num')).rejects.toThrow(`${path}:3: expected a number in column "age", got "old"`);
   });
 });

@@ -7,7 +7,8 @@ import type { SparseDataset } from '../sparse-dataset.js';
 import type { Encoder } from '../encoder.js';
 import type { Frame } from '../frame.js';
 import { LINE_CHUNKS, stripBom, type ChunkedLineSource } from '../line-source.js';
-import { parseCsv, type CsvColumnSpec } from './csv.js';
+import { parseCsv, type CsvColumnSpec, type SideFeatureSpec } from './csv.js';
+import { parseSideFeatures, type SideFeatures } from '../side-features.js';
 import { parseLibffm, type LibffmOptions } from './libffm.js';
 import { parseLibsvm, type LibsvmOptions, type LibsvmResult } from './libsvm.js';
 import { sniffTextFormat, type SniffedFormat } from './sniff.js';
@@ -242,4 +243,13 @@ export function loadCsv(
   opts: FileLoadOptions<LoadOptions> = {},
 ): Promise<{ frame: Frame; labels: Float32Array; skipped: number; errors: string[] }> {
   return parseCsv(readLines(path, 'utf8', opts.signal), spec, { ...opts, file: path });
+}
+
+/** Reads a side-feature CSV file with {@link parseSideFeatures} (spec as an object or its compact string); messages name `path`. */
+export function loadSideFeatures(
+  path: string,
+  spec: SideFeatureSpec | string,
+  opts: Omit<LoadOptions, 'file'> = {},
+): Promise<{ features: SideFeatures; skipped: number; errors: string[] }> {
+  return parseSideFeatures(readLines(path), spec, { ...opts, file: path });
 }
