@@ -2,10 +2,10 @@ import type { SparseDataset } from '@fm/data';
 import type { PassNegatives } from './engines/native/types.js';
 
 /** The engines `fit()` trains with. */
-export type EngineName = 'native' | 'tfjs';
+export type EngineName = 'native' | 'tfjs' | 'mcmc' | 'als';
 
 /** What `FitOptions.engine` accepts: an engine, or `'auto'` to let {@link chooseEngine} pick. */
-export type EngineChoice = 'auto' | EngineName;
+export type EngineChoice = 'auto' | 'native' | 'tfjs';
 
 /** Progress of a training pass so far (all counts cumulative over the pass). */
 export interface PassProgress {

@@ -1,4 +1,5 @@
 import type { EngineChoice, EngineName } from './engine.js';
+import type { BayesianFmOptions } from './engines/bayes/bayesian-fm-options.js';
 import type { SparseDataset } from '@fm/data';
 import type { CheckpointStore, EpochRecord } from './checkpoint.js';
 import type { Task } from './losses.js';
@@ -55,6 +56,18 @@ export interface FitOptions {
    * the algorithm. `FitResult.engine` and `engineReason` say which ran and why.
    */
   engine?: EngineChoice;
+  /**
+   * How to train: `'gradient'` (default) steps an optimizer (`optimizer`, `learningRate`, …) on the
+   * native or tfjs engine; `'mcmc'` samples a Bayesian FM (Freudenthaler, Schmidt-Thieme, Rendle 2011)
+   * and `'als'` runs coordinate descent (Rendle et al. 2011), both native, for LR/FM/MF models on the
+   * regression and binary (probit) tasks. With them `epochs` counts iterations (default 200), `l2` is
+   * ALS's per-group L2, the model receives the posterior mean, and `predict`/`predictDistribution`/
+   * `rankingScorer`/`saveModel` use the kept samples. Options they cannot honour (optimizer, batch size,
+   * negatives, early stopping, …) are errors.
+   */
+  solver?: 'gradient' | 'mcmc' | 'als';
+  /** MCMC/ALS settings beyond `epochs`, `seed` and `l2`: burn-in, initial factor spread, groups, kept samples, priors. */
+  bayes?: Omit<BayesianFmOptions, 'solver' | 'task' | 'k' | 'seed' | 'l2'>;
   /** Native engine: Hogwild worker threads (Node, after importing '@fm/train/node'); default 'auto'. */
   threads?: number | 'auto';
   /** Maximum epochs (default from `TRAINING_DEFAULTS`; early stopping usually ends sooner). */

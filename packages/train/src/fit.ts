@@ -6,7 +6,10 @@ import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import { modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
-import { bindNative, type NativeBinding } from './engines/native/binding.js';
+import { attachBayes } from './engines/bayes/attached.js';
+import { BayesEngine } from './engines/bayes/bayes-engine.js';
+import { BayesianFm } from './engines/bayes/bayesian-fm.js';
+import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from './engines/native/binding.js';
 import { isNativeModel, NativeModel } from './engines/native/native-model.js';
 import { NativeEngine } from './engines/native/native-engine.js';
 import { nativeThreadPolicy } from './engines/native/threads.js';
@@ -62,7 +65,11 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const info: Pick<ModelInfo, 'kind' | 'fieldDims'> = native ? { kind: native.kind, fieldDims: native.fieldDims } : inspectModel(model as tf.LayersModel);
   const target = native ? { name: native.kind } : (model as tf.LayersModel);
   const defaults = TRAINING_DEFAULTS[task][modelFamily(info.kind)];
-  const epochs = options.epochs ?? defaults.epochs;
+  const solver = options.solver ?? 'gradient';
+  if (!['gradient', 'mcmc', 'als'].includes(solver)) throw new Error(`fit: solver "${String(solver)}" is unknown, expected gradient | mcmc | als`);
+  const bayes = solver !== 'gradient';
+  if (bayes) checkBayesOptions(solver, task, info.kind, options);
+  const epochs = options.epochs ?? (bayes ? BAYES_ITERATIONS : defaults.epochs);
   const batchSize = options.batchSize ?? defaults.batchSize;
   const seed = options.seed ?? 42;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
@@ -76,6 +83,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const memory = trainData instanceof SparseDataset ? trainData : trainData instanceof InMemorySource ? trainData.dataset : undefined;
   const stream = memory ? undefined : (trainData as DatasetSource);
   if (trainData.numRows === 0) throw new Error('fit: the training dataset has no rows');
+  if (stream && bayes) throw new Error(`fit: the ${solver} solver needs the training rows in memory, not a streaming source`);
   if (stream && negPerPos > 0) throw new Error(`fit: task ${task} with sampled negatives needs the training rows in memory (every positive), not a streaming source`);
   if (stream && options.validation !== undefined && options.validation !== false && !(options.validation instanceof SparseDataset)) {
     throw new Error('fit: a streaming source takes its validation set as a dataset (e.g. a held-out shard), not a fraction');
@@ -86,7 +94,8 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const width = Math.max(streamWidth, checkDataset(target, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task));
 
   // validation: a given dataset, a seeded held-out fraction of train, or none
-  const valOpt = options.validation === undefined ? (stream ? false : { fraction: 0.1 }) : options.validation;
+  // MCMC and ALS use every training row unless told to hold some out (nothing to stop early)
+  const valOpt = options.validation === undefined ? (stream || bayes ? false : { fraction: 0.1 }) : options.validation;
   let trainRows: Int32Array;
   let val: SparseDataset | undefined;
   if (valOpt === false) {
@@ -128,7 +137,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const esOpt = options.earlyStopping;
   if (esOpt && !val) throw new Error('fit: earlyStopping needs validation data (options.validation)');
   const es =
-    val && esOpt !== false
+    val && esOpt !== false && !bayes
       ? {
           metric: esOpt?.metric ?? ((task === 'regression' ? 'rmse' : task === 'binary' ? 'logloss' : 'loss') as EarlyStoppingMetric),
           patience: esOpt?.patience ?? defaults.patience,
@@ -162,7 +171,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   }
   const resumeStore = typeof options.resumeFrom === 'string' ? directoryCheckpointStore(options.resumeFrom) : options.resumeFrom;
   const resumed = resumeStore ? await loadCheckpoint(model, resumeStore) : undefined;
-  if (!resumed && options.initBias !== false && task !== 'ranking') {
+  if (!resumed && !bayes && options.initBias !== false && task !== 'ranking') {
     const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean);
     if (native) {
       if (native.params.bias[0] === 0) native.params.bias[0] = b0;
@@ -171,7 +180,26 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
 
   let engine: TrainingEngine;
   let reason = decision.reason;
-  if (decision.name === 'native') {
+  if (bayes) {
+    const layout = layers && layersInfo ? nativeLayout(layers, layersInfo) : undefined;
+    if (typeof layout === 'string') throw new Error(`fit: the ${solver} solver cannot train this model: ${layout}`);
+    const k = native ? native.params.k : (layout?.k ?? 0);
+    const binding: NativeBinding | { params: NativeParams } | string = native ? { params: native.params } : bindNative(model as tf.LayersModel, layersInfo as ModelInfo);
+    if (typeof binding === 'string') throw new Error(`fit: the ${solver} solver cannot train this model: ${binding}`);
+    const subset = trainRows.length === train.numRows ? train : train.select(trainRows);
+    const fm = new BayesianFm(subset, {
+      ...options.bayes,
+      solver,
+      task: task as 'regression' | 'binary',
+      k,
+      seed,
+      ...(solver === 'als' && options.l2 !== undefined ? { l2: typeof options.l2 === 'number' ? { bias: 0, linear: options.l2, factors: options.l2 } : { bias: options.l2.bias ?? 0, ...(options.l2.linear !== undefined ? { linear: options.l2.linear } : {}), ...(options.l2.factors !== undefined ? { factors: options.l2.factors } : {}) } } : {}),
+    });
+    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding);
+    if (val) be.track(val);
+    engine = be;
+    reason = solver === 'mcmc' ? `solver mcmc: Gibbs sampling of a Bayesian FM (k=${k}), native` : `solver als: coordinate descent (k=${k}), native`;
+  } else if (decision.name === 'native') {
     const k = native ? native.params.k : (decision.layout?.k ?? 0);
     const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);
     const numFeatures = info.fieldDims.reduce((a, b) => a + b, 0);
@@ -207,7 +235,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   if (resumed) {
     const tr = resumed.trainer;
     if (tr.engine !== engine.name) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained by the ${tr.engine} engine, this run uses ${engine.name}`);
-    if (tr.optimizer.name !== optName) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained with optimizer ${tr.optimizer.name}, this run uses ${optName}`);
+    if (!bayes && tr.optimizer.name !== optName) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained with optimizer ${tr.optimizer.name}, this run uses ${optName}`);
     const reader = new ArrayReader(resumed.data, `resumeFrom ${resumeStore?.location}`);
     const state = tr.state.map((d) => (d.type === 'uint8' ? reader.uint8(d.size) : reader.float32(d.size)));
     engine.loadOptimizerState(tr.optimizer.step, state, `resumeFrom ${resumeStore?.location}`);
@@ -321,6 +349,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     }
     if (es && best && bestEpoch !== lastEpoch) engine.restore(best);
     engine.writeBack();
+    if (engine instanceof BayesEngine) attachBayes(model, engine.fm);
   } finally {
     await engine.close();
   }
@@ -338,6 +367,25 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     labelMean,
     labelRange: [labelMin, labelMax],
   });
+}
+
+/** Iterations of MCMC and ALS when `epochs` is not given (libFM's usual run). */
+const BAYES_ITERATIONS = 200;
+
+/** MCMC/ALS: every option they cannot honour is an error naming it. */
+function checkBayesOptions(solver: string, task: Task, kind: string, o: FitOptions): void {
+  const refuse = (what: string) => {
+    throw new Error(`fit: ${what} does not apply to the ${solver} solver`);
+  };
+  if (task === 'ranking') refuse('the ranking task (BPR)');
+  if (o.negativesPerPositive) refuse('negativesPerPositive');
+  if (!['fm', 'lr', 'mf'].includes(kind)) throw new Error(`fit: the ${solver} solver trains LR, FM and MF models, not "${kind}"`);
+  for (const key of ['optimizer', 'learningRate', 'optimizerConfig', 'batchSize', 'threads', 'shuffleBuffer'] as const) {
+    if (o[key] !== undefined) refuse(key);
+  }
+  if (o.engine !== undefined && o.engine !== 'auto' && o.engine !== 'native') refuse(`engine '${o.engine}'`);
+  if (o.earlyStopping) refuse('earlyStopping (MCMC averages every sample after burn-in)');
+  if (solver === 'mcmc' && o.l2 !== undefined) refuse('l2 (MCMC samples its regularisation from the priors)');
 }
 
 /** The first chunk of a source in stored order (for label statistics before training). */

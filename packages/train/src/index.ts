@@ -19,7 +19,7 @@ export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';
 export { l2Penalty, resolveL2, touchedRows, touchedBlocks, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
 export type { OptimizerName, OptimizerConfig } from './optimizers.js';
 export type { NegativeOptions } from './negatives.js';
-export { predict, type PredictOptions } from './predict.js';
+export { predict, predictDistribution, type PredictOptions } from './predict.js';
 export { rankingScorer, type RankingScorerOptions, type SideFeatures } from './ranking-scorer.js';
 export { inspectModel, type ModelInfo, type TrainableParam } from './model-info.js';
 export { checkDataset } from './dataset-check.js';
@@ -47,3 +47,4 @@ export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendRepor
 export { yieldToEventLoop } from './yield.js';
 // Native MCMC (Bayesian FM) and ALS solvers.
 export * from './engines/bayes/index.js';
+export { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';

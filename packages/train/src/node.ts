@@ -12,6 +12,8 @@ import {
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
+import { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';
+import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
@@ -42,8 +44,12 @@ export async function saveModel(model: tf.LayersModel | NativeModel, url: string
   // a NativeModel is saved as its @fm/layers equivalent: one format for both
   const layers = isNativeModel(model) ? model.toLayersModel() : model;
   try {
-    const artifacts = await modelArtifacts(layers, options);
-    await writeModelDir(toPath(url), artifacts, options.files);
+    // a Bayesian model keeps its solver (kept samples, settings) beside the weights
+    const fm = bayesOf(model);
+    const files = fm ? { ...options.files, [BAYES_FILE]: fm.toBytes() } : options.files;
+    const meta = fm ? { ...options.meta, solver: fm.settings.solver } : options.meta;
+    const artifacts = await modelArtifacts(layers, { ...options, ...(meta ? { meta } : {}) });
+    await writeModelDir(toPath(url), artifacts, files);
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   } finally {
     if (layers !== model) layers.dispose();
@@ -59,6 +65,8 @@ export async function loadModel(url: string): Promise<LoadedModel> {
   try {
     const { artifacts, files } = await readModelDir(toPath(url));
     const loaded = await modelFromArtifacts(artifacts, url);
+    const bayes = files[BAYES_FILE];
+    if (bayes) attachBayes(loaded.model, BayesianFm.fromBytes(bayes));
     return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {
     const msg = (e as Error).message;

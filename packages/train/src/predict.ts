@@ -4,6 +4,7 @@ import { chooseEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import type { EngineChoice } from './engine.js';
 import { bindNative } from './engines/native/binding.js';
+import { bayesOf } from './engines/bayes/attached.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { nativePredict } from './engines/native/predict.js';
 import { inspectModel } from './model-info.js';
@@ -27,7 +28,12 @@ export interface PredictOptions {
  */
 export async function predict(model: tf.LayersModel | NativeModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
   let scores: Float32Array;
-  if (isNativeModel(model)) {
+  const fm = bayesOf(model);
+  if (fm) {
+    // a Bayesian model: the predictive mean over its kept samples (binary: the logit of P(y = 1))
+    scores = fm.predict(ds).mean;
+    if (fm.settings.task === 'binary') scores = scores.map((p) => Math.log(Math.max(1e-7, Math.min(1 - 1e-7, p)) / (1 - Math.max(1e-7, Math.min(1 - 1e-7, p)))));
+  } else if (isNativeModel(model)) {
     if (options.engine === 'tfjs') throw new Error("predict: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
     checkDataset({ name: model.kind }, model.fieldDims, ds, 'predict', undefined);
     scores = nativePredict(model.params, ds);
@@ -65,4 +71,22 @@ export async function scoreRows(model: tf.LayersModel, ds: SparseDataset, width:
     t.dispose();
   }
   return out;
+}
+
+/**
+ * The predictive distribution of a Bayesian model (trained with `solver: 'mcmc' | 'als'`, or loaded
+ * from a directory holding its samples): per row the mean and the standard deviation over the kept
+ * posterior samples of ŷ (regression) or of P(y = 1) = Φ(ŷ) (binary, probit). `includeNoise` adds the
+ * noise variance E[1/α] (regression): the spread of a new observation rather than of its mean.
+ * ALS, a point estimate, has std 0. Other models have no distribution: an error says so.
+ * @returns `[rows]` means and standard deviations.
+ */
+export function predictDistribution(
+  model: tf.LayersModel | NativeModel,
+  ds: SparseDataset,
+  options: { includeNoise?: boolean } = {},
+): { mean: Float32Array; std: Float32Array; samples: number } {
+  const fm = bayesOf(model);
+  if (!fm) throw new Error('predictDistribution: this model has no posterior samples (train it with solver: \'mcmc\' to get a predictive distribution)');
+  return fm.predict(ds, options);
 }

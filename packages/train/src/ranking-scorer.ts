@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { UserItemFields } from '@fm/data';
+import { SparseDataset, type UserItemFields } from '@fm/data';
 import { modelScorer, type RankingScorer } from '@fm/eval';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineChoice, EngineName } from './engine.js';
 import { bindNative } from './engines/native/binding.js';
 import { kernelForward } from './engines/native/kernel.js';
 import { makeKernelCtx } from './engines/native/kernel-ctx.js';
+import { bayesOf } from './engines/bayes/attached.js';
+import type { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import type { NativeParams } from './engines/native/types.js';
 import { inspectModel } from './model-info.js';
@@ -45,6 +47,8 @@ export interface RankingScorerOptions {
  * @returns the scorer, and which engine scores.
  */
 export function rankingScorer(model: tf.LayersModel | NativeModel, opts: RankingScorerOptions): RankingScorer & { engine: EngineName } {
+  const fm = bayesOf(model);
+  if (fm) return Object.assign(bayesScorer(fm, opts), { engine: fm.settings.solver });
   if (isNativeModel(model)) {
     if (opts.engine === 'tfjs') throw new Error("rankingScorer: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
     return Object.assign(nativeScorer(model.params, opts), { engine: 'native' as const });
@@ -204,6 +208,46 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
       const out = new Float32Array(users.length);
       for (let j = 0; j < users.length; j++) out[j] = matrix(users.subarray(j, j + 1), items.subarray(j, j + 1))[0] as number;
       return tf.tensor1d(out);
+    },
+  };
+}
+
+/** A Bayesian model's scorer: the predictive mean over its kept samples of each (user, item) row. */
+function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer {
+  const { fields } = opts;
+  const rowOf = (u: number, i: number) => {
+    const user = sideRow(fields.userOffset + u, opts.userFeatures?.(u));
+    const item = sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
+    return { ids: [...user.ids, ...item.ids], values: [...user.values, ...item.values] };
+  };
+  const score = (users: ArrayLike<number>, items: (r: number) => ArrayLike<number>): Float32Array => {
+    const ids: number[] = [];
+    const values: number[] = [];
+    const offsets = [0];
+    for (let r = 0; r < users.length; r++) {
+      const its = items(r);
+      for (let c = 0; c < its.length; c++) {
+        const row = rowOf(users[r] as number, its[c] as number);
+        ids.push(...row.ids);
+        values.push(...row.values);
+        offsets.push(ids.length);
+      }
+    }
+    const ds = new SparseDataset(
+      { schema: fm.schema, labels: new Float32Array(offsets.length - 1), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) },
+      { validate: false },
+    );
+    return fm.predict(ds).mean;
+  };
+  const all = Int32Array.from({ length: fields.numItems }, (_, i) => i);
+  return {
+    numItems: fields.numItems,
+    scoreMatrix(users: Int32Array, items?: Int32Array): tf.Tensor2D {
+      const its = items ?? all;
+      return tf.tensor2d(score(users, () => its), [users.length, its.length]);
+    },
+    scorePairs(users: Int32Array, items: Int32Array): tf.Tensor1D {
+      return tf.tensor1d(score(users, (r) => [items[r] as number]));
     },
   };
 }
