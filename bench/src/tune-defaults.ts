@@ -9,6 +9,7 @@
  * loader, and the 39-field CTR generator (binary).
  *
  *   pnpm --filter @fm/bench tune [--dir ../shared/data/ml-100k] [--task regression|binary] [--dim 16] [--only NAME]
+ *                                [--kind fm|ffm] [--normalize true|false]   (FFM's instance-wise normalisation)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,8 +91,14 @@ function ctrSplit(rows: number): Split {
 const logLoss = (s: Float32Array, y: Float32Array) => s.reduce((a, x, i) => a + Math.max(x, 0) - x * (y[i] as number) + Math.log1p(Math.exp(-Math.abs(x))), 0) / s.length;
 const rmse = (s: Float32Array, y: Float32Array) => Math.sqrt(s.reduce((a, x, i) => a + (x - (y[i] as number)) ** 2, 0) / s.length);
 
-async function evaluate(split: Split, kind: 'fm' | 'ffm', dim: number, opts: FitOptions) {
-  const model = createModel(kind, { fieldDims: split.train.schema.fieldDims, embeddingDim: dim, seed: 1, width: Math.max(split.train.maxRowLength, split.test.maxRowLength) });
+async function evaluate(split: Split, kind: 'fm' | 'ffm', dim: number, opts: FitOptions, normalize?: boolean) {
+  const model = createModel(kind, {
+    fieldDims: split.train.schema.fieldDims,
+    embeddingDim: dim,
+    seed: 1,
+    width: Math.max(split.train.maxRowLength, split.test.maxRowLength),
+    ...(normalize !== undefined ? { normalize } : {}),
+  });
   const t0 = performance.now();
   const r = await fit(model, split.train, { task: split.task, seed: 42, ...opts });
   const scores = await predict(model, split.test, split.clip ? { clip: split.clip } : {});
@@ -102,7 +109,8 @@ async function evaluate(split: Split, kind: 'fm' | 'ffm', dim: number, opts: Fit
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string' }, task: { type: 'string' }, dim: { type: 'string' }, only: { type: 'string' }, kind: { type: 'string' } } });
+  const { values } = parseArgs({ options: { dir: { type: 'string' }, task: { type: 'string' }, dim: { type: 'string' }, only: { type: 'string' }, kind: { type: 'string' }, normalize: { type: 'string' } } });
+  const normalize = values.normalize === undefined ? undefined : values.normalize === 'true';
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   const dim = Number(values.dim ?? 16);
   const kind = (values.kind ?? 'fm') as 'fm' | 'ffm';
@@ -148,7 +156,7 @@ async function main(): Promise<void> {
       const cells: string[] = [];
       let valSum = 0;
       for (const split of splits) {
-        const r = await evaluate(split, kind, dim, opts);
+        const r = await evaluate(split, kind, dim, opts, normalize);
         valSum += r.val;
         cells.push(`${split.name.split(' ')[0]} val ${r.val.toFixed(4)} test ${r.test.toFixed(4)} (${r.best}/${r.epochs} ep, ${r.seconds.toFixed(1)}s)`);
         rows.push({ setting: name, data: split.name, ...r });
