@@ -147,6 +147,23 @@ describe.skipIf(skipBrowserSuites)('MCMC in the page on wasm', () => {
     }
   });
 
+  it('trains LR and MF by MCMC, and FM by ALS (iterations and L2, no burn-in)', async () => {
+    for (const cfg of [
+      { ...CONFIG, model: 'lr' as const, epochs: 4, burnIn: 1 },
+      { ...CONFIG, model: 'mf' as const, epochs: 4, burnIn: 1 },
+      { ...CONFIG, solver: 'als' as const, epochs: 4, l2: 5 },
+    ]) {
+      await fillControls(page, cfg);
+      await page.click('#start');
+      await page.waitForSelector('body[data-phase="done"], body[data-phase="error"]', { timeout: 120_000 });
+      expect(await page.getAttribute('body', 'data-phase'), (await page.textContent('#train-error')) ?? '').toBe('done');
+      const run = (await page.evaluate(() => window.__fmLastRun)) as RunSummary;
+      expect([run.model, run.solver, run.engine.engine]).toEqual([cfg.model, cfg.solver, cfg.solver]);
+      const series = JSON.parse((await page.getAttribute('#chain-chart', 'data-series')) ?? '{}') as ChainSeries;
+      expect(series.test.filter((v) => v !== null && Number.isFinite(v))).toHaveLength(4);
+    }
+  });
+
   it('logged no errors in the console', () => {
     expect(app?.consoleErrors).toEqual([]);
   });

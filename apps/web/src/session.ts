@@ -178,7 +178,7 @@ export function validateConfig(c: SessionConfig): void {
   if (isBayesSolver(solver)) {
     if (!BAYES_MODELS.includes(c.model)) throw new Error(`the ${solver.toUpperCase()} solver trains ${BAYES_MODELS.map((m) => m.toUpperCase()).join(', ')} models, not ${c.model.toUpperCase()}: choose one of them or a gradient solver`);
     if (solver === 'mcmc' && c.l2 !== undefined) throw new Error('L2 does not apply to MCMC: it samples its regularisation from the priors');
-    const burnIn = c.burnIn ?? BAYES_DEFAULTS.burnIn;
+    const burnIn = solver === 'mcmc' ? (c.burnIn ?? BAYES_DEFAULTS.burnIn) : 0;
     if (!(Number.isInteger(burnIn) && burnIn >= 0 && burnIn < c.epochs)) throw new Error(`burn-in must be an integer in [0, iterations − 1] = [0, ${c.epochs - 1}], got ${burnIn}`);
   } else {
     positiveInt('batch size', c.batchSize, 1 << 20);

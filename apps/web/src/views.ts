@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { parameterGroup, sparseTables } from '@fm/layers';
 import { seriesColor } from './charts/color.js';
 import { drawHeatMap } from './charts/heat-map.js';
 import { drawLineChart, type LineSeries } from './charts/line-chart.js';
@@ -27,6 +28,8 @@ export interface FactorMatrix {
  * kills the GPU process and with it the device (see README, "WebGPU and WebGL").
  */
 export async function readFactors(model: tf.LayersModel, prepared: PreparedData): Promise<FactorMatrix | undefined> {
+  // LR has no factor table: nothing to show
+  if (!sparseTables(model).some((w) => parameterGroup(w) === 'factors')) return undefined;
   if (prepared.catalog) {
     const t = catalogItemFactors(model, prepared);
     const [rows, cols] = t.shape;
