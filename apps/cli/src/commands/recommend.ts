@@ -6,6 +6,7 @@ import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
+import { pairStd, requireBayesian } from '../predictive-std.js';
 
 /** `fm recommend`: top-k items for a user. */
 export const recommendCommand = defineCommand({
@@ -15,6 +16,8 @@ export const recommendCommand = defineCommand({
   usage: 'recommend --model DIR --user ID [--k 10] [--exclude-seen FILE]',
   description: `
 Scores every item for the user and prints the best k, with titles when the training data had them.
+--std (models trained with --solver mcmc) adds the predictive standard deviation of each score over
+the kept posterior samples: of the predicted rating, or of p(relevant) for a binary model.
 --exclude-seen FILE leaves out the items the user has in FILE (typically the training file) and
 prints the user's own ratings from it next to the recommendations.`,
   options: {
@@ -22,6 +25,7 @@ prints the user's own ratings from it next to the recommendations.`,
     user: { type: 'string', short: 'u', placeholder: 'ID', required: true, description: 'raw user id (as in the source data)' },
     k: { type: 'int', min: 1, default: 10, description: 'number of items' },
     'exclude-seen': { type: 'string', placeholder: 'FILE', description: "data file whose items for this user are excluded" },
+    std: { type: 'boolean', description: 'also print the predictive standard deviation of each score (models trained with --solver mcmc)' },
     format: FORMAT_OPTION,
     columns: COLUMNS_OPTION,
     backend: BACKEND_OPTION,
@@ -30,6 +34,7 @@ prints the user's own ratings from it next to the recommendations.`,
   async run({ values: v }, ctx) {
     const backend = await initBackend(v.backend, ctx);
     const bundle = await loadModelBundle(v.model);
+    if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
     const layout = userItemLayout(bundle.schema, v.model);
     const user = localIdOf(bundle.encoder, 'user', v.user, layout);
     const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
@@ -60,13 +65,19 @@ prints the user's own ratings from it next to the recommendations.`,
     const top = await recommend(scorer, user, v.k, { exclude });
     let scores = Array.from(top.scores);
     if (bundle.meta.task !== 'regression') scores = scores.map((s) => 1 / (1 + Math.exp(-s)));
+    const std = v.std ? pairStd(bundle.model, bundle.schema, layout, user, top.items) : undefined;
     const recs = Array.from(top.items).map((it, j) => {
       const raw = rawIdOf(bundle.encoder, 'item', it, layout);
-      return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number };
+      return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number, ...(std ? { std: std[j] as number } : {}) };
     });
     const scoreName = bundle.meta.task === 'regression' ? 'predicted' : 'p(relevant)';
     ctx.print(`top ${recs.length} for user ${v.user}${exclude.size > 1 ? ` (excluding ${exclude.size - 1} seen items)` : ''}:`);
-    ctx.print(formatTable(['#', 'item', 'title', scoreName], recs.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(3))])));
+    ctx.print(
+      formatTable(
+        ['#', 'item', 'title', scoreName, ...(std ? ['std'] : [])],
+        recs.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(3)), ...(r.std !== undefined ? [Number(r.std.toFixed(3))] : [])]),
+      ),
+    );
     if (seen.length > 0) {
       ctx.print('');
       ctx.print(`user ${v.user} rated ${seen.length} items in ${v['exclude-seen']}; highest first:`);

@@ -13,6 +13,8 @@ import { chooseEngine, inspectModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
+import { BAYES_DEFAULTS } from '@fm/train';
+import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
 
 /** Training data as the train command sees it. */
 interface TrainData {
@@ -94,6 +96,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16)' },
     lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate' },
     optimizer: { type: 'enum', choices: OPTIMIZERS, description: 'optimizer (default: the trainer\'s)' },
+    ...SOLVER_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
@@ -114,12 +117,15 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     'fm train --data ml-100k/ua.base --test ml-100k/ua.test --model fm --validation 0.1 --out out/ml-fm',
     'fm train --data out/train.tsv --format movielens --task ranking --checkpoint out/ck --out out/bpr',
     'fm train --data out/train.arrow --model mf --task ranking --out out/mf-bpr --json',
+    'fm train --data ml-100k/ua.base --test ml-100k/ua.test --solver mcmc --iterations 200 --out out/ml-mcmc',
   ],
   async run({ values: v }, ctx) {
     const t0 = performance.now();
     const task = v.task as Task;
     const kind = v.model as ModelKind;
     // 1. Flags, inputs and outputs, before anything expensive.
+    const solver = resolveSolver(v, kind, task);
+    const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
     let validationFile: string | undefined;
     if (v.validation !== undefined) {
@@ -174,10 +180,20 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
       }
     })();
     if (!ctx.json) printSummary(ctx, summarize(train), `training data ${data.source}`);
-    const model = buildModel(kind, train, { seed: v.seed, ...(v.dim !== undefined ? { dim: v.dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
+    const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
+    const model = buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
     ctx.print(`model ${kind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
-    const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
-    ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    if (bayes) {
+      if (bayes.burnIn === undefined && bayes.solver === 'mcmc' && bayes.iterations <= BAYES_DEFAULTS.burnIn) {
+        ctx.note(`--iterations ${bayes.iterations} ≤ the default burn-in ${BAYES_DEFAULTS.burnIn}: no sample is averaged, predictions use the last one (set --burn-in)`);
+      }
+      // MCMC/ALS track a held-out set each iteration (no early stopping, so nothing is chosen on it)
+      if (validation === undefined && test) validation = test.dataset;
+      ctx.print(`solver: ${bayes.solver}, ${bayes.iterations} iterations${bayes.solver === 'mcmc' ? `, burn-in ${bayes.burnIn ?? BAYES_DEFAULTS.burnIn}` : ''}, k=${dim}, native${validation === test?.dataset && test ? `; tracking --test ${v.test} each iteration` : ''}`);
+    } else {
+      const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+      ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    }
     try {
       ctx.signal.throwIfAborted();
       // 2. Training.
@@ -189,7 +205,15 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
           seed: v.seed,
           ...(v.epochs !== undefined ? { epochs: v.epochs } : {}),
           ...(v['batch-size'] !== undefined ? { batchSize: v['batch-size'] } : {}),
-          ...(v.optimizer !== undefined ? { optimizer: v.optimizer } : {}),
+          ...(solver.solver === 'gradient' && solver.optimizer !== undefined ? { optimizer: solver.optimizer } : {}),
+          ...(bayes
+            ? {
+                solver: bayes.solver,
+                epochs: bayes.iterations,
+                bayes: { ...(bayes.burnIn !== undefined ? { burnIn: bayes.burnIn } : {}), ...(bayes.initStd !== undefined ? { initStd: bayes.initStd } : {}) },
+                ...(v.validation === undefined && test ? { validationLabel: 'test' } : {}),
+              }
+            : {}),
           ...(v.lr !== undefined ? { learningRate: v.lr } : {}),
           ...(v.l2 !== undefined ? { l2: v.l2 } : {}),
           ...(validation !== undefined ? { validation } : {}),
@@ -224,7 +248,9 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         backend: backend.backend,
         engine: outcome.engine,
         engineReason: outcome.engineReason,
-        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: v.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
+        ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
       };
       const meta: CliModelMeta = {
@@ -237,7 +263,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
       };
       await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
-      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
       if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
@@ -257,6 +283,10 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         rows: train.numRows,
         epochs: outcome.epochs,
         best_epoch: outcome.bestEpoch,
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? null) : null),
+        iterations: bayes ? outcome.epochs : null,
+        burn_in: bayes?.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null,
+        init_std: bayes ? (bayes.initStd ?? BAYES_DEFAULTS.initStd) : null,
         examples_per_second: outcome.examplesPerSecond,
         wall_seconds: outcome.wallSeconds,
         final_loss: outcome.finalLoss,
