@@ -7,6 +7,7 @@ import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { pairStd, requireBayesian } from '../predictive-std.js';
+import { recommendWithSide, sideLayout, userRows } from '../side-recommend.js';
 
 /** `fm recommend`: top-k items for a user. */
 export const recommendCommand = defineCommand({
@@ -35,7 +36,9 @@ prints the user's own ratings from it next to the recommendations.`,
     const backend = await initBackend(v.backend, ctx);
     const bundle = await loadModelBundle(v.model);
     if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
-    const layout = userItemLayout(bundle.schema, v.model);
+    // a model trained with side features scores full rows (the user's and each item's features)
+    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
+    const layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
     const user = localIdOf(bundle.encoder, 'user', v.user, layout);
     const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
     const seen: { item: string | number; title: string; rating: number }[] = [];
@@ -45,6 +48,7 @@ prints the user's own ratings from it next to the recommendations.`,
         flag: '--exclude-seen',
         signal: ctx.signal,
         ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
+        ...(bundle.side ? { side: bundle.side } : {}),
         ...(v.format !== undefined ? { format: v.format } : {}),
         ...(v.columns !== undefined ? { columns: v.columns } : {}),
       });
@@ -61,11 +65,15 @@ prints the user's own ratings from it next to the recommendations.`,
       }
       seen.sort((a, b) => b.rating - a.rating);
     }
-    const scorer = pairScorer(bundle.model, layout);
-    const top = await recommend(scorer, user, v.k, { exclude });
+    let top: { items: Int32Array; scores: Float32Array; std?: Float32Array };
+    if (side) top = await recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, v.user), v.k, exclude, v.std);
+    else {
+      const found = await recommend(pairScorer(bundle.model, layout), user, v.k, { exclude });
+      top = { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, user, found.items) } : {}) };
+    }
     let scores = Array.from(top.scores);
     if (bundle.meta.task !== 'regression') scores = scores.map((s) => 1 / (1 + Math.exp(-s)));
-    const std = v.std ? pairStd(bundle.model, bundle.schema, layout, user, top.items) : undefined;
+    const std = top.std;
     const recs = Array.from(top.items).map((it, j) => {
       const raw = rawIdOf(bundle.encoder, 'item', it, layout);
       return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number, ...(std ? { std: std[j] as number } : {}) };

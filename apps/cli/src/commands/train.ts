@@ -15,6 +15,7 @@ import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 import { BAYES_DEFAULTS } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
+import { describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle } from '../side-features.js';
 
 /** Training data as the train command sees it. */
 interface TrainData {
@@ -24,8 +25,9 @@ interface TrainData {
   source: string;
 }
 
-async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext): Promise<TrainData> {
+async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext, side?: SideBundle): Promise<TrainData> {
   if (v.data === 'synthetic') {
+    if (side) throw new UsageError('fm train: side features need a data file (MovieLens or CSV), not --data synthetic', 'train');
     const gen = generateRatings({ seed: v.seed, round: true });
     const { dataset, encoder } = encodeInteractions(gen.interactions);
     ctx.note(`synthetic ratings: ${gen.numUsers} users x ${gen.numItems} items, ${gen.interactions.length} ratings (best achievable RMSE ${gen.bestRmse.toFixed(4)})`);
@@ -38,7 +40,14 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     ...(v.columns !== undefined ? { columns: v.columns } : {}),
     zeroBased: v['zero-based'],
     signal: ctx.signal,
+    ...(side ? { side } : {}),
   });
+  if (side) {
+    // rated/raters of later files (validation, test, eval, recommend) come from the training log
+    if (input.interactions) side.implicit = input.interactions;
+    ctx.print(`side features: ${describeSide(side)}`);
+    if (input.sideMissing) for (const line of describeSideMissing(v.data, input.sideMissing, input.dataset.numRows)) ctx.note(line);
+  }
   if (input.zeroBased) ctx.note(`${v.data}: libFM indices are 0-based (index 0 seen); indices are categorical ids either way`);
   return {
     dataset: input.dataset,
@@ -97,6 +106,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate' },
     optimizer: { type: 'enum', choices: OPTIMIZERS, description: 'optimizer (default: the trainer\'s)' },
     ...SOLVER_OPTIONS,
+    ...SIDE_FEATURE_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
@@ -156,12 +166,14 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     await checkOutputs('train', inputs, outputs, v.force);
     ctx.kept = await describeKept(outputs.slice(0, 1));
 
+    const side = await readSideFlags(v, 'train');
     const backend = await initBackend(v.backend, ctx);
-    const data = await loadTrainData(v, ctx);
+    const data = await loadTrainData(v, ctx, side);
     const train = data.dataset;
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const withEncoder = async (path: string, flag: string): Promise<LoadedInput> => {
-      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...fmt });
+      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...(side ? { side } : {}), ...fmt });
+      if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
       if (!input.dataset.schema.equals(train.schema)) {
         throw new CliError(`${flag} ${path}: its fields differ from the training data's (${train.schema.fields.map((f) => f.name).join(', ')}); encode both with the same encoder (fm encode --encoder)`);
       }
@@ -252,6 +264,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
         ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
+        ...(side ? { sideFeatures: { features: side.features, sources: side.sources } } : {}),
       };
       const meta: CliModelMeta = {
         task,
@@ -261,7 +274,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         ...(data.titles ? { titles: Object.fromEntries([...data.titles].map(([k, t]) => [String(k), t])) } : {}),
         training,
       };
-      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}) });
+      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}), ...(side ? { side } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
       ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
       if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
@@ -292,6 +305,7 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         final_loss: outcome.finalLoss,
         validation: outcome.valMetrics ?? null,
         test: testMetrics ?? null,
+        side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name) } : null,
         out: v.out,
         seconds: (performance.now() - t0) / 1000,
       };
