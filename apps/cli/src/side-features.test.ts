@@ -58,6 +58,10 @@ beforeAll(async () => {
     'ml/u.item': uItem.join('\n') + '\n',
     'ml/u.user': uUser.join('\n') + '\n',
     'bare/ua.base': lines(base),
+    'csv/train.csv': 'user,item,rating\n' + base.map((r) => r.slice(0, 3).join(',')).join('\n') + '\n',
+    'csv/test.csv': 'user,item,rating\n' + test.map((r) => r.slice(0, 3).join(',')).join('\n') + '\n',
+    // item 4 is missing from the item file
+    'items.csv': 'item,kind\n' + Array.from({ length: ITEMS }, (_, k) => k + 1).filter((i) => i !== 4).map((i) => `${i},${genresOf(i).length > 3 ? 'busy' : 'plain'}`).join('\n') + '\n',
     // user 7 is missing from the attribute file
     'users.csv': 'user,age,job\n' + Array.from({ length: USERS }, (_, k) => k + 1).filter((u) => u !== 7).map((u) => `${u},${ageOf(u)},${occupationOf(u)}`).join('\n') + '\n',
   });
@@ -183,6 +187,33 @@ describe('fm train --user-features FILE.csv', () => {
       expect(Number.isNaN(a) ? 0 : a).toBe(u === 7 ? 0 : ageOf(u));
       expect(jk).toBe(u === 7 ? '' : occupationOf(u));
     });
+  }, 60_000);
+
+  it('CSV data: --item-features joins on the data column named like its key; eval and recommend apply it', async () => {
+    const out = join(dir, 'm-csv-items');
+    const cols = 'label=rating,user:cat,item:cat';
+    const r = await runFm(['train', '--data', join(dir, 'csv/train.csv'), '--columns', cols, '--test', join(dir, 'csv/test.csv'), '--item-features', join(dir, 'items.csv'), '--item-columns', 'key=item,kind:cat', '--solver', 'mcmc', '--iterations', '20', '--burn-in', '4', '--dim', '2', '--seed', '5', '--backend', 'cpu', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = r.json();
+    expect(j.side_features.fields).toEqual(['user', 'item', 'kind']);
+    const miss = base.filter((x) => x[1] === 4).length;
+    expect(r.err).toContain(`${miss} of ${base.length} rows (1 distinct items) have an item id that --item-features does not list`);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'csv/test.csv'), '--columns', cols, '--backend', 'cpu', '--json']);
+    expect(e.code, e.err).toBe(0);
+    expect(Math.abs((e.json().metrics.rmse as number) - (j.test.rmse as number))).toBeLessThan(1e-9);
+    // recommend: the scores of the user's rows are what eval-style encoding + predict give
+    const rec = await runFm(['recommend', '--model', out, '--user', '2', '--k', '3', '--backend', 'cpu', '--json']);
+    expect(rec.code, rec.err).toBe(0);
+    const bundle = await loadModelBundle(out);
+    const items = Array.from({ length: ITEMS }, (_, k) => k + 1).filter((it) => base.some((x) => x[1] === it));
+    writeFiles(dir, { 'csv/all.csv': 'user,item,rating\n' + items.map((it) => `2,${it},0`).join('\n') + '\n' });
+    if (!bundle.encoder || !bundle.side) throw new Error('no encoder or side features saved');
+    const ds = (await loadInput(join(dir, 'csv/all.csv'), { command: 'eval', columns: cols, encoder: bundle.encoder, side: bundle.side })).dataset;
+    const s = await predict(bundle.model, ds);
+    const best = items.map((it, c) => ({ it, s: s[c] as number })).sort((a, b) => b.s - a.s || a.it - b.it).slice(0, 3);
+    const recs = rec.json().recommendations as { item: string | number; score: number }[];
+    expect(recs.map((x) => Number(x.item))).toEqual(best.map((b) => b.it));
+    recs.forEach((x, c) => expect(x.score).toBeCloseTo(best[c]?.s as number, 5));
   }, 60_000);
 
   it('--user-features without --user-columns exits 2 naming the flag', async () => {

@@ -223,7 +223,7 @@ export function describeSideMissing(path: string, m: SideMissing, rows: number):
     const s = m[side];
     if (s && s.rows > 0) {
       lines.push(
-        `${path}: ${s.rows.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows (${s.ids} distinct ${side}s) have a ${side} id that --${side}-features does not list; they get no ${side} attributes (categorical "", number 0, empty bag)`,
+        `${path}: ${s.rows.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows (${s.ids} distinct ${side}s) have ${side === 'item' ? 'an' : 'a'} ${side} id that --${side}-features does not list; they get no ${side} attributes (categorical "", number 0, empty bag)`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { encodeInteractions, resolveUserItemFields, type Encoder, type SparseDataset } from '@fm/data';
+import { encodeInteractions, joinSideFeatures, resolveUserItemFields, type Encoder, type Frame, type SparseDataset } from '@fm/data';
 import { predict, predictDistribution } from '@fm/train';
 import { CliError } from './errors.js';
 import type { UserItemLayout } from './ranking.js';
@@ -16,26 +16,41 @@ export function sideLayout(schema: Parameters<typeof resolveUserItemFields>[0], 
 
 /**
  * The rows (user, item, side features of both) of one user with every item of the model's
- * vocabulary, encoded as training encoded them (`encodeInteractions` with the saved side features:
- * the user's `rated` block from the training log, the items' genres, attribute tables). Raw ids must
- * be numbers (MovieLens-style logs).
+ * vocabulary, encoded as training encoded them: with MovieLens `--features`, `encodeInteractions`
+ * with the saved tables (the user's `rated` block from the training log, the items' genres; numeric
+ * ids); otherwise the user/item attribute tables joined on the user and item fields.
+ * @param user the user's field-local id (known to the encoder).
  * @returns the dataset `[items]` and the items' local ids in row order.
  */
-export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLayout, rawUser: string): { ds: SparseDataset; items: Int32Array } {
-  const u = Number(rawUser);
-  if (!Number.isInteger(u)) throw new CliError(`user ${rawUser}: a model with side features recommends for numeric user ids only`);
-  const keys = encoder.vocabulary('item').keys;
-  const raw = Int32Array.from(keys, (k) => {
-    if (typeof k !== 'number' || !Number.isInteger(k)) throw new CliError(`item "${String(k)}": a model with side features recommends numeric item ids only`);
-    return k;
-  });
-  const n = raw.length;
-  const { dataset } = encodeInteractions(
-    { user: new Int32Array(n).fill(u), item: raw, rating: new Float32Array(n), timestamp: new Float64Array(n), length: n },
-    { encoder, ...movieLensSideOptions(side) },
-  );
-  const items = Int32Array.from(raw, (k) => encoder.encode('item', k) - layout.itemOffset);
-  return { ds: dataset, items };
+export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLayout, user: number): { ds: SparseDataset; items: Int32Array } {
+  const userField = encoder.fields[layout.userField]?.name ?? 'user';
+  const itemField = encoder.fields[layout.itemField]?.name ?? 'item';
+  const userKey = encoder.decode(userField, layout.userOffset + user) as string | number;
+  const keys = encoder.vocabulary(itemField).keys;
+  const n = keys.length;
+  const items = Int32Array.from(keys, (k) => encoder.encode(itemField, k) - layout.itemOffset);
+  if (side.features.length > 0) {
+    const numeric = (k: unknown, what: string) => {
+      if (typeof k !== 'number' || !Number.isInteger(k)) throw new CliError(`${what} "${String(k)}": a model with MovieLens --features recommends for numeric ids only`);
+      return k;
+    };
+    const u = numeric(userKey, 'user');
+    const raw = Int32Array.from(keys, (k) => numeric(k, 'item'));
+    const { dataset } = encodeInteractions(
+      { user: new Int32Array(n).fill(u), item: raw, rating: new Float32Array(n), timestamp: new Float64Array(n), length: n },
+      { encoder, ...movieLensSideOptions(side) },
+    );
+    return { ds: dataset, items };
+  }
+  let frame: Frame = { length: n, columns: { [userField]: new Array<string | number>(n).fill(userKey), [itemField]: [...keys] } };
+  for (const [on, table] of [[userField, side.userTable], [itemField, side.itemTable]] as const) {
+    if (table) frame = joinSideFeatures(frame, on, table, { missing: 'empty' });
+  }
+  try {
+    return { ds: encoder.transform(frame, new Float32Array(n)), items };
+  } catch (e) {
+    throw new CliError(`recommending needs rows of only the user, the item and their attributes: ${(e as Error).message}`);
+  }
 }
 
 /**

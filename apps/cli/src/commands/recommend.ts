@@ -66,7 +66,7 @@ prints the user's own ratings from it next to the recommendations.`,
       seen.sort((a, b) => b.rating - a.rating);
     }
     let top: { items: Int32Array; scores: Float32Array; std?: Float32Array };
-    if (side) top = await recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, v.user), v.k, exclude, v.std);
+    if (side) top = await recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, user), v.k, exclude, v.std);
     else {
       const found = await recommend(pairScorer(bundle.model, layout), user, v.k, { exclude });
       top = { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, user, found.items) } : {}) };

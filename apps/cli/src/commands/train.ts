@@ -92,7 +92,14 @@ training starts. Progress goes to stderr: a redrawn bar on a terminal, one line 
 The model directory (the @fm/train format: model.json, fm.json, a version folder with the weights,
 the encoder and the training interactions) replaces an older model there as one unit, and is saved
 before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as it was; with
---checkpoint DIR a checkpoint is kept that --resume DIR continues from.`,
+--checkpoint DIR a checkpoint is kept that --resume DIR continues from.
+
+--solver mcmc (Bayesian FM by Gibbs sampling: no learning rate, no L2) or als (coordinate descent)
+trains fm, lr or mf natively for --iterations sweeps (default 200, k=8), printing the running --test
+metrics each iteration; --solver sgd|adam|adagrad|ftrl is --optimizer. Side features: --features
+genres,age,gender,occupation,rated (MovieLens: u.item/u.user beside --data), --user-features and
+--item-features (CSV typed by --user-columns/--item-columns, key=ID joins); they are saved with the
+model, and eval/recommend apply them.`,
   options: {
     data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, or "synthetic"' },
     format: FORMAT_OPTION,
@@ -277,7 +284,11 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
       await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}), ...(side ? { side } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
       ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
-      if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
+      if (outcome.valMetrics) {
+        const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : 'validation';
+        ctx.print(`${what}: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      }
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
       if (test) {
@@ -303,7 +314,8 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         examples_per_second: outcome.examplesPerSecond,
         wall_seconds: outcome.wallSeconds,
         final_loss: outcome.finalLoss,
-        validation: outcome.valMetrics ?? null,
+        validation: tracksTest ? null : (outcome.valMetrics ?? null),
+        ...(tracksTest ? { test_tracked: outcome.valMetrics ?? null } : {}),
         test: testMetrics ?? null,
         side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name) } : null,
         out: v.out,
