@@ -159,6 +159,7 @@ describe('fm train --user-features FILE.csv', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.json().side_features.fields).toEqual(['user', 'item', 'age', 'job']);
     const missBase = base.filter((x) => x[0] === 7).length;
+    expect(r.json().side_features.missing).toEqual({ user: { rows: missBase, ids: 1 } });
     const missTest = test.filter((x) => x[0] === 7).length;
     expect(missBase).toBeGreaterThan(0);
     expect(r.err).toContain(`${join(dir, 'ml/ua.base')}: ${missBase} of ${base.length} rows (1 distinct users) have a user id that --user-features does not list`);

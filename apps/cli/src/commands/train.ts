@@ -15,7 +15,7 @@ import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 import { BAYES_DEFAULTS } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
-import { describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle } from '../side-features.js';
+import { describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
 /** Training data as the train command sees it. */
 interface TrainData {
@@ -23,6 +23,8 @@ interface TrainData {
   encoder?: Encoder;
   titles?: Map<number, string>;
   source: string;
+  /** With side features: training rows whose id a side table lacks. */
+  sideMissing?: SideMissing;
 }
 
 async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext, side?: SideBundle): Promise<TrainData> {
@@ -53,6 +55,7 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     dataset: input.dataset,
     ...(input.encoder ? { encoder: input.encoder } : {}),
     ...(input.titles ? { titles: input.titles } : {}),
+    ...(input.sideMissing ? { sideMissing: input.sideMissing } : {}),
     source: v.data,
   };
 }
@@ -317,7 +320,7 @@ model, and eval/recommend apply them.`,
         validation: tracksTest ? null : (outcome.valMetrics ?? null),
         ...(tracksTest ? { test_tracked: outcome.valMetrics ?? null } : {}),
         test: testMetrics ?? null,
-        side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name) } : null,
+        side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name), missing: data.sideMissing ?? {} } : null,
         out: v.out,
         seconds: (performance.now() - t0) / 1000,
       };
