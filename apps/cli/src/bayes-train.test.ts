@@ -145,6 +145,20 @@ describe('fm train --solver mcmc|als', () => {
   }, 60_000);
 });
 
+describe('fm train --solver: other models and tasks', () => {
+  it('als on the binary task, and mcmc on --model mf, beat the constant predictors', async () => {
+    const bin = await runFm(['train', '--data', join(dir, 'bin/ua.base'), '--test', join(dir, 'bin/ua.test'), '--task', 'binary', '--solver', 'als', '--iterations', '20', '--dim', '4', '--backend', 'cpu', '--out', join(dir, 'm-als-bin'), '--json']);
+    expect(bin.code, bin.err).toBe(0);
+    const y = test.rating.map((r) => (r >= 4 ? 1 : 0));
+    const rate = base.rating.reduce((a, r) => a + (r >= 4 ? 1 : 0), 0) / base.length;
+    expect(bin.json().test.logloss as number).toBeLessThan(logLoss(new Float32Array(y.length).fill(rate), y));
+    const mf = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--model', 'mf', '--solver', 'mcmc', '--iterations', '30', '--burn-in', '5', '--dim', '4', '--backend', 'cpu', '--out', join(dir, 'm-mf'), '--json']);
+    expect(mf.code, mf.err).toBe(0);
+    const mean = base.rating.reduce((a, b) => a + b, 0) / base.length;
+    expect(mf.json().test.rmse as number).toBeLessThan(rmse(new Float32Array(test.length).fill(mean), test.rating) - 0.02);
+  }, 60_000);
+});
+
 describe('fm train solver flags: bad combinations exit 2 naming the flags', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown solver', ['--solver', 'gibbs'], /--solver expects one of mcmc\|als\|sgd\|adam\|adagrad\|ftrl, got "gibbs"/],
