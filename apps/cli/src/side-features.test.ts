@@ -145,6 +145,15 @@ describe('fm train --features (MovieLens folder)', () => {
     expect(r.err).toContain(`genres needs ${join(dir, 'bare/u.item')} (not found beside ua.base)`);
   });
 
+  it('item-side features with sampled negatives exit 2 (a negative row would keep the positive item\'s features)', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,rated', '--task', 'ranking', '--out', join(dir, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--task ranking draws negative rows .* keep the positive item's genres/);
+    const neg = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--item-features', join(dir, 'items.csv'), '--item-columns', 'key=item,kind:cat', '--task', 'binary', '--negatives', '2', '--out', join(dir, 'never')]);
+    expect(neg.code).toBe(2);
+    expect(neg.err).toMatch(/--negatives draws negative rows .* keep the positive item's --item-features/);
+  });
+
   it('bad --features values exit 2', async () => {
     const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,colour', '--out', join(dir, 'never')]);
     expect(r.code).toBe(2);

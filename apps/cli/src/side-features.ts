@@ -133,6 +133,21 @@ export async function readSideFlags(v: SideFlagValues, command: string): Promise
   return features.length > 0 || bundle.userTable || bundle.itemTable ? bundle : undefined;
 }
 
+/**
+ * Sampled negatives (`--task ranking`, `--negatives`) copy a positive row and swap its item id only, so
+ * item-side features (genres, raters, --item-features) would describe the positive item: refused.
+ */
+export function checkSideWithNegatives(bundle: SideBundle | undefined, task: string, negatives: number | undefined): void {
+  if (!bundle || (task !== 'ranking' && negatives === undefined)) return;
+  const itemSide = [...bundle.features.filter((f) => f === 'genres' || f === 'raters'), ...(bundle.itemTable ? ['--item-features'] : [])];
+  if (itemSide.length === 0) return;
+  const why = task === 'ranking' ? '--task ranking' : '--negatives';
+  throw new UsageError(
+    `fm train: ${why} draws negative rows by swapping the item id of a positive row, which would keep the positive item's ${itemSide.join(', ')}; use user-side features only (age, gender, occupation, rated, --user-features)`,
+    'train',
+  );
+}
+
 const ML_SIDE_FILES: Record<MovieLensRatingsFormat, { items: string; users?: string }> = {
   'u.data': { items: 'u.item', users: 'u.user' },
   'ratings.dat': { items: 'movies.dat', users: 'users.dat' },

@@ -15,7 +15,7 @@ import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 import { BAYES_DEFAULTS } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
-import { describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
+import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
 /** Training data as the train command sees it. */
 interface TrainData {
@@ -177,6 +177,7 @@ model, and eval/recommend apply them.`,
     ctx.kept = await describeKept(outputs.slice(0, 1));
 
     const side = await readSideFlags(v, 'train');
+    checkSideWithNegatives(side, task, v.negatives);
     const backend = await initBackend(v.backend, ctx);
     const data = await loadTrainData(v, ctx, side);
     const train = data.dataset;
