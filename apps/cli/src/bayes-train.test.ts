@@ -159,6 +159,22 @@ describe('fm train --solver: other models and tasks', () => {
   }, 60_000);
 });
 
+describe('fm train --solver mcmc --checkpoint / --resume', () => {
+  it('10 iterations, then resumed to 25, equal a straight 25-iteration run', async () => {
+    const common = ['--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--solver', 'mcmc', '--burn-in', '4', '--dim', '3', '--seed', '9', '--backend', 'cpu', '--json'];
+    const ck = join(dir, 'ck-mcmc');
+    const first = await runFm(['train', ...common, '--iterations', '10', '--checkpoint', ck, '--out', join(dir, 'm-ck1')]);
+    expect(first.code, first.err).toBe(0);
+    const resumed = await runFm(['train', ...common, '--iterations', '25', '--resume', ck, '--out', join(dir, 'm-ck2')]);
+    expect(resumed.code, resumed.err).toBe(0);
+    const straight = await runFm(['train', ...common, '--iterations', '25', '--out', join(dir, 'm-ck3')]);
+    expect(straight.code, straight.err).toBe(0);
+    expect(resumed.json().iterations).toBe(25);
+    expect(resumed.json().test.rmse).toBe(straight.json().test.rmse);
+    expect(resumed.json().test.rmse).not.toBe(first.json().test.rmse);
+  }, 60_000);
+});
+
 describe('fm train solver flags: bad combinations exit 2 naming the flags', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown solver', ['--solver', 'gibbs'], /--solver expects one of mcmc\|als\|sgd\|adam\|adagrad\|ftrl, got "gibbs"/],
