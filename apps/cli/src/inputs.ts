@@ -16,6 +16,7 @@ import {
 } from '@fm/data';
 import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, sniffFile } from '@fm/data/node';
 import { CliError, UsageError } from './errors.js';
+import { countSideMissing, joinCsvSide, movieLensSideOptions, type SideBundle, type SideMissing } from './side-features.js';
 
 /** Input formats the commands read. */
 export const INPUT_FORMATS = ['arrow', 'movielens', 'csv', 'libfm', 'libffm'] as const;
@@ -69,6 +70,8 @@ export interface LoadedInput {
   zeroBased?: boolean;
   /** When a saved encoder was reused: the values it had not seen (scored through the OOV bucket). */
   unseen?: UnseenReport;
+  /** With side features: rows whose id a side table lacks (they get empty attributes). */
+  sideMissing?: SideMissing;
 }
 
 /** `data.arrow` → `data.encoder.json`. */
@@ -191,6 +194,8 @@ export interface LoadInputOptions {
   zeroBased?: boolean;
   /** Stops reading on Ctrl-C. */
   signal?: AbortSignal;
+  /** Side features to add (MovieLens `--features`, user/item attribute tables); MovieLens and CSV inputs only. */
+  side?: SideBundle;
 }
 
 /**
@@ -303,6 +308,9 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
   const { format, layout } = await resolveFormat(path, opts.format, opts.command, opts.columns);
   if (format !== 'movielens') await checkInputPath(path, flag);
   const signal = opts.signal ? { signal: opts.signal } : {};
+  if (opts.side && (format === 'libfm' || format === 'libffm')) {
+    throw new CliError(`${flag} ${path}: side features (--features, --user-features, --item-features) need MovieLens or CSV data, not ${format}`);
+  }
   let out: LoadedInput;
   switch (format) {
     case 'arrow':
@@ -320,9 +328,17 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         throw new CliError((e as Error).message.replace(/^loadMovieLens: /, ''));
       }
       if (ml.interactions.length === 0) await noRows(ml.ratingsFile);
-      const { dataset, encoder } = encodeInteractions(ml.interactions, opts.encoder ? { encoder: opts.encoder } : {});
+      let encoded;
+      try {
+        encoded = encodeInteractions(ml.interactions, { ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.side ? movieLensSideOptions(opts.side, ml) : {}) });
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`${flag} ${path}: ${(e as Error).message.replace(/^encodeInteractions: /, '')}`);
+      }
+      const { dataset, encoder } = encoded;
       const titles = titlesOf(ml.items);
       out = { path, source: ml.ratingsFile, format, layout: ml.format, dataset, encoder, interactions: ml.interactions, ...(titles ? { titles } : {}) };
+      if (opts.side) out.sideMissing = countSideMissing(opts.side, { user: ml.interactions.user, item: ml.interactions.item });
       break;
     }
     case 'csv': {
@@ -335,10 +351,17 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
       } catch (e) {
         throw new UsageError(`fm ${opts.command}: --columns: ${(e as Error).message}`, opts.command);
       }
-      const { frame, labels } = await loadCsv(path, spec, signal);
+      const { frame: raw, labels } = await loadCsv(path, spec, signal);
+      const { frame, configs } = opts.side ? joinCsvSide(raw, fieldConfigsOf(spec), opts.side, path) : { frame: raw, configs: fieldConfigsOf(spec) };
       try {
-        const encoder = opts.encoder ?? Encoder.fit(frame, fieldConfigsOf(spec));
+        const encoder = opts.encoder ?? Encoder.fit(frame, configs);
         out = { path, source: path, format, dataset: encoder.transform(frame, labels), encoder };
+        if (opts.side) {
+          const col = (t: { key: string } | undefined) => (t ? (raw.columns[t.key] as ArrayLike<string | number> | undefined) : undefined);
+          const user = col(opts.side.userTable);
+          const item = col(opts.side.itemTable);
+          out.sideMissing = countSideMissing(opts.side, { ...(user ? { user } : {}), ...(item ? { item } : {}) });
+        }
       } catch (e) {
         throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
       }

@@ -84,6 +84,12 @@ export interface TrainSettings {
   checkpointEvery?: number;
   /** Continue from the checkpoint in this directory. */
   resume?: string;
+  /** The native MCMC/ALS solvers (`fit`'s `solver`); `epochs` is then the number of iterations. */
+  solver?: 'mcmc' | 'als';
+  /** MCMC: burn-in iterations; MCMC/ALS: std of the initial factors. */
+  bayes?: { burnIn?: number; initStd?: number };
+  /** Prefix of the held-out metrics in the progress lines (default `val`). */
+  validationLabel?: string;
 }
 
 /** What a training run reports. */
@@ -108,10 +114,13 @@ export interface TrainOutcome {
 export async function trainModel(model: tf.LayersModel, train: SparseDataset, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
+  const unit = s.solver !== undefined ? 'iteration' : 'epoch';
   try {
     const r = await fit(model, train, {
       task: s.task,
       seed: s.seed,
+      ...(s.solver !== undefined ? { solver: s.solver } : {}),
+      ...(s.bayes !== undefined ? { bayes: s.bayes } : {}),
       ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
       ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
       ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
@@ -147,6 +156,8 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
             ...(e.valMetrics !== undefined ? { valMetrics: e.valMetrics } : {}),
             examplesPerSecond: e.examplesPerSecond,
             seconds: e.seconds,
+            unit,
+            ...(s.validationLabel !== undefined ? { valLabel: s.validationLabel } : {}),
           });
         },
       },

@@ -13,6 +13,9 @@ import { chooseEngine, inspectModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
+import { BAYES_DEFAULTS } from '@fm/train';
+import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
+import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
 /** Training data as the train command sees it. */
 interface TrainData {
@@ -20,10 +23,13 @@ interface TrainData {
   encoder?: Encoder;
   titles?: Map<number, string>;
   source: string;
+  /** With side features: training rows whose id a side table lacks. */
+  sideMissing?: SideMissing;
 }
 
-async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext): Promise<TrainData> {
+async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext, side?: SideBundle): Promise<TrainData> {
   if (v.data === 'synthetic') {
+    if (side) throw new UsageError('fm train: side features need a data file (MovieLens or CSV), not --data synthetic', 'train');
     const gen = generateRatings({ seed: v.seed, round: true });
     const { dataset, encoder } = encodeInteractions(gen.interactions);
     ctx.note(`synthetic ratings: ${gen.numUsers} users x ${gen.numItems} items, ${gen.interactions.length} ratings (best achievable RMSE ${gen.bestRmse.toFixed(4)})`);
@@ -36,12 +42,20 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     ...(v.columns !== undefined ? { columns: v.columns } : {}),
     zeroBased: v['zero-based'],
     signal: ctx.signal,
+    ...(side ? { side } : {}),
   });
+  if (side) {
+    // rated/raters of later files (validation, test, eval, recommend) come from the training log
+    if (input.interactions) side.implicit = input.interactions;
+    ctx.print(`side features: ${describeSide(side)}`);
+    if (input.sideMissing) for (const line of describeSideMissing(v.data, input.sideMissing, input.dataset.numRows)) ctx.note(line);
+  }
   if (input.zeroBased) ctx.note(`${v.data}: libFM indices are 0-based (index 0 seen); indices are categorical ids either way`);
   return {
     dataset: input.dataset,
     ...(input.encoder ? { encoder: input.encoder } : {}),
     ...(input.titles ? { titles: input.titles } : {}),
+    ...(input.sideMissing ? { sideMissing: input.sideMissing } : {}),
     source: v.data,
   };
 }
@@ -81,7 +95,14 @@ training starts. Progress goes to stderr: a redrawn bar on a terminal, one line 
 The model directory (the @fm/train format: model.json, fm.json, a version folder with the weights,
 the encoder and the training interactions) replaces an older model there as one unit, and is saved
 before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as it was; with
---checkpoint DIR a checkpoint is kept that --resume DIR continues from.`,
+--checkpoint DIR a checkpoint is kept that --resume DIR continues from.
+
+--solver mcmc (Bayesian FM by Gibbs sampling: no learning rate, no L2) or als (coordinate descent)
+trains fm, lr or mf natively for --iterations sweeps (default 200, k=8), printing the running --test
+metrics each iteration; --solver sgd|adam|adagrad|ftrl is --optimizer. Side features: --features
+genres,age,gender,occupation,rated (MovieLens: u.item/u.user beside --data), --user-features and
+--item-features (CSV typed by --user-columns/--item-columns, key=ID joins); they are saved with the
+model, and eval/recommend apply them.`,
   options: {
     data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, or "synthetic"' },
     format: FORMAT_OPTION,
@@ -91,9 +112,11 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     task: { type: 'enum', choices: TASKS, default: 'regression', description: 'loss: MSE, log loss, or BPR' },
     epochs: { type: 'int', short: 'e', min: 1, max: 100000, description: 'epochs (default: the trainer\'s)' },
     'batch-size': { type: 'int', short: 'b', min: 1, placeholder: 'N', description: 'mini-batch size' },
-    dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16)' },
+    dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16; 8 with --solver mcmc|als)' },
     lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate' },
     optimizer: { type: 'enum', choices: OPTIMIZERS, description: 'optimizer (default: the trainer\'s)' },
+    ...SOLVER_OPTIONS,
+    ...SIDE_FEATURE_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
@@ -114,12 +137,15 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     'fm train --data ml-100k/ua.base --test ml-100k/ua.test --model fm --validation 0.1 --out out/ml-fm',
     'fm train --data out/train.tsv --format movielens --task ranking --checkpoint out/ck --out out/bpr',
     'fm train --data out/train.arrow --model mf --task ranking --out out/mf-bpr --json',
+    'fm train --data ml-100k/ua.base --test ml-100k/ua.test --solver mcmc --iterations 200 --out out/ml-mcmc',
   ],
   async run({ values: v }, ctx) {
     const t0 = performance.now();
     const task = v.task as Task;
     const kind = v.model as ModelKind;
     // 1. Flags, inputs and outputs, before anything expensive.
+    const solver = resolveSolver(v, kind, task);
+    const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
     let validationFile: string | undefined;
     if (v.validation !== undefined) {
@@ -150,12 +176,15 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     await checkOutputs('train', inputs, outputs, v.force);
     ctx.kept = await describeKept(outputs.slice(0, 1));
 
+    const side = await readSideFlags(v, 'train');
+    checkSideWithNegatives(side, task, v.negatives);
     const backend = await initBackend(v.backend, ctx);
-    const data = await loadTrainData(v, ctx);
+    const data = await loadTrainData(v, ctx, side);
     const train = data.dataset;
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const withEncoder = async (path: string, flag: string): Promise<LoadedInput> => {
-      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...fmt });
+      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...(side ? { side } : {}), ...fmt });
+      if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
       if (!input.dataset.schema.equals(train.schema)) {
         throw new CliError(`${flag} ${path}: its fields differ from the training data's (${train.schema.fields.map((f) => f.name).join(', ')}); encode both with the same encoder (fm encode --encoder)`);
       }
@@ -174,10 +203,20 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
       }
     })();
     if (!ctx.json) printSummary(ctx, summarize(train), `training data ${data.source}`);
-    const model = buildModel(kind, train, { seed: v.seed, ...(v.dim !== undefined ? { dim: v.dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
+    const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
+    const model = buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
     ctx.print(`model ${kind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
-    const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
-    ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    if (bayes) {
+      if (bayes.burnIn === undefined && bayes.solver === 'mcmc' && bayes.iterations <= BAYES_DEFAULTS.burnIn) {
+        ctx.note(`--iterations ${bayes.iterations} ≤ the default burn-in ${BAYES_DEFAULTS.burnIn}: no sample is averaged, predictions use the last one (set --burn-in)`);
+      }
+      // MCMC/ALS track a held-out set each iteration (no early stopping, so nothing is chosen on it)
+      if (validation === undefined && test) validation = test.dataset;
+      ctx.print(`solver: ${bayes.solver}, ${bayes.iterations} iterations${bayes.solver === 'mcmc' ? `, burn-in ${bayes.burnIn ?? BAYES_DEFAULTS.burnIn}` : ''}, k=${dim}, native${validation === test?.dataset && test ? `; tracking --test ${v.test} each iteration` : ''}`);
+    } else {
+      const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+      ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    }
     try {
       ctx.signal.throwIfAborted();
       // 2. Training.
@@ -189,7 +228,15 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
           seed: v.seed,
           ...(v.epochs !== undefined ? { epochs: v.epochs } : {}),
           ...(v['batch-size'] !== undefined ? { batchSize: v['batch-size'] } : {}),
-          ...(v.optimizer !== undefined ? { optimizer: v.optimizer } : {}),
+          ...(solver.solver === 'gradient' && solver.optimizer !== undefined ? { optimizer: solver.optimizer } : {}),
+          ...(bayes
+            ? {
+                solver: bayes.solver,
+                epochs: bayes.iterations,
+                bayes: { ...(bayes.burnIn !== undefined ? { burnIn: bayes.burnIn } : {}), ...(bayes.initStd !== undefined ? { initStd: bayes.initStd } : {}) },
+                ...(v.validation === undefined && test ? { validationLabel: 'test' } : {}),
+              }
+            : {}),
           ...(v.lr !== undefined ? { learningRate: v.lr } : {}),
           ...(v.l2 !== undefined ? { l2: v.l2 } : {}),
           ...(validation !== undefined ? { validation } : {}),
@@ -224,8 +271,11 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         backend: backend.backend,
         engine: outcome.engine,
         engineReason: outcome.engineReason,
-        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: v.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
+        ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
+        ...(side ? { sideFeatures: { features: side.features, sources: side.sources } } : {}),
       };
       const meta: CliModelMeta = {
         task,
@@ -235,10 +285,14 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         ...(data.titles ? { titles: Object.fromEntries([...data.titles].map(([k, t]) => [String(k), t])) } : {}),
         training,
       };
-      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}) });
+      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}), ...(side ? { side } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
-      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
-      if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
+      if (outcome.valMetrics) {
+        const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : 'validation';
+        ctx.print(`${what}: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      }
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
       if (test) {
@@ -257,11 +311,17 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
         rows: train.numRows,
         epochs: outcome.epochs,
         best_epoch: outcome.bestEpoch,
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? null) : null),
+        iterations: bayes ? outcome.epochs : null,
+        burn_in: bayes?.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null,
+        init_std: bayes ? (bayes.initStd ?? BAYES_DEFAULTS.initStd) : null,
         examples_per_second: outcome.examplesPerSecond,
         wall_seconds: outcome.wallSeconds,
         final_loss: outcome.finalLoss,
-        validation: outcome.valMetrics ?? null,
+        validation: tracksTest ? null : (outcome.valMetrics ?? null),
+        ...(tracksTest ? { test_tracked: outcome.valMetrics ?? null } : {}),
         test: testMetrics ?? null,
+        side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name), missing: data.sideMissing ?? {} } : null,
         out: v.out,
         seconds: (performance.now() - t0) / 1000,
       };
