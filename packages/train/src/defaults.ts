@@ -4,10 +4,12 @@ import type { L2Option } from './regularization.js';
 
 /**
  * Model families with their own defaults: `fm` covers the factorization family the native engine
- * trains (lr, fm, ffm, mf: sparse tables only, cheap per example); `deep` every model with dense
- * layers (afm, nfm, deepfm, …), whose steps cost per batch, so they want large batches.
+ * trains (lr, fm, mf, and FFM without normalisation: sparse tables only, cheap per example); `ffm`
+ * is FFM with libffm's instance-wise normalisation (its default), whose pair term is scaled by
+ * 1/Σx², so it wants AdaGrad's larger per-coordinate steps; `deep` every model with dense layers
+ * (afm, nfm, deepfm, …), whose steps cost per batch, so they want large batches.
  */
-export type ModelFamily = 'fm' | 'deep';
+export type ModelFamily = 'fm' | 'ffm' | 'deep';
 
 /** The defaults of one (task, family) cell. Both engines honour every one of them. */
 export interface TrainingDefaults {
@@ -48,6 +50,18 @@ const FM_POINTWISE: TrainingDefaults = {
   minDelta: 1e-4,
 };
 
+/**
+ * The pointwise regression cell of normalised FFM: per-example AdaGrad (as libffm), chosen on validation
+ * RMSE over MovieLens ua/u1 and the ua libFM file (`pnpm --filter @fm/bench tune --kind ffm`): SGD at
+ * the fm cell's rate under-trains the 1/Σx²-scaled pair term (ua test RMSE 0.961 against 0.933).
+ */
+const FFM_REGRESSION: TrainingDefaults = {
+  ...FM_POINTWISE,
+  optimizer: 'adagrad',
+  learningRates: { sgd: 0.005, adagrad: 0.05, adam: 0.001, ftrl: 0.05 },
+  l2: { bias: 0, linear: 0.05, factors: 0.05 },
+};
+
 /** The cell of models with dense layers: mini-batch Adam (steps cost per batch). */
 const DEEP: TrainingDefaults = {
   optimizer: 'adam',
@@ -59,24 +73,36 @@ const DEEP: TrainingDefaults = {
   minDelta: 1e-4,
 };
 
+/** BPR on the factorization family (normalised or not: BPR's pair difference is what is scaled). */
+const RANKING_FM: TrainingDefaults = { ...FM_POINTWISE, learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 }, l2: 1e-4, patience: 3 };
+
 /**
  * The one table of training defaults, per task and model family. `fit()` resolves every option it is
  * not given from here, whichever engine runs, so an engine never changes the algorithm. How each cell
  * was chosen (on validation data) is documented in the package README.
  */
 export const TRAINING_DEFAULTS: Record<Task, Record<ModelFamily, TrainingDefaults>> = {
-  regression: { fm: FM_POINTWISE, deep: DEEP },
+  regression: { fm: FM_POINTWISE, ffm: FFM_REGRESSION, deep: DEEP },
   // binary: the rating L2 (0.1/0.07) underfits click data; chosen on validation log loss over the CTR
   // generator and MovieLens ua/u1 with ratings ≥ 4 as positives (`pnpm --filter @fm/bench tune --task binary`)
-  binary: { fm: { ...FM_POINTWISE, learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 }, l2: { bias: 0, linear: 0.02, factors: 0.02 } }, deep: DEEP },
+  binary: {
+    fm: { ...FM_POINTWISE, learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 }, l2: { bias: 0, linear: 0.02, factors: 0.02 } },
+    ffm: { ...FFM_REGRESSION, learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 }, l2: { bias: 0, linear: 0.02, factors: 0.02 } },
+    deep: DEEP,
+  },
   ranking: {
     // BPR: the rating L2 would shrink the factors until only item popularity remains
-    fm: { ...FM_POINTWISE, learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 }, l2: 1e-4, patience: 3 },
+    fm: RANKING_FM,
+    ffm: RANKING_FM,
     deep: { ...DEEP, l2: 1e-4 },
   },
 };
 
-/** The family of a model kind for {@link TRAINING_DEFAULTS}. */
-export function modelFamily(kind: string): ModelFamily {
-  return kind === 'lr' || kind === 'fm' || kind === 'ffm' || kind === 'mf' ? 'fm' : 'deep';
+/**
+ * The family of a model kind for {@link TRAINING_DEFAULTS}; `normalized` says whether an FFM applies
+ * libffm's instance-wise normalisation (the default of `createModel('ffm')` and `NativeModel`).
+ */
+export function modelFamily(kind: string, normalized = true): ModelFamily {
+  if (kind === 'ffm') return normalized ? 'ffm' : 'fm';
+  return kind === 'lr' || kind === 'fm' || kind === 'mf' ? 'fm' : 'deep';
 }

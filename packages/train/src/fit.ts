@@ -18,7 +18,7 @@ import { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
 import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './fit-options.js';
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
-import { inspectModel, type ModelInfo } from './model-info.js';
+import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
 import { modelArtifacts, modelFromArtifacts } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
@@ -64,7 +64,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const native = isNativeModel(model) ? model : undefined;
   const info: Pick<ModelInfo, 'kind' | 'fieldDims'> = native ? { kind: native.kind, fieldDims: native.fieldDims } : inspectModel(model as tf.LayersModel);
   const target = native ? { name: native.kind } : (model as tf.LayersModel);
-  const defaults = TRAINING_DEFAULTS[task][modelFamily(info.kind)];
+  const defaults = TRAINING_DEFAULTS[task][modelFamily(info.kind, native ? native.params.normalize : ffmNormalized(model as tf.LayersModel))];
   const solver = options.solver ?? 'gradient';
   if (!['gradient', 'mcmc', 'als'].includes(solver)) throw new Error(`fit: solver "${String(solver)}" is unknown, expected gradient | mcmc | als`);
   const bayes = solver !== 'gradient';

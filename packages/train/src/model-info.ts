@@ -48,3 +48,9 @@ export function inspectModel(model: tf.LayersModel): ModelInfo {
   });
   return { params, fieldDims, numFeatures: fieldDims.reduce((a, b) => a + b, 0), kind: modelKind(model) ?? 'unknown' };
 }
+
+/** Whether the model's FFM layer applies libffm's instance-wise normalisation (false without an FFM layer). */
+export function ffmNormalized(model: tf.LayersModel): boolean {
+  const ffm = model.layers.find((l) => l.getClassName() === 'FieldAwareFactorizationMachine');
+  return ffm !== undefined && (ffm.getConfig() as { normalize?: unknown }).normalize === true;
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInfo, TrainableParam } from '../../model-info.js';
+import { ffmNormalized, type ModelInfo, type TrainableParam } from '../../model-info.js';
 import { allocFloat32, fieldOfFeatureTable } from './params.js';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
 
@@ -27,12 +27,11 @@ export interface NativeLayout {
  */
 export function nativeLayout(model: tf.LayersModel, info: ModelInfo): NativeLayout | string {
   if (!NATIVE_KINDS.includes(info.kind as NativeKind)) return `model kind "${info.kind}" has no native kernel (${NATIVE_KINDS.join(', ')} do)`;
-  let normalize = false;
   for (const layer of model.layers) {
-    const cfg = layer.getConfig() as { ratingRange?: unknown; normalize?: unknown };
+    const cfg = layer.getConfig() as { ratingRange?: unknown };
     if (cfg.ratingRange) return 'MF with a scaled sigmoid output (ratingRange) has no native kernel';
-    if (cfg.normalize === true) normalize = true;
   }
+  const normalize = ffmNormalized(model);
   const n = info.numFeatures;
   const F = info.fieldDims.length;
   const by = (group: TrainableParam['group']) => info.params.filter((p) => p.group === group);
