@@ -175,7 +175,9 @@ export class ShardWriter {
     const file = `part-${String(this.shards.length).padStart(5, '0')}.arrow`;
     const bytes = datasetToIPC(ds);
     await writeFile(join(this.pending.tempDir, file), bytes);
-    this.shards.push({ file, rows: ds.numRows, nnz: ds.nnz, bytes: bytes.byteLength, maxRowLength: ds.maxRowLength });
+    let labelSum = 0;
+    for (const y of ds.labels) labelSum += y;
+    this.shards.push({ file, rows: ds.numRows, nnz: ds.nnz, bytes: bytes.byteLength, maxRowLength: ds.maxRowLength, labelSum });
   }
 
   /** Writes the last shard and the manifest, then puts the directory in place. */
@@ -325,6 +327,15 @@ export class ShardedDataset implements DatasetSource {
   }
   get numShards(): number {
     return this.manifest.shards.length;
+  }
+  /** Mean label over every row, from the manifest (undefined for a manifest written before it recorded label sums). */
+  get labelMean(): number | undefined {
+    let sum = 0;
+    for (const s of this.manifest.shards) {
+      if (s.labelSum === undefined) return undefined;
+      sum += s.labelSum;
+    }
+    return this.numRows > 0 ? sum / this.numRows : undefined;
   }
 
   /**
