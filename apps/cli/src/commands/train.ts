@@ -92,7 +92,7 @@ function labelStats(ds: SparseDataset): { mean: number; range: [number, number] 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a model (fm, ffm, afm, mf, nfm, deepfm, lr) and save it to a directory',
-  usage: 'train --data FILE|synthetic --model KIND --task TASK [flags] --out MODEL_DIR',
+  usage: 'train --data FILE|SHARD_DIR|synthetic --model KIND --task TASK [flags] --out MODEL_DIR',
   description: `
 Reads raw files (MovieLens, CSV with --columns, libFM, libFFM) or encoded .arrow files; --data
 synthetic uses a seeded MovieLens-100K-shaped ratings set. Every input and output is checked before
@@ -100,9 +100,17 @@ training starts. Progress goes to stderr: a redrawn bar on a terminal, one line 
 The model directory (the @fm/train format: model.json, fm.json, a version folder with the weights,
 the encoder and the training interactions) replaces an older model there as one unit, and is saved
 before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as it was; with
---checkpoint DIR a checkpoint is kept that --resume DIR continues from.`,
+--checkpoint DIR a checkpoint is kept that --resume DIR continues from.
+
+A shard directory (fm encode --shards, fm generate ctr --format shards) is streamed: shards in a seeded
+order through a shuffle buffer of --shuffle-buffer rows, so memory follows the model and the buffer; with
+a buffer holding every row the run equals the in-memory one. --validation then takes a file or a shard
+directory. --hash-bits B hashes a raw file's categorical fields into 2^B ids each (collisions reported).
+--init-from MODEL_DIR continues a saved model on new data: vocabularies grow with the new ids (raw files on
+the fly; shard directories via fm encode --shards --encoder MODEL_DIR --grow), new ids start as in a fresh
+model, saved weights are kept, and the optimizer state starts fresh.`,
   options: {
-    data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, or "synthetic"' },
+    data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, shard directory (streamed), or "synthetic"' },
     format: FORMAT_OPTION,
     columns: COLUMNS_OPTION,
     'zero-based': ZERO_BASED_OPTION,
@@ -137,6 +145,8 @@ before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as
     'fm train --data ml-100k/ua.base --test ml-100k/ua.test --model fm --validation 0.1 --out out/ml-fm',
     'fm train --data out/train.tsv --format movielens --task ranking --checkpoint out/ck --out out/bpr',
     'fm train --data out/train.arrow --model mf --task ranking --out out/mf-bpr --json',
+    'fm train --data out/ctr-shards --task binary --validation out/held-out --out out/ctr-fm',
+    'fm train --data out/day2 --init-from out/ctr-fm --task binary --out out/ctr-fm-day2',
   ],
   async run({ values: v }, ctx) {
     const t0 = performance.now();
