@@ -247,16 +247,16 @@ export async function writeShards(
   return w.finish({ ...options, schema: options.schema ?? data.schema });
 }
 
-/** Reads a whole file into memory, on a SharedArrayBuffer when `shared`. */
+/**
+ * Reads a whole file into memory, on a SharedArrayBuffer when `shared`. One read request for the
+ * whole file (not `readFile`'s 512 KiB pieces, each of which waits for a turn of the event loop),
+ * so a shard read ahead arrives while the training loop keeps the thread busy.
+ */
 async function readBytes(path: string, shared: boolean): Promise<Uint8Array> {
-  if (!shared) {
-    const b = await readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const out = new Uint8Array(new SharedArrayBuffer(size));
+    const out = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     let pos = 0;
     while (pos < size) {
       const { bytesRead } = await fh.read(out, pos, size - pos, pos);
