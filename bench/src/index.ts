@@ -4,7 +4,8 @@
  * `--only data|shards|train|engine` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
  * `--warm-rows 1e6` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
- * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part.
+ * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
+ * only the engine cases whose name contains NAME (bpr, ffm, topk, …).
  */
 import { writeFileAtomic } from '@fm/data/node';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       repeats: { type: 'string' },
       baseline: { type: 'string' },
+      case: { type: 'string' },
       'shard-sizes': { type: 'string' },
       'libffm-lines': { type: 'string' },
       'train-sizes': { type: 'string' },
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   }
   if (!values.only || values.only === 'engine') {
     console.log('\n== Engines: BPR, FFM on the 1M × 39 CTR generator, scoring and top-k (each case in its own process) ==');
-    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}) });
+    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}), ...(values.case ? { only: values.case } : {}) });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.engine = rows;
   }

@@ -9,7 +9,7 @@
  * loader, and the 39-field CTR generator (binary).
  *
  *   pnpm --filter @fm/bench tune [--dir ../shared/data/ml-100k] [--task regression|binary] [--dim 16] [--only NAME]
- *                                [--kind fm|ffm] [--normalize true|false]   (FFM's instance-wise normalisation)
+ *                                [--kind fm|ffm] [--normalize true|false] [--ctr-rows 300000]   (FFM's instance-wise normalisation)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,7 +109,7 @@ async function evaluate(split: Split, kind: 'fm' | 'ffm', dim: number, opts: Fit
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string' }, task: { type: 'string' }, dim: { type: 'string' }, only: { type: 'string' }, kind: { type: 'string' }, normalize: { type: 'string' } } });
+  const { values } = parseArgs({ options: { dir: { type: 'string' }, task: { type: 'string' }, dim: { type: 'string' }, only: { type: 'string' }, kind: { type: 'string' }, normalize: { type: 'string' }, 'ctr-rows': { type: 'string' } } });
   const normalize = values.normalize === undefined ? undefined : values.normalize === 'true';
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   const dim = Number(values.dim ?? 16);
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
         : [
             await movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test'), true),
             await movieLensSplit('u1', u1.base, u1.test, true),
-            ctrSplit(300_000),
+            ctrSplit(Number(values['ctr-rows'] ?? 300_000)),
           ];
     const grid: [string, FitOptions][] = [
       ['default', {}],
@@ -133,6 +133,8 @@ async function main(): Promise<void> {
       ['sgd b1 lr.01 l2 .05', { optimizer: 'sgd', batchSize: 1, learningRate: 0.01, l2: { linear: 0.05, factors: 0.05 } }],
       ['sgd b1 lr.005 l2 .04', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.04, factors: 0.04 } }],
       ['adagrad b1 lr.05 l2 .05', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.05, l2: { linear: 0.05, factors: 0.05 } }],
+      ['adagrad b1 lr.1 l2 .05', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.1, l2: { linear: 0.05, factors: 0.05 } }],
+      ['adagrad b1 lr.05 l2 .1/.07', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.05, l2: { linear: 0.1, factors: 0.07 } }],
       ['adagrad b1 lr.02 l2 .1/.07', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.02, l2: { linear: 0.1, factors: 0.07 } }],
       ['adam b256 lr2e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.03, factors: 0.2 } }],
       ['adam b256 lr2e-3 l2 .05', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.05, factors: 0.05 } }],
@@ -148,6 +150,8 @@ async function main(): Promise<void> {
         ['sgd b1 lr.02 l2 .02', { optimizer: 'sgd', batchSize: 1, learningRate: 0.02, l2: { linear: 0.02, factors: 0.02 } }],
         ['adagrad b1 lr.05 l2 .02', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.05, l2: { linear: 0.02, factors: 0.02 } }],
         ['adam b256 lr2e-3 l2 .02', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.02, factors: 0.02 } }],
+        ['adagrad b1 lr.2 l2 2e-5 (libffm)', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.2, l2: 2e-5 }],
+        ['adagrad b1 lr.1 l2 .001', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.1, l2: 0.001 }],
       );
     }
     const filtered = values.only ? grid.filter(([n]) => values.only?.split(',').some((o) => n.includes(o))) : grid;

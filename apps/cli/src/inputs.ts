@@ -20,6 +20,7 @@ import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, loadPar
 import { encodeThroughShards, readShardInput } from './shard-encode.js';
 import { isShardDir } from './shard-input.js';
 import { CliError, UsageError } from './errors.js';
+import { countSideMissing, joinCsvSide, movieLensSideOptions, type SideBundle, type SideMissing } from './side-features.js';
 
 /** Input formats the commands read. */
 export const INPUT_FORMATS = ['arrow', 'movielens', 'csv', 'parquet', 'libfm', 'libffm'] as const;
@@ -77,6 +78,8 @@ export interface LoadedInput {
   unseen?: UnseenReport;
   /** With hashing: the collisions seen while encoding. */
   hashReport?: HashReport;
+  /** With side features: rows whose id a side table lacks (they get empty attributes). */
+  sideMissing?: SideMissing;
 }
 
 /** `data.arrow` → `data.encoder.json`. */
@@ -208,6 +211,8 @@ export interface LoadInputOptions {
   grow?: boolean;
   /** Hash categorical fields instead of fitting vocabularies (raw CSV, Parquet, libFM, libFFM files). */
   hashing?: HashingConfig;
+  /** Side features to add (MovieLens `--features`, user/item attribute tables); MovieLens and CSV inputs only. */
+  side?: SideBundle;
 }
 
 /**
@@ -327,6 +332,7 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
   const signal = opts.signal ? { signal: opts.signal } : {};
   if (opts.grow && !opts.encoder) throw new Error('loadInput: grow needs an encoder');
   if (opts.hashing || opts.grow) {
+    if (opts.side) throw new UsageError(`fm ${opts.command}: side features do not go with ${opts.hashing ? '--hash-bits' : '--init-from'} yet`, opts.command);
     if (format === 'arrow' || format === 'movielens') {
       throw new UsageError(
         `fm ${opts.command}: ${opts.hashing ? '--hash-bits' : 'growing the vocabularies of --init-from'} needs a raw CSV, Parquet, libFM or libFFM file; ${path} is ${format === 'arrow' ? 'already encoded' : 'MovieLens (read it as CSV with --columns)'}`,
@@ -337,6 +343,9 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
     if (out.dataset.numRows === 0) await noRows(path);
     if (opts.encoder && !opts.grow) out.unseen = countUnseen(out.dataset);
     return out;
+  }
+  if (opts.side && (format === 'libfm' || format === 'libffm')) {
+    throw new CliError(`${flag} ${path}: side features (--features, --user-features, --item-features) need MovieLens or CSV data, not ${format}`);
   }
   let out: LoadedInput;
   switch (format) {
@@ -355,9 +364,17 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         throw new CliError((e as Error).message.replace(/^loadMovieLens: /, ''));
       }
       if (ml.interactions.length === 0) await noRows(ml.ratingsFile);
-      const { dataset, encoder } = encodeInteractions(ml.interactions, opts.encoder ? { encoder: opts.encoder } : {});
+      let encoded;
+      try {
+        encoded = encodeInteractions(ml.interactions, { ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.side ? movieLensSideOptions(opts.side, ml) : {}) });
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`${flag} ${path}: ${(e as Error).message.replace(/^encodeInteractions: /, '')}`);
+      }
+      const { dataset, encoder } = encoded;
       const titles = titlesOf(ml.items);
       out = { path, source: ml.ratingsFile, format, layout: ml.format, dataset, encoder, interactions: ml.interactions, ...(titles ? { titles } : {}) };
+      if (opts.side) out.sideMissing = countSideMissing(opts.side, { user: ml.interactions.user, item: ml.interactions.item });
       break;
     }
     case 'parquet': {
@@ -386,10 +403,17 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
       } catch (e) {
         throw new UsageError(`fm ${opts.command}: --columns: ${(e as Error).message}`, opts.command);
       }
-      const { frame, labels } = await loadCsv(path, spec, signal);
+      const { frame: raw, labels } = await loadCsv(path, spec, signal);
+      const { frame, configs } = opts.side ? joinCsvSide(raw, fieldConfigsOf(spec), opts.side, path) : { frame: raw, configs: fieldConfigsOf(spec) };
       try {
-        const encoder = opts.encoder ?? Encoder.fit(frame, fieldConfigsOf(spec));
+        const encoder = opts.encoder ?? Encoder.fit(frame, configs);
         out = { path, source: path, format, dataset: encoder.transform(frame, labels), encoder };
+        if (opts.side) {
+          const col = (t: { key: string } | undefined) => (t ? (raw.columns[t.key] as ArrayLike<string | number> | undefined) : undefined);
+          const user = col(opts.side.userTable);
+          const item = col(opts.side.itemTable);
+          out.sideMissing = countSideMissing(opts.side, { ...(user ? { user } : {}), ...(item ? { item } : {}) });
+        }
       } catch (e) {
         throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
       }

@@ -5,6 +5,7 @@ import type { ModelMeta } from '@fm/train';
 import { loadModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
 import type { Task } from './modeling.js';
+import { SIDE_FILE, sideBundleFromBytes, sideBundleToBytes, type SideBundle } from './side-features.js';
 
 /** The training interactions a model directory records (`interactions.bin`), for sampled evaluation. */
 export interface InteractionsRecord {
@@ -41,9 +42,10 @@ export async function saveModelDir(
   dir: string,
   model: tf.LayersModel,
   meta: CliModelMeta,
-  extra: { encoder?: Encoder; pairs?: UserItemPairs & { userField: string; itemField: string } } = {},
+  extra: { encoder?: Encoder; pairs?: UserItemPairs & { userField: string; itemField: string }; side?: SideBundle } = {},
 ): Promise<void> {
   const files: Record<string, Uint8Array> = {};
+  if (extra.side) files[SIDE_FILE] = sideBundleToBytes(extra.side);
   const full: CliModelMeta = { ...meta, createdAt: new Date().toISOString() };
   if (extra.pairs) {
     const n = extra.pairs.user.length;
@@ -69,6 +71,8 @@ export interface ModelBundle {
   titles: Map<number, string>;
   /** The training pairs recorded in the directory, when it has them. */
   trainPairs?: UserItemPairs;
+  /** The side features the encoder adds (`fm train --features/--user-features/--item-features`). */
+  side?: SideBundle;
 }
 
 /**
@@ -105,6 +109,8 @@ export async function loadModelBundle(dir: string, flag = '--model'): Promise<Mo
   for (const [k, t] of Object.entries(meta.titles ?? {})) titles.set(Number(k), t);
   if (!meta.task) meta.task = 'regression';
   const bundle: ModelBundle = { dir, model: loaded.model, meta, schema, titles, ...(encoder ? { encoder } : {}) };
+  const sideBytes = loaded.files?.[SIDE_FILE];
+  if (sideBytes) bundle.side = sideBundleFromBytes(sideBytes, `${dir}: ${SIDE_FILE}`);
   const rec = meta.interactions;
   const bytes = rec ? loaded.files?.[rec.file] : undefined;
   if (rec && bytes) {

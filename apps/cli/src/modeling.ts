@@ -86,6 +86,12 @@ export interface TrainSettings {
   resume?: string;
   /** Streaming sources: rows shuffled at a time. */
   shuffleBuffer?: number;
+  /** The native MCMC/ALS solvers (`fit`'s `solver`); `epochs` is then the number of iterations. */
+  solver?: 'mcmc' | 'als';
+  /** MCMC: burn-in iterations; MCMC/ALS: std of the initial factors. */
+  bayes?: { burnIn?: number; initStd?: number };
+  /** Prefix of the held-out metrics in the progress lines (default `val`). */
+  validationLabel?: string;
 }
 
 /** What a training run reports. */
@@ -110,10 +116,13 @@ export interface TrainOutcome {
 export async function trainModel(model: tf.LayersModel, train: SparseDataset | DatasetSource, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
+  const unit = s.solver !== undefined ? 'iteration' : 'epoch';
   try {
     const r = await fit(model, train, {
       task: s.task,
       seed: s.seed,
+      ...(s.solver !== undefined ? { solver: s.solver } : {}),
+      ...(s.bayes !== undefined ? { bayes: s.bayes } : {}),
       ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
       ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
       ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
@@ -150,6 +159,8 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset | D
             ...(e.valMetrics !== undefined ? { valMetrics: e.valMetrics } : {}),
             examplesPerSecond: e.examplesPerSecond,
             seconds: e.seconds,
+            unit,
+            ...(s.validationLabel !== undefined ? { valLabel: s.validationLabel } : {}),
           });
         },
       },

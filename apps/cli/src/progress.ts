@@ -69,14 +69,19 @@ export interface EpochSummary {
   valMetrics?: Record<string, number>;
   examplesPerSecond: number;
   seconds: number;
+  /** What one pass is called (default `epoch`; MCMC/ALS: `iteration`). */
+  unit?: string;
+  /** Prefix of the held-out metrics (default `val`; `test` when the --test file is tracked). */
+  valLabel?: string;
 }
 
 /** `epoch 3/10 loss 0.8812 val_loss 0.9031 val_rmse 0.9503 41.2k ex/s 1.4s`. */
 export function formatEpochLine(e: EpochSummary): string {
-  const parts = [`epoch ${e.epoch}/${e.epochs}`, `loss ${e.loss.toFixed(4)}`];
-  if (e.valLoss !== undefined) parts.push(`val_loss ${e.valLoss.toFixed(4)}`);
+  const val = e.valLabel ?? 'val';
+  const parts = [`${e.unit ?? 'epoch'} ${e.epoch}/${e.epochs}`, `loss ${e.loss.toFixed(4)}`];
+  if (e.valLoss !== undefined) parts.push(`${val}_loss ${e.valLoss.toFixed(4)}`);
   for (const [k, v] of Object.entries(e.valMetrics ?? {})) {
-    if (k !== 'loss') parts.push(`val_${k} ${v.toFixed(4)}`);
+    if (k !== 'loss') parts.push(`${val}_${k} ${v.toFixed(4)}`);
   }
   parts.push(`${formatRate(e.examplesPerSecond)} ex/s`, `${e.seconds.toFixed(1)}s`);
   return parts.join(' ');

@@ -88,12 +88,16 @@ export async function fillControls(page: Page, c: SessionConfig): Promise<void> 
   await page.fill('#syn-seed', String(c.data.seed));
   await page.selectOption('#model', c.model);
   await page.fill('#dim', String(c.embeddingDim));
-  await page.selectOption('#optimizer', c.optimizer);
-  await page.fill('#lr', String(c.learningRate));
-  await page.fill('#epochs', String(c.epochs));
-  await page.fill('#batch', String(c.batchSize));
+  const solver = c.solver ?? 'gradient';
+  await page.selectOption('#solver', solver === 'gradient' ? c.optimizer : solver);
+  if (solver === 'gradient') {
+    await page.fill('#lr', String(c.learningRate));
+    await page.fill('#epochs', String(c.epochs));
+    await page.fill('#batch', String(c.batchSize));
+  } else await page.fill('#iterations', String(c.epochs));
+  if (solver === 'mcmc' && c.burnIn !== undefined) await page.fill('#burn-in', String(c.burnIn));
   await page.fill('#seed', String(c.seed));
-  await page.fill('#l2', c.l2 === undefined ? '' : String(c.l2));
+  if (solver !== 'mcmc') await page.fill('#l2', c.l2 === undefined ? '' : String(c.l2));
 }
 
 /** Switches the page's backend control and waits until the header reports it. */

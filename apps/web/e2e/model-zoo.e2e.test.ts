@@ -44,7 +44,7 @@ describe.skipIf(skipBrowserSuites)('every model kind in the page on wasm', () =>
     it(`${model} trains`, async () => {
       await fillControls(page, { ...base, model });
       await page.click('#start');
-      await page.waitForSelector('body[data-phase="done"], body[data-phase="failed"]', { timeout: 180_000 });
+      await page.waitForSelector('body[data-phase="done"], body[data-phase="error"]', { timeout: 180_000 });
       const failure = await page.textContent('#train-error');
       expect(await page.getAttribute('body', 'data-phase'), failure ?? '').toBe('done');
       const run = (await page.evaluate(() => window.__fmLastRun)) as RunSummary;

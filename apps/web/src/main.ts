@@ -1,7 +1,7 @@
 // The page: wires the controls to the shared training session (session.ts) and draws the live views.
 import './styles.css';
 import * as tf from '@tensorflow/tfjs';
-import { predict } from '@fm/train';
+import { BAYES_DEFAULTS, predict } from '@fm/train';
 import { chooseBackend, watchDeviceLoss, type BackendChoice } from './backend.js';
 import { byId, fillSelect, fillTable, nextFrame, numberInput, showError, type Cell } from './dom.js';
 import { recommendationsFor, similarTo } from './explore.js';
@@ -9,7 +9,18 @@ import { computeMetrics, type SessionMetrics } from './metrics.js';
 import { checkCompatible, restoreModel, storeModel } from './model-store.js';
 import { datasetOf, type ParsedFile, type ParseFailure } from './parse-file.js';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
-import { runSession, summarize, type EngineReport, type ModelKind, type OptimizerKind, type RunSummary, type SessionConfig } from './session.js';
+import {
+  BAYES_MODELS,
+  isBayesSolver,
+  runSession,
+  summarize,
+  type EngineReport,
+  type ModelKind,
+  type OptimizerKind,
+  type RunSummary,
+  type SessionConfig,
+  type SessionResult,
+} from './session.js';
 import { LiveViews, readFactors } from './views.js';
 
 declare global {
@@ -30,7 +41,8 @@ const ui = {
   dataStatus: byId('data-status'),
   dataError: byId('data-error'),
   model: byId<HTMLSelectElement>('model'),
-  optimizer: byId<HTMLSelectElement>('optimizer'),
+  solver: byId<HTMLSelectElement>('solver'),
+  solverNote: byId('solver-note'),
   backendSelect: byId<HTMLSelectElement>('backend-select'),
   backendName: byId('backend-name'),
   backendDetail: byId('backend-detail'),
@@ -58,6 +70,7 @@ const ui = {
 
 const views = new LiveViews({
   loss: byId<HTMLCanvasElement>('loss-chart'),
+  chain: byId<HTMLCanvasElement>('chain-chart'),
   bias: byId<HTMLCanvasElement>('bias-chart'),
   coef: byId<HTMLCanvasElement>('coef-chart'),
   heat: byId<HTMLCanvasElement>('factor-heatmap'),
@@ -91,14 +104,15 @@ function errorText(e: unknown): string {
  */
 const requestedEngine = new URLSearchParams(location.search).get('engine') ?? undefined;
 
-function showEngine(r: EngineReport | undefined): void {
+function showEngine(r: EngineReport | undefined, bayes?: SessionResult['bayes'], iterations?: number): void {
   if (!r) {
     ui.engineName.textContent = requestedEngine ?? '—';
     ui.engineDetail.textContent = requestedEngine ? `requested by the page's URL (?engine=${requestedEngine})` : 'chosen by the trainer when training starts';
     return;
   }
   ui.engineName.textContent = r.engine;
-  ui.engineDetail.textContent = requestedEngine ? `${r.reason} (?engine=${requestedEngine} in the URL)` : r.reason;
+  const chain = bayes ? ` · ${iterations ?? '?'} iterations, burn-in ${bayes.burnIn}; predictions average ${bayes.samples} kept samples` : '';
+  ui.engineDetail.textContent = requestedEngine ? `${r.reason}${chain} (?engine=${requestedEngine} in the URL)` : `${r.reason}${chain}`;
 }
 
 function onDeviceLost(message: string): void {
@@ -127,6 +141,30 @@ async function applyBackend(choice: BackendChoice): Promise<void> {
 ui.backendSelect.addEventListener('change', () => {
   void applyBackend(ui.backendSelect.value as BackendChoice).catch(() => undefined);
 });
+
+// ---------------------------------------------------------------- solver
+
+/** Shows the controls of the chosen solver; MCMC and ALS are offered for the models they train. */
+function showSolverControls(): void {
+  const bayesOk = BAYES_MODELS.includes(ui.model.value as ModelKind);
+  for (const o of Array.from(ui.solver.options)) if (isBayesSolver(o.value as SessionConfig['solver'])) o.disabled = !bayesOk;
+  if (!bayesOk && isBayesSolver(ui.solver.value as SessionConfig['solver'])) ui.solver.value = 'adam';
+  const kind = isBayesSolver(ui.solver.value as SessionConfig['solver']) ? ui.solver.value : 'gradient';
+  for (const label of Array.from(document.querySelectorAll<HTMLElement>('[data-solvers]'))) {
+    label.hidden = !(label.dataset['solvers'] ?? '').split(' ').includes(kind);
+  }
+  ui.solverNote.hidden = kind === 'gradient';
+  ui.solverNote.textContent =
+    kind === 'mcmc'
+      ? 'Gibbs sampling of a Bayesian FM: the regularisation is sampled from priors, so there is no learning rate or L2 to tune. Predictions average the samples after burn-in.'
+      : kind === 'als'
+        ? 'Alternating least squares: each coordinate jumps to its L2-regularised optimum; no learning rate.'
+        : '';
+}
+ui.solver.addEventListener('change', showSolverControls);
+ui.model.addEventListener('change', showSolverControls);
+// one home for the default burn-in: @fm/train's
+byId<HTMLInputElement>('burn-in').value = String(BAYES_DEFAULTS.burnIn);
 
 // ---------------------------------------------------------------- data
 
@@ -227,16 +265,22 @@ function readSource(): DataSource {
 }
 
 function readConfig(): SessionConfig {
+  const choice = ui.solver.value;
+  const solver = choice === 'mcmc' || choice === 'als' ? choice : 'gradient';
+  const bayes = solver !== 'gradient';
   return {
     data: readSource(),
     model: ui.model.value as ModelKind,
     embeddingDim: numberInput('dim'),
-    optimizer: ui.optimizer.value as OptimizerKind,
-    learningRate: numberInput('lr'),
-    epochs: numberInput('epochs'),
-    batchSize: numberInput('batch'),
+    solver,
+    // the gradient settings are not used by MCMC / ALS (and their inputs are hidden)
+    optimizer: bayes ? 'adam' : (choice as OptimizerKind),
+    learningRate: bayes ? NaN : numberInput('lr'),
+    epochs: numberInput(bayes ? 'iterations' : 'epochs'),
+    batchSize: bayes ? NaN : numberInput('batch'),
+    ...(solver === 'mcmc' ? { burnIn: numberInput('burn-in') } : {}),
     seed: numberInput('seed'),
-    ...(byId<HTMLInputElement>('l2').value.trim() !== '' ? { l2: numberInput('l2') } : {}),
+    ...(solver !== 'mcmc' && byId<HTMLInputElement>('l2').value.trim() !== '' ? { l2: numberInput('l2') } : {}),
     ...(requestedEngine !== undefined ? { engine: requestedEngine as SessionConfig['engine'] } : {}),
   };
 }
@@ -295,7 +339,9 @@ async function start(): Promise<void> {
   setRunning(true);
   setPhase('training', 'preparing data…');
   ui.progress.style.width = '0%';
-  views.reset();
+  const solver = config.solver ?? 'gradient';
+  const bayes = isBayesSolver(solver);
+  views.reset(isBayesSolver(solver) ? { solver, burnIn: config.burnIn ?? 0 } : undefined);
   clearResults();
   showEngine(undefined);
   ui.storeStatus.textContent = '';
@@ -309,6 +355,7 @@ async function start(): Promise<void> {
         await nextFrame();
       },
       onBatch: async (b) => {
+        if (bayes) return; // one "batch" per iteration: onEpoch shows it
         views.addBatch(b.epoch - 1 + b.batch / b.batches, b.loss);
         const now = performance.now();
         if (now - lastDraw > 120 || state.paused) {
@@ -322,11 +369,14 @@ async function start(): Promise<void> {
       },
       onEpoch: async (s, model) => {
         views.addEpoch(s);
-        views.drawLoss();
+        if (bayes) views.drawChain();
+        else views.drawLoss();
         views.drawCoefficients();
         if (state.prepared) views.drawFactors(await readFactors(model, state.prepared), state.prepared.catalog ? 'item' : 'feature');
         document.body.dataset['epoch'] = String(s.epoch);
-        ui.status.textContent = `epoch ${s.epoch}/${config.epochs} · loss ${s.loss.toFixed(4)}${s.valLoss !== undefined ? ` · validation ${s.valLoss.toFixed(4)}` : ''} · ${Math.round(s.examplesPerSecond).toLocaleString()} ex/s${state.paused ? ' — paused' : ''}`;
+        ui.status.textContent = `${s.chain ? chainStatus(s.epoch, config.epochs, s.chain) : `epoch ${s.epoch}/${config.epochs} · loss ${s.loss.toFixed(4)}${s.valLoss !== undefined ? ` · validation ${s.valLoss.toFixed(4)}` : ''}`} · ${Math.round(s.examplesPerSecond).toLocaleString()} ex/s${state.paused ? ' — paused' : ''}`;
+        if (bayes) ui.progress.style.width = `${(100 * s.epoch) / config.epochs}%`;
+        // let the browser draw the chart before the next iteration
         await nextFrame();
         await waitWhilePaused();
       },
@@ -336,15 +386,16 @@ async function start(): Promise<void> {
     state.config = config;
     state.prepared = result.prepared;
     window.__fmLastRun = summarize(config, result);
-    showEngine(result.engine);
+    showEngine(result.engine, result.bayes, result.history.length);
     showMetrics(result.metrics);
     views.drawFactors(await readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
     await setupExplore();
     ui.progress.style.width = '100%';
     const last = result.history[result.history.length - 1];
+    const final = last?.chain ? ` · final test ${last.chain.metric === 'rmse' ? 'RMSE' : 'log loss'} ${last.chain.test?.toFixed(4) ?? '—'}` : last ? ` · final loss ${last.loss.toFixed(4)}` : '';
     setPhase(
       'done',
-      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} epoch(s) on ${result.backend} (${result.engine.engine} engine)${last ? ` · final loss ${last.loss.toFixed(4)}` : ''}`,
+      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} ${bayes ? 'iteration' : 'epoch'}(s) on ${result.backend} (${result.engine.engine} ${bayes ? 'solver' : 'engine'})${final}`,
     );
   } catch (e) {
     setPhase('error', 'failed');
@@ -358,6 +409,11 @@ async function start(): Promise<void> {
 }
 
 ui.start.addEventListener('click', () => void start());
+
+function chainStatus(iteration: number, iterations: number, c: NonNullable<SessionResult['history'][number]['chain']>): string {
+  const name = c.metric === 'rmse' ? 'RMSE' : 'log loss';
+  return `iteration ${iteration}/${iterations}${c.burnIn ? ' (burn-in)' : ''} · sampled train ${name} ${c.train.toFixed(4)} · test ${name} ${c.test?.toFixed(4) ?? '—'}`;
+}
 
 // ---------------------------------------------------------------- results
 
@@ -464,6 +520,8 @@ async function save(where: 'indexeddb' | 'download'): Promise<void> {
   try {
     await storeModel(model, where, config, prepared);
     ui.storeStatus.textContent = where === 'indexeddb' ? 'saved to IndexedDB (indexeddb://fm-web-model)' : 'download started (fm-model.json + fm-model.weights.bin)';
+    // The browser stores keep no extra files: a Bayesian model is saved as its posterior-mean weights
+    if (config.solver === 'mcmc') ui.storeStatus.textContent += ` — the MCMC model is saved as its posterior-mean weights; a loaded copy predicts with those, not with the averaged samples`;
     document.body.dataset['store'] = `saved-${where}`;
   } catch (e) {
     ui.storeStatus.textContent = `save failed: ${errorText(e)}`;
@@ -507,6 +565,7 @@ ui.loadFiles.addEventListener('change', () => void load(Array.from(ui.loadFiles.
 // ---------------------------------------------------------------- boot
 
 showSourceControls();
+showSolverControls();
 showEngine(undefined);
 views.reset();
 setPhase('idle', 'idle');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, parameterGroup, type ModelKind } from '@fm/layers';
-import { fit, predict, type FitOptions, type FitResult } from '@fm/train';
+import { BAYES_DEFAULTS, fit, predict, predictDistribution, type EpochRecord, type FitOptions, type FitResult } from '@fm/train';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
 
@@ -8,6 +8,20 @@ import { computeMetrics, type SessionMetrics } from './metrics.js';
 /** The model kinds the page offers: every `createModel` kind of @fm/layers. */
 export type { ModelKind };
 export type OptimizerKind = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
+/**
+ * How `fit` trains: `'gradient'` steps the optimizer; `'mcmc'` samples a Bayesian FM (Gibbs sampling,
+ * Freudenthaler, Schmidt-Thieme and Rendle 2011) and `'als'` runs coordinate descent (Rendle et al.
+ * 2011): no learning rate, and MCMC no regularisation either.
+ */
+export type SolverKind = 'gradient' | 'mcmc' | 'als';
+
+/** The model kinds `fit`'s MCMC and ALS solvers train. */
+export const BAYES_MODELS: readonly ModelKind[] = ['fm', 'lr', 'mf'];
+
+/** True for the solvers that are not gradient steps (MCMC, ALS). */
+export function isBayesSolver(s: SolverKind | undefined): s is 'mcmc' | 'als' {
+  return s === 'mcmc' || s === 'als';
+}
 
 /** Everything that determines a run; the same config, seed and backend give the same metrics. */
 export interface SessionConfig {
@@ -15,15 +29,22 @@ export interface SessionConfig {
   model: ModelKind;
   /** Factor dimension k. */
   embeddingDim: number;
+  /** Default `'gradient'`. */
+  solver?: SolverKind;
+  /** Gradient solver only. */
   optimizer: OptimizerKind;
+  /** Gradient solver only. */
   learningRate: number;
+  /** Epochs, or iterations of MCMC / ALS. */
   epochs: number;
+  /** MCMC: iterations whose samples are not averaged (default `BAYES_DEFAULTS.burnIn` of @fm/train). */
+  burnIn?: number;
   batchSize: number;
   /** Seeds the split, weight initialisation, shuffling and sampled negatives. */
   seed: number;
   /** Fraction of rows held out for test/validation (default 0.2). */
   testFraction?: number;
-  /** L2 strength on every parameter group; default: the trainer's per-group defaults. */
+  /** L2 strength on every parameter group (gradient, ALS; MCMC samples its own); default: the trainer's per-group defaults. */
   l2?: number;
   /** @fm/train `fit`'s `engine` option; default: fit's own choice. The page sets it from `?engine=`. */
   engine?: FitOptions['engine'];
@@ -54,6 +75,32 @@ export interface EpochSnapshot {
   coefficients: { name: string; value: number }[];
   examplesPerSecond: number;
   seconds: number;
+  /**
+   * MCMC / ALS: the fit of this iteration's sample (MCMC) or point (ALS) to the training rows, and of
+   * the running posterior-mean prediction (the average over the samples after burn-in; during burn-in,
+   * the current sample) to the held-out rows. RMSE for ratings, log loss for 0/1 labels.
+   */
+  chain?: ChainPoint;
+}
+
+/** One iteration of an MCMC or ALS run (see {@link EpochSnapshot.chain}). */
+export interface ChainPoint {
+  metric: 'rmse' | 'logloss';
+  train: number;
+  test?: number;
+  /** An MCMC burn-in iteration: its sample is not averaged. */
+  burnIn: boolean;
+}
+
+/**
+ * The chain point of a `fit` epoch record of an MCMC/ALS run. `fit` reports a solver iteration's loss
+ * as the squared training RMSE (regression) or the probit log loss (binary), and the validation
+ * metrics of the running predictive mean.
+ */
+export function chainPoint(r: EpochRecord, task: PreparedData['task'], burnIn: number): ChainPoint {
+  const metric = task === 'regression' ? 'rmse' : 'logloss';
+  const test = r.valMetrics?.[metric];
+  return { metric, train: metric === 'rmse' ? Math.sqrt(r.loss) : r.loss, ...(test !== undefined ? { test } : {}), burnIn: r.epoch <= burnIn };
 }
 
 /** Progress after a mini-batch (epochs and batches count from 1). */
@@ -78,6 +125,8 @@ export interface SessionHooks {
 export interface SessionResult {
   backend: string;
   engine: EngineReport;
+  /** MCMC: burn-in and the number of kept samples the model's predictions average over. */
+  bayes?: { burnIn: number; samples: number };
   prepared: PreparedData;
   model: tf.LayersModel;
   history: EpochSnapshot[];
@@ -90,6 +139,7 @@ export interface RunSummary {
   backend: string;
   engine: EngineReport;
   model: ModelKind;
+  solver: SolverKind;
   data: string;
   seed: number;
   epochs: number;
@@ -105,6 +155,7 @@ export function summarize(config: SessionConfig, r: SessionResult): RunSummary {
     backend: r.backend,
     engine: r.engine,
     model: config.model,
+    solver: config.solver ?? 'gradient',
     data: r.prepared.name,
     seed: config.seed,
     epochs: r.history.length,
@@ -121,9 +172,18 @@ export function validateConfig(c: SessionConfig): void {
     if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${name} must be an integer in [1, ${max}], got ${v}`);
   };
   positiveInt('dimension', c.embeddingDim, 512);
-  positiveInt('epochs', c.epochs, 10_000);
-  positiveInt('batch size', c.batchSize, 1 << 20);
-  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new Error(`learning rate must be in (0, 10), got ${c.learningRate}`);
+  positiveInt(isBayesSolver(c.solver) ? 'iterations' : 'epochs', c.epochs, 10_000);
+  const solver = c.solver ?? 'gradient';
+  if (!['gradient', 'mcmc', 'als'].includes(solver)) throw new Error(`solver must be gradient, mcmc or als, got ${String(solver)}`);
+  if (isBayesSolver(solver)) {
+    if (!BAYES_MODELS.includes(c.model)) throw new Error(`the ${solver.toUpperCase()} solver trains ${BAYES_MODELS.map((m) => m.toUpperCase()).join(', ')} models, not ${c.model.toUpperCase()}: choose one of them or a gradient solver`);
+    if (solver === 'mcmc' && c.l2 !== undefined) throw new Error('L2 does not apply to MCMC: it samples its regularisation from the priors');
+    const burnIn = solver === 'mcmc' ? (c.burnIn ?? BAYES_DEFAULTS.burnIn) : 0;
+    if (!(Number.isInteger(burnIn) && burnIn >= 0 && burnIn < c.epochs)) throw new Error(`burn-in must be an integer in [0, iterations − 1] = [0, ${c.epochs - 1}], got ${burnIn}`);
+  } else {
+    positiveInt('batch size', c.batchSize, 1 << 20);
+    if (!(c.learningRate > 0 && c.learningRate < 10)) throw new Error(`learning rate must be in (0, 10), got ${c.learningRate}`);
+  }
   if (!Number.isFinite(c.seed)) throw new Error(`seed must be a number, got ${c.seed}`);
   if (c.l2 !== undefined && !(c.l2 >= 0 && c.l2 < 100)) throw new Error(`L2 must be in [0, 100), got ${c.l2}`);
   const tf_ = c.testFraction ?? 0.2;
@@ -153,17 +213,24 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
     const tracked = trackedFeatures(prepared);
     const history: EpochSnapshot[] = [];
     let stopped = false;
+    const solver = config.solver ?? 'gradient';
+    const burnIn = solver === 'mcmc' ? (config.burnIn ?? BAYES_DEFAULTS.burnIn) : 0;
+    const how: FitOptions = isBayesSolver(solver)
+      ? { solver, ...(solver === 'mcmc' ? { bayes: { burnIn } } : {}), ...(solver === 'als' && config.l2 !== undefined ? { l2: config.l2 } : {}) }
+      : {
+          batchSize: config.batchSize,
+          optimizer: config.optimizer,
+          learningRate: config.learningRate,
+          ...(config.l2 !== undefined ? { l2: config.l2 } : {}),
+          earlyStopping: false,
+        };
     const trained = await fit(model, prepared.train, {
       task: prepared.task,
       epochs: config.epochs,
-      batchSize: config.batchSize,
-      optimizer: config.optimizer,
-      learningRate: config.learningRate,
-      ...(config.l2 !== undefined ? { l2: config.l2 } : {}),
+      ...how,
       seed: config.seed,
       ...(config.engine !== undefined ? { engine: config.engine } : {}),
       validation: prepared.test,
-      earlyStopping: false,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       callbacks: {
         onBatchEnd: async (info) => {
@@ -182,6 +249,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
             ...(await readCoefficients(model, tracked)),
             examplesPerSecond: info.examplesPerSecond,
             seconds: info.seconds,
+            ...(isBayesSolver(solver) ? { chain: chainPoint(info, prepared.task, burnIn) } : {}),
           };
           history.push(snap);
           await hooks.onEpoch?.(snap, model);
@@ -193,9 +261,11 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
         },
       },
     });
+    // MCMC: predictions (below, and later recommendations) average the kept samples
+    const bayes = solver === 'mcmc' ? { burnIn, samples: predictDistribution(model, prepared.test).samples } : undefined;
     const scores = await predict(model, prepared.test, { batchSize: 4096 });
     const metrics = await computeMetrics(model, prepared, scores, { seed: config.seed });
-    return { backend: tf.getBackend(), engine: engineOf(trained), prepared, model, history, metrics, stopped };
+    return { backend: tf.getBackend(), engine: engineOf(trained), ...(bayes ? { bayes } : {}), prepared, model, history, metrics, stopped };
   } catch (e) {
     model.dispose();
     throw e;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { parameterGroup, sparseTables } from '@fm/layers';
 import { seriesColor } from './charts/color.js';
 import { drawHeatMap } from './charts/heat-map.js';
 import { drawLineChart, type LineSeries } from './charts/line-chart.js';
@@ -27,6 +28,8 @@ export interface FactorMatrix {
  * kills the GPU process and with it the device (see README, "WebGPU and WebGL").
  */
 export async function readFactors(model: tf.LayersModel, prepared: PreparedData): Promise<FactorMatrix | undefined> {
+  // LR has no factor table: nothing to show
+  if (!sparseTables(model).some((w) => parameterGroup(w) === 'factors')) return undefined;
   if (prepared.catalog) {
     const t = catalogItemFactors(model, prepared);
     const [rows, cols] = t.shape;
@@ -49,7 +52,20 @@ async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
   }
 }
 
-/** The four live charts: losses, bias/coefficients, V heat map and the PCA of item factors. */
+/** What the chain chart plots (also published on the canvas as `data-series`, JSON, for tests). */
+export interface ChainSeries {
+  solver: 'mcmc' | 'als';
+  metric: 'rmse' | 'logloss';
+  burnIn: number;
+  iteration: number[];
+  train: number[];
+  test: (number | null)[];
+}
+
+/**
+ * The live charts: losses (or, for MCMC/ALS, the chain's training and test fit per iteration),
+ * bias/coefficients, V heat map and the PCA of item factors.
+ */
 export class LiveViews {
   private history: EpochSnapshot[] = [];
   /** Per-batch training loss, x = fractional epoch. */
@@ -59,6 +75,7 @@ export class LiveViews {
   constructor(
     private readonly canvases: {
       loss: HTMLCanvasElement;
+      chain: HTMLCanvasElement;
       bias: HTMLCanvasElement;
       coef: HTMLCanvasElement;
       heat: HTMLCanvasElement;
@@ -66,11 +83,18 @@ export class LiveViews {
     },
   ) {}
 
-  reset(): void {
+  /** The solver of the run being shown: MCMC/ALS runs show the chain chart instead of the loss chart. */
+  private chain: { solver: 'mcmc' | 'als'; burnIn: number } | undefined;
+
+  reset(chain?: { solver: 'mcmc' | 'als'; burnIn: number }): void {
     this.history = [];
     this.batchX = [];
     this.batchY = [];
-    this.drawLoss();
+    this.chain = chain;
+    this.canvases.loss.hidden = chain !== undefined;
+    this.canvases.chain.hidden = chain === undefined;
+    if (chain) this.drawChain();
+    else this.drawLoss();
     this.drawCoefficients();
     drawHeatMap(this.canvases.heat, { values: [], rows: 0, cols: 0, title: 'Factors V' });
     drawScatter(this.canvases.pca, { x: [], y: [], title: 'Item factors, PCA' });
@@ -100,6 +124,38 @@ export class LiveViews {
     drawLineChart(this.canvases.loss, { title: 'Loss', xLabel: 'epoch', yLabel: 'loss', series });
   }
 
+  /**
+   * MCMC / ALS: per iteration, the training fit of the current sample (MCMC) or point (ALS) and the
+   * test fit of the running posterior-mean prediction; the burn-in iterations are shaded.
+   */
+  drawChain(): void {
+    const c = this.chain;
+    if (!c) return;
+    const points = this.history.filter((h) => h.chain !== undefined);
+    const metric = points[0]?.chain?.metric ?? 'rmse';
+    const data: ChainSeries = {
+      solver: c.solver,
+      metric,
+      burnIn: c.burnIn,
+      iteration: points.map((h) => h.epoch),
+      train: points.map((h) => h.chain?.train ?? NaN),
+      test: points.map((h) => h.chain?.test ?? null),
+    };
+    this.canvases.chain.dataset['series'] = JSON.stringify(data);
+    const name = metric === 'rmse' ? 'RMSE' : 'log loss';
+    const mcmc = c.solver === 'mcmc';
+    drawLineChart(this.canvases.chain, {
+      title: mcmc ? `MCMC: sampled training ${name} and test ${name} of the posterior mean` : `ALS: training and test ${name}`,
+      xLabel: 'iteration',
+      yLabel: name,
+      series: [
+        { name: mcmc ? `train (current sample)` : 'train', x: data.iteration, y: data.train, color: '#0072B2', markers: points.length <= 60 },
+        { name: mcmc ? 'test (posterior mean)' : 'test', x: data.iteration, y: data.test.map((v) => v ?? NaN), color: '#D55E00', markers: points.length <= 60 },
+      ],
+      ...(mcmc && c.burnIn > 0 ? { bands: [{ from: 0.5, to: c.burnIn + 0.5, label: `burn-in (${c.burnIn})` }] } : {}),
+    });
+  }
+
   drawCoefficients(): void {
     const x = this.history.map((h) => h.epoch);
     // w0 sits near the mean label, far from the linear weights: it gets its own small chart.
@@ -116,7 +172,7 @@ export class LiveViews {
       markers: true,
       color: seriesColor(i + 1),
     }));
-    drawLineChart(this.canvases.coef, { title: 'Linear weights w_i', xLabel: 'epoch', series, legend: 'right' });
+    drawLineChart(this.canvases.coef, { title: 'Linear weights w_i', xLabel: this.chain ? 'iteration' : 'epoch', series, legend: 'right' });
   }
 
   drawFactors(f: FactorMatrix | undefined, rowLabel: string): void {

@@ -63,6 +63,7 @@ export {
 export {
   parseSideFeatures,
   joinSideFeatures,
+  sideFeatureRow,
   sideFeatureFields,
   sideFeaturesToJSON,
   sideFeaturesFromJSON,

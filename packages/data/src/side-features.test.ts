@@ -5,6 +5,7 @@ import {
   parseInteractionFeatures,
   parseSideFeatureSpec,
   parseSideFeatures,
+  sideFeatureRow,
   sideFeaturesFromJSON,
   sideFeaturesToJSON,
   type Interactions,
@@ -74,6 +75,17 @@ describe('joinSideFeatures', () => {
     expect(Array.from((out.columns.tags as MultiHotColumn).offsets)).toEqual([0, 2, 2]);
     expect(() => joinSideFeatures(frame, 'nope', features)).toThrow('the frame has no column "nope"');
     expect(() => joinSideFeatures({ length: 1, columns: { user: ['1'], age: ['x'] } }, 'user', features)).toThrow('side column "age" clashes');
+  });
+
+  it('sideFeatureRow finds the row of an id in any numeric form, undefined when absent', async () => {
+    const { features } = await parseSideFeatures(userLines, userSpec);
+    for (const [i, id] of features.ids.entries()) {
+      expect(sideFeatureRow(features, id)).toBe(i);
+      expect(sideFeatureRow(features, Number(id))).toBe(i);
+      expect(sideFeatureRow(features, `00${id}`)).toBe(i);
+    }
+    expect(sideFeatureRow(features, 42)).toBeUndefined();
+    expect(sideFeatureRow(features, 'x')).toBeUndefined();
   });
 
   it('round-trips through JSON', async () => {

@@ -82,6 +82,20 @@ function sideIndex(side: SideFeatures, where: string): Map<string, number> {
   return index;
 }
 
+/**
+ * The row of `side` holding raw id `id` (numeric ids match across forms, `7` = `"007"`, as in
+ * {@link joinSideFeatures}), or undefined when the table does not list it: to count the rows a
+ * `missing: 'empty'` join leaves without attributes.
+ */
+export function sideFeatureRow(side: SideFeatures, id: string | number): number | undefined {
+  const index = sideIndex(side, 'sideFeatureRow');
+  for (const form of idForms(id)) {
+    const row = index.get(form);
+    if (row !== undefined) return row;
+  }
+  return undefined;
+}
+
 /** Encoder fields for a side table's columns: cat → categorical, num → numeric, multi → multi-hot. */
 export function sideFeatureFields(side: SideFeatures): FieldConfig[] {
   return csvFieldConfigs({ label: '', columns: side.columns });

@@ -2,6 +2,7 @@ import { evaluateSampled } from '@fm/eval';
 import { describeQuirks, readCandidates, type CandidateQuirks } from '../candidates.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
+import { describeSideMissing } from '../side-features.js';
 import { COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadModelBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
@@ -64,7 +65,8 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     const task = bundle.meta.task;
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const load = async (path: string, flag: string): Promise<LoadedInput> => {
-      const input = await loadInput(path, { command: 'eval', flag, ...(bundle.encoder ? { encoder: bundle.encoder } : {}), ...fmt });
+      const input = await loadInput(path, { command: 'eval', flag, ...(bundle.encoder ? { encoder: bundle.encoder } : {}), ...(bundle.side ? { side: bundle.side } : {}), ...fmt });
+      if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
       const dims = input.dataset.schema.fieldDims;
       if (dims.join(',') !== bundle.meta.fieldDims.join(',')) {
         throw new CliError(`${flag} ${path}: its fields have sizes [${dims.join(', ')}] but the model ${v.model} was trained on [${bundle.meta.fieldDims.join(', ')}]; encode it with the model's encoder (fm encode --encoder ${v.model})`);

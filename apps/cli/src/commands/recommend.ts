@@ -6,6 +6,8 @@ import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
+import { pairStd, requireBayesian } from '../predictive-std.js';
+import { recommendWithSide, sideLayout, userRows } from '../side-recommend.js';
 
 /** `fm recommend`: top-k items for a user. */
 export const recommendCommand = defineCommand({
@@ -15,6 +17,8 @@ export const recommendCommand = defineCommand({
   usage: 'recommend --model DIR --user ID [--k 10] [--exclude-seen FILE]',
   description: `
 Scores every item for the user and prints the best k, with titles when the training data had them.
+--std (models trained with --solver mcmc) adds the predictive standard deviation of each score over
+the kept posterior samples: of the predicted rating, or of p(relevant) for a binary model.
 --exclude-seen FILE leaves out the items the user has in FILE (typically the training file) and
 prints the user's own ratings from it next to the recommendations.`,
   options: {
@@ -22,6 +26,7 @@ prints the user's own ratings from it next to the recommendations.`,
     user: { type: 'string', short: 'u', placeholder: 'ID', required: true, description: 'raw user id (as in the source data)' },
     k: { type: 'int', min: 1, default: 10, description: 'number of items' },
     'exclude-seen': { type: 'string', placeholder: 'FILE', description: "data file whose items for this user are excluded" },
+    std: { type: 'boolean', description: 'also print the predictive standard deviation of each score (models trained with --solver mcmc)' },
     format: FORMAT_OPTION,
     columns: COLUMNS_OPTION,
     backend: BACKEND_OPTION,
@@ -30,7 +35,10 @@ prints the user's own ratings from it next to the recommendations.`,
   async run({ values: v }, ctx) {
     const backend = await initBackend(v.backend, ctx);
     const bundle = await loadModelBundle(v.model);
-    const layout = userItemLayout(bundle.schema, v.model);
+    if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
+    // a model trained with side features scores full rows (the user's and each item's features)
+    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
+    const layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
     const user = localIdOf(bundle.encoder, 'user', v.user, layout);
     const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
     const seen: { item: string | number; title: string; rating: number }[] = [];
@@ -40,6 +48,7 @@ prints the user's own ratings from it next to the recommendations.`,
         flag: '--exclude-seen',
         signal: ctx.signal,
         ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
+        ...(bundle.side ? { side: bundle.side } : {}),
         ...(v.format !== undefined ? { format: v.format } : {}),
         ...(v.columns !== undefined ? { columns: v.columns } : {}),
       });
@@ -56,17 +65,27 @@ prints the user's own ratings from it next to the recommendations.`,
       }
       seen.sort((a, b) => b.rating - a.rating);
     }
-    const scorer = pairScorer(bundle.model, layout);
-    const top = await recommend(scorer, user, v.k, { exclude });
+    let top: { items: Int32Array; scores: Float32Array; std?: Float32Array };
+    if (side) top = await recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, user), v.k, exclude, v.std);
+    else {
+      const found = await recommend(pairScorer(bundle.model, layout), user, v.k, { exclude });
+      top = { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, user, found.items) } : {}) };
+    }
     let scores = Array.from(top.scores);
     if (bundle.meta.task !== 'regression') scores = scores.map((s) => 1 / (1 + Math.exp(-s)));
+    const std = top.std;
     const recs = Array.from(top.items).map((it, j) => {
       const raw = rawIdOf(bundle.encoder, 'item', it, layout);
-      return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number };
+      return { rank: j + 1, item: raw, title: titleOf(bundle, raw), score: scores[j] as number, ...(std ? { std: std[j] as number } : {}) };
     });
     const scoreName = bundle.meta.task === 'regression' ? 'predicted' : 'p(relevant)';
     ctx.print(`top ${recs.length} for user ${v.user}${exclude.size > 1 ? ` (excluding ${exclude.size - 1} seen items)` : ''}:`);
-    ctx.print(formatTable(['#', 'item', 'title', scoreName], recs.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(3))])));
+    ctx.print(
+      formatTable(
+        ['#', 'item', 'title', scoreName, ...(std ? ['std'] : [])],
+        recs.map((r) => [r.rank, String(r.item), r.title, Number(r.score.toFixed(3)), ...(r.std !== undefined ? [Number(r.std.toFixed(3))] : [])]),
+      ),
+    );
     if (seen.length > 0) {
       ctx.print('');
       ctx.print(`user ${v.user} rated ${seen.length} items in ${v['exclude-seen']}; highest first:`);

@@ -16,6 +16,9 @@ import { printSummary, summarize } from '../summary.js';
 import { streamPointwise, describeHashReport, describeShards, HASH_BITS_OPTION, HASH_SEED_OPTION, hashingFlags, isShardDir, openShards, SHUFFLE_BUFFER_OPTION } from '../shard-input.js';
 import { checkGrowth, loadInitFrom, warmStartModel } from '../warm-start.js';
 import { fmtNum } from '../text.js';
+import { BAYES_DEFAULTS } from '@fm/train';
+import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
+import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
 /** Training data as the train command sees it: rows in memory, or a shard directory streamed. */
 interface TrainData {
@@ -24,20 +27,25 @@ interface TrainData {
   titles?: Map<number, string>;
   source: string;
   hashReport?: HashReport;
+  /** With side features: training rows whose id a side table lacks. */
+  sideMissing?: SideMissing;
 }
 
 async function loadTrainData(
   v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean },
   ctx: CommandContext,
+  side?: SideBundle,
   extra: { encoder?: Encoder; hashing?: HashingConfig } = {},
 ): Promise<TrainData> {
   if (await isShardDir(v.data)) {
     if (extra.hashing) throw new UsageError(`fm train: --data ${v.data} is a shard directory, already encoded; hash when encoding (fm encode --shards --hash-bits)`, 'train');
+    if (side) throw new UsageError(`fm train: side features need MovieLens or CSV data; --data ${v.data} is a shard directory`, 'train');
     const sd = await openShards(v.data, '--data');
     const encoder = sd.encoder();
     return { dataset: sd, ...(encoder ? { encoder } : {}), source: v.data };
   }
   if (v.data === 'synthetic') {
+    if (side) throw new UsageError('fm train: side features need a data file (MovieLens or CSV), not --data synthetic', 'train');
     const gen = generateRatings({ seed: v.seed, round: true });
     const { dataset, encoder } = encodeInteractions(gen.interactions);
     ctx.note(`synthetic ratings: ${gen.numUsers} users x ${gen.numItems} items, ${gen.interactions.length} ratings (best achievable RMSE ${gen.bestRmse.toFixed(4)})`);
@@ -53,13 +61,21 @@ async function loadTrainData(
     ...(v.columns !== undefined ? { columns: v.columns } : {}),
     zeroBased: v['zero-based'],
     signal: ctx.signal,
+    ...(side ? { side } : {}),
   });
+  if (side) {
+    // rated/raters of later files (validation, test, eval, recommend) come from the training log
+    if (input.interactions) side.implicit = input.interactions;
+    ctx.print(`side features: ${describeSide(side)}`);
+    if (input.sideMissing) for (const line of describeSideMissing(v.data, input.sideMissing, input.dataset.numRows)) ctx.note(line);
+  }
   if (input.zeroBased) ctx.note(`${v.data}: libFM indices are 0-based (index 0 seen); indices are categorical ids either way`);
   if (input.hashReport) ctx.note(describeHashReport(input.hashReport));
   return {
     dataset: input.dataset,
     ...(input.encoder ? { encoder: input.encoder } : {}),
     ...(input.titles ? { titles: input.titles } : {}),
+    ...(input.sideMissing ? { sideMissing: input.sideMissing } : {}),
     source: v.data,
     ...(input.hashReport ? { hashReport: input.hashReport } : {}),
   };
@@ -102,6 +118,13 @@ the encoder and the training interactions) replaces an older model there as one 
 before the --test evaluation. Ctrl-C stops at the next batch and leaves --out as it was; with
 --checkpoint DIR a checkpoint is kept that --resume DIR continues from.
 
+--solver mcmc (Bayesian FM by Gibbs sampling: no learning rate, no L2) or als (coordinate descent)
+trains fm, lr or mf natively for --iterations sweeps (default 200, k=8), printing the running --test
+metrics each iteration; --solver sgd|adam|adagrad|ftrl is --optimizer. Side features: --features
+genres,age,gender,occupation,rated (MovieLens: u.item/u.user beside --data), --user-features and
+--item-features (CSV typed by --user-columns/--item-columns, key=ID joins); they are saved with the
+model, and eval/recommend apply them.
+
 A shard directory (fm encode --shards, fm generate ctr --format shards) is streamed: shards in a seeded
 order through a shuffle buffer of --shuffle-buffer rows, so memory follows the model and the buffer; with
 a buffer holding every row the run equals the in-memory one. --validation then takes a file or a shard
@@ -118,9 +141,11 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     task: { type: 'enum', choices: TASKS, default: 'regression', description: 'loss: MSE, log loss, or BPR' },
     epochs: { type: 'int', short: 'e', min: 1, max: 100000, description: 'epochs (default: the trainer\'s)' },
     'batch-size': { type: 'int', short: 'b', min: 1, placeholder: 'N', description: 'mini-batch size' },
-    dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16)' },
+    dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16; 8 with --solver mcmc|als)' },
     lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate' },
     optimizer: { type: 'enum', choices: OPTIMIZERS, description: 'optimizer (default: the trainer\'s)' },
+    ...SOLVER_OPTIONS,
+    ...SIDE_FEATURE_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
@@ -147,12 +172,15 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     'fm train --data out/train.arrow --model mf --task ranking --out out/mf-bpr --json',
     'fm train --data out/ctr-shards --task binary --validation out/held-out --out out/ctr-fm',
     'fm train --data out/day2 --init-from out/ctr-fm --task binary --out out/ctr-fm-day2',
+    'fm train --data ml-100k/ua.base --test ml-100k/ua.test --solver mcmc --iterations 200 --out out/ml-mcmc',
   ],
   async run({ values: v }, ctx) {
     const t0 = performance.now();
     const task = v.task as Task;
     const kind = v.model as ModelKind;
     // 1. Flags, inputs and outputs, before anything expensive.
+    const solver = resolveSolver(v, kind, task);
+    const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
     let validationFile: string | undefined;
     if (v.validation !== undefined) {
@@ -188,10 +216,16 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     await checkOutputs('train', inputs, outputs, v.force);
     ctx.kept = await describeKept(outputs.slice(0, 1));
 
+    const side = await readSideFlags(v, 'train');
+    checkSideWithNegatives(side, task, v.negatives);
     const backend = await initBackend(v.backend, ctx);
     const init = v['init-from'] !== undefined ? await loadInitFrom(v['init-from'], { model: v.model, ...(v.dim !== undefined ? { dim: v.dim } : {}) }) : undefined;
+    if (init && bayes) {
+      init.model.dispose();
+      throw new UsageError(`fm train: --init-from continues gradient training; --solver ${bayes.solver} starts from its own priors`, 'train');
+    }
     const hashing = hashingFlags('train', v['hash-bits'], v['hash-seed']);
-    const data = await loadTrainData(v, ctx, { ...(init?.encoder ? { encoder: init.encoder } : {}), ...(hashing ? { hashing } : {}) });
+    const data = await loadTrainData(v, ctx, side, { ...(init?.encoder ? { encoder: init.encoder } : {}), ...(hashing ? { hashing } : {}) });
     const train = data.dataset;
     const stream = train instanceof ShardedDataset ? train : undefined;
     if (init) checkGrowth(init, train.schema, data.encoder, `--data ${data.source}`);
@@ -202,7 +236,8 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (!stream && v['shuffle-buffer'] !== undefined) ctx.note(`--shuffle-buffer applies to shard directories; ${data.source} is shuffled in memory`);
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const withEncoder = async (path: string, flag: string): Promise<LoadedInput> => {
-      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...fmt });
+      const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...(side ? { side } : {}), ...fmt });
+      if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
       if (!input.dataset.schema.equals(train.schema)) {
         throw new CliError(`${flag} ${path}: its fields differ from the training data's (${train.schema.fields.map((f) => f.name).join(', ')}); encode both with the same encoder (fm encode --encoder)`);
       }
@@ -230,13 +265,24 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       if (stream) ctx.print(`training data ${data.source}: ${describeShards(stream)}, streamed (shuffle buffer ${fmtNum(Math.min(stream.numRows, v['shuffle-buffer'] ?? stream.defaultShuffleBuffer))} rows)`);
       else printSummary(ctx, summarize(train as SparseDataset), `training data ${data.source}`);
     }
+    if (stream && bayes) throw new UsageError(`fm train: --solver ${bayes.solver} needs the training rows in memory; --data ${v.data} is a shard directory (streamed)`, 'train');
+    const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
     const model = init
       ? await warmStartModel(init, train.schema, ctx)
-      : buildModel(kind, train, { seed: v.seed, ...(v.dim !== undefined ? { dim: v.dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
+      : buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
     const modelKind = init ? init.meta.kind : kind;
     ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
-    const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
-    ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    if (bayes) {
+      if (bayes.burnIn === undefined && bayes.solver === 'mcmc' && bayes.iterations <= BAYES_DEFAULTS.burnIn) {
+        ctx.note(`--iterations ${bayes.iterations} ≤ the default burn-in ${BAYES_DEFAULTS.burnIn}: no sample is averaged, predictions use the last one (set --burn-in)`);
+      }
+      // MCMC/ALS track a held-out set each iteration (no early stopping, so nothing is chosen on it)
+      if (validation === undefined && test) validation = test.dataset;
+      ctx.print(`solver: ${bayes.solver}, ${bayes.iterations} iterations${bayes.solver === 'mcmc' ? `, burn-in ${bayes.burnIn ?? BAYES_DEFAULTS.burnIn}` : ''}, k=${dim}, native${validation === test?.dataset && test ? `; tracking --test ${v.test} each iteration` : ''}`);
+    } else {
+      const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+      ctx.print(`engine: ${engine.name} (${engine.reason})`);
+    }
     try {
       ctx.signal.throwIfAborted();
       // 2. Training.
@@ -248,7 +294,15 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
           seed: v.seed,
           ...(v.epochs !== undefined ? { epochs: v.epochs } : {}),
           ...(v['batch-size'] !== undefined ? { batchSize: v['batch-size'] } : {}),
-          ...(v.optimizer !== undefined ? { optimizer: v.optimizer } : {}),
+          ...(solver.solver === 'gradient' && solver.optimizer !== undefined ? { optimizer: solver.optimizer } : {}),
+          ...(bayes
+            ? {
+                solver: bayes.solver,
+                epochs: bayes.iterations,
+                bayes: { ...(bayes.burnIn !== undefined ? { burnIn: bayes.burnIn } : {}), ...(bayes.initStd !== undefined ? { initStd: bayes.initStd } : {}) },
+                ...(v.validation === undefined && test ? { validationLabel: 'test' } : {}),
+              }
+            : {}),
           ...(v.lr !== undefined ? { learningRate: v.lr } : {}),
           ...(v.l2 !== undefined ? { l2: v.l2 } : {}),
           ...(validation !== undefined ? { validation } : {}),
@@ -284,10 +338,13 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         backend: backend.backend,
         engine: outcome.engine,
         engineReason: outcome.engineReason,
-        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: v.dim ?? (init?.meta.training?.['flags'] as { dim?: number } | undefined)?.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: dim ?? (init?.meta.training?.['flags'] as { dim?: number } | undefined)?.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
+        ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
         ...(init ? { initFrom: v['init-from'] } : {}),
         ...(stream ? { shards: stream.numShards, shuffleBuffer: Math.min(stream.numRows, v['shuffle-buffer'] ?? stream.defaultShuffleBuffer) } : {}),
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
+        ...(side ? { sideFeatures: { features: side.features, sources: side.sources } } : {}),
       };
       const meta: CliModelMeta = {
         task,
@@ -297,10 +354,14 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         ...(data.titles ? { titles: Object.fromEntries([...data.titles].map(([k, t]) => [String(k), t])) } : {}),
         training,
       };
-      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}) });
+      await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}), ...(side ? { side } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
-      ctx.print(`trained ${outcome.epochs} epochs in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
-      if (outcome.valMetrics) ctx.print(`validation: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
+      if (outcome.valMetrics) {
+        const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : 'validation';
+        ctx.print(`${what}: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      }
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
       if (testShards) {
@@ -334,11 +395,17 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         ...(data.hashReport ? { hashing: data.hashReport } : {}),
         epochs: outcome.epochs,
         best_epoch: outcome.bestEpoch,
+        solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? null) : null),
+        iterations: bayes ? outcome.epochs : null,
+        burn_in: bayes?.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null,
+        init_std: bayes ? (bayes.initStd ?? BAYES_DEFAULTS.initStd) : null,
         examples_per_second: outcome.examplesPerSecond,
         wall_seconds: outcome.wallSeconds,
         final_loss: outcome.finalLoss,
-        validation: outcome.valMetrics ?? null,
+        validation: tracksTest ? null : (outcome.valMetrics ?? null),
+        ...(tracksTest ? { test_tracked: outcome.valMetrics ?? null } : {}),
         test: testMetrics ?? null,
+        side_features: side ? { features: side.features, sources: side.sources, fields: train.schema.fields.map((f) => f.name), missing: data.sideMissing ?? {} } : null,
         out: v.out,
         seconds: (performance.now() - t0) / 1000,
       };

@@ -22,6 +22,8 @@ export interface LineChartOptions {
   yDomain?: [number, number];
   /** Legend inside the plot (default, in the emptiest corner), in a column on the right, or none. */
   legend?: 'inside' | 'right' | 'none';
+  /** Shaded x ranges drawn behind the lines, labelled at the top (e.g. an MCMC burn-in). */
+  bands?: { from: number; to: number; label: string }[];
 }
 
 /** The padded `[x, y]` domains covering every finite point of every series (undefined if none). */
@@ -65,6 +67,17 @@ export function drawLineChart(canvas: HTMLCanvasElement, opts: LineChartOptions)
   ctx.beginPath();
   ctx.rect(area.left, area.top, area.width, area.height);
   ctx.clip();
+  for (const b of opts.bands ?? []) {
+    const x0 = Math.max(area.left, x(b.from));
+    const x1 = Math.min(area.left + area.width, x(b.to));
+    if (!(x1 > x0)) continue;
+    ctx.fillStyle = 'rgba(148,163,184,0.22)';
+    ctx.fillRect(x0, area.top, x1 - x0, area.height);
+    ctx.fillStyle = '#64748b';
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    ctx.fillText(b.label, x0 + 4, area.top + 4);
+  }
   opts.series.forEach((s, si) => {
     const color = s.color ?? seriesColor(si);
     ctx.strokeStyle = color;

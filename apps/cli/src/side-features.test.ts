@@ -1,0 +1,234 @@
+// fm train --features / --user-features on a tiny MovieLens-format folder written here: the saved
+// model applies the same side features at eval and recommend time (checked against the fixture's
+// own tables and against the library path: encodeInteractions + fit + predict with the same seed).
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ageGroup, encodeInteractions, ML100K_GENRES, type Interactions, type ItemInfo, type UserInfo } from '@fm/data';
+import { createModel } from '@fm/layers';
+import { fit, predict, selectBackend } from '@fm/train';
+import { rmse } from '@fm/eval';
+import { loadInput } from './inputs.js';
+import { loadModelBundle } from './model-store.js';
+import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
+
+const USERS = 12;
+const ITEMS = 10;
+const OCCUPATIONS = ['writer', 'artist', 'doctor'];
+let dir = '';
+const ratings: number[][] = []; // [user, item, rating, ts]
+const base: number[][] = [];
+const test: number[][] = [];
+const genresOf = (i: number) => ML100K_GENRES.filter((_, g) => (i * 7 + g * 3) % 5 === 0);
+const ageOf = (u: number) => 15 + 4 * u;
+const genderOf = (u: number) => (u % 2 ? 'F' : 'M');
+const occupationOf = (u: number) => OCCUPATIONS[u % 3] as string;
+
+function toInteractions(rows: number[][]): Interactions {
+  return {
+    user: Int32Array.from(rows, (r) => r[0] as number),
+    item: Int32Array.from(rows, (r) => r[1] as number),
+    rating: Float32Array.from(rows, (r) => r[2] as number),
+    timestamp: Float64Array.from(rows, (r) => r[3] as number),
+    length: rows.length,
+  };
+}
+const lines = (rows: number[][]) => rows.map((r) => r.join('\t')).join('\n') + '\n';
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  dir = tempDir('fm-cli-side-');
+  // every user rates items u..u+5 (mod ITEMS); rating from a planted age/genre effect
+  for (let u = 1; u <= USERS; u++) {
+    for (let j = 0; j < 6; j++) {
+      const i = ((u + j) % ITEMS) + 1;
+      const rating = Math.max(1, Math.min(5, Math.round(3 + (u % 2 ? 1 : -1) * (genresOf(i).length > 3 ? 1 : 0) + ((u + i) % 3) - 1)));
+      ratings.push([u, i, rating, 1000 + 10 * u + j]);
+    }
+  }
+  ratings.forEach((r, c) => (c % 4 === 3 ? test : base).push(r));
+  const uItem = Array.from({ length: ITEMS }, (_, k) => {
+    const i = k + 1;
+    const flags = ML100K_GENRES.map((g) => (genresOf(i).includes(g) ? 1 : 0));
+    return [i, `Film ${i} (1990)`, '01-Jan-1990', '', 'http://x', ...flags].join('|');
+  });
+  const uUser = Array.from({ length: USERS }, (_, k) => [k + 1, ageOf(k + 1), genderOf(k + 1), occupationOf(k + 1), '12345'].join('|'));
+  writeFiles(dir, {
+    'ml/ua.base': lines(base),
+    'ml/ua.test': lines(test),
+    'ml/u.item': uItem.join('\n') + '\n',
+    'ml/u.user': uUser.join('\n') + '\n',
+    'bare/ua.base': lines(base),
+    'csv/train.csv': 'user,item,rating\n' + base.map((r) => r.slice(0, 3).join(',')).join('\n') + '\n',
+    'csv/test.csv': 'user,item,rating\n' + test.map((r) => r.slice(0, 3).join(',')).join('\n') + '\n',
+    // item 4 is missing from the item file
+    'items.csv': 'item,kind\n' + Array.from({ length: ITEMS }, (_, k) => k + 1).filter((i) => i !== 4).map((i) => `${i},${genresOf(i).length > 3 ? 'busy' : 'plain'}`).join('\n') + '\n',
+    // user 7 is missing from the attribute file
+    'users.csv': 'user,age,job\n' + Array.from({ length: USERS }, (_, k) => k + 1).filter((u) => u !== 7).map((u) => `${u},${ageOf(u)},${occupationOf(u)}`).join('\n') + '\n',
+  });
+});
+
+afterAll(() => removeTempDirs());
+
+const FEATURES = 'genres,age,gender,occupation,rated';
+
+describe('fm train --features (MovieLens folder)', () => {
+  it('trains with the side fields, and eval encodes a test row with the expected side ids and weights', async () => {
+    const out = join(dir, 'm-feat');
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--features', FEATURES, '--solver', 'mcmc', '--iterations', '30', '--burn-in', '5', '--dim', '3', '--seed', '2', '--backend', 'cpu', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = r.json();
+    expect(j.side_features.fields).toEqual(['user', 'item', 'genres', 'age', 'gender', 'occupation', 'rated']);
+
+    // the saved bundle encodes the test file as eval does: inspect the row of test[0]
+    const bundle = await loadModelBundle(out);
+    const enc = bundle.encoder;
+    if (!enc || !bundle.side) throw new Error('no encoder or side features saved');
+    const input = await loadInput(join(dir, 'ml/ua.test'), { command: 'eval', encoder: enc, side: bundle.side });
+    const ds = input.dataset;
+    const [u, i] = test[0] as [number, number];
+    const fieldIdx = (name: string) => ds.schema.fields.findIndex((f) => f.name === name);
+    const entries = (field: string) => {
+      const f = fieldIdx(field);
+      const out: { key: unknown; w: number }[] = [];
+      for (let p = ds.offsets[0] as number; p < (ds.offsets[1] as number); p++) {
+        if (ds.fields[p] === f) out.push({ key: enc.decode(field, ds.ids[p] as number), w: ds.values[p] as number });
+      }
+      return out;
+    };
+    // rated: the items u rated in ua.base (not in the test file), weights 1/count summing to 1
+    const ratedByU = base.filter((x) => x[0] === u).map((x) => x[1]).sort((a, b) => (a as number) - (b as number));
+    const rated = entries('rated');
+    expect(rated.map((e) => e.key).sort((a, b) => (a as number) - (b as number))).toEqual(ratedByU);
+    for (const e of rated) expect(e.w).toBeCloseTo(1 / ratedByU.length, 6);
+    expect(rated.reduce((s, e) => s + e.w, 0)).toBeCloseTo(1, 6);
+    // genres of item i from u.item; age bucket, gender, occupation of user u from u.user
+    expect(entries('genres').map((e) => e.key).sort()).toEqual([...genresOf(i)].sort());
+    expect(entries('age').map((e) => e.key)).toEqual([ageGroup(ageOf(u))]);
+    expect(entries('gender').map((e) => e.key)).toEqual([genderOf(u)]);
+    expect(entries('occupation').map((e) => e.key)).toEqual([occupationOf(u)]);
+
+    // the library path with the same tables, features and seed gives the same test RMSE, and eval agrees
+    const items = new Map<number, ItemInfo>(Array.from({ length: ITEMS }, (_, k) => [k + 1, { id: k + 1, title: '', genres: genresOf(k + 1) }]));
+    const users = new Map<number, UserInfo>(Array.from({ length: USERS }, (_, k) => [k + 1, { id: k + 1, age: ageOf(k + 1), gender: genderOf(k + 1), occupation: occupationOf(k + 1) }]));
+    const features = FEATURES.split(',') as ('genres' | 'age' | 'gender' | 'occupation' | 'rated')[];
+    const tr = encodeInteractions(toInteractions(base), { items, users, features });
+    const te = encodeInteractions(toInteractions(test), { encoder: tr.encoder, items, users, features, implicitFrom: toInteractions(base) });
+    const model = createModel('fm', { fieldDims: tr.dataset.schema.fieldDims, embeddingDim: 3, width: tr.dataset.maxRowLength, seed: 2 });
+    await fit(model, tr.dataset, { solver: 'mcmc', epochs: 30, seed: 2, validation: te.dataset, bayes: { burnIn: 5 } });
+    const pred = (await predict(model, te.dataset)).map((s) => Math.min(5, Math.max(1, s)));
+    const ref = rmse(pred, te.dataset.labels);
+    expect(Math.abs((j.test.rmse as number) - ref)).toBeLessThan(1e-9);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--backend', 'cpu', '--json']);
+    expect(e.code, e.err).toBe(0);
+    expect(Math.abs((e.json().metrics.rmse as number) - ref)).toBeLessThan(1e-9);
+
+    // recommend scores the user's full rows (rated block, demographics, each item's genres)
+    const user = 3;
+    const rec = await runFm(['recommend', '--model', out, '--user', String(user), '--k', '4', '--std', '--backend', 'cpu', '--json']);
+    expect(rec.code, rec.err).toBe(0);
+    const all = Array.from({ length: ITEMS }, (_, k) => k + 1).filter((it) => base.some((x) => x[1] === it)); // the model's item vocabulary
+    const rows = encodeInteractions(toInteractions(all.map((it) => [user, it, 0, 0])), { encoder: tr.encoder, items, users, features, implicitFrom: toInteractions(base) });
+    const s = await predict(model, rows.dataset);
+    const best = all.map((it, c) => ({ it, s: s[c] as number })).sort((a, b) => b.s - a.s || a.it - b.it).slice(0, 4);
+    const recs = rec.json().recommendations as { item: number; score: number; std: number }[];
+    expect(recs.map((x) => x.item)).toEqual(best.map((b) => b.it));
+    recs.forEach((x, c) => {
+      expect(x.score).toBeCloseTo(best[c]?.s as number, 4);
+      expect(x.std).toBeGreaterThan(0);
+    });
+    model.dispose();
+  }, 60_000);
+
+  it('a missing u.user is an error naming the file looked for', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'bare/ua.base'), '--features', 'genres,age', '--solver', 'als', '--iterations', '2', '--backend', 'cpu', '--out', join(dir, 'never')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`genres needs ${join(dir, 'bare/u.item')} (not found beside ua.base)`);
+  });
+
+  it('item-side features with sampled negatives exit 2 (a negative row would keep the positive item\'s features)', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,rated', '--task', 'ranking', '--out', join(dir, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--task ranking draws negative rows .* keep the positive item's genres/);
+    const neg = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--item-features', join(dir, 'items.csv'), '--item-columns', 'key=item,kind:cat', '--task', 'binary', '--negatives', '2', '--out', join(dir, 'never')]);
+    expect(neg.code).toBe(2);
+    expect(neg.err).toMatch(/--negatives draws negative rows .* keep the positive item's --item-features/);
+  });
+
+  it('bad --features values exit 2', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,colour', '--out', join(dir, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--features got unknown value "colour"/);
+  });
+});
+
+describe('fm train --user-features FILE.csv', () => {
+  it('joins on the user id; a user the file lacks gets no attributes, counted and reported at train and eval', async () => {
+    const out = join(dir, 'm-csv');
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--user-features', join(dir, 'users.csv'), '--user-columns', 'key=user,age:num,job:cat', '--solver', 'als', '--iterations', '5', '--dim', '2', '--backend', 'cpu', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.json().side_features.fields).toEqual(['user', 'item', 'age', 'job']);
+    const missBase = base.filter((x) => x[0] === 7).length;
+    expect(r.json().side_features.missing).toEqual({ user: { rows: missBase, ids: 1 } });
+    const missTest = test.filter((x) => x[0] === 7).length;
+    expect(missBase).toBeGreaterThan(0);
+    expect(r.err).toContain(`${join(dir, 'ml/ua.base')}: ${missBase} of ${base.length} rows (1 distinct users) have a user id that --user-features does not list`);
+    expect(r.err).toContain(`${join(dir, 'ml/ua.test')}: ${missTest} of ${test.length} rows (1 distinct users)`);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--backend', 'cpu']);
+    expect(e.code, e.err).toBe(0);
+    expect(e.err).toContain(`${missTest} of ${test.length} rows (1 distinct users) have a user id that --user-features does not list`);
+
+    // the encoded rows: age is the file's number, job its category; user 7 gets age 0 and job ""
+    const bundle = await loadModelBundle(out);
+    const enc = bundle.encoder;
+    if (!enc || !bundle.side) throw new Error('no encoder or side features saved');
+    expect(bundle.side.sources[0]?.path).toBe(join(dir, 'users.csv'));
+    expect(bundle.side.sources[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const ds = (await loadInput(join(dir, 'ml/ua.base'), { command: 'eval', encoder: enc, side: bundle.side })).dataset;
+    const age = ds.schema.fields.findIndex((f) => f.name === 'age');
+    const job = ds.schema.fields.findIndex((f) => f.name === 'job');
+    base.forEach((x, row) => {
+      let a = NaN;
+      let jk: unknown;
+      for (let p = ds.offsets[row] as number; p < (ds.offsets[row + 1] as number); p++) {
+        if (ds.fields[p] === age) a = ds.values[p] as number;
+        if (ds.fields[p] === job) jk = enc.decode('job', ds.ids[p] as number);
+      }
+      const u = x[0] as number;
+      expect(Number.isNaN(a) ? 0 : a).toBe(u === 7 ? 0 : ageOf(u));
+      expect(jk).toBe(u === 7 ? '' : occupationOf(u));
+    });
+  }, 60_000);
+
+  it('CSV data: --item-features joins on the data column named like its key; eval and recommend apply it', async () => {
+    const out = join(dir, 'm-csv-items');
+    const cols = 'label=rating,user:cat,item:cat';
+    const r = await runFm(['train', '--data', join(dir, 'csv/train.csv'), '--columns', cols, '--test', join(dir, 'csv/test.csv'), '--item-features', join(dir, 'items.csv'), '--item-columns', 'key=item,kind:cat', '--solver', 'mcmc', '--iterations', '20', '--burn-in', '4', '--dim', '2', '--seed', '5', '--backend', 'cpu', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = r.json();
+    expect(j.side_features.fields).toEqual(['user', 'item', 'kind']);
+    const miss = base.filter((x) => x[1] === 4).length;
+    expect(r.err).toContain(`${miss} of ${base.length} rows (1 distinct items) have an item id that --item-features does not list`);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'csv/test.csv'), '--columns', cols, '--backend', 'cpu', '--json']);
+    expect(e.code, e.err).toBe(0);
+    expect(Math.abs((e.json().metrics.rmse as number) - (j.test.rmse as number))).toBeLessThan(1e-9);
+    // recommend: the scores of the user's rows are what eval-style encoding + predict give
+    const rec = await runFm(['recommend', '--model', out, '--user', '2', '--k', '3', '--backend', 'cpu', '--json']);
+    expect(rec.code, rec.err).toBe(0);
+    const bundle = await loadModelBundle(out);
+    const items = Array.from({ length: ITEMS }, (_, k) => k + 1).filter((it) => base.some((x) => x[1] === it));
+    writeFiles(dir, { 'csv/all.csv': 'user,item,rating\n' + items.map((it) => `2,${it},0`).join('\n') + '\n' });
+    if (!bundle.encoder || !bundle.side) throw new Error('no encoder or side features saved');
+    const ds = (await loadInput(join(dir, 'csv/all.csv'), { command: 'eval', columns: cols, encoder: bundle.encoder, side: bundle.side })).dataset;
+    const s = await predict(bundle.model, ds);
+    const best = items.map((it, c) => ({ it, s: s[c] as number })).sort((a, b) => b.s - a.s || a.it - b.it).slice(0, 3);
+    const recs = rec.json().recommendations as { item: string | number; score: number }[];
+    expect(recs.map((x) => Number(x.item))).toEqual(best.map((b) => b.it));
+    recs.forEach((x, c) => expect(x.score).toBeCloseTo(best[c]?.s as number, 5));
+  }, 60_000);
+
+  it('--user-features without --user-columns exits 2 naming the flag', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--user-features', join(dir, 'users.csv'), '--out', join(dir, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--user-features .* needs --user-columns SPEC/);
+  });
+});
