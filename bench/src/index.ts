@@ -2,7 +2,8 @@
  * `pnpm bench`: data-path, out-of-core data, training-speed and engine benchmarks (not tests). Prints
  * tables; `--json FILE` also writes every row as JSON. `--quick` runs tiny sizes (a smoke run),
  * `--only data|shards|train|engine` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
- * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes); `--baseline DIR` (a
+ * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
+ * `--warm-rows 1e6` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
  * only the engine cases whose name contains NAME (bpr, ffm, topk, …).
  */
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
       case: { type: 'string' },
       'shard-sizes': { type: 'string' },
       'libffm-lines': { type: 'string' },
+      'train-sizes': { type: 'string' },
+      'warm-rows': { type: 'string' },
+      'shard-parts': { type: 'string' },
     },
   });
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
@@ -38,7 +42,17 @@ async function main(): Promise<void> {
     console.log('\n== Out-of-core data: CTR rows × 39 fields to Arrow shards and back; libffm encode with hashing (each step its own process) ==');
     const sizes = values['shard-sizes']?.split(',').map(Number);
     const lines = values['libffm-lines'] !== undefined ? Number(values['libffm-lines']) : undefined;
-    const rows = await runShardsBench({ quick: values.quick, ...(sizes ? { sizes } : {}), ...(lines !== undefined ? { libffmLines: lines } : {}) });
+    const trainSizes = values['train-sizes']?.split(',').filter((x) => x !== '').map(Number);
+    const warmRows = values['warm-rows'] !== undefined ? Number(values['warm-rows']) : undefined;
+    const parts = values['shard-parts']?.split(',');
+    const rows = await runShardsBench({
+      quick: values.quick,
+      ...(sizes ? { sizes } : {}),
+      ...(lines !== undefined ? { libffmLines: lines } : {}),
+      ...(trainSizes ? { trainSizes } : {}),
+      ...(warmRows !== undefined ? { warmRows } : {}),
+      ...(parts ? { parts } : {}),
+    });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.shards = rows;
   }

@@ -1,18 +1,24 @@
 /**
- * Out-of-core data benchmark (issue 13), no training: for 1M, 5M and 20M generated CTR rows × 39
- * fields, write them as Arrow shards (`writeCtrShards`) and stream them back (`ShardedDataset`,
- * stored order and shuffled through the default buffer); and `encodeToShards` of a 10M-line libffm
- * file with 2^20 hash buckets per field. Each step runs in its own Node process, so its peak RSS
- * (`process.resourceUsage().maxRSS`) is its own. Targets: encode ≤ 1.5 GB peak RSS; reads whose
- * memory follows the shuffle buffer, not the rows.
+ * Out-of-core benchmark (issue 13): for 1M, 5M and 20M generated CTR rows × 39 fields, write them
+ * as Arrow shards (`writeCtrShards`) and stream them back (`ShardedDataset`, stored order and
+ * shuffled through the default buffer); `encodeToShards` of a 10M-line libffm file with 2^20 hash
+ * buckets per field; training: one epoch of FM k=16 (`fit()`, native engine, one thread) streamed
+ * from the shards of 1M, 5M, 20M rows, against the first 1M rows in memory in the same run, each
+ * scored on the same held-out shards (the generator's first N rows are the same for every N, so
+ * the held-out rows follow the largest set); and a warm start: the first N rows, then `warmStart`
+ * + the next N, against all 2N rows in one model, one pass over every row each. Each step runs in
+ * its own Node process, so its peak RSS (`process.resourceUsage().maxRSS`) is its own. Targets:
+ * encode ≤ 1.5 GB peak RSS; 20M rows streamed ≤ 2 GB peak RSS at ≥ 0.9× the in-memory examples/s.
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ctrStream } from '@fm/data';
+import { collectSource, ctrStream } from '@fm/data';
 import { ShardedDataset, encodeToShards, writeCtrShards } from '@fm/data/node';
+import { createModel } from '@fm/layers';
+import { fit, NativeModel, warmStart, type FitOptions } from '@fm/train';
 import { runJsonChild } from './child.js';
 
 /** One measured step. */
@@ -25,8 +31,14 @@ export interface ShardsBenchRow {
   shards: number;
   /** Bytes on disk: the shards written or read, or the input file encoded. */
   diskMiB: number;
+  /** Training steps: log loss on the held-out shards after training (and the reference run's, for the warm start). */
+  heldOutLogLoss?: number;
+  referenceLogLoss?: number;
   note?: string;
 }
+
+/** Rows per shard in the training steps (so the training set and the held-out set are whole shards). */
+const TRAIN_SHARD_ROWS = 100_000;
 
 const FIELDS = 39;
 const HASH_SIZE = 1_000_000;
@@ -121,6 +133,104 @@ async function encodeStep(path: string, dir: string): Promise<ShardsBenchRow> {
   };
 }
 
+/** Step: generate `rows` CTR rows into shards of {@link TRAIN_SHARD_ROWS} rows (training sets). */
+async function writeTrainStep(dir: string, rows: number): Promise<ShardsBenchRow> {
+  const t = performance.now();
+  const { manifest, bestLogLoss } = await writeCtrShards(dir, { rows, fields: FIELDS, hashSize: HASH_SIZE, seed: 1, shardRows: TRAIN_SHARD_ROWS });
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    step: 'generate → write shards (training set + held-out)',
+    rows,
+    seconds,
+    rowsPerSecond: rows / seconds,
+    peakRssMiB: peakRssMiB(),
+    shards: manifest.shards.length,
+    diskMiB: manifest.shards.reduce((s, x) => s + x.bytes, 0) / 2 ** 20,
+    note: `best log loss ${bestLogLoss.toFixed(4)}`,
+  };
+}
+
+/** Shard indices [from, to) of a set written by {@link writeTrainStep}. */
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** One epoch of FM k=16, one native thread, scored on `held`: what every training step runs. */
+const TRAIN_OPTIONS = (held: Awaited<ReturnType<typeof collectSource>>): FitOptions => ({
+  task: 'binary',
+  epochs: 1,
+  seed: 1,
+  threads: 1,
+  validation: held,
+  earlyStopping: false,
+});
+
+/**
+ * Step: one epoch of FM k=16 over the first `nTrain` rows of the set at `dir` (`stream`: through
+ * `ShardedDataset`; `memory`: read into one in-memory dataset first), scored on the shards after
+ * `heldFrom` rows.
+ */
+async function trainStep(dir: string, nTrain: number, heldFrom: number, mode: 'stream' | 'memory'): Promise<ShardsBenchRow> {
+  const src = await ShardedDataset.open(dir);
+  const k = nTrain / TRAIN_SHARD_ROWS;
+  const h = heldFrom / TRAIN_SHARD_ROWS;
+  if (!Number.isInteger(k) || !Number.isInteger(h) || h >= src.numShards) throw new Error(`shards bench: ${nTrain} / ${heldFrom} rows are not whole shards of ${dir}`);
+  const held = await collectSource(src.selectShards(range(h, src.numShards)));
+  const train = src.selectShards(range(0, k));
+  const data = mode === 'memory' ? await collectSource(train) : train;
+  const model = NativeModel.create('fm', { fieldDims: src.schema.fieldDims, embeddingDim: 16, seed: 1 });
+  const t = performance.now();
+  const r = await fit(model, data, TRAIN_OPTIONS(held));
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    step: mode === 'memory' ? 'train FM k=16, 1 epoch, in memory' : 'train FM k=16, 1 epoch, streamed from shards',
+    rows: nTrain,
+    seconds,
+    rowsPerSecond: r.examplesPerSecond,
+    peakRssMiB: peakRssMiB(),
+    shards: k,
+    diskMiB: train.manifest.shards.reduce((s, x) => s + x.bytes, 0) / 2 ** 20,
+    heldOutLogLoss: r.history.at(-1)?.valMetrics?.['logloss'] as number,
+    note: `${r.engine} engine, held-out ${held.numRows.toLocaleString('en-US')} rows`,
+  };
+}
+
+/**
+ * Step: warm start against one model: the first `n` rows (one epoch), then `warmStart` and the next
+ * `n` rows (one epoch, fresh optimizer), against a fresh model over all `2n` rows (one epoch);
+ * both scored on the shards after `heldFrom` rows. tfjs layers models (the `fm train` path).
+ */
+async function warmStep(dir: string, n: number, heldFrom: number): Promise<ShardsBenchRow> {
+  const src = await ShardedDataset.open(dir);
+  const k = n / TRAIN_SHARD_ROWS;
+  const h = heldFrom / TRAIN_SHARD_ROWS;
+  if (!Number.isInteger(k) || !Number.isInteger(h) || 2 * k > h) throw new Error(`shards bench: ${n} rows twice do not fit before the held-out shards of ${dir}`);
+  const held = await collectSource(src.selectShards(range(h, src.numShards)));
+  const opts = TRAIN_OPTIONS(held);
+  const build = () => createModel('fm', { fieldDims: src.schema.fieldDims, width: FIELDS, embeddingDim: 16, seed: 1 });
+  const t = performance.now();
+  const first = build();
+  await fit(first, src.selectShards(range(0, k)), opts);
+  const { model: grown } = await warmStart(first, src.schema, src.schema);
+  first.dispose();
+  const warm = await fit(grown, src.selectShards(range(k, 2 * k)), opts);
+  grown.dispose();
+  const seconds = (performance.now() - t) / 1000;
+  const all = build();
+  const ref = await fit(all, src.selectShards(range(0, 2 * k)), opts);
+  all.dispose();
+  return {
+    step: `warm start: ${n.toLocaleString('en-US')} rows, then warmStart + the next ${n.toLocaleString('en-US')} (reference: all ${(2 * n).toLocaleString('en-US')} rows)`,
+    rows: 2 * n,
+    seconds,
+    rowsPerSecond: warm.examplesPerSecond,
+    peakRssMiB: peakRssMiB(),
+    shards: 2 * k,
+    diskMiB: 0,
+    heldOutLogLoss: warm.history.at(-1)?.valMetrics?.['logloss'] as number,
+    referenceLogLoss: ref.history.at(-1)?.valMetrics?.['logloss'] as number,
+    note: 'one pass over every row in both; held-out log loss: warm vs reference',
+  };
+}
+
 /** Runs one step by name in this process (the child entry calls this). */
 export async function runShardsStep(step: string, args: string[]): Promise<ShardsBenchRow> {
   const [a = '', b = ''] = args;
@@ -134,6 +244,12 @@ export async function runShardsStep(step: string, args: string[]): Promise<Shard
       return { step: 'write libffm text', rows: Number(b), seconds: 0, rowsPerSecond: 0, peakRssMiB: peakRssMiB(), shards: 0, diskMiB: (await stat(a)).size / 2 ** 20 };
     case 'encode':
       return encodeStep(a, b);
+    case 'write-train':
+      return writeTrainStep(a, Number(b));
+    case 'train':
+      return trainStep(a, Number(b), Number(args[2]), args[3] === 'memory' ? 'memory' : 'stream');
+    case 'warm':
+      return warmStep(a, Number(b), Number(args[2]));
     default:
       throw new Error(`shards bench: no step "${step}"`);
   }
@@ -153,6 +269,12 @@ export interface ShardsBenchOptions {
   sizes?: number[];
   /** Lines of the libffm file to encode (default 10M; 0 skips it). */
   libffmLines?: number;
+  /** Training set sizes streamed from shards (default 1M, 5M, 20M; [] skips training); the first is also trained in memory. */
+  trainSizes?: number[];
+  /** Rows of each half of the warm-start comparison (default 1M; 0 skips it). */
+  warmRows?: number;
+  /** Parts to run (default all): `io` (write/read), `encode`, `train`, `warm`. */
+  parts?: string[];
 }
 
 /** Runs every step, each in a child process; temporary files go under the OS temp folder and are removed. */
@@ -167,16 +289,30 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
     console.error(`shards bench: ${JSON.stringify(row)}`);
     if (keep) rows.push(row);
   };
+  const parts = new Set(opts.parts ?? ['io', 'encode', 'train', 'warm']);
+  const trainSizes = parts.has('train') ? (opts.trainSizes ?? (opts.quick ? [100_000, 200_000] : [1_000_000, 5_000_000, 20_000_000])) : [];
+  const warmRows = parts.has('warm') ? (opts.warmRows ?? (opts.quick ? 100_000 : 1_000_000)) : 0;
   const tmp = await mkdtemp(join(tmpdir(), 'fm-shards-bench-'));
   try {
-    for (const n of sizes) {
+    if (trainSizes.length > 0 || warmRows > 0) {
+      // One set: the largest training size (or 2 × warm rows) + 2 held-out shards; smaller sets are its first rows.
+      const heldFrom = Math.max(...trainSizes, 2 * warmRows);
+      const dir = join(tmp, 'train-set');
+      await step('write-train', [dir, String(heldFrom + 2 * TRAIN_SHARD_ROWS)]);
+      const first = trainSizes[0];
+      if (first !== undefined) await step('train', [dir, String(first), String(heldFrom), 'memory']);
+      for (const n of trainSizes) await step('train', [dir, String(n), String(heldFrom), 'stream']);
+      if (warmRows > 0) await step('warm', [dir, String(warmRows), String(heldFrom)]);
+      await rm(dir, { recursive: true, force: true });
+    }
+    for (const n of parts.has('io') ? sizes : []) {
       const dir = join(tmp, `ctr-${n}`);
       await step('write', [dir, String(n)]);
       await step('read', [dir, 'stored']);
       await step('read', [dir, 'shuffle']);
       await rm(dir, { recursive: true, force: true });
     }
-    if (lines > 0) {
+    if (lines > 0 && parts.has('encode')) {
       const file = join(tmp, 'ctr.ffm');
       await step('libffm', [file, String(lines)], false);
       await step('encode', [file, join(tmp, 'ffm-shards')]);

@@ -9,31 +9,37 @@ import {
   parseCsvSpec,
   type CsvColumnSpec,
   type FieldConfig,
+  type HashingConfig,
+  type HashReport,
   type Interactions,
   type ItemInfo,
   type MovieLensRatingsFormat,
   type SparseDataset,
 } from '@fm/data';
-import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, sniffFile } from '@fm/data/node';
+import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, loadParquet, parquetFiles, sniffFile } from '@fm/data/node';
+import { encodeThroughShards, readShardInput } from './shard-encode.js';
+import { isShardDir } from './shard-input.js';
 import { CliError, UsageError } from './errors.js';
 import { countSideMissing, joinCsvSide, movieLensSideOptions, type SideBundle, type SideMissing } from './side-features.js';
 
 /** Input formats the commands read. */
-export const INPUT_FORMATS = ['arrow', 'movielens', 'csv', 'libfm', 'libffm'] as const;
+export const INPUT_FORMATS = ['arrow', 'movielens', 'csv', 'parquet', 'libfm', 'libffm'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
+/** A format as read: an input format, or a shard directory (detected by its manifest; no flag names it). */
+export type LoadedFormat = InputFormat | 'shards';
 
 /** Flag spec shared by every command that reads a data file. */
 export const FORMAT_OPTION = {
   type: 'enum',
   choices: INPUT_FORMATS,
   description:
-    'input format; wins over the file name (default: from the name — .arrow, u.data/ratings.dat/ratings.csv, .libfm/.libsvm, .ffm, .csv — else from the content)',
+    'input format; wins over the file name (default: from the name — .arrow, u.data/ratings.dat/ratings.csv, .libfm/.libsvm, .ffm, .csv, .parquet or a folder of .parquet parts — else from the content; a shard directory is found by its manifest)',
 } as const;
 /** Flag spec for the CSV column grammar. */
 export const COLUMNS_OPTION = {
   type: 'string',
   placeholder: 'SPEC',
-  description: 'CSV columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"',
+  description: 'CSV/Parquet columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"',
 } as const;
 /** Flag spec for 0-based libFM/libsvm files. */
 export const ZERO_BASED_OPTION = {
@@ -56,7 +62,7 @@ export interface LoadedInput {
   path: string;
   /** The file actually read (a MovieLens folder's ratings file; else `path`). */
   source: string;
-  format: InputFormat;
+  format: LoadedFormat;
   /** MovieLens inputs: the ratings layout read. */
   layout?: MovieLensRatingsFormat;
   dataset: SparseDataset;
@@ -70,6 +76,8 @@ export interface LoadedInput {
   zeroBased?: boolean;
   /** When a saved encoder was reused: the values it had not seen (scored through the OOV bucket). */
   unseen?: UnseenReport;
+  /** With hashing: the collisions seen while encoding. */
+  hashReport?: HashReport;
   /** With side features: rows whose id a side table lacks (they get empty attributes). */
   sideMissing?: SideMissing;
 }
@@ -117,7 +125,8 @@ export async function resolveFormat(path: string, explicit: string | undefined, 
     const format = explicit as InputFormat;
     return format === 'movielens' && !isDir ? { format, layout: mlLayout() } : { format };
   }
-  if (isDir) return { format: 'movielens' };
+  if (isDir) return { format: (await parquetFiles(path).then(() => true, () => false)) && !(await hasMovieLensFile(path)) ? 'parquet' : 'movielens' };
+  if (ext === '.parquet') return { format: 'parquet' };
   if (ext === '.arrow') return { format: 'arrow' };
   const named = layoutOfName(name);
   if (named) return { format: 'movielens', layout: named };
@@ -131,6 +140,10 @@ export async function resolveFormat(path: string, explicit: string | undefined, 
     `fm ${command}: cannot tell the format of ${path} from its name or its first lines; pass --format ${INPUT_FORMATS.join('|')}`,
     command,
   );
+}
+
+async function hasMovieLensFile(dir: string): Promise<boolean> {
+  return (await readdir(dir)).some((n) => MOVIELENS_NAMES[n]);
 }
 
 /** Titles map from items. */
@@ -194,6 +207,10 @@ export interface LoadInputOptions {
   zeroBased?: boolean;
   /** Stops reading on Ctrl-C. */
   signal?: AbortSignal;
+  /** With `encoder`: grow its vocabularies with the file's new values (a warm start) instead of sending them to the OOV bucket. */
+  grow?: boolean;
+  /** Hash categorical fields instead of fitting vocabularies (raw CSV, Parquet, libFM, libFFM files). */
+  hashing?: HashingConfig;
   /** Side features to add (MovieLens `--features`, user/item attribute tables); MovieLens and CSV inputs only. */
   side?: SideBundle;
 }
@@ -305,9 +322,28 @@ async function noRows(path: string): Promise<never> {
 export async function loadInput(path: string, opts: LoadInputOptions): Promise<LoadedInput> {
   const flag = opts.flag ?? '--data';
   await checkInputPath(path, flag, true);
+  if (await isShardDir(path)) {
+    if (opts.hashing || opts.grow) throw new UsageError(`fm ${opts.command}: ${flag} ${path} is already encoded (a shard directory); --hash-bits and growing apply when encoding (fm encode --shards)`, opts.command);
+    const r = await readShardInput(path, flag, opts.encoder);
+    return { path, source: path, format: 'shards', ...r, ...(opts.encoder ? { unseen: countUnseen(r.dataset) } : {}) };
+  }
   const { format, layout } = await resolveFormat(path, opts.format, opts.command, opts.columns);
-  if (format !== 'movielens') await checkInputPath(path, flag);
+  if (format !== 'movielens' && format !== 'parquet') await checkInputPath(path, flag);
   const signal = opts.signal ? { signal: opts.signal } : {};
+  if (opts.grow && !opts.encoder) throw new Error('loadInput: grow needs an encoder');
+  if (opts.hashing || opts.grow) {
+    if (opts.side) throw new UsageError(`fm ${opts.command}: side features do not go with ${opts.hashing ? '--hash-bits' : '--init-from'} yet`, opts.command);
+    if (format === 'arrow' || format === 'movielens') {
+      throw new UsageError(
+        `fm ${opts.command}: ${opts.hashing ? '--hash-bits' : 'growing the vocabularies of --init-from'} needs a raw CSV, Parquet, libFM or libFFM file; ${path} is ${format === 'arrow' ? 'already encoded' : 'MovieLens (read it as CSV with --columns)'}`,
+        opts.command,
+      );
+    }
+    const out = await encodeThroughShards(path, format, opts, flag);
+    if (out.dataset.numRows === 0) await noRows(path);
+    if (opts.encoder && !opts.grow) out.unseen = countUnseen(out.dataset);
+    return out;
+  }
   if (opts.side && (format === 'libfm' || format === 'libffm')) {
     throw new CliError(`${flag} ${path}: side features (--features, --user-features, --item-features) need MovieLens or CSV data, not ${format}`);
   }
@@ -339,6 +375,22 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
       const titles = titlesOf(ml.items);
       out = { path, source: ml.ratingsFile, format, layout: ml.format, dataset, encoder, interactions: ml.interactions, ...(titles ? { titles } : {}) };
       if (opts.side) out.sideMissing = countSideMissing(opts.side, { user: ml.interactions.user, item: ml.interactions.item });
+      break;
+    }
+    case 'parquet': {
+      const spec = columnSpec(path, opts);
+      let r;
+      try {
+        r = await loadParquet(path, spec);
+      } catch (e) {
+        throw new CliError(`${flag} ${(e as Error).message.replace(/^readParquetFrames: /, '')}`);
+      }
+      try {
+        const encoder = opts.encoder ?? Encoder.fit(r.frame, fieldConfigsOf(spec));
+        out = { path, source: path, format, dataset: encoder.transform(r.frame, r.labels), encoder };
+      } catch (e) {
+        throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
+      }
       break;
     }
     case 'csv': {
@@ -393,6 +445,18 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
   if (out.dataset.numRows === 0) await noRows(out.source);
   if (opts.encoder) out.unseen = countUnseen(out.dataset);
   return out;
+}
+
+/** The `--columns` spec a CSV or Parquet input needs; a usage error when absent or bad. */
+export function columnSpec(path: string, opts: Pick<LoadInputOptions, 'columns' | 'command'>): CsvColumnSpec {
+  if (!opts.columns) {
+    throw new UsageError(`fm ${opts.command}: --columns is required for CSV and Parquet input ${path} (e.g. "label=rating,user:cat,item:cat")`, opts.command);
+  }
+  try {
+    return parseCsvSpec(opts.columns);
+  } catch (e) {
+    throw new UsageError(`fm ${opts.command}: --columns: ${(e as Error).message}`, opts.command);
+  }
 }
 
 /** `user:categorical(944), item:categorical(1683)`. */

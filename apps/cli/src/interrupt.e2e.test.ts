@@ -3,61 +3,16 @@
 // resumes to the result of an uninterrupted run; SIGINT and SIGKILL at random points of train,
 // encode and split leave the old or the new complete output, and the next run leaves no leftovers.
 // Timing bounds are generous: CI machines are small and loaded.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt } from './test-utils/build.js';
+import { ensureBuilt } from './test-utils/build.js';
+import { leftovers, snapshot, spawnFm } from './test-utils/spawn.js';
 import { ratingLines, removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
 
 /** Ctrl-C must end a run within this (the target is 2 s; a loaded 2-core CI machine gets slack). */
 const CTRL_C_MS = 5000;
-
-interface Child {
-  output: () => string;
-  waitFor: (re: RegExp, ms: number) => Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill: (sig: NodeJS.Signals) => number;
-}
-
-function spawnFm(args: string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout.on('data', (b: Buffer) => (text += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (text += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    output: () => text,
-    async waitFor(re, ms) {
-      const t0 = Date.now();
-      while (!re.test(text)) {
-        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} in:\n${text}`);
-        if (child.exitCode !== null) throw new Error(`fm exited (${child.exitCode}) before ${re}:\n${text}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    exited,
-    kill: (sig) => {
-      child.kill(sig);
-      return performance.now();
-    },
-  };
-}
-
-/** Relative path → sha256 of every file under `dir` (the state of an output). */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
 
 /** The content of a model directory whatever its version folder is called: its weights and its metadata. */
 function modelContent(dir: string): string {
@@ -67,8 +22,6 @@ function modelContent(dir: string): string {
   return createHash('sha256').update(weights).update(JSON.stringify(meta)).digest('hex');
 }
 
-const leftovers = (d: string): string[] =>
-  readdirSync(d, { recursive: true }).map(String).filter((f) => f.includes('.fm-tmp-') || f.includes('.fm-commit-'));
 
 let dir = '';
 beforeAll(() => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { SparseDataset } from '@fm/data';
+import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
@@ -46,7 +46,7 @@ export async function initBackend(pref: string, ctx: CommandContext): Promise<Ba
 }
 
 /** Builds a model for a dataset's schema. */
-export function buildModel(kind: ModelKind, ds: SparseDataset, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
+export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
   if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
     throw new CliError(
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
@@ -84,6 +84,8 @@ export interface TrainSettings {
   checkpointEvery?: number;
   /** Continue from the checkpoint in this directory. */
   resume?: string;
+  /** Streaming sources: rows shuffled at a time. */
+  shuffleBuffer?: number;
   /** The native MCMC/ALS solvers (`fit`'s `solver`); `epochs` is then the number of iterations. */
   solver?: 'mcmc' | 'als';
   /** MCMC: burn-in iterations; MCMC/ALS: std of the initial factors. */
@@ -111,7 +113,7 @@ export interface TrainOutcome {
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
-export async function trainModel(model: tf.LayersModel, train: SparseDataset, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
+export async function trainModel(model: tf.LayersModel, train: SparseDataset | DatasetSource, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
   const unit = s.solver !== undefined ? 'iteration' : 'epoch';
@@ -135,6 +137,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
       ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
       ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
+      ...(s.shuffleBuffer !== undefined ? { shuffleBuffer: s.shuffleBuffer } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {

@@ -3,7 +3,9 @@ import { access, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cleanLeftovers, isRecordedOutput } from '@fm/data/node';
 import { isModelDir } from '@fm/train/node';
+import { SHARDS_MANIFEST } from '@fm/data';
 import { CliError, UsageError } from './errors.js';
+import { isShardDir } from './shard-input.js';
 
 /** A path a command reads. */
 export interface PlannedInput {
@@ -14,8 +16,8 @@ export interface PlannedInput {
 
 /** A path a command writes. */
 export interface PlannedOutput extends PlannedInput {
-  /** A model or checkpoint directory, or a file. */
-  kind: 'file' | 'dir';
+  /** A model or checkpoint directory, a shard directory (replaced as a whole), or a file. */
+  kind: 'file' | 'dir' | 'shards';
 }
 
 /** The path with symbolic links and `.`/`..` resolved, also for a path that does not exist yet. */
@@ -82,6 +84,16 @@ export async function checkOutputs(command: string, inputs: readonly PlannedInpu
       if (st.isDirectory()) throw new UsageError(`fm ${command}: ${o.flag} ${o.path} is a directory, expected a file`, command);
       if (!force && !(await producedByFm(o.canon))) {
         throw new UsageError(`fm ${command}: ${o.flag} ${o.path} exists and fm did not write it (or it changed since); pass --force to overwrite it`, command);
+      }
+    }
+    if (st && o.kind === 'shards') {
+      if (!st.isDirectory()) throw new UsageError(`fm ${command}: ${o.flag} ${o.path} is a file, expected a directory`, command);
+      const empty = (await readdir(o.canon)).length === 0;
+      if (!empty && !(await isShardDir(o.canon))) {
+        throw new UsageError(
+          `fm ${command}: ${o.flag} ${o.path} exists and is not an fm shard directory (no ${SHARDS_MANIFEST}); a shard directory is replaced as a whole, so choose a new path or remove it`,
+          command,
+        );
       }
     }
     if (st && o.kind === 'dir') {

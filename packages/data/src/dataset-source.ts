@@ -64,6 +64,11 @@ export interface DatasetSource {
   readonly maxRowLength: number;
   /** Names of the side columns every chunk carries (e.g. `user`, `item`). */
   readonly columns: readonly string[];
+  /**
+   * Mean label over every row when the source knows it without reading them (a shard manifest
+   * does): `fit()` starts the bias from it; otherwise from the first chunk's labels.
+   */
+  readonly labelMean?: number | undefined;
   /** One epoch's chunks. */
   chunks(options?: ChunkOptions): AsyncIterable<SourceChunk>;
 }

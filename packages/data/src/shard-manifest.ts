@@ -19,6 +19,8 @@ export interface ShardInfo {
   bytes: number;
   /** Longest row in the shard. */
   maxRowLength: number;
+  /** Sum of the shard's labels (so a streamed run knows the label mean before reading; absent in older manifests). */
+  labelSum?: number;
 }
 
 /** Hashing settings of an encoded dataset, and the collisions seen while encoding it. */
@@ -87,6 +89,7 @@ export function parseShardManifest(json: unknown, where: string): { manifest: Sh
       throw new Error(`${where}: shard ${i} needs a plain "file" name inside the directory`);
     }
     if (files.has(s.file)) throw new Error(`${where}: shard file "${s.file}" is listed twice`);
+    if (s.labelSum !== undefined && (typeof s.labelSum !== 'number' || !Number.isFinite(s.labelSum))) throw new Error(`${where}: shard ${i} (${s.file}) has a "labelSum" that is not a finite number`);
     files.add(s.file);
     for (const k of ['rows', 'nnz', 'bytes', 'maxRowLength'] as const) {
       if (!count(s[k])) throw new Error(`${where}: shard ${i} (${s.file}) needs an integer "${k}" ≥ 0`);

@@ -175,7 +175,9 @@ export class ShardWriter {
     const file = `part-${String(this.shards.length).padStart(5, '0')}.arrow`;
     const bytes = datasetToIPC(ds);
     await writeFile(join(this.pending.tempDir, file), bytes);
-    this.shards.push({ file, rows: ds.numRows, nnz: ds.nnz, bytes: bytes.byteLength, maxRowLength: ds.maxRowLength });
+    let labelSum = 0;
+    for (const y of ds.labels) labelSum += y;
+    this.shards.push({ file, rows: ds.numRows, nnz: ds.nnz, bytes: bytes.byteLength, maxRowLength: ds.maxRowLength, labelSum });
   }
 
   /** Writes the last shard and the manifest, then puts the directory in place. */
@@ -245,16 +247,16 @@ export async function writeShards(
   return w.finish({ ...options, schema: options.schema ?? data.schema });
 }
 
-/** Reads a whole file into memory, on a SharedArrayBuffer when `shared`. */
+/**
+ * Reads a whole file into memory, on a SharedArrayBuffer when `shared`. One read request for the
+ * whole file (not `readFile`'s 512 KiB pieces, each of which waits for a turn of the event loop),
+ * so a shard read ahead arrives while the training loop keeps the thread busy.
+ */
 async function readBytes(path: string, shared: boolean): Promise<Uint8Array> {
-  if (!shared) {
-    const b = await readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const out = new Uint8Array(new SharedArrayBuffer(size));
+    const out = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     let pos = 0;
     while (pos < size) {
       const { bytesRead } = await fh.read(out, pos, size - pos, pos);
@@ -325,6 +327,15 @@ export class ShardedDataset implements DatasetSource {
   }
   get numShards(): number {
     return this.manifest.shards.length;
+  }
+  /** Mean label over every row, from the manifest (undefined for a manifest written before it recorded label sums). */
+  get labelMean(): number | undefined {
+    let sum = 0;
+    for (const s of this.manifest.shards) {
+      if (s.labelSum === undefined) return undefined;
+      sum += s.labelSum;
+    }
+    return this.numRows > 0 ? sum / this.numRows : undefined;
   }
 
   /**

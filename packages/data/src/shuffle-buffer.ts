@@ -122,9 +122,16 @@ export class ShuffleBuffer {
     const done: SparseDataset[] = [];
     const W = this.width;
     const { ids, values, fields, len, labels } = this;
-    for (let r = 0; r < ds.numRows; r++) {
-      const a = ds.offsets[r] as number;
-      const l = (ds.offsets[r + 1] as number) - a;
+    // the source arrays in locals: this loop copies every feature of every row
+    const sOff = ds.offsets;
+    const sIds = ds.ids;
+    const sVal = ds.values;
+    const sFld = ds.fields;
+    const sLab = ds.labels;
+    const n = ds.numRows;
+    for (let r = 0; r < n; r++) {
+      const a = sOff[r] as number;
+      const l = (sOff[r + 1] as number) - a;
       if (l > W) throw new Error(`ShuffleBuffer.push: a row has ${l} features, more than the slot width ${W}`);
       let slot: number;
       if (this.liveCount < this.capacity) slot = this.liveCount++;
@@ -134,12 +141,12 @@ export class ShuffleBuffer {
       }
       const o = slot * W;
       for (let j = 0; j < l; j++) {
-        ids[o + j] = ds.ids[a + j] as number;
-        values[o + j] = ds.values[a + j] as number;
-        fields[o + j] = ds.fields[a + j] as number;
+        ids[o + j] = sIds[a + j] as number;
+        values[o + j] = sVal[a + j] as number;
+        fields[o + j] = sFld[a + j] as number;
       }
       len[slot] = l;
-      labels[slot] = ds.labels[r] as number;
+      labels[slot] = sLab[r] as number;
       for (let c = 0; c < this.cols.length; c++) (this.cols[c] as RowColumn)[slot] = (ds.columns[this.colNames[c] as string] as RowColumn)[r] as number;
     }
     return done;
@@ -152,10 +159,16 @@ export class ShuffleBuffer {
     const l = this.len[slot] as number;
     const o = out.nnz;
     const s0 = slot * W;
+    const dIds = out.ids;
+    const dVal = out.values;
+    const dFld = out.fields;
+    const sIds = this.ids;
+    const sVal = this.values;
+    const sFld = this.fields;
     for (let j = 0; j < l; j++) {
-      out.ids[o + j] = this.ids[s0 + j] as number;
-      out.values[o + j] = this.values[s0 + j] as number;
-      out.fields[o + j] = this.fields[s0 + j] as number;
+      dIds[o + j] = sIds[s0 + j] as number;
+      dVal[o + j] = sVal[s0 + j] as number;
+      dFld[o + j] = sFld[s0 + j] as number;
     }
     out.labels[out.rows] = this.labels[slot] as number;
     for (let c = 0; c < this.cols.length; c++) (out.cols[c] as RowColumn)[out.rows] = (this.cols[c] as RowColumn)[slot] as number;

@@ -51,7 +51,8 @@ const YIELD_MS = 50;
  * `@fm/data/node`): each epoch then reads its chunks in a seeded shuffled order through the source's
  * bounded shuffle buffer, so memory follows the model and the buffer, not the rows. A streamed run
  * takes its validation set as a dataset (`validation: { fraction }` would need every row), starts
- * the bias from the first chunk's labels, and does not draw negatives (ranking and sampled negatives
+ * the bias from the source's `labelMean` (a shard manifest records it) or else the first chunk's
+ * labels, and does not draw negatives (ranking and sampled negatives
  * need every positive in memory).
  *
  * @param train training rows (in memory, or a streaming source); for ranking (and binary with
@@ -127,7 +128,8 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     labelMin = Math.min(labelMin, y);
     labelMax = Math.max(labelMax, y);
   }
-  const labelMean = labelSum / nTrain;
+  // a stream's label mean: its own (a shard manifest's) when it knows it, else its first chunk's
+  const labelMean = stream ? (stream.labelMean ?? labelSum / trainRows.length) : labelSum / nTrain;
 
   // every row of `train` (a held-out fraction included) and of a given validation set is a positive
   // that no negative may be drawn from

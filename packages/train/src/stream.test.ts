@@ -36,6 +36,13 @@ describe('training from a streaming source (Arrow shards)', () => {
     expect(b.history.map((h) => h.valMetrics?.['logloss'])).toEqual(c.history.map((h) => h.valMetrics?.['logloss']));
     expect(a.history.at(-1)?.valMetrics?.['logloss']).toBeLessThan(0.69);
     expect(b.history.map((h) => h.examplesPerSecond * h.seconds).map(Math.round)).toEqual([10000, 10000, 10000]);
+    // with the bias started from the manifest's label mean (every row, not the first shard), the streamed run is the in-memory one
+    expect(source.labelMean).toBe(train.labels.reduce((x, y) => x + y, 0) / train.numRows);
+    const streamed2 = make();
+    const b2 = await fit(streamed2, source, opts);
+    expect(b2.labelMean).toBe(a.labelMean);
+    expect(Array.from(streamed2.params.factors)).toEqual(Array.from(inMemory.params.factors));
+    expect(b2.history.map((h) => h.valMetrics?.['logloss'])).toEqual(a.history.map((h) => h.valMetrics?.['logloss']));
     const bounded = make();
     const d = await fit(bounded, source, { ...opts, shuffleBuffer: 800 });
     expect(Array.from(bounded.params.factors)).not.toEqual(Array.from(streamed.params.factors));

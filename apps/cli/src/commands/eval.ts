@@ -7,6 +7,7 @@ import { COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OP
 import { loadModelBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
+import { isShardDir, openShards, streamPointwise } from '../shard-input.js';
 import { formatTable } from '../text.js';
 
 /** Metrics when --metrics is absent: the task's own (ranking metrics only for ranking models). */
@@ -20,7 +21,7 @@ export const evalCommand = defineCommand({
   readOnly: true,
   name: 'eval',
   summary: 'evaluate a saved model: rmse, mae, auc, logloss and ranking metrics (hr@k, ndcg@k, map@k)',
-  usage: 'eval --model DIR --data FILE [--metrics LIST] [--protocol sampled|full] [flags]',
+  usage: 'eval --model DIR --data FILE|SHARD_DIR [--metrics LIST] [--protocol sampled|full] [flags]',
   description: `
 Raw files are encoded with the model's saved encoder; values it never saw are scored through the
 out-of-vocabulary bucket and counted. Ranking metrics treat every test row (every positive row for
@@ -29,7 +30,8 @@ the user never interacted with (He et al. 2017, NCF); full ranks it against ever
 user's training items. The user's training items come from the model directory (fm train records
 them) or from --train FILE. --candidates FILE reads fixed negatives in the NCF .test.negative format
 ("(user,item)<TAB>neg1<TAB>neg2...", raw ids) instead of --data pairs; its quirks (a negative equal
-to the test item, repeats, unseen items or users) are counted and evaluated.`,
+to the test item, repeats, unseen items or users) are counted and evaluated. A shard directory
+(fm encode --shards --encoder MODEL_DIR) is streamed chunk by chunk for pointwise metrics.`,
   options: {
     model: { type: 'string', placeholder: 'DIR', required: true, description: 'model directory from fm train' },
     data: { type: 'string', short: 'd', placeholder: 'FILE', description: 'test data (required unless --candidates)' },
@@ -85,7 +87,24 @@ to the test item, repeats, unseen items or users) are counted and evaluated.`,
     let unseenRows = 0;
     let quirks: CandidateQuirks | undefined;
     let trainSource: string | null = null;
-    const data = v.data !== undefined ? await load(v.data, '--data') : undefined;
+    // A shard directory is streamed for pointwise metrics (ranking metrics need its pairs in memory).
+    const streamed = v.data !== undefined && parsed.ranking.metrics.length === 0 && (await isShardDir(v.data)) ? await openShards(v.data, '--data') : undefined;
+    if (streamed) {
+      rows = streamed.numRows;
+      Object.assign(
+        results,
+        await streamPointwise(bundle.model, streamed, {
+          names: parsed.pointwise,
+          task,
+          fieldDims: bundle.meta.fieldDims,
+          ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
+          ...(bundle.meta.ratingRange ? { range: bundle.meta.ratingRange } : {}),
+          flag: '--data',
+          signal: ctx.signal,
+        }),
+      );
+    }
+    const data = v.data !== undefined && !streamed ? await load(v.data, '--data') : undefined;
     if (data) {
       rows = data.dataset.numRows;
       unseenRows = data.unseen?.rows ?? 0;

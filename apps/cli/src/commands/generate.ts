@@ -8,6 +8,7 @@ import { checkOutputs, describeKept, type PlannedOutput } from '../output-plan.j
 import { datasetOutputs, formatUData, formatUItem, writeDataset } from '../outputs.js';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
+import { generateCtrShards } from './generate-shards.js';
 
 const KINDS = ['ratings', 'implicit', 'ctr', 'toy'] as const;
 
@@ -21,12 +22,15 @@ ratings   explicit 1-5 ratings from a planted low-rank model (MovieLens-100K sha
           943 users x 1,682 items at 6.3% density); --format movielens writes the ratings file
           (tab-separated, any name) + u.item beside it (titles)
 implicit  implicit feedback (rating 1) with power-law item popularity and planted affinities
-ctr       many hashed categorical fields with 0/1 labels from a planted FM (--rows, --fields)
+ctr       many hashed categorical fields with 0/1 labels from a planted FM (--rows, --fields);
+          --format shards streams any number of rows into a shard directory (bounded memory)
 toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 1`,
   maxPositionals: 1,
   options: {
-    out: { type: 'string', placeholder: 'FILE', required: true, description: 'output file (.arrow, or u.data path with --format movielens)' },
-    format: { type: 'enum', choices: ['arrow', 'movielens'], default: 'arrow', description: 'output format' },
+    out: { type: 'string', placeholder: 'FILE', required: true, description: 'output file (.arrow, u.data path with --format movielens, a directory with --format shards)' },
+    format: { type: 'enum', choices: ['arrow', 'movielens', 'shards'], default: 'arrow', description: 'output format (shards: ctr only)' },
+    'shard-mb': { type: 'number', min: 1, placeholder: 'MB', description: 'with --format shards: most MiB per shard file (default 64)' },
+    'shard-rows': { type: 'int', min: 1, placeholder: 'N', description: 'with --format shards: most rows per shard file' },
     users: { type: 'int', min: 1, description: 'number of users (ratings: 943, implicit)' },
     items: { type: 'int', min: 2, description: 'number of items (ratings: 1682, implicit)' },
     density: { type: 'number', min: 0, max: 1, exclusiveMin: true, description: 'fraction of user-item pairs rated (ratings: 0.063)' },
@@ -43,6 +47,7 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     'fm generate ratings --out out/ratings.arrow',
     'fm generate ratings --format movielens --out out/ml/u.data',
     'fm generate ctr --rows 100000 --fields 10 --out out/ctr.arrow',
+    'fm generate ctr --rows 20000000 --format shards --out out/ctr-20m',
   ],
   async run({ values: v, positionals }, ctx) {
     const kind = positionals[0];
@@ -53,6 +58,11 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     if (v.format === 'movielens' && (kind === 'ctr' || kind === 'toy')) {
       throw new UsageError(`fm generate: --format movielens only applies to ratings and implicit, not ${kind}`, 'generate');
     }
+    if (v.format === 'shards') {
+      if (kind !== 'ctr') throw new UsageError(`fm generate: --format shards applies to ctr, not ${kind}`, 'generate');
+      return generateCtrShards(v, ctx);
+    }
+    for (const f of ['shard-mb', 'shard-rows'] as const) if (v[f] !== undefined) throw new UsageError(`fm generate: --${f} needs --format shards`, 'generate');
     if (v.format === 'arrow' && !v.out.toLowerCase().endsWith('.arrow')) {
       throw new UsageError(`fm generate: --out ${v.out}: expected a file name ending in .arrow (or --format movielens for a ratings text file)`, 'generate');
     }

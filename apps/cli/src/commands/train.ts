@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { encodeInteractions, generateRatings, type Encoder, type SparseDataset } from '@fm/data';
+import { encodeInteractions, generateRatings, SparseDataset, type Encoder, type HashingConfig, type HashReport } from '@fm/data';
+import { ShardedDataset } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
@@ -12,22 +13,37 @@ import { userItemLayout, userItemPairs } from '../ranking.js';
 import { chooseEngine, inspectModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
 import { printSummary, summarize } from '../summary.js';
+import { streamPointwise, describeHashReport, describeShards, HASH_BITS_OPTION, HASH_SEED_OPTION, hashingFlags, isShardDir, openShards, SHUFFLE_BUFFER_OPTION } from '../shard-input.js';
+import { checkGrowth, loadInitFrom, warmStartModel } from '../warm-start.js';
 import { fmtNum } from '../text.js';
 import { BAYES_DEFAULTS } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
 import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
-/** Training data as the train command sees it. */
+/** Training data as the train command sees it: rows in memory, or a shard directory streamed. */
 interface TrainData {
-  dataset: SparseDataset;
+  dataset: SparseDataset | ShardedDataset;
   encoder?: Encoder;
   titles?: Map<number, string>;
   source: string;
+  hashReport?: HashReport;
   /** With side features: training rows whose id a side table lacks. */
   sideMissing?: SideMissing;
 }
 
-async function loadTrainData(v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean }, ctx: CommandContext, side?: SideBundle): Promise<TrainData> {
+async function loadTrainData(
+  v: { data: string; format?: string; columns?: string; seed: number; 'zero-based': boolean },
+  ctx: CommandContext,
+  side?: SideBundle,
+  extra: { encoder?: Encoder; hashing?: HashingConfig } = {},
+): Promise<TrainData> {
+  if (await isShardDir(v.data)) {
+    if (extra.hashing) throw new UsageError(`fm train: --data ${v.data} is a shard directory, already encoded; hash when encoding (fm encode --shards --hash-bits)`, 'train');
+    if (side) throw new UsageError(`fm train: side features need MovieLens or CSV data; --data ${v.data} is a shard directory`, 'train');
+    const sd = await openShards(v.data, '--data');
+    const encoder = sd.encoder();
+    return { dataset: sd, ...(encoder ? { encoder } : {}), source: v.data };
+  }
   if (v.data === 'synthetic') {
     if (side) throw new UsageError('fm train: side features need a data file (MovieLens or CSV), not --data synthetic', 'train');
     const gen = generateRatings({ seed: v.seed, round: true });
@@ -36,7 +52,10 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     const titles = titlesOf(gen.items);
     return { dataset, encoder, ...(titles ? { titles } : {}), source: 'synthetic' };
   }
+  if (extra.hashing && v.data === 'synthetic') throw new UsageError('fm train: --hash-bits needs a raw data file', 'train');
   const input = await loadInput(v.data, {
+    ...(extra.encoder ? { encoder: extra.encoder, grow: true } : {}),
+    ...(extra.hashing ? { hashing: extra.hashing } : {}),
     command: 'train',
     ...(v.format !== undefined ? { format: v.format } : {}),
     ...(v.columns !== undefined ? { columns: v.columns } : {}),
@@ -51,12 +70,14 @@ async function loadTrainData(v: { data: string; format?: string; columns?: strin
     if (input.sideMissing) for (const line of describeSideMissing(v.data, input.sideMissing, input.dataset.numRows)) ctx.note(line);
   }
   if (input.zeroBased) ctx.note(`${v.data}: libFM indices are 0-based (index 0 seen); indices are categorical ids either way`);
+  if (input.hashReport) ctx.note(describeHashReport(input.hashReport));
   return {
     dataset: input.dataset,
     ...(input.encoder ? { encoder: input.encoder } : {}),
     ...(input.titles ? { titles: input.titles } : {}),
     ...(input.sideMissing ? { sideMissing: input.sideMissing } : {}),
     source: v.data,
+    ...(input.hashReport ? { hashReport: input.hashReport } : {}),
   };
 }
 
@@ -87,7 +108,7 @@ function labelStats(ds: SparseDataset): { mean: number; range: [number, number] 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a model (fm, ffm, afm, mf, nfm, deepfm, lr) and save it to a directory',
-  usage: 'train --data FILE|synthetic --model KIND --task TASK [flags] --out MODEL_DIR',
+  usage: 'train --data FILE|SHARD_DIR|synthetic --model KIND --task TASK [flags] --out MODEL_DIR',
   description: `
 Reads raw files (MovieLens, CSV with --columns, libFM, libFFM) or encoded .arrow files; --data
 synthetic uses a seeded MovieLens-100K-shaped ratings set. Every input and output is checked before
@@ -102,9 +123,17 @@ trains fm, lr or mf natively for --iterations sweeps (default 200, k=8), printin
 metrics each iteration; --solver sgd|adam|adagrad|ftrl is --optimizer. Side features: --features
 genres,age,gender,occupation,rated (MovieLens: u.item/u.user beside --data), --user-features and
 --item-features (CSV typed by --user-columns/--item-columns, key=ID joins); they are saved with the
-model, and eval/recommend apply them.`,
+model, and eval/recommend apply them.
+
+A shard directory (fm encode --shards, fm generate ctr --format shards) is streamed: shards in a seeded
+order through a shuffle buffer of --shuffle-buffer rows, so memory follows the model and the buffer; with
+a buffer holding every row the run equals the in-memory one. --validation then takes a file or a shard
+directory. --hash-bits B hashes a raw file's categorical fields into 2^B ids each (collisions reported).
+--init-from MODEL_DIR continues a saved model on new data: vocabularies grow with the new ids (raw files on
+the fly; shard directories via fm encode --shards --encoder MODEL_DIR --grow), new ids start as in a fresh
+model, saved weights are kept, and the optimizer state starts fresh.`,
   options: {
-    data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, or "synthetic"' },
+    data: { type: 'string', short: 'd', placeholder: 'FILE', required: true, description: 'training data file, shard directory (streamed), or "synthetic"' },
     format: FORMAT_OPTION,
     columns: COLUMNS_OPTION,
     'zero-based': ZERO_BASED_OPTION,
@@ -126,6 +155,10 @@ model, and eval/recommend apply them.`,
     checkpoint: { type: 'string', placeholder: 'DIR', description: 'keep a checkpoint in DIR (each --checkpoint-every epochs, at the end, and on Ctrl-C)' },
     'checkpoint-every': { type: 'int', min: 1, placeholder: 'N', description: 'epochs between checkpoints (default 1)' },
     resume: { type: 'string', placeholder: 'DIR', description: 'continue from the checkpoint in DIR (same data and flags)' },
+    'init-from': { type: 'string', placeholder: 'MODEL_DIR', description: 'continue a saved model on new data: new ids get fresh rows, saved weights are kept, the optimizer starts fresh' },
+    'shuffle-buffer': SHUFFLE_BUFFER_OPTION,
+    'hash-bits': HASH_BITS_OPTION,
+    'hash-seed': HASH_SEED_OPTION,
     backend: BACKEND_OPTION,
     engine: { type: 'enum', choices: ['auto', 'native', 'tfjs'], default: 'auto', description: 'training engine: native TypeScript kernels (lr, fm, ffm, mf) or tfjs (every model, GPU backends); auto picks and says why' },
     seed: { type: 'int', default: 42, description: 'random seed (init, shuffling, synthetic data)' },
@@ -137,6 +170,8 @@ model, and eval/recommend apply them.`,
     'fm train --data ml-100k/ua.base --test ml-100k/ua.test --model fm --validation 0.1 --out out/ml-fm',
     'fm train --data out/train.tsv --format movielens --task ranking --checkpoint out/ck --out out/bpr',
     'fm train --data out/train.arrow --model mf --task ranking --out out/mf-bpr --json',
+    'fm train --data out/ctr-shards --task binary --validation out/held-out --out out/ctr-fm',
+    'fm train --data out/day2 --init-from out/ctr-fm --task binary --out out/ctr-fm-day2',
     'fm train --data ml-100k/ua.base --test ml-100k/ua.test --solver mcmc --iterations 200 --out out/ml-mcmc',
   ],
   async run({ values: v }, ctx) {
@@ -163,6 +198,11 @@ model, and eval/recommend apply them.`,
     }
     const inputs: PlannedInput[] = [];
     if (v.data !== 'synthetic') inputs.push({ flag: '--data', path: v.data });
+    if (v['init-from'] !== undefined) {
+      if (v.resume !== undefined) throw new UsageError('fm train: --init-from starts a new run from a saved model; --resume continues a checkpointed one: give one of them', 'train');
+      if (v['hash-bits'] !== undefined) throw new UsageError('fm train: --init-from keeps the saved model\'s encoding (hashed or not); drop --hash-bits', 'train');
+      inputs.push({ flag: '--init-from', path: v['init-from'] });
+    }
     if (validationFile !== undefined) inputs.push({ flag: '--validation', path: validationFile });
     if (v.test !== undefined) inputs.push({ flag: '--test', path: v.test });
     for (const i of inputs) await checkInputPath(i.path, i.flag, true);
@@ -179,8 +219,21 @@ model, and eval/recommend apply them.`,
     const side = await readSideFlags(v, 'train');
     checkSideWithNegatives(side, task, v.negatives);
     const backend = await initBackend(v.backend, ctx);
-    const data = await loadTrainData(v, ctx, side);
+    const init = v['init-from'] !== undefined ? await loadInitFrom(v['init-from'], { model: v.model, ...(v.dim !== undefined ? { dim: v.dim } : {}) }) : undefined;
+    if (init && bayes) {
+      init.model.dispose();
+      throw new UsageError(`fm train: --init-from continues gradient training; --solver ${bayes.solver} starts from its own priors`, 'train');
+    }
+    const hashing = hashingFlags('train', v['hash-bits'], v['hash-seed']);
+    const data = await loadTrainData(v, ctx, side, { ...(init?.encoder ? { encoder: init.encoder } : {}), ...(hashing ? { hashing } : {}) });
     const train = data.dataset;
+    const stream = train instanceof ShardedDataset ? train : undefined;
+    if (init) checkGrowth(init, train.schema, data.encoder, `--data ${data.source}`);
+    if (stream && validation && !(validation instanceof SparseDataset)) {
+      throw new UsageError(`fm train: --data ${v.data} is streamed from shards: --validation takes a file or shard directory (e.g. a held-out day), not a fraction`, 'train');
+    }
+    if (stream && v.negatives !== undefined) throw new UsageError('fm train: --negatives needs the training rows in memory; shard directories are streamed', 'train');
+    if (!stream && v['shuffle-buffer'] !== undefined) ctx.note(`--shuffle-buffer applies to shard directories; ${data.source} is shuffled in memory`);
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const withEncoder = async (path: string, flag: string): Promise<LoadedInput> => {
       const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...(side ? { side } : {}), ...fmt });
@@ -193,19 +246,32 @@ model, and eval/recommend apply them.`,
       return input;
     };
     if (validationFile !== undefined) validation = (await withEncoder(validationFile, '--validation')).dataset;
-    const test = v.test !== undefined ? await withEncoder(v.test, '--test') : undefined;
-    for (const note of checkTaskData(task, train, data.source, test)) ctx.note(note);
+    // a shard directory as --test is streamed after training (pointwise metrics)
+    const testShards = v.test !== undefined && task !== 'ranking' && (await isShardDir(v.test)) ? await openShards(v.test, '--test') : undefined;
+    const test = v.test !== undefined && !testShards ? await withEncoder(v.test, '--test') : undefined;
+    if (stream) {
+      if (task === 'ranking') throw new UsageError('fm train: --task ranking draws negatives from every positive in memory; shard directories are streamed (use a file)', 'train');
+      if (test) checkTaskData(task, test.dataset, test.path);
+    } else for (const note of checkTaskData(task, train as SparseDataset, data.source, test)) ctx.note(note);
     const layout = (() => {
+      if (stream) return undefined;
       try {
         return userItemLayout(train.schema, data.source);
       } catch {
         return undefined;
       }
     })();
-    if (!ctx.json) printSummary(ctx, summarize(train), `training data ${data.source}`);
+    if (!ctx.json) {
+      if (stream) ctx.print(`training data ${data.source}: ${describeShards(stream)}, streamed (shuffle buffer ${fmtNum(Math.min(stream.numRows, v['shuffle-buffer'] ?? stream.defaultShuffleBuffer))} rows)`);
+      else printSummary(ctx, summarize(train as SparseDataset), `training data ${data.source}`);
+    }
+    if (stream && bayes) throw new UsageError(`fm train: --solver ${bayes.solver} needs the training rows in memory; --data ${v.data} is a shard directory (streamed)`, 'train');
     const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
-    const model = buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
-    ctx.print(`model ${kind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
+    const model = init
+      ? await warmStartModel(init, train.schema, ctx)
+      : buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
+    const modelKind = init ? init.meta.kind : kind;
+    ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
     if (bayes) {
       if (bayes.burnIn === undefined && bayes.solver === 'mcmc' && bayes.iterations <= BAYES_DEFAULTS.burnIn) {
         ctx.note(`--iterations ${bayes.iterations} ≤ the default burn-in ${BAYES_DEFAULTS.burnIn}: no sample is averaged, predictions use the last one (set --burn-in)`);
@@ -247,6 +313,7 @@ model, and eval/recommend apply them.`,
           ...(v.checkpoint !== undefined ? { checkpoint: v.checkpoint } : {}),
           ...(v['checkpoint-every'] !== undefined ? { checkpointEvery: v['checkpoint-every'] } : {}),
           ...(v.resume !== undefined ? { resume: v.resume } : {}),
+          ...(v['shuffle-buffer'] !== undefined && stream ? { shuffleBuffer: v['shuffle-buffer'] } : {}),
         },
         ctx,
       );
@@ -259,8 +326,8 @@ model, and eval/recommend apply them.`,
         throw new InterruptedError(`stopped in epoch ${outcome.epochs}: ${ctx.kept}${ck}`);
       }
       // 3. Save, then evaluate: a failing evaluation never loses the model.
-      const stats = labelStats(train);
-      const pairs = layout ? { ...userItemPairs(train, layout), userField: train.schema.fields[layout.userField]!.name, itemField: train.schema.fields[layout.itemField]!.name } : undefined;
+      const stats = stream ? { mean: outcome.labelMean, range: outcome.labelRange } : labelStats(train as SparseDataset);
+      const pairs = layout && !stream ? { ...userItemPairs(train as SparseDataset, layout), userField: train.schema.fields[layout.userField]!.name, itemField: train.schema.fields[layout.itemField]!.name } : undefined;
       const training = {
         data: data.source,
         epochs: outcome.epochs,
@@ -271,9 +338,11 @@ model, and eval/recommend apply them.`,
         backend: backend.backend,
         engine: outcome.engine,
         engineReason: outcome.engineReason,
-        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
+        flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: dim ?? (init?.meta.training?.['flags'] as { dim?: number } | undefined)?.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
         solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
         ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
+        ...(init ? { initFrom: v['init-from'] } : {}),
+        ...(stream ? { shards: stream.numShards, shuffleBuffer: Math.min(stream.numRows, v['shuffle-buffer'] ?? stream.defaultShuffleBuffer) } : {}),
         ...(outcome.valMetrics ? { valMetrics: outcome.valMetrics } : {}),
         ...(side ? { sideFeatures: { features: side.features, sources: side.sources } } : {}),
       };
@@ -295,6 +364,18 @@ model, and eval/recommend apply them.`,
       }
       ctx.print(`saved model to ${v.out}`);
       let testMetrics: Record<string, number> | undefined;
+      if (testShards) {
+        testMetrics = await streamPointwise(model, testShards, {
+          names: task === 'regression' ? ['rmse', 'mae'] : ['auc', 'logloss'],
+          task,
+          fieldDims: train.schema.fieldDims,
+          ...(data.encoder ? { encoder: data.encoder } : {}),
+          range: stats.range,
+          flag: '--test',
+          signal: ctx.signal,
+        });
+        ctx.print(`test ${v.test}: ${Object.entries(testMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+      }
       if (test) {
         testMetrics = await evaluateTest(model, task, test.dataset, { range: stats.range, layout, trainPairs: pairs, seed: v.seed });
         if (Object.keys(testMetrics).length === 0) ctx.note(`test ${v.test}: no ranking metrics (a test user has interacted with every item, so no negative can be drawn)`);
@@ -306,9 +387,12 @@ model, and eval/recommend apply them.`,
         engine: outcome.engine,
         engine_reason: outcome.engineReason,
         threads: outcome.threads,
-        model: kind,
+        model: modelKind,
         task,
         rows: train.numRows,
+        ...(stream ? { shards: stream.numShards } : {}),
+        ...(init ? { init_from: v['init-from'] } : {}),
+        ...(data.hashReport ? { hashing: data.hashReport } : {}),
         epochs: outcome.epochs,
         best_epoch: outcome.bestEpoch,
         solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? null) : null),

@@ -1,0 +1,70 @@
+// `fm train --init-from MODEL_DIR`: continue a saved model on new data (issue 13).
+import type * as tf from '@tensorflow/tfjs';
+import { schemaGrowthMap, type Encoder, type FieldSchema } from '@fm/data';
+import { warmStart } from '@fm/train';
+import type { CommandContext } from './context.js';
+import { CliError, UsageError } from './errors.js';
+import { loadModelBundle, type ModelBundle } from './model-store.js';
+import { fmtNum } from './text.js';
+
+/** The saved model to continue, checked for what a warm start needs. */
+export async function loadInitFrom(dir: string, flags: { model: string; dim?: number; solver?: string }): Promise<ModelBundle> {
+  const bundle = await loadModelBundle(dir, '--init-from');
+  const kind = bundle.meta.kind;
+  // --model has a default: only a kind other than the default and the saved one is a contradiction
+  if (flags.model !== 'fm' && flags.model !== kind) {
+    bundle.model.dispose();
+    throw new UsageError(`fm train: --init-from ${dir} is a ${kind} model; --model ${flags.model} cannot continue it (drop --model)`, 'train');
+  }
+  const savedDim = (bundle.meta.training?.['flags'] as { dim?: number } | undefined)?.dim;
+  if (flags.dim !== undefined && savedDim !== undefined && flags.dim !== savedDim) {
+    bundle.model.dispose();
+    throw new UsageError(`fm train: --init-from ${dir} has k=${savedDim}; --dim ${flags.dim} cannot continue it (drop --dim)`, 'train');
+  }
+  return bundle;
+}
+
+/**
+ * Checks that `schema` (and `encoder`, when the new data has one) grew from the saved model's: the
+ * same fields, each vocabulary the saved one with new values appended. Errors name the data.
+ */
+export function checkGrowth(bundle: ModelBundle, schema: FieldSchema, encoder: Encoder | undefined, where: string): void {
+  try {
+    schemaGrowthMap(bundle.schema, schema);
+  } catch (e) {
+    throw new CliError(`${where}: not a growth of the --init-from model's fields: ${(e as Error).message.replace(/^schemaGrowthMap: /, '')}; encode it with fm encode --shards --encoder ${bundle.dir} --grow`);
+  }
+  const old = bundle.encoder;
+  if (!old || !encoder) return;
+  for (const f of old.fields) {
+    if (f.kind === 'numeric' || f.hashBits !== undefined) {
+      const g = encoder.fields.find((x) => x.name === f.name);
+      if (g?.hashBits !== f.hashBits || g?.hashSeed !== f.hashSeed) throw new CliError(`${where}: field "${f.name}" is hashed differently from the --init-from model's`);
+      continue;
+    }
+    const a = old.vocabulary(f.name).keys;
+    const b = encoder.vocabulary(f.name).keys;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) {
+        throw new CliError(`${where}: field "${f.name}" gives value ${JSON.stringify(a[i])} another id than the --init-from model does; encode it with fm encode --shards --encoder ${bundle.dir} --grow`);
+      }
+    }
+  }
+}
+
+/** The saved model grown to `schema` (see `warmStart` of `@fm/train`); says what grew. */
+export async function warmStartModel(bundle: ModelBundle, schema: FieldSchema, ctx: CommandContext): Promise<tf.LayersModel> {
+  let out;
+  try {
+    out = await warmStart(bundle.model, bundle.schema, schema);
+  } catch (e) {
+    throw new CliError(`--init-from ${bundle.dir}: ${(e as Error).message.replace(/^warmStart: /, '')}`);
+  } finally {
+    bundle.model.dispose();
+  }
+  const grown = schema.fields.map((f, i) => [f.name, f.cardinality - (bundle.schema.fields[i]?.cardinality ?? 0)] as const).filter(([, d]) => d > 0);
+  ctx.note(
+    `init from ${bundle.dir} (${bundle.meta.kind}): ${grown.length ? `new ids ${grown.map(([n, d]) => `${n} +${fmtNum(d)}`).join(', ')} start as in a fresh model` : 'no new ids'}; every saved weight is kept; the optimizer state starts fresh`,
+  );
+  return out.model;
+}
