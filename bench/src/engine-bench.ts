@@ -79,7 +79,7 @@ export async function runEngineBench(opts: { quick?: boolean; epochs?: number; o
     const script = join(dir, '_engine-baseline.mjs');
     writeFileSync(script, BASELINE_SCRIPT);
     for (const name of ['bpr', 'ffm']) {
-      if (opts.only && !`bpr-default ffm-default`.includes(opts.only) && !name.includes(opts.only)) continue;
+      if (opts.only && !`${name}-default`.includes(opts.only)) continue; // the baseline's bpr/ffm are the -default cases
       rows.push(...(await runChild(script, [name, String(quick), String(epochs)])));
     }
   }

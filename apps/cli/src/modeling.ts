@@ -46,7 +46,7 @@ export async function initBackend(pref: string, ctx: CommandContext): Promise<Ba
 }
 
 /** Builds a model for a dataset's schema. */
-export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
+export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>, opts: { dim?: number; seed: number; dropout?: number; normalize?: boolean }): tf.LayersModel {
   if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
     throw new CliError(
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
@@ -58,6 +58,7 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
     seed: opts.seed,
     ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
     ...(opts.dropout !== undefined ? { dropout: opts.dropout } : {}),
+    ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
   });
 }
 

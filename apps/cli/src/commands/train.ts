@@ -148,6 +148,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     ...SIDE_FEATURE_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
+    'no-normalize': { type: 'boolean', description: "ffm: turn off libffm's instance-wise normalisation (the pair term × 1/Σx²); the fm family's defaults then apply" },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
     patience: { type: 'int', min: 1, description: 'early stopping patience in epochs (needs --validation)' },
     test: { type: 'string', placeholder: 'FILE', description: 'test file, evaluated after the model is saved' },
@@ -180,6 +181,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     const kind = v.model as ModelKind;
     // 1. Flags, inputs and outputs, before anything expensive.
     const solver = resolveSolver(v, kind, task);
+    if (v['no-normalize'] && kind !== 'ffm') throw new UsageError(`fm train: --no-normalize applies to --model ffm only (got --model ${kind})`, 'train');
     const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
     let validationFile: string | undefined;
@@ -269,7 +271,12 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
     const model = init
       ? await warmStartModel(init, train.schema, ctx)
-      : buildModel(kind, train, { seed: v.seed, ...(dim !== undefined ? { dim } : {}), ...(v.dropout !== undefined ? { dropout: v.dropout } : {}) });
+      : buildModel(kind, train, {
+          seed: v.seed,
+          ...(dim !== undefined ? { dim } : {}),
+          ...(v.dropout !== undefined ? { dropout: v.dropout } : {}),
+          ...(v['no-normalize'] ? { normalize: false } : {}),
+        });
     const modelKind = init ? init.meta.kind : kind;
     ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
     if (bayes) {

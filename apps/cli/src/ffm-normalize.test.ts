@@ -1,0 +1,55 @@
+// `fm train --model ffm` applies libffm's instance-wise normalisation unless --no-normalize (issue 9).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRatings } from '@fm/data';
+import { selectBackend } from '@fm/train';
+import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
+
+let dir = '';
+
+/** The `normalize` setting of the FFM layer in a saved model's topology. */
+function savedNormalize(modelDir: string): unknown {
+  const topology = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { modelTopology: unknown };
+  let found: unknown = 'no FFM layer';
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o['class_name'] === 'FieldAwareFactorizationMachine') found = (o['config'] as Record<string, unknown>)['normalize'];
+      else Object.values(o).forEach(visit);
+    }
+  };
+  visit(topology.modelTopology);
+  return found;
+}
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  dir = tempDir('fm-cli-ffm-');
+  const g = generateRatings({ users: 30, items: 20, density: 0.5, minPerUser: 5, seed: 4, round: true });
+  const lines = Array.from({ length: g.interactions.length }, (_, r) => `${g.interactions.user[r]}\t${g.interactions.item[r]}\t${g.interactions.rating[r]}\t${r}`);
+  writeFiles(dir, { 'u.data': lines.join('\n') + '\n' });
+});
+
+afterAll(() => removeTempDirs());
+
+describe('fm train --model ffm [--no-normalize]', () => {
+  it('normalises by default, not with --no-normalize, and the two train differently', async () => {
+    const runs: Record<string, number> = {};
+    for (const [name, extra] of [['default', []], ['off', ['--no-normalize']]] as const) {
+      const out = join(dir, `m-${name}`);
+      const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--epochs', '3', '--dim', '4', '--backend', 'cpu', '--out', out, '--json', ...extra]);
+      expect(r.code, r.err).toBe(0);
+      expect(savedNormalize(out)).toBe(name === 'default');
+      runs[name] = r.json().final_loss as number;
+    }
+    expect(runs['default']).not.toBe(runs['off']);
+  });
+
+  it('refuses --no-normalize on another model (exit 2, naming the flag)', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--no-normalize', '--backend', 'cpu', '--out', join(dir, 'm-fm')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--no-normalize applies to --model ffm only/);
+  });
+});
