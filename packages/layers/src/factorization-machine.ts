@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { biInteraction } from './bi-interaction.js';
 import { inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link FactorizationMachine}. */
@@ -30,10 +31,7 @@ export class FactorizationMachine extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [emb, values] = inputList('FactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
-      const xv = tf.mul(emb, tf.expandDims(values, -1));
-      const sum = tf.sum(xv, 1);
-      const sumSq = tf.sum(tf.square(xv), 1);
-      const perFactor = tf.mul(tf.sub(tf.square(sum), sumSq), 0.5);
+      const perFactor = biInteraction(tf.mul(emb, tf.expandDims(values, -1)));
       return this.reduceSum ? tf.sum(perFactor, -1, true) : perFactor;
     });
   }
