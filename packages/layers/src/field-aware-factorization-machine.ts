@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFieldDims, featureCount, idToFieldTable } from './field-dims.js';
+import { fieldAwarePairs } from './field-aware-pairs.js';
 import { gatherRows } from './gather-rows.js';
 import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
 
@@ -26,8 +27,9 @@ export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
  * v_{i,f}, the factor of feature i towards field f (fused engines rely on this layout). A slot's field is
  * derived from its id through a constant id → field table.
  *
- * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. Cost O(W² F k) per example
- * (the field-aware factors are selected with a one-hot matmul, which has no gather gradient).
+ * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. On wasm and cpu the pairwise sum is one
+ * TypeScript kernel, O(W² k) per example ({@link fieldAwarePairs}); elsewhere the field-aware factors are selected
+ * with a one-hot matmul (no gather gradient needed), O(W² F k).
  */
 export class FieldAwareFactorizationMachine extends tf.layers.Layer {
   static readonly className = 'FieldAwareFactorizationMachine';
@@ -73,19 +75,22 @@ export class FieldAwareFactorizationMachine extends tf.layers.Layer {
       const numFields = this.fieldDims.length;
       const k = this.embeddingDim;
       const idx = ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32');
-      // e[b, i, f, :] = x_i v_{i,f}
       const rows = gatherRows(this.table.read() as tf.Tensor2D, idx);
-      const e = tf.mul(tf.reshape(rows, [batch, width, numFields, k]), tf.reshape(values, [batch, width, 1, 1]));
-      // oneHot[b, j, f] = [f_j = f]
-      const fieldOneHot = tf.cast(tf.oneHot(tf.gather(this.fieldOfId, idx), numFields), 'float32');
-      // a[b, i, j, :] = x_i v_{i, f_j}
-      const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
-      const selected = tf.matMul(eByField, fieldOneHot, false, true);
-      const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
-      // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
-      const aT = tf.transpose(a, [0, 2, 1, 3]);
-      const pairDots = tf.sum(tf.mul(a, aT), -1);
-      return tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]).reshape([batch, 1]);
+      const fields = tf.gather(this.fieldOfId, idx);
+      return fieldAwarePairs(rows, values, fields, numFields, () => {
+        // e[b, i, f, :] = x_i v_{i,f}
+        const e = tf.mul(tf.reshape(rows, [batch, width, numFields, k]), tf.reshape(values, [batch, width, 1, 1]));
+        // oneHot[b, j, f] = [f_j = f]
+        const fieldOneHot = tf.cast(tf.oneHot(fields, numFields), 'float32');
+        // a[b, i, j, :] = x_i v_{i, f_j}
+        const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
+        const selected = tf.matMul(eByField, fieldOneHot, false, true);
+        const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
+        // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
+        const aT = tf.transpose(a, [0, 2, 1, 3]);
+        const pairDots = tf.sum(tf.mul(a, aT), -1);
+        return tf.reshape(tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]), [batch, 1]);
+      });
     });
   }
 

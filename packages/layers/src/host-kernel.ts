@@ -4,10 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 export interface HostKernelSpec {
   /** Input names, in the order `run` receives their values. */
   readonly inputs: readonly string[];
-  /** The output shape from the input shapes. */
-  outputShape(shapes: readonly number[][]): number[];
+  /** The output shape from the input shapes (and the op's numeric attributes). */
+  outputShape(shapes: readonly number[][], attrs: Readonly<Record<string, number>>): number[];
   /** Writes every element of `out` (`[size of outputShape]`, not zeroed) from the inputs' values. */
-  run(values: readonly Float32Array[], shapes: readonly number[][], out: Float32Array): void;
+  run(values: readonly Float32Array[], shapes: readonly number[][], out: Float32Array, attrs: Readonly<Record<string, number>>): void;
 }
 
 /** An op made of a forward {@link HostKernelSpec} and one gradient kernel per differentiable input. */
@@ -16,7 +16,7 @@ export interface HostOpSpec extends HostKernelSpec {
   readonly name: string;
   /**
    * Gradient kernels by forward input name. Their inputs are drawn from `dy` (the output's gradient), `y`
-   * (the output) and the forward inputs. Inputs without one get no gradient (zeros).
+   * (the output) and the forward inputs; they get the op's attributes. Inputs without one get no gradient (zeros).
    */
   readonly grads: Readonly<Record<string, HostKernelSpec>>;
 }
@@ -44,30 +44,34 @@ function inputInfos(name: string, spec: HostKernelSpec, inputs: tf.NamedTensorIn
 
 function kernelFunc(name: string, spec: HostKernelSpec, backendName: (typeof HOST_BACKENDS)[number]): tf.KernelFunc {
   if (backendName === 'wasm') {
-    return ({ inputs, backend }) => {
+    return ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmLike;
+      const a = (attrs ?? {}) as Record<string, number>;
       const infos = inputInfos(name, spec, inputs);
       const shapes = infos.map((t) => t.shape);
       // allocate first: a later allocation may grow the heap and detach earlier views
-      const out = b.makeOutput(spec.outputShape(shapes), 'float32');
+      const out = b.makeOutput(spec.outputShape(shapes, a), 'float32');
       spec.run(
         infos.map((t) => b.typedArrayFromHeap(t)),
         shapes,
         b.typedArrayFromHeap(out),
+        a,
       );
       return out;
     };
   }
-  return ({ inputs, backend }) => {
+  return ({ inputs, backend, attrs }) => {
     const b = backend as unknown as CpuLike;
+    const a = (attrs ?? {}) as Record<string, number>;
     const infos = inputInfos(name, spec, inputs);
     const shapes = infos.map((t) => t.shape);
-    const shape = spec.outputShape(shapes);
-    const out = new Float32Array(shape.reduce((a, c) => a * c, 1));
+    const shape = spec.outputShape(shapes, a);
+    const out = new Float32Array(shape.reduce((p, c) => p * c, 1));
     spec.run(
       infos.map((t) => b.readSync(t.dataId) as Float32Array),
       shapes,
       out,
+      a,
     );
     return b.makeTensorInfo(shape, 'float32', out);
   };
@@ -86,7 +90,9 @@ function register(name: string, spec: HostKernelSpec): void {
  * their own gradients) elsewhere — webgl, webgpu, tensorflow.
  * @internal
  */
-export function defineHostOp(spec: HostOpSpec): (inputs: Record<string, tf.Tensor>, composite: () => tf.Tensor) => tf.Tensor {
+export function defineHostOp(
+  spec: HostOpSpec,
+): (inputs: Record<string, tf.Tensor>, composite: () => tf.Tensor, attrs?: Record<string, number>) => tf.Tensor {
   const gradName = (input: string) => `${spec.name}Grad_${input}`;
   register(spec.name, spec);
   for (const [input, grad] of Object.entries(spec.grads)) register(gradName(input), grad);
@@ -96,7 +102,7 @@ export function defineHostOp(spec: HostOpSpec): (inputs: Record<string, tf.Tenso
       kernelName: spec.name,
       inputsToSave: [...spec.inputs],
       outputsToSave: [usesOutput],
-      gradFunc: (dy, saved) => {
+      gradFunc: (dy, saved, attrs) => {
         const named: Record<string, tf.Tensor> = { dy: dy as tf.Tensor };
         spec.inputs.forEach((input, i) => (named[input] = saved[i] as tf.Tensor));
         if (usesOutput) named['y'] = saved[spec.inputs.length] as tf.Tensor;
@@ -104,7 +110,7 @@ export function defineHostOp(spec: HostOpSpec): (inputs: Record<string, tf.Tenso
         for (const input of spec.inputs) {
           const grad = spec.grads[input];
           out[input] = grad
-            ? () => tf.engine().runKernel(gradName(input), Object.fromEntries(grad.inputs.map((n) => [n, named[n] as tf.Tensor])), {}) as tf.Tensor
+            ? () => tf.engine().runKernel(gradName(input), Object.fromEntries(grad.inputs.map((n) => [n, named[n] as tf.Tensor])), attrs) as tf.Tensor
             : () => tf.zerosLike(named[input] as tf.Tensor);
         }
         return out;
@@ -112,8 +118,8 @@ export function defineHostOp(spec: HostOpSpec): (inputs: Record<string, tf.Tenso
     });
   }
   const names = [spec.name, ...Object.keys(spec.grads).map(gradName)];
-  return (inputs, composite) => {
+  return (inputs, composite, attrs = {}) => {
     const backend = tf.getBackend();
-    return names.every((n) => tf.getKernel(n, backend) !== undefined) ? (tf.engine().runKernel(spec.name, inputs, {}) as tf.Tensor) : composite();
+    return names.every((n) => tf.getKernel(n, backend) !== undefined) ? (tf.engine().runKernel(spec.name, inputs, attrs) as tf.Tensor) : composite();
   };
 }
