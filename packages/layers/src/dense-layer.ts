@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
+import { gemmTransposedA } from './simd-gemm.js';
 
 const columnSumOp = defineHostOp({
   name: 'FmColumnSum',
@@ -17,6 +18,21 @@ const columnSumOp = defineHostOp({
 
 const columnSum = (x: tf.Tensor2D) => columnSumOp({ x }, () => tf.sum(x, 0)) as tf.Tensor1D;
 
+const transposedProductOp = defineHostOp({
+  name: 'FmMatMulTransposedA',
+  inputs: ['a', 'b'],
+  outputShape: ([sa, sb]) => [(sa as number[])[1] as number, (sb as number[])[1] as number],
+  // out = aᵀ @ b, a [M, K], b [M, N]: WebAssembly SIMD (the wasm backend's transposed matMul is a naive loop)
+  run([a, b], [sa, sb], out) {
+    const [m, k] = sa as [number, number];
+    gemmTransposedA(a as Float32Array, b as Float32Array, m, k, (sb as number[])[1] as number, out);
+  },
+  grads: {},
+});
+
+/** `aᵀ @ b` for `a` `[M, K]`, `b` `[M, N]`. */
+const transposedProduct = (a: tf.Tensor2D, b: tf.Tensor2D) => transposedProductOp({ a, b }, () => tf.matMul(a, b, true, false)) as tf.Tensor2D;
+
 /** Activations {@link denseLayer} fuses. */
 export type DenseActivation = 'linear' | 'relu';
 
@@ -26,10 +42,10 @@ export type DenseActivation = 'linear' | 'relu';
  *
  * tfjs-backend-wasm multiplies with XNNPACK (bias and ReLU fused) only when neither operand is transposed; a
  * transposed operand falls back to a naive loop 5-10× slower, and tfjs's own `matMul` gradient computes
- * `dx = dy @ wᵀ` that way. Here `dx = dy @ transpose(w)` transposes the small `w` first (a cheap copy) and
- * takes the fast path; `dw = xᵀ @ dy`, a reduction over the M rows, keeps the transposed form (the fastest
- * form measured), and the bias gradient is one column sum. Same values and gradients as
- * `act(tf.matMul(x, w) + bias)` on every backend.
+ * `dx = dy @ wᵀ` and `dw = xᵀ @ dy` that way. Here `dx = dy @ transpose(w)` transposes the small `w` first (a
+ * cheap copy) and takes the fast path; `dw = xᵀ @ dy`, a reduction over the M rows that no untransposed XNNPACK
+ * product fits, is a WebAssembly SIMD kernel on wasm and cpu (see `simd-gemm.ts`); the bias gradient is one
+ * column sum. Same values and gradients as `act(tf.matMul(x, w) + bias)` on every backend.
  *
  * @param x `[M, K]`. @param w `[K, N]`. @param bias `[N]` or undefined. @param activation default 'linear'.
  * @returns `[M, N]`.
@@ -54,7 +70,7 @@ export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D, a
   };
   const backward = (dy: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, out: tf.Tensor2D): tf.Tensor[] => {
     const dPre = activation === 'relu' ? tf.mul(dy, tf.step(out)) : dy;
-    const grads: tf.Tensor[] = [tf.matMul(dPre, tf.transpose(b)), tf.matMul(a, dPre, true, false)];
+    const grads: tf.Tensor[] = [tf.matMul(dPre, tf.transpose(b)), transposedProduct(a, dPre as tf.Tensor2D)];
     return bias === undefined ? grads : [...grads, columnSum(dPre as tf.Tensor2D)];
   };
   const inputs = bias === undefined ? [x, w] : [x, w, bias];
