@@ -2,16 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
 import { gemmTransposedA } from './simd-gemm.js';
 
+let ones = new Float32Array(0);
+
 const columnSumOp = defineHostOp({
   name: 'FmColumnSum',
   inputs: ['x'],
   outputShape: ([s]) => [(s as number[])[1] as number],
-  // out[n] = Σ_m x[m, n] in one pass (the wasm backend transposes first to reduce over a leading axis)
+  // out[n] = Σ_m x[m, n] = 1ᵀ x, in one SIMD pass (the wasm backend transposes first to reduce over a leading axis)
   run([x], [s], out) {
-    const xs = x as Float32Array;
     const [m, n] = s as [number, number];
-    out.fill(0);
-    for (let r = 0, o = 0; r < m; r++) for (let c = 0; c < n; c++) out[c] = (out[c] as number) + (xs[o++] as number);
+    if (ones.length < m) ones = new Float32Array(Math.max(m, 2 * ones.length)).fill(1);
+    gemmTransposedA(ones, x as Float32Array, m, 1, n, out);
   },
   grads: {},
 });
