@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs every publishable package with `pnpm pack`, installs the tarballs into an empty project with npm,
 # then imports each one from Node (ESM) and type-checks an import of each with tsc: proves the packages
-# install and work on their own, with types, outside the monorepo.
+# install and work on their own, with types, outside the monorepo. The `fm` command (apps/cli) is packed
+# and installed with them (PACK_CLI=0 skips it), and `fm --help` and `fm demo` run from that project.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(${PACK_PACKAGES:-data layers train eval})
@@ -11,6 +12,8 @@ mkdir -p "$work/tarballs" "$work/project"
 for p in "${pkgs[@]}"; do
   (cd "$root/packages/$p" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
+cli=${PACK_CLI:-1}
+if [ "$cli" = 1 ]; then (cd "$root/apps/cli" && pnpm pack --pack-destination "$work/tarballs" >/dev/null); fi
 cd "$work/project"
 cat > package.json <<'JSON'
 { "name": "fm-pack-check", "private": true, "type": "module" }
@@ -44,3 +47,13 @@ cat > tsconfig.json <<'JSON'
 JSON
 npx tsc -p tsconfig.json
 echo "pack check: ${pkgs[*]} packed, installed, imported and type-checked"
+if [ "$cli" = 1 ]; then
+  # The command as an npm user gets it: the bin on the path of the project, run from there.
+  npx --no-install fm --version
+  npx --no-install fm --help | grep -q '^  demo ' || { echo "fm --help does not list demo"; exit 1; }
+  start=$(date +%s)
+  npx --no-install fm demo --out demo-out > demo.log 2>&1 || { tail -20 demo.log; exit 1; }
+  grep -q 'saved the model to' demo.log || { tail -20 demo.log; echo "fm demo did not save its model"; exit 1; }
+  npx --no-install fm recommend --model demo-out/model --user 1 --k 3 > /dev/null
+  echo "pack check: fm installed from its tarball; fm --help, fm demo ($(( $(date +%s) - start )) s) and fm recommend ran"
+fi

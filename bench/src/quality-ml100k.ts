@@ -42,7 +42,7 @@ export async function runQualityMl100k(opts: { dir: string; model?: ModelKind; f
     items: base.items,
     users: base.users,
     features,
-    otherItemsFrom: base.interactions,
+    implicitFrom: base.interactions,
   });
   const kind = opts.model ?? 'fm';
   const dim = opts.dim ?? 16;

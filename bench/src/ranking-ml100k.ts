@@ -13,8 +13,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { NegativeSampler, encodeInteractions, leaveLastOut, selectInteractions } from '@fm/data';
 import { loadMovieLens } from '@fm/data/node';
 import { createModel, type ModelKind } from '@fm/layers';
-import { fit, selectBackend, type FitOptions } from '@fm/train';
-import { evaluateSampled, modelScorer, popularityScorer } from '@fm/eval';
+import { fit, rankingScorer, selectBackend, type FitOptions } from '@fm/train';
+import { evaluateSampled, popularityScorer } from '@fm/eval';
+import { resolveUserItemFields } from '@fm/data';
 
 export interface RankingQualityResult {
   model: string;
@@ -22,6 +23,8 @@ export interface RankingQualityResult {
   dim: number;
   backend: string;
   epochs: number;
+  engine: string;
+  examplesPerSecond: number;
   metrics: Record<string, number>;
   popularity: Record<string, number>;
   testUsers: number;
@@ -80,7 +83,7 @@ export async function runRankingMl100k(opts: {
       },
     },
   });
-  const scorer = modelScorer(model, { numItems, userId: (u) => userOffset + u, itemId: (i) => itemOffset + i });
+  const scorer = rankingScorer(model, { fields: resolveUserItemFields(schema) });
   const ev = await evaluateSampled(scorer, testPairs, candidates, { ks: [10], metrics: ['hr', 'ndcg', 'map'] });
   const trainItems = dataset.columns.item ? Int32Array.from(dataset.columns.item, localItem) : new Int32Array();
   const pop = await evaluateSampled(popularityScorer(trainItems, numItems), testPairs, candidates, { ks: [10], metrics: ['hr', 'ndcg', 'map'] });
@@ -91,6 +94,8 @@ export async function runRankingMl100k(opts: {
     dim,
     backend: backend.backend,
     epochs: result.epochs,
+    engine: `${result.engine} (${result.engineReason})`,
+    examplesPerSecond: result.examplesPerSecond,
     metrics: ev.metrics,
     popularity: pop.metrics,
     testUsers: ev.count,
@@ -109,6 +114,8 @@ async function main(): Promise<void> {
       l2: { type: 'string' },
       epochs: { type: 'string' },
       batch: { type: 'string' },
+      optimizer: { type: 'string' },
+      engine: { type: 'string' },
     },
   });
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
@@ -121,6 +128,8 @@ async function main(): Promise<void> {
   if (values.l2) fitOpts.l2 = Number(values.l2);
   if (values.epochs) fitOpts.epochs = Number(values.epochs);
   if (values.batch) fitOpts.batchSize = Number(values.batch);
+  if (values.optimizer) fitOpts.optimizer = values.optimizer as FitOptions['optimizer'] & string;
+  if (values.engine) fitOpts.engine = values.engine as FitOptions['engine'] & string;
   const r = await runRankingMl100k({
     dir,
     model: (values.model ?? 'fm') as ModelKind,

@@ -1,18 +1,19 @@
 /**
- * Training benchmark: the toolkit's default Node training path (the fused engine of `@fm/train`,
+ * Training benchmark: the toolkit's default Node training path (the native engine of `@fm/train`,
  * Hogwild threads where they pay) against a plain TypeScript per-example SGD reference
  * (`reference-sgd.ts`), side by side in one process: their epochs alternate, so both see the same
  * machine load, and the ratio of their median examples/s (after a warm-up epoch) is what counts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel } from '@fm/layers';
-import { bindFused, createFusedParams, fit, fusedEvaluate, inspectModel, selectBackend, type FusedKind, type FusedOptimizer, type FusedParams } from '@fm/train';
-import { fusedFitNode } from '@fm/train/node';
+import { fit, inspectModel, OPTIMIZER_DEFAULTS, selectBackend } from '@fm/train';
+import { bindNative, createNativeParams, NativeEngine, nativePredict, nativeThreadPolicy, type NativeKind, type NativeOptimizer, type NativeParams } from '@fm/train/native';
+import '@fm/train/node';
 import { Rng, type SparseDataset } from '@fm/data';
+import { runJsonChild } from './child.js';
 import { ReferenceSgdFfm, ReferenceSgdFm } from './reference-sgd.js';
 import { ctrData, ratingsData, type BenchData } from './train-data.js';
 
@@ -45,7 +46,7 @@ export interface TrainBenchRow {
 interface CaseSpec {
   name: string;
   data: () => BenchData;
-  kind: FusedKind;
+  kind: NativeKind;
   task: 'regression' | 'binary';
   k: number;
   epochs: number;
@@ -56,17 +57,17 @@ interface CaseSpec {
 }
 
 interface ToolkitConfig {
-  /** Train through the public `fit()` (engine 'auto': the default Node path) instead of the fused API. */
+  /** Train through the public `fit()` (engine 'auto': the default Node path) instead of the native engine API. */
   viaFit?: boolean;
   label: string;
-  optimizer: FusedOptimizer;
+  optimizer: NativeOptimizer;
   batchSize: number;
   learningRate: number;
   l2: { bias: number; linear: number; factors: number };
   threads: number | 'auto';
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2 : NaN;
 };
@@ -74,8 +75,8 @@ const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const finalMetric = (task: 'regression' | 'binary', loss: number) => (task === 'regression' ? Math.sqrt(loss) : loss);
 
 /**
- * The configurations the bench exercises: the fused engine's recommended Node path (per-example SGD
- * as libFM, Hogwild threads chosen by `defaultFusedThreads`), the same on one thread, and the fused
+ * The configurations the bench exercises: the native engine's recommended Node path (per-example SGD
+ * as libFM, Hogwild threads chosen by `defaultNativeThreads`), the same on one thread, and the native
  * engine with mini-batch Adam (batch 512, lr 2e-3) for comparison.
  */
 function cases(quick: boolean, repeats: number): CaseSpec[] {
@@ -89,10 +90,10 @@ function cases(quick: boolean, repeats: number): CaseSpec[] {
   });
   const variants = (lr: number, l2: number): ToolkitConfig[] => [
     { ...sgd(lr, l2, 'auto', 'toolkit default: fit() (engine auto), same lr/L2 as the reference'), viaFit: true },
-    sgd(lr, l2, 'auto', 'fused API: SGD, Hogwild auto'),
-    sgd(lr, l2, 1, 'fused SGD, 1 thread'),
+    sgd(lr, l2, 'auto', 'native engine API: SGD, Hogwild auto'),
+    sgd(lr, l2, 1, 'native SGD, 1 thread'),
     {
-      label: 'fused API: mini-batch Adam B=512', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
+      label: 'native engine API: mini-batch Adam B=512', optimizer: 'adam', batchSize: 512, learningRate: 2e-3,
       l2: { bias: 0, linear: 1e-4, factors: 1e-3 }, threads: 'auto',
     },
   ];
@@ -116,6 +117,50 @@ function cases(quick: boolean, repeats: number): CaseSpec[] {
   ];
 }
 
+/** Mean squared error or log loss of raw scores. */
+function meanLoss(task: 'regression' | 'binary', scores: Float32Array, labels: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const p = scores[i] as number;
+    const y = labels[i] as number;
+    s += task === 'regression' ? (p - y) ** 2 : Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p)));
+  }
+  return s / labels.length;
+}
+
+/** The native engine on bare parameters (no tfjs model): `epochs` passes in a seeded order. */
+async function trainNativeEpochs(
+  params: NativeParams,
+  train: SparseDataset,
+  spec: CaseSpec,
+  cfg: Omit<ToolkitConfig, 'label' | 'viaFit'>,
+  afterEpoch: (examplesPerSecond: number) => void,
+): Promise<{ threads: number; history: { loss: number }[] }> {
+  const threads = nativeThreadPolicy().threads({ floats: params.linear.length + params.factors.length, k: params.k }, train.nnz, cfg.threads);
+  const engine = await NativeEngine.create(
+    { params },
+    {
+      task: spec.task, optimizerName: cfg.optimizer, optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: cfg.learningRate },
+      l2: cfg.l2, batchSize: cfg.batchSize, negatives: 0,
+    },
+    threads,
+  );
+  const rng = new Rng(5);
+  const history: { loss: number }[] = [];
+  try {
+    for (let e = 0; e < spec.epochs; e++) {
+      const order = rng.permutation(train.numRows);
+      const t0 = performance.now();
+      const p = await engine.trainPass(train, order, undefined, { progress: () => false });
+      afterEpoch((p.positives / (performance.now() - t0)) * 1000);
+      history.push({ loss: p.lossSum / p.lossTerms });
+    }
+  } finally {
+    await engine.close();
+  }
+  return { threads: engine.threads, history };
+}
+
 /** Trains one toolkit configuration with a fresh reference model whose epochs alternate with it. */
 async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak: { rss: number }) {
   const { train, test } = data;
@@ -127,11 +172,11 @@ async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak
   const refOrder = new Rng(11).permutation(train.numRows);
   const refRng = new Rng(12);
   const refTimes: number[] = [];
-  const fusedTimes: number[] = [];
+  const nativeTimes: number[] = [];
   let refLoss = NaN;
   const { label: _label, viaFit, ...fitCfg } = cfg;
   const afterEpoch = (examplesPerSecond: number) => {
-      fusedTimes.push(examplesPerSecond);
+      nativeTimes.push(examplesPerSecond);
       peak.rss = Math.max(peak.rss, rssMiB());
       // The reference's epoch runs right after the toolkit's, so both see the same machine load.
       refRng.shuffle(refOrder);
@@ -140,7 +185,7 @@ async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak
       refTimes.push((train.numRows / (performance.now() - t0)) * 1000);
       peak.rss = Math.max(peak.rss, rssMiB());
   };
-  let params: FusedParams;
+  let params: NativeParams;
   let result: { threads: number; history: { loss: number }[] };
   if (viaFit) {
     await selectBackend('wasm');
@@ -158,34 +203,28 @@ async function runPair(spec: CaseSpec, data: BenchData, cfg: ToolkitConfig, peak
       validation: false,
       callbacks: { onEpochEnd: (e) => afterEpoch(e.examplesPerSecond) },
     });
-    if (r.engine !== 'fused') throw new Error(`bench: fit() used the ${r.engine} engine, expected fused`);
-    const b = bindFused(model, inspectModel(model));
+    if (r.engine !== 'native') throw new Error(`bench: fit() used the ${r.engine} engine, expected native`);
+    const b = bindNative(model, inspectModel(model));
     if (typeof b === 'string') throw new Error(b);
     params = b.params;
     result = r;
     model.dispose();
     void tf;
   } else {
-    params = createFusedParams(spec.kind, train.schema.fieldDims, spec.k, { seed: 3, initStd: spec.initStd });
-    result = await fusedFitNode(params, train, {
-      task: spec.task,
-      epochs: spec.epochs,
-      seed: 5,
-      ...fitCfg,
-      onEpochEnd: (info) => afterEpoch((info.examples / info.millis) * 1000),
-    });
+    params = createNativeParams(spec.kind, train.schema.fieldDims, spec.k, { seed: 3, initStd: spec.initStd, shared: true, normalize: false });
+    result = await trainNativeEpochs(params, train, spec, fitCfg, afterEpoch);
   }
   const timed = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
   const last = result.history[result.history.length - 1];
   // The ratio is the median of per-epoch ratios: each toolkit epoch against the reference epoch run
   // right after it, which cancels slow drifts in machine load better than a ratio of medians.
-  const ratios = timed(fusedTimes.map((f, e) => f / (refTimes[e] as number)));
+  const ratios = timed(nativeTimes.map((f, e) => f / (refTimes[e] as number)));
   return {
     ratio: median(ratios),
     ref: { eps: median(timed(refTimes)), trainLoss: refLoss, testLoss: finalMetric(spec.task, ref.evaluate(test, spec.task)) },
-    fused: {
-      eps: median(timed(fusedTimes)), threads: result.threads, trainLoss: last?.loss ?? NaN,
-      testLoss: finalMetric(spec.task, fusedEvaluate(params, test, spec.task)),
+    native: {
+      eps: median(timed(nativeTimes)), threads: result.threads, trainLoss: last?.loss ?? NaN,
+      testLoss: finalMetric(spec.task, meanLoss(spec.task, nativePredict(params, test), test.labels)),
     },
   };
 }
@@ -209,9 +248,9 @@ async function runCase(spec: CaseSpec): Promise<TrainBenchRow[]> {
       });
     }
     out.push({
-      ...common, path: cfg.label, batchSize: cfg.batchSize, optimizer: cfg.optimizer, threads: r.fused.threads,
-      examplesPerSec: r.fused.eps, ratio: r.ratio, peakRssMiB: peak.rss, trainLoss: r.fused.trainLoss,
-      testLoss: r.fused.testLoss, note: `vs its own interleaved reference run: ${Math.round(r.ref.eps).toLocaleString('en-US')} ex/s`,
+      ...common, path: cfg.label, batchSize: cfg.batchSize, optimizer: cfg.optimizer, threads: r.native.threads,
+      examplesPerSec: r.native.eps, ratio: r.ratio, peakRssMiB: peak.rss, trainLoss: r.native.trainLoss,
+      testLoss: r.native.testLoss, note: `vs its own interleaved reference run: ${Math.round(r.ref.eps).toLocaleString('en-US')} ex/s`,
     });
   }
   return out;
@@ -260,23 +299,7 @@ const CASE_ENTRY = new URL('./train-case.js', import.meta.url);
 
 /** Runs the named case in a fresh Node process, so its peak RSS is its own. */
 function runIsolated(name: string, quick: boolean, repeats: number): Promise<TrainBenchRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(CASE_ENTRY), name, String(quick), String(repeats)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`train bench case "${name}" exited with code ${code}`));
-      try {
-        resolve(JSON.parse(last) as TrainBenchRow[]);
-      } catch {
-        reject(new Error(`train bench case "${name}" printed no result row: ${last.slice(0, 200)}`));
-      }
-    });
-  });
+  return runJsonChild<TrainBenchRow[]>(CASE_ENTRY, [name, String(quick), String(repeats)], `train bench case "${name}"`);
 }
 
 /** Runs one case by name in this process (the child-process entry calls this). */

@@ -12,7 +12,7 @@ if (!name) {
 runTrainCase(name, quick === 'true', Number(repeats ?? 3))
   .then((rows) => {
     process.stdout.write(`${JSON.stringify(rows)}\n`);
-    // Hogwild workers are terminated by fusedFit; exit anyway so no handle keeps the child alive.
+    // Hogwild workers are terminated by the engine; exit anyway so no handle keeps the child alive.
     process.exit(0);
   })
   .catch((e: unknown) => {

@@ -97,3 +97,13 @@ describe('convertOption', () => {
     expect(() => convertOption('x', 'n', { type: 'int', description: '' }, '99999999999999999999')).toThrow(/--n expects an integer/);
   });
 });
+
+describe('negative numbers as flag values (Why: "--seed -1" gave "argument is ambiguous")', () => {
+  it('joins a negative number to the flag before it, long or short, and leaves other dashes alone', () => {
+    const o = { seed: { type: 'int', short: 's', description: 'seed' }, lr: { type: 'number', description: 'lr' }, dry: { type: 'boolean', description: 'dry' } } as const;
+    expect(parseCommandArgs('x', o, ['--seed', '-1', '--lr', '-.5']).values).toMatchObject({ seed: -1, lr: -0.5 });
+    expect(parseCommandArgs('x', o, ['-s', '-42']).values.seed).toBe(-42);
+    expect(() => parseCommandArgs('x', o, ['--dry', '-1'])).toThrow(/unexpected argument|unknown flag/);
+    expect(() => parseCommandArgs('x', o, ['--seed', '--dry'])).toThrow(UsageError);
+  });
+});

@@ -137,7 +137,7 @@ export function parseCommandArgs<O extends OptionSpecs>(
   }
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, all), options: config, strict: true, allowPositionals: true });
   } catch (e) {
     throw new UsageError(`fm ${command}: ${cleanParseArgsMessage((e as Error).message)}`, command);
   }
@@ -164,6 +164,26 @@ export function parseCommandArgs<O extends OptionSpecs>(
     }
   }
   return { values: values as ParsedArgs<O>['values'], positionals: parsed.positionals, given };
+}
+
+/**
+ * `--seed -1` → `--seed=-1`: node's parseArgs takes a value that starts with a dash for a flag
+ * ("argument is ambiguous"), so a negative number after a flag that expects a value is joined to it.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const byShort = new Map(Object.entries(options).flatMap(([n, s]) => (s.short ? [[s.short, n] as const] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : /^-[^-]$/.test(a) ? byShort.get(a.slice(1)) : undefined;
+    const spec = name !== undefined && !name.includes('=') ? options[name] : undefined;
+    if (spec && spec.type !== 'boolean' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Turns node's parseArgs messages into short ones that still name the flag. */

@@ -110,9 +110,12 @@ describe('fm end to end (built binary)', () => {
     expect(j.validation).toBeTypeOf('object');
     expect(Number.isFinite(j.test.rmse)).toBe(true);
     trainTestRmse = j.test.rmse;
-    expect(readdirSync(join(dir, 'model')).sort()).toEqual(['fm.json', 'model.json', 'weights.bin']);
-    // no temp dirs left next to the model
-    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+    const listing = readdirSync(join(dir, 'model')).sort();
+    expect(listing).toHaveLength(3);
+    expect(listing.slice(0, 2)).toEqual(['fm.json', 'model.json']);
+    expect(readdirSync(join(dir, 'model', listing[2]!)).sort()).toEqual(['encoder.json', 'interactions.bin', 'weights.bin']);
+    // no temporary files left next to the model (the folder's record of fm outputs stays)
+    expect(readdirSync(dir).filter((f) => f.startsWith('.') && f !== '.fm-outputs.json')).toEqual([]);
   });
 
   it('eval reloads the model and reproduces the test RMSE; ranking metrics are consistent', () => {

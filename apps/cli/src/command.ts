@@ -20,6 +20,8 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   readonly examples?: readonly string[];
   /** Number of positional arguments accepted (default 0). */
   readonly maxPositionals?: number;
+  /** The command writes no file: Ctrl-C ends it at once (exit 130) instead of at its next check. */
+  readonly readOnly?: boolean;
   run(args: ParsedArgs<O>, ctx: CommandContext): Promise<JsonResult>;
 }
 

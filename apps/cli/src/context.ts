@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { escapeControl } from './text.js';
 
 /** A writable text stream, optionally a terminal. */
 export interface TextStream {
@@ -22,10 +23,15 @@ export interface CommandContext {
   json: boolean;
   /** Aborted on Ctrl-C; long loops stop at the next batch. */
   signal: AbortSignal;
-  /** Prints a human line on stdout (nothing in `--json` mode). */
+  /** Prints a human line on stdout (nothing in `--json` mode); control characters are escaped. */
   print(line?: string): void;
-  /** Prints a note on stderr (both modes). */
+  /** Prints a note on stderr (both modes); control characters are escaped. */
   note(line: string): void;
+  /**
+   * What was kept, said when the command is interrupted (set by commands once they know their
+   * outputs), e.g. `model/ left as it was`.
+   */
+  kept?: string;
 }
 
 /** Builds a context over real or captured streams. */
@@ -38,10 +44,10 @@ export function createContext(opts: { stdout: TextStream | Writable; stderr: Tex
     json: opts.json,
     signal: opts.signal,
     print(line = '') {
-      if (!opts.json) stdout.write(`${line}\n`);
+      if (!opts.json) stdout.write(`${escapeControl(line)}\n`);
     },
     note(line: string) {
-      stderr.write(`${line}\n`);
+      stderr.write(`${escapeControl(line)}\n`);
     },
   };
 }

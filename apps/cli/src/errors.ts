@@ -1,3 +1,5 @@
+import { escapeControl } from './text.js';
+
 /** Exit status of a successful command. */
 export const EXIT_OK = 0;
 /** Exit status of a runtime failure (bad file content, training error, I/O error). */
@@ -27,20 +29,35 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/**
+ * The command stopped on Ctrl-C (exit status 130). The message says what was kept: the outputs
+ * left as they were, a checkpoint to resume from.
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}
+
 /** The exit status an error maps to. */
 export function exitCodeOf(e: unknown): number {
+  if (e instanceof InterruptedError) return EXIT_INTERRUPTED;
   return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /**
  * The one-line-per-cause message printed for an error: library errors already name their
- * file:line (ParseError) or field, so the message is kept as is; causes are appended.
+ * file:line (ParseError) or field, so the message is kept as is; causes are appended. Control
+ * characters quoted from data files are escaped.
  */
 export function formatError(e: unknown, verbose = false): string {
+  return escapeControl(formatErrorText(e, verbose));
+}
+
+function formatErrorText(e: unknown, verbose: boolean): string {
   if (e instanceof UsageError) {
     const hint = e.command ? `\nRun "fm ${e.command} --help" for usage.` : '\nRun "fm --help" for usage.';
     return `error: ${e.message}${hint}`;
   }
+  if (e instanceof InterruptedError) return `interrupted: ${e.message}`;
   if (e instanceof Error) {
     let msg = `error: ${e.message}`;
     let cause = (e as { cause?: unknown }).cause;

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname } from 'node:path';
 import {
+  datasetFromIPC,
   Encoder,
   encodeInteractions,
   parseCsvSpec,
@@ -9,9 +11,10 @@ import {
   type FieldConfig,
   type Interactions,
   type ItemInfo,
+  type MovieLensRatingsFormat,
   type SparseDataset,
 } from '@fm/data';
-import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, readArrow } from '@fm/data/node';
+import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, sniffFile } from '@fm/data/node';
 import { CliError, UsageError } from './errors.js';
 
 /** Input formats the commands read. */
@@ -22,7 +25,8 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export const FORMAT_OPTION = {
   type: 'enum',
   choices: INPUT_FORMATS,
-  description: 'input format (default: from the file name: .arrow, u.data/ratings.dat/ratings.csv, .libfm/.libsvm, .ffm, .csv)',
+  description:
+    'input format; wins over the file name (default: from the name — .arrow, u.data/ratings.dat/ratings.csv, .libfm/.libsvm, .ffm, .csv — else from the content)',
 } as const;
 /** Flag spec for the CSV column grammar. */
 export const COLUMNS_OPTION = {
@@ -30,11 +34,30 @@ export const COLUMNS_OPTION = {
   placeholder: 'SPEC',
   description: 'CSV columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"',
 } as const;
+/** Flag spec for 0-based libFM/libsvm files. */
+export const ZERO_BASED_OPTION = {
+  type: 'boolean',
+  description: 'libFM/libsvm indices start at 0 (detected anyway: indices are categorical ids)',
+} as const;
+
+/** How many feature values of a file encoded with a saved encoder were unseen in training. */
+export interface UnseenReport {
+  /** Feature values (slots) that went to an out-of-vocabulary bucket. */
+  values: number;
+  /** Rows with at least one such value. */
+  rows: number;
+  /** Per field name, the values that went to its bucket. */
+  byField: Record<string, number>;
+}
 
 /** A data file read and encoded, with what the CLI needs around it. */
 export interface LoadedInput {
   path: string;
+  /** The file actually read (a MovieLens folder's ratings file; else `path`). */
+  source: string;
   format: InputFormat;
+  /** MovieLens inputs: the ratings layout read. */
+  layout?: MovieLensRatingsFormat;
   dataset: SparseDataset;
   /** The encoder that produced `dataset` (fitted here, reused, or read from the `.encoder.json` sidecar). */
   encoder?: Encoder;
@@ -42,8 +65,10 @@ export interface LoadedInput {
   interactions?: Interactions;
   /** Item titles by raw item id, when the source had them (u.item, movies.dat, synthetic items). */
   titles?: Map<number, string>;
-  skipped: number;
-  errors: string[];
+  /** libFM inputs: the file has index 0. */
+  zeroBased?: boolean;
+  /** When a saved encoder was reused: the values it had not seen (scored through the OOV bucket). */
+  unseen?: UnseenReport;
 }
 
 /** `data.arrow` → `data.encoder.json`. */
@@ -55,22 +80,54 @@ export function titlesSidecar(arrowPath: string): string {
   return arrowPath.replace(/\.arrow$/i, '') + '.items.json';
 }
 
-const MOVIELENS_NAMES = /^(u\.data|u\d\.(base|test)|u[ab]\.(base|test)|ratings\.(dat|csv))$/i;
+const MOVIELENS_NAMES: Record<string, MovieLensRatingsFormat> = { 'u.data': 'u.data', 'ratings.dat': 'ratings.dat', 'ratings.csv': 'ratings.csv' };
+
+/** The MovieLens layout a file name implies (`u.data`, `ua.base`, `u1.test`, `ratings.dat`, `ratings.csv`). */
+function layoutOfName(name: string): MovieLensRatingsFormat | undefined {
+  const n = name.toLowerCase();
+  if (/^u[a-z0-9]*\.(base|test)$/.test(n)) return 'u.data';
+  return MOVIELENS_NAMES[n];
+}
+
+/** A format and (MovieLens) layout, and how it was decided. */
+export interface ResolvedFormat {
+  format: InputFormat;
+  layout?: MovieLensRatingsFormat;
+}
 
 /**
- * The format of `path`: the explicit `--format`, else guessed from the name. Throws a usage error
- * (naming `--format`) when it cannot be guessed.
+ * The format of an input file: `--format` wins; else the file name (`.arrow`, MovieLens names,
+ * `.libfm`/`.libsvm`/`.svm`, `.ffm`/`.libffm`, `.csv` with `--columns`); else its content (MovieLens
+ * tab / `::` / csv, libFM, libffm). A MovieLens layout always comes from the content when the name
+ * does not say it, so `train.tsv` written by `fm split` reads back. Throws a usage error naming
+ * `--format` when nothing tells.
  */
-export function detectFormat(path: string, explicit: string | undefined, command: string): InputFormat {
-  if (explicit !== undefined) return explicit as InputFormat;
+export async function resolveFormat(path: string, explicit: string | undefined, command: string, columns?: string): Promise<ResolvedFormat> {
   const name = basename(path);
   const ext = extname(name).toLowerCase();
-  if (ext === '.arrow') return 'arrow';
-  if (MOVIELENS_NAMES.test(name)) return 'movielens';
-  if (ext === '.libfm' || ext === '.libsvm' || ext === '.svm') return 'libfm';
-  if (ext === '.ffm' || ext === '.libffm') return 'libffm';
-  if (ext === '.csv') return 'csv';
-  throw new UsageError(`fm ${command}: cannot tell the format of ${path} from its name; pass --format ${INPUT_FORMATS.join('|')}`, command);
+  const st = await stat(path).catch(() => undefined);
+  const isDir = st?.isDirectory() === true;
+  const sniffed = st?.isFile() ? await sniffFile(path).catch(() => undefined) : undefined;
+  const mlLayout = (): MovieLensRatingsFormat =>
+    layoutOfName(name) ?? (sniffed?.format === 'movielens' ? sniffed.layout : ext === '.csv' ? 'ratings.csv' : ext === '.dat' ? 'ratings.dat' : 'u.data');
+  if (explicit !== undefined) {
+    const format = explicit as InputFormat;
+    return format === 'movielens' && !isDir ? { format, layout: mlLayout() } : { format };
+  }
+  if (isDir) return { format: 'movielens' };
+  if (ext === '.arrow') return { format: 'arrow' };
+  const named = layoutOfName(name);
+  if (named) return { format: 'movielens', layout: named };
+  if (ext === '.libfm' || ext === '.libsvm' || ext === '.svm') return { format: 'libfm' };
+  if (ext === '.ffm' || ext === '.libffm') return { format: 'libffm' };
+  if (ext === '.csv' && columns !== undefined) return { format: 'csv' };
+  if (sniffed?.format === 'movielens') return { format: 'movielens', layout: sniffed.layout };
+  if (sniffed) return { format: sniffed.format };
+  if (ext === '.csv') return { format: 'csv' };
+  throw new UsageError(
+    `fm ${command}: cannot tell the format of ${path} from its name or its first lines; pass --format ${INPUT_FORMATS.join('|')}`,
+    command,
+  );
 }
 
 /** Titles map from items. */
@@ -90,76 +147,187 @@ async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-/** Reads a titles sidecar written by `fm encode`/`fm generate`. */
-export async function readTitles(path: string): Promise<Map<number, string>> {
-  const json = await readJsonFile(path);
+/** The sidecars' record of the `.arrow` file they belong to. */
+export interface DatasetStamp {
+  rows: number;
+  sha256: string;
+}
+
+/** The stamp of `.arrow` bytes: sidecars carry it, so a sidecar of another version is caught. */
+export function datasetStamp(bytes: Uint8Array, rows: number): DatasetStamp {
+  return { rows, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Titles sidecar JSON: `{ format, dataset, titles: { rawId: title } }` (older ones: the titles object alone). */
+export function titlesJson(titles: Map<number, string>, stamp: DatasetStamp): string {
+  return JSON.stringify({ format: 'fm-items/1', dataset: stamp, titles: Object.fromEntries(titles) });
+}
+
+/** Reads a titles sidecar written by `fm encode`/`fm generate`/`fm split`. */
+export async function readTitles(path: string): Promise<{ titles: Map<number, string>; stamp?: DatasetStamp }> {
+  const json = (await readJsonFile(path)) as Record<string, unknown> | null;
   if (typeof json !== 'object' || json === null) throw new CliError(`${path}: expected an object of item id → title`);
+  const tagged = json['format'] === 'fm-items/1';
+  const obj = (tagged ? json['titles'] : json) as Record<string, unknown>;
   const m = new Map<number, string>();
-  for (const [k, v] of Object.entries(json)) {
+  for (const [k, v] of Object.entries(obj ?? {})) {
     const id = Number(k);
     if (!Number.isInteger(id) || typeof v !== 'string') throw new CliError(`${path}: entry "${k}" is not an item id → title pair`);
     m.set(id, v);
   }
-  return m;
+  return { titles: m, ...(tagged ? { stamp: json['dataset'] as DatasetStamp } : {}) };
 }
 
 /** Options of {@link loadInput}. */
 export interface LoadInputOptions {
   format?: string;
   columns?: string;
-  /** A fitted encoder to reuse (a test file encoded like the training file). */
+  /** A fitted encoder to reuse (a test file encoded like the training file); unseen values are counted. */
   encoder?: Encoder;
   /** Command name for messages. */
   command: string;
+  /** The flag that named the file, for messages (default `--data`). */
+  flag?: string;
+  zeroBased?: boolean;
+  /** Stops reading on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 /**
- * Reads and encodes a data file. `.arrow` files are read as they are (with their sidecars);
- * raw files are parsed (errors name file:line) and encoded with `opts.encoder` or a freshly
- * fitted one.
+ * Checks an input path before any work: it exists and is a file (a folder only for MovieLens).
+ * Errors name the flag and the path.
+ */
+export async function checkInputPath(path: string, flag: string, allowDir = false): Promise<void> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (st instanceof Error) {
+    throw new CliError(`${flag} ${path}: ${st.code === 'ENOENT' ? 'no such file' : st.code === 'EACCES' ? 'permission denied' : st.message}`);
+  }
+  if (st.isDirectory() && !allowDir) throw new CliError(`${flag} ${path}: is a directory, expected a file`);
+}
+
+function fieldConfigsOf(spec: CsvColumnSpec): FieldConfig[] {
+  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
+  return spec.columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
+}
+
+/** Feature values of `ds` in an out-of-vocabulary bucket (local id 0 of a categorical or multi-hot field). */
+export function countUnseen(ds: SparseDataset): UnseenReport {
+  const { schema } = ds;
+  const oovId = new Int32Array(schema.numFields).fill(-1);
+  schema.fields.forEach((f, i) => {
+    if (f.kind !== 'numeric') oovId[i] = schema.offsets[i] as number;
+  });
+  const perField = new Float64Array(schema.numFields);
+  let values = 0;
+  let rows = 0;
+  for (let r = 0; r < ds.numRows; r++) {
+    let hit = false;
+    for (let j = ds.offsets[r] as number; j < (ds.offsets[r + 1] as number); j++) {
+      const f = ds.fields[j] as number;
+      if (ds.ids[j] === oovId[f]) {
+        perField[f] = (perField[f] as number) + 1;
+        values++;
+        hit = true;
+      }
+    }
+    if (hit) rows++;
+  }
+  const byField: Record<string, number> = {};
+  schema.fields.forEach((f, i) => {
+    if ((perField[i] as number) > 0) byField[f.name] = perField[i] as number;
+  });
+  return { values, rows, byField };
+}
+
+/** One line saying how many values of a file the training data never had. */
+export function describeUnseen(path: string, u: UnseenReport, rows: number): string | undefined {
+  if (u.values === 0) return undefined;
+  const fields = Object.entries(u.byField).map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`).join(', ');
+  return `${path}: ${u.rows.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows have values unseen in training (${fields}); they are scored through the out-of-vocabulary bucket`;
+}
+
+async function loadArrow(path: string, opts: LoadInputOptions): Promise<Omit<LoadedInput, 'path' | 'format' | 'source'>> {
+  await cleanLeftovers(dirname(path)); // a set left half-committed by a killed run, its temporaries
+  const bytes = await readFile(path);
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let dataset: SparseDataset;
+  try {
+    dataset = datasetFromIPC(view);
+  } catch (e) {
+    throw new CliError(`${path}: ${(e as Error).message}`);
+  }
+  const stamp = datasetStamp(view, dataset.numRows);
+  const stale = (side: string, s: DatasetStamp | undefined) => {
+    if (s && s.sha256 !== stamp.sha256) {
+      throw new CliError(`${side} belongs to another version of ${path} (the .arrow file was replaced without it); write them again together (fm encode / fm split)`);
+    }
+  };
+  let encoder = opts.encoder;
+  const side = encoderSidecar(path);
+  if (!encoder && existsSync(side)) {
+    const json = (await readJsonFile(side)) as { dataset?: DatasetStamp };
+    stale(side, json?.dataset);
+    try {
+      encoder = Encoder.fromJSON(json);
+    } catch (e) {
+      throw new CliError(`${side}: ${(e as Error).message}`);
+    }
+  }
+  if (encoder && !encoder.schema.equals(dataset.schema)) {
+    throw new CliError(`${path}: its fields (${describeSchema(dataset.schema)}) differ from the encoder's (${describeSchema(encoder.schema)})`);
+  }
+  const tpath = titlesSidecar(path);
+  let titles: Map<number, string> | undefined;
+  if (existsSync(tpath)) {
+    const t = await readTitles(tpath);
+    stale(tpath, t.stamp);
+    titles = t.titles;
+  }
+  return { dataset, ...(encoder ? { encoder } : {}), ...(titles ? { titles } : {}) };
+}
+
+/** Throws the error of a file without data rows, saying whether it is empty. */
+async function noRows(path: string): Promise<never> {
+  const size = (await stat(path)).size;
+  throw new CliError(`${path}: no data rows (${size === 0 ? 'the file is empty' : 'only blank lines or a header'})`);
+}
+
+/**
+ * Reads and encodes a data file. `.arrow` files are read as they are (with their sidecars, checked
+ * to belong to them); raw files are parsed (errors name file:line) and encoded with `opts.encoder`
+ * or a freshly fitted one. An empty file or one without data rows is an error naming the file.
  */
 export async function loadInput(path: string, opts: LoadInputOptions): Promise<LoadedInput> {
-  if (!existsSync(path)) throw new CliError(`${path}: no such file`);
-  const format = detectFormat(path, opts.format, opts.command);
+  const flag = opts.flag ?? '--data';
+  await checkInputPath(path, flag, true);
+  const { format, layout } = await resolveFormat(path, opts.format, opts.command, opts.columns);
+  if (format !== 'movielens') await checkInputPath(path, flag);
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  let out: LoadedInput;
   switch (format) {
-    case 'arrow': {
-      const dataset = await readArrow(path);
-      const side = encoderSidecar(path);
-      let encoder = opts.encoder;
-      if (!encoder && existsSync(side)) {
-        try {
-          encoder = Encoder.fromJSON(await readJsonFile(side));
-        } catch (e) {
-          throw new CliError(`${side}: ${(e as Error).message}`);
-        }
-      }
-      if (encoder && !encoder.schema.equals(dataset.schema)) {
-        throw new CliError(
-          `${path}: its fields (${describeSchema(dataset.schema)}) differ from the encoder's (${describeSchema(encoder.schema)})`,
-        );
-      }
-      const tpath = titlesSidecar(path);
-      const titles = existsSync(tpath) ? await readTitles(tpath) : undefined;
-      return { path, format, dataset, ...(encoder ? { encoder } : {}), ...(titles ? { titles } : {}), skipped: 0, errors: [] };
-    }
+    case 'arrow':
+      out = { path, source: path, format, ...(await loadArrow(path, opts)) };
+      break;
     case 'movielens': {
-      const ml = await loadMovieLens(path);
+      if ((await stat(path)).isDirectory() && !(await readdir(path)).some((n) => MOVIELENS_NAMES[n])) {
+        throw new CliError(`${flag} ${path}: is a directory, expected a file (or a MovieLens folder holding u.data, ratings.dat or ratings.csv)`);
+      }
+      let ml;
+      try {
+        ml = await loadMovieLens(path, { ...(layout ? { layout } : {}), ...signal });
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        throw new CliError((e as Error).message.replace(/^loadMovieLens: /, ''));
+      }
+      if (ml.interactions.length === 0) await noRows(ml.ratingsFile);
       const { dataset, encoder } = encodeInteractions(ml.interactions, opts.encoder ? { encoder: opts.encoder } : {});
       const titles = titlesOf(ml.items);
-      return {
-        path,
-        format,
-        dataset,
-        encoder,
-        interactions: ml.interactions,
-        ...(titles ? { titles } : {}),
-        skipped: ml.skipped,
-        errors: ml.errors,
-      };
+      out = { path, source: ml.ratingsFile, format, layout: ml.format, dataset, encoder, interactions: ml.interactions, ...(titles ? { titles } : {}) };
+      break;
     }
     case 'csv': {
       if (!opts.columns) {
-        throw new UsageError(`fm ${opts.command}: --columns is required for CSV input (e.g. "label=rating,user:cat,item:cat")`, opts.command);
+        throw new UsageError(`fm ${opts.command}: --columns is required for CSV input ${path} (e.g. "label=rating,user:cat,item:cat")`, opts.command);
       }
       let spec;
       try {
@@ -167,26 +335,41 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
       } catch (e) {
         throw new UsageError(`fm ${opts.command}: --columns: ${(e as Error).message}`, opts.command);
       }
-      const { frame, labels, skipped, errors } = await loadCsv(path, spec);
-      const encoder = opts.encoder ?? Encoder.fit(frame, csvFieldConfigs(spec));
-      const dataset = encoder.transform(frame, labels);
-      return { path, format, dataset, encoder, skipped, errors };
+      const { frame, labels } = await loadCsv(path, spec, signal);
+      try {
+        const encoder = opts.encoder ?? Encoder.fit(frame, fieldConfigsOf(spec));
+        out = { path, source: path, format, dataset: encoder.transform(frame, labels), encoder };
+      } catch (e) {
+        throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
+      }
+      break;
     }
     case 'libfm': {
-      const r = await loadLibsvm(path);
-      return { path, format, dataset: r.dataset, skipped: r.skipped, errors: r.errors };
+      try {
+        const r = await loadLibsvm(path, { ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.zeroBased ? { zeroBased: true } : {}), ...signal });
+        out = { path, source: path, format, dataset: r.dataset, encoder: r.encoder, zeroBased: r.zeroBased };
+      } catch (e) {
+        if (opts.signal?.aborted || (e as Error).name === 'ParseError') throw e;
+        throw new CliError(`${flag} ${(e as Error).message.replace(/^parseLibsvm: /, '')}`);
+      }
+      break;
     }
     case 'libffm': {
-      const r = await loadLibffm(path, opts.encoder ? { encoder: opts.encoder } : {});
-      return { path, format, dataset: r.dataset, ...(r.encoder ? { encoder: r.encoder } : {}), skipped: r.skipped, errors: r.errors };
+      try {
+        const r = await loadLibffm(path, { ...(opts.encoder ? { encoder: opts.encoder } : {}), ...signal });
+        out = { path, source: path, format, dataset: r.dataset, encoder: r.encoder };
+      } catch (e) {
+        if (opts.signal?.aborted || (e as Error).name === 'ParseError') throw e;
+        const empty = (await stat(path)).size === 0 || /no features found/.test((e as Error).message);
+        if (empty) throw new CliError(`${path}: no data rows (${(await stat(path)).size === 0 ? 'the file is empty' : 'no field:idx:val features'})`);
+        throw new CliError(`${flag} ${(e as Error).message.replace(/^parseLibffm: /, '')}`);
+      }
+      break;
     }
   }
-}
-
-/** Encoder fields for a CSV spec: cat → categorical, num → numeric, multi → multi-hot; skip dropped. */
-export function csvFieldConfigs(spec: CsvColumnSpec): FieldConfig[] {
-  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
-  return spec.columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
+  if (out.dataset.numRows === 0) await noRows(out.source);
+  if (opts.encoder) out.unseen = countUnseen(out.dataset);
+  return out;
 }
 
 /** `user:categorical(944), item:categorical(1683)`. */

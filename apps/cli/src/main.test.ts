@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineCommand, type Command } from './command.js';
-import { CliError } from './errors.js';
+import { CliError, InterruptedError } from './errors.js';
 import { main } from './main.js';
 
 class Sink {
@@ -21,12 +21,41 @@ const echo = defineCommand({
     return { n: values.n, arr: new Float32Array([0.5]), inf: Infinity };
   },
 });
-const table = [echo] as unknown as Command[];
+const slow = defineCommand({
+  name: 'slow',
+  summary: 'never ends by itself',
+  usage: 'slow',
+  readOnly: true,
+  options: {},
+  async run() {
+    return new Promise(() => undefined);
+  },
+});
+/** `writer` stops at its next check; `evil` prints text from data with control characters. */
+const [writer, evil] = ['writer', 'evil'].map((name) =>
+  defineCommand({
+    name,
+    summary: name,
+    usage: name,
+    options: {},
+    async run(_args, ctx) {
+      if (name === 'evil') {
+        ctx.print('title \u001b]0;owned\u0007 \u202etxt.exe\tx');
+        throw new CliError('u.data:1: expected an integer, got "\u001b[2J"');
+      }
+      ctx.kept = 'out.arrow left as it was';
+      await new Promise((r) => setTimeout(r, 20));
+      ctx.signal.throwIfAborted();
+      return {};
+    },
+  }),
+);
+const table = [echo, slow, writer, evil] as unknown as Command[];
 
-async function run(argv: string[]) {
+async function run(argv: string[], signal?: AbortSignal) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(argv, table, { stdout, stderr });
+  const code = await main(argv, table, { stdout, stderr, ...(signal ? { signal } : {}) });
   return { code, out: stdout.text, err: stderr.text };
 }
 
@@ -69,5 +98,25 @@ describe('main', () => {
     const u = await run(['ehco']);
     expect(u.code).toBe(2);
     expect(u.err).toContain('unknown command "ehco"');
+  });
+
+  it('Ctrl-C: exit 130 saying what was kept; a read-only command ends at once', async () => {
+    const c = new AbortController();
+    setTimeout(() => c.abort(new Error('ctrl-c')), 5);
+    expect(await run(['writer'], c.signal)).toEqual({ code: 130, out: '', err: 'interrupted: out.arrow left as it was\n' });
+    const d = new AbortController();
+    setTimeout(() => d.abort(), 5);
+    expect(await run(['slow'], d.signal)).toEqual({ code: 130, out: '', err: 'interrupted: nothing was written\n' });
+    expect(new InterruptedError('x').name).toBe('InterruptedError');
+  });
+
+  it('control characters from data never reach the terminal raw', async () => {
+    const r = await run(['echo', '--n', '1', '--fail']);
+    expect(r.err).toContain('got "x"');
+    expect(await run(['evil'])).toEqual({
+      code: 1,
+      out: 'title \\x1b]0;owned\\x07 \\u202etxt.exe\\tx\n',
+      err: 'error: u.data:1: expected an integer, got "\\x1b[2J"\n',
+    });
   });
 });

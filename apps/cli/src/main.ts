@@ -1,11 +1,12 @@
+import { createRequire } from 'node:module';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { createContext, type TextStream } from './context.js';
-import { EXIT_OK, EXIT_USAGE, exitCodeOf, formatError, UsageError } from './errors.js';
+import { createContext, type CommandContext, type TextStream } from './context.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeOf, formatError, InterruptedError, UsageError } from './errors.js';
 import { formatCommandHelp, formatMainHelp } from './help.js';
 
-/** The CLI's version (kept in step with apps/cli/package.json). */
-export const VERSION = '0.1.0';
+/** The CLI's version, read from its package.json. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Streams and signal a run of the CLI uses. */
 export interface MainIO {
@@ -42,22 +43,23 @@ export async function main(argv: readonly string[], commands: readonly Command[]
   }
   const wantsJson = rest.includes('--json');
   const verbose = rest.includes('--verbose');
+  const signal = io.signal ?? new AbortController().signal;
+  let ctx: CommandContext | undefined;
   try {
     const args = parseCommandArgs(cmd.name, cmd.options, rest, { maxPositionals: cmd.maxPositionals ?? 0 });
     if (args.values.help) {
       io.stdout.write(formatCommandHelp(cmd));
       return EXIT_OK;
     }
-    const ctx = createContext({
-      stdout: io.stdout,
-      stderr: io.stderr,
-      json: args.values.json,
-      signal: io.signal ?? new AbortController().signal,
-    });
-    const result = await cmd.run(args, ctx);
+    ctx = createContext({ stdout: io.stdout, stderr: io.stderr, json: args.values.json, signal });
+    const running = cmd.run(args, ctx);
+    const result = cmd.readOnly ? await Promise.race([running, aborted(signal)]) : await running;
     if (args.values.json) io.stdout.write(`${JSON.stringify({ command: cmd.name, ...result }, jsonReplacer, 2)}\n`);
     return EXIT_OK;
-  } catch (e) {
+  } catch (caught) {
+    // Whatever a command throws once Ctrl-C was pressed (an abort reason from a loader, a stopped
+    // training run) is an interruption: exit 130 and say what was kept.
+    const e = signal.aborted && !(caught instanceof InterruptedError) ? new InterruptedError(ctx?.kept ?? 'nothing was written') : caught;
     const code = exitCodeOf(e);
     if (wantsJson) {
       io.stdout.write(`${JSON.stringify({ command: cmd.name, error: (e as Error)?.message ?? String(e), exitCode: code })}\n`);
@@ -65,6 +67,14 @@ export async function main(argv: readonly string[], commands: readonly Command[]
     io.stderr.write(`${formatError(e, verbose)}\n`);
     return code;
   }
+}
+
+/** Rejects when `signal` aborts (never resolves otherwise). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new InterruptedError('nothing was written'));
+    else signal.addEventListener('abort', () => reject(new InterruptedError('nothing was written')), { once: true });
+  });
 }
 
 /** JSON for typed arrays, Maps and non-finite numbers (as null). */

@@ -1,108 +1,127 @@
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { writeDirAtomic } from './atomic.js';
+import { stat } from 'node:fs/promises';
+import type * as tf from '@tensorflow/tfjs';
+import { Encoder, FieldSchema } from '@fm/data';
+import type { ModelMeta } from '@fm/train';
+import { loadModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
+import type { Task } from './modeling.js';
 
-/** Format tag of `fm.json`. */
-export const MODEL_META_FORMAT = 'fm-model/1';
+/** The training interactions a model directory records (`interactions.bin`), for sampled evaluation. */
+export interface InteractionsRecord {
+  file: 'interactions.bin';
+  /** Number of (user, item) pairs. */
+  rows: number;
+  userField: string;
+  itemField: string;
+}
 
-/** What `fm.json` in a model directory holds next to the tfjs `model.json` + `weights.bin`. */
-export interface ModelMeta {
-  format: typeof MODEL_META_FORMAT;
-  /** Model kind: fm | ffm | afm | mf | nfm | deepfm | lr. */
-  kind: string;
-  task: 'regression' | 'binary' | 'ranking';
-  fieldDims: number[];
-  fieldNames: string[];
-  /** The training data's FieldSchema JSON (names, kinds, cardinalities). */
+/** What the `fm` command keeps in a model's metadata (the `@fm/train` format, shared with the library and the web page). */
+export interface CliModelMeta extends Partial<ModelMeta> {
+  task: Task;
   schema: { fields: { name: string; kind: string; cardinality: number }[] };
-  /** Mean training label (regression). */
   labelMean?: number;
-  /** Smallest and largest training label; predictions are clipped to it for display. */
-  labelRange?: [number, number];
-  /** The `@fm/data` Encoder JSON, so raw ids can be scored later. */
-  encoder?: unknown;
-  /** Item titles by raw item id. */
+  ratingRange?: [number, number];
   titles?: Record<string, string>;
-  /** How the model was trained (flags, figures). */
   training?: Record<string, unknown>;
-  createdAt: string;
+  interactions?: InteractionsRecord;
+  createdAt?: string;
+}
+
+/** The training pairs as field-local ids. */
+export interface UserItemPairs {
+  user: Int32Array;
+  item: Int32Array;
 }
 
 /**
- * Saves a tfjs model and its metadata into `dir` atomically (a temp dir renamed into place):
- * `model.json` (topology + weights manifest), `weights.bin`, `fm.json` ({@link ModelMeta}).
+ * Saves a model directory through `@fm/train/node` (one unit: the old model stays complete until the
+ * new one is), with the encoder, the metadata and, when given, the training (user, item) pairs.
  */
-export async function saveModelDir(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
-  await writeDirAtomic(dir, async (tmp) => {
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const data = artifacts.weightData;
-        const weights = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-        const modelJson = {
-          format: artifacts.format ?? 'layers-model',
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy ?? null,
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await writeFile(join(tmp, 'model.json'), JSON.stringify(modelJson));
-        await writeFile(join(tmp, 'weights.bin'), new Uint8Array(weights));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-      }),
-    );
-    await writeFile(join(tmp, 'fm.json'), JSON.stringify(meta, null, 1));
-  });
+export async function saveModelDir(
+  dir: string,
+  model: tf.LayersModel,
+  meta: CliModelMeta,
+  extra: { encoder?: Encoder; pairs?: UserItemPairs & { userField: string; itemField: string } } = {},
+): Promise<void> {
+  const files: Record<string, Uint8Array> = {};
+  const full: CliModelMeta = { ...meta, createdAt: new Date().toISOString() };
+  if (extra.pairs) {
+    const n = extra.pairs.user.length;
+    const packed = new Int32Array(2 * n);
+    for (let r = 0; r < n; r++) {
+      packed[2 * r] = extra.pairs.user[r] as number;
+      packed[2 * r + 1] = extra.pairs.item[r] as number;
+    }
+    files['interactions.bin'] = new Uint8Array(packed.buffer);
+    full.interactions = { file: 'interactions.bin', rows: n, userField: extra.pairs.userField, itemField: extra.pairs.itemField };
+  }
+  await saveModel(model, dir, { meta: full, ...(extra.encoder ? { encoder: extra.encoder.toJSON() } : {}), files });
 }
 
-/** A model directory read back. */
-export interface LoadedModel {
+/** A model directory loaded for the CLI. */
+export interface ModelBundle {
+  dir: string;
   model: tf.LayersModel;
-  meta: ModelMeta;
-}
-
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  meta: CliModelMeta & { kind: string; fieldDims: number[] };
+  encoder?: Encoder;
+  /** The schema the model was trained on. */
+  schema: FieldSchema;
+  titles: Map<number, string>;
+  /** The training pairs recorded in the directory, when it has them. */
+  trainPairs?: UserItemPairs;
 }
 
 /**
- * Loads a model directory written by {@link saveModelDir}. Missing files, malformed JSON and
- * weights that do not match the topology are errors naming the file.
+ * Loads a model directory written by `fm train`, `saveModel` of `@fm/train/node` or an older fm, and
+ * decodes its encoder, schema, titles and training interactions. Errors name the directory.
  */
-export async function loadModelDir(dir: string): Promise<LoadedModel> {
-  if (!existsSync(dir)) throw new CliError(`${dir}: no such model directory`);
-  for (const f of ['model.json', 'weights.bin', 'fm.json']) {
-    if (!existsSync(join(dir, f))) throw new CliError(`${join(dir, f)}: missing (not a model directory written by fm train)`);
-  }
-  const meta = (await readJson(join(dir, 'fm.json'))) as ModelMeta;
-  if (meta?.format !== MODEL_META_FORMAT) {
-    throw new CliError(`${join(dir, 'fm.json')}: expected "format": "${MODEL_META_FORMAT}", got ${JSON.stringify(meta?.format)}`);
-  }
-  const modelJson = (await readJson(join(dir, 'model.json'))) as {
-    modelTopology?: object;
-    weightsManifest?: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new CliError(`${join(dir, 'model.json')}: expected "modelTopology" and "weightsManifest"`);
-  }
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const bin = await readFile(join(dir, 'weights.bin'));
-  const expected = weightSpecs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (bin.byteLength !== expected) {
-    throw new CliError(`${join(dir, 'weights.bin')}: ${bin.byteLength} bytes, but model.json describes ${expected} bytes of weights`);
-  }
-  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+export async function loadModelBundle(dir: string, flag = '--model'): Promise<ModelBundle> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) throw new CliError(`${flag} ${dir}: no such model directory`);
+  if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: is a file, expected a model directory (written by fm train)`);
+  let loaded;
   try {
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
-    return { model, meta };
+    loaded = await loadModel(dir);
   } catch (e) {
-    throw new CliError(`${dir}: cannot load the model (${(e as Error).message})`, { cause: e });
+    throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
   }
+  const meta = loaded.meta as ModelBundle['meta'];
+  let encoder: Encoder | undefined;
+  if (loaded.encoder !== undefined) {
+    try {
+      encoder = Encoder.fromJSON(loaded.encoder);
+    } catch (e) {
+      throw new CliError(`${dir}: bad encoder: ${(e as Error).message}`);
+    }
+  }
+  let schema: FieldSchema;
+  try {
+    schema = meta.schema ? FieldSchema.fromJSON(meta.schema) : encoder ? encoder.schema : new FieldSchema(meta.fieldDims.map((c, i) => ({ name: `f${i}`, kind: 'categorical', cardinality: c })));
+  } catch (e) {
+    throw new CliError(`${dir}: bad "schema": ${(e as Error).message}`);
+  }
+  if (encoder && !encoder.schema.equals(schema)) throw new CliError(`${dir}: the encoder's fields do not match the model's schema`);
+  const titles = new Map<number, string>();
+  for (const [k, t] of Object.entries(meta.titles ?? {})) titles.set(Number(k), t);
+  if (!meta.task) meta.task = 'regression';
+  const bundle: ModelBundle = { dir, model: loaded.model, meta, schema, titles, ...(encoder ? { encoder } : {}) };
+  const rec = meta.interactions;
+  const bytes = rec ? loaded.files?.[rec.file] : undefined;
+  if (rec && bytes) {
+    if (bytes.byteLength !== rec.rows * 8) throw new CliError(`${dir}: ${rec.file} has ${bytes.byteLength} bytes, expected ${rec.rows * 8} (${rec.rows} pairs)`);
+    const packed = new Int32Array(bytes.slice().buffer);
+    const user = new Int32Array(rec.rows);
+    const item = new Int32Array(rec.rows);
+    for (let r = 0; r < rec.rows; r++) {
+      user[r] = packed[2 * r] as number;
+      item[r] = packed[2 * r + 1] as number;
+    }
+    bundle.trainPairs = { user, item };
+  }
+  return bundle;
+}
+
+/** Title of a raw item id, or '' when unknown. */
+export function titleOf(bundle: ModelBundle, raw: string | number): string {
+  return bundle.titles.get(Number(raw)) ?? '';
 }

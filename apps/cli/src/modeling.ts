@@ -47,9 +47,9 @@ export async function initBackend(pref: string, ctx: CommandContext): Promise<Ba
 
 /** Builds a model for a dataset's schema. */
 export function buildModel(kind: ModelKind, ds: SparseDataset, opts: { dim?: number; seed: number; dropout?: number }): tf.LayersModel {
-  if (kind === 'mf' && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
+  if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
     throw new CliError(
-      `--model mf needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
+      `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
   return createModel(kind, {
@@ -77,6 +77,13 @@ export interface TrainSettings {
   /** Field holding the item id (ranking/binary with sampled negatives). */
   itemField?: string;
   negativesPerPositive?: number;
+  /** 'auto' | 'native' | 'tfjs' (default auto). */
+  engine?: 'auto' | 'native' | 'tfjs';
+  /** Save a checkpoint into this directory (every `checkpointEvery` epochs and at the end). */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  /** Continue from the checkpoint in this directory. */
+  resume?: string;
 }
 
 /** What a training run reports. */
@@ -91,6 +98,10 @@ export interface TrainOutcome {
   labelMean: number;
   labelRange: [number, number];
   stopReason: string;
+  /** The engine that trained and why. */
+  engine: string;
+  engineReason: string;
+  threads: number;
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
@@ -111,7 +122,10 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
         ? { earlyStopping: { metric: s.task === 'regression' ? 'rmse' : 'loss', patience: s.patience, minDelta: 1e-4 } }
         : {}),
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
+      ...(s.engine !== undefined ? { engine: s.engine } : {}),
       ...(s.negativesPerPositive !== undefined ? { negativesPerPositive: s.negativesPerPositive } : {}),
+      ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
+      ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {
@@ -148,6 +162,9 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset, s:
       labelRange: r.labelRange,
       stopReason: r.stopReason,
       history: r.history,
+      engine: r.engine,
+      engineReason: r.engineReason,
+      threads: r.threads,
     };
   } finally {
     progress.clear();

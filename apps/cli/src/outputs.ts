@@ -1,29 +1,45 @@
 import { datasetToIPC, type Encoder, type Interactions, type ItemInfo, type SparseDataset } from '@fm/data';
-import { writeFileAtomic } from './atomic.js';
-import { encoderSidecar, titlesSidecar } from './inputs.js';
+import { commitOutputs, type OutputFile } from '@fm/data/node';
+import { datasetStamp, encoderSidecar, titlesJson, titlesSidecar } from './inputs.js';
+import type { PlannedOutput } from './output-plan.js';
+
+/** The files of an encoded dataset, to commit as one unit: `X.arrow`, its sidecars, and sidecars of an older version to remove. */
+export interface DatasetFiles {
+  files: OutputFile[];
+  remove: string[];
+}
 
 /**
- * Writes an encoded dataset as `.arrow` (atomically), with `X.encoder.json` beside it when an
- * encoder is given and `X.items.json` (item titles) when titles are. Returns the paths written.
+ * The files of an encoded dataset: `X.arrow`, `X.encoder.json` when an encoder is given and
+ * `X.items.json` (item titles) when titles are. Both sidecars carry the stamp of the `.arrow` bytes, so
+ * a sidecar of another version is caught on reading; an old sidecar the new set lacks is removed with it.
  */
-export async function writeDataset(
-  path: string,
-  ds: SparseDataset,
-  side: { encoder?: Encoder; titles?: Map<number, string> } = {},
-): Promise<string[]> {
-  const written = [path];
-  await writeFileAtomic(path, datasetToIPC(ds));
-  if (side.encoder) {
-    const p = encoderSidecar(path);
-    await writeFileAtomic(p, JSON.stringify(side.encoder.toJSON()));
-    written.push(p);
-  }
-  if (side.titles && side.titles.size > 0) {
-    const p = titlesSidecar(path);
-    await writeFileAtomic(p, JSON.stringify(Object.fromEntries(side.titles)));
-    written.push(p);
-  }
-  return written;
+export function datasetFiles(path: string, ds: SparseDataset, side: { encoder?: Encoder; titles?: Map<number, string> } = {}): DatasetFiles {
+  const bytes = datasetToIPC(ds);
+  const stamp = datasetStamp(bytes, ds.numRows);
+  const files: OutputFile[] = [{ path, data: bytes }];
+  const remove: string[] = [];
+  if (side.encoder) files.push({ path: encoderSidecar(path), data: JSON.stringify({ ...side.encoder.toJSON(), dataset: stamp }) });
+  else remove.push(encoderSidecar(path));
+  if (side.titles && side.titles.size > 0) files.push({ path: titlesSidecar(path), data: titlesJson(side.titles, stamp) });
+  else remove.push(titlesSidecar(path));
+  return { files, remove };
+}
+
+/** Every path an `.arrow` output may write or remove (for the output checks). */
+export function datasetOutputs(flag: string, path: string): PlannedOutput[] {
+  return [
+    { flag, path, kind: 'file' },
+    { flag: `${flag} (its encoder sidecar)`, path: encoderSidecar(path), kind: 'file' },
+    { flag: `${flag} (its titles sidecar)`, path: titlesSidecar(path), kind: 'file' },
+  ];
+}
+
+/** Writes an encoded dataset and its sidecars as one unit; returns the paths written. */
+export async function writeDataset(path: string, ds: SparseDataset, side: { encoder?: Encoder; titles?: Map<number, string> } = {}): Promise<string[]> {
+  const { files, remove } = datasetFiles(path, ds, side);
+  await commitOutputs(files, remove);
+  return files.map((f) => f.path);
 }
 
 /** A `u.data`-style TSV: `user\titem\trating\ttimestamp` per line. */

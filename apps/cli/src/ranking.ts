@@ -1,45 +1,29 @@
 import type * as tf from '@tensorflow/tfjs';
-import { NegativeSampler, type Encoder, type FieldSchema, type SparseDataset } from '@fm/data';
-import { evaluateFullRanking, evaluateSampled, modelScorer, type RankingScorer } from '@fm/eval';
+import { NegativeSampler, resolveUserItemFields, type Encoder, type FieldSchema, type SparseDataset, type UserItemFields } from '@fm/data';
+import { evaluateFullRanking, evaluateSampled, type RankingScorer } from '@fm/eval';
+import { rankingScorer } from '@fm/train';
 import { CliError } from './errors.js';
 
-/** Where the user and item ids sit in a schema, and how many items the item field holds. */
-export interface UserItemLayout {
-  userField: number;
-  itemField: number;
-  userOffset: number;
-  itemOffset: number;
-  numUsers: number;
-  /** Cardinality of the item field; local id 0 is the out-of-vocabulary bucket. */
-  numItems: number;
-}
+/** Where the user and item ids sit in a schema (`@fm/data`'s `UserItemFields`); local id 0 of each field is the OOV bucket. */
+export type UserItemLayout = UserItemFields;
 
 /**
- * Finds the `user` and `item` fields (by name; else fields 0 and 1 when the schema has exactly two
- * categorical fields). Ranking, recommend and similar-items need them.
+ * The user and item fields by the toolkit's one rule (`resolveUserItemFields`: fields named user and
+ * item, else the two fields of a two-field schema). Ranking, recommend and similar-items need them,
+ * and score (user, item) pairs only.
  */
 export function userItemLayout(schema: FieldSchema, where: string): UserItemLayout {
-  const names = schema.fields.map((f) => f.name);
-  let u = names.indexOf('user');
-  let i = names.indexOf('item');
-  if ((u < 0 || i < 0) && schema.numFields === 2 && schema.fields.every((f) => f.kind === 'categorical')) {
-    u = 0;
-    i = 1;
-  }
-  if (u < 0 || i < 0) {
-    throw new CliError(`${where}: ranking needs "user" and "item" fields; this model's fields are ${names.join(', ')}`);
+  let layout: UserItemLayout;
+  try {
+    layout = resolveUserItemFields(schema);
+  } catch (e) {
+    throw new CliError(`${where}: ranking needs a user and an item field: ${(e as Error).message}`);
   }
   if (schema.numFields !== 2) {
+    const names = schema.fields.map((f) => f.name);
     throw new CliError(`${where}: ranking scores (user, item) pairs only; this model has extra fields (${names.join(', ')})`);
   }
-  return {
-    userField: u,
-    itemField: i,
-    userOffset: schema.offsets[u] as number,
-    itemOffset: schema.offsets[i] as number,
-    numUsers: schema.fields[u]!.cardinality,
-    numItems: schema.fields[i]!.cardinality,
-  };
+  return layout;
 }
 
 /**
@@ -65,13 +49,23 @@ export function userItemPairs(ds: SparseDataset, layout: UserItemLayout, positiv
   return { user: Int32Array.from(users), item: Int32Array.from(items) };
 }
 
-/** A scorer over (user, item) local ids for a two-field model. */
-export function pairScorer(model: tf.LayersModel, layout: UserItemLayout): RankingScorer {
-  return modelScorer(model, {
-    numItems: layout.numItems,
-    userId: (u) => layout.userOffset + u,
-    itemId: (i) => layout.itemOffset + i,
-  });
+/**
+ * A scorer over (user, item) local ids for a two-field model. `virtualItems` extra item ids
+ * `numItems … numItems + virtualItems − 1` all score as the out-of-vocabulary item (local id 0): they
+ * stand for distinct items the model never saw (e.g. several unseen negatives of a candidates file).
+ * User ids ≥ numUsers likewise score as the user out-of-vocabulary bucket.
+ */
+export function pairScorer(model: tf.LayersModel, layout: UserItemLayout, virtualItems = 0): RankingScorer {
+  const inner = rankingScorer(model, { fields: layout });
+  const n = layout.numItems;
+  const users = (us: Int32Array) => us.map((u) => (u < layout.numUsers ? u : 0));
+  const items = (is: Int32Array) => is.map((i) => (i < n ? i : 0));
+  const all = virtualItems > 0 ? items(Int32Array.from({ length: n + virtualItems }, (_, i) => i)) : undefined;
+  return {
+    numItems: n + virtualItems,
+    scoreMatrix: (us, is) => (is ? inner.scoreMatrix(users(us), items(is)) : all ? inner.scoreMatrix(users(us), all) : inner.scoreMatrix(users(us))),
+    ...(inner.scorePairs ? { scorePairs: (us: Int32Array, is: Int32Array) => (inner.scorePairs as NonNullable<RankingScorer['scorePairs']>)(users(us), items(is)) } : {}),
+  };
 }
 
 /** Settings of {@link rankingEvaluation}. */
@@ -86,7 +80,8 @@ export interface RankingEvalSettings {
 /**
  * Ranking metrics of a model on test pairs: `sampled` ranks each test item against N sampled items
  * the user never interacted with (in train or test; He et al. 2017), `full` against every item
- * except the user's training items. Item 0 (the OOV bucket) is never a candidate.
+ * except the user's training items. Item 0 (the OOV bucket) is never a candidate; a test item unseen
+ * in training is item 0 and is scored through the OOV bucket.
  */
 export async function rankingEvaluation(
   scorer: RankingScorer,
@@ -105,10 +100,8 @@ export async function rankingEvaluation(
     return evaluateFullRanking(scorer, test, { user: seenUser, item: seenItem }, { ks: s.ks, metrics: s.metrics, allowTrainTestOverlap: true });
   }
   const catalogue = new Int32Array(layout.numItems - 1).map((_, j) => j + 1);
-  const sampler = new NegativeSampler(
-    { user: concat(train.user, test.user), item: concat(train.item, test.item) },
-    catalogue,
-  );
+  const seen = knownItems({ user: concat(train.user, test.user), item: concat(train.item, test.item) });
+  const sampler = new NegativeSampler(seen, catalogue);
   const users = Int32Array.from(new Set(test.user));
   let candidates: Map<number, Int32Array>;
   try {
@@ -117,6 +110,13 @@ export async function rankingEvaluation(
     throw new CliError(`cannot sample ${s.negatives} negatives per user: ${(e as Error).message} (use fewer --negatives or --protocol full)`);
   }
   return evaluateSampled(scorer, test, candidates, { ks: s.ks, metrics: s.metrics });
+}
+
+/** The pairs whose item is in the catalogue (not the OOV bucket 0): what a sampler must never draw. */
+function knownItems(p: { user: Int32Array; item: Int32Array }): { user: Int32Array; item: Int32Array } {
+  const keep: number[] = [];
+  for (let r = 0; r < p.item.length; r++) if ((p.item[r] as number) > 0) keep.push(r);
+  return { user: Int32Array.from(keep, (r) => p.user[r] as number), item: Int32Array.from(keep, (r) => p.item[r] as number) };
 }
 
 function concat(a: Int32Array, b: Int32Array): Int32Array {

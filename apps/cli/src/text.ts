@@ -1,8 +1,26 @@
 /** Formatting helpers for human output. */
 
+// C0 controls but the newline, DEL, C1 controls, and the bidirectional overrides that reorder text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from data files made safe for a terminal: control characters (ESC and OSC sequences, bells,
+ * carriage returns, tabs) and bidirectional overrides are shown as escapes (`\x1b`, `\t`, `\u202e`)
+ * instead of acting on the terminal. Newlines are kept.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** Left/right aligned text table; numbers are right aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtNum(c) : c)))];
+  const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtNum(c) : escapeControl(c))))];
   const isNum = (c: string | number | undefined) => typeof c === 'number' || (typeof c === 'string' && /^-?[\d,]*\.?\d+(e-?\d+)?%?$/.test(c));
   const numeric = header.map((_, j) => rows.length > 0 && rows.every((r) => isNum(r[j])));
   const widths = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)));

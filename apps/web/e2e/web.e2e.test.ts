@@ -1,28 +1,19 @@
 /**
- * End-to-end test of the page: builds it with Vite, serves dist/ on 127.0.0.1, drives Debian's
- * Chromium through playwright-core (never a downloaded browser), trains on the synthetic set with a
- * fixed seed on the cpu backend, and compares the page's metrics with the same session run in Node.
- * Screenshots go to apps/web/test-output/.
+ * End-to-end test of the page in Debian's Chromium (see ./chromium.ts): trains on the synthetic set with a
+ * fixed seed on the cpu backend and compares the page's metrics with the same session run in Node; pause
+ * and resume, save/load, file input and parse errors. Screenshots go to apps/web/test-output/.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSession, summarize, type RunSummary, type SessionConfig } from '../src/session.js';
-import { serveStatic } from './static-server.js';
+import { fillControls, openApp, outDir, skipBrowserSuites, warnIfNoChromium, type OpenApp } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const appDir = fileURLToPath(new URL('../', import.meta.url));
-const outDir = fileURLToPath(new URL('../test-output/', import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  const msg = `\n\n!!!!!!!!!! ${CHROMIUM} is missing: the browser e2e test ${process.env['CI'] ? 'FAILS (CI is set)' : 'is SKIPPED'}. Install it with: apt-get install -y chromium !!!!!!!!!!\n\n`;
-  console.warn(msg);
-}
+warnIfNoChromium('the browser e2e test');
 
 /** The run both the page and Node perform. */
 const CONFIG: SessionConfig = {
@@ -36,55 +27,19 @@ const CONFIG: SessionConfig = {
   seed: 7,
 };
 
-async function fillControls(page: Page, c: SessionConfig): Promise<void> {
-  if (c.data.kind !== 'synthetic') throw new Error('fillControls: synthetic data only');
-  await page.selectOption('#data-source', 'synthetic');
-  await page.fill('#syn-users', String(c.data.users));
-  await page.fill('#syn-items', String(c.data.items));
-  await page.fill('#syn-density', String(c.data.density));
-  await page.fill('#syn-rank', String(c.data.rank));
-  await page.fill('#syn-noise', String(c.data.noise));
-  await page.fill('#syn-seed', String(c.data.seed));
-  await page.selectOption('#model', c.model);
-  await page.fill('#dim', String(c.embeddingDim));
-  await page.selectOption('#optimizer', c.optimizer);
-  await page.fill('#lr', String(c.learningRate));
-  await page.fill('#epochs', String(c.epochs));
-  await page.fill('#batch', String(c.batchSize));
-  await page.fill('#seed', String(c.seed));
-}
-
 const rowsOf = (page: Page, table: string): Promise<number> => page.locator(`${table} tbody tr`).count();
 
-describe.skipIf(!haveChromium && !process.env['CI'])('web app in Chromium', () => {
-  let browser: Browser | undefined;
-  let server: { url: string; close(): Promise<void> } | undefined;
+describe.skipIf(skipBrowserSuites)('web app in Chromium', () => {
+  let app: OpenApp | undefined;
   let page: Page;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing and CI is set: install Debian's chromium (apt-get install -y chromium)`);
-    mkdirSync(outDir, { recursive: true });
-    const vite = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url));
-    const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: appDir, encoding: 'utf8', timeout: 180_000 });
-    if (built.status !== 0) throw new Error(`vite build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
-    server = await serveStatic(`${appDir}dist`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1100 }, acceptDownloads: true });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(server.url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    app = await openApp();
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
   });
 
   it('reports a backend and switches to cpu from the control', async () => {
@@ -218,6 +173,6 @@ describe.skipIf(!haveChromium && !process.env['CI'])('web app in Chromium', () =
   });
 
   it('logged no errors in the console', () => {
-    expect(consoleErrors).toEqual([]);
+    expect(app?.consoleErrors).toEqual([]);
   });
 });

@@ -2,14 +2,14 @@
 import './styles.css';
 import * as tf from '@tensorflow/tfjs';
 import { predict } from '@fm/train';
-import { chooseBackend, type BackendChoice } from './backend.js';
+import { chooseBackend, watchDeviceLoss, type BackendChoice } from './backend.js';
 import { byId, fillSelect, fillTable, nextFrame, numberInput, showError, type Cell } from './dom.js';
 import { recommendationsFor, similarTo } from './explore.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
 import { checkCompatible, restoreModel, storeModel } from './model-store.js';
 import { datasetOf, type ParsedFile, type ParseFailure } from './parse-file.js';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
-import { runSession, summarize, type ModelKind, type OptimizerKind, type RunSummary, type SessionConfig } from './session.js';
+import { runSession, summarize, type EngineReport, type ModelKind, type OptimizerKind, type RunSummary, type SessionConfig } from './session.js';
 import { LiveViews, readFactors } from './views.js';
 
 declare global {
@@ -34,6 +34,8 @@ const ui = {
   backendSelect: byId<HTMLSelectElement>('backend-select'),
   backendName: byId('backend-name'),
   backendDetail: byId('backend-detail'),
+  engineName: byId('engine-name'),
+  engineDetail: byId('engine-detail'),
   start: byId<HTMLButtonElement>('start'),
   pause: byId<HTMLButtonElement>('pause'),
   stop: byId<HTMLButtonElement>('stop'),
@@ -81,7 +83,30 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-// ---------------------------------------------------------------- backend
+// ---------------------------------------------------------------- backend and engine
+
+/**
+ * `?engine=` in the page's URL is passed to @fm/train `fit` as its `engine` option (fit checks the
+ * value); without it fit chooses. The end-to-end test uses it to train on the same engine everywhere.
+ */
+const requestedEngine = new URLSearchParams(location.search).get('engine') ?? undefined;
+
+function showEngine(r: EngineReport | undefined): void {
+  if (!r) {
+    ui.engineName.textContent = requestedEngine ?? '—';
+    ui.engineDetail.textContent = requestedEngine ? `requested by the page's URL (?engine=${requestedEngine})` : 'chosen by the trainer when training starts';
+    return;
+  }
+  ui.engineName.textContent = r.engine;
+  ui.engineDetail.textContent = requestedEngine ? `${r.reason} (?engine=${requestedEngine} in the URL)` : r.reason;
+}
+
+function onDeviceLost(message: string): void {
+  ui.backendName.textContent = 'webgpu (device lost)';
+  document.body.dataset['deviceLost'] = 'true';
+  showError(ui.trainError, message);
+  console.error(message);
+}
 
 async function applyBackend(choice: BackendChoice): Promise<void> {
   ui.backendName.textContent = '…';
@@ -89,6 +114,7 @@ async function applyBackend(choice: BackendChoice): Promise<void> {
     const r = await chooseBackend(choice);
     ui.backendName.textContent = r.backend;
     ui.backendDetail.textContent = r.detail;
+    watchDeviceLoss(onDeviceLost);
     showError(ui.trainError, undefined);
   } catch (e) {
     ui.backendName.textContent = tf.getBackend() ?? 'none';
@@ -211,6 +237,7 @@ function readConfig(): SessionConfig {
     batchSize: numberInput('batch'),
     seed: numberInput('seed'),
     ...(byId<HTMLInputElement>('l2').value.trim() !== '' ? { l2: numberInput('l2') } : {}),
+    ...(requestedEngine !== undefined ? { engine: requestedEngine as SessionConfig['engine'] } : {}),
   };
 }
 
@@ -270,6 +297,7 @@ async function start(): Promise<void> {
   ui.progress.style.width = '0%';
   views.reset();
   clearResults();
+  showEngine(undefined);
   ui.storeStatus.textContent = '';
   let lastDraw = 0;
   try {
@@ -296,7 +324,7 @@ async function start(): Promise<void> {
         views.addEpoch(s);
         views.drawLoss();
         views.drawCoefficients();
-        if (state.prepared) views.drawFactors(readFactors(model, state.prepared), state.prepared.catalog ? 'item' : 'feature');
+        if (state.prepared) views.drawFactors(await readFactors(model, state.prepared), state.prepared.catalog ? 'item' : 'feature');
         document.body.dataset['epoch'] = String(s.epoch);
         ui.status.textContent = `epoch ${s.epoch}/${config.epochs} · loss ${s.loss.toFixed(4)}${s.valLoss !== undefined ? ` · validation ${s.valLoss.toFixed(4)}` : ''} · ${Math.round(s.examplesPerSecond).toLocaleString()} ex/s${state.paused ? ' — paused' : ''}`;
         await nextFrame();
@@ -308,14 +336,15 @@ async function start(): Promise<void> {
     state.config = config;
     state.prepared = result.prepared;
     window.__fmLastRun = summarize(config, result);
+    showEngine(result.engine);
     showMetrics(result.metrics);
-    views.drawFactors(readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
+    views.drawFactors(await readFactors(result.model, result.prepared), result.prepared.catalog ? 'item' : 'feature');
     await setupExplore();
     ui.progress.style.width = '100%';
     const last = result.history[result.history.length - 1];
     setPhase(
       'done',
-      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} epoch(s) on ${result.backend}${last ? ` · final loss ${last.loss.toFixed(4)}` : ''}`,
+      `${result.stopped ? 'stopped' : 'done'} after ${result.history.length} epoch(s) on ${result.backend} (${result.engine.engine} engine)${last ? ` · final loss ${last.loss.toFixed(4)}` : ''}`,
     );
   } catch (e) {
     setPhase('error', 'failed');
@@ -459,7 +488,7 @@ async function load(from: 'indexeddb' | File[]): Promise<void> {
     state.config = config;
     const scores = await predict(loaded.model, prepared.test, { batchSize: 4096 });
     showMetrics(await computeMetrics(loaded.model, prepared, scores, { seed: config.seed }));
-    views.drawFactors(readFactors(loaded.model, prepared), prepared.catalog ? 'item' : 'feature');
+    views.drawFactors(await readFactors(loaded.model, prepared), prepared.catalog ? 'item' : 'feature');
     await setupExplore();
     setRunning(false);
     ui.storeStatus.textContent = `loaded ${String(loaded.meta.kind).toUpperCase()} (fields [${loaded.meta.fieldDims.join(', ')}])`;
@@ -478,6 +507,7 @@ ui.loadFiles.addEventListener('change', () => void load(Array.from(ui.loadFiles.
 // ---------------------------------------------------------------- boot
 
 showSourceControls();
+showEngine(undefined);
 views.reset();
 setPhase('idle', 'idle');
 void applyBackend('auto')

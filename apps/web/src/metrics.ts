@@ -1,6 +1,8 @@
+import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
-import { NegativeSampler } from '@fm/data';
-import { auc, evaluateSampled, logLossFromLogits, mae, modelScorer, rmse, type RankingScorer } from '@fm/eval';
+import { NegativeSampler, resolveUserItemFields } from '@fm/data';
+import { auc, evaluateSampled, logLossFromLogits, mae, rmse, type RankingScorer } from '@fm/eval';
+import { rankingScorer } from '@fm/train';
 import type { Catalog, PreparedData } from './prepare.js';
 
 /** Test-set metrics of a run; absent entries do not apply to the data (e.g. no users/items in libFM files). */
@@ -24,19 +26,35 @@ export interface SessionMetrics {
   rankingNote?: string;
 }
 
-/** A scorer over the catalog's dense users × items; extra slots of wider rows stay padding (id 0, value 0). */
+/**
+ * A scorer over the catalog's dense users × items through `@fm/train`'s `rankingScorer` (the native
+ * kernels for FM-family models on CPU backends, tfjs otherwise): dense ids map to the fields' local ids.
+ */
 export function catalogScorer(model: tf.LayersModel, prepared: PreparedData, catalog: Catalog): RankingScorer {
-  const width = prepared.dataset.maxRowLength;
-  // Scored rows are [user, item, padding…]: the field order of the data rows, which matters to
-  // DeepFM's concatenated embeddings.
-  if (catalog.userField > catalog.itemField) throw new Error('catalogScorer: the user field must come before the item field');
-  return modelScorer(model, {
+  const schema = prepared.dataset.schema;
+  const fields = resolveUserItemFields(schema, { userField: catalog.userField, itemField: catalog.itemField });
+  const inner = rankingScorer(model, { fields });
+  const localUser = (u: number) => (catalog.userIds[u] as number) - fields.userOffset;
+  const localItems = Int32Array.from(catalog.itemIds, (g) => g - fields.itemOffset);
+  const items = (xs: Int32Array | undefined) => (xs ? Int32Array.from(xs, (i) => localItems[i] as number) : localItems);
+  return {
     numItems: catalog.numItems,
-    userId: (u) => catalog.userIds[u] as number,
-    itemId: (i) => catalog.itemIds[i] as number,
-    ...(width > 2 ? { extra: { width: width - 2, fill: () => undefined } } : {}),
-    batchSize: 16_384,
-  });
+    scoreMatrix: (users, xs) => inner.scoreMatrix(Int32Array.from(users, localUser), items(xs)),
+    scorePairs: (users, xs) => {
+      const u = Int32Array.from(users, localUser);
+      const i = items(xs);
+      if (inner.scorePairs) return inner.scorePairs(u, i);
+      const m = inner.scoreMatrix(u, i);
+      const d = tfDiag(m);
+      m.dispose();
+      return d;
+    },
+  };
+}
+
+/** The diagonal of a square score matrix. */
+function tfDiag(m: tf.Tensor2D): tf.Tensor1D {
+  return tfjs.tidy(() => tfjs.sum(tfjs.mul(m, tfjs.eye(m.shape[0] as number)), 1) as tf.Tensor1D);
 }
 
 /**
@@ -60,6 +78,7 @@ export async function computeMetrics(model: tf.LayersModel, prepared: PreparedDa
     out.logLoss = logLossFromLogits(scores, y01);
   }
   const c = prepared.catalog;
+  // scored rows are [user, item, …]: models that read slots by position (DeepFM's MLP) need the data's order
   if (!c || c.userField > c.itemField) {
     out.rankingNote = c ? 'user field after item field' : 'no user/item fields in this data';
     return out;

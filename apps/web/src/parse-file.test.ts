@@ -36,13 +36,13 @@ describe('parseFiles', () => {
     expect(Array.from(r.interactions.timestamp)).toEqual([100, 101, 102]);
   });
 
-  it('parses a libFM file into a sparse dataset (0-based ids detected)', async () => {
+  it('parses a libFM file into a sparse dataset (indices mapped through a vocabulary, so 0-based files work)', async () => {
     const r = await parseFiles([file('a.libfm', '1 0:1 3:0.5\n0 2:1\n')]);
     expect(r.kind).toBe('dataset');
     if (r.kind !== 'dataset') return;
     expect(Array.from(r.labels)).toEqual([1, 0]);
     expect(Array.from(r.offsets)).toEqual([0, 2, 3]);
-    expect(Array.from(r.ids)).toEqual([0, 3, 2]);
+    expect(Array.from(r.ids)).toEqual([1, 3, 2]); // indices 0, 2, 3 → local ids 1, 2, 3 (0 is the OOV bucket)
     expect(Array.from(r.values)).toEqual([1, 0.5, 1]);
   });
 

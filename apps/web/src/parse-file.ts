@@ -97,8 +97,7 @@ export async function parseFiles(files: readonly InputFile[]): Promise<ParsedFil
   const { file, format } = ratings;
   const lines = splitLines(decode(file, false));
   if (format === 'libfm') {
-    const zeroBased = lines.some((l) => /(^|\s)0:/.test(l));
-    const { dataset } = await parseLibsvm(lines, { file: file.name, zeroBased });
+    const { dataset } = await parseLibsvm(lines, { file: file.name });
     return {
       kind: 'dataset',
       name: file.name,

@@ -3,7 +3,9 @@ import {
   fmPaperToyTable,
   generateRatings,
   randomSplit,
+  resolveUserItemFields,
   type Interactions,
+  type UserItemFields,
   type ItemInfo,
   type SparseDataset,
 } from '@fm/data';
@@ -162,16 +164,19 @@ export function prepareData(source: DataSource, opts: { seed: number; testFracti
 }
 
 /**
- * Finds the user and item fields (named `user`, and `item` or `movie`) and maps every row to its
+ * Finds the user and item fields (`resolveUserItemFields`, the toolkit's one rule) and maps every row to its
  * dense user/item. In an encoder's fields local id 0 is the out-of-vocabulary bucket, which is not
  * a catalog entry; in a schema built by hand (the toy table) every local id is.
  */
 export function buildCatalog(dataset: SparseDataset, nameOf: (field: 'user' | 'item', gid: number) => string): Catalog | undefined {
   const schema = dataset.schema;
-  const names = schema.fields.map((f) => f.name);
-  const userField = names.indexOf('user');
-  const itemField = names.findIndex((n) => n === 'item' || n === 'movie');
-  if (userField < 0 || itemField < 0) return undefined;
+  let layout: UserItemFields;
+  try {
+    layout = resolveUserItemFields(schema);
+  } catch {
+    return undefined; // no user/item fields (e.g. a libFM file): no catalog
+  }
+  const { userField, itemField } = layout;
   const range = (f: number): [number, number] => [schema.offsets[f] as number, schema.offsets[f + 1] as number];
   const [u0, u1] = range(userField);
   const [i0, i1] = range(itemField);

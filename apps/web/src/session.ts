@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, parameterGroup } from '@fm/layers';
-import { fit, predict } from '@fm/train';
+import { createModel, parameterGroup, type ModelKind } from '@fm/layers';
+import { fit, predict, type FitOptions, type FitResult } from '@fm/train';
 import { prepareData, type DataSource, type PreparedData } from './prepare.js';
 import { computeMetrics, type SessionMetrics } from './metrics.js';
 
 /** The model kinds the page offers. */
-export type ModelKind = 'fm' | 'ffm' | 'afm' | 'mf' | 'deepfm';
+/** The model kinds the page offers: every `createModel` kind of @fm/layers. */
+export type { ModelKind };
 export type OptimizerKind = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
 
 /** Everything that determines a run; the same config, seed and backend give the same metrics. */
@@ -24,6 +25,19 @@ export interface SessionConfig {
   testFraction?: number;
   /** L2 strength on every parameter group; default: the trainer's per-group defaults. */
   l2?: number;
+  /** @fm/train `fit`'s `engine` option; default: fit's own choice. The page sets it from `?engine=`. */
+  engine?: FitOptions['engine'];
+}
+
+/** Which @fm/train engine trained and why, as `fit` reported it (`FitResult.engine` and `engineReason`). */
+export interface EngineReport {
+  engine: FitResult['engine'];
+  reason: string;
+}
+
+/** The engine report of a `fit` result. */
+export function engineOf(r: FitResult): EngineReport {
+  return { engine: r.engine, reason: r.engineReason };
 }
 
 /** What the page plots after every epoch. */
@@ -63,6 +77,7 @@ export interface SessionHooks {
 /** The outcome of a run. The caller owns (and eventually disposes) `model`. */
 export interface SessionResult {
   backend: string;
+  engine: EngineReport;
   prepared: PreparedData;
   model: tf.LayersModel;
   history: EpochSnapshot[];
@@ -73,6 +88,7 @@ export interface SessionResult {
 /** The JSON summary of a run (what the page publishes as `window.__fmLastRun`). */
 export interface RunSummary {
   backend: string;
+  engine: EngineReport;
   model: ModelKind;
   data: string;
   seed: number;
@@ -87,6 +103,7 @@ export interface RunSummary {
 export function summarize(config: SessionConfig, r: SessionResult): RunSummary {
   return {
     backend: r.backend,
+    engine: r.engine,
     model: config.model,
     data: r.prepared.name,
     seed: config.seed,
@@ -122,8 +139,8 @@ export function validateConfig(c: SessionConfig): void {
 export async function runSession(config: SessionConfig, hooks: SessionHooks = {}): Promise<SessionResult> {
   validateConfig(config);
   const prepared = prepareData(config.data, { seed: config.seed, testFraction: config.testFraction ?? 0.2 });
-  if (config.model === 'mf' && (!prepared.catalog || prepared.dataset.schema.numFields !== 2)) {
-    throw new Error(`MF needs exactly two fields (user, item); ${prepared.name} has ${prepared.dataset.schema.numFields}: choose FM, FFM, AFM or DeepFM`);
+  if ((config.model === 'mf' || config.model === 'neumf') && (!prepared.catalog || prepared.dataset.schema.numFields !== 2)) {
+    throw new Error(`${config.model === 'mf' ? 'MF' : 'NeuMF'} needs exactly two fields (user, item); ${prepared.name} has ${prepared.dataset.schema.numFields}: choose another model`);
   }
   const model = createModel(config.model, {
     fieldDims: prepared.dataset.schema.fieldDims,
@@ -136,7 +153,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
     const tracked = trackedFeatures(prepared);
     const history: EpochSnapshot[] = [];
     let stopped = false;
-    await fit(model, prepared.train, {
+    const trained = await fit(model, prepared.train, {
       task: prepared.task,
       epochs: config.epochs,
       batchSize: config.batchSize,
@@ -144,6 +161,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
       learningRate: config.learningRate,
       ...(config.l2 !== undefined ? { l2: config.l2 } : {}),
       seed: config.seed,
+      ...(config.engine !== undefined ? { engine: config.engine } : {}),
       validation: prepared.test,
       earlyStopping: false,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -161,7 +179,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
             epoch: info.epoch,
             loss: info.loss,
             ...(info.valLoss !== undefined ? { valLoss: info.valLoss } : {}),
-            ...readCoefficients(model, tracked),
+            ...(await readCoefficients(model, tracked)),
             examplesPerSecond: info.examplesPerSecond,
             seconds: info.seconds,
           };
@@ -177,7 +195,7 @@ export async function runSession(config: SessionConfig, hooks: SessionHooks = {}
     });
     const scores = await predict(model, prepared.test, { batchSize: 4096 });
     const metrics = await computeMetrics(model, prepared, scores, { seed: config.seed });
-    return { backend: tf.getBackend(), prepared, model, history, metrics, stopped };
+    return { backend: tf.getBackend(), engine: engineOf(trained), prepared, model, history, metrics, stopped };
   } catch (e) {
     model.dispose();
     throw e;
@@ -197,17 +215,22 @@ function trackedFeatures(p: PreparedData): { id: number; name: string }[] {
 /**
  * Reads w0 (the scalar 'bias' weight) and the tracked rows of the first `[n, 1]` linear table. MF has
  * no shared linear table (its biases are per user/item tables); then only w0 is reported.
+ * Asynchronous reads only: a synchronous read (`dataSync`) on WebGPU goes through a canvas, which in
+ * headless Chromium (SwiftShader) kills the GPU process and loses the device.
  */
-export function readCoefficients(model: tf.LayersModel, tracked: { id: number; name: string }[]): { bias?: number; coefficients: { name: string; value: number }[] } {
+export async function readCoefficients(
+  model: tf.LayersModel,
+  tracked: { id: number; name: string }[],
+): Promise<{ bias?: number; coefficients: { name: string; value: number }[] }> {
   let bias: number | undefined;
   const coefficients: { name: string; value: number }[] = [];
   for (const w of model.weights) {
     const group = parameterGroup(w);
     const shape = w.shape;
     if (group === 'bias' && bias === undefined && shape.reduce<number>((a, b) => a * (b ?? 1), 1) === 1) {
-      bias = (w.read().dataSync() as Float32Array)[0];
+      bias = ((await w.read().data()) as Float32Array)[0];
     } else if (group === 'linear' && coefficients.length === 0 && shape.length === 2 && shape[1] === 1) {
-      const data = w.read().dataSync() as Float32Array;
+      const data = (await w.read().data()) as Float32Array;
       for (const t of tracked) if (t.id < data.length) coefficients.push({ name: t.name, value: data[t.id] as number });
     }
   }

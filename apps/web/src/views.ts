@@ -22,24 +22,31 @@ export interface FactorMatrix {
 
 /**
  * The factor vectors to visualise: the catalog's item factors when the data has items, else the
- * first rows of the model's factor table ('embedding').
+ * first rows of the model's factor table ('embedding'). Read back asynchronously (`data()`): on
+ * WebGPU, tfjs's synchronous read goes through a canvas, which in headless Chromium (SwiftShader)
+ * kills the GPU process and with it the device (see README, "WebGPU and WebGL").
  */
-export function readFactors(model: tf.LayersModel, prepared: PreparedData): FactorMatrix | undefined {
+export async function readFactors(model: tf.LayersModel, prepared: PreparedData): Promise<FactorMatrix | undefined> {
   if (prepared.catalog) {
     const t = catalogItemFactors(model, prepared);
     const [rows, cols] = t.shape;
-    const values = t.dataSync() as Float32Array;
-    t.dispose();
+    const values = await readAndDispose(t);
     return { values, rows, cols, labels: prepared.catalog.itemNames };
   }
   const table = model.weights.find((w) => /(^|\/)embedding(_\d+)?$/.test(w.name) || w.name.endsWith('/embedding'));
   if (!table || table.shape.length !== 2) return undefined;
   const rows = Math.min(table.shape[0] as number, 200);
   const cols = table.shape[1] as number;
-  const t = tf.tidy(() => tf.slice(table.read(), [0, 0], [rows, cols]));
-  const values = t.dataSync() as Float32Array;
-  t.dispose();
+  const values = await readAndDispose(tf.tidy(() => tf.slice(table.read(), [0, 0], [rows, cols])));
   return { values, rows, cols, labels: Array.from({ length: rows }, (_, i) => `feature ${i}`) };
+}
+
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /** The four live charts: losses, bias/coefficients, V heat map and the PCA of item factors. */

@@ -41,9 +41,9 @@ describe('encodeInteractions', () => {
   });
 
   it('adds genres, demographics and "other items rated" as in Rendle 2010 fig. 1', () => {
-    const { encoder, dataset } = encodeInteractions(x, { items, users, features: ['genres', 'age', 'gender', 'occupation', 'otherItems'] });
-    expect(encoder.schema.fields.map((f) => f.name)).toEqual(['user', 'item', 'genres', 'age', 'gender', 'occupation', 'otherItems']);
-    // row 2: user 5, item 20 → genres {Comedy: 1/2, Drama: 1/2}; age 40 → group 35; otherItems of user 5 = {20, 30}
+    const { encoder, dataset } = encodeInteractions(x, { items, users, features: ['genres', 'age', 'gender', 'occupation', 'rated'] });
+    expect(encoder.schema.fields.map((f) => f.name)).toEqual(['user', 'item', 'genres', 'age', 'gender', 'occupation', 'rated']);
+    // row 2: user 5, item 20 → genres {Comedy: 1/2, Drama: 1/2}; age 40 → group 35; rated of user 5 = {20, 30}
     const ids = dataset.rowIds(2);
     const vals = dataset.rowValues(2);
     const value = (field: string, raw: string | number) => {
@@ -55,16 +55,27 @@ describe('encodeInteractions', () => {
     expect(value('age', 35)).toBe(1);
     expect(value('gender', 'F')).toBe(1);
     expect(value('occupation', 'artist')).toBe(1);
-    expect(value('otherItems', 20)).toBeCloseTo(0.5);
-    expect(value('otherItems', 30)).toBeCloseTo(0.5);
-    expect(value('otherItems', 10)).toBe(0);
-    // brute force: otherItems of every row = distinct items of that user, weight 1/count
+    expect(value('rated', 20)).toBeCloseTo(0.5);
+    expect(value('rated', 30)).toBeCloseTo(0.5);
+    expect(value('rated', 10)).toBe(0);
+    // brute force: rated of every row = distinct items of that user, weight 1/count
     for (let r = 0; r < x.length; r++) {
       const mine = new Set<number>();
       for (let s = 0; s < x.length; s++) if (x.user[s] === x.user[r]) mine.add(x.item[s] as number);
       const lo = encoder.schema.offsets[6] as number;
-      const got = Array.from(dataset.rowIds(r)).filter((id) => id >= lo).map((id) => encoder.decode('otherItems', id));
+      const got = Array.from(dataset.rowIds(r)).filter((id) => id >= lo).map((id) => encoder.decode('rated', id));
       expect(got.sort()).toEqual([...mine].sort());
+    }
+    // raters: every user who rated the row's item, weight 1/count, against a brute-force scan
+    const withRaters = encodeInteractions(x, { features: ['raters'] });
+    for (let r = 0; r < x.length; r++) {
+      const theirs = new Set<number>();
+      for (let s = 0; s < x.length; s++) if (x.item[s] === x.item[r]) theirs.add(x.user[s] as number);
+      const lo = withRaters.encoder.schema.offsets[2] as number;
+      const ds = withRaters.dataset;
+      const got = Array.from(ds.rowIds(r)).filter((id) => id >= lo).map((id) => withRaters.encoder.decode('raters', id));
+      expect(got.sort()).toEqual([...theirs].sort());
+      for (const v of Array.from(ds.rowValues(r)).slice(2)) expect(v).toBeCloseTo(1 / theirs.size);
     }
     // row 0's item 30 has no genres: no genre feature at all
     expect(Array.from(dataset.fields.subarray(dataset.offsets[0], dataset.offsets[1]))).not.toContain(2);
@@ -95,7 +106,7 @@ describe('encodeInteractions', () => {
   });
 
   it('round-trips through writeArrow/readArrow with equal arrays', async () => {
-    const { dataset } = encodeInteractions(x, { items, users, features: ['genres', 'gender', 'otherItems'] });
+    const { dataset } = encodeInteractions(x, { items, users, features: ['genres', 'gender', 'rated'] });
     const dir = await mkdtemp(join(tmpdir(), 'fm-enc-'));
     dirs.push(dir);
     const path = join(dir, 'x.arrow');

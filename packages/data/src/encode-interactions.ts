@@ -1,10 +1,37 @@
 import { Encoder, type FieldConfig } from './encoder.js';
 import type { Column, Frame, MultiHotColumn } from './frame.js';
 import type { Interactions, ItemInfo, UserInfo } from './interactions.js';
+import { joinSideFeatures, sideFeatureFields, type MissingSideFeatures, type SideFeatures } from './side-features.js';
 import type { SparseDataset } from './sparse-dataset.js';
 
-/** Extra fields {@link encodeInteractions} can add after `user` and `item`. */
-export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'otherItems';
+/**
+ * Extra fields {@link encodeInteractions} can add after `user` and `item`: the item's `genres`,
+ * the user's `age`, `gender`, `occupation`, `rated`, every item the user rated (implicit
+ * feedback, the FM paper's "other movies rated" block), and `raters`, every user who rated the
+ * item (the item-side counterpart).
+ */
+export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'rated' | 'raters';
+
+/** Every {@link InteractionFeature}, in the order the names are documented. */
+export const INTERACTION_FEATURES: readonly InteractionFeature[] = ['genres', 'age', 'gender', 'occupation', 'rated', 'raters'];
+
+/**
+ * Parses a comma-separated feature list such as `"genres,age,gender,occupation,rated"` (the CLI's
+ * `--features`); throws naming an unknown or repeated name and the valid ones.
+ */
+export function parseInteractionFeatures(text: string): InteractionFeature[] {
+  const out: InteractionFeature[] = [];
+  for (const raw of text.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!(INTERACTION_FEATURES as readonly string[]).includes(name)) {
+      throw new Error(`unknown feature "${name}", expected a comma-separated list of ${INTERACTION_FEATURES.join(', ')}`);
+    }
+    if (out.includes(name as InteractionFeature)) throw new Error(`feature "${name}" is listed twice`);
+    out.push(name as InteractionFeature);
+  }
+  return out;
+}
 
 /** Options of {@link encodeInteractions}. */
 export interface EncodeInteractionsOptions {
@@ -19,10 +46,17 @@ export interface EncodeInteractionsOptions {
   /** Minimum count for a key to get its own id when fitting (default 1); rarer keys go to OOV. */
   minCount?: number;
   /**
-   * The log whose per-user item sets fill `otherItems` (default `x` itself). Pass the training log
-   * when encoding a test set so the feature describes what was known at training time.
+   * The log whose per-user item sets fill `rated` and per-item user sets fill `raters` (default `x`
+   * itself). Pass the training log when encoding a test set so the features describe what was
+   * known at training time.
    */
-  otherItemsFrom?: Interactions;
+  implicitFrom?: Interactions;
+  /** User attributes joined on the raw user id, one field per column (see {@link parseSideFeatures}). */
+  userFeatures?: SideFeatures;
+  /** Item attributes joined on the raw item id, one field per column. */
+  itemFeatures?: SideFeatures;
+  /** A user or item missing from its side features is an error (default) or gets empty attributes. */
+  missingSideFeatures?: MissingSideFeatures;
 }
 
 /**
@@ -43,14 +77,17 @@ export function ageGroup(age: number): number {
  * Encodes a rating log for an FM as in Rendle, "Factorization Machines" (ICDM 2010), fig. 1:
  * fields `user` and `item` (categorical), then the requested extras: `genres` (multi-hot over the
  * item's genres), `age` (categorical, {@link ageGroup}), `gender`, `occupation` (categorical) and
- * `otherItems` (multi-hot over all items the user rated, weights 1/count, "other movies rated").
- * The dataset's label is the rating, rows keep the input order, and it carries side columns
- * `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
+ * `rated` (multi-hot over all items the user rated, weights 1/count, "other movies rated"),
+ * `raters` (multi-hot over all users who rated the item, weights 1/count), then
+ * one field per column of `userFeatures` and of `itemFeatures` (side-feature files joined on the
+ * raw ids). The dataset's label is the rating, rows keep the input order, and it carries side
+ * columns `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
  *
- * A missing side-information entry (an item without `items` info, a user without an age) throws
- * naming the id and row: nothing is silently filled in. A user absent from `otherItemsFrom` (a
- * cold-start user in a test log) gets an empty `otherItems` bag; an item absent from a reused
- * encoder's vocabulary goes to the OOV bucket.
+ * A missing side-information entry (an item without `items` info, a user without an age, an id
+ * absent from a side-feature file) throws naming the id and row: nothing is silently filled in. A
+ * user absent from `implicitFrom` (a cold-start user in a test log) gets an empty `rated` bag (an
+ * unseen item an empty `raters` bag); an item
+ * absent from a reused encoder's vocabulary goes to the OOV bucket.
  */
 export function encodeInteractions(
   x: Interactions,
@@ -83,16 +120,29 @@ export function encodeInteractions(
         columns[feat] = userColumn(x, options.users, feat, where);
         configs.push({ name: feat, kind: 'categorical' });
         break;
-      case 'otherItems':
-        columns.otherItems = otherItemsColumn(x, options.otherItemsFrom ?? x);
-        configs.push({ name: 'otherItems', kind: 'multi-hot' });
+      case 'rated':
+        columns.rated = implicitColumn(x.user, (options.implicitFrom ?? x).user, (options.implicitFrom ?? x).item);
+        configs.push({ name: 'rated', kind: 'multi-hot' });
+        break;
+      case 'raters':
+        columns.raters = implicitColumn(x.item, (options.implicitFrom ?? x).item, (options.implicitFrom ?? x).user);
+        configs.push({ name: 'raters', kind: 'multi-hot' });
         break;
       default:
-        throw new Error(`${where}: unknown feature "${String(feat)}", expected genres | age | gender | occupation | otherItems`);
+        throw new Error(`${where}: unknown feature "${String(feat)}", expected ${INTERACTION_FEATURES.join(' | ')}`);
     }
   }
+  let frame: Frame = { length: n, columns };
+  const missing = options.missingSideFeatures ?? 'error';
+  for (const [on, side] of [['user', options.userFeatures], ['item', options.itemFeatures]] as const) {
+    if (!side) continue;
+    for (const c of sideFeatureFields(side)) {
+      if (configs.some((f) => f.name === c.name)) throw new Error(`${where}: side-feature column "${c.name}" clashes with a field of that name`);
+      configs.push(c);
+    }
+    frame = joinSideFeatures(frame, on, side, { missing });
+  }
   if (minCount !== undefined) for (const c of configs) c.minCount = minCount;
-  const frame: Frame = { length: n, columns };
   let encoder = options.encoder;
   if (encoder) {
     const want = configs.map((c) => c.name).join(', ');
@@ -138,41 +188,44 @@ function userColumn(
   return out;
 }
 
-/** Per row, every item its user rated in `from` (the user's implicit-feedback bag). */
-function otherItemsColumn(x: Interactions, from: Interactions): MultiHotColumn {
-  // Group `from` by user with a counting sort over a dense user index.
-  const userIndex = new Map<number, number>();
-  for (let r = 0; r < from.length; r++) {
-    const u = from.user[r] as number;
-    if (!userIndex.has(u)) userIndex.set(u, userIndex.size);
+/**
+ * Implicit-feedback bags: per row r, every value `fromValues[s]` of the log rows s whose key
+ * `fromKeys[s]` equals `keys[r]` (for `rated`: the items the row's user rated; for `raters`: the
+ * users who rated the row's item). A counting sort over a dense key index, O(rows + log).
+ */
+function implicitColumn(keys: Int32Array, fromKeys: Int32Array, fromValues: Int32Array): MultiHotColumn {
+  const keyIndex = new Map<number, number>();
+  for (let r = 0; r < fromKeys.length; r++) {
+    const u = fromKeys[r] as number;
+    if (!keyIndex.has(u)) keyIndex.set(u, keyIndex.size);
   }
-  const U = userIndex.size;
+  const U = keyIndex.size;
   const start = new Int32Array(U + 1);
-  const uidx = new Int32Array(from.length);
-  for (let r = 0; r < from.length; r++) {
-    const k = userIndex.get(from.user[r] as number) as number;
-    uidx[r] = k;
+  const kidx = new Int32Array(fromKeys.length);
+  for (let r = 0; r < fromKeys.length; r++) {
+    const k = keyIndex.get(fromKeys[r] as number) as number;
+    kidx[r] = k;
     start[k + 1] = (start[k + 1] as number) + 1;
   }
   for (let k = 0; k < U; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
   const fill = start.slice(0, U);
-  const grouped = new Int32Array(from.length);
-  for (let r = 0; r < from.length; r++) {
-    const k = uidx[r] as number;
-    grouped[fill[k] as number] = from.item[r] as number;
+  const grouped = new Int32Array(fromKeys.length);
+  for (let r = 0; r < fromKeys.length; r++) {
+    const k = kidx[r] as number;
+    grouped[fill[k] as number] = fromValues[r] as number;
     fill[k] = (fill[k] as number) + 1;
   }
-  const offsets = new Int32Array(x.length + 1);
+  const offsets = new Int32Array(keys.length + 1);
   let total = 0;
-  for (let r = 0; r < x.length; r++) {
-    const k = userIndex.get(x.user[r] as number);
+  for (let r = 0; r < keys.length; r++) {
+    const k = keyIndex.get(keys[r] as number);
     total += k === undefined ? 0 : (start[k + 1] as number) - (start[k] as number);
     offsets[r + 1] = total;
   }
   const tokens: number[] = new Array<number>(total);
   let p = 0;
-  for (let r = 0; r < x.length; r++) {
-    const k = userIndex.get(x.user[r] as number);
+  for (let r = 0; r < keys.length; r++) {
+    const k = keyIndex.get(keys[r] as number);
     if (k === undefined) continue;
     for (let j = start[k] as number; j < (start[k + 1] as number); j++) tokens[p++] = grouped[j] as number;
   }

@@ -164,9 +164,13 @@ describe('Encoder', () => {
     const badKeys = structuredClone(good);
     (badKeys.fields[0] as { keys?: unknown }).keys = [1, { a: 1 }];
     expect(() => Encoder.fromJSON(badKeys)).toThrow('field 0 ("user"): expected "keys" to be an array of strings and finite numbers');
-    const unsorted = structuredClone(good);
-    (unsorted.fields[0] as { keys?: unknown }).keys = [7, 3, 9];
-    expect(() => Encoder.fromJSON(unsorted)).toThrow('"keys" are not in sorted order');
+    // Keys are taken in id order (grown vocabularies append keys out of sort order): [7, 3, 9] → ids 1, 2, 3.
+    const reordered = structuredClone(good);
+    (reordered.fields[0] as { keys?: unknown }).keys = [7, 3, 9];
+    expect(Encoder.fromJSON(reordered).encode('user', 3)).toBe(2);
+    const dup = structuredClone(good);
+    (dup.fields[0] as { keys?: unknown }).keys = [7, 3, 7];
+    expect(() => Encoder.fromJSON(dup)).toThrow('duplicate key 7');
     const badKind = structuredClone(good);
     (badKind.fields[1] as { kind: string }).kind = 'dense';
     expect(() => Encoder.fromJSON(badKind)).toThrow('field "city" has kind "dense", expected categorical | numeric | multi-hot');

@@ -1,5 +1,7 @@
 import { FieldSchema, type FieldKind, type FieldSpec } from './field-schema.js';
 import { isMultiHot, validateFrame, type Column, type Frame, type MultiHotColumn } from './frame.js';
+import { checkHashBits, fieldHashSeed, hashBitsOf, hashToken, type HashCollisionCounter, type HashingConfig } from './hashing.js';
+import { EncoderFitter } from './encoder-fitter.js';
 import { SparseDataset, type RowColumn } from './sparse-dataset.js';
 import { Vocabulary, type VocabKey } from './vocabulary.js';
 
@@ -16,6 +18,13 @@ export interface FieldConfig {
   maxSize?: number;
   /** Multi-hot: scale each row's weights to sum to 1 (default true), as Rendle (2010) fig. 1. */
   normalize?: boolean;
+  /**
+   * Categorical/multi-hot: hash raw keys into `2^hashBits` buckets instead of fitting a
+   * vocabulary (see `hashing.ts`); the field then has no OOV bucket and no `minCount`/`maxSize`.
+   */
+  hashBits?: number;
+  /** Seed of the hash of a hashed field (default 0). */
+  hashSeed?: number;
 }
 
 /** One field of an {@link EncoderJSON}. */
@@ -26,7 +35,10 @@ export interface EncoderFieldJSON {
   minCount?: number;
   maxSize?: number;
   normalize?: boolean;
-  /** Categorical/multi-hot: vocabulary keys in id order (key `i` has local id `i + 1`). */
+  /** Hashed fields: bits and seed (no `keys`). */
+  hashBits?: number;
+  hashSeed?: number;
+  /** Categorical/multi-hot with a vocabulary: keys in id order (key `i` has local id `i + 1`). */
   keys?: VocabKey[];
 }
 
@@ -46,6 +58,28 @@ interface ResolvedField {
   minCount?: number;
   maxSize?: number;
   normalize: boolean;
+  hashBits?: number;
+  hashSeed?: number;
+}
+
+/** Applies hashing settings to field configs: categorical/multi-hot fields it names get `hashBits`/`hashSeed`. */
+export function withHashing(fields: readonly FieldConfig[], hashing: HashingConfig): FieldConfig[] {
+  if (typeof hashing.bits === 'object') {
+    const names = new Set(fields.map((f) => f.name));
+    for (const k of Object.keys(hashing.bits)) {
+      if (!names.has(k)) throw new Error(`withHashing: hash bits given for field "${k}", which is not a field (fields: ${[...names].join(', ')})`);
+    }
+  }
+  return fields.map((f) => {
+    if (f.kind === 'numeric') {
+      if (typeof hashing.bits === 'object' && hashing.bits[f.name] !== undefined) {
+        throw new Error(`withHashing: field "${f.name}" is numeric and cannot be hashed`);
+      }
+      return f;
+    }
+    const bits = hashBitsOf(hashing, f.name);
+    return bits === undefined ? f : { ...f, hashBits: bits, hashSeed: hashing.seed ?? 0 };
+  });
 }
 
 function describe(c: Column): string {
@@ -54,7 +88,8 @@ function describe(c: Column): string {
   return `a ${c.constructor.name}`;
 }
 
-function columnOf(frame: Frame, f: ResolvedField, where: string): Column {
+/** The frame column a field reads, checked against the field's kind. @internal */
+export function columnOf(frame: Frame, f: Pick<ResolvedField, 'name' | 'kind' | 'column'>, where: string): Column {
   const c = frame.columns[f.column];
   if (c === undefined) {
     throw new Error(
@@ -76,8 +111,8 @@ function checkKey(v: unknown, where: string, field: string, row: number): VocabK
   throw new Error(`${where}: field "${field}" row ${row}: expected a string or finite number key, got ${String(v)}`);
 }
 
-function countKeys(values: ArrayLike<unknown>, where: string, field: string): Map<VocabKey, number> {
-  const counts = new Map<VocabKey, number>();
+/** Adds the keys of `values` to `counts` (a fast dense path for small non-negative integer keys). @internal */
+export function addKeyCounts(counts: Map<VocabKey, number>, values: ArrayLike<unknown>, where: string, field: string): void {
   if (ArrayBuffer.isView(values)) {
     const t = values as unknown as Int32Array | Float32Array | Float64Array;
     let min = Infinity;
@@ -93,18 +128,17 @@ function countKeys(values: ArrayLike<unknown>, where: string, field: string): Ma
     if (ints && min >= 0 && max < 4 * t.length + 65536) {
       const dense = new Int32Array(max + 1);
       for (let i = 0; i < t.length; i++) dense[t[i] as number] = (dense[t[i] as number] as number) + 1;
-      for (let k = 0; k <= max; k++) if ((dense[k] as number) > 0) counts.set(k, dense[k] as number);
+      for (let k = 0; k <= max; k++) if ((dense[k] as number) > 0) counts.set(k, (counts.get(k) ?? 0) + (dense[k] as number));
     } else {
       for (let i = 0; i < t.length; i++) counts.set(t[i] as number, (counts.get(t[i] as number) ?? 0) + 1);
     }
-    return counts;
+    return;
   }
   for (let i = 0; i < values.length; i++) {
     const k = values[i];
     if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) checkKey(k, where, field, i);
     counts.set(k as VocabKey, (counts.get(k as VocabKey) ?? 0) + 1);
   }
-  return counts;
 }
 
 /** Row of token `j` of a multi-hot column (binary search over offsets), for error messages. */
@@ -127,18 +161,21 @@ function tokenRow(c: MultiHotColumn, j: number): number {
  * with {@link toJSON} next to a model so raw ids can be scored later.
  */
 export class Encoder {
-  /** The fields and their offsets. Categorical/multi-hot: local id 0 is the OOV bucket. */
+  /** The fields and their offsets. Categorical/multi-hot: local id 0 is the OOV bucket (hashed fields have none). */
   readonly schema: FieldSchema;
   private readonly fieldList: readonly ResolvedField[];
   private readonly vocabs: readonly (Vocabulary | undefined)[];
+  /** Per field: the seed its tokens hash with (hashed fields only). */
+  private readonly fieldSeeds: readonly (number | undefined)[];
 
   private constructor(fields: ResolvedField[], vocabs: (Vocabulary | undefined)[]) {
     this.fieldList = fields;
     this.vocabs = vocabs;
+    this.fieldSeeds = fields.map((f) => (f.hashBits === undefined ? undefined : fieldHashSeed(f.name, f.hashSeed ?? 0)));
     const specs: FieldSpec[] = fields.map((f, i) => ({
       name: f.name,
       kind: f.kind,
-      cardinality: f.kind === 'numeric' ? 1 : (vocabs[i] as Vocabulary).size,
+      cardinality: f.kind === 'numeric' ? 1 : f.hashBits !== undefined ? 2 ** f.hashBits : (vocabs[i] as Vocabulary).size,
     }));
     this.schema = new FieldSchema(specs);
   }
@@ -151,20 +188,28 @@ export class Encoder {
   /**
    * Fits vocabularies on `frame`: for categorical/multi-hot fields the keys seen at least
    * `minCount` times (at most `maxSize` of them), ids from 1 in sorted key order (numbers
-   * ascending, strings lexicographic), 0 being the OOV bucket.
+   * ascending, strings lexicographic), 0 being the OOV bucket. Hashed fields need no fitting.
+   * To fit on data that does not fit in memory, feed frames to an {@link EncoderFitter}.
    */
   static fit(frame: Frame, fields: FieldConfig[]): Encoder {
-    const where = 'Encoder.fit';
-    validateFrame(frame);
+    return new EncoderFitter(fields, { where: 'Encoder.fit' }).add(frame).finish();
+  }
+
+  /**
+   * Builds an encoder from field configs and, per field, its vocabulary (undefined for numeric and
+   * hashed fields). @internal used by {@link EncoderFitter}.
+   */
+  static fromParts(fields: readonly FieldConfig[], vocabs: readonly (Vocabulary | undefined)[], where: string): Encoder {
     if (fields.length === 0) throw new Error(`${where}: at least one field is required`);
     const resolved = fields.map((f, i) => Encoder.resolve(f, i, where));
-    const vocabs = resolved.map((f) => {
-      const c = columnOf(frame, f, where);
-      if (f.kind === 'numeric') return undefined;
-      const keys = isMultiHot(c) ? c.tokens : (c as ArrayLike<unknown>);
-      return Vocabulary.fromCounts(countKeys(keys, where, f.name), { minCount: f.minCount, maxSize: f.maxSize });
+    const names = new Set<string>();
+    resolved.forEach((r, i) => {
+      if (names.has(r.name)) throw new Error(`${where}: duplicate field name "${r.name}"`);
+      names.add(r.name);
+      const needs = r.kind !== 'numeric' && r.hashBits === undefined;
+      if (needs !== (vocabs[i] !== undefined)) throw new Error(`${where}: field "${r.name}" ${needs ? 'needs' : 'takes no'} vocabulary`);
     });
-    return new Encoder(resolved, vocabs);
+    return new Encoder(resolved, [...vocabs]);
   }
 
   private static resolve(f: FieldConfig, i: number, where: string): ResolvedField {
@@ -181,6 +226,20 @@ export class Encoder {
     const r: ResolvedField = { name: f.name, kind: f.kind, column: f.column ?? f.name, normalize: f.normalize ?? true };
     if (f.minCount !== undefined) r.minCount = f.minCount;
     if (f.maxSize !== undefined) r.maxSize = f.maxSize;
+    if (f.hashBits !== undefined) {
+      if (f.kind === 'numeric') throw new Error(`${where}: field "${f.name}" is numeric and cannot be hashed`);
+      if (f.minCount !== undefined || f.maxSize !== undefined) {
+        throw new Error(`${where}: field "${f.name}" is hashed; minCount and maxSize apply to vocabularies only`);
+      }
+      r.hashBits = checkHashBits(f.hashBits, `${where}: field "${f.name}"`);
+      const seed = f.hashSeed ?? 0;
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+        throw new Error(`${where}: field "${f.name}" hashSeed must be an integer in [0, 2^32), got ${String(seed)}`);
+      }
+      r.hashSeed = seed;
+    } else if (f.hashSeed !== undefined) {
+      throw new Error(`${where}: field "${f.name}" has a hashSeed but no hashBits`);
+    }
     return r;
   }
 
@@ -190,22 +249,38 @@ export class Encoder {
     return i;
   }
 
-  /** The vocabulary of a categorical or multi-hot field. */
+  /** The vocabulary of a categorical or multi-hot field that is not hashed. */
   vocabulary(field: string): Vocabulary {
     const i = this.fieldIdx(field, 'Encoder.vocabulary');
     const v = this.vocabs[i];
-    if (!v) throw new Error(`Encoder.vocabulary: field "${field}" is numeric and has no vocabulary`);
+    if (!v) {
+      const why = this.fieldList[i]?.kind === 'numeric' ? 'is numeric' : 'is hashed';
+      throw new Error(`Encoder.vocabulary: field "${field}" ${why} and has no vocabulary`);
+    }
     return v;
+  }
+
+  /** Hash bits of a hashed field; undefined for fields with a vocabulary and numeric fields. */
+  hashBits(field: string): number | undefined {
+    return this.fieldList[this.fieldIdx(field, 'Encoder.hashBits')]?.hashBits;
+  }
+
+  /** True when some field is hashed. */
+  get hashed(): boolean {
+    return this.fieldList.some((f) => f.hashBits !== undefined);
   }
 
   /**
    * Global feature id of a raw value. Categorical/multi-hot: its key's id, or the field's OOV
    * bucket when unseen; a numeric-looking string also matches a number key and vice versa, so
-   * ids typed on a command line resolve. Numeric: the field's single id.
+   * ids typed on a command line resolve. Hashed: its bucket (numbers hash as their decimal
+   * text). Numeric: the field's single id.
    */
   encode(field: string, raw: string | number): number {
     const i = this.fieldIdx(field, 'Encoder.encode');
     const offset = this.schema.offsets[i] as number;
+    const seed = this.fieldSeeds[i];
+    if (seed !== undefined) return offset + (hashToken(raw, seed) & ((this.schema.fields[i] as FieldSpec).cardinality - 1));
     const v = this.vocabs[i];
     if (!v) return offset;
     let local = v.get(raw);
@@ -216,11 +291,24 @@ export class Encoder {
     return offset + local;
   }
 
+  /**
+   * An encoder for more data of the same kind (a new day of logs, a warm start): every field,
+   * id and hash setting of this one is kept, and keys of `frame` not yet in a vocabulary get new
+   * ids appended at the end of their field (see {@link EncoderFitter}); compare
+   * `schema.fieldDims` before and after, or use `schemaGrowthMap` to move model rows.
+   */
+  grow(frame: Frame): Encoder {
+    return new EncoderFitter(this, { where: 'Encoder.grow' }).add(frame).finish();
+  }
+
   /** Raw key of a global feature id of a categorical/multi-hot field; undefined for its OOV bucket. */
   decode(field: string, globalId: number): string | number | undefined {
     const i = this.fieldIdx(field, 'Encoder.decode');
     const v = this.vocabs[i];
-    if (!v) throw new Error(`Encoder.decode: field "${field}" is numeric and has no keys`);
+    if (!v) {
+      const why = this.fieldList[i]?.kind === 'numeric' ? 'is numeric and has no keys' : 'is hashed: a bucket has no single key';
+      throw new Error(`Encoder.decode: field "${field}" ${why}`);
+    }
     const lo = this.schema.offsets[i] as number;
     const hi = this.schema.offsets[i + 1] as number;
     if (!Number.isInteger(globalId) || globalId < lo || globalId >= hi) {
@@ -233,9 +321,14 @@ export class Encoder {
    * Encodes a frame with the fitted vocabularies (unseen keys go to each field's OOV bucket).
    * Row `r` holds its fields in schema order; a multi-hot field's ids are sorted, duplicates
    * merged (weights summed). Labels are a `[length]` array or the name of a numeric column;
-   * `keepColumns` are copied as side columns (numeric columns only).
+   * `keepColumns` are copied as side columns (numeric columns only); `hashStats` records every
+   * token of a hashed field, to report collisions.
    */
-  transform(frame: Frame, labels: Float32Array | string, options: { keepColumns?: string[] } = {}): SparseDataset {
+  transform(
+    frame: Frame,
+    labels: Float32Array | string,
+    options: { keepColumns?: string[]; hashStats?: HashCollisionCounter } = {},
+  ): SparseDataset {
     const where = 'Encoder.transform';
     validateFrame(frame);
     const rows = frame.length;
@@ -245,7 +338,7 @@ export class Encoder {
       if (!Number.isFinite(y[r] as number)) throw new Error(`${where}: label of row ${r} is ${y[r]}, expected a finite number`);
     }
     // Pass 1, per field: local ids / values (and merged bags for multi-hot fields).
-    const preps = this.fieldList.map((spec, f) => this.prepare(frame, spec, this.vocabs[f], where));
+    const preps = this.fieldList.map((spec, f) => this.prepare(frame, f, where, options.hashStats));
     // Row offsets.
     const offsets = new Int32Array(rows + 1);
     let singles = 0;
@@ -284,25 +377,44 @@ export class Encoder {
     );
   }
 
+  /** Local id of each key of field `f`: its vocabulary id, or its hash bucket (recorded in `stats`). */
+  private lookup(f: number, stats: HashCollisionCounter | undefined): (key: VocabKey) => number {
+    const spec = this.fieldList[f] as ResolvedField;
+    const seed = this.fieldSeeds[f];
+    if (seed === undefined) {
+      const voc = this.vocabs[f] as Vocabulary;
+      return (k) => voc.get(k);
+    }
+    const bits = spec.hashBits as number;
+    const mask = 2 ** bits - 1;
+    if (!stats) return (k) => hashToken(k, seed) & mask;
+    return (k) => {
+      const h = hashToken(k, seed);
+      stats.add(spec.name, bits, h);
+      return h & mask;
+    };
+  }
+
   /** Pass 1 for one field: local ids (categorical), values (numeric) or merged sorted bags (multi-hot). */
-  private prepare(frame: Frame, spec: ResolvedField, vocab: Vocabulary | undefined, where: string): Prepared {
+  private prepare(frame: Frame, f: number, where: string, stats: HashCollisionCounter | undefined): Prepared {
+    const spec = this.fieldList[f] as ResolvedField;
     const c = columnOf(frame, spec, where);
     const rows = frame.length;
     if (spec.kind === 'numeric') {
       const v = numericColumn(frame, spec.column, where, `field "${spec.name}" (column "${spec.column}")`);
       return { kind: 'numeric', values: v instanceof Float32Array ? v : Float32Array.from(v) };
     }
-    const voc = vocab as Vocabulary;
+    const get = this.lookup(f, stats);
     if (!isMultiHot(c)) {
       const local = new Int32Array(rows);
       if (ArrayBuffer.isView(c)) {
         for (let r = 0; r < rows; r++) {
           const k = c[r] as number;
           if (!Number.isFinite(k)) throw new Error(`${where}: field "${spec.name}" row ${r}: expected a finite number key, got ${k}`);
-          local[r] = voc.get(k);
+          local[r] = get(k);
         }
       } else {
-        for (let r = 0; r < rows; r++) local[r] = voc.get(checkKey(c[r], where, spec.name, r));
+        for (let r = 0; r < rows; r++) local[r] = get(checkKey(c[r], where, spec.name, r));
       }
       return { kind: 'categorical', local };
     }
@@ -312,54 +424,27 @@ export class Encoder {
     for (let j = 0; j < nTok; j++) {
       const k = c.tokens[j];
       if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) checkKey(k, where, spec.name, tokenRow(c, j));
-      tokLocal[j] = voc.get(k as VocabKey);
+      tokLocal[j] = get(k as VocabKey);
       if (w && !Number.isFinite(w[j] as number)) {
         throw new Error(`${where}: field "${spec.name}" row ${tokenRow(c, j)} has weight ${w[j]}, expected a finite number`);
       }
     }
     // Merge duplicates per row (sum weights), sort ids, normalise.
-    const size = voc.size;
-    const stamp = new Int32Array(size);
-    const acc = new Float64Array(size);
-    let maxLen = 0;
-    for (let r = 0; r < rows; r++) maxLen = Math.max(maxLen, (c.offsets[r + 1] as number) - (c.offsets[r] as number));
-    const touched = new Int32Array(maxLen);
-    const start = new Int32Array(rows + 1);
-    const local = new Int32Array(nTok);
-    const weights = new Float32Array(nTok);
-    let p = 0;
-    for (let r = 0; r < rows; r++) {
-      const a = c.offsets[r] as number;
-      const b = c.offsets[r + 1] as number;
-      let nt = 0;
-      let sum = 0;
-      for (let j = a; j < b; j++) {
-        const id = tokLocal[j] as number;
-        const wj = w ? (w[j] as number) : 1;
-        if (stamp[id] !== r + 1) {
-          stamp[id] = r + 1;
-          acc[id] = 0;
-          touched[nt++] = id;
-        }
-        acc[id] = (acc[id] as number) + wj;
-        sum += wj;
+    const bags = mergeBags(c.offsets, tokLocal, w, rows, (this.schema.fields[f] as FieldSpec).cardinality);
+    if (spec.normalize) {
+      for (let r = 0; r < rows; r++) {
+        const a = bags.start[r] as number;
+        const b = bags.start[r + 1] as number;
+        if (a === b) continue;
+        const sum = bags.sums[r] as number;
+        if (sum === 0) throw new Error(`${where}: field "${spec.name}" row ${r}: weights sum to 0, cannot normalise (set normalize: false)`);
+        const scale = 1 / sum;
+        for (let j = a; j < b; j++) bags.weights[j] = (bags.acc[j] as number) * scale;
       }
-      if (nt > 0) {
-        if (spec.normalize && sum === 0) {
-          throw new Error(`${where}: field "${spec.name}" row ${r}: weights sum to 0, cannot normalise (set normalize: false)`);
-        }
-        const t = touched.subarray(0, nt);
-        if (nt > 1) t.sort();
-        const scale = spec.normalize ? 1 / sum : 1;
-        for (let j = 0; j < nt; j++) {
-          const id = t[j] as number;
-          local[p] = id;
-          weights[p++] = (acc[id] as number) * scale;
-        }
-      }
-      start[r + 1] = p;
+    } else {
+      for (let j = 0; j < bags.local.length; j++) bags.weights[j] = bags.acc[j] as number;
     }
-    return { kind: 'multi-hot', start, local, weights };
+    return { kind: 'multi-hot', start: bags.start, local: bags.local, weights: bags.weights };
   }
 
   /** The encoder as plain JSON (field configs and vocabulary keys in id order). */
@@ -371,6 +456,10 @@ export class Encoder {
         if (f.minCount !== undefined) out.minCount = f.minCount;
         if (f.maxSize !== undefined) out.maxSize = f.maxSize;
         if (f.kind === 'multi-hot') out.normalize = f.normalize;
+        if (f.hashBits !== undefined) {
+          out.hashBits = f.hashBits;
+          out.hashSeed = f.hashSeed ?? 0;
+        }
         const v = this.vocabs[i];
         if (v) out.keys = [...v.keys];
         return out;
@@ -395,7 +484,8 @@ export class Encoder {
       if (f.normalize !== undefined && typeof f.normalize !== 'boolean') throw new Error(`${where}: ${label}: expected a boolean "normalize"`);
       const r = Encoder.resolve(f as FieldConfig, i, where);
       resolved.push(r);
-      if (r.kind === 'numeric') {
+      if (r.kind === 'numeric' || r.hashBits !== undefined) {
+        if (f.keys !== undefined) throw new Error(`${where}: ${label}: a ${r.kind === 'numeric' ? 'numeric' : 'hashed'} field has no "keys"`);
         vocabs.push(undefined);
         return;
       }
@@ -403,18 +493,14 @@ export class Encoder {
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) {
         throw new Error(`${where}: ${label}: expected "keys" to be an array of strings and finite numbers`);
       }
-      const v = new Vocabulary(keys);
-      if (!v.keys.every((k, j) => k === keys[j])) {
-        throw new Error(`${where}: ${label}: "keys" are not in sorted order (numbers ascending, then strings), so ids would change`);
+      try {
+        // Keys are in id order: sorted when fitted, with later keys appended when grown.
+        vocabs.push(new Vocabulary(keys, { keepOrder: true }));
+      } catch (e) {
+        throw new Error(`${where}: ${label}: ${(e as Error).message}`);
       }
-      vocabs.push(v);
     });
-    const names = new Set<string>();
-    for (const r of resolved) {
-      if (names.has(r.name)) throw new Error(`${where}: duplicate field name "${r.name}"`);
-      names.add(r.name);
-    }
-    return new Encoder(resolved, vocabs);
+    return Encoder.fromParts(resolved, vocabs, where);
   }
 }
 
@@ -481,4 +567,105 @@ function writeBags(
     }
     cursor[r] = p;
   }
+}
+
+/** Bags of one multi-hot field after merging: per row, distinct local ids ascending with summed weights. */
+interface MergedBags {
+  /** `[rows + 1]` offsets into local/acc/weights. */
+  start: Int32Array;
+  local: Int32Array;
+  /** Summed weights per distinct id (float64, in token order). */
+  acc: Float64Array;
+  /** Output weights (filled by the caller: acc, or acc / row sum). */
+  weights: Float32Array;
+  /** `[rows]` total weight of each row, summed in token order. */
+  sums: Float64Array;
+}
+
+/**
+ * Merges duplicate ids within each row of a bag column and sorts them. Uses a dense scratch table
+ * over the field's ids when it is small next to the data, else sorts each row (stable, so weights
+ * add up in token order either way): hashed fields with 2^20+ buckets never allocate per-id tables.
+ */
+function mergeBags(offsets: Int32Array, tok: Int32Array, w: Float32Array | undefined, rows: number, size: number): MergedBags {
+  const nTok = tok.length;
+  const start = new Int32Array(rows + 1);
+  const local = new Int32Array(nTok);
+  const acc = new Float64Array(nTok);
+  const sums = new Float64Array(rows);
+  let maxLen = 0;
+  for (let r = 0; r < rows; r++) maxLen = Math.max(maxLen, (offsets[r + 1] as number) - (offsets[r] as number));
+  let p = 0;
+  if (size <= 4 * nTok + 65536) {
+    const stamp = new Int32Array(size);
+    const total = new Float64Array(size);
+    const touched = new Int32Array(maxLen);
+    for (let r = 0; r < rows; r++) {
+      let nt = 0;
+      let sum = 0;
+      for (let j = offsets[r] as number; j < (offsets[r + 1] as number); j++) {
+        const id = tok[j] as number;
+        const wj = w ? (w[j] as number) : 1;
+        if (stamp[id] !== r + 1) {
+          stamp[id] = r + 1;
+          total[id] = 0;
+          touched[nt++] = id;
+        }
+        total[id] = (total[id] as number) + wj;
+        sum += wj;
+      }
+      const t = touched.subarray(0, nt);
+      if (nt > 1) t.sort();
+      for (let j = 0; j < nt; j++) {
+        local[p] = t[j] as number;
+        acc[p++] = total[t[j] as number] as number;
+      }
+      sums[r] = sum;
+      start[r + 1] = p;
+    }
+  } else {
+    const ids = new Int32Array(maxLen);
+    const ws = new Float64Array(maxLen);
+    for (let r = 0; r < rows; r++) {
+      const a = offsets[r] as number;
+      const n = (offsets[r + 1] as number) - a;
+      let sum = 0;
+      for (let j = 0; j < n; j++) {
+        ids[j] = tok[a + j] as number;
+        ws[j] = w ? (w[a + j] as number) : 1;
+        sum += ws[j] as number;
+      }
+      if (n > 32) {
+        const idx = Array.from({ length: n }, (_, j) => j).sort((x, y) => (ids[x] as number) - (ids[y] as number) || x - y);
+        const si = idx.map((j) => ids[j] as number);
+        const sw = idx.map((j) => ws[j] as number);
+        ids.set(si);
+        ws.set(sw);
+      } else {
+        for (let j = 1; j < n; j++) {
+          const id = ids[j] as number;
+          const wj = ws[j] as number;
+          let q = j - 1;
+          while (q >= 0 && (ids[q] as number) > id) {
+            ids[q + 1] = ids[q] as number;
+            ws[q + 1] = ws[q] as number;
+            q--;
+          }
+          ids[q + 1] = id;
+          ws[q + 1] = wj;
+        }
+      }
+      for (let j = 0; j < n; j++) {
+        if (j > 0 && ids[j] === ids[j - 1]) {
+          acc[p - 1] = (acc[p - 1] as number) + (ws[j] as number);
+        } else {
+          local[p] = ids[j] as number;
+          acc[p++] = ws[j] as number;
+        }
+      }
+      sums[r] = sum;
+      start[r + 1] = p;
+    }
+  }
+  return { start, local: local.subarray(0, p), acc: acc.subarray(0, p), weights: new Float32Array(p), sums };
 }

@@ -126,3 +126,29 @@ export class FieldSchema {
     return new FieldSchema(fields as FieldSpec[]);
   }
 }
+
+/**
+ * Where each feature of `from` lives in `to`, a schema grown from it (a warm start: the same
+ * fields in the same order, each with at least as many ids, new ids appended at the end of each
+ * field): `map[oldGlobalId] = newGlobalId`, `[from.numFeatures]`. Copy a model's rows through it
+ * and initialise the rows of new ids fresh. Throws naming the first field that does not match.
+ */
+export function schemaGrowthMap(from: FieldSchema, to: FieldSchema): Int32Array {
+  if (from.numFields !== to.numFields) {
+    throw new Error(`schemaGrowthMap: ${from.numFields} fields before, ${to.numFields} after; a grown schema keeps its fields`);
+  }
+  const map = new Int32Array(from.numFeatures);
+  from.fields.forEach((f, i) => {
+    const g = to.fields[i] as FieldSpec;
+    if (g.name !== f.name || g.kind !== f.kind) {
+      throw new Error(`schemaGrowthMap: field ${i} is "${f.name}" (${f.kind}) before and "${g.name}" (${g.kind}) after`);
+    }
+    if (g.cardinality < f.cardinality) {
+      throw new Error(`schemaGrowthMap: field "${f.name}" shrank from ${f.cardinality} to ${g.cardinality} ids`);
+    }
+    const a = from.offsets[i] as number;
+    const shift = (to.offsets[i] as number) - a;
+    for (let j = 0; j < f.cardinality; j++) map[a + j] = a + j + shift;
+  });
+  return map;
+}

@@ -62,3 +62,49 @@ export function validateFrame(frame: Frame): void {
     }
   }
 }
+
+/** The rows of `frames` one after another (copies); every frame must have the same columns of the same kinds. */
+export function concatFrames(frames: readonly Frame[]): Frame {
+  const first = frames[0];
+  if (!first) return { length: 0, columns: {} };
+  const length = frames.reduce((s, f) => s + f.length, 0);
+  const columns: Record<string, Column> = {};
+  for (const [name, c0] of Object.entries(first.columns)) {
+    const parts = frames.map((f, i) => {
+      const c = f.columns[name];
+      if (c === undefined || isMultiHot(c) !== isMultiHot(c0) || Array.isArray(c) !== Array.isArray(c0)) {
+        throw new Error(`concatFrames: frame ${i} lacks column "${name}" or holds it in another form`);
+      }
+      return c;
+    });
+    if (isMultiHot(c0)) {
+      const bags = parts as MultiHotColumn[];
+      const offsets = new Int32Array(length + 1);
+      const tokens: (string | number)[] = [];
+      const weighted = bags.some((b) => b.weights !== undefined);
+      const weights: number[] = [];
+      let r = 0;
+      for (const b of bags) {
+        for (let i = 0; i < b.offsets.length - 1; i++) {
+          for (let j = b.offsets[i] as number; j < (b.offsets[i + 1] as number); j++) {
+            tokens.push(b.tokens[j] as string | number);
+            if (weighted) weights.push(b.weights ? (b.weights[j] as number) : 1);
+          }
+          offsets[++r] = tokens.length;
+        }
+      }
+      columns[name] = weighted ? { kind: 'multi-hot', offsets, tokens, weights: Float32Array.from(weights) } : { kind: 'multi-hot', offsets, tokens };
+    } else if (Array.isArray(c0)) {
+      columns[name] = (parts as (string | number)[][]).flat();
+    } else {
+      const out = new (c0.constructor as new (n: number) => Int32Array | Float32Array | Float64Array)(length);
+      let o = 0;
+      for (const p of parts as (Int32Array | Float32Array | Float64Array)[]) {
+        out.set(p, o);
+        o += p.length;
+      }
+      columns[name] = out;
+    }
+  }
+  return { length, columns };
+}

@@ -30,20 +30,73 @@ function strip(raw: string): string {
   return raw.length > 0 && raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
 }
 
+/** A UTF-8 byte order mark, as decoded from UTF-8 and from latin1. */
+const BOMS = ['\uFEFF', '\u00EF\u00BB\u00BF'];
+
+/** The first line of a file without a leading byte order mark (Windows editors add one). @internal */
+export function stripBom(line: string): string {
+  for (const b of BOMS) if (line.startsWith(b)) return line.slice(b.length);
+  return line;
+}
+
+/** Lines per batch when a synchronous source is cut into batches. */
+const SYNC_BATCH = 65_536;
+
 /**
- * Calls `fn` for every line of any {@link LineSource} with its 1-based line number, a trailing
- * `\r` removed. Synchronous sources are read without any `await` per line; chunked sources with one
- * per chunk. @internal used by the loaders.
+ * The lines of any {@link LineSource} in batches (arrays, trailing `\r` removed, a byte order mark
+ * at the start of the first line dropped) with the 1-based number of each batch's first line: one
+ * `await` per batch, so a streaming consumer can pause between batches (write a shard) without
+ * paying per line. @internal used by the loaders.
  */
-export async function forEachLine(source: LineSource, fn: (line: string, lineNo: number) => void): Promise<void> {
-  let n = 0;
+export async function* lineBatches(source: LineSource): AsyncGenerator<{ lines: string[]; first: number }> {
+  for await (const b of rawLineBatches(source)) {
+    if (b.first === 1 && b.lines.length > 0) b.lines[0] = stripBom(b.lines[0] as string);
+    yield b;
+  }
+}
+
+async function* rawLineBatches(source: LineSource): AsyncGenerator<{ lines: string[]; first: number }> {
+  let n = 1;
   const chunks = (source as Partial<ChunkedLineSource>)[LINE_CHUNKS];
   if (typeof chunks === 'function') {
-    for await (const chunk of chunks.call(source)) for (const raw of chunk) fn(strip(raw), ++n);
-  } else if (Symbol.asyncIterator in source) {
-    for await (const raw of source as AsyncIterable<string>) fn(strip(raw), ++n);
+    for await (const chunk of chunks.call(source)) {
+      const lines = chunk.map(strip);
+      yield { lines, first: n };
+      n += lines.length;
+    }
+    return;
+  }
+  let batch: string[] = [];
+  const it: Iterable<string> | AsyncIterable<string> = source;
+  if (Symbol.asyncIterator in it) {
+    for await (const raw of it) {
+      batch.push(strip(raw));
+      if (batch.length === SYNC_BATCH) {
+        yield { lines: batch, first: n };
+        n += batch.length;
+        batch = [];
+      }
+    }
   } else {
-    for (const raw of source as Iterable<string>) fn(strip(raw), ++n);
+    for (const raw of it) {
+      batch.push(strip(raw));
+      if (batch.length === SYNC_BATCH) {
+        yield { lines: batch, first: n };
+        n += batch.length;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield { lines: batch, first: n };
+}
+
+/**
+ * Calls `fn` for every line of any {@link LineSource} with its 1-based line number, a trailing
+ * `\r` and a leading byte order mark removed (read through {@link lineBatches}). @internal used by the loaders.
+ */
+export async function forEachLine(source: LineSource, fn: (line: string, lineNo: number) => void): Promise<void> {
+  for await (const { lines, first } of lineBatches(source)) {
+    for (let i = 0; i < lines.length; i++) fn(lines[i] as string, first + i);
   }
 }
 

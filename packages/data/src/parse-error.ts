@@ -85,6 +85,17 @@ export function toNumber(s: string): number {
   return v === 0 && s.trim().length === 0 ? NaN : v;
 }
 
+/** Largest finite float32; datasets hold labels and values as float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** True for a finite number that float32 can hold (|x| ≤ 3.4e38): larger ones would become ±Infinity. @internal */
+export function fitsFloat32(v: number): boolean {
+  return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX;
+}
+
+/** What a loader says about a number outside float32 range. @internal */
+export const FLOAT32_RANGE = 'within float32 range (|x| ≤ 3.4e38)';
+
 /** A strict 32-bit integer, or NaN. @internal */
 export function toInt32(s: string): number {
   const v = toNumber(s);
@@ -100,8 +111,9 @@ export function labelledTokens(line: string, no: number, bad: BadLines, tokenSha
   const tokens = line.trim().split(/\s+/);
   const first = tokens[0] as string;
   const label = first.includes(':') ? NaN : toNumber(first);
-  if (!Number.isFinite(label)) {
-    bad.report(bad.error(no, first.includes(':') ? `a label before the ${tokenShape} tokens` : 'a numeric label', first));
+  if (!fitsFloat32(label)) {
+    const why = first.includes(':') ? `a label before the ${tokenShape} tokens` : Number.isFinite(label) ? `a label ${FLOAT32_RANGE}` : 'a numeric label';
+    bad.report(bad.error(no, why, first));
     return undefined;
   }
   return { tokens, label };

@@ -15,6 +15,24 @@ export class Rng {
     this.state = (s ^ (s >>> 16)) >>> 0;
   }
 
+  /**
+   * The generator's whole state, a 32-bit unsigned integer: save it in a checkpoint and continue
+   * the very same stream later with {@link Rng.fromState}.
+   */
+  getState(): number {
+    return this.state;
+  }
+
+  /** A generator that continues the stream whose {@link getState} was `state`. */
+  static fromState(state: number): Rng {
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) {
+      throw new Error(`Rng.fromState: state must be an unsigned 32-bit integer, got ${state}`);
+    }
+    const rng = new Rng(0);
+    rng.state = state;
+    return rng;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -28,9 +28,12 @@ export class Vocabulary {
   /** Dense `key → local id` table when every key is a small non-negative integer (-1 = absent). */
   private readonly dense: Int32Array | undefined;
 
-  /** @param keys distinct keys; they are sorted with {@link compareKeys}. */
-  constructor(keys: Iterable<VocabKey>) {
-    const sorted = [...keys].sort(compareKeys);
+  /**
+   * @param keys distinct keys; they are sorted with {@link compareKeys}, unless `keepOrder` is set
+   * (then `keys` is taken as the id order, as {@link Vocabulary.extend} and saved encoders need).
+   */
+  constructor(keys: Iterable<VocabKey>, options: { keepOrder?: boolean } = {}) {
+    const sorted = options.keepOrder ? [...keys] : [...keys].sort(compareKeys);
     this.map = new Map();
     let denseOk = true;
     let max = -1;
@@ -70,6 +73,15 @@ export class Vocabulary {
       }
     }
     return new Vocabulary(kept.map(([k]) => k));
+  }
+
+  /**
+   * A vocabulary that keeps every id of this one and gives `keys` not yet in it the next ids, in
+   * {@link compareKeys} order: the growth a warm start needs (old ids keep their meaning).
+   */
+  extend(keys: Iterable<VocabKey>): Vocabulary {
+    const added = [...new Set(keys)].filter((k) => !this.map.has(k)).sort(compareKeys);
+    return added.length === 0 ? this : new Vocabulary([...this.keys, ...added], { keepOrder: true });
   }
 
   /** Number of local ids, OOV bucket included: `keys.length + 1`. */

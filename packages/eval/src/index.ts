@@ -3,6 +3,7 @@ export { rmse, mae, r2 } from './regression-metrics.js';
 export { auc } from './auc.js';
 export { logLoss, logLossFromLogits } from './log-loss.js';
 export { accuracy } from './accuracy.js';
+export { pairwiseMetrics } from './pairwise-metrics.js';
 export {
   hitRateAtK,
   ndcgAtK,
@@ -25,5 +26,5 @@ export type { Interactions, EvaluationResult } from './interactions.js';
 export { evaluateSampled, type SampledEvaluationOptions } from './evaluate-sampled.js';
 export { evaluateFullRanking, type FullRankingOptions } from './evaluate-full-ranking.js';
 export { parseNcfNegatives, type NcfNegatives } from './parse-ncf-negatives.js';
-export { recommend, type RecommendOptions, type TopK } from './recommend.js';
+export { recommend, recommendAll, type RecommendOptions, type RecommendAllOptions, type TopK } from './recommend.js';
 export { similarItems, type SimilarItemsOptions } from './similar-items.js';

@@ -1,12 +1,11 @@
+import type { Interactions as DataInteractions } from '@fm/data';
 import { checkIds } from './validate.js';
 
-/** Parallel columns of (user, item) interactions: pair j is `(user[j], item[j])`. */
-export interface Interactions {
-  /** `[n]` user ids. */
-  user: Int32Array;
-  /** `[n]` item ids in `0..numItems-1`. */
-  item: Int32Array;
-}
+/**
+ * The (user, item) columns of `@fm/data`'s `Interactions` — all the protocols read: pair j is
+ * `(user[j], item[j])`, item ids in `0..numItems-1`. A full `Interactions` log passes as it is.
+ */
+export type Interactions = Pick<DataInteractions, 'user' | 'item'>;
 
 /** Result of an evaluation protocol. */
 export interface EvaluationResult {

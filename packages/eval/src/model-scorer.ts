@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RankingScorer } from './ranking-scorer.js';
 
-/** A model with a Keras-style `predict`, e.g. a `tf.LayersModel` of the FM family. */
+/**
+ * A model with a Keras-style `predict`, e.g. a `tf.LayersModel` of the FM family. `args.batchSize`
+ * is the number of rows per forward pass (a `tf.LayersModel` runs 32 rows at a time without it).
+ */
 export interface PredictingModel {
-  predict(x: tf.Tensor[]): tf.Tensor | tf.Tensor[];
+  predict(x: tf.Tensor[], args?: { batchSize?: number }): tf.Tensor | tf.Tensor[];
 }
 
 /** Extra feature slots appended after the user and item slots of every scored row. */
@@ -96,7 +99,9 @@ export function modelScorer(model: PredictingModel, opts: ModelScorerOptions): R
           tf.tidy(() => {
             const idsT = tf.tensor2d(ids, [c, width], 'int32');
             const x = inputs === 'ids' ? [idsT] : [idsT, tf.tensor2d(values, [c, width])];
-            const out = model.predict(x);
+            // One forward pass per chunk: without batchSize a LayersModel splits the chunk into
+            // 32-row passes (thousands of tiny kernels; on WebGPU/WebGL ~100× slower).
+            const out = model.predict(x, { batchSize: c });
             const y = Array.isArray(out) ? out[0] : out;
             if (!y) throw new Error('modelScorer: predict returned an empty list of outputs');
             if (y.size !== c) throw new Error(`modelScorer: predict returned shape [${y.shape}] for ${c} rows, expected [${c}] or [${c}, 1]`);

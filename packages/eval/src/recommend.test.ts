@@ -1,7 +1,7 @@
 import { Rng } from '@fm/data';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { factorScorer, recommend, similarItems } from './index.js';
+import { factorScorer, recommend, recommendAll, similarItems } from './index.js';
 import { useBackend } from './test-utils/backend.js';
 import { matrixScorer, randomTable } from './test-utils/matrix-scorer.js';
 
@@ -33,6 +33,27 @@ describe.each(['cpu', 'wasm'] as const)('recommend / similarItems on %s', (backe
       }
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('recommendAll equals recommend for every user, across batches', async () => {
+    const rng = new Rng(9);
+    const numItems = 25;
+    const table = randomTable(rng, 7, numItems, 5);
+    const scorer = matrixScorer(table, numItems);
+    const exclude = new Map<number, Int32Array>();
+    for (let u = 0; u < 7; u += 2) exclude.set(u, Int32Array.from(rng.permutation(numItems).subarray(0, 6)));
+    const users = Int32Array.of(6, 0, 3, 1, 5, 2, 4);
+    const before = tf.memory().numTensors;
+    const all = await recommendAll(scorer, users, 10, { exclude, batchSize: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    for (let j = 0; j < users.length; j++) {
+      const u = users[j] as number;
+      const one = await recommend(scorer, u, 10, { exclude: exclude.get(u) ?? new Int32Array(0) });
+      const expected = bruteTopK(table[u]!, 10, (i) => exclude.get(u)?.includes(i) ?? false);
+      expect(Array.from(all[j]!.items)).toEqual(expected);
+      expect(Array.from(all[j]!.items)).toEqual(Array.from(one.items));
+      expect(Array.from(all[j]!.scores)).toEqual(Array.from(one.scores));
+    }
   });
 
   it('recommend rejects out-of-range exclusions and NaN scores', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { factorScorer, modelScorer, popularityScorer, type PredictingModel } from './index.js';
 import { useBackend } from './test-utils/backend.js';
 
@@ -70,6 +70,26 @@ describe('modelScorer', () => {
     expect((await p.data())[0]).toBeCloseTo(0.2 + 3, 5);
     p.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+  it('runs one forward pass of a tf.LayersModel per batch (not 32-row passes) with the same scores', async () => {
+    // A linear model as a real tf.LayersModel: score = w[user] + w[item] (one-dimensional embedding,
+    // weighted by the values, summed by a dense layer of ones).
+    const ids = tf.input({ shape: [2], dtype: 'int32' });
+    const values = tf.input({ shape: [2] });
+    const w = tf.layers.embedding({ inputDim: 70, outputDim: 1, embeddingsInitializer: tf.initializers.randomNormal({ seed: 3 }) });
+    const weighted = tf.layers.multiply().apply([tf.layers.flatten().apply(w.apply(ids)) as tf.SymbolicTensor, values]) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 1, useBias: false, kernelInitializer: 'ones' });
+    const model = tf.model({ inputs: [ids, values], outputs: output.apply(weighted) as tf.SymbolicTensor });
+    const s = modelScorer(model, { numItems: 40, userId: (u) => u, itemId: (i) => 30 + i, batchSize: 100 });
+    const passes = vi.spyOn(output, 'apply');
+    const users = [0, 7, 29, 3, 11];
+    const m = await rows(s.scoreMatrix(Int32Array.from(users))); // 200 pairs
+    expect(passes).toHaveBeenCalledTimes(2); // batches of 100 (a bare predict() would make 8 passes)
+    passes.mockRestore();
+    // Reference: the embedding table read back, w[user] + w[30 + item].
+    const table = (await w.getWeights()[0]!.data()) as Float32Array;
+    m.forEach((r, u) => r.forEach((v, i) => expect(v).toBeCloseTo(table[users[u]!]! + table[30 + i]!, 5)));
+    model.dispose();
   });
   it('appends extra features and can pass ids only', async () => {
     const extra = {

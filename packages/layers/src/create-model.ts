@@ -1,19 +1,71 @@
 import * as tf from '@tensorflow/tfjs';
 import { AttentionalFactorizationMachine } from './attentional-factorization-machine.js';
 import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
+import { BilinearInteraction, type BilinearType } from './bilinear-interaction.js';
+import { CompressedInteractionNetwork } from './compressed-interaction-network.js';
+import { CrossLayer } from './cross-layer.js';
+import { CrossLayerV2 } from './cross-layer-v2.js';
 import { FactorizationMachine } from './factorization-machine.js';
 import { FeaturesEmbedding } from './features-embedding.js';
 import { FeaturesLinear } from './features-linear.js';
-import { checkFieldDims } from './field-dims.js';
 import { FieldAwareFactorizationMachine } from './field-aware-factorization-machine.js';
+import { createFNN, createIPNN, createOPNN, createWideDeep } from './create-deep-models.js';
+import { createFmFM, createFwFM, createHOFM } from './create-fm-variants.js';
 import { subSeed } from './layer-args.js';
+import { DEFAULT_HIDDEN_UNITS, common, deepTower, finish, modelInputs } from './model-builder.js';
+import { LogarithmicTransformation } from './logarithmic-transformation.js';
+import { MultiHeadSelfAttention } from './multi-head-self-attention.js';
 import { MultiLayerPerceptron } from './multi-layer-perceptron.js';
+import { SqueezeExcitation } from './squeeze-excitation.js';
 
 /** The model families {@link createModel} builds. */
-export type ModelKind = 'lr' | 'fm' | 'ffm' | 'afm' | 'mf' | 'nfm' | 'deepfm';
+export type ModelKind =
+  | 'lr'
+  | 'fm'
+  | 'ffm'
+  | 'afm'
+  | 'mf'
+  | 'nfm'
+  | 'deepfm'
+  | 'hofm'
+  | 'fwfm'
+  | 'fmfm'
+  | 'fnn'
+  | 'wide-deep'
+  | 'ipnn'
+  | 'opnn'
+  | 'dcn'
+  | 'dcn-v2'
+  | 'xdeepfm'
+  | 'autoint'
+  | 'afn'
+  | 'fibinet'
+  | 'neumf';
 
 /** The model kinds, in a stable order. */
-export const MODEL_KINDS: readonly ModelKind[] = ['lr', 'fm', 'ffm', 'afm', 'mf', 'nfm', 'deepfm'];
+export const MODEL_KINDS: readonly ModelKind[] = [
+  'lr',
+  'fm',
+  'ffm',
+  'afm',
+  'mf',
+  'nfm',
+  'deepfm',
+  'hofm',
+  'fwfm',
+  'fmfm',
+  'fnn',
+  'wide-deep',
+  'ipnn',
+  'opnn',
+  'dcn',
+  'dcn-v2',
+  'xdeepfm',
+  'autoint',
+  'afn',
+  'fibinet',
+  'neumf',
+];
 
 /** Options shared by every model factory. */
 export interface ModelConfig {
@@ -21,48 +73,46 @@ export interface ModelConfig {
   fieldDims: number[];
   /** Latent dimension k. Default 16. */
   embeddingDim?: number;
-  /** Slots per example (≥ fields when multi-hot). Default fieldDims.length (2 for 'mf'). */
+  /** Slots per example (≥ fields when multi-hot). Default fieldDims.length (2 for 'mf' and 'neumf'). */
   width?: number;
-  /** AFM attention network size. Default = embeddingDim. */
+  /** AFM attention network size; AutoInt: size d' of each attention head. Default = embeddingDim. */
   attentionSize?: number;
-  /** Dropout rate (AFM pooled vector, NFM/DeepFM hidden layers). Default 0. */
+  /** Dropout rate (AFM pooled vector, hidden layers of every MLP). Default 0. */
   dropout?: number;
-  /** NFM / DeepFM hidden layer sizes. Default [64] for NFM, [64, 32] for DeepFM. */
+  /**
+   * Hidden layer sizes of the MLP. Defaults: [64] NFM; [64, 32] DeepFM, DCN, DCN-V2, xDeepFM, AFN, FiBiNET;
+   * [32, 16] the NeuMF MLP tower; [] AutoInt (non-empty adds the deep tower of AutoInt+). [] on DCN/DCN-V2/xDeepFM
+   * drops the deep part.
+   */
   hiddenUnits?: number[];
-  /** NFM / DeepFM: batch normalisation in the MLP. Default false. */
+  /** Batch normalisation in the MLP's hidden layers. Default false. */
   batchNorm?: boolean;
+  /** DCN / DCN-V2: number of cross layers. Default 3. */
+  crossLayers?: number;
+  /** DCN-V2: rank of the low-rank cross kernels U V. Default: full rank. */
+  crossRank?: number;
+  /** xDeepFM: feature maps of each CIN layer (hidden layers split in half). Default [16, 16]. */
+  cinLayerSizes?: number[];
+  /** AutoInt: attention heads per interacting layer. Default 2. */
+  attentionHeads?: number;
+  /** AutoInt: number of interacting (self-attention) layers. Default 3. */
+  attentionLayers?: number;
+  /** AFN: number of logarithmic neurons. Default 64. */
+  logNeurons?: number;
+  /** FiBiNET: bilinear interaction type. Default 'field-all' (the cheapest on wasm; see BilinearInteraction). */
+  bilinearType?: BilinearType;
+  /** FiBiNET: SENET reduction ratio. Default 3. */
+  seReduction?: number;
+  /** HOFM: the highest interaction order m ≥ 2 (one factor table per order 2..m). Default 3. */
+  order?: number;
   /** MF: squash the score into [min, max] with a scaled sigmoid. Default: raw score. */
   ratingRange?: [number, number];
   /** Standard deviation of the factor initialiser. Default 0.01. */
   initStd?: number;
   /** Seed of every initialiser (same seed, same weights). Default: random. */
   seed?: number;
-}
-
-/** The two symbolic inputs of every model: `ids` int32 `[B, W]` and `values` float32 `[B, W]`. */
-function modelInputs(config: ModelConfig, defaultWidth: number): [tf.SymbolicTensor, tf.SymbolicTensor] {
-  const width = config.width ?? defaultWidth;
-  if (!Number.isInteger(width) || width <= 0) throw new Error(`createModel: width must be a positive integer, got ${width}`);
-  return [
-    tf.input({ shape: [width], dtype: 'int32', name: 'ids' }),
-    tf.input({ shape: [width], dtype: 'float32', name: 'values' }),
-  ];
-}
-
-function finish(kind: ModelKind, inputs: tf.SymbolicTensor[], terms: tf.SymbolicTensor[]): tf.LayersModel {
-  const output = terms.length === 1 ? (terms[0] as tf.SymbolicTensor) : (tf.layers.add().apply(terms) as tf.SymbolicTensor);
-  return tf.model({ inputs, outputs: output, name: kind });
-}
-
-function common(config: ModelConfig, kind: ModelKind) {
-  const fieldDims = checkFieldDims(`create model '${kind}'`, config.fieldDims);
-  return {
-    fieldDims,
-    embeddingDim: config.embeddingDim ?? 16,
-    seed: config.seed,
-    modelKind: kind,
-    ...(config.initStd === undefined ? {} : { initStd: config.initStd }),
-  };
+  /** FFM: instance-wise normalisation of the pair term by 1/Σx² (libffm's default). Default true. */
+  normalize?: boolean;
 }
 
 /** Linear / logistic regression: w₀ + Σ w_i x_i. */
@@ -88,7 +138,7 @@ export function createFFM(config: ModelConfig): tf.LayersModel {
   const c = common(config, 'ffm');
   const [ids, values] = modelInputs(config, c.fieldDims.length);
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'ffm' }).apply([ids, values]) as tf.SymbolicTensor;
-  const pairs = new FieldAwareFactorizationMachine(c).apply([ids, values]) as tf.SymbolicTensor;
+  const pairs = new FieldAwareFactorizationMachine({ ...c, normalize: config.normalize ?? true }).apply([ids, values]) as tf.SymbolicTensor;
   return finish('ffm', [ids, values], [linear, pairs]);
 }
 
@@ -124,13 +174,7 @@ export function createNFM(config: ModelConfig): tf.LayersModel {
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'nfm' }).apply([ids, values]) as tf.SymbolicTensor;
   const emb = new FeaturesEmbedding(c).apply(ids) as tf.SymbolicTensor;
   const biInteraction = new FactorizationMachine({ reduceSum: false }).apply([emb, values]) as tf.SymbolicTensor;
-  const deep = new MultiLayerPerceptron({
-    hiddenUnits: config.hiddenUnits ?? [64],
-    outputUnits: 1,
-    dropout: config.dropout ?? 0,
-    batchNorm: config.batchNorm ?? false,
-    seed: subSeed(config.seed, 1),
-  }).apply(biInteraction) as tf.SymbolicTensor;
+  const deep = deepTower(config, [64]).apply(biInteraction) as tf.SymbolicTensor;
   return finish('nfm', [ids, values], [linear, deep]);
 }
 
@@ -141,14 +185,149 @@ export function createDeepFM(config: ModelConfig): tf.LayersModel {
   const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'deepfm' }).apply([ids, values]) as tf.SymbolicTensor;
   const embedding = new FeaturesEmbedding(c);
   const pairs = new FactorizationMachine().apply([embedding.apply(ids) as tf.SymbolicTensor, values]) as tf.SymbolicTensor;
-  const deep = new MultiLayerPerceptron({
-    hiddenUnits: config.hiddenUnits ?? [64, 32],
+  const deep = deepTower(config, DEFAULT_HIDDEN_UNITS).apply(embedding.apply([ids, values])) as tf.SymbolicTensor;
+  return finish('deepfm', [ids, values], [linear, pairs, deep]);
+}
+
+/** The value-scaled embeddings `[B, W, k]` and the linear term `[B, 1]` most models start from. */
+function embeddedInputs(config: ModelConfig, kind: ModelKind) {
+  const c = common(config, kind);
+  const [ids, values] = modelInputs(config, c.fieldDims.length);
+  const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: kind }).apply([ids, values]) as tf.SymbolicTensor;
+  const emb = new FeaturesEmbedding(c).apply([ids, values]) as tf.SymbolicTensor;
+  return { c, ids, values, linear, emb };
+}
+
+/** An MLP with a 1-unit linear output (`hiddenUnits` [] gives a plain linear layer). */
+function mlpLogit(config: ModelConfig, hiddenUnits: number[], seedIndex: number, input: tf.SymbolicTensor): tf.SymbolicTensor {
+  return new MultiLayerPerceptron({
+    hiddenUnits,
     outputUnits: 1,
     dropout: config.dropout ?? 0,
     batchNorm: config.batchNorm ?? false,
+    seed: subSeed(config.seed, seedIndex),
+  }).apply(input) as tf.SymbolicTensor;
+}
+
+function positiveCount(kind: ModelKind, name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`create model '${kind}': ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** DCN and DCN-V2: cross network ∥ MLP over the flattened embeddings, concatenated into one linear output. */
+function crossModel(kind: 'dcn' | 'dcn-v2', config: ModelConfig, makeCross: (seed: number | undefined) => tf.layers.Layer) {
+  const { ids, values, linear, emb } = embeddedInputs(config, kind);
+  const layers = positiveCount(kind, 'crossLayers', config.crossLayers, 3);
+  let cross = emb;
+  for (let l = 0; l < layers; l++) cross = makeCross(subSeed(config.seed, 10 + l)).apply(l === 0 ? emb : [emb, cross]) as tf.SymbolicTensor;
+  const hidden = config.hiddenUnits ?? [64, 32];
+  let stack = cross;
+  if (hidden.length > 0) {
+    const deep = new MultiLayerPerceptron({
+      hiddenUnits: hidden,
+      dropout: config.dropout ?? 0,
+      batchNorm: config.batchNorm ?? false,
+      seed: subSeed(config.seed, 1),
+    }).apply(emb) as tf.SymbolicTensor;
+    stack = tf.layers.concatenate({ axis: -1 }).apply([cross, deep]) as tf.SymbolicTensor;
+  }
+  return finish(kind, [ids, values], [linear, mlpLogit(config, [], 2, stack)]);
+}
+
+/**
+ * Deep & Cross Network (Wang et al. 2017, ADKDD): linear + a combination layer over [cross network(x₀), MLP(x₀)],
+ * x₀ the flattened value-scaled embeddings `[B, W·k]` ({@link CrossLayer} × `crossLayers`).
+ */
+export function createDCN(config: ModelConfig): tf.LayersModel {
+  return crossModel('dcn', config, (seed) => new CrossLayer({ seed }));
+}
+
+/**
+ * DCN-V2 (Wang et al. 2021, WWW), parallel structure: linear + a combination layer over [cross network v2(x₀),
+ * MLP(x₀)] ({@link CrossLayerV2} × `crossLayers`, full rank or rank `crossRank`).
+ */
+export function createDCNV2(config: ModelConfig): tf.LayersModel {
+  if (config.crossRank !== undefined) positiveCount('dcn-v2', 'crossRank', config.crossRank, 1);
+  return crossModel('dcn-v2', config, (seed) => new CrossLayerV2({ seed, ...(config.crossRank === undefined ? {} : { rank: config.crossRank }) }));
+}
+
+/** xDeepFM (Lian et al. 2018, KDD): linear + CIN(embeddings) → linear + MLP(embeddings). */
+export function createXDeepFM(config: ModelConfig): tf.LayersModel {
+  const { ids, values, linear, emb } = embeddedInputs(config, 'xdeepfm');
+  const cin = new CompressedInteractionNetwork({ layerSizes: config.cinLayerSizes ?? [16, 16], seed: subSeed(config.seed, 3) }).apply(emb) as tf.SymbolicTensor;
+  const terms = [linear, mlpLogit(config, [], 2, cin)];
+  const hidden = config.hiddenUnits ?? [64, 32];
+  if (hidden.length > 0) terms.push(mlpLogit(config, hidden, 1, emb));
+  return finish('xdeepfm', [ids, values], terms);
+}
+
+/**
+ * AutoInt (Song et al. 2019, CIKM): linear + a linear output over `attentionLayers` stacked
+ * {@link MultiHeadSelfAttention} layers; with non-empty `hiddenUnits`, AutoInt+ (an MLP over the embeddings added).
+ */
+export function createAutoInt(config: ModelConfig): tf.LayersModel {
+  const { c, ids, values, linear, emb } = embeddedInputs(config, 'autoint');
+  const layers = positiveCount('autoint', 'attentionLayers', config.attentionLayers, 3);
+  const heads = positiveCount('autoint', 'attentionHeads', config.attentionHeads, 2);
+  const headDim = positiveCount('autoint', 'attentionSize', config.attentionSize, c.embeddingDim);
+  let x = emb;
+  for (let l = 0; l < layers; l++) {
+    x = new MultiHeadSelfAttention({ heads, headDim, seed: subSeed(config.seed, 10 + l) }).apply([x, values]) as tf.SymbolicTensor;
+  }
+  const terms = [linear, mlpLogit(config, [], 2, x)];
+  const hidden = config.hiddenUnits ?? [];
+  if (hidden.length > 0) terms.push(mlpLogit(config, hidden, 1, emb));
+  return finish('autoint', [ids, values], terms);
+}
+
+/** Adaptive Factorization Network (Cheng et al. 2020, AAAI): linear + MLP(logarithmic transformation(embeddings)). */
+export function createAFN(config: ModelConfig): tf.LayersModel {
+  const { ids, values, linear, emb } = embeddedInputs(config, 'afn');
+  const units = positiveCount('afn', 'logNeurons', config.logNeurons, 64);
+  const logs = new LogarithmicTransformation({ units, seed: subSeed(config.seed, 3) }).apply([emb, values]) as tf.SymbolicTensor;
+  return finish('afn', [ids, values], [linear, mlpLogit(config, config.hiddenUnits ?? [64, 32], 1, logs)]);
+}
+
+/**
+ * FiBiNET (Huang et al. 2019, RecSys): linear + MLP over [bilinear(embeddings), bilinear(SENET(embeddings))],
+ * one {@link BilinearInteraction} over both inputs (separate kernels) of type `bilinearType` (default 'field-all').
+ */
+export function createFiBiNET(config: ModelConfig): tf.LayersModel {
+  const { ids, values, linear, emb } = embeddedInputs(config, 'fibinet');
+  const reweighted = new SqueezeExcitation({ reduction: config.seReduction ?? 3, seed: subSeed(config.seed, 3) }).apply(emb) as tf.SymbolicTensor;
+  const pairs = new BilinearInteraction({
+    seed: subSeed(config.seed, 4),
+    ...(config.bilinearType === undefined ? {} : { bilinearType: config.bilinearType }),
+  }).apply([emb, reweighted]) as tf.SymbolicTensor; // [B, 2P, k]: pairs of the embeddings, then of the re-weighted ones
+  return finish('fibinet', [ids, values], [linear, mlpLogit(config, config.hiddenUnits ?? [64, 32], 1, pairs)]);
+}
+
+/**
+ * NeuMF (He et al. 2017, WWW, "Neural Collaborative Filtering") on ids `[B, 2]` = (user, item): a GMF tower
+ * (p_u x_u ⊙ q_i x_i, the Bi-Interaction of {@link FactorizationMachine} over the two slots) and an MLP tower over
+ * [p'_u x_u, q'_i x_i] with its own embeddings, concatenated into one linear output; plus the per-id biases and
+ * global bias of {@link FeaturesLinear} (not in the paper, which models implicit feedback: they let a rating
+ * regression start from the mean).
+ */
+export function createNeuMF(config: ModelConfig): tf.LayersModel {
+  const c = common(config, 'neumf');
+  if (config.width !== undefined && config.width !== 2) {
+    throw new Error(`create model 'neumf': ids must be [B, 2] (user, item), got width ${config.width}`);
+  }
+  const [ids, values] = modelInputs(config, 2);
+  const linear = new FeaturesLinear({ fieldDims: c.fieldDims, modelKind: 'neumf' }).apply([ids, values]) as tf.SymbolicTensor;
+  const gmfEmb = new FeaturesEmbedding({ ...c, name: 'gmf_embedding' }).apply(ids) as tf.SymbolicTensor;
+  const gmf = new FactorizationMachine({ reduceSum: false }).apply([gmfEmb, values]) as tf.SymbolicTensor;
+  const mlpEmb = new FeaturesEmbedding({ ...c, seed: subSeed(config.seed, 2), name: 'mlp_embedding' }).apply([ids, values]) as tf.SymbolicTensor;
+  const tower = new MultiLayerPerceptron({
+    hiddenUnits: config.hiddenUnits ?? [32, 16],
+    dropout: config.dropout ?? 0,
+    batchNorm: config.batchNorm ?? false,
     seed: subSeed(config.seed, 1),
-  }).apply(embedding.apply([ids, values])) as tf.SymbolicTensor;
-  return finish('deepfm', [ids, values], [linear, pairs, deep]);
+  }).apply(mlpEmb) as tf.SymbolicTensor;
+  const fused = tf.layers.concatenate({ axis: -1 }).apply([gmf, tower]) as tf.SymbolicTensor;
+  return finish('neumf', [ids, values], [linear, mlpLogit(config, [], 3, fused)]);
 }
 
 const FACTORIES: Record<ModelKind, (config: ModelConfig) => tf.LayersModel> = {
@@ -159,6 +338,20 @@ const FACTORIES: Record<ModelKind, (config: ModelConfig) => tf.LayersModel> = {
   mf: createMF,
   nfm: createNFM,
   deepfm: createDeepFM,
+  hofm: createHOFM,
+  fwfm: createFwFM,
+  fmfm: createFmFM,
+  fnn: createFNN,
+  'wide-deep': createWideDeep,
+  ipnn: createIPNN,
+  opnn: createOPNN,
+  dcn: createDCN,
+  'dcn-v2': createDCNV2,
+  xdeepfm: createXDeepFM,
+  autoint: createAutoInt,
+  afn: createAFN,
+  fibinet: createFiBiNET,
+  neumf: createNeuMF,
 };
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { biInteraction } from './bi-interaction.js';
+import { reduceSum } from './fast-ops.js';
 import { inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link FactorizationMachine}. */
@@ -32,7 +33,7 @@ export class FactorizationMachine extends tf.layers.Layer {
     return tf.tidy(() => {
       const [emb, values] = inputList('FactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
       const perFactor = biInteraction(tf.mul(emb, tf.expandDims(values, -1)));
-      return this.reduceSum ? tf.sum(perFactor, -1, true) : perFactor;
+      return this.reduceSum ? reduceSum(perFactor, -1, true) : perFactor;
     });
   }
 

@@ -37,6 +37,12 @@ describe.each(['cpu', 'wasm'])('gatherRows on %s', (backend) => {
     expect(tf.getBackend()).toBe(backend);
   });
 
+  it('rejects ids outside the table instead of reading past it', async () => {
+    await tf.setBackend(backend);
+    const table = tf.tensor2d([[1], [2]]);
+    for (const bad of [2, -1]) expect(() => gatherRows(table, tf.tensor1d([0, bad], 'int32'))).toThrow(new RegExp(`${bad}|indices`));
+  });
+
   it('accepts float ids and rejects a table that is not rank 2', async () => {
     await tf.setBackend(backend);
     const out = gatherRows(tf.tensor2d([[1], [2]]), tf.tensor1d([1, 0]));

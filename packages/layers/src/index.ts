@@ -1,7 +1,8 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows, withRowFeeds, type RowFeed } from './gather-rows.js';
+export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
-export { pairIndices } from './pair-indices.js';
+export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
 export { FeaturesEmbedding, featuresEmbedding, type FeaturesEmbeddingArgs } from './features-embedding.js';
 export { FeaturesLinear, featuresLinear, type FeaturesLinearArgs } from './features-linear.js';
@@ -22,6 +23,42 @@ export {
   type BiasedMatrixFactorizationArgs,
 } from './biased-matrix-factorization.js';
 export { MultiLayerPerceptron, multiLayerPerceptron, type MultiLayerPerceptronArgs } from './multi-layer-perceptron.js';
+export { AnovaKernel, anovaKernel, type AnovaKernelArgs } from './anova-kernel.js';
+export { FieldSumPooling, fieldSumPooling, type FieldSumPoolingArgs } from './field-sum-pooling.js';
+export {
+  FieldWeightedFactorizationMachine,
+  fieldWeightedFactorizationMachine,
+  type FieldWeightedFactorizationMachineArgs,
+} from './field-weighted-factorization-machine.js';
+export {
+  FieldMatrixedFactorizationMachine,
+  fieldMatrixedFactorizationMachine,
+  type FieldMatrixedFactorizationMachineArgs,
+} from './field-matrixed-factorization-machine.js';
+export { InnerProductInteraction, innerProductInteraction, type InnerProductInteractionArgs } from './inner-product-interaction.js';
+export { DecomposedInnerProduct, decomposedInnerProduct, type DecomposedInnerProductArgs } from './decomposed-inner-product.js';
+export { OuterProductInteraction, outerProductInteraction, type OuterProductInteractionArgs } from './outer-product-interaction.js';
+export { CrossLayer, crossLayer, type CrossLayerArgs } from './cross-layer.js';
+export { CrossLayerV2, crossLayerV2, type CrossLayerV2Args } from './cross-layer-v2.js';
+export {
+  CompressedInteractionNetwork,
+  compressedInteractionNetwork,
+  type CompressedInteractionNetworkArgs,
+} from './compressed-interaction-network.js';
+export { MultiHeadSelfAttention, multiHeadSelfAttention, type MultiHeadSelfAttentionArgs } from './multi-head-self-attention.js';
+export {
+  LogarithmicTransformation,
+  logarithmicTransformation,
+  type LogarithmicTransformationArgs,
+} from './logarithmic-transformation.js';
+export { SqueezeExcitation, squeezeExcitation, type SqueezeExcitationArgs } from './squeeze-excitation.js';
+export {
+  BilinearInteraction,
+  bilinearInteraction,
+  BILINEAR_TYPES,
+  type BilinearInteractionArgs,
+  type BilinearType,
+} from './bilinear-interaction.js';
 export {
   createModel,
   createLR,
@@ -31,10 +68,20 @@ export {
   createMF,
   createNFM,
   createDeepFM,
+  createDCN,
+  createDCNV2,
+  createXDeepFM,
+  createAutoInt,
+  createAFN,
+  createFiBiNET,
+  createNeuMF,
   MODEL_KINDS,
   type ModelKind,
   type ModelConfig,
 } from './create-model.js';
+export { createHOFM, createFwFM, createFmFM, DEFAULT_HOFM_ORDER } from './create-fm-variants.js';
+export { createFNN, createWideDeep, createIPNN, createOPNN } from './create-deep-models.js';
+export { initFromFM } from './init-from-fm.js';
 export {
   parameterGroup,
   sparseTables,

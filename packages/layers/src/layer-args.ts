@@ -83,3 +83,32 @@ export function shapeList(layer: string, inputShape: tf.Shape | tf.Shape[], coun
 export function idsInputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
 }
+
+/**
+ * The known slot count m and embedding size k of a layer's embeddings input `[B, m, k]` (the first input when
+ * there are several), or a clear error.
+ * @internal
+ */
+export function embeddingsInputShape(layer: string, inputShape: tf.Shape | tf.Shape[]): [number, number] {
+  const shape = idsInputShape(inputShape);
+  const [, m, k] = shape;
+  if (shape.length !== 3 || typeof m !== 'number' || typeof k !== 'number') {
+    throw new Error(`${layer}: embeddings must be [B, m, k] with known m and k, got [${shape.join(', ')}]`);
+  }
+  return [m, k];
+}
+
+/**
+ * Splits the input of a layer that takes embeddings `[B, m, k]` or `[embeddings, values [B, m]]` into the
+ * embeddings and, when values are given, the slot mask `[B, m]` (1 where the value is non-zero, 0 for padding).
+ * @internal
+ */
+export function embeddingsAndMask(layer: string, inputs: tf.Tensor | tf.Tensor[]): { emb: tf.Tensor; mask: tf.Tensor | undefined } {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  const emb = list[0];
+  if (emb === undefined || list.length > 2 || emb.rank !== 3) {
+    throw new Error(`${layer}: expected embeddings [B, m, k] or [embeddings, values [B, m]]`);
+  }
+  const values = list[1];
+  return { emb, mask: values === undefined ? undefined : tf.cast(tf.notEqual(values, 0), 'float32') };
+}

@@ -8,10 +8,14 @@ beforeAll(async () => {
 
 describe('no tensor leaks', () => {
   it.each(MODEL_KINDS.map((k) => [k]))('%s: predict and training steps keep the tensor count constant', (kind) => {
-    const width = kind === 'mf' ? 2 : 3;
-    const model = createModel(kind, { fieldDims: [2, 3, 2], embeddingDim: 2, hiddenUnits: [2], dropout: 0.1, batchNorm: true, seed: 1 });
-    const ids = tf.tensor2d(kind === 'mf' ? [[0, 2], [1, 4]] : [[0, 2, 5], [1, 4, 0]], [2, width], 'int32');
-    const values = tf.tensor2d(kind === 'mf' ? [[1, 1], [1, 1]] : [[1, 1, 1], [1, 0.5, 0]]);
+    const twoSlot = kind === 'mf' || kind === 'neumf';
+    const width = twoSlot ? 2 : 3;
+    const model = createModel(kind, {
+      fieldDims: [2, 3, 2], embeddingDim: 2, hiddenUnits: [2], dropout: 0.1, batchNorm: true, seed: 1,
+      crossLayers: 2, cinLayerSizes: [2, 2], attentionLayers: 2, logNeurons: 2,
+    });
+    const ids = tf.tensor2d(twoSlot ? [[0, 2], [1, 4]] : [[0, 2, 5], [1, 4, 0]], [2, width], 'int32');
+    const values = tf.tensor2d(twoSlot ? [[1, 1], [1, 1]] : [[1, 1, 1], [1, 0.5, 0]]);
     const y = tf.tensor2d([[1], [0]]);
     const optimizer = tf.train.adam(0.01);
     const step = () => {

@@ -7,13 +7,20 @@ import { finiteDifferenceCheck, randomBatch } from './test-utils/reference.js';
 const fieldDims = [4, 5, 3];
 const width = 4;
 
+/** Models over the (user, item) two-slot schema. */
+const TWO_SLOT: readonly ModelKind[] = ['mf', 'neumf'];
+
 function configFor(kind: ModelKind): ModelConfig {
-  const base: ModelConfig = { fieldDims, embeddingDim: 3, seed: 42, initStd: 0.3, hiddenUnits: [4], attentionSize: 3 };
-  return kind === 'mf' ? { ...base, ratingRange: [1, 5] } : { ...base, width };
+  const base: ModelConfig = {
+    fieldDims, embeddingDim: 3, seed: 42, initStd: 0.3, hiddenUnits: [4], attentionSize: 3,
+    crossLayers: 2, cinLayerSizes: [4, 3], attentionLayers: 2, logNeurons: 3,
+  };
+  if (kind === 'mf') return { ...base, ratingRange: [1, 5] };
+  return TWO_SLOT.includes(kind) ? base : { ...base, width };
 }
 
 function inputsFor(kind: ModelKind, seed: number): [tf.Tensor, tf.Tensor] {
-  if (kind === 'mf') {
+  if (TWO_SLOT.includes(kind)) {
     const ids = [[0, 4], [3, 8], [1, 5], [3, 4]];
     return [tf.tensor2d(ids, undefined, 'int32'), tf.ones([4, 2])];
   }
@@ -37,7 +44,7 @@ describe.each(MODEL_KINDS.map((k) => [k]))('%s model', (kind) => {
   it('outputs [B, 1], records fieldDims and kind, and rejects nothing valid', () => {
     const model = createModel(kind, configFor(kind));
     const out = model.predict(inputsFor(kind, 1)) as tf.Tensor;
-    expect(out.shape).toEqual([4 + (kind === 'mf' ? 0 : 1), 1]);
+    expect(out.shape).toEqual([4 + (TWO_SLOT.includes(kind) ? 0 : 1), 1]);
     expect(modelFieldDims(model)).toEqual(fieldDims);
     expect(modelKind(model)).toBe(kind);
   });
@@ -76,7 +83,8 @@ describe.each(MODEL_KINDS.map((k) => [k]))('%s model', (kind) => {
     const onWasm = run();
     await tf.setBackend('cpu');
     onCpu.out.forEach((x, i) => expect(Math.abs(x - (onWasm.out[i] as number))).toBeLessThan(1e-5));
-    onCpu.grads.forEach((g, v) => g.forEach((x, i) => expect(Math.abs(x - (onWasm.grads[v]?.[i] as number))).toBeLessThan(1e-4)));
+    // float32 rounding differs between the backends' kernels: relative to the gradient's size (AFN's exp grows it)
+    onCpu.grads.forEach((g, v) => g.forEach((x, i) => expect(Math.abs(x - (onWasm.grads[v]?.[i] as number))).toBeLessThan(1e-4 + 1e-5 * Math.abs(x))));
   });
 
   it('saves to memory and loads back with the same predictions and metadata', async () => {

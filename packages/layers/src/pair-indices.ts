@@ -21,6 +21,26 @@ export function pairIndices(width: number): { rows: Int32Array; cols: Int32Array
 }
 
 /**
+ * Where each ordered field pair (f, g) finds its weight in a list stored once per unordered pair: the pairs
+ * f ≤ g (`diagonal: true`, F(F+1)/2 of them) or f < g (`diagonal: false`, F(F−1)/2, the order of
+ * {@link pairIndices}(F)), row-major.
+ * @returns int `[F·F]`: entry f·F + g = entry g·F + f = the packed index of {f, g}; −1 on the diagonal when
+ * `diagonal` is false.
+ */
+export function packedPairIndex(numFields: number, diagonal: boolean): Int32Array {
+  const lookup = new Int32Array(numFields * numFields).fill(-1);
+  let p = 0;
+  for (let f = 0; f < numFields; f++) {
+    for (let g = diagonal ? f : f + 1; g < numFields; g++) {
+      lookup[f * numFields + g] = p;
+      lookup[g * numFields + f] = p;
+      p++;
+    }
+  }
+  return lookup;
+}
+
+/**
  * Gathers slots along axis 1 of `x` `[B, W, ...]` with the backend-safe gradient of {@link gatherRows}.
  * @returns `[B, slots.length, ...]`.
  * @internal

@@ -1,13 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AnovaKernel,
   AttentionalFactorizationMachine,
   BiasedMatrixFactorization,
+  DecomposedInnerProduct,
+  BilinearInteraction,
+  CompressedInteractionNetwork,
+  CrossLayer,
+  CrossLayerV2,
   FactorizationMachine,
   FeaturesEmbedding,
   FeaturesLinear,
   FieldAwareFactorizationMachine,
+  FieldMatrixedFactorizationMachine,
+  FieldSumPooling,
+  FieldWeightedFactorizationMachine,
+  InnerProductInteraction,
+  OuterProductInteraction,
+  LogarithmicTransformation,
+  MultiHeadSelfAttention,
   MultiLayerPerceptron,
+  SqueezeExcitation,
 } from './index.js';
 
 beforeAll(async () => {
@@ -28,6 +42,20 @@ const cases: [string, tf.layers.Layer, tf.Tensor | tf.Tensor[]][] = [
   ['AttentionalFactorizationMachine', new AttentionalFactorizationMachine({ attentionSize: 4, dropout: 0.1, seed: 2 }), [emb, values]],
   ['BiasedMatrixFactorization', new BiasedMatrixFactorization({ fieldDims, embeddingDim: 2, ratingRange: [1, 5] }), [ids, values]],
   ['MultiLayerPerceptron', new MultiLayerPerceptron({ hiddenUnits: [3, 2], outputUnits: 1, batchNorm: true, dropout: 0.2, seed: 3 }), emb],
+  ['AnovaKernel', new AnovaKernel({ degree: 3, reduceSum: false }), [emb, values]],
+  ['FieldSumPooling', new FieldSumPooling({ fieldDims }), [ids, emb]],
+  ['FieldWeightedFactorizationMachine', new FieldWeightedFactorizationMachine({ fieldDims }), [ids, emb, values]],
+  ['FieldMatrixedFactorizationMachine', new FieldMatrixedFactorizationMachine({ fieldDims }), [ids, emb, values]],
+  ['InnerProductInteraction', new InnerProductInteraction(), emb],
+  ['OuterProductInteraction', new OuterProductInteraction(), emb],
+  ['DecomposedInnerProduct', new DecomposedInnerProduct({ units: 3, seed: 5 }), emb],
+  ['CrossLayer', new CrossLayer({ seed: 5 }), [emb, emb]],
+  ['CrossLayerV2', new CrossLayerV2({ rank: 2, seed: 6 }), emb],
+  ['CompressedInteractionNetwork', new CompressedInteractionNetwork({ layerSizes: [4, 3], splitHalf: true, activation: 'relu', seed: 7 }), emb],
+  ['MultiHeadSelfAttention', new MultiHeadSelfAttention({ heads: 2, headDim: 2, residual: false, seed: 8 }), [emb, values]],
+  ['LogarithmicTransformation', new LogarithmicTransformation({ units: 3, epsilon: 1e-6, seed: 9 }), [emb, values]],
+  ['SqueezeExcitation', new SqueezeExcitation({ reduction: 2, seed: 10 }), emb],
+  ['BilinearInteraction', new BilinearInteraction({ bilinearType: 'field-each', seed: 11 }), emb],
 ];
 
 describe.each(cases)('%s', (name, layer, input) => {

@@ -15,7 +15,9 @@ export interface EpochRecord {
 /** The trainer's JSON state in a checkpoint (`trainer.json`); binary state is in {@link CheckpointData.trainerData}. */
 export interface TrainerStateJSON {
   format: 'fm-trainer-checkpoint';
-  version: 1;
+  version: 2;
+  /** The engine that trained (resume must use the same one). */
+  engine: string;
   /** Last completed epoch. */
   epoch: number;
   history: EpochRecord[];
@@ -24,9 +26,9 @@ export interface TrainerStateJSON {
   /** Epochs since the best one (early-stopping patience counter). */
   wait: number;
   optimizer: { name: OptimizerName; step: number };
-  /** Layout of `trainerData`, in order: per trainable weight its state buffers (and FTRL touched flags), then best weights. */
-  slots: { weight: string; size: number; buffers: number; touchedRows: number }[];
-  best: { weight: string; size: number }[];
+  /** Layout of `trainerData`, in order: the engine's optimizer state arrays, then the best weights. */
+  state: { type: 'float32' | 'uint8'; size: number }[];
+  best: { size: number }[];
 }
 
 /** A whole checkpoint: the model (with metadata) and the trainer state. */

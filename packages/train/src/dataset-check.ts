@@ -9,7 +9,7 @@ import type { Task } from './losses.js';
  * outside [0, 1], rows wider than a model with a fixed input width.
  */
 export function checkDataset(
-  model: tf.LayersModel,
+  model: tf.LayersModel | { readonly name: string },
   fieldDims: readonly number[],
   ds: SparseDataset,
   what: string,
@@ -38,7 +38,7 @@ export function checkDataset(
       if (!Number.isFinite(v)) throw new Error(`${what}: row ${r} has feature value ${v} (id ${id}), expected a finite number`);
     }
   }
-  const input = model.inputs[0];
+  const input = 'inputs' in model ? model.inputs[0] : undefined;
   const fixed = input?.shape[1];
   if (typeof fixed === 'number') {
     if (ds.maxRowLength > fixed) {

@@ -1,31 +1,29 @@
-import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CheckpointStore, TrainerStateJSON } from './checkpoint.js';
-import { modelFiles, readModelDir, toPath, writeDirAtomic } from './file-io.js';
+import { readModelDir, toPath, writeModelDir } from './file-io.js';
 
 /**
- * Checkpoints in a directory: the model files (model.json, weights.bin, fm.json) plus trainer.json
- * (epoch, history, early-stopping state) and trainer.bin (optimizer state, best weights); each save
- * replaces the whole directory atomically.
+ * Checkpoints in a directory: a model directory (see `writeModelDir`) whose extra files are
+ * trainer.json (epoch, history, early-stopping state) and trainer.bin (optimizer state, best
+ * weights); each save replaces the whole checkpoint as one unit, so a run killed while saving leaves
+ * the previous checkpoint complete. Version 1 checkpoints (trainer files beside the model) still load.
  */
 export function fileCheckpointStore(urlOrPath: string): CheckpointStore {
   const dir = toPath(urlOrPath);
   return {
     location: dir,
     async save(data) {
-      await writeDirAtomic(dir, {
-        ...modelFiles(data.artifacts),
-        'trainer.json': JSON.stringify(data.trainer),
-        'trainer.bin': data.trainerData,
-      });
+      await writeModelDir(dir, data.artifacts, { 'trainer.json': JSON.stringify(data.trainer), 'trainer.bin': data.trainerData });
     },
     async load() {
-      const artifacts = await readModelDir(dir);
+      const { artifacts, files } = await readModelDir(dir);
       let trainer: TrainerStateJSON;
       let trainerData: Uint8Array;
       try {
-        trainer = JSON.parse(await readFile(join(dir, 'trainer.json'), 'utf8')) as TrainerStateJSON;
-        trainerData = new Uint8Array(await readFile(join(dir, 'trainer.bin')));
+        const json = files['trainer.json'] ?? new Uint8Array(await readFile(join(dir, 'trainer.json')));
+        trainer = JSON.parse(new TextDecoder().decode(json)) as TrainerStateJSON;
+        trainerData = files['trainer.bin'] ?? new Uint8Array(await readFile(join(dir, 'trainer.bin')));
       } catch (e) {
         throw new Error(`${dir}: not a trainer checkpoint (${(e as Error).message})`);
       }

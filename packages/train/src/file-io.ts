@@ -1,40 +1,46 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { FM_METADATA_KEY, weightSpecBytes } from './model-io.js';
+import { cleanLeftovers, isProcessAlive, ownerPid, trackTemp, untrackTemp, writeFileAtomic, writeFileDurable } from '@fm/data/node';
+import { FM_METADATA_KEY, weightSpecBytes, type ModelMeta } from './model-io.js';
+
+/*
+ * A model directory (format version 2):
+ *
+ *   model.json         the tfjs layers model JSON: topology, weights manifest, and the fm metadata under
+ *                      userDefinedMetadata.fm = { commit, meta, files }. It is the one file fm reads first
+ *                      and the commit point: replacing it (one atomic rename) switches to a new version.
+ *   fm.json            a readable copy of that fm metadata; checked against model.json on load.
+ *   v-<id>-<pid>/      the version's payload: weights.bin, encoder.json and any extra files (training
+ *                      interactions, a solver's samples, a checkpoint's trainer state).
+ *
+ * A save writes a new version folder, then model.json, then fm.json, then removes the folders of older
+ * versions: at every moment the directory holds one complete model, the old or the new. A killed save
+ * leaves an unreferenced version folder, removed by the next save. Version 1 directories (model.json,
+ * weights.bin, fm.json holding the metadata and encoder; the `fm` command's `fm-model/1` fm.json) still load.
+ */
 
 /** A `file://` URL or a plain path → an absolute path. */
 export function toPath(urlOrPath: string): string {
   return urlOrPath.startsWith('file://') ? fileURLToPath(urlOrPath) : resolve(urlOrPath);
 }
 
-/**
- * Writes a directory atomically: the files go to a hidden temporary sibling, which then replaces
- * `dir` by rename, so readers see the old directory or the complete new one, never a partial one.
- */
-export async function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
-  const tag = randomBytes(6).toString('hex');
-  const parent = dirname(dir);
-  const tmp = join(parent, `.${basename(dir)}.${tag}.tmp`);
-  const old = join(parent, `.${basename(dir)}.${tag}.old`);
-  await mkdir(parent, { recursive: true });
-  try {
-    await mkdir(tmp);
-    for (const [name, data] of Object.entries(files)) await writeFile(join(tmp, name), data);
-    const exists = await stat(dir).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await rename(dir, old);
-    await rename(tmp, dir);
-    if (exists) await rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+/** What `userDefinedMetadata.fm` holds in a version 2 model.json (and fm.json, its copy). */
+interface FmRecord {
+  /** The version folder this model.json belongs to. */
+  commit?: string;
+  meta?: ModelMeta;
+  /** Payload files (weights excluded) by logical name → path relative to the directory. */
+  files?: Record<string, string>;
+  /** The encoder, inline (browser artifacts); in a directory it is the file `encoder.json`. */
+  encoder?: unknown;
 }
+
+const VERSION_DIR = /^v-[0-9a-f]+-\d+$/;
+/** Files of the version 1 layout, removed once a version 2 model.json no longer needs them. */
+const LEGACY_FILES = ['weights.bin', 'trainer.json', 'trainer.bin'];
 
 function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
@@ -42,23 +48,76 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
   return new Uint8Array(buf);
 }
 
-/** The files of a model directory: model.json (tfjs format), weights.bin, fm.json (metadata + encoder). */
-export function modelFiles(artifacts: tf.io.ModelArtifacts): Record<string, Uint8Array | string> {
-  const { [FM_METADATA_KEY]: fm, ...userRest } = (artifacts.userDefinedMetadata ?? {}) as Record<string, unknown>;
-  const modelJson: Record<string, unknown> = {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-  };
-  if (artifacts.trainingConfig) modelJson['trainingConfig'] = artifacts.trainingConfig;
-  if (Object.keys(userRest).length > 0) modelJson['userDefinedMetadata'] = userRest;
-  return {
-    'model.json': JSON.stringify(modelJson),
-    'weights.bin': weightBytes(artifacts.weightData),
-    'fm.json': JSON.stringify(fm ?? {}, null, 2),
-  };
+function checkFileName(name: string): void {
+  if (!/^[\w][\w.-]*$/.test(name) || name === 'weights.bin') {
+    throw new Error(`model directory: extra file name "${name}" must be a plain file name (letters, digits, . _ -), not weights.bin`);
+  }
+}
+
+/** Removes version folders and legacy files that `keep` (the committed version) does not use. */
+async function removeUnused(dir: string, keep: string | undefined): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name === keep) continue;
+    if (VERSION_DIR.test(name)) {
+      const pid = ownerPid(name);
+      // A folder of a live process other than this one is a save in progress: leave it.
+      if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+    } else if (keep !== undefined && LEGACY_FILES.includes(name)) {
+      await rm(join(dir, name), { force: true });
+    }
+  }
+}
+
+/**
+ * Writes a model directory: the model (artifacts, with the fm metadata and encoder under
+ * `userDefinedMetadata.fm`) and `extra` files, replacing any model already there as one unit (see
+ * the layout above). Leftovers of killed saves, in the directory and next to it, are removed.
+ * Refuses a path that is a file.
+ */
+export async function writeModelDir(dir: string, artifacts: tf.io.ModelArtifacts, extra: Record<string, Uint8Array | string> = {}): Promise<void> {
+  const abs = resolve(dir);
+  const st = await stat(abs).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new Error(`${dir}: is a file, expected a model directory`);
+  await cleanLeftovers(join(abs, '..'));
+  await mkdir(abs, { recursive: true });
+  await removeUnused(abs, undefined); // version folders of killed saves
+  const { [FM_METADATA_KEY]: fmIn, ...userRest } = (artifacts.userDefinedMetadata ?? {}) as Record<string, unknown>;
+  const fm = (fmIn ?? {}) as FmRecord;
+  const commit = `v-${randomBytes(4).toString('hex')}-${process.pid}`;
+  const vdir = join(abs, commit);
+  const payload: Record<string, Uint8Array | string> = { ...extra };
+  for (const name of Object.keys(extra)) checkFileName(name);
+  if (fm.encoder !== undefined) payload['encoder.json'] = JSON.stringify(fm.encoder);
+  const files: Record<string, string> = {};
+  trackTemp(vdir);
+  try {
+    await mkdir(vdir);
+    await writeFileDurable(join(vdir, 'weights.bin'), weightBytes(artifacts.weightData));
+    for (const [name, data] of Object.entries(payload)) {
+      await writeFileDurable(join(vdir, name), data);
+      files[name] = `${commit}/${name}`;
+    }
+    const record: FmRecord = { commit, ...(fm.meta ? { meta: fm.meta } : {}), files };
+    const modelJson: Record<string, unknown> = {
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format ?? 'layers-model',
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy ?? null,
+      weightsManifest: [{ paths: [`${commit}/weights.bin`], weights: artifacts.weightSpecs ?? [] }],
+      userDefinedMetadata: { ...userRest, [FM_METADATA_KEY]: record },
+    };
+    if (artifacts.trainingConfig) modelJson['trainingConfig'] = artifacts.trainingConfig;
+    await writeFileAtomic(join(abs, 'model.json'), JSON.stringify(modelJson)); // the commit
+  } catch (e) {
+    await rm(vdir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    untrackTemp(vdir);
+  }
+  const record: FmRecord = { commit, ...(fm.meta ? { meta: fm.meta } : {}), files };
+  await writeFileAtomic(join(abs, 'fm.json'), JSON.stringify(record, null, 2));
+  await removeUnused(abs, commit);
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -75,9 +134,57 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Reads a model directory written by {@link modelFiles} back into artifacts; checks the weight sizes. */
-export async function readModelDir(dir: string): Promise<tf.io.ModelArtifacts> {
-  const json = (await readJson(join(dir, 'model.json'))) as {
+/** `dir/rel`, refusing paths that leave the directory. */
+function inside(dir: string, rel: string, where: string): string {
+  const n = normalize(rel);
+  if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`)) throw new Error(`${where}: file path "${rel}" leaves the model directory`);
+  return join(dir, n);
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new Error(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** The first key at which two JSON values differ (`a.b[2]`), or undefined when they are equal. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return path || '(top level)';
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+const at = (o: unknown, key: string): unknown =>
+  key.split(/\.|\[|\]\.?/).filter((k) => k !== '').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/** The `fm` command's first model directories: fm.json `{ format: 'fm-model/1', kind, task, … }`. */
+function fromCliV1(json: Record<string, unknown>): FmRecord {
+  const { format: _f, labelRange, encoder, ...rest } = json;
+  const meta = { ...rest, format: 'fm-model', version: 1 } as ModelMeta;
+  if (Array.isArray(labelRange)) meta.ratingRange = labelRange as [number, number];
+  return { meta, ...(encoder !== undefined ? { encoder } : {}) };
+}
+
+/** A model directory read back: tfjs artifacts (fm metadata and encoder under `userDefinedMetadata.fm`) and its extra files. */
+export interface ModelDirContents {
+  artifacts: tf.io.ModelArtifacts;
+  files: Record<string, Uint8Array>;
+}
+
+/**
+ * Reads a model directory (version 2, or version 1 of the library or of the `fm` command). Checks
+ * the weight sizes against the manifest and fm.json against model.json; errors name the file.
+ */
+export async function readModelDir(dir: string): Promise<ModelDirContents> {
+  const modelPath = join(dir, 'model.json');
+  const json = (await readJson(modelPath)) as {
     modelTopology?: object;
     format?: string;
     generatedBy?: string;
@@ -86,33 +193,56 @@ export async function readModelDir(dir: string): Promise<tf.io.ModelArtifacts> {
     userDefinedMetadata?: Record<string, unknown>;
     weightsManifest?: tf.io.WeightsManifestConfig;
   };
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new Error(`${join(dir, 'model.json')}: expected a tfjs layers model.json with modelTopology and weightsManifest`);
+  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new Error(`${modelPath}: expected a tfjs layers model.json with modelTopology and weightsManifest`);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
-    for (const p of group.paths) {
-      const file = join(dir, p);
-      try {
-        buffers.push(new Uint8Array(await readFile(file)));
-      } catch (e) {
-        throw new Error(`${file}: cannot read weights (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-    }
+    for (const p of group.paths) buffers.push(await readBytes(inside(dir, p, modelPath), 'weights'));
   }
   const have = buffers.reduce((s, b) => s + b.byteLength, 0);
   const need = weightSpecBytes(specs);
   if (have !== need) {
-    throw new Error(`${dir}: weights.bin has ${have} bytes but model.json's weightsManifest describes ${need} bytes (${specs.length} weights)`);
+    const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
+    throw new Error(`${dir}: ${names} has ${have} bytes but model.json's weightsManifest describes ${need} bytes (${specs.length} weights)`);
   }
   const weightData = tf.io.concatenateArrayBuffers(buffers.map((b) => b.slice().buffer as ArrayBuffer));
+  const { [FM_METADATA_KEY]: inModel, ...userRest } = json.userDefinedMetadata ?? {};
   const fmPath = join(dir, 'fm.json');
-  const fm = await stat(fmPath).then(
-    () => readJson(fmPath),
+  const copy = await stat(fmPath).then(
+    () => readJson(fmPath) as Promise<Record<string, unknown> | null>,
     () => undefined,
   );
+  let fm: FmRecord | undefined;
+  const files: Record<string, Uint8Array> = {};
+  if (inModel !== undefined) {
+    fm = inModel as FmRecord;
+    // fm.json is the readable copy of the same record; an edit there is an error, not silently ignored.
+    // A copy of another version is a save killed between its two renames: model.json holds.
+    if (copy && typeof copy === 'object' && copy['commit'] === fm.commit) {
+      const diff = firstDifference(copy, fm);
+      if (diff !== undefined) {
+        throw new Error(
+          `${fmPath}: "${diff}" is ${JSON.stringify(at(copy, diff))}, but model.json (which fm reads) has ${JSON.stringify(at(fm, diff))}; ` +
+            'fm.json is a copy for reading: restore it or delete it',
+        );
+      }
+    }
+    for (const [name, rel] of Object.entries(fm.files ?? {})) files[name] = await readBytes(inside(dir, rel, modelPath), `"${name}"`);
+    const enc = files['encoder.json'];
+    if (enc) {
+      try {
+        fm = { ...fm, encoder: JSON.parse(new TextDecoder().decode(enc)) };
+      } catch (e) {
+        throw new Error(`${join(dir, fm.files?.['encoder.json'] ?? 'encoder.json')}: invalid JSON (${(e as Error).message})`);
+      }
+      delete files['encoder.json'];
+    }
+  } else if (copy !== undefined && copy !== null && typeof copy === 'object') {
+    fm = copy['format'] === 'fm-model/1' ? fromCliV1(copy) : (copy as FmRecord);
+  }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json.modelTopology,
     format: json.format,
@@ -120,22 +250,36 @@ export async function readModelDir(dir: string): Promise<tf.io.ModelArtifacts> {
     convertedBy: json.convertedBy ?? null,
     weightSpecs: specs,
     weightData,
-    userDefinedMetadata: { ...json.userDefinedMetadata, ...(fm !== undefined && fm !== null ? { [FM_METADATA_KEY]: fm as object } : {}) },
+    userDefinedMetadata: { ...userRest, ...(fm ? { [FM_METADATA_KEY]: { ...(fm.meta ? { meta: fm.meta } : {}), ...(fm.encoder !== undefined ? { encoder: fm.encoder } : {}) } } : {}) },
   };
   if (json.trainingConfig) artifacts.trainingConfig = json.trainingConfig;
-  return artifacts;
+  return { artifacts, files };
 }
 
-/** A tfjs IO handler for a model directory (model.json + weights.bin + fm.json), saved atomically. */
-export function fileModelHandler(urlOrPath: string): tf.io.IOHandler {
+/**
+ * True when `dir` holds a model directory written by fm (any version): a model.json carrying fm
+ * metadata, or an fm.json beside a model.json.
+ */
+export async function isModelDir(dir: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
+    if (json?.userDefinedMetadata?.[FM_METADATA_KEY] !== undefined) return true;
+    return (await stat(join(dir, 'fm.json')).catch(() => undefined))?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A tfjs IO handler for a model directory ({@link writeModelDir} / {@link readModelDir}), with optional extra files. */
+export function fileModelHandler(urlOrPath: string, options: { files?: Record<string, Uint8Array | string> } = {}): tf.io.IOHandler {
   const dir = toPath(urlOrPath);
   return {
     async save(artifacts) {
-      await writeDirAtomic(dir, modelFiles(artifacts));
+      await writeModelDir(dir, artifacts, options.files);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load() {
-      return readModelDir(dir);
+      return (await readModelDir(dir)).artifacts;
     },
   };
 }

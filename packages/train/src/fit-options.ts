@@ -1,4 +1,5 @@
-import type { Engine } from './fused-binding.js';
+import type { EngineChoice, EngineName } from './engine.js';
+import type { BayesianFmOptions } from './engines/bayes/bayesian-fm-options.js';
 import type { SparseDataset } from '@fm/data';
 import type { CheckpointStore, EpochRecord } from './checkpoint.js';
 import type { Task } from './losses.js';
@@ -13,17 +14,24 @@ export type EarlyStoppingMetric = 'loss' | 'rmse' | 'auc' | 'logloss';
 export interface EarlyStoppingOptions {
   /** Default: rmse (regression), logloss (binary), loss (ranking). */
   metric?: EarlyStoppingMetric;
-  /** Epochs without improvement before stopping (default 3 on the tfjs engine, 10 on the fused one). */
+  /** Epochs without improvement before stopping (default: `TRAINING_DEFAULTS` for the task and model family). */
   patience?: number;
   /** Smallest change that counts as an improvement (default 1e-4). */
   minDelta?: number;
 }
 
-/** Passed to `onBatchEnd` (epochs and batches count from 1). */
+/**
+ * Passed to `onBatchEnd` (epochs and batches count from 1). The tfjs engine calls it after every batch;
+ * the native engine at batch boundaries at least every ~50 ms (its batches may be single examples),
+ * so `batch` can advance by more than one between calls.
+ */
 export interface BatchEndInfo {
   epoch: number;
+  /** Batches done in this epoch. */
   batch: number;
+  /** Batches in the epoch. */
   batches: number;
+  /** Mean training loss of the epoch so far. */
   loss: number;
   examplesPerSecond: number;
 }
@@ -42,25 +50,37 @@ export interface FitOptions {
   /** 'regression' (MSE), 'binary' (log loss on logits) or 'ranking' (BPR). Default 'regression'. */
   task?: Task;
   /**
-   * Which engine trains (default 'auto'): the fused pure-TypeScript engine for LR/FM/FFM/MF on the
-   * cpu and wasm backends (regression and binary tasks without sampled negatives or checkpoints), else
-   * tfjs on the current backend. The fused engine has its own defaults (per-example SGD, see
-   * `FUSED_DEFAULTS`); the tfjs engine's are the ones documented on each option here.
+   * Which engine trains (default 'auto', see `chooseEngine`): 'native' (pure-TypeScript kernels for
+   * LR/FM/FFM/MF on every task, multi-core in Node) or 'tfjs' (every model on every tfjs backend,
+   * GPU included). Both honour the same options and defaults, so the choice changes the speed, not
+   * the algorithm. `FitResult.engine` and `engineReason` say which ran and why.
    */
-  engine?: Engine;
-  /** Fused engine: Hogwild worker threads (Node, after importing '@fm/train/node'); default 'auto'. */
+  engine?: EngineChoice;
+  /**
+   * How to train: `'gradient'` (default) steps an optimizer (`optimizer`, `learningRate`, …) on the
+   * native or tfjs engine; `'mcmc'` samples a Bayesian FM (Freudenthaler, Schmidt-Thieme, Rendle 2011)
+   * and `'als'` runs coordinate descent (Rendle et al. 2011), both native, for LR/FM/MF models on the
+   * regression and binary (probit) tasks. With them `epochs` counts iterations (default 200), `l2` is
+   * ALS's per-group L2, the model receives the posterior mean, and `predict`/`predictDistribution`/
+   * `rankingScorer`/`saveModel` use the kept samples. Options they cannot honour (optimizer, batch size,
+   * negatives, early stopping, …) are errors.
+   */
+  solver?: 'gradient' | 'mcmc' | 'als';
+  /** MCMC/ALS settings beyond `epochs`, `seed` and `l2`: burn-in, initial factor spread, groups, kept samples, priors. */
+  bayes?: Omit<BayesianFmOptions, 'solver' | 'task' | 'k' | 'seed' | 'l2'>;
+  /** Native engine: Hogwild worker threads (Node, after importing '@fm/train/node'); default 'auto'. */
   threads?: number | 'auto';
-  /** Maximum epochs (default 100; early stopping usually ends sooner). */
+  /** Maximum epochs (default from `TRAINING_DEFAULTS`; early stopping usually ends sooner). */
   epochs?: number;
-  /** Positive rows per step (default 256). */
+  /** Positive rows per step (default from `TRAINING_DEFAULTS`: per task and model family). */
   batchSize?: number;
-  /** Default 'adam'. */
+  /** Default from `TRAINING_DEFAULTS`. */
   optimizer?: OptimizerName;
-  /** Default: adam 2e-3, adagrad 0.05, sgd 0.05, ftrl 0.05. */
+  /** Default from `TRAINING_DEFAULTS` (per optimizer). */
   learningRate?: number;
-  /** Other optimizer hyper-parameters (betas, epsilon, FTRL's β, λ₁, λ₂). */
+  /** Other optimizer hyper-parameters (betas, ε, Adagrad's initial accumulator, FTRL's β, λ₁, λ₂); defaults `OPTIMIZER_DEFAULTS`. */
   optimizerConfig?: Partial<OptimizerConfig>;
-  /** L2 per parameter group, per example (default { linear: 0.03, factors: 0.2, dense: 1e-4 }: tuned on MovieLens-100K; ranking: 1e-4). */
+  /** L2 per parameter group, per use (default from `TRAINING_DEFAULTS`). */
   l2?: L2Option;
   /** Seed of shuffling, the validation split and negative sampling (default 42). */
   seed?: number;
@@ -68,7 +88,7 @@ export interface FitOptions {
   validation?: SparseDataset | { fraction: number } | false;
   /** Early stopping; on by default whenever there is validation data. */
   earlyStopping?: EarlyStoppingOptions | false;
-  /** Negatives for ranking (required) or for binary with `negativesPerPositive`. */
+  /** Which fields hold the user and item, and how negatives are drawn (ranking, binary with `negativesPerPositive`); default: the fields `resolveUserItemFields` finds, uniform over unseen items. */
   negatives?: NegativeOptions;
   /** Binary task: sampled negatives per positive row (every training row is then a positive). Default 0. */
   negativesPerPositive?: number;
@@ -79,6 +99,11 @@ export interface FitOptions {
   checkpoint?: { dir?: string; store?: CheckpointStore; every?: number };
   /** Resume from a checkpoint directory (Node) or store: weights, optimizer state, history and epoch. */
   resumeFrom?: string | CheckpointStore;
+  /**
+   * Streaming sources: rows the shuffle buffer holds (default: the source's own, e.g. twice a shard);
+   * memory follows it. With a buffer of every row the order equals in-memory training's.
+   */
+  shuffleBuffer?: number;
   /** Aborting ends training after the current batch, restoring the best weights; the result says 'aborted'. */
   signal?: AbortSignal;
 }
@@ -102,9 +127,11 @@ export interface FitResult {
   wallSeconds: number;
   /** tfjs backend used. */
   backend: string;
-  /** Engine that trained: 'fused' or 'tfjs'. */
-  engine: 'fused' | 'tfjs';
-  /** Worker threads used (1 unless the fused engine ran Hogwild). */
+  /** Engine that trained. */
+  engine: EngineName;
+  /** Why that engine (e.g. "model fm on backend wasm: native kernels"). */
+  engineReason: string;
+  /** Worker threads used (1 unless the native engine ran Hogwild). */
   threads: number;
   stopReason: StopReason;
   /** Mean training label and `[min, max]`, for metadata and clipping. */
@@ -112,14 +139,3 @@ export interface FitResult {
   labelRange: [number, number];
 }
 
-/** Default learning rates per optimizer. */
-export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = { adam: 2e-3, adagrad: 0.05, sgd: 0.05, ftrl: 0.05 };
-/** Default L2 per group. */
-export const DEFAULT_L2: L2Option = { linear: 0.03, factors: 0.2, dense: 1e-4 };
-
-/**
- * L2 of the BPR ranking task (tfjs engine). The rating default above is far too strong for BPR: it
- * shrinks the factors until only item biases (popularity) remain. 1e-4 on every group gave HR@10 0.652 /
- * NDCG@10 0.381 on MovieLens-100K leave-last-out with 99 sampled negatives (popularity: 0.404 / 0.223).
- */
-export const DEFAULT_RANKING_L2: L2Option = 1e-4;

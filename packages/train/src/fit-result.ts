@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochRecord } from './checkpoint.js';
+import type { EngineName } from './engine.js';
 import type { EarlyStoppingMetric, FitResult, StopReason } from './fit-options.js';
 
 const HIGHER_IS_BETTER: Record<EarlyStoppingMetric, boolean> = { loss: false, rmse: false, logloss: false, auc: true };
@@ -17,7 +18,8 @@ export function fitResult(run: {
   earlyStopping: boolean;
   examplesPerSecond: number;
   t0: number;
-  engine: 'fused' | 'tfjs';
+  engine: EngineName;
+  engineReason: string;
   threads: number;
   stopReason: StopReason;
   labelMean: number;
@@ -35,6 +37,7 @@ export function fitResult(run: {
     wallSeconds: (performance.now() - run.t0) / 1000,
     backend: tf.getBackend(),
     engine: run.engine,
+    engineReason: run.engineReason,
     threads: run.threads,
     stopReason: run.stopReason,
     labelMean: run.labelMean,

@@ -37,7 +37,8 @@ describe('TrainStep', () => {
       const out = model.apply([ids, values]) as tf.Tensor;
       const dense = info.params.filter((p) => !p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
       const tables = info.params.filter((p) => p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
-      return tf.add(mseLoss(out, tf.tensor1d(batch.labels)), l2Penalty(dense, tables, batch.ids, batch.values, 3, l2)) as tf.Scalar;
+      // regression follows ½·MSE (gradient ŷ − y) plus the per-use L2 penalty
+      return tf.add(tf.mul(0.5, mseLoss(out, tf.tensor1d(batch.labels))), l2Penalty(dense, tables, batch.ids, batch.values, 3, l2)) as tf.Scalar;
     }, vars);
     const step = new TrainStep(model, info, createOptimizer('sgd', { learningRate: lr }), l2, 'mse');
     await step.run({ rows: 3, width: 2, ids: batch.ids, values: batch.values, labels: batch.labels });
@@ -58,11 +59,14 @@ describe('TrainStep', () => {
 });
 
 describe('fit', () => {
-  it('learns the FM paper toy table (MSE < 0.05) and keeps the tensor count stable', async () => {
+  for (const engine of ['tfjs', 'native'] as const) {
+  it(`${engine}: learns the FM paper toy table (MSE < 0.05) and keeps the tensor count stable`, async () => {
     const ds = toyRatings();
     const model = fm(ds.schema.fieldDims, 3);
     const counts: number[] = [];
     const res = await fit(model, ds, {
+      engine,
+      optimizer: 'adam',
       epochs: 300,
       batchSize: 7,
       learningRate: 0.05,
@@ -80,6 +84,7 @@ describe('fit', () => {
     expect(res.history).toHaveLength(300);
     expect(res.finalLoss).toBeLessThan(0.05);
   });
+  }
 
   it('starts the bias at the mean label and is deterministic for a seed', async () => {
     const ds = syntheticRatings(20, 15, 300, 7);
@@ -125,53 +130,48 @@ describe('fit', () => {
     expect(Math.sqrt(s / p.length)).toBeCloseTo(best.rmse, 4);
   });
 
-  it('checkpoint + resume continues from the saved epoch, identical to an uninterrupted run', async () => {
-    const ds = syntheticRatings(20, 15, 200, 3);
-    const opts = { engine: 'tfjs', batchSize: 40, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 } } as const;
-    for (const optimizer of ['adam', 'ftrl'] as const) {
-      const full = fm(ds.schema.fieldDims, 8);
-      const fullRes = await fit(full, ds, { ...opts, optimizer, epochs: 4 });
-      const store = memoryCheckpointStore();
-      const first = fm(ds.schema.fieldDims, 8);
-      await fit(first, ds, { ...opts, optimizer, epochs: 2, checkpoint: { store } });
-      expect(store.data?.trainer.epoch).toBe(2);
-      const resumed = fm(ds.schema.fieldDims, 123); // different init: everything comes from the checkpoint
-      const res = await fit(resumed, ds, { ...opts, optimizer, epochs: 4, resumeFrom: store });
-      expect(res.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
-      expect(res.history.map((h) => h.loss)).toEqual(fullRes.history.map((h) => h.loss));
-      expect(weightsOf(resumed)).toEqual(weightsOf(full));
-    }
-  });
-
-  it('ranking with BPR and sampled negatives ranks held-out positives above unseen items', async () => {
-    // users like items of their own parity
-    const schema = new FieldSchema([
-      { name: 'user', kind: 'categorical', cardinality: 10 },
-      { name: 'item', kind: 'categorical', cardinality: 20 },
-    ]);
-    const rows: [number, number, number][] = [];
-    for (let u = 0; u < 10; u++) for (let i = u % 2; i < 20; i += 2) if ((u + i) % 7 !== 0) rows.push([u, i, 1]);
-    const ds = fromPairs(schema, rows);
-    const model = fm(schema.fieldDims, 4, 8);
-    let sampled = 0;
-    const res = await fit(model, ds, {
-      task: 'ranking',
-      epochs: 30,
-      batchSize: 16,
-      learningRate: 0.05,
-      negatives: {
-        itemField: 'item',
-        sampler: (user, item, rng) => {
-          sampled++;
-          expect(item % 2).toBe(user % 2);
-          return (2 * rng.int(10) + 1 - (user % 2)) % 20; // an item of the other parity
-        },
-      },
+  for (const engine of ['tfjs', 'native'] as const) {
+    it(`${engine}: checkpoint + resume continues from the saved epoch, identical to an uninterrupted run`, async () => {
+      const ds = syntheticRatings(20, 15, 200, 3);
+      const opts = { engine, batchSize: 40, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 } } as const;
+      for (const optimizer of ['adam', 'ftrl'] as const) {
+        const full = fm(ds.schema.fieldDims, 8);
+        const fullRes = await fit(full, ds, { ...opts, optimizer, epochs: 4 });
+        const store = memoryCheckpointStore();
+        const first = fm(ds.schema.fieldDims, 8);
+        await fit(first, ds, { ...opts, optimizer, epochs: 2, checkpoint: { store } });
+        expect(store.data?.trainer.epoch).toBe(2);
+        expect(store.data?.trainer.engine).toBe(engine);
+        const resumed = fm(ds.schema.fieldDims, 123); // different init: everything comes from the checkpoint
+        const res = await fit(resumed, ds, { ...opts, optimizer, epochs: 4, resumeFrom: store });
+        expect(res.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+        expect(res.history.map((h) => h.loss)).toEqual(fullRes.history.map((h) => h.loss));
+        expect(weightsOf(resumed)).toEqual(weightsOf(full));
+        const other = engine === 'tfjs' ? 'native' : 'tfjs';
+        await expect(fit(fm(ds.schema.fieldDims, 8), ds, { ...opts, engine: other, optimizer, epochs: 4, resumeFrom: store })).rejects.toThrow(
+          new RegExp(`trained by the ${engine} engine, this run uses ${other}`),
+        );
+      }
     });
-    expect(sampled).toBeGreaterThan(0);
-    expect(res.valMetrics!['auc']).toBeGreaterThan(0.9);
-    expect(res.history.at(-1)!.loss).toBeLessThan(res.history[0]!.loss);
-  });
+  }
+
+  for (const engine of ['tfjs', 'native'] as const) {
+    it(`${engine}: ranking with BPR and sampled negatives ranks held-out positives above unseen items`, async () => {
+      // users like items of their own parity
+      const schema = new FieldSchema([
+        { name: 'user', kind: 'categorical', cardinality: 10 },
+        { name: 'item', kind: 'categorical', cardinality: 20 },
+      ]);
+      const rows: [number, number, number][] = [];
+      for (let u = 0; u < 10; u++) for (let i = u % 2; i < 20; i += 2) if ((u + i) % 7 !== 0) rows.push([u, i, 1]);
+      const ds = fromPairs(schema, rows);
+      const model = fm(schema.fieldDims, 4, 8);
+      const res = await fit(model, ds, { engine, task: 'ranking', epochs: 30, batchSize: 16, optimizer: 'adam', learningRate: 0.05 });
+      expect(res.engine).toBe(engine);
+      expect(res.valMetrics!['auc']).toBeGreaterThan(0.9);
+      expect(res.history.at(-1)!.loss).toBeLessThan(res.history[0]!.loss);
+    });
+  }
 
   it('binary log loss with sampled negatives per positive', async () => {
     const ds = syntheticRatings(15, 30, 200, 5);
@@ -202,6 +202,25 @@ describe('fit', () => {
     expect(r2.epochs).toBe(3);
   });
 
+  for (const engine of ['native', 'tfjs'] as const) {
+    it(`${engine}: a timer's abort stops training mid-epoch (the loop yields to the event loop)`, async () => {
+      const rows = engine === 'native' ? 600_000 : 60_000;
+      const ds = syntheticRatings(3000, 4000, rows, 11);
+      const model = fm(ds.schema.fieldDims, 2, 32);
+      const ac = new AbortController();
+      let batchCalls = 0;
+      // the abort comes from a timer: it only fires if training yields to the event loop
+      const res = await fit(model, ds, {
+        engine, epochs: 50, batchSize: engine === 'native' ? 1 : 64, validation: false, signal: ac.signal,
+        callbacks: { onBatchEnd: () => void (batchCalls++ === 0 && setTimeout(() => ac.abort(), 0)) },
+      });
+      expect(res.stopReason).toBe('aborted');
+      expect(res.epochs).toBe(1);
+      expect(batchCalls).toBeGreaterThanOrEqual(1);
+      expect(Math.round(res.history[0]!.seconds * res.history[0]!.examplesPerSecond)).toBeLessThan(rows);
+    });
+  }
+
   it('rejects bad input with clear messages', async () => {
     const ds = toyRatings();
     const model = fm(ds.schema.fieldDims);
@@ -218,7 +237,13 @@ describe('fit', () => {
     await expect(fit(model, badId, { validation: false })).rejects.toThrow(/feature id 9, beyond the model's vocabulary \[0, 7\)/);
     const wide = new SparseDataset({ schema: ds.schema, labels: Float32Array.of(1), offsets: Int32Array.of(0, 3), ids: Int32Array.of(0, 3, 4), values: Float32Array.of(1, 1, 1) });
     await expect(fit(model, wide, { validation: false })).rejects.toThrow(/up to 3 features but the model "fm" takes width 2/);
-    await expect(fit(model, ds, { task: 'ranking', validation: false })).rejects.toThrow(/needs options.negatives/);
+    const unnamed = new FieldSchema([
+      { name: 'a', kind: 'categorical', cardinality: 3 },
+      { name: 'b', kind: 'categorical', cardinality: 2 },
+      { name: 'c', kind: 'categorical', cardinality: 2 },
+    ]);
+    const three = new SparseDataset({ schema: unnamed, labels: Float32Array.of(1), offsets: Int32Array.of(0, 3), ids: Int32Array.of(0, 3, 5), values: Float32Array.of(1, 1, 1) });
+    await expect(fit(fm(unnamed.fieldDims), three, { task: 'ranking', validation: false })).rejects.toThrow(/cannot tell the user field.*fields: a, b, c/);
     await expect(fit(model, ds, { task: 'binary', validation: false })).rejects.toThrow(/binary label in \[0, 1\]/);
     await expect(fit(model, ds, { earlyStopping: { metric: 'auc' } })).rejects.toThrow(/not available for task regression/);
     await expect(fit(model, ds, { validation: false, learningRate: 1e6, optimizer: 'sgd', epochs: 50 })).rejects.toThrow(/lower the learning rate/);

@@ -1,77 +1,107 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, SparseDataset, type DenseBatch } from '@fm/data';
+import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
+import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
+import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
-import {
-  DEFAULT_L2,
-  DEFAULT_LEARNING_RATES,
-  DEFAULT_RANKING_L2,
-  type EarlyStoppingMetric,
-  type FitOptions,
-  type FitResult,
-  type StopReason,
-} from './fit-options.js';
+import { modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
+import type { PassProgress, TrainingEngine } from './engine.js';
+import { attachBayes } from './engines/bayes/attached.js';
+import { BayesEngine } from './engines/bayes/bayes-engine.js';
+import { BayesianFm } from './engines/bayes/bayesian-fm.js';
+import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from './engines/native/binding.js';
+import { isNativeModel, NativeModel } from './engines/native/native-model.js';
+import { NativeEngine } from './engines/native/native-engine.js';
+import { nativeThreadPolicy } from './engines/native/threads.js';
+import type { NativeOptimizerConfig, NativeParams } from './engines/native/types.js';
+import { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
+import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './fit-options.js';
+import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
-import { auc, logLossOfLogits, pairwiseMetrics, rmse } from './metrics.js';
 import { inspectModel, type ModelInfo } from './model-info.js';
 import { modelArtifacts, modelFromArtifacts } from './model-io.js';
-import { NegativeSampler } from './negatives.js';
-import { createOptimizer } from './optimizers.js';
-import { scoreRows } from './predict.js';
-import { TrainStep, type StepBatch } from './train-step.js';
-import { bindFused } from './fused-binding.js';
-import { FUSED_DEFAULTS, fitFused } from './fit-fused.js';
-import { fitResult, isImprovement } from './fit-result.js';
+import { RowNegatives } from './negatives.js';
+import { createOptimizer, type OptimizerName } from './optimizers.js';
+import { resolveL2 } from './regularization.js';
+import { yieldToEventLoop } from './yield.js';
 
 /** A seed for epoch `epoch` of stream `stream` derived from the run's seed. */
 function subSeed(seed: number, stream: number, epoch: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)) | 0;
 }
 
+/** How often (ms) the loop yields to the event loop so that signal handlers and timers run. */
+const YIELD_MS = 50;
+
 /**
- * Trains a `@fm/layers` model on a {@link SparseDataset}.
+ * Trains a `@fm/layers` model on a {@link SparseDataset}: the one training loop of the toolkit.
  *
- * Each epoch visits the training rows in a seeded shuffled order in batches of `batchSize`; a step
- * scores the batch (plus sampled negatives for ranking/binary-with-negatives), takes the mean loss
- * (MSE, stable log loss, or BPR — Rendle et al. 2009), and updates the weights with a row-wise
- * optimizer: sparse tables only in the rows the batch touches (see `TrainStep`). After each epoch
- * the validation metrics are computed; early stopping keeps the best epoch's weights.
- * Deterministic for a seed on a given backend, including across checkpoint + resume.
+ * Each epoch visits the training rows in a seeded shuffled order; an engine (see `chooseEngine`: the
+ * native TypeScript kernels for LR/FM/FFM/MF on CPU backends, tfjs for everything else and on GPUs)
+ * trains them in batches — scores, loss (½·squared error, log loss, or BPR: Rendle et al. 2009, with
+ * negatives drawn by `@fm/data`'s `NegativeSampler`), per-use L2, and a row-wise optimizer step on
+ * what the batch touched. After each epoch the validation metrics are computed; early stopping keeps
+ * the best epoch's weights. Every option not given comes from `TRAINING_DEFAULTS` for the task and the
+ * model family, whichever engine runs. Deterministic for a seed on an engine and backend (Hogwild
+ * threads excepted), including across checkpoint + resume; `signal` and callbacks are honoured
+ * between batches, and the loop yields to the event loop so that Ctrl-C handlers run.
  *
  * @param model a `@fm/layers` model: inputs `[ids int32 [B, W], values float32 [B, W]]`, output `[B, 1]`.
- * @param train training rows; for ranking (and binary with negatives) every row is a positive.
+ * Training data may be a {@link DatasetSource} that streams from disk (a `ShardedDataset` of
+ * `@fm/data/node`): each epoch then reads its chunks in a seeded shuffled order through the source's
+ * bounded shuffle buffer, so memory follows the model and the buffer, not the rows. A streamed run
+ * takes its validation set as a dataset (`validation: { fraction }` would need every row), starts
+ * the bias from the first chunk's labels, and does not draw negatives (ranking and sampled negatives
+ * need every positive in memory).
+ *
+ * @param train training rows (in memory, or a streaming source); for ranking (and binary with
+ *   negatives) every row is a positive.
  */
-export async function fit(model: tf.LayersModel, train: SparseDataset, options: FitOptions = {}): Promise<FitResult> {
+export async function fit(model: tf.LayersModel | NativeModel, trainData: SparseDataset | DatasetSource, options: FitOptions = {}): Promise<FitResult> {
   const t0 = performance.now();
   const task: Task = options.task ?? 'regression';
   if (!['regression', 'binary', 'ranking'].includes(task)) throw new Error(`fit: task "${String(task)}" is unknown, expected regression | binary | ranking`);
-  const epochs = options.epochs ?? 100;
-  const batchSize = options.batchSize ?? 256;
-  if (options.threads !== undefined && options.threads !== 'auto' && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new Error(`fit: threads must be 'auto' or an integer ≥ 1, got ${String(options.threads)}`);
-  }
+  const native = isNativeModel(model) ? model : undefined;
+  const info: Pick<ModelInfo, 'kind' | 'fieldDims'> = native ? { kind: native.kind, fieldDims: native.fieldDims } : inspectModel(model as tf.LayersModel);
+  const target = native ? { name: native.kind } : (model as tf.LayersModel);
+  const defaults = TRAINING_DEFAULTS[task][modelFamily(info.kind)];
+  const solver = options.solver ?? 'gradient';
+  if (!['gradient', 'mcmc', 'als'].includes(solver)) throw new Error(`fit: solver "${String(solver)}" is unknown, expected gradient | mcmc | als`);
+  const bayes = solver !== 'gradient';
+  if (bayes) checkBayesOptions(solver, task, info.kind, options);
+  const epochs = options.epochs ?? (bayes ? BAYES_ITERATIONS : defaults.epochs);
+  const batchSize = options.batchSize ?? defaults.batchSize;
   const seed = options.seed ?? 42;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (options.threads !== undefined && options.threads !== 'auto' && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new Error(`fit: threads must be 'auto' or an integer ≥ 1, got ${String(options.threads)}`);
+  }
   const negPerPos = task === 'ranking' ? 1 : task === 'binary' ? (options.negativesPerPositive ?? 0) : 0;
   if (!Number.isInteger(negPerPos) || negPerPos < 0) throw new Error(`fit: negativesPerPositive must be an integer ≥ 0, got ${negPerPos}`);
   if (task === 'regression' && options.negativesPerPositive) throw new Error('fit: negativesPerPositive applies to the binary task only');
-  if (negPerPos > 0 && !options.negatives) {
-    throw new Error(`fit: task "${task}" with sampled negatives needs options.negatives = { itemField, userField?, sampler? }`);
+  const memory = trainData instanceof SparseDataset ? trainData : trainData instanceof InMemorySource ? trainData.dataset : undefined;
+  const stream = memory ? undefined : (trainData as DatasetSource);
+  if (trainData.numRows === 0) throw new Error('fit: the training dataset has no rows');
+  if (stream && bayes) throw new Error(`fit: the ${solver} solver needs the training rows in memory, not a streaming source`);
+  if (stream && negPerPos > 0) throw new Error(`fit: task ${task} with sampled negatives needs the training rows in memory (every positive), not a streaming source`);
+  if (stream && options.validation !== undefined && options.validation !== false && !(options.validation instanceof SparseDataset)) {
+    throw new Error('fit: a streaming source takes its validation set as a dataset (e.g. a held-out shard), not a fraction');
   }
-  if (train.numRows === 0) throw new Error('fit: the training dataset has no rows');
-
-  const info = inspectModel(model);
-  const width = checkDataset(model, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task);
+  // a streaming run's label statistics start from its first chunk (stored order)
+  const train = memory ?? (await firstChunk(stream as DatasetSource));
+  const streamWidth = stream ? Math.max(1, stream.maxRowLength) : 0;
+  const width = Math.max(streamWidth, checkDataset(target, info.fieldDims, train, 'fit: train', negPerPos > 0 ? undefined : task));
 
   // validation: a given dataset, a seeded held-out fraction of train, or none
-  const valOpt = options.validation === undefined ? { fraction: 0.1 } : options.validation;
+  // MCMC and ALS use every training row unless told to hold some out (nothing to stop early)
+  const valOpt = options.validation === undefined ? (stream || bayes ? false : { fraction: 0.1 }) : options.validation;
   let trainRows: Int32Array;
   let val: SparseDataset | undefined;
   if (valOpt === false) {
     trainRows = Int32Array.from({ length: train.numRows }, (_, i) => i);
   } else if (valOpt instanceof SparseDataset) {
-    checkDataset(model, info.fieldDims, valOpt, 'fit: validation', negPerPos > 0 ? undefined : task);
+    checkDataset(target, info.fieldDims, valOpt, 'fit: validation', negPerPos > 0 ? undefined : task);
     if (valOpt.maxRowLength > width) throw new Error(`fit: validation rows have up to ${valOpt.maxRowLength} features, train only ${width}`);
     trainRows = Int32Array.from({ length: train.numRows }, (_, i) => i);
     val = valOpt;
@@ -84,8 +114,10 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     val = train.select(perm.subarray(0, nVal).slice().sort());
     trainRows = perm.subarray(nVal).slice().sort();
   }
-  const nTrain = trainRows.length;
-
+  // the training rows stay in `train` (no copy of a large dataset): each epoch's order is a
+  // permutation of `trainRows`
+  const data = train;
+  const nTrain = stream ? stream.numRows : trainRows.length;
   let labelSum = 0;
   let labelMin = Infinity;
   let labelMax = -Infinity;
@@ -97,75 +129,102 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   }
   const labelMean = labelSum / nTrain;
 
-  const sampler = negPerPos > 0 && options.negatives ? new NegativeSampler(val ? [train, val] : [train], options.negatives) : undefined;
+  // every row of `train` (a held-out fraction included) and of a given validation set is a positive
+  // that no negative may be drawn from
+  const negatives = negPerPos > 0 ? new RowNegatives(val && val !== train && valOpt instanceof SparseDataset ? [train, val] : [train], options.negatives) : undefined;
 
   // early stopping
   const esOpt = options.earlyStopping;
+  if (esOpt && !val) throw new Error('fit: earlyStopping needs validation data (options.validation)');
   const es =
-    val && esOpt !== false
+    val && esOpt !== false && !bayes
       ? {
-          metric: esOpt?.metric ?? (task === 'regression' ? 'rmse' : task === 'binary' ? 'logloss' : 'loss'),
-          patience: esOpt?.patience ?? (options.engine === 'tfjs' ? 3 : FUSED_DEFAULTS.patience),
-          minDelta: esOpt?.minDelta ?? 1e-4,
+          metric: esOpt?.metric ?? ((task === 'regression' ? 'rmse' : task === 'binary' ? 'logloss' : 'loss') as EarlyStoppingMetric),
+          patience: esOpt?.patience ?? defaults.patience,
+          minDelta: esOpt?.minDelta ?? defaults.minDelta,
         }
       : undefined;
-  if (esOpt && !val) throw new Error('fit: earlyStopping needs validation data (options.validation)');
   if (es) {
-    const allowed: Record<Task, EarlyStoppingMetric[]> = {
-      regression: ['loss', 'rmse'],
-      binary: ['loss', 'logloss', 'auc'],
-      ranking: ['loss', 'auc'],
-    };
+    const allowed: Record<Task, EarlyStoppingMetric[]> = { regression: ['loss', 'rmse'], binary: ['loss', 'logloss', 'auc'], ranking: ['loss', 'auc'] };
     if (!allowed[task].includes(es.metric)) {
       throw new Error(`fit: earlyStopping.metric "${es.metric}" is not available for task ${task} (use ${allowed[task].join(' | ')})`);
     }
   }
 
-  // The fused engine (LR/FM/FFM/MF on CPU backends) unless the options need the tfjs path.
-  const engine = options.engine ?? 'auto';
-  if (!['auto', 'fused', 'tfjs'].includes(engine)) throw new Error(`fit: engine "${String(engine)}" is unknown, expected auto | fused | tfjs`);
-  if (engine !== 'tfjs') {
-    const backend = tf.getBackend();
-    const blocker =
-      task === 'ranking'
-        ? 'the BPR ranking task runs on the tfjs path'
-        : negPerPos > 0
-          ? 'sampled negatives run on the tfjs path'
-          : options.checkpoint || options.resumeFrom
-            ? 'checkpoints and resume run on the tfjs path'
-            : engine === 'auto' && backend !== 'cpu' && backend !== 'wasm'
-              ? `backend ${backend} trains through tfjs`
-              : undefined;
-    if (!blocker && options.initBias !== false) {
-      initBias(info, task === 'regression' ? labelMean : logit(labelMean));
-    }
-    const binding = blocker ?? bindFused(model, info);
-    if (typeof binding !== 'string') {
-      return fitFused(
-        {
-          binding,
-          task: task as 'regression' | 'binary',
-          train: trainRows.length === train.numRows ? train : train.select(trainRows),
-          val,
-          epochs,
-          seed,
-          es,
-          labelMean,
-          labelRange: [labelMin, labelMax],
-          t0,
-        },
-        options,
-      );
-    }
-    if (engine === 'fused') throw new Error(`fit: engine "fused" cannot train this model: ${binding}`);
+  // one set of optimizer settings for both engines
+  const optName: OptimizerName = options.optimizer ?? defaults.optimizer;
+  if (!['sgd', 'adam', 'adagrad', 'ftrl'].includes(optName)) throw new Error(`fit: optimizer "${String(optName)}" is unknown, expected sgd | adam | adagrad | ftrl`);
+  const optCfg: NativeOptimizerConfig = {
+    ...OPTIMIZER_DEFAULTS,
+    ...options.optimizerConfig,
+    learningRate: options.learningRate ?? options.optimizerConfig?.learningRate ?? defaults.learningRates[optName],
+  };
+  const l2Option = options.l2 ?? defaults.l2;
+  const l2 = resolveL2(l2Option);
+
+  const backend = tf.getBackend();
+  const layers = native ? undefined : (model as tf.LayersModel);
+  const layersInfo = layers ? inspectModel(layers) : undefined;
+  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : nativeDecision(options.engine ?? 'auto', info.kind);
+  if (decision.name === 'tfjs' && options.threads !== undefined && options.threads !== 'auto' && options.threads > 1) {
+    throw new Error(`fit: threads = ${options.threads} applies to the native engine; the tfjs engine runs on the ${backend} backend's own threads`);
+  }
+  const resumeStore = typeof options.resumeFrom === 'string' ? directoryCheckpointStore(options.resumeFrom) : options.resumeFrom;
+  const resumed = resumeStore ? await loadCheckpoint(model, resumeStore) : undefined;
+  if (!resumed && !bayes && options.initBias !== false && task !== 'ranking') {
+    const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean);
+    if (native) {
+      if (native.params.bias[0] === 0) native.params.bias[0] = b0;
+    } else if (layersInfo) await initBias(layersInfo, b0);
   }
 
-  const optName = options.optimizer ?? 'adam';
-  const optimizer = createOptimizer(optName, {
-    ...options.optimizerConfig,
-    learningRate: options.learningRate ?? options.optimizerConfig?.learningRate ?? DEFAULT_LEARNING_RATES[optName] ?? 1e-3,
-  });
-  const step = new TrainStep(model, info, optimizer, options.l2 ?? (task === 'ranking' ? DEFAULT_RANKING_L2 : DEFAULT_L2), task === 'ranking' ? 'bpr' : task === 'binary' ? 'logloss' : 'mse');
+  let engine: TrainingEngine;
+  let reason = decision.reason;
+  if (bayes) {
+    const layout = layers && layersInfo ? nativeLayout(layers, layersInfo) : undefined;
+    if (typeof layout === 'string') throw new Error(`fit: the ${solver} solver cannot train this model: ${layout}`);
+    const k = native ? native.params.k : (layout?.k ?? 0);
+    const binding: NativeBinding | { params: NativeParams } | string = native ? { params: native.params } : bindNative(model as tf.LayersModel, layersInfo as ModelInfo);
+    if (typeof binding === 'string') throw new Error(`fit: the ${solver} solver cannot train this model: ${binding}`);
+    const subset = trainRows.length === train.numRows ? train : train.select(trainRows);
+    const fm = new BayesianFm(subset, {
+      ...options.bayes,
+      solver,
+      task: task as 'regression' | 'binary',
+      k,
+      seed,
+      ...(solver === 'als' && options.l2 !== undefined ? { l2: typeof options.l2 === 'number' ? { bias: 0, linear: options.l2, factors: options.l2 } : { bias: options.l2.bias ?? 0, ...(options.l2.linear !== undefined ? { linear: options.l2.linear } : {}), ...(options.l2.factors !== undefined ? { factors: options.l2.factors } : {}) } } : {}),
+    });
+    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding);
+    if (val) be.track(val);
+    engine = be;
+    reason = solver === 'mcmc' ? `solver mcmc: Gibbs sampling of a Bayesian FM (k=${k}), native` : `solver als: coordinate descent (k=${k}), native`;
+  } else if (decision.name === 'native') {
+    const k = native ? native.params.k : (decision.layout?.k ?? 0);
+    const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);
+    const numFeatures = info.fieldDims.reduce((a, b) => a + b, 0);
+    const policy = nativeThreadPolicy();
+    const epochNnz = stream ? stream.nnz : Math.round((train.nnz * nTrain) / train.numRows);
+    let threads = policy.threads({ floats: numFeatures * (1 + rowLen), k }, epochNnz, options.threads ?? 'auto');
+    let binding: NativeBinding | { params: NativeParams } | string;
+    if (native) {
+      const shared = native.params.factors.buffer instanceof SharedArrayBuffer || native.params.factors.length === 0;
+      if (threads > 1 && !shared) {
+        if (options.threads !== undefined && options.threads !== 'auto') throw new Error('fit: threads > 1 need a NativeModel on SharedArrayBuffers (NativeModel.create makes one where they exist)');
+        threads = 1;
+      }
+      binding = { params: native.params };
+    } else binding = bindNative(model as tf.LayersModel, layersInfo as ModelInfo, threads > 1);
+    if (typeof binding === 'string') throw new Error(`fit: native engine: ${binding}`);
+    engine = await NativeEngine.create(
+      binding,
+      { task, optimizerName: optName, optimizer: optCfg, l2: { bias: l2.bias, linear: l2.linear, factors: l2.factors }, batchSize, negatives: negPerPos },
+      threads,
+    );
+    if (engine.threads > 1) reason += `, ${engine.threads} Hogwild threads`;
+  } else {
+    engine = new TfjsEngine(layers as tf.LayersModel, layersInfo as ModelInfo, createOptimizer(optName, optCfg), { task, batchSize, negatives: negPerPos, width, l2: l2Option });
+  }
 
   let startEpoch = 1;
   let history: EpochRecord[] = [];
@@ -173,119 +232,127 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
   let bestValue: number | null = null;
   let wait = 0;
   let best: Float32Array[] | undefined;
-
-  const resumeStore = typeof options.resumeFrom === 'string' ? await fileStore(options.resumeFrom) : options.resumeFrom;
-  if (resumeStore) {
-    const r = await restoreCheckpoint(model, info, step, resumeStore);
-    startEpoch = r.trainer.epoch + 1;
-    history = r.trainer.history;
-    bestEpoch = r.trainer.bestEpoch;
-    bestValue = r.trainer.bestValue;
-    wait = r.trainer.wait;
-    best = r.best;
-  } else if (options.initBias !== false && task !== 'ranking') {
-    initBias(info, task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean));
+  if (resumed) {
+    const tr = resumed.trainer;
+    if (tr.engine !== engine.name) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained by the ${tr.engine} engine, this run uses ${engine.name}`);
+    if (!bayes && tr.optimizer.name !== optName) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained with optimizer ${tr.optimizer.name}, this run uses ${optName}`);
+    const reader = new ArrayReader(resumed.data, `resumeFrom ${resumeStore?.location}`);
+    const state = tr.state.map((d) => (d.type === 'uint8' ? reader.uint8(d.size) : reader.float32(d.size)));
+    engine.loadOptimizerState(tr.optimizer.step, state, `resumeFrom ${resumeStore?.location}`);
+    best = tr.best.length > 0 ? tr.best.map((b) => reader.float32(b.size)) : undefined;
+    reader.end();
+    startEpoch = tr.epoch + 1;
+    history = tr.history;
+    bestEpoch = tr.bestEpoch;
+    bestValue = tr.bestValue;
+    wait = tr.wait;
   }
 
   // fixed validation negatives, drawn once so metrics are comparable across epochs
-  let valNeg: SparseDataset | undefined;
-  if (val && sampler) valNeg = negativeDataset(val, sampler, negPerPos, new Rng(subSeed(seed, 2, -1)));
-
-  const ckStore = options.checkpoint ? (options.checkpoint.store ?? (await fileStore(requireDir(options.checkpoint.dir)))) : undefined;
+  const valNeg = val && negatives ? negatives.negativeRows(val, negPerPos, subSeed(seed, 2, -1)) : undefined;
+  const ckStore = options.checkpoint ? (options.checkpoint.store ?? directoryCheckpointStore(requireDir(options.checkpoint.dir))) : undefined;
   const ckEvery = options.checkpoint?.every ?? 1;
+  const batches = Math.ceil(nTrain / batchSize);
 
-  // batch buffers: positives then negatives, [batch·(1+neg), W]
-  const rowsPerStep = batchSize * (1 + negPerPos);
-  const buf: StepBatch = {
-    rows: 0,
-    width,
-    ids: new Int32Array(rowsPerStep * width),
-    values: new Float32Array(rowsPerStep * width),
-    labels: task === 'ranking' ? undefined : new Float32Array(rowsPerStep),
-  };
-  let dense: DenseBatch | undefined;
   let trainedExamples = 0;
   let trainSeconds = 0;
   let stopReason: StopReason = 'epochs';
   let lastEpoch = startEpoch - 1;
-
-  for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
-    const te = performance.now();
-    const order = new Rng(subSeed(seed, 1, epoch)).shuffle(trainRows.slice());
-    const negRng = new Rng(subSeed(seed, 3, epoch));
-    const batches = Math.ceil(nTrain / batchSize);
-    let lossSum = 0;
-    let lossRows = 0;
-    let epochExamples = 0;
-    for (let b = 0; b < batches; b++) {
-      const s = b * batchSize;
-      const e = Math.min(nTrain, s + batchSize);
-      const size = e - s;
-      dense = train.denseBatchOf(order, s, e, dense, width);
-      buf.ids.set(dense.ids.subarray(0, size * width));
-      buf.values.set(dense.values.subarray(0, size * width));
-      buf.rows = size * (1 + negPerPos);
-      if (sampler) sampler.fillNegatives(train, order.subarray(s, e), size, width, negPerPos, buf.ids, buf.values, negRng);
-      if (buf.labels) {
-        if (negPerPos > 0) {
-          buf.labels.fill(1, 0, size);
-          buf.labels.fill(0, size, buf.rows);
-        } else buf.labels.set(dense.labels.subarray(0, size));
+  let lastYield = performance.now();
+  try {
+    for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
+      const te = performance.now();
+      const progress = async (p: PassProgress) => {
+        const now = performance.now();
+        if (options.callbacks?.onBatchEnd) {
+          const r = await options.callbacks.onBatchEnd({
+            epoch,
+            batch: p.batches,
+            batches,
+            loss: p.lossSum / Math.max(1, p.lossTerms),
+            examplesPerSecond: p.positives / ((now - te) / 1000),
+          });
+          if (r === 'stop') stopReason = 'callback';
+        }
+        if (now - lastYield >= YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
+        return stopReason !== 'epochs';
+      };
+      let pass: PassProgress & { stopped: boolean };
+      if (stream) {
+        // chunk by chunk; progress counts over the whole epoch
+        pass = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0, stopped: false };
+        const done = { ...pass };
+        for await (const chunk of stream.chunks({ shuffle: true, seed, epoch, sharedMemory: engine.threads > 1, ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}) })) {
+          const part = chunk.data;
+          checkDataset(target, info.fieldDims, part, 'fit: train chunk', task);
+          if (epoch === startEpoch) for (const y of part.labels) [labelMin, labelMax] = [Math.min(labelMin, y), Math.max(labelMax, y)];
+          const order = chunk.order ?? Int32Array.from({ length: part.numRows }, (_, i) => i);
+          const r = await engine.trainPass(part, order, undefined, {
+            progress: (p) => progress({ batches: done.batches + p.batches, positives: done.positives + p.positives, lossSum: done.lossSum + p.lossSum, lossTerms: done.lossTerms + p.lossTerms }),
+          });
+          done.batches += r.batches;
+          done.positives += r.positives;
+          done.lossSum += r.lossSum;
+          done.lossTerms += r.lossTerms;
+          if (r.stopped) {
+            done.stopped = true;
+            break;
+          }
+        }
+        pass = done;
+      } else {
+        // the order a streaming source gives with a shuffle buffer holding every row
+        const perm = epochPermutation(nTrain, seed, epoch);
+        const order = trainRows.length === train.numRows && nTrain === trainRows.length ? perm : perm.map((i) => trainRows[i] as number);
+        const passNeg = negatives ? negatives.draw(data, order, negPerPos, subSeed(seed, 3, epoch)) : undefined;
+        pass = await engine.trainPass(data, order, passNeg, { progress });
       }
-      const loss = await step.run(buf);
-      if (!Number.isFinite(loss)) {
-        throw new Error(`fit: the loss became ${loss} at epoch ${epoch}, batch ${b + 1} — lower the learning rate (now ${optimizer.config.learningRate})`);
+      const seconds = (performance.now() - te) / 1000;
+      trainSeconds += seconds;
+      trainedExamples += pass.positives;
+      const record: EpochRecord = { epoch, loss: pass.lossSum / Math.max(1, pass.lossTerms), examplesPerSecond: pass.positives / seconds, seconds };
+      if (val && !pass.stopped) {
+        const m = await validationMetrics(engine, task, val, valNeg);
+        record.valLoss = m['loss'] as number;
+        record.valMetrics = m;
       }
-      lossSum += loss * size;
-      lossRows += size;
-      epochExamples += size;
-      if (options.callbacks?.onBatchEnd) {
-        const r = await options.callbacks.onBatchEnd({
-          epoch,
-          batch: b + 1,
-          batches,
-          loss,
-          examplesPerSecond: epochExamples / ((performance.now() - te) / 1000),
+      history.push(record);
+      lastEpoch = epoch;
+      if (es && record.valMetrics) {
+        const v = record.valMetrics[es.metric] as number;
+        if (isImprovement(es.metric, v, bestValue, es.minDelta)) {
+          bestValue = v;
+          bestEpoch = epoch;
+          wait = 0;
+          best = await engine.snapshot();
+        } else if (++wait >= es.patience && stopReason === 'epochs') stopReason = 'early-stopping';
+      } else if (!es) bestEpoch = epoch;
+      if (options.callbacks?.onEpochEnd) {
+        engine.writeBack(); // callbacks see the current weights
+        const r = await options.callbacks.onEpochEnd(record);
+        if (r === 'stop' && stopReason === 'epochs') stopReason = 'callback';
+      }
+      await yieldToEventLoop(); // at least once per epoch, however short
+      lastYield = performance.now();
+      if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
+      const last = epoch === epochs || stopReason !== 'epochs';
+      if (ckStore && !pass.stopped && (epoch % ckEvery === 0 || last)) {
+        engine.writeBack();
+        await saveCheckpoint(model, engine, ckStore, {
+          epoch, history, bestEpoch, bestValue, wait, best, task, optimizer: optName, labelMean, labelRange: [labelMin, labelMax],
         });
-        if (r === 'stop') stopReason = 'callback';
       }
-      if (options.signal?.aborted) stopReason = 'aborted';
-      if (stopReason !== 'epochs') break;
     }
-    const seconds = (performance.now() - te) / 1000;
-    trainSeconds += seconds;
-    trainedExamples += epochExamples;
-    const record: EpochRecord = { epoch, loss: lossSum / Math.max(1, lossRows), examplesPerSecond: epochExamples / seconds, seconds };
-    if (val) {
-      const m = await validationMetrics(model, task, val, valNeg, width);
-      record.valLoss = m['loss'] as number;
-      record.valMetrics = m;
-    }
-    history.push(record);
-    lastEpoch = epoch;
-    if (es && record.valMetrics && stopReason !== 'aborted') {
-      const v = record.valMetrics[es.metric] as number;
-      if (isImprovement(es.metric, v, bestValue, es.minDelta)) {
-        bestValue = v;
-        bestEpoch = epoch;
-        wait = 0;
-        best = await snapshot(model);
-      } else if (++wait >= es.patience && stopReason === 'epochs') stopReason = 'early-stopping';
-    } else if (!es) bestEpoch = epoch;
-    if (options.callbacks?.onEpochEnd) {
-      const r = await options.callbacks.onEpochEnd(record);
-      if (r === 'stop' && stopReason === 'epochs') stopReason = 'callback';
-    }
-    if (options.signal?.aborted && stopReason === 'epochs') stopReason = 'aborted';
-    const last = epoch === epochs || stopReason !== 'epochs';
-    if (ckStore && (epoch % ckEvery === 0 || last)) {
-      await saveCheckpoint(model, info, step, ckStore, {
-        epoch, history, bestEpoch, bestValue, wait, best, task, labelMean, labelRange: [labelMin, labelMax],
-      });
-    }
+    if (es && best && bestEpoch !== lastEpoch) engine.restore(best);
+    engine.writeBack();
+    if (engine instanceof BayesEngine) attachBayes(model, engine.fm);
+  } finally {
+    await engine.close();
   }
-
-  if (es && best && bestEpoch !== lastEpoch) restore(model, best);
   return fitResult({
     history,
     lastEpoch,
@@ -293,12 +360,45 @@ export async function fit(model: tf.LayersModel, train: SparseDataset, options: 
     earlyStopping: es !== undefined,
     examplesPerSecond: trainSeconds > 0 ? trainedExamples / trainSeconds : 0,
     t0,
-    engine: 'tfjs',
-    threads: 1,
+    engine: engine.name,
+    engineReason: reason,
+    threads: engine.threads,
     stopReason,
     labelMean,
     labelRange: [labelMin, labelMax],
   });
+}
+
+/** Iterations of MCMC and ALS when `epochs` is not given (libFM's usual run). */
+const BAYES_ITERATIONS = 200;
+
+/** MCMC/ALS: every option they cannot honour is an error naming it. */
+function checkBayesOptions(solver: string, task: Task, kind: string, o: FitOptions): void {
+  const refuse = (what: string) => {
+    throw new Error(`fit: ${what} does not apply to the ${solver} solver`);
+  };
+  if (task === 'ranking') refuse('the ranking task (BPR)');
+  if (o.negativesPerPositive) refuse('negativesPerPositive');
+  if (!['fm', 'lr', 'mf'].includes(kind)) throw new Error(`fit: the ${solver} solver trains LR, FM and MF models, not "${kind}"`);
+  for (const key of ['optimizer', 'learningRate', 'optimizerConfig', 'batchSize', 'threads', 'shuffleBuffer'] as const) {
+    if (o[key] !== undefined) refuse(key);
+  }
+  if (o.engine !== undefined && o.engine !== 'auto' && o.engine !== 'native') refuse(`engine '${o.engine}'`);
+  if (o.earlyStopping) refuse('earlyStopping (MCMC averages every sample after burn-in)');
+  if (solver === 'mcmc' && o.l2 !== undefined) refuse('l2 (MCMC samples its regularisation from the priors)');
+}
+
+/** The first chunk of a source in stored order (for label statistics before training). */
+async function firstChunk(source: DatasetSource): Promise<SparseDataset> {
+  for await (const c of source.chunks({ shuffle: false })) return c.order ? c.data.select(c.order) : c.data;
+  throw new Error('fit: the training source yielded no rows');
+}
+
+/** The engine decision for a {@link NativeModel}: always native. */
+function nativeDecision(choice: string, kind: string): EngineDecision {
+  if (choice === 'tfjs') throw new Error("fit: a NativeModel trains on the native engine; for engine 'tfjs' pass model.toLayersModel()");
+  if (choice !== 'auto' && choice !== 'native') throw new Error(`fit: engine "${choice}" is unknown, expected auto | native | tfjs`);
+  return { name: 'native', reason: `${kind} NativeModel (flat arrays, no tfjs copy): native TypeScript kernels` };
 }
 
 function logit(p: number): number {
@@ -306,85 +406,48 @@ function logit(p: number): number {
   return Math.log(q / (1 - q));
 }
 
-/** Sets the model's single scalar 'bias' weight to `value` when it is still exactly 0. */
-function initBias(info: ModelInfo, value: number): void {
+/** Sets the model's single scalar 'bias' weight to `value` when it is still exactly 0 (an async read: no GPU sync). */
+async function initBias(info: ModelInfo, value: number): Promise<void> {
   const biases = info.params.filter((p) => p.group === 'bias' && p.shape.reduce((a, b) => a * b, 1) === 1);
   const only = biases.length === 1 ? biases[0] : undefined;
   if (!only) return;
-  const current = only.weight.read().dataSync()[0];
+  const current = (await only.weight.read().data())[0];
   if (current !== 0) return;
   tf.tidy(() => {
     only.weight.write(tf.fill(only.shape, value));
   });
 }
 
-/** `copies` negatives of every row of `ds` (labels 0), in copy-major order. */
-function negativeDataset(ds: SparseDataset, sampler: NegativeSampler, copies: number, rng: Rng): SparseDataset {
-  const n = ds.numRows;
-  const nnz = ds.nnz;
-  const offsets = new Int32Array(n * copies + 1);
-  const ids = new Int32Array(nnz * copies);
-  const values = new Float32Array(nnz * copies);
-  for (let c = 0; c < copies; c++) {
-    for (let r = 0; r <= n; r++) offsets[c * n + r] = c * nnz + (ds.offsets[r] as number);
-    ids.set(ds.ids, c * nnz);
-    values.set(ds.values, c * nnz);
-    for (let r = 0; r < n; r++) {
-      const { slot, item, user } = sampler.locate(ds, r);
-      ids[c * nnz + (ds.offsets[r] as number) + slot] = sampler.itemOffset + sampler.sample(user, item, rng);
-    }
-  }
-  return new SparseDataset({ schema: ds.schema, labels: new Float32Array(n * copies), offsets, ids, values }, { validate: false });
-}
-
-async function validationMetrics(
-  model: tf.LayersModel,
-  task: Task,
-  val: SparseDataset,
-  valNeg: SparseDataset | undefined,
-  width: number,
-): Promise<Record<string, number>> {
-  const pos = await scoreRows(model, val, width, 4096);
+async function validationMetrics(engine: TrainingEngine, task: Task, val: SparseDataset, valNeg: SparseDataset | undefined): Promise<Record<string, number>> {
+  const pos = await engine.score(val);
+  const finite = (a: Float32Array) => a.every((x) => Number.isFinite(x));
+  if (!finite(pos)) throw new Error('fit: the model scores validation rows as NaN or ±Infinity — lower the learning rate');
   if (task === 'regression') {
     const r = rmse(pos, val.labels);
     return { loss: r * r, rmse: r };
   }
-  if (task === 'ranking' && valNeg) {
-    const neg = await scoreRows(model, valNeg, width, 4096);
+  const neg = valNeg ? await engine.score(valNeg) : undefined;
+  if (task === 'ranking' && neg) {
+    // neg rows are copy-major: with one copy, row r of neg is r's negative
     return pairwiseMetrics(pos, neg);
   }
   let scores: Float32Array = pos;
   let labels: Float32Array = val.labels;
-  if (valNeg) {
-    const neg = await scoreRows(model, valNeg, width, 4096);
+  if (neg) {
     scores = new Float32Array(pos.length + neg.length);
     scores.set(pos);
     scores.set(neg, pos.length);
     labels = new Float32Array(scores.length);
     labels.fill(1, 0, pos.length);
   }
-  const ll = logLossOfLogits(scores, labels);
-  return { loss: ll, logloss: ll, auc: auc(scores, labels) };
-}
-
-/** Copies of all model weights (trainable or not), in `model.weights` order. */
-async function snapshot(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(model.weights.map(async (w) => Float32Array.from((await w.read().data()) as Float32Array)));
-}
-
-function restore(model: tf.LayersModel, weights: readonly Float32Array[]): void {
-  const tensors = model.weights.map((w, i) => tf.tensor(weights[i] as Float32Array, w.shape as number[], w.dtype));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
+  const ll = logLossFromLogits(scores, labels);
+  const hasBoth = labels.some((y) => y > 0.5) && labels.some((y) => y <= 0.5);
+  return { loss: ll, logloss: ll, ...(hasBoth ? { auc: auc(scores, labels.map((y) => (y > 0.5 ? 1 : 0))) } : {}) };
 }
 
 function requireDir(dir: string | undefined): string {
   if (!dir) throw new Error('fit: checkpoint needs a dir (Node) or a store');
   return dir;
-}
-
-async function fileStore(dir: string): Promise<CheckpointStore> {
-  return directoryCheckpointStore(dir);
 }
 
 interface SaveState {
@@ -395,57 +458,57 @@ interface SaveState {
   wait: number;
   best: Float32Array[] | undefined;
   task: Task;
+  optimizer: OptimizerName;
   labelMean: number;
   labelRange: [number, number];
 }
 
-async function saveCheckpoint(model: tf.LayersModel, info: ModelInfo, step: TrainStep, store: CheckpointStore, s: SaveState): Promise<void> {
-  const artifacts = await modelArtifacts(model, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
-  const arrays: (Float32Array | Uint8Array)[] = [];
-  const slots = step.slots.map((slot, i) => {
-    arrays.push(...slot.state);
-    if (slot.touched) arrays.push(slot.touched);
-    return {
-      weight: info.params[i]?.weight.name ?? String(i),
-      size: slot.size,
-      buffers: slot.state.length,
-      touchedRows: slot.touched?.length ?? 0,
-    };
-  });
-  const best = (s.best ?? []).map((b, i) => {
-    arrays.push(b);
-    return { weight: model.weights[i]?.name ?? String(i), size: b.length };
-  });
+async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: TrainingEngine, store: CheckpointStore, s: SaveState): Promise<void> {
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await modelArtifacts(layers, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
+  const opt = engine.optimizerState();
+  const arrays: (Float32Array | Uint8Array)[] = [...opt.arrays, ...(s.best ?? [])];
   const trainer: TrainerStateJSON = {
     format: 'fm-trainer-checkpoint',
-    version: 1,
+    version: 2,
+    engine: engine.name,
     epoch: s.epoch,
     history: s.history,
     bestEpoch: s.bestEpoch,
     bestValue: s.bestValue,
     wait: s.wait,
-    optimizer: { name: step.optimizer.name, step: step.optimizer.step },
-    slots,
-    best,
+    optimizer: { name: s.optimizer, step: opt.step },
+    state: opt.arrays.map((a) => ({ type: a instanceof Uint8Array ? 'uint8' : 'float32', size: a.length })),
+    best: (s.best ?? []).map((b) => ({ size: b.length })),
   };
   await store.save({ artifacts, trainer, trainerData: packArrays(arrays) });
 }
 
-async function restoreCheckpoint(
-  model: tf.LayersModel,
-  info: ModelInfo,
-  step: TrainStep,
-  store: CheckpointStore,
-): Promise<{ trainer: TrainerStateJSON; best: Float32Array[] | undefined }> {
+/** Loads a checkpoint's weights into `model`; returns the trainer state for the engine to restore. */
+async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: CheckpointStore): Promise<{ trainer: TrainerStateJSON; data: Uint8Array }> {
   const where = `resumeFrom ${store.location}`;
-  const data = await store.load();
-  const trainer = data.trainer;
+  const ck = await store.load();
+  const trainer = ck.trainer;
   if (trainer.format !== 'fm-trainer-checkpoint') throw new Error(`${where}: not a trainer checkpoint (format ${String(trainer.format)})`);
-  if (trainer.optimizer.name !== step.optimizer.name) {
-    throw new Error(`${where}: the checkpoint was trained with optimizer ${trainer.optimizer.name}, this run uses ${step.optimizer.name}`);
-  }
-  const loaded = await modelFromArtifacts(data.artifacts, where);
+  if (trainer.version !== 2) throw new Error(`${where}: trainer checkpoint version ${String(trainer.version)} is not supported (this version reads 2); retrain or resume with the version that wrote it`);
+  const loaded = await modelFromArtifacts(ck.artifacts, where);
   try {
+    if (isNativeModel(model)) {
+      const from = NativeModel.fromLayersModel(loaded.model).params;
+      const p = model.params;
+      if (from.factors.length !== p.factors.length || from.linear.length !== p.linear.length || from.kind !== p.kind) {
+        throw new Error(`${where}: the checkpoint's ${from.kind} model (${from.linear.length} features, ${from.factors.length} factor values) does not match this ${p.kind} model (${p.linear.length}, ${p.factors.length})`);
+      }
+      p.bias.set(from.bias);
+      p.linear.set(from.linear);
+      p.factors.set(from.factors);
+      return { trainer, data: ck.trainerData };
+    }
     const src = loaded.model.weights;
     const dst = model.weights;
     if (src.length !== dst.length || src.some((w, i) => w.shape.join(',') !== dst[i]?.shape.join(','))) {
@@ -458,20 +521,5 @@ async function restoreCheckpoint(
   } finally {
     loaded.model.dispose();
   }
-  if (trainer.slots.length !== step.slots.length) {
-    throw new Error(`${where}: optimizer state for ${trainer.slots.length} weights, the model trains ${step.slots.length}`);
-  }
-  const reader = new ArrayReader(data.trainerData, where);
-  trainer.slots.forEach((s, i) => {
-    const slot = step.slots[i];
-    if (!slot || slot.size !== s.size || slot.state.length !== s.buffers || (slot.touched?.length ?? 0) !== s.touchedRows) {
-      throw new Error(`${where}: optimizer state of weight ${s.weight} (${s.size} values) does not match the model's weight ${i} (${info.params[i]?.weight.name}, ${slot?.size} values)`);
-    }
-    for (const buf of slot.state) buf.set(reader.float32(s.size));
-    if (slot.touched) slot.touched.set(reader.uint8(s.touchedRows));
-  });
-  const best = trainer.best.length > 0 ? trainer.best.map((b) => reader.float32(b.size)) : undefined;
-  reader.end();
-  step.optimizer.step = trainer.optimizer.step;
-  return { trainer, best };
+  return { trainer, data: ck.trainerData };
 }

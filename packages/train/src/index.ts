@@ -1,4 +1,5 @@
-// @fm/train: platform-neutral API (Node and the browser). File-system helpers live in '@fm/train/node'.
+// @fm/train: platform-neutral API (Node and the browser). File-system helpers and Hogwild threads live
+// in '@fm/train/node'; the native kernels' low-level API in '@fm/train/native'.
 export { fit } from './fit.js';
 export type {
   FitOptions,
@@ -10,24 +11,16 @@ export type {
   EarlyStoppingMetric,
   StopReason,
 } from './fit-options.js';
-export { DEFAULT_L2, DEFAULT_LEARNING_RATES, DEFAULT_RANKING_L2 } from './fit-options.js';
+export { chooseEngine, type EngineDecision } from './choose-engine.js';
+export { NativeModel, isNativeModel, type NativeModelConfig } from './engines/native/native-model.js';
+export type { EngineName, EngineChoice, TrainingEngine, PassHooks, PassProgress } from './engine.js';
+export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
 export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';
-export { l2Penalty, resolveL2, touchedRows, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
-export {
-  RowOptimizer,
-  SgdOptimizer,
-  AdamOptimizer,
-  AdagradOptimizer,
-  FtrlOptimizer,
-  createOptimizer,
-  type OptimizerName,
-  type OptimizerConfig,
-  type ParamSlot,
-} from './optimizers.js';
-export { TrainStep, type StepBatch, type StepLoss } from './train-step.js';
-export { NegativeSampler, type NegativeOptions } from './negatives.js';
-export { rmse, auc, logLossOfLogits, pairwiseMetrics } from './metrics.js';
-export { predict, type PredictOptions } from './predict.js';
+export { l2Penalty, resolveL2, touchedRows, touchedBlocks, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
+export type { OptimizerName, OptimizerConfig } from './optimizers.js';
+export type { NegativeOptions } from './negatives.js';
+export { predict, predictDistribution, type PredictOptions } from './predict.js';
+export { rankingScorer, type RankingScorerOptions, type SideFeatures } from './ranking-scorer.js';
 export { inspectModel, type ModelInfo, type TrainableParam } from './model-info.js';
 export { checkDataset } from './dataset-check.js';
 export {
@@ -36,6 +29,8 @@ export {
   modelArtifacts,
   modelFromArtifacts,
   FM_METADATA_KEY,
+  MODEL_FORMAT_VERSION,
+  checkMeta,
   type ModelMeta,
   type SaveModelOptions,
   type LoadedModel,
@@ -49,7 +44,7 @@ export {
   registerDirectoryCheckpointStore,
 } from './checkpoint.js';
 export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendReport } from './backend.js';
-// The fused pure-TypeScript engine (LR, FM, FFM, MF) that `fit` uses on CPU backends.
-export * from './fused/index.js';
-export { bindFused, writeBackFused, registerFusedThreads, type Engine, type FusedBinding, type FusedThreadPolicy } from './fused-binding.js';
-export { FUSED_DEFAULTS } from './fit-fused.js';
+export { yieldToEventLoop } from './yield.js';
+// Native MCMC (Bayesian FM) and ALS solvers.
+export * from './engines/bayes/index.js';
+export { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '@fm/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, saveModel } from './node.js';
+import { isModelDir, loadModel, saveModel } from './node.js';
 import { predict } from './predict.js';
 import { fileCheckpointStore } from './file-checkpoint-store.js';
 import { fit } from './fit.js';
@@ -14,33 +15,128 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+const newDir = async (name: string) => join(await mkdtemp(join(tmpdir(), 'fm-train-')), name);
+const versionDirs = async (dir: string) => (await readdir(dir)).filter((f) => f.startsWith('v-'));
+
+async function trained(seed: number): Promise<tf.LayersModel> {
+  const model = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed, initStd: 0.1 });
+  await fit(model, toyRatings(), { epochs: 2, validation: false });
+  return model;
+}
+
+async function scores(dir: string): Promise<number[]> {
+  const loaded = await loadModel(dir);
+  try {
+    return Array.from(await predict(loaded.model, toyRatings()));
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
 describe('saveModel / loadModel (file://)', () => {
-  it('round-trips weights, metadata and encoder JSON; predictions match', async () => {
+  it('round-trips weights, metadata, encoder JSON and extra files; predictions match', async () => {
     const ds = toyRatings();
     const model = createModel('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 3, seed: 2, initStd: 0.1 });
     await fit(model, ds, { epochs: 3, validation: false });
-    const dir = join(await mkdtemp(join(tmpdir(), 'fm-train-')), 'model');
+    const dir = await newDir('model');
     const encoder = { fields: [{ name: 'user', vocab: ['A', 'B', 'C'] }] };
-    await saveModel(model, `file://${dir}`, { encoder, meta: { task: 'regression', labelMean: 3.4, ratingRange: [1, 5] } });
-    expect((await readdir(dir)).sort()).toEqual(['fm.json', 'model.json', 'weights.bin']);
+    const pairs = new Uint8Array([1, 2, 3, 4]);
+    await saveModel(model, `file://${dir}`, { encoder, meta: { task: 'regression', labelMean: 3.4, ratingRange: [1, 5] }, files: { 'interactions.bin': pairs } });
+    const [v] = await versionDirs(dir);
+    expect((await readdir(dir)).sort()).toEqual(['fm.json', 'model.json', v]);
+    expect((await readdir(join(dir, v!))).sort()).toEqual(['encoder.json', 'interactions.bin', 'weights.bin']);
+    // model.json is a plain tfjs layers model: its manifest points at the version folder
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    expect(json.weightsManifest[0].paths).toEqual([`${v}/weights.bin`]);
     const loaded = await loadModel(dir);
-    expect(loaded.meta).toMatchObject({ kind: 'fm', fieldDims: [3, 4], task: 'regression', labelMean: 3.4, ratingRange: [1, 5] });
+    expect(loaded.meta).toMatchObject({ format: 'fm-model', version: 2, kind: 'fm', fieldDims: [3, 4], task: 'regression', labelMean: 3.4, ratingRange: [1, 5] });
     expect(loaded.encoder).toEqual(encoder);
+    expect(Array.from(loaded.files?.['interactions.bin'] ?? [])).toEqual([1, 2, 3, 4]);
     expect(Array.from(await predict(loaded.model, ds))).toEqual(Array.from(await predict(model, ds)));
-    // saving again replaces the directory atomically (no temp dirs left behind)
+    expect(await isModelDir(dir)).toBe(true);
+    expect(await isModelDir(join(dir, v!))).toBe(false);
+    // saving again replaces the model as one unit: the old version folder and its extra files go
     await saveModel(model, dir);
-    expect((await readdir(join(dir, '..'))).filter((f) => f.includes('.tmp') || f.includes('.old'))).toEqual([]);
+    const after = await versionDirs(dir);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(v);
+    expect((await readdir(join(dir, after[0]!))).sort()).toEqual(['weights.bin']);
+    expect((await loadModel(dir)).files).toBeUndefined();
+    expect((await readdir(join(dir, '..'))).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('the directory holds the old or the new complete model at every step of a save', async () => {
+    const [a, b] = [await trained(1), await trained(5)];
+    const old = await newDir('old');
+    const neu = await newDir('new');
+    await saveModel(a, old);
+    await saveModel(b, neu);
+    const oldScores = await scores(old);
+    const newScores = await scores(neu);
+    expect(oldScores).not.toEqual(newScores);
+    const [ov] = await versionDirs(old);
+    const [nv] = await versionDirs(neu);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    // Each state a killed save leaves, built from the two real saves; the killed process is `dead`.
+    const deadV = nv!.replace(/-\d+$/, `-${dead}`);
+    const states: [string, (d: string) => Promise<void>, number[]][] = [
+      ['new version folder half written', async (d) => {
+        await mkdir(join(d, deadV));
+        await writeFile(join(d, deadV, 'weights.bin'), 'partial');
+      }, oldScores],
+      ['new version folder written, model.json not yet replaced', async (d) => cp(join(neu, nv!), join(d, nv!), { recursive: true }), oldScores],
+      ['model.json replaced, fm.json still the old copy', async (d) => {
+        await cp(join(neu, nv!), join(d, nv!), { recursive: true });
+        await cp(join(neu, 'model.json'), join(d, 'model.json'));
+      }, newScores],
+      ['both replaced, old version folder not yet removed', async (d) => {
+        await cp(join(neu, nv!), join(d, nv!), { recursive: true });
+        await cp(join(neu, 'model.json'), join(d, 'model.json'));
+        await cp(join(neu, 'fm.json'), join(d, 'fm.json'));
+      }, newScores],
+    ];
+    for (const [what, make, expected] of states) {
+      const d = await newDir('state');
+      await cp(old, d, { recursive: true });
+      await make(d);
+      expect(await scores(d), what).toEqual(expected);
+      // the next save cleans what the killed one left
+      await saveModel(b, d);
+      expect(await versionDirs(d), what).toHaveLength(1);
+      expect(await scores(d), what).toEqual(newScores);
+    }
+    expect(ov).toBeDefined();
+  });
+
+  it('fm.json is checked against model.json, and the metadata against the layers', async () => {
+    const model = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 1 });
+    const dir = await newDir('m');
+    await saveModel(model, dir, { meta: { task: 'regression' } });
+    const fmJson = JSON.parse(await readFile(join(dir, 'fm.json'), 'utf8'));
+    fmJson.meta.fieldDims = [3, 9];
+    await writeFile(join(dir, 'fm.json'), JSON.stringify(fmJson));
+    await expect(loadModel(dir)).rejects.toThrow(
+      `${join(dir, 'fm.json')}: "meta.fieldDims[1]" is 9, but model.json (which fm reads) has 4; fm.json is a copy for reading: restore it or delete it`,
+    );
+    await rm(join(dir, 'fm.json'));
+    expect((await loadModel(dir)).meta.fieldDims).toEqual([3, 4]); // model.json alone is enough
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    json.userDefinedMetadata.fm.meta.fieldDims = [3, 9];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(/the metadata says fieldDims \[3,9\], but the model's layers were built for \[3,4\]/);
   });
 
   it('a directory whose weights do not match its config is a clear error', async () => {
     const model = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 1 });
-    const dir = join(await mkdtemp(join(tmpdir(), 'fm-train-')), 'm');
+    const dir = await newDir('m');
     await saveModel(model, dir);
-    const bin = await readFile(join(dir, 'weights.bin'));
-    await writeFile(join(dir, 'weights.bin'), bin.subarray(0, bin.length - 8));
+    const [v] = await versionDirs(dir);
+    const weights = join(dir, v!, 'weights.bin');
+    const bin = await readFile(weights);
+    await writeFile(weights, bin.subarray(0, bin.length - 8));
     await expect(loadModel(dir)).rejects.toThrow(/weights.bin has \d+ bytes but model.json's weightsManifest describes \d+ bytes/);
     // same byte count, shapes swapped in the manifest
-    await writeFile(join(dir, 'weights.bin'), bin);
+    await writeFile(weights, bin);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     const specs = json.weightsManifest[0].weights as { name: string; shape: number[] }[];
     const emb = specs.find((s) => s.name.endsWith('embedding'))!;
@@ -50,12 +146,36 @@ describe('saveModel / loadModel (file://)', () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/model.json: cannot read \(ENOENT\)/);
   });
 
+  it('loads a version 1 directory (weights.bin and fm.json with the metadata) and replaces it cleanly', async () => {
+    const model = await trained(3);
+    const dir = await newDir('v1');
+    await saveModel(model, dir, { encoder: { x: 1 }, meta: { task: 'regression' } });
+    const want = await scores(dir);
+    // rewrite it in the version 1 layout
+    const [v] = await versionDirs(dir);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    const fm = json.userDefinedMetadata.fm;
+    delete json.userDefinedMetadata;
+    json.weightsManifest[0].paths = ['weights.bin'];
+    await rename(join(dir, v!, 'weights.bin'), join(dir, 'weights.bin'));
+    await rm(join(dir, v!), { recursive: true });
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    await writeFile(join(dir, 'fm.json'), JSON.stringify({ meta: { ...fm.meta, version: 1 }, encoder: { x: 1 } }));
+    const loaded = await loadModel(dir);
+    expect(loaded.meta).toMatchObject({ version: 1, kind: 'fm', task: 'regression' });
+    expect(loaded.encoder).toEqual({ x: 1 });
+    expect(await scores(dir)).toEqual(want);
+    await saveModel(model, dir);
+    expect((await readdir(dir)).filter((f) => !f.startsWith('v-')).sort()).toEqual(['fm.json', 'model.json']);
+  });
+
   it('checkpoints to a directory and resumes from it', async () => {
     const ds = toyRatings();
-    const dir = join(await mkdtemp(join(tmpdir(), 'fm-train-')), 'ck');
+    const dir = await newDir('ck');
     const a = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 1 });
     await fit(a, ds, { epochs: 2, validation: false, checkpoint: { dir } });
-    expect((await readdir(dir)).sort()).toEqual(['fm.json', 'model.json', 'trainer.bin', 'trainer.json', 'weights.bin']);
+    const [v] = await versionDirs(dir);
+    expect((await readdir(join(dir, v!))).sort()).toEqual(['trainer.bin', 'trainer.json', 'weights.bin']);
     const b = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 7 });
     const res = await fit(b, ds, { epochs: 3, validation: false, resumeFrom: dir });
     expect(res.history.map((h) => h.epoch)).toEqual([1, 2, 3]);

@@ -1,20 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
 
-/** Metadata saved next to a model's weights (`fm.json` in a file:// directory). */
+/** Version of the model metadata and directory layout written now (1: the first layout, still read). */
+export const MODEL_FORMAT_VERSION = 2;
+
+/**
+ * Metadata saved with a model: in the browser inside the tfjs model JSON (`userDefinedMetadata.fm`);
+ * in a model directory in `model.json` too, with a readable copy in `fm.json`. The library, the `fm`
+ * command and the web page all write and read this one format.
+ */
 export interface ModelMeta {
   format: 'fm-model';
-  version: 1;
-  /** Model family from `modelKind` ('fm', 'ffm', …). */
+  /** 1 or 2 ({@link MODEL_FORMAT_VERSION}); both load. */
+  version: 1 | 2;
+  /** Model family from `modelKind` ('fm', 'ffm', …); checked against the model's layers on load. */
   kind: string;
-  /** Per-field cardinalities from `modelFieldDims`. */
+  /** Per-field cardinalities from `modelFieldDims`; checked against the model's layers on load. */
   fieldDims: number[];
   task?: Task;
   /** Mean training label (the regression bias start). */
   labelMean?: number;
   /** `[min, max]` of the training labels, to clip rating predictions. */
   ratingRange?: [number, number];
+  /** The training data's field schema (`FieldSchema.toJSON()` from `@fm/data`): names, kinds, cardinalities. */
+  schema?: { fields: { name: string; kind: string; cardinality: number }[] };
+  /** Item titles by raw item id, when the training data had them. */
+  titles?: Record<string, string>;
+  /** How the model was trained (data, flags, figures). */
+  training?: Record<string, unknown>;
+  /** ISO time of saving. */
+  createdAt?: string;
   /** Anything else the caller adds. */
   [key: string]: unknown;
 }
@@ -25,6 +42,12 @@ export interface SaveModelOptions {
   encoder?: unknown;
   /** Extra or overriding metadata; kind and fieldDims are read from the model. */
   meta?: Partial<ModelMeta>;
+  /**
+   * Extra files kept in a model directory with the model and replaced with it as one unit (Node,
+   * `@fm/train/node`): e.g. `interactions.bin` (the training pairs, for sampled evaluation) or a
+   * Bayesian solver's samples. Names are plain file names; other IO handlers refuse them.
+   */
+  files?: Record<string, Uint8Array | string>;
 }
 
 /** What {@link loadModel} returns. */
@@ -32,6 +55,8 @@ export interface LoadedModel {
   model: tf.LayersModel;
   encoder?: unknown;
   meta: ModelMeta;
+  /** The extra files of a model directory ({@link SaveModelOptions.files}), by name. */
+  files?: Record<string, Uint8Array>;
 }
 
 /** Key under the artifacts' `userDefinedMetadata` holding `{ meta, encoder }`. */
@@ -43,7 +68,13 @@ export const FM_METADATA_KEY = 'fm';
  */
 export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<tf.io.ModelArtifacts> {
   const info = inspectModel(model);
-  const meta: ModelMeta = { format: 'fm-model', version: 1, kind: info.kind, fieldDims: info.fieldDims, ...options.meta };
+  const meta: ModelMeta = {
+    ...options.meta,
+    format: 'fm-model',
+    version: MODEL_FORMAT_VERSION,
+    kind: info.kind,
+    fieldDims: info.fieldDims,
+  };
   let captured: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -83,14 +114,37 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
     throw new Error(`${where}: the weights do not match the model config: ${(e as Error).message}`);
   }
   const fm = (artifacts.userDefinedMetadata?.[FM_METADATA_KEY] ?? {}) as { meta?: ModelMeta; encoder?: unknown };
+  const info = inspectModel(model);
   let meta = fm.meta;
   if (!meta) {
-    const info = inspectModel(model);
-    meta = { format: 'fm-model', version: 1, kind: info.kind, fieldDims: info.fieldDims };
+    meta = { format: 'fm-model', version: MODEL_FORMAT_VERSION, kind: info.kind, fieldDims: info.fieldDims };
+  } else {
+    checkMeta(meta, info.kind, info.fieldDims, where);
   }
   const out: LoadedModel = { model, meta };
   if (fm.encoder !== undefined) out.encoder = fm.encoder;
   return out;
+}
+
+/**
+ * Throws, naming what differs, when the metadata does not describe the model's layers (an edited or
+ * mismatched metadata file would otherwise fail later inside tfjs, e.g. as a gather index error).
+ */
+export function checkMeta(meta: ModelMeta, kind: string, fieldDims: readonly number[], where: string): void {
+  if (meta.format !== 'fm-model' || (meta.version !== 1 && meta.version !== 2)) {
+    throw new Error(`${where}: the metadata has format ${JSON.stringify(meta.format)} version ${JSON.stringify(meta.version)}, expected "fm-model" version 1 or 2`);
+  }
+  const dims = meta.fieldDims;
+  if (!Array.isArray(dims) || dims.length !== fieldDims.length || dims.some((d, i) => d !== fieldDims[i])) {
+    throw new Error(`${where}: the metadata says fieldDims ${JSON.stringify(dims)}, but the model's layers were built for [${fieldDims.join(',')}]`);
+  }
+  if (meta.kind !== kind && kind !== 'unknown') {
+    throw new Error(`${where}: the metadata says kind ${JSON.stringify(meta.kind)}, but the model's layers are a ${kind} model`);
+  }
+  const enc = meta.schema?.fields;
+  if (enc !== undefined && (!Array.isArray(enc) || enc.length !== dims.length || enc.some((f, i) => f?.cardinality !== dims[i]))) {
+    throw new Error(`${where}: the metadata's schema (${JSON.stringify(enc)}) does not match its fieldDims [${dims.join(',')}]`);
+  }
 }
 
 function handlerFor(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
@@ -106,16 +160,25 @@ function handlerFor(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
 /**
  * Saves a model with its metadata (kind, task, fieldDims, label mean, rating range) and optional
  * encoder JSON through any tfjs IO handler or URL (`indexeddb://`, `localstorage://`, `downloads://`;
- * `file://` once `@fm/train/node` is imported, which writes model.json + weights.bin + fm.json atomically).
+ * `file://` once `@fm/train/node` is imported: a model directory replaced as one unit, see `writeModelDir`).
  */
 export async function saveModel(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   destination: string | tf.io.IOHandler,
   options: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
   const handler = typeof destination === 'string' ? handlerFor(destination, 'save') : destination;
   if (!handler.save) throw new Error('saveModel: the IO handler cannot save');
-  return handler.save(await modelArtifacts(model, options));
+  if (options.files && Object.keys(options.files).length > 0) {
+    throw new Error("saveModel: extra files need a model directory: import { saveModel } from '@fm/train/node' (Node only)");
+  }
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    return await handler.save(await modelArtifacts(layers, options));
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
 /** Loads a model saved by {@link saveModel}, with its metadata and encoder JSON. */

@@ -1,141 +1,114 @@
-import type { Rng, SparseDataset } from '@fm/data';
+import { NegativeSampler, SparseDataset, resolveUserItemFields, type NegativeSamplerOptions, type UserItemFields } from '@fm/data';
+import type { PassNegatives } from './engines/native/types.js';
 
 /**
- * How to make negative rows for implicit feedback: copy a positive row and replace its item
- * feature by another item.
+ * How to make negative rows for implicit feedback: copy a positive row and replace its item by an
+ * item the user never interacted with (Rendle et al. 2009, BPR), drawn by `@fm/data`'s
+ * {@link NegativeSampler}.
  */
-export interface NegativeOptions {
-  /** The item field (name or index). Every row must have exactly one feature in it. */
-  itemField: string | number;
-  /** The user field (name or index); default: a field named "user", else the first field that is not the item field. */
+export interface NegativeOptions extends NegativeSamplerOptions {
+  /** The item field (name or index); default: the field `resolveUserItemFields` finds. Every row has one feature in it. */
+  itemField?: string | number;
+  /** The user field (name or index); default: the field `resolveUserItemFields` finds. */
   userField?: string | number;
-  /**
-   * Draws a negative item (local id within the item field) for `user` (local id within the user
-   * field), whose positive is `item`. Default: uniform among the items the user has no row with.
-   */
-  sampler?: (user: number, item: number, rng: Rng) => number;
 }
 
 /**
- * Per-row item/user lookups of a dataset plus the set of (user, item) pairs seen, used to turn
- * positive rows into negative ones (Rendle et al. 2009, BPR: negatives are unobserved items).
+ * Per-row user and item positions of datasets, and the draws of negatives for them. Every
+ * (user, item) pair of the datasets given at construction counts as seen and is never drawn.
  */
-export class NegativeSampler {
-  readonly itemField: number;
-  readonly userField: number;
-  /** First global id and cardinality of the item field. */
-  readonly itemOffset: number;
-  readonly numItems: number;
-  private readonly userOffset: number;
-  private readonly seen = new Set<number>();
-  private readonly sampler: ((user: number, item: number, rng: Rng) => number) | undefined;
+export class RowNegatives {
+  readonly layout: UserItemFields;
+  private readonly sampler: NegativeSampler;
+  private readonly rows = new WeakMap<SparseDataset, { user: Int32Array; itemSlot: Int32Array }>();
 
-  constructor(datasets: readonly SparseDataset[], options: NegativeOptions) {
-    const first = datasets[0];
-    if (!first) throw new Error('NegativeSampler: no dataset');
-    const schema = first.schema;
-    const fieldIdx = (f: string | number, what: string): number => {
-      const i = typeof f === 'number' ? f : schema.fieldIndex(f);
-      if (!Number.isInteger(i) || i < 0 || i >= schema.numFields) {
-        throw new Error(`negatives.${what}: field index ${f} out of range [0, ${schema.numFields})`);
+  constructor(positives: readonly SparseDataset[], options: NegativeOptions = {}) {
+    const first = positives[0];
+    if (!first) throw new Error('negatives: no dataset');
+    this.layout = resolveUserItemFields(first.schema, options);
+    const users: Int32Array[] = [];
+    const items: Int32Array[] = [];
+    for (const ds of positives) {
+      const { user, itemSlot } = this.rowsOf(ds);
+      const item = new Int32Array(ds.numRows);
+      for (let r = 0; r < ds.numRows; r++) item[r] = (ds.ids[(ds.offsets[r] as number) + (itemSlot[r] as number)] as number) - this.layout.itemOffset;
+      users.push(user);
+      items.push(item);
+    }
+    const cat = (xs: Int32Array[]) => {
+      const out = new Int32Array(xs.reduce((s, x) => s + x.length, 0));
+      let o = 0;
+      for (const x of xs) {
+        out.set(x, o);
+        o += x.length;
       }
-      return i;
+      return out;
     };
-    this.itemField = fieldIdx(options.itemField, 'itemField');
-    const byName = schema.fields.findIndex((f) => f.name === 'user');
-    this.userField =
-      options.userField !== undefined
-        ? fieldIdx(options.userField, 'userField')
-        : byName >= 0 && byName !== this.itemField
-          ? byName
-          : this.itemField === 0
-            ? 1
-            : 0;
-    if (this.userField === this.itemField || this.userField >= schema.numFields) {
-      throw new Error(`negatives: need a user field distinct from the item field "${schema.fields[this.itemField]?.name}"`);
-    }
-    this.itemOffset = schema.offsets[this.itemField] as number;
-    this.numItems = schema.fields[this.itemField]?.cardinality as number;
-    this.userOffset = schema.offsets[this.userField] as number;
-    this.sampler = options.sampler;
-    for (const ds of datasets) {
-      for (let r = 0; r < ds.numRows; r++) {
-        const { user, item } = this.locate(ds, r);
-        this.seen.add(user * this.numItems + item);
-      }
-    }
+    const catalogue = Int32Array.from({ length: this.layout.numItems }, (_, i) => i);
+    this.sampler = new NegativeSampler({ user: cat(users), item: cat(items) }, catalogue, {
+      ...(options.distribution !== undefined ? { distribution: options.distribution } : {}),
+      ...(options.popularityExponent !== undefined ? { popularityExponent: options.popularityExponent } : {}),
+    });
   }
 
-  /** The item slot (position within the row), local item id and local user id of row `r`. */
-  locate(ds: SparseDataset, r: number): { slot: number; item: number; user: number } {
-    const a = ds.offsets[r] as number;
-    const b = ds.offsets[r + 1] as number;
-    let slot = -1;
-    let user = -1;
-    for (let j = a; j < b; j++) {
-      const f = ds.fields[j] as number;
-      if (f === this.itemField) {
-        if (slot >= 0) throw new Error(`negatives: row ${r} has more than one feature in item field "${ds.schema.fields[f]?.name}"`);
-        slot = j - a;
-      } else if (f === this.userField && user < 0) {
-        user = (ds.ids[j] as number) - this.userOffset;
+  /** The local user id and the item's position in the row, for every row of `ds` (cached). */
+  rowsOf(ds: SparseDataset): { user: Int32Array; itemSlot: Int32Array } {
+    let r = this.rows.get(ds);
+    if (r) return r;
+    const { userField, itemField, userOffset } = this.layout;
+    const user = new Int32Array(ds.numRows);
+    const itemSlot = new Int32Array(ds.numRows);
+    const fieldName = (f: number) => ds.schema.fields[f]?.name;
+    for (let row = 0; row < ds.numRows; row++) {
+      const a = ds.offsets[row] as number;
+      const b = ds.offsets[row + 1] as number;
+      let slot = -1;
+      let u = -1;
+      for (let j = a; j < b; j++) {
+        const f = ds.fields[j] as number;
+        if (f === itemField) {
+          if (slot >= 0) throw new Error(`negatives: row ${row} has more than one feature in the item field "${fieldName(f)}"`);
+          slot = j - a;
+        } else if (f === userField && u < 0) u = (ds.ids[j] as number) - userOffset;
       }
+      if (slot < 0) throw new Error(`negatives: row ${row} has no feature in the item field "${fieldName(itemField)}"`);
+      if (u < 0) throw new Error(`negatives: row ${row} has no feature in the user field "${fieldName(userField)}"`);
+      user[row] = u;
+      itemSlot[row] = slot;
     }
-    if (slot < 0) throw new Error(`negatives: row ${r} has no feature in item field "${ds.schema.fields[this.itemField]?.name}"`);
-    if (user < 0) throw new Error(`negatives: row ${r} has no feature in user field "${ds.schema.fields[this.userField]?.name}"`);
-    return { slot, item: (ds.ids[a + slot] as number) - this.itemOffset, user };
-  }
-
-  /** True when the user has a row with the item. */
-  hasSeen(user: number, item: number): boolean {
-    return this.seen.has(user * this.numItems + item);
-  }
-
-  /** A negative item (local id) for `user`; uniform among unseen items, or the custom sampler's choice. */
-  sample(user: number, item: number, rng: Rng): number {
-    if (this.sampler) {
-      const j = this.sampler(user, item, rng);
-      if (!Number.isInteger(j) || j < 0 || j >= this.numItems) {
-        throw new Error(`negatives.sampler returned ${j} for user ${user}, expected an item id in [0, ${this.numItems})`);
-      }
-      return j;
-    }
-    for (let tries = 0; tries < 64; tries++) {
-      const j = rng.int(this.numItems);
-      if (!this.hasSeen(user, j)) return j;
-    }
-    // a user who has seen (almost) everything: scan for any unseen item, else any other item
-    const start = rng.int(this.numItems);
-    for (let d = 0; d < this.numItems; d++) {
-      const j = (start + d) % this.numItems;
-      if (!this.hasSeen(user, j)) return j;
-    }
-    return (item + 1) % this.numItems;
+    r = { user, itemSlot };
+    this.rows.set(ds, r);
+    return r;
   }
 
   /**
-   * Writes `copies` negative versions of the `size` padded rows in `ids`/`values` (`[size, width]`,
-   * rows `rows[i]` of `ds`) after them: output rows `size·(1 + c) + i` for copy c.
-   * `ids`/`values` must have room for `size·(1 + copies)` rows.
+   * `perRow` negatives for each position of `order` (rows of `ds`), as global item ids: entry
+   * `t·perRow + q` is negative q of the row at position t. Deterministic for a seed.
    */
-  fillNegatives(
-    ds: SparseDataset,
-    rows: ArrayLike<number>,
-    size: number,
-    width: number,
-    copies: number,
-    ids: Int32Array,
-    values: Float32Array,
-    rng: Rng,
-  ): void {
+  draw(ds: SparseDataset, order: Int32Array, perRow: number, seed: number): PassNegatives {
+    const { user, itemSlot } = this.rowsOf(ds);
+    const users = new Int32Array(order.length);
+    for (let t = 0; t < order.length; t++) users[t] = user[order[t] as number] as number;
+    const items = this.sampler.sampleForTraining(users, perRow, seed).item;
+    for (let i = 0; i < items.length; i++) items[i] = (items[i] as number) + this.layout.itemOffset;
+    return { perRow, itemSlot, items };
+  }
+
+  /** `copies` negative versions of every row of `ds` (labels 0), copy-major: row `c·rows + r`. */
+  negativeRows(ds: SparseDataset, copies: number, seed: number): SparseDataset {
+    const order = Int32Array.from({ length: ds.numRows }, (_, i) => i);
+    const neg = this.draw(ds, order, copies, seed);
+    const n = ds.numRows;
+    const nnz = ds.nnz;
+    const offsets = new Int32Array(n * copies + 1);
+    const ids = new Int32Array(nnz * copies);
+    const values = new Float32Array(nnz * copies);
     for (let c = 0; c < copies; c++) {
-      const base = size * (1 + c) * width;
-      ids.copyWithin(base, 0, size * width);
-      values.copyWithin(base, 0, size * width);
-      for (let i = 0; i < size; i++) {
-        const { slot, item, user } = this.locate(ds, rows[i] as number);
-        ids[base + i * width + slot] = this.itemOffset + this.sample(user, item, rng);
-      }
+      for (let r = 0; r <= n; r++) offsets[c * n + r] = c * nnz + (ds.offsets[r] as number);
+      ids.set(ds.ids, c * nnz);
+      values.set(ds.values, c * nnz);
+      for (let r = 0; r < n; r++) ids[c * nnz + (ds.offsets[r] as number) + (neg.itemSlot[r] as number)] = neg.items[r * copies + c] as number;
     }
+    return new SparseDataset({ schema: ds.schema, labels: new Float32Array(n * copies), offsets, ids, values }, { validate: false });
   }
 }

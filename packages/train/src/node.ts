@@ -1,14 +1,24 @@
 // @fm/train/node: file-system helpers (Node only). Importing it registers tfjs file:// save/load routers.
 import * as tf from '@tensorflow/tfjs';
-import { fileModelHandler } from './file-io.js';
-import { loadModel as loadModelCore, saveModel as saveModelCore, type LoadedModel, type SaveModelOptions } from './model-io.js';
+import { fileModelHandler, readModelDir, toPath, writeModelDir } from './file-io.js';
+import {
+  loadModel as loadModelCore,
+  modelArtifacts,
+  modelFromArtifacts,
+  saveModel as saveModelCore,
+  type LoadedModel,
+  type SaveModelOptions,
+} from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
+import { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';
+import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
 
 export { fileCheckpointStore };
 registerDirectoryCheckpointStore(fileCheckpointStore);
-export { fileModelHandler, writeDirAtomic } from './file-io.js';
+export { fileModelHandler, writeModelDir, readModelDir, isModelDir, type ModelDirContents } from './file-io.js';
 
 let registered = false;
 /** Registers `file://` with tfjs's IO router (done on import; idempotent). */
@@ -24,29 +34,51 @@ registerFileRouter();
 const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsWith('file://');
 
 /**
- * Saves a model to a directory (a `file://` URL or a plain path): model.json + weights.bin + fm.json
- * (metadata and encoder JSON), written atomically (temp dir + rename). Other URL schemes go to tfjs.
+ * Saves a model to a directory (a `file://` URL or a plain path): model.json (topology and fm
+ * metadata), fm.json (a readable copy of the metadata) and a version folder with weights.bin,
+ * encoder.json and `options.files`, replacing any model there as one unit (see `writeModelDir`).
+ * Other URL schemes go to tfjs.
  */
-export async function saveModel(model: tf.LayersModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
-  return saveModelCore(model, isRemote(url) ? url : fileModelHandler(url), options);
+export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
+  if (isRemote(url)) return saveModelCore(model, url, options);
+  // a NativeModel is saved as its @fm/layers equivalent: one format for both
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    // a Bayesian model keeps its solver (kept samples, settings) beside the weights
+    const fm = bayesOf(model);
+    const files = fm ? { ...options.files, [BAYES_FILE]: fm.toBytes() } : options.files;
+    const meta = fm ? { ...options.meta, solver: fm.settings.solver } : options.meta;
+    const artifacts = await modelArtifacts(layers, { ...options, ...(meta ? { meta } : {}) });
+    await writeModelDir(toPath(url), artifacts, files);
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
-/** Loads a model directory written by {@link saveModel}; a weights/config mismatch is a clear error naming the directory. */
+/**
+ * Loads a model directory written by {@link saveModel} (or an older layout), with its metadata,
+ * encoder JSON and extra files; a weights/config/metadata mismatch is a clear error naming the directory.
+ */
 export async function loadModel(url: string): Promise<LoadedModel> {
   if (isRemote(url)) return loadModelCore(url);
   try {
-    return await loadModelCore(fileModelHandler(url));
+    const { artifacts, files } = await readModelDir(toPath(url));
+    const loaded = await modelFromArtifacts(artifacts, url);
+    const bayes = files[BAYES_FILE];
+    if (bayes) attachBayes(loaded.model, BayesianFm.fromBytes(bayes));
+    return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
   }
 }
-// Multi-core (Hogwild) training for the fused engine, on worker threads.
-export { hogwildRunner, fusedFitNode, defaultFusedThreads } from './fused/node.js';
+// Multi-core (Hogwild) training for the native engine, on worker threads.
+export { hogwildRunner, defaultNativeThreads } from './engines/native/hogwild.js';
 
-import { registerFusedThreads } from './fused-binding.js';
-import { defaultFusedThreads as autoThreads, hogwildRunner as makeHogwild } from './fused/node.js';
-registerFusedThreads((params, train, threads) => {
-  const n = threads === 'auto' ? autoThreads(params, train) : threads;
-  return n > 1 ? { threads: n, runner: makeHogwild(n) } : { threads: 1 };
+import { registerNativeThreads } from './engines/native/threads.js';
+import { defaultNativeThreads as autoThreads, hogwildRunner as makeHogwild } from './engines/native/hogwild.js';
+registerNativeThreads({
+  threads: (table, nnz, requested) => (requested === 'auto' ? autoThreads(table, nnz) : requested),
+  runner: makeHogwild,
 });

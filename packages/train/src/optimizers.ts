@@ -1,3 +1,5 @@
+import { OPTIMIZER_DEFAULTS } from './defaults.js';
+
 /** Optimizers the trainer knows. */
 export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
 
@@ -31,6 +33,8 @@ export interface ParamSlot {
   readonly state: Float32Array[];
   /** FTRL only: `[size / rowSize]`, 1 once a row's z has been initialised from its weights. */
   readonly touched?: Uint8Array;
+  /** Adagrad only: one accumulator per row (row-wise Adagrad), `state[0]` is `[size / rowSize]`. */
+  readonly rowWise?: boolean;
 }
 
 /**
@@ -48,16 +52,7 @@ export abstract class RowOptimizer {
     readonly name: OptimizerName,
     config: OptimizerConfig,
   ) {
-    this.config = {
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-      initialAccumulatorValue: 0.1,
-      ftrlBeta: 1,
-      ftrlL1: 0,
-      ftrlL2: 0,
-      ...config,
-    };
+    this.config = { ...OPTIMIZER_DEFAULTS, ...config };
     const lr = this.config.learningRate;
     if (!Number.isFinite(lr) || lr <= 0) throw new Error(`${name}: learningRate must be a positive number, got ${lr}`);
   }
@@ -65,8 +60,11 @@ export abstract class RowOptimizer {
   /** Number of state buffers per parameter. */
   protected abstract readonly slots: number;
 
-  /** Creates the state for a parameter of `size` scalars, `rowSize` per row. */
-  newSlot(size: number, rowSize: number): ParamSlot {
+  /**
+   * Creates the state for a parameter of `size` scalars, `rowSize` per row. `rowWise` asks for one
+   * state value per row where the optimizer supports it (Adagrad; others ignore it).
+   */
+  newSlot(size: number, rowSize: number, _rowWise = false): ParamSlot {
     const state = Array.from({ length: this.slots }, () => new Float32Array(size));
     return { size, rowSize, state };
   }
@@ -156,20 +154,36 @@ export class AdamOptimizer extends RowOptimizer {
   }
 }
 
-/** Adagrad (Duchi et al., JMLR 2011): `a ← a + g²; w ← w − η g/(√a + ε)`, a starting at `initialAccumulatorValue`. */
+/**
+ * Adagrad (Duchi et al., JMLR 2011): `a ← a + g²; w ← w − η g/(√a + ε)`, a starting at
+ * `initialAccumulatorValue`. Row-wise slots keep one accumulator per row, `a ← a + mean(g²)` over the
+ * row (as FBGEMM's row-wise Adagrad): FFM's (feature, field) blocks use them.
+ */
 export class AdagradOptimizer extends RowOptimizer {
   protected readonly slots = 1;
   constructor(config: OptimizerConfig) {
     super('adagrad', config);
   }
-  override newSlot(size: number, rowSize: number): ParamSlot {
-    const slot = super.newSlot(size, rowSize);
-    slot.state[0]?.fill(this.config.initialAccumulatorValue);
-    return slot;
+  override newSlot(size: number, rowSize: number, rowWise = false): ParamSlot {
+    const state = [new Float32Array(rowWise ? size / rowSize : size).fill(this.config.initialAccumulatorValue)];
+    return rowWise ? { size, rowSize, state, rowWise } : { size, rowSize, state };
   }
   protected apply(slot: ParamSlot, s0: number, o0: number, len: number, w: Float32Array, g: Float32Array): void {
     const { learningRate: lr, epsilon: eps } = this.config;
     const a = slot.state[0] as Float32Array;
+    if (slot.rowWise) {
+      const r = slot.rowSize;
+      for (let rs = 0; rs < len; rs += r) {
+        let g2 = 0;
+        for (let i = 0; i < r; i++) g2 += (g[o0 + rs + i] as number) ** 2;
+        const row = (s0 + rs) / r;
+        const acc = (a[row] as number) + g2 / r;
+        a[row] = acc;
+        const step = lr / (Math.sqrt(acc) + eps);
+        for (let i = 0; i < r; i++) w[o0 + rs + i] = (w[o0 + rs + i] as number) - step * (g[o0 + rs + i] as number);
+      }
+      return;
+    }
     for (let i = 0; i < len; i++) {
       const gi = g[o0 + i] as number;
       const ai = (a[s0 + i] as number) + gi * gi;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ParameterGroup } from '@fm/layers';
 
-/** Parameter groups, as `parameterGroup` in `@fm/layers` reports them. */
-export type ParameterGroup = 'bias' | 'linear' | 'factors' | 'dense';
+/** Parameter groups, as `parameterGroup` in `@fm/layers` reports them (the type lives there). */
+export type { ParameterGroup };
 
 /** The four groups, in a fixed order. */
 export const PARAMETER_GROUPS: readonly ParameterGroup[] = ['bias', 'linear', 'factors', 'dense'];
@@ -96,6 +97,47 @@ export function touchedRows(ids: Int32Array, values: Float32Array): { unique: In
       else hi = mid;
     }
     counts[lo] = (counts[lo] as number) + 1;
+  }
+  return { unique, counts };
+}
+
+/**
+ * The (feature, field) blocks of a field-aware table that a batch uses, with how many pairs use each:
+ * a pair of non-padding slots (j, l) in one row uses blocks `id_j·F + field(id_l)` and
+ * `id_l·F + field(id_j)` (Juan et al. 2016: v_{j,f_l} and v_{l,f_j}). Padding = id 0 with value 0.
+ * @param ids `[rows·width]` ids; `values` likewise.
+ * @returns ascending block ids and their pair counts.
+ */
+export function touchedBlocks(
+  ids: Int32Array,
+  values: Float32Array,
+  rows: number,
+  width: number,
+  fieldOf: Int32Array,
+  F: number,
+): { unique: Int32Array; counts: Int32Array } {
+  const units: number[] = [];
+  for (let b = 0; b < rows; b++) {
+    const o = b * width;
+    for (let j = 0; j < width; j++) {
+      const a = ids[o + j] as number;
+      if (a === 0 && values[o + j] === 0) continue;
+      for (let l = j + 1; l < width; l++) {
+        const c = ids[o + l] as number;
+        if (c === 0 && values[o + l] === 0) continue;
+        units.push(a * F + (fieldOf[c] as number), c * F + (fieldOf[a] as number));
+      }
+    }
+  }
+  const sorted = Float64Array.from(units).sort();
+  let u = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) u++;
+  const unique = new Int32Array(u);
+  const counts = new Int32Array(u);
+  u = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) unique[++u] = sorted[i] as number;
+    counts[u] = (counts[u] as number) + 1;
   }
   return { unique, counts };
 }

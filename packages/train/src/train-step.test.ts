@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { logLoss } from './losses.js';
 import { inspectModel, type ModelInfo } from './model-info.js';
 import { createOptimizer } from './optimizers.js';
-import { l2Penalty, type L2Option } from './regularization.js';
+import { fieldOfFeatureTable } from './engines/native/params.js';
+import { l2Penalty, resolveL2, touchedBlocks, type L2Option } from './regularization.js';
 import { TrainStep } from './train-step.js';
 
 afterAll(async () => {
@@ -46,7 +47,11 @@ async function onCpu<T>(f: () => T): Promise<T> {
   }
 }
 
-/** ∇ of (mean log loss + l2Penalty) by tfjs autodiff over whole tables (the lookups' own [n, k] gradients). */
+/**
+ * ∇ of (mean log loss + l2Penalty) by tfjs autodiff over whole tables (the lookups' own [n, k] gradients). A
+ * field-aware table's L2 is per (feature, field) block of k, once per pair of an example that uses the block (as
+ * the native engine): its closed-form gradient λ·count/B·w is added per block listed by `touchedBlocks`.
+ */
 function referenceGradients(model: tf.LayersModel, info: ModelInfo): Float32Array[] {
   const vars = info.params.map((p) => p.weight.read() as tf.Variable);
   const ids = Int32Array.from(IDS.flat());
@@ -54,10 +59,24 @@ function referenceGradients(model: tf.LayersModel, info: ModelInfo): Float32Arra
   const { grads } = tf.variableGrads(() => {
     const out = model.apply([tf.tensor2d(ids, [IDS.length, WIDTH], 'int32'), tf.tensor2d(values, [IDS.length, WIDTH])], { training: true }) as tf.Tensor;
     const dense = info.params.filter((p) => !p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
-    const tables = info.params.filter((p) => p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
+    const tables = info.params.filter((p) => p.sparse && !p.fieldBlocks).map((p) => ({ value: p.weight.read(), group: p.group }));
     return tf.add(logLoss(tf.reshape(out, [-1]), tf.tensor1d(LABELS)), l2Penalty(dense, tables, ids, values, IDS.length, L2)) as tf.Scalar;
   }, vars);
-  return vars.map((v) => Float32Array.from(grads[v.name]?.dataSync() ?? new Float32Array(v.size)));
+  return vars.map((v, i) => {
+    const g = Float32Array.from(grads[v.name]?.dataSync() ?? new Float32Array(v.size));
+    const p = info.params[i];
+    if (p?.fieldBlocks) {
+      const F = p.fieldBlocks;
+      const k = p.rowSize / F;
+      const w = v.dataSync();
+      const lambda = resolveL2(L2)[p.group];
+      const { unique, counts } = touchedBlocks(ids, values, IDS.length, WIDTH, fieldOfFeatureTable(info.fieldDims), F);
+      unique.forEach((u, b) => {
+        for (let j = u * k; j < (u + 1) * k; j++) g[j] = (g[j] as number) + (lambda * (counts[b] as number) * (w[j] as number)) / IDS.length;
+      });
+    }
+    return g;
+  });
 }
 
 /** One SGD step through TrainStep must move every weight by −lr · the reference gradient. */
@@ -127,7 +146,8 @@ describe.each(['cpu', 'wasm'])('TrainStep on %s', (backend) => {
         const out = tf.reshape(model.apply([tf.tensor2d(ids, [3, 2], 'int32'), tf.tensor2d(values, [3, 2])], { training: true }) as tf.Tensor, [-1]);
         const tables = info.params.filter((p) => p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
         const dense = info.params.filter((p) => !p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
-        return tf.add(tf.mean(tf.square(tf.sub(out, tf.tensor1d(labels)))), l2Penalty(dense, tables, ids, values, 3, L2)) as tf.Scalar;
+        // regression minimises ½·MSE
+        return tf.add(tf.mul(0.5, tf.mean(tf.square(tf.sub(out, tf.tensor1d(labels))))), l2Penalty(dense, tables, ids, values, 3, L2)) as tf.Scalar;
       }, vars);
       return vars.map((v, i) => Array.from(grads[v.name]?.dataSync() ?? [], (g, j) => (before[i]?.[j] as number) - LR * g));
     });

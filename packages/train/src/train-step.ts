@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { withRowFeeds, type RowFeed } from '@fm/layers';
 import { BatchRows, type BatchRowIndex } from './batch-rows.js';
+import { fieldOfFeatureTable } from './engines/native/params.js';
 import { readView, wasmHeap, writeView, type WasmHeap } from './heap-view.js';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
 import type { ModelInfo, TrainableParam } from './model-info.js';
 import type { ParamSlot, RowOptimizer } from './optimizers.js';
 import { resolveL2, type L2Option, type ParameterGroup } from './regularization.js';
+
+/** The update unit of a sparse table: `[rows, rowSize]`, or `[n·F, k]` blocks for a field-aware table. */
+function unitShape(p: TrainableParam): [number, number] {
+  const size = p.shape.reduce((a, b) => a * b, 1);
+  const unit = p.fieldBlocks ? p.rowSize / p.fieldBlocks : p.rowSize;
+  return [size / unit, unit];
+}
 
 /** How the scored rows of a step form the loss. */
 export type StepLoss = 'mse' | 'logloss' | 'bpr';
@@ -71,12 +79,21 @@ class Readback {
  * lookups through `withRowFeeds` (`@fm/layers`) and takes the gradient with respect to those rows. The per-slot
  * gradient is summed per distinct id ({@link BatchRows}), the L2 term's gradient is added in closed form (as
  * {@link l2Penalty} defines it: λ·count/B·w per touched row, λ·w for dense weights) and only the touched rows are
- * updated: in place in the wasm heap, or with one `tf.tensorScatterUpdate` elsewhere. Dense weights are updated
+ * updated: in place in the wasm heap, or with one `tf.tensorScatterUpdate` elsewhere. A field-aware table (FFM,
+ * `fieldBlocks`) is updated per `(feature, field)` block of k: only the blocks some pair of the batch uses, with
+ * row-wise optimizer state per block (as the native engine). Regression minimises ½·MSE (gradient ŷ − y, as libFM
+ * and the native engine) and reports the MSE. Dense weights are updated
  * whole and written as new tensors. On wasm, gradients are read straight from the heap and the step's
  * TypeScript buffers are reused from step to step.
  */
 export class TrainStep {
   readonly slots: ParamSlot[];
+  /**
+   * Wall-clock milliseconds of the last {@link run}: `gradients` — forward and backward through tfjs (the rows fed,
+   * the loss, the gradient tape); `update` — the rest (gradients read back, L2, the optimizer, the weights written).
+   * For benchmarks that say where a model's time goes.
+   */
+  readonly lastPhases = { gradientsMs: 0, updateMs: 0 };
   private readonly lambda: Record<ParameterGroup, number>;
   private readonly batchRows: BatchRows;
   private readonly buffers = new Map<string, Float32Array>();
@@ -89,12 +106,20 @@ export class TrainStep {
     private readonly loss: StepLoss,
   ) {
     this.lambda = resolveL2(l2);
-    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), p.rowSize));
+    // FFM blocks keep row-wise Adagrad state, as the native engine does
+    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1], p.fieldBlocks !== undefined));
     this.batchRows = new BatchRows(info.numFeatures);
+  }
+
+  private fieldOfTable: Int32Array | undefined;
+  /** `[n]` field of every feature id (for field-aware tables). */
+  private fieldOf(): Int32Array {
+    return (this.fieldOfTable ??= fieldOfFeatureTable(this.info.fieldDims));
   }
 
   /** Runs one step; resolves to the batch's mean data loss (before regularisation). */
   async run(batch: StepBatch): Promise<number> {
+    const started = performance.now();
     const { rows, width } = batch;
     const ids = batch.ids.subarray(0, rows * width);
     const values = batch.values.subarray(0, rows * width);
@@ -119,6 +144,7 @@ export class TrainStep {
         tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, ids, idsT, rows, width)) });
       });
       const feeds: RowFeed[] = tables.map((t) => ({ table: t.variable, ids: idsT, rows: t.fed }));
+      const tape = performance.now();
       const { value, grads } = tf.engine().gradients(
         () =>
           withRowFeeds(feeds, () => {
@@ -127,13 +153,16 @@ export class TrainStep {
               const half = rows / 2;
               return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
             }
-            return this.loss === 'mse' ? mseLoss(out, labelsT as tf.Tensor) : logLoss(out, labelsT as tf.Tensor);
+            // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
+            return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
           }),
         [...tables.map((t) => t.fed), ...vars],
         undefined,
         true,
       );
       owned.push(value, ...grads.filter((g): g is tf.Tensor => g !== undefined && g !== null));
+      const taped = performance.now();
+      this.lastPhases.gradientsMs = taped - tape;
       const varGrad = (i: number): tf.Tensor | undefined => grads[tables.length + i] ?? undefined;
 
       const readback = new Readback(heap);
@@ -155,9 +184,9 @@ export class TrainStep {
       });
       await readback.settle();
       // synchronous from here on: heap views stay valid until the next tensor allocation
-      const lossValue = readback.get(value)[0] as number;
+      const lossValue = (readback.get(value)[0] as number) * (this.loss === 'mse' ? 2 : 1);
       this.optimizer.beginStep();
-      for (const t of tables) this.updateTable(t, readback, heap, touched as BatchRowIndex, rows, uniqueT);
+      for (const t of tables) this.updateTable(t, readback, heap, touched as BatchRowIndex, batch, uniqueT);
       params.forEach((p, i) => {
         const g = varGrad(i);
         if (p.sparse || !g) return;
@@ -175,6 +204,7 @@ export class TrainStep {
           p.weight.write(tf.tensor(w, p.shape, 'float32'));
         });
       });
+      this.lastPhases.updateMs = performance.now() - started - this.lastPhases.gradientsMs;
       return lossValue;
     } finally {
       tf.dispose(owned);
@@ -214,7 +244,8 @@ export class TrainStep {
   }
 
   /** Sums the gradient per touched row, adds L2, runs the optimizer and writes the rows back. */
-  private updateTable(t: TableStep, readback: Readback, heap: WasmHeap | undefined, touched: BatchRowIndex, rows: number, uniqueT: tf.Tensor | undefined): void {
+  private updateTable(t: TableStep, readback: Readback, heap: WasmHeap | undefined, touched: BatchRowIndex, batch: StepBatch, uniqueT: tf.Tensor | undefined): void {
+    const rows = batch.rows;
     const { unique, counts, local } = touched;
     const r = t.param.rowSize;
     const size = unique.length * r;
@@ -231,6 +262,10 @@ export class TrainStep {
     const w = this.buffer(heap, `wt${t.index}`, size);
     if (t.weights) w.set(readback.get(t.weights).subarray(0, size));
     else copyRows(readView(heap as WasmHeap, t.variable), unique, r, w, false);
+    if (t.param.fieldBlocks) {
+      this.updateBlocks(t, heap, touched, batch, g, w);
+      return;
+    }
     const lambda = this.lambda[t.param.group];
     if (lambda > 0) {
       for (let u = 0; u < unique.length; u++) {
@@ -249,6 +284,77 @@ export class TrainStep {
       const rowsT = tf.tensor(w, [unique.length, ...t.param.shape.slice(1)], 'float32');
       t.param.weight.write(tf.tensorScatterUpdate(t.variable, tf.reshape(idx, [-1, 1]), rowsT));
     });
+  }
+
+  /**
+   * The update of a field-aware table from its touched rows' `[u, F·k]` gradient `g` and weights `w`: the blocks
+   * `(a, field(c))` and `(c, field(a))` of every non-padding pair (a, c) of a row, each counted once per pair for
+   * L2 (as `touchedBlocks` in ./regularization.ts), updated with the block-wise optimizer state and written back.
+   */
+  private updateBlocks(t: TableStep, heap: WasmHeap | undefined, touched: BatchRowIndex, batch: StepBatch, g: Float32Array, w: Float32Array): void {
+    const { rows, width, ids, values } = batch;
+    const { unique, local } = touched;
+    const F = t.param.fieldBlocks as number;
+    const k = unitShape(t.param)[1];
+    const fieldOf = this.fieldOf();
+    const grid = this.counts(unique.length * F);
+    for (let b = 0; b < rows; b++) {
+      const o = b * width;
+      for (let j = 0; j < width; j++) {
+        const a = ids[o + j] as number;
+        if (a === 0 && values[o + j] === 0) continue;
+        const la = (local[o + j] as number) * F;
+        for (let l = j + 1; l < width; l++) {
+          const c = ids[o + l] as number;
+          if (c === 0 && values[o + l] === 0) continue;
+          const ua = la + (fieldOf[c] as number);
+          const uc = (local[o + l] as number) * F + (fieldOf[a] as number);
+          grid[ua] = (grid[ua] as number) + 1;
+          grid[uc] = (grid[uc] as number) + 1;
+        }
+      }
+    }
+    let nb = 0;
+    for (let i = 0; i < grid.length; i++) if ((grid[i] as number) > 0) nb++;
+    const blocks = new Int32Array(nb);
+    const bg = this.buffer(heap, `bg${t.index}`, nb * k);
+    const bw = this.buffer(heap, `bw${t.index}`, nb * k);
+    const lambda = this.lambda[t.param.group];
+    for (let i = 0, q = 0; i < grid.length; i++) {
+      const count = grid[i] as number;
+      if (count === 0) continue;
+      const u = (i / F) | 0;
+      blocks[q] = (unique[u] as number) * F + (i - u * F);
+      const c = (lambda * count) / rows;
+      for (let j = 0, from = i * k, to = q * k; j < k; j++) {
+        const wj = w[from + j] as number;
+        bw[to + j] = wj;
+        bg[to + j] = (g[from + j] as number) + c * wj;
+      }
+      q++;
+    }
+    this.optimizer.update(this.slots[t.index] as ParamSlot, blocks, bw, bg);
+    const view = heap ? writeView(heap, t.variable) : undefined;
+    if (view) {
+      copyRows(view, blocks, k, bw, true);
+      return;
+    }
+    tf.tidy(() => {
+      const unit = unitShape(t.param);
+      const upd = tf.tensor2d(bw, [nb, k], 'float32');
+      const idx = tf.tensor2d(blocks, [nb, 1], 'int32');
+      const table = tf.tensorScatterUpdate(tf.reshape(t.variable, unit), idx, upd);
+      t.param.weight.write(tf.reshape(table, t.param.shape));
+    });
+  }
+
+  private countBuffer = new Int32Array(0);
+  /** A zeroed `[size]` counter buffer, reused from step to step. */
+  private counts(size: number): Int32Array {
+    if (this.countBuffer.length < size) this.countBuffer = new Int32Array(Math.max(size, Math.ceil(this.countBuffer.length * 1.5)));
+    const c = this.countBuffer.subarray(0, size);
+    c.fill(0);
+    return c;
   }
 }
 

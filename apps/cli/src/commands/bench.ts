@@ -2,6 +2,7 @@ import { defineCommand } from '../command.js';
 
 /** `fm bench`: points at the benchmark package. */
 export const benchCommand = defineCommand({
+  readOnly: true,
   name: 'bench',
   summary: 'how to run the benchmarks (data loading and training throughput)',
   usage: 'bench',

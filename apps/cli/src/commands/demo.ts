@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { encodeInteractions, generateRatings, leaveLastOut } from '@fm/data';
 import { popularityScorer, recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, InterruptedError } from '../errors.js';
 import { titlesOf } from '../inputs.js';
-import { MODEL_META_FORMAT, saveModelDir } from '../model-store.js';
+import { saveModelDir } from '../model-store.js';
 import { BACKEND_OPTION, buildModel, initBackend, pointwiseMetrics, predictScores, trainModel } from '../modeling.js';
-import { writeDataset } from '../outputs.js';
+import { checkOutputs, describeKept } from '../output-plan.js';
+import { datasetOutputs, writeDataset } from '../outputs.js';
 import { pairScorer, rankingEvaluation, userItemLayout, userItemPairs } from '../ranking.js';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum, formatTable } from '../text.js';
@@ -35,10 +36,14 @@ fm recommend and fm similar.`,
     user: { type: 'int', min: 1, default: 1, description: 'raw user id to recommend for' },
     backend: BACKEND_OPTION,
     seed: { type: 'int', default: 42, description: 'random seed' },
+    force: { type: 'boolean', description: 'write into --out even where files there were not written by fm' },
   },
   examples: ['fm demo', 'fm demo --epochs 4 --json'],
   async run({ values: v }, ctx) {
     const t0 = performance.now();
+    const outputs = [...datasetOutputs('--out', join(v.out, 'ratings.arrow')), { flag: '--out (the model)', path: join(v.out, 'model'), kind: 'dir' as const }];
+    await checkOutputs('demo', [], outputs, v.force);
+    ctx.kept = await describeKept([outputs[0]!, outputs[3]!]);
     const backend = await initBackend(v.backend, ctx);
 
     // 1. Data: a planted low-rank rating model, MovieLens-100K shaped.
@@ -65,8 +70,10 @@ fm recommend and fm similar.`,
     ctx.print(`training fm (k=${v.dim}, ${model.countParams().toLocaleString('en-US')} parameters) on ratings (MSE) for ${v.epochs} epochs on ${backend.backend}`);
     try {
       const outcome = await trainModel(model, train, { task: 'regression', epochs: v.epochs, seed: v.seed }, ctx);
+      if (outcome.stopReason === 'aborted') throw new InterruptedError(`stopped while training: ${ctx.kept}`);
       ctx.print(`training fm as a ranker (BPR, Rendle et al. 2009: rated items above sampled unrated ones) for ${v['ranking-epochs']} epochs`);
       const rankOutcome = await trainModel(ranker, train, { task: 'ranking', epochs: v['ranking-epochs'], batchSize: v['batch-size'], seed: v.seed, itemField: 'item' }, ctx);
+      if (rankOutcome.stopReason === 'aborted') throw new InterruptedError(`stopped while training: ${ctx.kept}`);
 
       // 4. Test metrics.
       let lo = Infinity;
@@ -139,20 +146,19 @@ fm recommend and fm similar.`,
 
       // 6. Save the model so that eval / recommend / similar can use it.
       const modelDir = join(v.out, 'model');
-      await saveModelDir(modelDir, model, {
-        format: MODEL_META_FORMAT,
-        kind: 'fm',
-        task: 'regression',
-        fieldDims: train.schema.fieldDims,
-        fieldNames: train.schema.fields.map((f) => f.name),
-        schema: train.schema.toJSON(),
-        labelMean: mean,
-        labelRange: [lo, hi],
-        encoder: encoder.toJSON(),
-        titles: Object.fromEntries([...titles].map(([k, t]) => [String(k), t])),
-        training: { data: 'demo', epochs: outcome.epochs, finalLoss: outcome.finalLoss, examplesPerSecond: outcome.examplesPerSecond, wallSeconds: outcome.wallSeconds, backend: backend.backend, testMetrics: { ...point, ...ranking.metrics } },
-        createdAt: new Date().toISOString(),
-      });
+      await saveModelDir(
+        modelDir,
+        model,
+        {
+          task: 'regression',
+          schema: train.schema.toJSON(),
+          labelMean: mean,
+          ratingRange: [lo, hi],
+          titles: Object.fromEntries([...titles].map(([k, t]) => [String(k), t])),
+          training: { data: 'demo', epochs: outcome.epochs, finalLoss: outcome.finalLoss, examplesPerSecond: outcome.examplesPerSecond, wallSeconds: outcome.wallSeconds, backend: backend.backend, engine: outcome.engine, testMetrics: { ...point, ...ranking.metrics } },
+        },
+        { encoder, pairs: { ...trainPairs, userField: 'user', itemField: 'item' } },
+      );
       const seconds = (performance.now() - t0) / 1000;
       ctx.print('');
       ctx.print(`saved the model to ${modelDir}; try: fm recommend --model ${modelDir} --user ${rawUser}`);

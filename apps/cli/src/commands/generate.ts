@@ -1,10 +1,11 @@
 import { dirname, join } from 'node:path';
 import { encodeInteractions, fmPaperToyTable, generateCtr, generateImplicit, generateRatings } from '@fm/data';
-import { writeFileAtomic } from '../atomic.js';
+import { commitOutputs } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { titlesOf } from '../inputs.js';
-import { formatUData, formatUItem, writeDataset } from '../outputs.js';
+import { checkOutputs, describeKept, type PlannedOutput } from '../output-plan.js';
+import { datasetOutputs, formatUData, formatUItem, writeDataset } from '../outputs.js';
 import { printSummary, summarize } from '../summary.js';
 import { fmtNum } from '../text.js';
 
@@ -17,7 +18,8 @@ export const generateCommand = defineCommand({
   usage: 'generate ratings|implicit|ctr|toy --out FILE [flags]',
   description: `
 ratings   explicit 1-5 ratings from a planted low-rank model (MovieLens-100K shaped by default:
-          943 users x 1,682 items at 6.3% density); --format movielens writes u.data + u.item
+          943 users x 1,682 items at 6.3% density); --format movielens writes the ratings file
+          (tab-separated, any name) + u.item beside it (titles)
 implicit  implicit feedback (rating 1) with power-law item popularity and planted affinities
 ctr       many hashed categorical fields with 0/1 labels from a planted FM (--rows, --fields)
 toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 1`,
@@ -35,6 +37,7 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     'hash-size': { type: 'int', min: 2, placeholder: 'N', description: 'total hashed ids (ctr: 1,000,000)' },
     'per-user': { type: 'number', min: 1, placeholder: 'N', description: 'mean interactions per user (implicit)' },
     seed: { type: 'int', default: 42, description: 'random seed' },
+    force: { type: 'boolean', description: 'overwrite output files that fm did not write (e.g. a real u.item)' },
   },
   examples: [
     'fm generate ratings --out out/ratings.arrow',
@@ -50,6 +53,19 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     if (v.format === 'movielens' && (kind === 'ctr' || kind === 'toy')) {
       throw new UsageError(`fm generate: --format movielens only applies to ratings and implicit, not ${kind}`, 'generate');
     }
+    if (v.format === 'arrow' && !v.out.toLowerCase().endsWith('.arrow')) {
+      throw new UsageError(`fm generate: --out ${v.out}: expected a file name ending in .arrow (or --format movielens for a ratings text file)`, 'generate');
+    }
+    const itemPath = join(dirname(v.out), 'u.item');
+    const outputs: PlannedOutput[] =
+      v.format === 'movielens'
+        ? [
+            { flag: '--out', path: v.out, kind: 'file' },
+            { flag: '--out (the u.item titles file beside it)', path: itemPath, kind: 'file' },
+          ]
+        : datasetOutputs('--out', v.out);
+    await checkOutputs('generate', [], outputs, v.force);
+    ctx.kept = await describeKept(outputs.slice(0, 1));
     const t0 = performance.now();
     const written: string[] = [];
     let info: Record<string, unknown> = {};
@@ -74,14 +90,19 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
             });
       if ('bestRmse' in gen) info = { bestRmse: gen.bestRmse, globalMean: gen.globalMean, rank: gen.rank, noise: gen.noise };
       if (v.format === 'movielens') {
-        await writeFileAtomic(v.out, formatUData(gen.interactions));
-        const itemPath = join(dirname(v.out), 'u.item');
-        await writeFileAtomic(itemPath, formatUItem(gen.items));
+        ctx.signal.throwIfAborted();
+        await commitOutputs([
+          { path: v.out, data: formatUData(gen.interactions) },
+          { path: itemPath, data: Buffer.from(formatUItem(gen.items), 'latin1') },
+        ]);
         written.push(v.out, itemPath);
       }
       const { dataset, encoder } = encodeInteractions(gen.interactions);
       const titles = titlesOf(gen.items);
-      if (v.format === 'arrow') written.push(...(await writeDataset(v.out, dataset, { encoder, ...(titles ? { titles } : {}) })));
+      if (v.format === 'arrow') {
+        ctx.signal.throwIfAborted();
+        written.push(...(await writeDataset(v.out, dataset, { encoder, ...(titles ? { titles } : {}) })));
+      }
       const summary = summarize(dataset, gen.interactions);
       printSummary(ctx, summary, `${kind}`);
       if ('bestRmse' in gen) ctx.print(`  planted model: rank ${gen.rank}, noise ${gen.noise}, best achievable RMSE ${gen.bestRmse.toFixed(4)}`);
@@ -96,6 +117,7 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
         ...(v.rank !== undefined ? { rank: v.rank } : {}),
         seed: v.seed,
       });
+      ctx.signal.throwIfAborted();
       written.push(...(await writeDataset(v.out, gen.dataset)));
       const summary = summarize(gen.dataset);
       printSummary(ctx, summary, 'ctr');

@@ -2,13 +2,14 @@ import { recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
-import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 
 /** `fm recommend`: top-k items for a user. */
 export const recommendCommand = defineCommand({
+  readOnly: true,
   name: 'recommend',
   summary: "a user's top-k items from a saved model (raw ids in, titles out)",
   usage: 'recommend --model DIR --user ID [--k 10] [--exclude-seen FILE]',
@@ -36,6 +37,8 @@ prints the user's own ratings from it next to the recommendations.`,
     if (v['exclude-seen'] !== undefined) {
       const input = await loadInput(v['exclude-seen'], {
         command: 'recommend',
+        flag: '--exclude-seen',
+        signal: ctx.signal,
         ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
         ...(v.format !== undefined ? { format: v.format } : {}),
         ...(v.columns !== undefined ? { columns: v.columns } : {}),

@@ -3,13 +3,14 @@ import { similarItems } from '@fm/eval';
 import { itemFactors } from '@fm/layers';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { loadModelBundle, titleOf } from '../loaded-model.js';
+import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
 import { formatTable } from '../text.js';
 
 /** `fm similar`: items closest to an item in the model's latent space. */
 export const similarCommand = defineCommand({
+  readOnly: true,
   name: 'similar',
   summary: 'items most similar to an item by the latent factors of a saved fm or mf model',
   usage: 'similar --model DIR --item ID [--k 10] [--metric cosine|dot]',
@@ -33,6 +34,10 @@ export const similarCommand = defineCommand({
       throw new CliError(`${v.model}: a ${bundle.meta.kind} model has no item factors to compare (${(e as Error).message})`);
     }
     try {
+      const bad = (await factors.isFinite().logicalNot().any().data())[0];
+      if (bad) {
+        throw new CliError(`${v.model}: the model's item factors hold NaN or infinite values (its training diverged): retrain it, e.g. with a lower --lr`);
+      }
       // Ask for one more: the OOV bucket (local id 0) is not an item and is filtered out.
       const top = await similarItems(factors, item, Math.min(v.k + 1, layout.numItems - 1), { metric: v.metric as 'cosine' | 'dot' });
       const list = Array.from(top.items)

@@ -31,7 +31,7 @@ function isStale(pkgDir: string, entry: string): boolean {
  * libraries' `build` only, so the end-to-end test builds the CLI binary itself.
  */
 export function ensureBuilt(): void {
-  const pkgs = ['packages/data', 'packages/layers', 'packages/train', 'packages/eval', 'apps/cli'];
+  const pkgs = ['packages/data', 'packages/layers', 'packages/eval', 'packages/train', 'apps/cli'];
   for (const rel of pkgs) {
     const dir = join(ROOT, rel);
     const entry = rel === 'apps/cli' ? 'bin.js' : 'index.js';

@@ -93,7 +93,8 @@ function gcd(a: number, b: number): number {
  * `a_j = u_j∘e_{f_j}`, `b_j = w_j∘c_{f_j}`: `FM(x) + FM(y) + <Σa, Σb> - Σ<a_j, b_j>`, which equals
  * `Σ_{j<k} <v_{j,f_k}, v_{k,f_j}>` for `v_{j,g} = u_j∘c_g + w_j∘e_g`.
  */
-function rowTerms(
+/** @internal */
+export function rowTerms(
   p: PlantedCtrModel,
   packed: Float32Array,
   ids: Int32Array,
@@ -158,14 +159,21 @@ function rowTerms(
   out[i] = 0.5 * (total - self) - cross;
 }
 
-/**
- * A synthetic click log shaped like Criteo: F categorical fields of hashed ids (about
- * `hashSize / F` ids per field), each field's values Zipf-distributed (P(rank r) ∝ 1/r, over a
- * random ranking of its ids), label ~ Bernoulli(sigmoid(planted FM or FFM logit)). The CSR arrays
- * are built directly (offsets `i·F`, fields `j`, values 1): 1M rows × 39 fields take a few seconds.
- * Deterministic for a seed.
- */
-export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
+/** A planted click model with everything needed to draw rows from it. @internal */
+export interface CtrSampler {
+  schema: FieldSchema;
+  planted: PlantedCtrModel;
+  /** Per-feature table `[w, u…]` (FM) or `[w, u…, w2…]` (FFM), see {@link rowTerms}. */
+  packed: Float32Array;
+  fields: number;
+  mult: Float64Array;
+  add: Float64Array;
+  card: Float64Array;
+  logCard: Float64Array;
+}
+
+/** Resolved options of {@link generateCtr}, checked. @internal */
+export function ctrOptions(opts: GenerateCtrOptions, where: string) {
   const rows = opts.rows ?? 1_000_000;
   const F = opts.fields ?? 39;
   const H = opts.hashSize ?? 1_000_000;
@@ -179,16 +187,19 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
     ['fields', F],
     ['rank', k],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`generateCtr: ${name} must be an integer ≥ 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be an integer ≥ 1, got ${v}`);
   }
-  if (!Number.isInteger(H) || H < F) throw new Error(`generateCtr: hashSize must be an integer ≥ fields = ${F}, got ${H}`);
-  if (model !== 'fm' && model !== 'ffm') throw new Error(`generateCtr: model "${String(model)}", expected fm | ffm`);
-  if (!(signal >= 0) || !Number.isFinite(signal)) throw new Error(`generateCtr: signal must be a finite number ≥ 0, got ${signal}`);
-  if (!(share >= 0 && share <= 1)) throw new Error(`generateCtr: interactionShare must be in [0, 1], got ${share}`);
-  if (!(rate > 0 && rate < 1)) throw new Error(`generateCtr: positiveRate must be in (0, 1), got ${rate}`);
-  if (rows * F > 0x7fffffff) throw new Error(`generateCtr: rows × fields = ${rows * F} exceeds the Int32 CSR limit`);
-  const rng = new Rng(opts.seed ?? 0);
+  if (!Number.isInteger(H) || H < F) throw new Error(`${where}: hashSize must be an integer ≥ fields = ${F}, got ${H}`);
+  if (model !== 'fm' && model !== 'ffm') throw new Error(`${where}: model "${String(model)}", expected fm | ffm`);
+  if (!(signal >= 0) || !Number.isFinite(signal)) throw new Error(`${where}: signal must be a finite number ≥ 0, got ${signal}`);
+  if (!(share >= 0 && share <= 1)) throw new Error(`${where}: interactionShare must be in [0, 1], got ${share}`);
+  if (!(rate > 0 && rate < 1)) throw new Error(`${where}: positiveRate must be in (0, 1), got ${rate}`);
+  return { rows, F, H, k, model, signal, share, rate, seed: opts.seed ?? 0 };
+}
 
+/** Draws the planted model (field id rankings, linear weights, factors) from `rng`. @internal */
+export function plantCtr(o: ReturnType<typeof ctrOptions>, rng: Rng): CtrSampler {
+  const { F, H, k, model } = o;
   const schema = new FieldSchema(
     Array.from({ length: F }, (_, f) => ({ name: `f${f}`, kind: 'categorical' as const, cardinality: Math.floor(H / F) + (f < H % F ? 1 : 0) })),
   );
@@ -231,23 +242,25 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
     planted.fieldScale2 = gaussian(F * k, 1);
     for (let j = 0; j < H; j++) packed.set(factors2.subarray(j * k, (j + 1) * k), j * S + 1 + k);
   }
+  return { schema, planted, packed, fields: F, mult, add, card, logCard };
+}
 
-  const nnz = rows * F;
-  const ids = new Int32Array(nnz);
-  const lin = new Float64Array(rows);
-  const pair = new Float64Array(rows);
-  const scratch = new Float64Array(4 * k);
-  for (let i = 0; i < rows; i++) {
-    const o = i * F;
-    for (let f = 0; f < F; f++) {
-      // Continuous Zipf: x = (card + 1)^u has density ∝ 1/x on [1, card + 1); floor(x) - 1 is the rank.
-      const r = Math.floor(Math.exp(rng.next() * (logCard[f] as number))) - 1;
-      ids[o + f] = (fieldOffsets[f] as number) + ((r * (mult[f] as number) + (add[f] as number)) % (card[f] as number));
-    }
-    rowTerms(planted, packed, ids, o, F, scratch, pair, i, lin);
+/** Draws the F ids of one row into `ids[o .. o + F)` (one uniform draw per field). @internal */
+export function drawCtrRow(s: CtrSampler, rng: Rng, ids: Int32Array, o: number): void {
+  const offsets = s.schema.offsets;
+  for (let f = 0; f < s.fields; f++) {
+    // Continuous Zipf: x = (card + 1)^u has density ∝ 1/x on [1, card + 1); floor(x) - 1 is the rank.
+    const r = Math.floor(Math.exp(rng.next() * (s.logCard[f] as number))) - 1;
+    ids[o + f] = (offsets[f] as number) + ((r * (s.mult[f] as number) + (s.add[f] as number)) % (s.card[f] as number));
   }
+}
 
-  // Scale the two parts to the requested variances, then solve the bias for the target rate.
+/**
+ * Sets the planted logit's scales to the requested linear/pair variances over the rows' terms and
+ * solves the bias so that the mean click probability is `rate` (Newton). @internal
+ */
+export function calibrateCtr(planted: PlantedCtrModel, lin: Float64Array, pair: Float64Array, signal: number, share: number, rate: number): Float64Array {
+  const rows = lin.length;
   const sdLin = standardDeviation(lin);
   const sdPair = standardDeviation(pair);
   planted.linearScale = sdLin > 0 ? (signal * Math.sqrt(1 - share)) / sdLin : 0;
@@ -268,12 +281,22 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
     if (Math.abs(step) < 1e-10) break;
   }
   planted.bias = bias;
+  return z;
+}
 
-  const labels = new Float32Array(rows);
-  const probability = new Float32Array(rows);
+/** Labels of rows `[from, to)` ~ Bernoulli(sigmoid(bias + z)) drawn from `rng`, their probabilities, and the summed log loss of those probabilities. @internal */
+export function drawCtrLabels(
+  bias: number,
+  z: Float64Array,
+  rng: Rng,
+  labels: Float32Array,
+  probability: Float32Array,
+  from = 0,
+  to = z.length,
+): { loss: number; positives: number } {
   let loss = 0;
   let positives = 0;
-  for (let i = 0; i < rows; i++) {
+  for (let i = from; i < to; i++) {
     const x = bias + (z[i] as number);
     const p = sigmoid(x);
     probability[i] = p;
@@ -284,13 +307,52 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
     const t = y ? -x : x;
     loss += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
   }
+  return { loss, positives };
+}
 
+/** CSR arrays of `rows` rows of `F` one-hot fields each: offsets `i·F`, fields `0..F-1` repeated, values 1. @internal */
+export function fixedWidthCsr(rows: number, F: number): { offsets: Int32Array; fields: Int32Array; values: Float32Array } {
+  const nnz = rows * F;
   const offsets = new Int32Array(rows + 1);
   for (let i = 0; i <= rows; i++) offsets[i] = i * F;
   const fields = new Int32Array(nnz);
-  for (let f = 0; f < F; f++) fields[f] = f;
+  for (let f = 0; f < Math.min(F, nnz); f++) fields[f] = f;
   for (let filled = F; filled < nnz; filled *= 2) fields.copyWithin(filled, 0, Math.min(filled, nnz - filled));
-  const values = new Float32Array(nnz).fill(1);
+  return { offsets, fields, values: new Float32Array(nnz).fill(1) };
+}
+
+/**
+ * A synthetic click log shaped like Criteo: F categorical fields of hashed ids (about
+ * `hashSize / F` ids per field), each field's values Zipf-distributed (P(rank r) ∝ 1/r, over a
+ * random ranking of its ids), label ~ Bernoulli(sigmoid(planted FM or FFM logit)). The CSR arrays
+ * are built directly (offsets `i·F`, fields `j`, values 1): 1M rows × 39 fields take a few seconds.
+ * Deterministic for a seed. For more rows than memory holds, see `ctrStream` (same model and
+ * distribution, written chunk by chunk).
+ */
+export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
+  const o = ctrOptions(opts, 'generateCtr');
+  const { rows, F } = o;
+  if (rows * F > 0x7fffffff) throw new Error(`generateCtr: rows × fields = ${rows * F} exceeds the Int32 CSR limit`);
+  const rng = new Rng(o.seed);
+  const s = plantCtr(o, rng);
+  const { schema, planted, packed } = s;
+
+  const nnz = rows * F;
+  const ids = new Int32Array(nnz);
+  const lin = new Float64Array(rows);
+  const pair = new Float64Array(rows);
+  const scratch = new Float64Array(4 * o.k);
+  for (let i = 0; i < rows; i++) {
+    drawCtrRow(s, rng, ids, i * F);
+    rowTerms(planted, packed, ids, i * F, F, scratch, pair, i, lin);
+  }
+
+  // Scale the two parts to the requested variances, then solve the bias for the target rate.
+  const z = calibrateCtr(planted, lin, pair, o.signal, o.share, o.rate);
+  const labels = new Float32Array(rows);
+  const probability = new Float32Array(rows);
+  const { loss, positives } = drawCtrLabels(planted.bias, z, rng, labels, probability);
+  const { offsets, fields, values } = fixedWidthCsr(rows, F);
   const dataset = new SparseDataset({ schema, labels, offsets, ids, values, fields }, { validate: false });
   return { dataset, bestLogLoss: loss / rows, baseRate: positives / rows, probability, planted };
 }

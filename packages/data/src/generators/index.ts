@@ -2,7 +2,6 @@
 export {
   generateRatings,
   expectedRoundedRating,
-  normalCdf,
   type GenerateRatingsOptions,
   type PlantedRatingModel,
   type SyntheticRatings,
@@ -11,3 +10,5 @@ export { generateImplicit, type GenerateImplicitOptions, type PlantedImplicitMod
 export { generateCtr, type GenerateCtrOptions, type PlantedCtrModel, type SyntheticCtr } from './ctr.js';
 export { fmPaperToyTable, type FmPaperToyTable } from './toy.js';
 export { SYNTHETIC_GENRES } from './synthetic-items.js';
+export { ctrStream, type CtrStream, type CtrStreamOptions, type CtrChunk } from './ctr-stream.js';
+export { normalCdf, logNormalCdf } from '../normal-cdf.js';

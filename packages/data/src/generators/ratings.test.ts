@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
-import { expectedRoundedRating, generateRatings, normalCdf } from './ratings.js';
+import { normalCdf } from '../normal-cdf.js';
+import { expectedRoundedRating, generateRatings } from './ratings.js';
 
 describe('generateRatings', () => {
   it('MovieLens-100K shape by default: ids 1-based, ≥ 20 distinct items per user, density ± 10%, increasing timestamps', () => {

@@ -1,5 +1,6 @@
 import { AliasTable } from '../alias-table.js';
 import type { Interactions, ItemInfo } from '../interactions.js';
+import { normalCdf } from '../normal-cdf.js';
 import { Rng } from '../rng.js';
 import { syntheticItems } from './synthetic-items.js';
 import { activityTimestamps, perUserCounts, weightedDistinct, zipfWeights } from './user-activity.js';
@@ -62,20 +63,6 @@ export interface GenerateRatingsOptions {
   itemPopularityExponent?: number;
   /** Floor on ratings per user (default 20 as MovieLens-100K, capped at `items`). */
   minPerUser?: number;
-}
-
-/** Standard normal CDF Φ(x), via a Chebyshev fit of erfc (|error| < 1.2e-7; Numerical Recipes §6.2). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const erfc =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 
 /**

@@ -1,6 +1,7 @@
+import type { FieldConfig } from '../encoder.js';
 import type { Frame, Column } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, FLOAT32_RANGE, fitsFloat32, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
 import { CsvLineError, splitCsvLine } from './csv-line.js';
 import { Growable } from './growable.js';
 
@@ -44,7 +45,33 @@ const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
 
 /** Parses the compact string form of a {@link CsvColumnSpec}; throws naming the bad entry. */
 export function parseCsvSpec(text: string): CsvColumnSpec {
-  const where = 'parseCsvSpec';
+  return parseSpecText(text, 'parseCsvSpec', 'label');
+}
+
+/**
+ * The columns of a side-feature file (user or item attributes, see `parseSideFeatures`): the
+ * {@link CsvColumnSpec} grammar with `key=NAME`, the id column joined on, in place of `label=`.
+ * Example: `"key=user,age:num,gender:cat,occupation:cat,zip:skip"`.
+ */
+export interface SideFeatureSpec {
+  /** The id column's name (or position without a header). */
+  key: string;
+  columns: CsvColumn[];
+  header?: boolean;
+  delimiter?: string;
+}
+
+/** Parses the compact string form of a {@link SideFeatureSpec}; throws naming the bad entry. */
+export function parseSideFeatureSpec(text: string): SideFeatureSpec {
+  const { label, ...rest } = parseSpecText(text, 'parseSideFeatureSpec', 'key');
+  return { key: label, ...rest };
+}
+
+/** The one column a spec singles out: the numeric label of a data file, or the id of a side file. */
+type SpecialColumn = 'label' | 'key';
+
+/** The spec grammar; `role` names the special column (`label=` for data files, `key=` for side files). */
+function parseSpecText(text: string, where: string, role: SpecialColumn): CsvColumnSpec {
   const spec: CsvColumnSpec = { label: '', columns: [] };
   for (const rawEntry of text.split(',')) {
     const entry = rawEntry.trim();
@@ -53,8 +80,8 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
     if (eq >= 0) {
       const key = entry.slice(0, eq).trim();
       const value = entry.slice(eq + 1).trim();
-      if (key === 'label') {
-        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after label=`);
+      if (key === role) {
+        if (value === '') throw new Error(`${where}: "${entry}": expected a column name after ${role}=`);
         spec.label = value;
       } else if (key === 'header') {
         if (['yes', 'true', '1'].includes(value)) spec.header = true;
@@ -65,7 +92,7 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
       } else {
-        throw new Error(`${where}: "${entry}": unknown option "${key}", expected label=, header= or delim=`);
+        throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header= or delim=`);
       }
       continue;
     }
@@ -82,17 +109,17 @@ export function parseCsvSpec(text: string): CsvColumnSpec {
       throw new Error(`${where}: "${entry}": unknown kind "${kindText}", expected cat | num | multi[SEP] | skip`);
     }
   }
-  validateSpec(spec, where);
+  validateSpec(spec, where, role);
   return spec;
 }
 
-function validateSpec(spec: CsvColumnSpec, where: string): void {
-  if (!spec.label) throw new Error(`${where}: no label column (add label=NAME)`);
+function validateSpec(spec: CsvColumnSpec, where: string, role: SpecialColumn = 'label'): void {
+  if (!spec.label) throw new Error(`${where}: no ${role} column (add ${role}=NAME)`);
   const names = new Set<string>([spec.label]);
   for (const c of spec.columns) {
     if (!c.name) throw new Error(`${where}: a column has an empty name`);
     if (!KINDS.includes(c.kind)) throw new Error(`${where}: column "${c.name}" has kind "${String(c.kind)}", expected cat | num | multi | skip`);
-    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the label)`);
+    if (names.has(c.name)) throw new Error(`${where}: column "${c.name}" is listed twice (or is also the ${role})`);
     if (c.kind === 'multi' && c.separator === '') throw new Error(`${where}: column "${c.name}" has an empty multi separator`);
     names.add(c.name);
   }
@@ -115,83 +142,141 @@ interface Slot {
   separator: string;
 }
 
+/** Encoder fields for a CSV spec: `cat` → categorical, `num` → numeric, `multi` → multi-hot (weights normalised); `skip` dropped. */
+export function csvFieldConfigs(spec: CsvColumnSpec): FieldConfig[] {
+  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
+  return spec.columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
+}
+
+type MultiAcc = { offsets: Growable<Int32Array>; tokens: string[] };
+
 /**
- * Parses a CSV file into a raw {@link Frame} and labels, following `spec` (an object or its
- * compact string form, see {@link CsvColumnSpec}). `cat` columns become arrays of the raw strings
- * (an empty field is the key `""`), `num` columns Float64Arrays, `multi` columns multi-hot columns
- * (an empty field is an empty bag). Errors name file:line and the column: wrong field count, an
- * empty or non-numeric label or number, an empty token inside a bag, an unterminated quote.
+ * The row parser behind {@link parseCsv}: checks each row's fields against the spec and
+ * accumulates columns until {@link take}. Text lines go through {@link line}; a reader of typed
+ * files (Parquet) passes a header and rows of field texts through {@link header} and {@link values},
+ * so both formats follow the same rules. @internal
  */
-export async function parseCsv(
-  lines: LineSource,
-  specIn: CsvColumnSpec | string,
-  opts?: LoadOptions,
-): Promise<{ frame: Frame; labels: Float32Array; skipped: number; errors: string[] }> {
-  const spec = typeof specIn === 'string' ? parseCsvSpec(specIn) : specIn;
-  validateSpec(spec, 'parseCsv');
-  const bad = new BadLines(opts);
-  const delim = spec.delimiter ?? ',';
-  const header = spec.header ?? true;
-  const byName = new Map<string, Slot>([[spec.label, { kind: 'label', name: spec.label, separator: '' }]]);
-  for (const c of spec.columns) byName.set(c.name, { kind: c.kind, name: c.name, separator: c.separator ?? '|' });
-  let slots: Slot[] | undefined;
-  if (!header) slots = [...byName.values()].sort((a, b) => Number(a.name) - Number(b.name));
+export class CsvRows {
+  private readonly spec: CsvColumnSpec;
+  private readonly delim: string;
+  private readonly byName: Map<string, Slot>;
+  private slots: Slot[] | undefined;
+  private labels = new Growable(Float32Array);
+  private nums = new Map<string, Growable<Float64Array>>();
+  private cats = new Map<string, string[]>();
+  private multis = new Map<string, MultiAcc>();
+  private readonly rowNums: number[] = [];
+  private readonly rowCats: string[] = [];
+  private readonly rowMulti: string[][] = [];
+  /** Rows accumulated since the last {@link take}. */
+  rows = 0;
 
-  const labels = new Growable(Float32Array);
-  const nums = new Map<string, Growable<Float64Array>>();
-  const cats = new Map<string, string[]>();
-  const multis = new Map<string, { offsets: Growable<Int32Array>; tokens: string[] }>();
-  for (const c of spec.columns) {
-    if (c.kind === 'num') nums.set(c.name, new Growable(Float64Array));
-    else if (c.kind === 'cat') cats.set(c.name, []);
-    else if (c.kind === 'multi') {
-      const offsets = new Growable(Int32Array);
-      offsets.push(0);
-      multis.set(c.name, { offsets, tokens: [] });
-    }
+  /** Side-feature files (`role` 'key'): the special column's non-empty ids, row by row. */
+  private keys: string[] = [];
+
+  constructor(
+    spec: CsvColumnSpec | string,
+    private readonly bad: BadLines,
+    /** `'label'` (default): the special column is a numeric label; `'key'`: a row id (side-feature files). */
+    private readonly role: SpecialColumn = 'label',
+  ) {
+    this.spec = typeof spec === 'string' ? parseCsvSpec(spec) : spec;
+    validateSpec(this.spec, role === 'key' ? 'parseSideFeatures' : 'parseCsv', role);
+    this.delim = this.spec.delimiter ?? ',';
+    this.byName = new Map<string, Slot>([[this.spec.label, { kind: 'label', name: this.spec.label, separator: '' }]]);
+    for (const c of this.spec.columns) this.byName.set(c.name, { kind: c.kind, name: c.name, separator: c.separator ?? '|' });
+    if (this.spec.header === false) this.slots = [...this.byName.values()].sort((a, b) => Number(a.name) - Number(b.name));
+    this.reset();
   }
-  let rows = 0;
-  const rowNums: number[] = [];
-  const rowCats: string[] = [];
-  const rowMulti: string[][] = [];
 
-  await forEachLine(lines, (line, no) => {
+  private reset(): void {
+    this.labels = new Growable(Float32Array);
+    this.keys = [];
+    this.nums = new Map();
+    this.cats = new Map();
+    this.multis = new Map();
+    for (const c of this.spec.columns) {
+      if (c.kind === 'num') this.nums.set(c.name, new Growable(Float64Array));
+      else if (c.kind === 'cat') this.cats.set(c.name, []);
+      else if (c.kind === 'multi') {
+        const offsets = new Growable(Int32Array);
+        offsets.push(0);
+        this.multis.set(c.name, { offsets, tokens: [] });
+      }
+    }
+    this.rows = 0;
+  }
+
+  /** True once the column order is known (a header was read, or the spec says there is none). */
+  get hasHeader(): boolean {
+    return this.slots !== undefined;
+  }
+
+  /** Sets the column order from header names; throws a {@link ParseError} naming line `no`. */
+  header(names: readonly string[], no: number, line: string): void {
+    this.slots = headerSlots(names, this.byName, this.bad.file, no, line);
+  }
+
+  /** Parses one text line (the header first, when the spec has one). */
+  line(line: string, no: number): void {
     if (isBlank(line)) return;
+    const bad = this.bad;
     let f: string[];
     try {
-      f = splitCsvLine(line, delim);
+      f = splitCsvLine(line, this.delim);
     } catch (e) {
       if (!(e instanceof CsvLineError)) throw e;
-      if (!slots) throw new ParseError(bad.file, no, `a header line: ${e.expected}`, line);
+      if (!this.slots) throw new ParseError(bad.file, no, `a header line: ${e.expected}`, line);
       bad.report(bad.error(no, e.expected, line));
       return;
     }
-    if (!slots) {
-      slots = headerSlots(f, byName, bad.file, no, line);
+    if (!this.slots) {
+      this.header(f, no, line);
       return;
     }
+    this.values(f, no, line);
+  }
+
+  /**
+   * One row of field texts in column order (a `multi` field may come already split into tokens);
+   * `line` is what error messages quote. A bad row is reported to the {@link BadLines} policy.
+   */
+  values(f: readonly (string | readonly string[])[], no: number, line: string): void {
+    const bad = this.bad;
+    const slots = this.slots;
+    if (!slots) throw new ParseError(bad.file, no, 'a header line', line);
     if (f.length !== slots.length) {
-      const d = delim === '\t' ? 'tab' : delim;
+      const d = this.delim === '\t' ? 'tab' : this.delim;
       bad.report(bad.error(no, `${slots.length} ${d}-separated fields but found ${f.length}`, line));
       return;
     }
-    // Validate the whole line before committing it, so a skipped line leaves no partial row.
+    // Validate the whole row before committing it, so a skipped row leaves no partial row.
+    const { rowNums, rowCats, rowMulti } = this;
     rowNums.length = 0;
     rowCats.length = 0;
     rowMulti.length = 0;
     let label = NaN;
+    let key = '';
     let error: ParseError | undefined;
     for (let i = 0; i < slots.length && !error; i++) {
       const s = slots[i] as Slot;
-      const v = f[i] as string;
+      const raw = f[i] as string | readonly string[];
+      const v = typeof raw === 'string' ? raw : raw.join(s.separator);
       switch (s.kind) {
         case 'label':
+          if (this.role === 'key') {
+            key = v.trim();
+            if (key === '') error = bad.error(no, `a non-empty id in key column "${s.name}"`, v);
+            break;
+          }
           label = toNumber(v);
           if (!Number.isFinite(label)) error = bad.error(no, `a numeric label in column "${s.name}"`, v);
+          else if (!fitsFloat32(label)) error = bad.error(no, `a label ${FLOAT32_RANGE} in column "${s.name}"`, v);
           break;
         case 'num': {
           const x = toNumber(v);
           if (!Number.isFinite(x)) error = bad.error(no, `a number in column "${s.name}"`, v);
+          else if (!fitsFloat32(x)) error = bad.error(no, `a number ${FLOAT32_RANGE} in column "${s.name}"`, v);
           else rowNums.push(x);
           break;
         }
@@ -199,7 +284,7 @@ export async function parseCsv(
           rowCats.push(v);
           break;
         case 'multi': {
-          const toks = v === '' ? [] : v.split(s.separator);
+          const toks = typeof raw !== 'string' ? [...raw] : v === '' ? [] : v.split(s.separator);
           if (toks.some((t) => t === '')) error = bad.error(no, `non-empty "${s.separator}"-separated tokens in column "${s.name}"`, v);
           else rowMulti.push(toks);
           break;
@@ -212,35 +297,82 @@ export async function parseCsv(
       bad.report(error);
       return;
     }
-    labels.push(label);
+    if (this.role === 'key') this.keys.push(key);
+    else this.labels.push(label);
     let ni = 0;
     let ci = 0;
     let mi = 0;
     for (const s of slots) {
-      if (s.kind === 'num') (nums.get(s.name) as Growable<Float64Array>).push(rowNums[ni++] as number);
-      else if (s.kind === 'cat') (cats.get(s.name) as string[]).push(rowCats[ci++] as string);
+      if (s.kind === 'num') (this.nums.get(s.name) as Growable<Float64Array>).push(rowNums[ni++] as number);
+      else if (s.kind === 'cat') (this.cats.get(s.name) as string[]).push(rowCats[ci++] as string);
       else if (s.kind === 'multi') {
-        const m = multis.get(s.name) as { offsets: Growable<Int32Array>; tokens: string[] };
+        const m = this.multis.get(s.name) as MultiAcc;
         for (const t of rowMulti[mi++] as string[]) m.tokens.push(t);
         m.offsets.push(m.tokens.length);
       }
     }
-    rows++;
-  });
-  if (!slots) throw new ParseError(bad.file, 1, 'a header line', '');
-  const columns: Record<string, Column> = {};
-  for (const c of spec.columns) {
-    if (c.kind === 'num') columns[c.name] = (nums.get(c.name) as Growable<Float64Array>).build();
-    else if (c.kind === 'cat') columns[c.name] = cats.get(c.name) as string[];
-    else if (c.kind === 'multi') {
-      const m = multis.get(c.name) as { offsets: Growable<Int32Array>; tokens: string[] };
-      columns[c.name] = { kind: 'multi-hot', offsets: m.offsets.build(), tokens: m.tokens };
-    }
+    this.rows++;
   }
-  return { frame: { length: rows, columns }, labels: labels.build(), skipped: bad.skipped, errors: bad.errors };
+
+  /**
+   * The rows since the last take as a frame (`cat` → strings, `num` → Float64Array, `multi` → bags),
+   * their labels (role 'label') or keys (role 'key'); starts afresh.
+   */
+  take(): { frame: Frame; labels: Float32Array; keys: string[] } {
+    const columns: Record<string, Column> = {};
+    for (const c of this.spec.columns) {
+      if (c.kind === 'num') columns[c.name] = (this.nums.get(c.name) as Growable<Float64Array>).build();
+      else if (c.kind === 'cat') columns[c.name] = this.cats.get(c.name) as string[];
+      else if (c.kind === 'multi') {
+        const m = this.multis.get(c.name) as MultiAcc;
+        columns[c.name] = { kind: 'multi-hot', offsets: m.offsets.build(), tokens: m.tokens };
+      }
+    }
+    const out = { frame: { length: this.rows, columns }, labels: this.labels.build(), keys: this.keys };
+    this.reset();
+    return out;
+  }
 }
 
-function headerSlots(f: string[], byName: Map<string, Slot>, file: string, no: number, line: string): Slot[] {
+/**
+ * Parses a CSV file into a raw {@link Frame} and labels, following `spec` (an object or its
+ * compact string form, see {@link CsvColumnSpec}). `cat` columns become arrays of the raw strings
+ * (an empty field is the key `""`), `num` columns Float64Arrays, `multi` columns multi-hot columns
+ * (an empty field is an empty bag). Errors name file:line and the column: wrong field count, an
+ * empty or non-numeric label or number, an empty token inside a bag, an unterminated quote.
+ */
+export async function parseCsv(
+  lines: LineSource,
+  specIn: CsvColumnSpec | string,
+  opts?: LoadOptions,
+): Promise<{ frame: Frame; labels: Float32Array; skipped: number; errors: string[] }> {
+  const bad = new BadLines(opts);
+  const parser = new CsvRows(specIn, bad);
+  await forEachLine(lines, (line, no) => parser.line(line, no));
+  if (!parser.hasHeader) throw new ParseError(bad.file, 1, 'a header line', '');
+  const { frame, labels } = parser.take();
+  return { frame, labels, skipped: bad.skipped, errors: bad.errors };
+}
+
+/**
+ * Reads a CSV file by a spec whose special column is a numeric label (`role` `'label'`) or a
+ * non-empty id key (`'key'`, side-feature files). @internal shared by `parseCsv` and
+ * `parseSideFeatures`.
+ */
+export async function readCsv(
+  lines: LineSource,
+  spec: CsvColumnSpec,
+  opts: LoadOptions | undefined,
+  role: SpecialColumn,
+): Promise<{ frame: Frame; labels: Float32Array; keys: string[]; skipped: number; errors: string[] }> {
+  const bad = new BadLines(opts);
+  const parser = new CsvRows(spec, bad, role);
+  await forEachLine(lines, (line, no) => parser.line(line, no));
+  if (!parser.hasHeader) throw new ParseError(bad.file, 1, 'a header line', '');
+  return { ...parser.take(), skipped: bad.skipped, errors: bad.errors };
+}
+
+function headerSlots(f: readonly string[], byName: Map<string, Slot>, file: string, no: number, line: string): Slot[] {
   const seen = new Set<string>();
   const slots = f.map((raw) => {
     const name = raw.trim();

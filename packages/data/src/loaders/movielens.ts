@@ -1,6 +1,6 @@
 import { InteractionsBuilder, type Interactions, type ItemInfo, type UserInfo } from '../interactions.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
-import { BadLines, toInt32, toNumber, type LoadOptions } from '../parse-error.js';
+import { BadLines, FLOAT32_RANGE, fitsFloat32, toInt32, toNumber, type LoadOptions } from '../parse-error.js';
 import { splitCsvLine } from './csv-line.js';
 
 /** MovieLens rating file layouts: 100K `u.data` (tabs), 1M `ratings.dat` (`::`), 20M/25M/latest `ratings.csv`. */
@@ -76,8 +76,8 @@ export async function parseMovieLensRatings(
       return;
     }
     const rating = toNumber(f[2] as string);
-    if (!Number.isFinite(rating)) {
-      bad.report(bad.error(no, 'a finite numeric rating', f[2] as string));
+    if (!fitsFloat32(rating)) {
+      bad.report(bad.error(no, Number.isFinite(rating) ? `a rating ${FLOAT32_RANGE}` : 'a finite numeric rating', f[2] as string));
       return;
     }
     const ts = toNumber(f[3] as string);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeInteractions } from '../index.js';
-import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, readLines } from '../node.js';
+import { loadCsv, loadLibffm, loadLibsvm, loadMovieLens, loadSideFeatures, readLines } from '../node.js';
 
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -95,7 +95,7 @@ describe('loadMovieLens', () => {
 
   it('explains unknown paths', async () => {
     await expect(loadMovieLens(fx('csv'))).rejects.toThrow('expected a MovieLens folder holding u.data, ratings.dat or ratings.csv');
-    await expect(loadMovieLens(fx('csv/tiny.csv'))).rejects.toThrow('expected a MovieLens ratings file named u.data');
+    await expect(loadMovieLens(fx('csv/tiny.csv'))).rejects.toThrow('expected MovieLens ratings (user<TAB>item<TAB>rating<TAB>timestamp');
     await expect(loadMovieLens(fx('missing'))).rejects.toThrow('no such file or folder');
   });
 });
@@ -104,7 +104,7 @@ describe('loadLibsvm / loadLibffm / loadCsv', () => {
   it('read the fixtures', async () => {
     const svm = await loadLibsvm(fx('libsvm/tiny.libsvm'));
     expect(svm.dataset.numRows).toBe(3);
-    expect(Array.from(svm.dataset.ids)).toEqual([0, 2, 1, 0, 1, 3]);
+    expect(Array.from(svm.dataset.ids)).toEqual([1, 3, 2, 1, 2, 4]);
     const tr = await loadLibffm(fx('libffm/train.ffm'));
     const te = await loadLibffm(fx('libffm/test.ffm'), { encoder: tr.encoder });
     expect(te.dataset.schema.equals(tr.dataset.schema)).toBe(true);
@@ -115,5 +115,58 @@ describe('loadLibsvm / loadLibffm / loadCsv', () => {
     await expect(loadCsv(fx('csv/tiny.csv'), 'label=rating,user:cat')).rejects.toThrow(
       `${fx('csv/tiny.csv')}:1: expected only columns named in the spec (add "item:skip" to ignore "item")`,
     );
+  });
+});
+
+describe('real files as found in the wild', () => {
+  const dir = async () => {
+    const d = await mkdtemp(join(tmpdir(), 'fm-wild-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('a UTF-8 byte order mark is dropped (latin1 and UTF-8 reads)', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'u.data'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('196\t242\t3\t881250949\r\n186\t302\t3\t891717742\r\n')]));
+    const r = await loadMovieLens(join(d, 'u.data'));
+    expect(Array.from(r.interactions.user)).toEqual([196, 186]);
+    expect((await collect(readLines(join(d, 'u.data'))))[0]).toBe('196\t242\t3\t881250949');
+  });
+
+  it('a ratings file of any name loads, its layout told by `layout` or from its content', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'train.tsv'), '1\t10\t4\t100\n2\t11\t3\t101\n');
+    await writeFile(join(d, 'x.txt'), '1::10::4::100\n');
+    expect((await loadMovieLens(join(d, 'train.tsv'))).format).toBe('u.data');
+    expect((await loadMovieLens(join(d, 'x.txt'))).format).toBe('ratings.dat');
+    await expect(loadMovieLens(join(d, 'x.txt'), { layout: 'u.data' })).rejects.toThrow(`${join(d, 'x.txt')}:1: expected 4 tab-separated fields`);
+  });
+
+  it('read errors name the path: a directory, a missing file', async () => {
+    const d = await dir();
+    await expect(loadLibsvm(d)).rejects.toThrow(`${d}: is a directory, expected a file`);
+    await expect(loadCsv(join(d, 'none.csv'), 'label=y')).rejects.toThrow(`${join(d, 'none.csv')}: no such file`);
+  });
+
+  it('an aborted signal stops reading', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'big.libfm'), '1 1:1 2:1\n'.repeat(300_000));
+    const c = new AbortController();
+    c.abort(new Error('stop here'));
+    await expect(loadLibsvm(join(d, 'big.libfm'), { signal: c.signal })).rejects.toThrow('stop here');
+  });
+});
+
+describe('loadSideFeatures', () => {
+  it('reads a CSV with a BOM and CRLF line ends, naming the file in errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fm-side-'));
+    dirs.push(dir);
+    const path = join(dir, 'users.csv');
+    await writeFile(path, '\uFEFFuser,age,job\r\n1,24,writer\r\n2,31,artist\r\n');
+    const { features } = await loadSideFeatures(path, 'key=user,age:num,job:cat');
+    expect(features.ids).toEqual(['1', '2']);
+    expect(features.frame.columns.job).toEqual(['writer', 'artist']);
+    await writeFile(path, 'user,age\n1,24\n2,old\n');
+    await expect(loadSideFeatures(path, 'key=user,age:num')).rejects.toThrow(`${path}:3: expected a number in column "age", got "old"`);
   });
 });

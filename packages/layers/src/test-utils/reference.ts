@@ -141,3 +141,36 @@ export function finiteDifferenceCheck(
   tf.dispose(grads);
   return out;
 }
+
+/**
+ * Finite-difference check of every trainable weight of a built layer, on the scalar Σ (layer(inputs) ⊙ r) with a
+ * fixed random r; returns the (analytic, numeric) pairs as {@link finiteDifferenceCheck} does.
+ */
+export function layerGradientChecks(
+  layer: tf.layers.Layer,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: { count?: number; eps?: number; seed?: number } = {},
+): { name: string; index: number; analytic: number; numeric: number }[] {
+  const out = layer.apply(inputs) as tf.Tensor;
+  const r = tf.randomNormal(out.shape, 0, 1, 'float32', options.seed ?? 3);
+  const f = () => tf.sum(tf.mul(layer.apply(inputs) as tf.Tensor, r)) as tf.Scalar;
+  const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (vars.length === 0) throw new Error(`layer ${layer.name} has no trainable weights`);
+  return finiteDifferenceCheck(f, vars, { count: options.count ?? 4, eps: options.eps ?? 1e-3, seed: options.seed ?? 7 });
+}
+
+/** |analytic − numeric| below 5e-3 + 2e-2·|numeric| (float32 central differences). */
+export function gradientCheckFails(checks: { analytic: number; numeric: number }[]): string[] {
+  return checks
+    .filter((c) => !(Math.abs(c.analytic - c.numeric) < 5e-3 + 2e-2 * Math.abs(c.numeric)))
+    .map((c) => JSON.stringify(c));
+}
+
+/** Plain-JS matrix product of nested arrays: a `[n][p]` × b `[p][q]`. */
+export function matMulJs(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => {
+    const out = new Array<number>((b[0] as number[]).length).fill(0);
+    row.forEach((x, p) => (b[p] as number[]).forEach((y, q) => (out[q] = (out[q] as number) + x * y)));
+    return out;
+  });
+}

@@ -1,0 +1,37 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { EngineChoice, EngineName } from './engine.js';
+import { nativeLayout, type NativeLayout } from './engines/native/binding.js';
+import type { ModelInfo } from './model-info.js';
+
+/** Backends on which the tfjs engine is the fast one (they run on a GPU, or on TensorFlow's C++ ops). */
+const TFJS_BACKENDS = new Set(['webgl', 'webgpu', 'tensorflow']);
+
+/** What {@link chooseEngine} decided. */
+export interface EngineDecision {
+  name: EngineName;
+  /** Why, in words (shown by `fm train` and the web page). */
+  reason: string;
+  /** The native layout of the model when the native engine runs. */
+  layout?: NativeLayout;
+}
+
+/**
+ * Picks the engine for a model on a backend. `'auto'`: the native engine for the models it implements
+ * (LR, FM, FFM, MF) on the `cpu` and `wasm` backends — its kernels are what make CPUs fast; the tfjs
+ * engine for models with dense layers and on GPU backends (`webgl`, `webgpu`, `tensorflow` from
+ * tfjs-node[-gpu]). Asking for `'native'` on a model it cannot train is an error that says why.
+ */
+export function chooseEngine(model: tf.LayersModel, info: ModelInfo, choice: EngineChoice, backend: string): EngineDecision {
+  if (choice !== 'auto' && choice !== 'native' && choice !== 'tfjs') {
+    throw new Error(`fit: engine "${String(choice)}" is unknown, expected auto | native | tfjs`);
+  }
+  const layout = nativeLayout(model, info);
+  if (choice === 'tfjs') return { name: 'tfjs', reason: "requested (engine: 'tfjs')" };
+  if (choice === 'native') {
+    if (typeof layout === 'string') throw new Error(`fit: engine "native" cannot train this model: ${layout}`);
+    return { name: 'native', reason: "requested (engine: 'native')", layout };
+  }
+  if (typeof layout === 'string') return { name: 'tfjs', reason: `${layout}; tfjs trains every model` };
+  if (TFJS_BACKENDS.has(backend)) return { name: 'tfjs', reason: `backend ${backend} computes through tfjs (GPU or TensorFlow C++)` };
+  return { name: 'native', reason: `model ${info.kind} on backend ${backend}: native TypeScript kernels` };
+}

@@ -1,0 +1,134 @@
+// Independent references for the Bayesian FM / ALS tests: FM scores by the pairwise definition in
+// Float64, dense linear algebra, and 2-D grid quadrature of unnormalised log posteriors.
+import { FieldSchema, Rng, SparseDataset } from '@fm/data';
+
+/** Point parameters (Float32 or Float64 arrays) in the FusedParams layout. */
+export interface Point {
+  bias: ArrayLike<number>;
+  linear: ArrayLike<number>;
+  factors: ArrayLike<number>;
+}
+
+/** ŷ of row r by the pairwise definition w₀ + Σ wᵢxᵢ + Σ_{i<j} ⟨vᵢ, vⱼ⟩ xᵢxⱼ (Rendle 2010, eq. 1). */
+export function bruteFm(p: Point, k: number, ds: SparseDataset, r: number): number {
+  const ids = ds.rowIds(r);
+  const xs = ds.rowValues(r);
+  let y = p.bias[0] as number;
+  for (let j = 0; j < ids.length; j++) y += (p.linear[ids[j] as number] as number) * (xs[j] as number);
+  for (let j = 0; j < ids.length; j++) {
+    for (let l = j + 1; l < ids.length; l++) {
+      let dot = 0;
+      for (let f = 0; f < k; f++) dot += (p.factors[(ids[j] as number) * k + f] as number) * (p.factors[(ids[l] as number) * k + f] as number);
+      y += dot * (xs[j] as number) * (xs[l] as number);
+    }
+  }
+  return y;
+}
+
+/** A dataset with one numeric field per column of a dense design matrix (zeros left out). */
+export function denseDataset(x: readonly (readonly number[])[], labels: readonly number[]): SparseDataset {
+  const p = x[0]?.length ?? 0;
+  const schema = new FieldSchema(Array.from({ length: p }, (_, j) => ({ name: `x${j}`, kind: 'numeric' as const, cardinality: 1 })));
+  const offsets = new Int32Array(x.length + 1);
+  const ids: number[] = [];
+  const values: number[] = [];
+  x.forEach((row, r) => {
+    row.forEach((v, j) => {
+      if (v !== 0) {
+        ids.push(j);
+        values.push(v);
+      }
+    });
+    offsets[r + 1] = ids.length;
+  });
+  return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets, ids: Int32Array.from(ids), values: Float32Array.from(values) });
+}
+
+/** Inverse of a small symmetric positive-definite matrix by Gauss-Jordan elimination. */
+export function invert(a: readonly (readonly number[])[]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[piv] as number[])[c] as number)) piv = r;
+    [m[c], m[piv]] = [m[piv] as number[], m[c] as number[]];
+    const pr = m[c] as number[];
+    const d = pr[c] as number;
+    for (let j = 0; j < 2 * n; j++) pr[j] = (pr[j] as number) / d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const row = m[r] as number[];
+      const f = row[c] as number;
+      for (let j = 0; j < 2 * n; j++) row[j] = (row[j] as number) - f * (pr[j] as number);
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+/** Matrix-vector product. */
+export function matVec(a: readonly (readonly number[])[], v: readonly number[]): number[] {
+  return a.map((row) => row.reduce((s, x, j) => s + x * (v[j] as number), 0));
+}
+
+/**
+ * Expectations under the density ∝ exp(logDensity(a, b)) on the square [−half, half]² by the
+ * midpoint rule on a `steps × steps` grid (the density must be negligible outside the square).
+ */
+export function quadrature2d(
+  logDensity: (a: number, b: number) => number,
+  half: number,
+  steps: number,
+  fns: readonly ((a: number, b: number) => number)[],
+): number[] {
+  const h = (2 * half) / steps;
+  const logs: number[] = [];
+  let max = -Infinity;
+  for (let i = 0; i < steps; i++) {
+    for (let j = 0; j < steps; j++) {
+      const l = logDensity(-half + (i + 0.5) * h, -half + (j + 0.5) * h);
+      logs.push(l);
+      if (l > max) max = l;
+    }
+  }
+  let z = 0;
+  const sums = fns.map(() => 0);
+  for (let i = 0; i < steps; i++) {
+    for (let j = 0; j < steps; j++) {
+      const w = Math.exp((logs[i * steps + j] as number) - max);
+      const a = -half + (i + 0.5) * h;
+      const b = -half + (j + 0.5) * h;
+      z += w;
+      fns.forEach((f, t) => (sums[t] = (sums[t] as number) + w * f(a, b)));
+    }
+  }
+  return sums.map((s) => s / z);
+}
+
+/**
+ * Rows over fields user (3), item (4), a numeric field and a multi-hot bag (3) with unnormalised
+ * weights; labels from a noisy rule with an interaction, or its sign as 0/1 when `binary`.
+ */
+export function mixedDataset(rows: number, seed: number, binary = false): SparseDataset {
+  const rng = new Rng(seed);
+  const schema = new FieldSchema([
+    { name: 'user', kind: 'categorical', cardinality: 3 },
+    { name: 'item', kind: 'categorical', cardinality: 4 },
+    { name: 'age', kind: 'numeric', cardinality: 1 },
+    { name: 'tags', kind: 'multi-hot', cardinality: 3 },
+  ]);
+  const offsets = [0];
+  const ids: number[] = [];
+  const values: number[] = [];
+  const labels: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const u = rng.int(3);
+    const i = rng.int(4);
+    const age = 0.5 + rng.next();
+    ids.push(u, 3 + i, 7, 8 + rng.int(3));
+    values.push(1, 1, age, 0.5 + rng.next());
+    offsets.push(ids.length);
+    const s = (u - 1) * 0.5 + (i % 2) * 0.4 - (age - 1) * 0.3 + (u === i % 3 ? 0.6 : -0.2) + 0.4 * rng.normal();
+    labels.push(binary ? (s > 0 ? 1 : 0) : 3 + s);
+  }
+  return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
+}

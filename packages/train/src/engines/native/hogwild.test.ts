@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { defaultNativeThreads, hogwildRunner } from './hogwild.js';
+import { createNativeParams } from './params.js';
+import { nativePredict } from './predict.js';
+import { createNativeState } from './state.js';
+import { plantedDataset } from './test-utils/brute-force.js';
+import { OPTIMIZER_DEFAULTS } from '../../defaults.js';
+import { localRunner } from './runner.js';
+
+const logLoss = (s: Float32Array, y: Float32Array) => s.reduce((a, x, i) => a + Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0) - x * (y[i] as number), 0) / s.length;
+
+describe('Hogwild worker threads', () => {
+  it('2 threads reach a loss close to 1 thread, updating the shared parameters in place', async () => {
+    const dims = [50, 40, 30];
+    const all = plantedDataset(dims, 23000, 11, 'binary', true);
+    const train = all.slice(0, 20000);
+    const test = all.slice(20000);
+    const settings = { task: 'binary' as const, optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 }, l2: { bias: 0, linear: 1e-5, factors: 1e-5 }, batchSize: 32, negatives: 0 };
+    const run = async (threads: number) => {
+      const p = createNativeParams('fm', dims, 4, { seed: 1, initStd: 0.1, shared: true });
+      const state = createNativeState(p, 'adagrad', settings.optimizer, true);
+      const runner = threads > 1 ? await hogwildRunner(p, state, settings, threads) : localRunner(p, state, settings);
+      const order = Int32Array.from({ length: train.numRows }, (_, i) => i);
+      let examples = 0;
+      for (let e = 0; e < 4; e++) {
+        const out = await runner.run(train, order, 0, order.length, undefined, state.step[0] as number);
+        state.step[0] = (state.step[0] as number) + (out[3] as number);
+        examples = out[2] as number;
+      }
+      await runner.close();
+      return { loss: logLoss(nativePredict(p, test), test.labels), examples, threads: runner.threads };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.threads).toBe(2);
+    expect(two.examples).toBe(20000);
+    expect(Math.abs(two.loss - one.loss)).toBeLessThan(0.02);
+    expect(two.loss).toBeLessThan(0.69); // well below the constant predictor (log 2)
+  });
+
+  it("'auto' keeps small tables on one thread (Hogwild would fight over the same cache lines)", () => {
+    expect(defaultNativeThreads({ floats: (943 + 1682) * 65, k: 64 }, 180_000)).toBe(1);
+  });
+});

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { memoryCheckpointStore } from '../../checkpoint.js';
+import { fit } from '../../fit.js';
+import { loadModel, saveModel } from '../../model-io.js';
+import { predict } from '../../predict.js';
+import { syntheticRatings } from '../../test-utils/toy.js';
+import { NativeModel } from './native-model.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('NativeModel', () => {
+  for (const kind of ['fm', 'ffm', 'lr', 'mf'] as const) {
+    it(`${kind}: trains exactly like the same weights in a LayersModel, converts both ways, saves in the one format`, async () => {
+      const ds = syntheticRatings(30, 40, 600, 2);
+      const a = NativeModel.create(kind, { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 5, initStd: 0.1 });
+      const b = a.toLayersModel();
+      const opts = { epochs: 3, batchSize: 8, optimizer: 'adagrad', learningRate: 0.05, seed: 1, validation: { fraction: 0.2 } } as const;
+      const ra = await fit(a, ds, opts);
+      const rb = await fit(b, ds, { ...opts, engine: 'native' });
+      expect(ra.engine).toBe('native');
+      expect(ra.engineReason).toMatch(/NativeModel/);
+      expect(ra.history.map((h) => h.loss)).toEqual(rb.history.map((h) => h.loss));
+      const pa = await predict(a, ds);
+      const pb = await predict(b, ds, { engine: 'tfjs' });
+      pa.forEach((x, i) => expect(x).toBeCloseTo(pb[i] as number, 4));
+      const back = NativeModel.fromLayersModel(b);
+      expect(Array.from(back.params.factors)).toEqual(Array.from(a.params.factors));
+      // saved through the layers format, loaded as a LayersModel
+      let saved: tf.io.ModelArtifacts | undefined;
+      await saveModel(a, tf.io.withSaveHandler(async (art) => {
+        saved = art;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(art) };
+      }));
+      const loaded = await loadModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+      const pl = await predict(loaded.model, ds, { engine: 'tfjs' });
+      pl.forEach((x, i) => expect(x).toBeCloseTo(pa[i] as number, 4));
+      await expect(fit(a, ds, { engine: 'tfjs' })).rejects.toThrow(/toLayersModel/);
+    });
+  }
+
+  it('checkpoints and resumes', async () => {
+    const ds = syntheticRatings(20, 15, 200, 3);
+    const opts = { batchSize: 10, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 }, optimizer: 'adam' } as const;
+    const full = NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 8, initStd: 0.1 });
+    const fullRes = await fit(full, ds, { ...opts, epochs: 4 });
+    const store = memoryCheckpointStore();
+    await fit(NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 8, initStd: 0.1 }), ds, { ...opts, epochs: 2, checkpoint: { store } });
+    const resumed = NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 99, initStd: 0.1 });
+    const res = await fit(resumed, ds, { ...opts, epochs: 4, resumeFrom: store });
+    expect(res.history.map((h) => h.loss)).toEqual(fullRes.history.map((h) => h.loss));
+    expect(Array.from(resumed.params.factors)).toEqual(Array.from(full.params.factors));
+  });
+});

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { createModel } from '@fm/layers';
+import { inspectModel } from '../../model-info.js';
+import { bindNative, nativeLayout, tensorOf } from './binding.js';
+import { createNativeParams } from './params.js';
+import type { NativeKind, NativeParams } from './types.js';
+
+/** Options of {@link NativeModel.create}; the same meaning as `createModel`'s `ModelConfig`. */
+export interface NativeModelConfig {
+  fieldDims: number[];
+  /** Latent dimension k (default 16). */
+  embeddingDim?: number;
+  /** Standard deviation of the N(0, σ²) factor initialiser (default 0.01). */
+  initStd?: number;
+  /** Seed of the initialiser (default 0). */
+  seed?: number;
+  /** FFM: instance-wise normalisation (default true, as `createModel('ffm')`). */
+  normalize?: boolean;
+}
+
+/**
+ * An LR, FM, FFM or MF model held only as flat typed arrays: no tfjs tensors, so a big table exists
+ * once in memory while the native engine trains it (a tfjs model keeps its own copy on the backend,
+ * and on wasm that memory is never returned). `fit()`, `predict()` and `saveModel()` take it like a
+ * `tf.LayersModel`; {@link toLayersModel} builds the equivalent `@fm/layers` model (same weights,
+ * same saved format) when tfjs is needed — a GPU backend, a custom layer, serving in the browser.
+ * The arrays live on SharedArrayBuffers where they exist, for Hogwild threads.
+ */
+export class NativeModel {
+  private constructor(
+    readonly params: NativeParams,
+    readonly fieldDims: number[],
+  ) {}
+
+  /** The model kind. */
+  get kind(): NativeKind {
+    return this.params.kind;
+  }
+
+  /** A new model: bias and linear weights 0, factors N(0, initStd²) (seeded). */
+  static create(kind: NativeKind, config: NativeModelConfig): NativeModel {
+    const params = createNativeParams(kind, config.fieldDims, config.embeddingDim ?? 16, {
+      seed: config.seed ?? 0,
+      initStd: config.initStd ?? 0.01,
+      shared: typeof SharedArrayBuffer !== 'undefined',
+      ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
+    });
+    return new NativeModel(params, [...config.fieldDims]);
+  }
+
+  /** Wraps existing arrays (they are used, not copied). */
+  static fromParams(params: NativeParams, fieldDims: readonly number[]): NativeModel {
+    const n = fieldDims.reduce((a, b) => a + b, 0);
+    if (n !== params.numFeatures || fieldDims.length !== params.numFields) {
+      throw new Error(`NativeModel: fieldDims [${fieldDims.join(', ')}] do not match the parameters (${params.numFields} fields, ${params.numFeatures} features)`);
+    }
+    return new NativeModel(params, [...fieldDims]);
+  }
+
+  /** A copy of a `@fm/layers` model's weights, or an error saying why the native kernels cannot run it. */
+  static fromLayersModel(model: tf.LayersModel): NativeModel {
+    const info = inspectModel(model);
+    const b = bindNative(model, info, typeof SharedArrayBuffer !== 'undefined');
+    if (typeof b === 'string') throw new Error(`NativeModel.fromLayersModel: ${b}`);
+    return new NativeModel(b.params, info.fieldDims);
+  }
+
+  /** The equivalent `@fm/layers` model (`createModel(kind)`), holding a copy of these weights. */
+  toLayersModel(): tf.LayersModel {
+    const p = this.params;
+    const model = createModel(p.kind, {
+      fieldDims: this.fieldDims,
+      embeddingDim: Math.max(1, p.k),
+      initStd: 0,
+      seed: 0,
+      ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
+    });
+    const layout = nativeLayout(model, inspectModel(model));
+    if (typeof layout === 'string') throw new Error(`NativeModel.toLayersModel: ${layout}`);
+    tf.tidy(() => {
+      layout.bias.weight.write(tensorOf(p.bias, layout.bias.shape));
+      if (layout.linear) layout.linear.weight.write(tensorOf(p.linear, layout.linear.shape));
+      if (layout.factors) layout.factors.weight.write(tensorOf(p.factors, layout.factors.shape));
+    });
+    return model;
+  }
+}
+
+/** True for a {@link NativeModel}. */
+export function isNativeModel(x: unknown): x is NativeModel {
+  return x instanceof NativeModel;
+}

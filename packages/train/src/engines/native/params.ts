@@ -1,0 +1,86 @@
+import { Rng } from '@fm/data';
+import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
+
+/** Allocates a Float32Array, on a SharedArrayBuffer when `shared` (for Hogwild worker threads). */
+export function allocFloat32(length: number, shared = false): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
+}
+
+/** `[n]` field index of every global feature id for fields of the given cardinalities. */
+export function fieldOfFeatureTable(fieldDims: readonly number[], shared = false): Int32Array {
+  const n = fieldDims.reduce((a, b) => a + b, 0);
+  const out = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  let o = 0;
+  fieldDims.forEach((d, f) => {
+    out.fill(f, o, o + d);
+    o += d;
+  });
+  return out;
+}
+
+/**
+ * Creates parameters for a model over fields of the given cardinalities (`FieldSchema.fieldDims`):
+ * bias and linear weights zero, factors drawn from N(0, initStd²) with a seeded {@link Rng}.
+ *
+ * @param kind model family; `mf` needs exactly two fields (users, items).
+ * @param fieldDims per-field cardinalities; n = Σ fieldDims.
+ * @param k factor dimension (ignored for `lr`).
+ * @returns fm/mf factors `[n*k]`, ffm `[n*F*k]`, lr none.
+ */
+export function createNativeParams(
+  kind: NativeKind,
+  fieldDims: readonly number[],
+  k: number,
+  opts: { seed: number; initStd: number; shared?: boolean; normalize?: boolean },
+): NativeParams {
+  if (!NATIVE_KINDS.includes(kind)) throw new Error(`createNativeParams: unknown kind "${String(kind)}", expected ${NATIVE_KINDS.join(' | ')}`);
+  if (fieldDims.length === 0) throw new Error('createNativeParams: fieldDims is empty');
+  fieldDims.forEach((d, f) => {
+    if (!Number.isInteger(d) || d < 1) throw new Error(`createNativeParams: fieldDims[${f}] = ${d}, expected an integer ≥ 1`);
+  });
+  if (kind !== 'lr' && (!Number.isInteger(k) || k < 1)) throw new Error(`createNativeParams: k = ${k}, expected an integer ≥ 1`);
+  if (kind === 'mf' && fieldDims.length !== 2) {
+    throw new Error(`createNativeParams: kind "mf" needs exactly 2 fields (users, items), got ${fieldDims.length}`);
+  }
+  if (!(opts.initStd >= 0)) throw new Error(`createNativeParams: initStd = ${opts.initStd}, expected ≥ 0`);
+  const F = fieldDims.length;
+  const n = fieldDims.reduce((a, b) => a + b, 0);
+  const shared = opts.shared ?? false;
+  const factorLen = kind === 'lr' ? 0 : kind === 'ffm' ? n * F * k : n * k;
+  const factors = allocFloat32(factorLen, shared);
+  if (opts.initStd > 0) {
+    const rng = new Rng(opts.seed);
+    for (let i = 0; i < factorLen; i++) factors[i] = rng.normal() * opts.initStd;
+  }
+  return {
+    kind,
+    numFeatures: n,
+    k: kind === 'lr' ? 0 : k,
+    numFields: F,
+    fieldOfFeature: fieldOfFeatureTable(fieldDims, shared),
+    normalize: kind === 'ffm' && (opts.normalize ?? true),
+    bias: allocFloat32(1, shared),
+    linear: allocFloat32(n, shared),
+    factors,
+  };
+}
+
+/** Floats per parameter row of `factors` (fm/mf: k, ffm: F·k, lr: 0). */
+export function factorRowLength(params: Pick<NativeParams, 'kind' | 'numFields' | 'k'>): number {
+  if (params.kind === 'lr') return 0;
+  return params.kind === 'ffm' ? params.numFields * params.k : params.k;
+}
+
+/** Checks the array sizes of `params` against its kind, n, k and F; throws naming the wrong one. */
+export function checkNativeParams(params: NativeParams): void {
+  const n = params.numFeatures;
+  const want = n * factorRowLength(params);
+  if (params.bias.length !== 1) throw new Error(`NativeParams: bias has length ${params.bias.length}, expected 1`);
+  if (params.linear.length !== n) throw new Error(`NativeParams: linear has length ${params.linear.length}, expected n = ${n}`);
+  if (params.factors.length !== want) {
+    throw new Error(`NativeParams: factors has length ${params.factors.length}, expected ${want} for kind "${params.kind}"`);
+  }
+  if (params.fieldOfFeature.length !== n) {
+    throw new Error(`NativeParams: fieldOfFeature has length ${params.fieldOfFeature.length}, expected n = ${n}`);
+  }
+}

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DenseBatch, SparseDataset } from '@fm/data';
+import type { PassHooks, PassProgress, TrainingEngine } from '../../engine.js';
+import type { Task } from '../../losses.js';
+import type { ModelInfo } from '../../model-info.js';
+import type { RowOptimizer } from '../../optimizers.js';
+import { scoreRows } from '../../predict.js';
+import type { L2Option } from '../../regularization.js';
+import { TrainStep, type StepBatch } from '../../train-step.js';
+import type { PassNegatives } from '../native/types.js';
+
+/** Settings of a tfjs run (all resolved: see `defaults.ts`). */
+export interface TfjsEngineSettings {
+  task: Task;
+  batchSize: number;
+  /** Negatives per positive row. */
+  negatives: number;
+  /** Padded row width the model takes. */
+  width: number;
+  l2: L2Option;
+}
+
+/**
+ * The tfjs engine: every model (dense layers included) on every tfjs backend (wasm, cpu, WebGL,
+ * WebGPU, tfjs-node). Each batch is one {@link TrainStep}: forward and gradients through tfjs, then
+ * row-wise optimizer updates of the rows (or FFM blocks) the batch touches. Negatives are the
+ * positives' rows with the item replaced, after the positives: `[B·(1 + n), W]` per step.
+ */
+export class TfjsEngine implements TrainingEngine {
+  readonly name = 'tfjs' as const;
+  readonly threads = 1;
+  readonly step: TrainStep;
+  private readonly buf: StepBatch;
+  private dense: DenseBatch | undefined;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    info: ModelInfo,
+    optimizer: RowOptimizer,
+    private readonly settings: TfjsEngineSettings,
+  ) {
+    const { task, batchSize, negatives, width } = settings;
+    this.step = new TrainStep(model, info, optimizer, settings.l2, task === 'ranking' ? 'bpr' : task === 'binary' ? 'logloss' : 'mse');
+    const rows = batchSize * (1 + negatives);
+    this.buf = { rows: 0, width, ids: new Int32Array(rows * width), values: new Float32Array(rows * width), labels: task === 'ranking' ? undefined : new Float32Array(rows) };
+  }
+
+  async trainPass(data: SparseDataset, order: Int32Array, negatives: PassNegatives | undefined, hooks: PassHooks): Promise<PassProgress & { stopped: boolean }> {
+    const { batchSize, negatives: nNeg, width } = this.settings;
+    const buf = this.buf;
+    const p: PassProgress = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0 };
+    for (let s = 0; s < order.length; s += batchSize) {
+      const e = Math.min(order.length, s + batchSize);
+      const size = e - s;
+      this.dense = data.denseBatchOf(order, s, e, this.dense, width);
+      buf.ids.set(this.dense.ids.subarray(0, size * width));
+      buf.values.set(this.dense.values.subarray(0, size * width));
+      buf.rows = size * (1 + nNeg);
+      if (negatives) {
+        for (let q = 0; q < nNeg; q++) {
+          const base = size * (1 + q) * width;
+          buf.ids.copyWithin(base, 0, size * width);
+          buf.values.copyWithin(base, 0, size * width);
+          for (let i = 0; i < size; i++) {
+            const r = order[s + i] as number;
+            buf.ids[base + i * width + (negatives.itemSlot[r] as number)] = negatives.items[(s + i) * nNeg + q] as number;
+          }
+        }
+      }
+      if (buf.labels) {
+        if (nNeg > 0) {
+          buf.labels.fill(1, 0, size);
+          buf.labels.fill(0, size, buf.rows);
+        } else buf.labels.set(this.dense.labels.subarray(0, size));
+      }
+      const loss = await this.step.run(buf);
+      if (!Number.isFinite(loss)) {
+        throw new Error(`the training loss became ${loss} after ${p.positives} rows of the epoch — lower the learning rate (now ${this.step.optimizer.config.learningRate})`);
+      }
+      const terms = this.settings.task === 'ranking' ? size : buf.rows;
+      p.lossSum += loss * terms;
+      p.lossTerms += terms;
+      p.positives += size;
+      p.batches++;
+      if (await hooks.progress(p)) return { ...p, stopped: true };
+    }
+    return { ...p, stopped: false };
+  }
+
+  score(data: SparseDataset): Promise<Float32Array> {
+    return scoreRows(this.model, data, this.settings.width, 4096);
+  }
+
+  async snapshot(): Promise<Float32Array[]> {
+    return Promise.all(this.model.weights.map(async (w) => Float32Array.from((await w.read().data()) as Float32Array)));
+  }
+
+  restore(weights: readonly Float32Array[]): void {
+    const tensors = this.model.weights.map((w, i) => tf.tensor(weights[i] as Float32Array, w.shape as number[], w.dtype));
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+
+  optimizerState(): { step: number; arrays: (Float32Array | Uint8Array)[] } {
+    const arrays: (Float32Array | Uint8Array)[] = [];
+    for (const slot of this.step.slots) {
+      arrays.push(...slot.state);
+      if (slot.touched) arrays.push(slot.touched);
+    }
+    return { step: this.step.optimizer.step, arrays };
+  }
+
+  loadOptimizerState(step: number, arrays: readonly (Float32Array | Uint8Array)[], where: string): void {
+    const mine = this.optimizerState().arrays;
+    if (arrays.length !== mine.length || arrays.some((a, i) => a.length !== (mine[i] as Float32Array).length || a.constructor !== mine[i]?.constructor)) {
+      throw new Error(
+        `${where}: the optimizer state has arrays of [${arrays.map((a) => a.length).join(', ')}] values, ` +
+          `this run's ${this.step.optimizer.name} state needs [${mine.map((a) => a.length).join(', ')}]`,
+      );
+    }
+    mine.forEach((a, i) => a.set(arrays[i] as never));
+    this.step.optimizer.step = step;
+  }
+
+  writeBack(): void {}
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs';
+import { SparseDataset, type UserItemFields } from '@fm/data';
+import { modelScorer, type RankingScorer } from '@fm/eval';
+import { chooseEngine } from './choose-engine.js';
+import type { EngineChoice, EngineName } from './engine.js';
+import { bindNative } from './engines/native/binding.js';
+import { kernelForward } from './engines/native/kernel.js';
+import { makeKernelCtx } from './engines/native/kernel-ctx.js';
+import { bayesOf } from './engines/bayes/attached.js';
+import type { BayesianFm } from './engines/bayes/bayesian-fm.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
+import type { NativeParams } from './engines/native/types.js';
+import { inspectModel } from './model-info.js';
+
+/** Features of one side of a (user, item) row, besides its id: global ids and values. */
+export interface SideFeatures {
+  ids: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** Options of {@link rankingScorer}. */
+export interface RankingScorerOptions {
+  /** Where the user and item ids sit (`resolveUserItemFields` of the training schema). */
+  fields: UserItemFields;
+  /** Extra features of a user's rows (demographics, the implicit "rated" block, …); none by default. */
+  userFeatures?: (user: number) => SideFeatures;
+  /** Extra features of an item's rows (genres, …); none by default. */
+  itemFeatures?: (item: number) => SideFeatures;
+  /** 'auto' (default): native kernels for LR/FM/FFM/MF on CPU backends, as `chooseEngine` decides. */
+  engine?: EngineChoice;
+}
+
+/**
+ * A {@link RankingScorer} for a trained model over (user, item) rows — what `recommend`, the
+ * sampled and full-ranking protocols and similar-items queries need — that scores with the native
+ * kernels whenever `chooseEngine` would train the model natively, and through tfjs otherwise.
+ *
+ * Native FM/MF scoring splits every row into a user part U and an item part I (the ids plus their
+ * side features): ŷ(u, i) = w₀ + a_u + c_i + ⟨S_u, S_i⟩ with S = Σ v·x over a part and a, c each
+ * part's linear and within-part pair terms (Rendle 2010, eq. 5, applied per part), so the whole
+ * catalogue for a user is one dense [k] × [k, I] product: O(k·(U + I) + U·I·k). FFM and LR score
+ * each row with the kernel's forward pass. Through tfjs, a pair is the row `[user, item, user features,
+ * item features]`: models that read slots by position (DeepFM's MLP, FNN, …) must have been trained on
+ * rows in that order, as `encodeInteractions` writes them.
+ *
+ * @param model a trained `@fm/layers` model.
+ * @returns the scorer, and which engine scores.
+ */
+export function rankingScorer(model: tf.LayersModel | NativeModel, opts: RankingScorerOptions): RankingScorer & { engine: EngineName } {
+  const fm = bayesOf(model);
+  if (fm) return Object.assign(bayesScorer(fm, opts), { engine: fm.settings.solver });
+  if (isNativeModel(model)) {
+    if (opts.engine === 'tfjs') throw new Error("rankingScorer: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
+    return Object.assign(nativeScorer(model.params, opts), { engine: 'native' as const });
+  }
+  const info = inspectModel(model);
+  const decision = chooseEngine(model, info, opts.engine ?? 'auto', tf.getBackend());
+  const { fields } = opts;
+  if (decision.name === 'tfjs') {
+    const user = opts.userFeatures;
+    const item = opts.itemFeatures;
+    const width = (f: ((x: number) => SideFeatures) | undefined, n: number) => {
+      let w = 0;
+      for (let x = 0; f && x < n; x++) w = Math.max(w, f(x).ids.length);
+      return w;
+    };
+    const wu = width(user, fields.numUsers);
+    const wi = width(item, fields.numItems);
+    const scorer = modelScorer(model, {
+      numItems: fields.numItems,
+      userId: (u) => fields.userOffset + u,
+      itemId: (i) => fields.itemOffset + i,
+      ...(wu + wi > 0
+        ? {
+            extra: {
+              width: wu + wi,
+              fill(u, i, ids, values, offset) {
+                const put = (s: SideFeatures | undefined, at: number) => {
+                  for (let j = 0; s && j < s.ids.length; j++) {
+                    ids[at + j] = s.ids[j] as number;
+                    values[at + j] = s.values[j] as number;
+                  }
+                };
+                put(user?.(u), offset);
+                put(item?.(i), offset + wu);
+              },
+            },
+          }
+        : {}),
+    });
+    return Object.assign(scorer, { engine: 'tfjs' as const });
+  }
+  const binding = bindNative(model, info);
+  if (typeof binding === 'string') throw new Error(`rankingScorer: ${binding}`);
+  return Object.assign(nativeScorer(binding.params, opts), { engine: 'native' as const });
+}
+
+/** The row of one side: its id feature then its side features. */
+function sideRow(id: number, extra: SideFeatures | undefined): { ids: number[]; values: number[] } {
+  const ids = [id];
+  const values = [1];
+  for (let j = 0; extra && j < extra.ids.length; j++) {
+    ids.push(extra.ids[j] as number);
+    values.push(extra.values[j] as number);
+  }
+  return { ids, values };
+}
+
+/** FM/MF: per part, [linear + within-part pairs] and the factor sum S = Σ v x. */
+function partTerms(p: NativeParams, row: { ids: number[]; values: number[] }, S: Float32Array, at: number): number {
+  const k = p.k;
+  let lin = 0;
+  let sq = 0;
+  for (let f = 0; f < k; f++) S[at + f] = 0;
+  for (let j = 0; j < row.ids.length; j++) {
+    const i = row.ids[j] as number;
+    const x = row.values[j] as number;
+    lin += (p.linear[i] as number) * x;
+    for (let f = 0; f < k; f++) {
+      const v = (p.factors[i * k + f] as number) * x;
+      S[at + f] = (S[at + f] as number) + v;
+      sq += v * v;
+    }
+  }
+  let s2 = 0;
+  for (let f = 0; f < k; f++) s2 += (S[at + f] as number) ** 2;
+  return lin + 0.5 * (s2 - sq);
+}
+
+/** The native scorer over bare parameters (see {@link rankingScorer}). */
+export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): RankingScorer {
+  const { fields } = opts;
+  const numItems = fields.numItems;
+  const k = p.k;
+  const checkIds = (what: string, xs: Int32Array, n: number) => {
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j] as number;
+      if (!Number.isInteger(x) || x < 0 || x >= n) throw new Error(`rankingScorer: ${what}[${j}] = ${x} is outside [0, ${n})`);
+    }
+  };
+  const userRow = (u: number) => sideRow(fields.userOffset + u, opts.userFeatures?.(u));
+  const itemRow = (i: number) => sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
+  // FM / MF: item parts once
+  let itemS: Float32Array | undefined;
+  let itemC: Float32Array | undefined;
+  const itemParts = () => {
+    if (!itemS || !itemC) {
+      itemS = new Float32Array(numItems * k);
+      itemC = new Float32Array(numItems);
+      for (let i = 0; i < numItems; i++) itemC[i] = partTerms(p, itemRow(i), itemS, i * k);
+    }
+    return { S: itemS, C: itemC };
+  };
+  // LR / FFM: the kernel's forward pass on the concatenated row
+  const ctx = makeKernelCtx(p, undefined, { labels: new Float32Array(0), offsets: new Int32Array(1), ids: new Int32Array(0), values: new Float32Array(0), maxRowLength: 0 }, {
+    task: 'regression',
+    optimizer: { learningRate: 1, epsilon: 0, initialAccumulatorValue: 0, beta1: 0, beta2: 0, ftrlBeta: 0, ftrlL1: 0, ftrlL2: 0 },
+    l2: { bias: 0, linear: 0, factors: 0 },
+    batchSize: 1,
+    negatives: 0,
+  }, false);
+  const rowScore = (u: { ids: number[]; values: number[] }, i: { ids: number[]; values: number[] }) => {
+    const ids = Int32Array.from([...u.ids, ...i.ids]);
+    const values = Float32Array.from([...u.values, ...i.values]);
+    return kernelForward(ctx, ids, values, 0, ids.length, ctx.sum);
+  };
+  const fm = p.kind === 'fm' || p.kind === 'mf';
+  const b0 = p.bias[0] as number;
+  const matrix = (users: Int32Array, items: Int32Array | undefined): Float32Array => {
+    checkIds('users', users, fields.numUsers);
+    if (items) checkIds('items', items, numItems);
+    const I = items ? items.length : numItems;
+    const out = new Float32Array(users.length * I);
+    if (fm) {
+      const { S, C } = itemParts();
+      const su = new Float32Array(k);
+      for (let r = 0; r < users.length; r++) {
+        const a = b0 + partTerms(p, userRow(users[r] as number), su, 0);
+        for (let c = 0; c < I; c++) {
+          const it = items ? (items[c] as number) : c;
+          const o = it * k;
+          let dot = 0;
+          for (let f = 0; f < k; f++) dot += (su[f] as number) * (S[o + f] as number);
+          out[r * I + c] = a + (C[it] as number) + dot;
+        }
+      }
+      return out;
+    }
+    const itemRows = new Map<number, { ids: number[]; values: number[] }>();
+    for (let r = 0; r < users.length; r++) {
+      const ur = userRow(users[r] as number);
+      for (let c = 0; c < I; c++) {
+        const it = items ? (items[c] as number) : c;
+        let ir = itemRows.get(it);
+        if (!ir) itemRows.set(it, (ir = itemRow(it)));
+        out[r * I + c] = rowScore(ur, ir);
+      }
+    }
+    return out;
+  };
+  return {
+    numItems,
+    scoreMatrix(users: Int32Array, items?: Int32Array): tf.Tensor2D {
+      return tf.tensor2d(matrix(users, items), [users.length, items ? items.length : numItems]);
+    },
+    scorePairs(users: Int32Array, items: Int32Array): tf.Tensor1D {
+      if (users.length !== items.length) throw new Error(`rankingScorer.scorePairs: ${users.length} users but ${items.length} items`);
+      const out = new Float32Array(users.length);
+      for (let j = 0; j < users.length; j++) out[j] = matrix(users.subarray(j, j + 1), items.subarray(j, j + 1))[0] as number;
+      return tf.tensor1d(out);
+    },
+  };
+}
+
+/** A Bayesian model's scorer: the predictive mean over its kept samples of each (user, item) row. */
+function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer {
+  const { fields } = opts;
+  const rowOf = (u: number, i: number) => {
+    const user = sideRow(fields.userOffset + u, opts.userFeatures?.(u));
+    const item = sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
+    return { ids: [...user.ids, ...item.ids], values: [...user.values, ...item.values] };
+  };
+  const score = (users: ArrayLike<number>, items: (r: number) => ArrayLike<number>): Float32Array => {
+    const ids: number[] = [];
+    const values: number[] = [];
+    const offsets = [0];
+    for (let r = 0; r < users.length; r++) {
+      const its = items(r);
+      for (let c = 0; c < its.length; c++) {
+        const row = rowOf(users[r] as number, its[c] as number);
+        ids.push(...row.ids);
+        values.push(...row.values);
+        offsets.push(ids.length);
+      }
+    }
+    const ds = new SparseDataset(
+      { schema: fm.schema, labels: new Float32Array(offsets.length - 1), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) },
+      { validate: false },
+    );
+    return fm.predict(ds).mean;
+  };
+  const all = Int32Array.from({ length: fields.numItems }, (_, i) => i);
+  return {
+    numItems: fields.numItems,
+    scoreMatrix(users: Int32Array, items?: Int32Array): tf.Tensor2D {
+      const its = items ?? all;
+      return tf.tensor2d(score(users, () => its), [users.length, its.length]);
+    },
+    scorePairs(users: Int32Array, items: Int32Array): tf.Tensor1D {
+      return tf.tensor1d(score(users, (r) => [items[r] as number]));
+    },
+  };
+}
