@@ -6,13 +6,13 @@
  *   - on MovieLens-100K leave-last-out ranking (`ranking-ml100k.ts`: every rating an implicit positive, the
  *     latest per user held out and ranked against 99 sampled unseen items; BPR): HR@10 and NDCG@10.
  * Each (model, case) runs in its own Node process, so its peak RSS (`process.resourceUsage().maxRSS`) is its own.
- * Settings are the same for every model (no per-model tuning): learning rate `--lr` (default 4e-3), batch
- * `--batch` (default 2048), L2 `--l2` per example on every group (default 1e-5: `fit()`'s default, tuned on
+ * Settings are the same for every model (no per-model tuning): Adam at `--lr` (default 4e-3), batch
+ * `--batch` (default 512), L2 `--l2` per example on every group (default 1e-5: `fit()`'s default, tuned on
  * MovieLens ratings, holds the deep models at the linear model's log loss on these sets), k = `--dim` (default 16), `--epochs` over the CTR training rows, `--ranking-epochs` over the
  * MovieLens positives. mf and neumf model (user, item) pairs only: they have no CTR row (n/a).
  *
- * `pnpm --filter @fm/bench zoo-quality [--models fm,afm,…] [--ctr-rows 100000] [--ctr-ids 7800] [--epochs 3]
- *   [--ranking-epochs 3] [--dir ../shared/data/ml-100k] [--skip-ranking] [--json FILE]`, or `pnpm bench --only zoo`.
+ * `pnpm --filter @fm/bench zoo-quality [--models fm,afm,…] [--ctr-rows 50000] [--ctr-ids 7800] [--epochs 2]
+ *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--skip-ranking] [--json FILE]`, or `pnpm bench --only zoo`.
  * Where the CTR time goes per model: `pnpm --filter @fm/bench zoo-speed --profile` (see zoo-speed.ts).
  */
 import { existsSync } from 'node:fs';
@@ -80,7 +80,7 @@ async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtr
   const train = g.dataset.slice(0, cut);
   const test = g.dataset.slice(cut);
   const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: s.dim, seed: 1 });
-  const r = await fit(model, train, { task: 'binary', epochs: s.epochs, batchSize: s.batch, learningRate: s.lr, l2: s.l2, seed: 3 });
+  const r = await fit(model, train, { task: 'binary', epochs: s.epochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2, seed: 3 });
   const logits = await predict(model, test);
   const labels = test.labels;
   let floor = 0;
@@ -102,7 +102,7 @@ async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtr
 
 /** MovieLens-100K leave-last-out ranking with BPR. */
 async function rankingWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooRankingResult> {
-  const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: { epochs: s.rankingEpochs, batchSize: s.batch, learningRate: s.lr, l2: s.l2 } });
+  const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: { epochs: s.rankingEpochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2 } });
   return {
     model: kind,
     hr10: r.metrics['hr@10'] ?? NaN,
@@ -158,11 +158,11 @@ export async function runZooQuality(
 /** Default settings: a size that runs all 21 models in about 15 minutes on a loaded 2-core machine. */
 export function zooQualitySettings(flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir', string>>): ZooQualitySettings {
   return {
-    ctrRows: Number(flags['ctr-rows'] ?? 100_000),
+    ctrRows: Number(flags['ctr-rows'] ?? 50_000),
     ctrIds: Number(flags['ctr-ids'] ?? 7_800),
-    epochs: Number(flags.epochs ?? 3),
-    rankingEpochs: Number(flags['ranking-epochs'] ?? 3),
-    batch: Number(flags.batch ?? 2048),
+    epochs: Number(flags.epochs ?? 2),
+    rankingEpochs: Number(flags['ranking-epochs'] ?? 2),
+    batch: Number(flags.batch ?? 512),
     lr: Number(flags.lr ?? 4e-3),
     l2: Number(flags.l2 ?? 1e-5),
     dim: Number(flags.dim ?? 16),
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
   if (!flags['skip-ranking'] && !ranking) console.error(`zoo-quality: ${join(s.dir, 'u.data')} not found: no ranking columns (pass --dir)`);
   console.log(
     `zoo quality: CTR ${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.ctrIds.toLocaleString('en-US')} ids (80/20 split), ${s.epochs} epochs; ` +
-      `MovieLens-100K leave-last-out, BPR, ${s.rankingEpochs} epochs; lr ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
+      `MovieLens-100K leave-last-out, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
   );
   const r = await runZooQuality(zooModels(flags.models), s, ranking);
   console.log(formatTable(r.rows));
