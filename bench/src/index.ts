@@ -1,19 +1,23 @@
 /**
  * `pnpm bench`: data-path, out-of-core data, training-speed and engine benchmarks (not tests). Prints
  * tables; `--json FILE` also writes every row as JSON. `--quick` runs tiny sizes (a smoke run),
- * `--only data|shards|train|engine` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
+ * `--only data|shards|train|engine|zoo` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
  * `--warm-rows 1e6` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
- * only the engine cases whose name contains NAME (bpr, ffm, topk, …).
+ * only the engine cases whose name contains NAME (bpr, ffm, topk, …). The zoo part is the model zoo's
+ * quality-and-speed table (`zoo-quality.ts`: every model on the CTR generator and on MovieLens-100K ranking;
+ * about 15 minutes on a loaded 2-core machine); `--models a,b` restricts it.
  */
 import { writeFileAtomic } from '@fm/data/node';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
 import { runShardsBench } from './shards-bench.js';
 import { formatTable } from './format-table.js';
 import { runTrainBench } from './train-bench.js';
 import { runEngineBench } from './engine-bench.js';
+import { runZooQuality, zooModels, zooQualitySettings } from './zoo-quality.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
       'train-sizes': { type: 'string' },
       'warm-rows': { type: 'string' },
       'shard-parts': { type: 'string' },
+      models: { type: 'string' },
     },
   });
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
@@ -67,6 +72,15 @@ async function main(): Promise<void> {
     const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}), ...(values.case ? { only: values.case } : {}) });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.engine = rows;
+  }
+  if (!values.only || values.only === 'zoo') {
+    const s = zooQualitySettings(values.quick ? { 'ctr-rows': '5000', epochs: '1', 'ranking-epochs': '1' } : {});
+    console.log(
+      `\n== Model zoo: CTR generator (${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.epochs} epochs) and MovieLens-100K leave-last-out ranking (${s.rankingEpochs} epochs); each model and case its own process ==`,
+    );
+    const zoo = await runZooQuality(zooModels(values.models), s, existsSync(`${s.dir}/u.data`));
+    console.log(formatTable(zoo.rows));
+    out.zoo = { settings: s, ...zoo };
   }
   if (values.json) {
     await writeFileAtomic(values.json, JSON.stringify(out, null, 2));

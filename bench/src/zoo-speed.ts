@@ -1,201 +1,252 @@
 /**
- * Training-step speed of the model kinds on the 39-field CTR generator (`generateCtr` of @fm/data), on the
- * tfjs wasm backend: examples/s of the tfjs engine's step (`TrainStep` of @fm/train: forward, log loss and
- * gradients in tfjs, then the row-wise Adam update in TypeScript), and where the time goes:
- *   forward  — `model.apply` with `training: true`,
- *   backward — `tf.variableGrads` of the loss minus the forward time,
- *   update   — the full step minus forward + backward (reading gradients back, Adam, writing weights).
- * Rounds are interleaved (every model once per round, in turn), so every model sees the same machine load;
- * the table gives medians over rounds and each model's examples/s relative to FM's in the same round.
- * Times are the process's CPU time (user + system), which the wasm backend spends on one thread: on a shared,
- * loaded machine it tracks the work far better than wall-clock time (also reported, as `wall ex/s`).
+ * Training-step speed of every model kind of @fm/layers on the 39-field CTR generator (`generateCtr` of @fm/data),
+ * tfjs wasm backend, k = 16, batch 2048: examples/s of the tfjs engine's step (`TrainStep` of @fm/train: forward,
+ * log loss and gradients in tfjs, then the row-wise Adam update in TypeScript), and where the time goes:
+ *   forward  — `model.apply` with `training: true`, timed alone;
+ *   backward — the step's gradient tape (`TrainStep.lastPhases.gradientsMs`) minus the forward time (a revision
+ *              without `lastPhases`: `tf.variableGrads` of the loss minus the forward time);
+ *   update   — the rest of the step (gradients read back, L2, Adam, weights written);
+ *   top kernels — with `--profile`, the four costliest kernels of one step (`tf.profile`).
  *
- * Usage (after `pnpm --filter @fm/bench build`):
- *   node bench/dist/zoo-speed.js [--models fm,hofm,...] (default: every kind but mf and ffm) [--batch 2048] [--k 16] [--hash 1000000]
- *                                [--rounds 5] [--backend wasm] [--json FILE] [--profile]
- * `--profile` adds the four costliest kernels of one forward + backward pass per model.
+ * Each model runs in its own Node process (its own heap; its peak RSS is its own): a warm-up step, then
+ * `--rounds` timed steps on distinct batches; the table gives medians. Examples/s are per CPU-second of the step
+ * (the wasm backend computes on one thread: on a shared, loaded machine CPU time tracks the work far better than
+ * the wall clock, which is reported too). With `--baseline DIR` (another revision's checkout, installed, its
+ * packages built) the same worker also runs against DIR's packages, alternating model by model with this one,
+ * and the table adds the baseline's examples/s and the speed-up; nothing is written into DIR (the worker is
+ * copied to a temporary folder whose `node_modules` links to `DIR/bench/node_modules`).
+ *
+ * mf and neumf model (user, item) pairs: they train on the first two fields. ffm's `[n, F·k]` table is 2.5 GB at
+ * n = 10⁶: it runs with `--ffm-hash` ids (default 100,000).
+ *
+ * Usage: `pnpm --filter @fm/bench zoo-speed [--models fm,hofm,…] [--batch 2048] [--k 16] [--hash 1000000]
+ *   [--ffm-hash 100000] [--rounds 5] [--profile] [--baseline DIR] [--json FILE]`
+ * A model spec `kind:key=value,…` overrides ModelConfig fields (values are JSON), e.g. `dcn-v2:crossRank=64`.
  */
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
-import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
+import { MODEL_KINDS, createModel, type ModelConfig, type ModelKind } from '@fm/layers';
 import { inspectModel, logLoss } from '@fm/train';
 import { TrainStep, createOptimizer } from '@fm/train/native';
+import { runJsonChild } from './child.js';
+import { formatTable } from './format-table.js';
+import { median } from './train-bench.js';
 
-/** One model's figures (medians over rounds). */
-export interface ZooSpeedRow {
+/** What one worker process measures. */
+interface WorkerSpec {
+  /** `kind` or `kind:key=value,…`. */
   model: string;
-  /** Examples per CPU-second of the training step. */
+  batch: number;
+  k: number;
+  hash: number;
+  rounds: number;
+  profile: boolean;
+}
+
+/** One worker's figures (medians over the timed rounds). */
+export interface ZooSpeedResult {
+  model: string;
   examplesPerSec: number;
-  /** Examples per wall-clock second of the training step. */
   wallExamplesPerSec: number;
-  /** Median over rounds of this model's examples/s ÷ FM's in the same round. */
-  relativeToFm: number;
   forwardMs: number;
   backwardMs: number;
   updateMs: number;
   stepMs: number;
+  /** Trainable scalars. */
   parameters: number;
+  peakRssMiB: number;
+  /** Ids of the CTR set it trained on (ffm: `--ffm-hash`), and the fields it used. */
+  hash: number;
+  fields: number;
   topKernels?: string;
 }
 
-/** Milliseconds of CPU time (user + system) since `start`. */
+/** Models over the (user, item) schema: they train on the first two CTR fields instead of all 39. */
+const TWO_SLOT: readonly ModelKind[] = ['mf', 'neumf'];
+
+function parseSpec(text: string): { kind: ModelKind; overrides: Partial<ModelConfig> } {
+  const [kind, rest] = text.split(':', 2) as [string, string | undefined];
+  if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new Error(`--models: unknown kind '${kind}', expected one of ${MODEL_KINDS.join(', ')}`);
+  const overrides: Record<string, unknown> = {};
+  for (const pair of rest ? rest.split(',') : []) {
+    const [key, value] = pair.split('=', 2);
+    if (!key || value === undefined) throw new Error(`--models: expected key=value in '${text}', got '${pair}'`);
+    overrides[key] = JSON.parse(value);
+  }
+  return { kind: kind as ModelKind, overrides: overrides as Partial<ModelConfig> };
+}
+
+/** CPU milliseconds (user + system) since `start`. */
 const cpuMs = (start: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2 : NaN;
-};
+/** The worker: trains one model for a warm-up step and `rounds` timed steps, returns its figures. */
+async function runWorker(spec: WorkerSpec): Promise<ZooSpeedResult> {
+  const { kind, overrides } = parseSpec(spec.model);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const { batch, rounds } = spec;
+  const { dataset } = generateCtr({ rows: batch * (rounds + 1), fields: 39, hashSize: spec.hash, seed: 7 });
+  const all = dataset.schema.fieldDims;
+  const fields = TWO_SLOT.includes(kind) ? 2 : all.length;
+  const full = dataset.maxRowLength;
+  const width = TWO_SLOT.includes(kind) ? 2 : full;
+  const batches = Array.from({ length: rounds + 1 }, (_, r) => {
+    const b = dataset.denseBatch(r * batch, (r + 1) * batch);
+    const ids = new Int32Array(batch * width);
+    const values = new Float32Array(batch * width);
+    for (let i = 0; i < batch; i++) {
+      ids.set(b.ids.subarray(i * full, i * full + width), i * width);
+      values.set(b.values.subarray(i * full, i * full + width), i * width);
+    }
+    return { rows: batch, width, ids, values, labels: Float32Array.from(b.labels.subarray(0, batch)) };
+  });
+  const model = createModel(kind, { fieldDims: all.slice(0, fields), width, embeddingDim: spec.k, seed: 1, ...overrides });
+  const step = new TrainStep(model, inspectModel(model), createOptimizer('adam', { learningRate: 1e-3 }), { linear: 1e-5, factors: 1e-5, dense: 1e-5 }, 'logloss');
+  // a revision without TrainStep.lastPhases: backward measured by a separate tf.variableGrads pass
+  const phases = (step as unknown as { lastPhases?: { gradientsMs: number; updateMs: number } }).lastPhases;
+  const s = { forward: [] as number[], backward: [] as number[], update: [] as number[], cpu: [] as number[], wall: [] as number[] };
+  for (let r = 0; r <= rounds; r++) {
+    const b = batches[r] as (typeof batches)[number];
+    const ids = tf.tensor2d(b.ids, [batch, width], 'int32');
+    const vals = tf.tensor2d(b.values, [batch, width], 'float32');
+    const labels = tf.tensor1d(b.labels, 'float32');
+    let t = performance.now();
+    tf.tidy(() => (model.apply([ids, vals], { training: true }) as tf.Tensor).dataSync());
+    const forward = performance.now() - t;
+    let forwardBackward = NaN;
+    if (!phases) {
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      t = performance.now();
+      tf.tidy(() => void tf.variableGrads(() => logLoss(tf.reshape(model.apply([ids, vals], { training: true }) as tf.Tensor, [-1]), labels), vars));
+      forwardBackward = performance.now() - t;
+    }
+    tf.dispose([ids, vals, labels]);
+    const cpu = process.cpuUsage();
+    t = performance.now();
+    await step.run(b);
+    const wall = performance.now() - t;
+    const stepCpu = cpuMs(cpu);
+    if (r === 0) continue; // warm-up: kernels compiled, optimizer slots allocated
+    const gradients = phases ? phases.gradientsMs : forwardBackward;
+    s.forward.push(forward);
+    s.backward.push(Math.max(0, gradients - forward));
+    s.update.push(phases ? phases.updateMs : Math.max(0, wall - forwardBackward));
+    s.cpu.push(stepCpu);
+    s.wall.push(wall);
+  }
+  const result: ZooSpeedResult = {
+    model: spec.model,
+    examplesPerSec: Math.round(batch / (median(s.cpu) / 1000)),
+    wallExamplesPerSec: Math.round(batch / (median(s.wall) / 1000)),
+    forwardMs: median(s.forward),
+    backwardMs: median(s.backward),
+    updateMs: median(s.update),
+    stepMs: median(s.wall),
+    parameters: model.countParams(),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    hash: spec.hash,
+    fields,
+  };
+  if (spec.profile) {
+    const info = await tf.profile(async () => void (await step.run(batches[1] as (typeof batches)[number])));
+    const byKernel = new Map<string, number>();
+    for (const kernel of info.kernels) byKernel.set(kernel.name, (byKernel.get(kernel.name) ?? 0) + (typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0));
+    result.topKernels = [...byKernel.entries()]
+      .sort((a, c) => c[1] - a[1])
+      .slice(0, 4)
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+      .join(', ');
+  }
+  return result;
+}
 
-interface Prepared {
-  kind: ModelKind;
-  model: tf.LayersModel;
-  step: TrainStep;
-  samples: { forward: number[]; backward: number[]; update: number[]; step: number[]; wall: number[] };
+/** A copy of this compiled bench whose imports resolve to `dir`'s packages (nothing written into `dir`). */
+function baselineEntry(dir: string): { entry: URL; cleanup: () => void } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const tmp = mkdtempSync(join(tmpdir(), 'fm-zoo-baseline-'));
+  cpSync(here, join(tmp, 'dist'), { recursive: true });
+  symlinkSync(resolve(dir, 'bench', 'node_modules'), join(tmp, 'node_modules'), 'dir');
+  return { entry: pathToFileURL(join(tmp, 'dist', 'zoo-speed.js')), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
     options: {
-      // not mf (two fields only) nor ffm (its [n, F·k] table is 2.5 GB at n = 10⁶, k = 16, F = 39)
-      models: { type: 'string', default: MODEL_KINDS.filter((m) => m !== 'mf' && m !== 'ffm').join(',') },
+      models: { type: 'string', default: MODEL_KINDS.join(',') },
       batch: { type: 'string', default: '2048' },
       k: { type: 'string', default: '16' },
       hash: { type: 'string', default: '1000000' },
+      'ffm-hash': { type: 'string', default: '100000' },
       rounds: { type: 'string', default: '5' },
-      backend: { type: 'string', default: 'wasm' },
-      json: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      json: { type: 'string' },
+      worker: { type: 'string' },
     },
   });
-  const kinds = (flags.models as string).split(',').map((m) => m.trim()) as ModelKind[];
-  for (const kind of kinds) {
-    if (!MODEL_KINDS.includes(kind)) throw new Error(`--models: unknown model '${kind}', expected some of ${MODEL_KINDS.join(', ')}`);
+  if (flags.worker !== undefined) {
+    console.log(JSON.stringify(await runWorker(JSON.parse(flags.worker) as WorkerSpec)));
+    return;
   }
-  if (!kinds.includes('fm')) kinds.unshift('fm');
-  const batch = Number(flags.batch);
-  const k = Number(flags.k);
-  const hashSize = Number(flags.hash);
-  const rounds = Number(flags.rounds);
-  await tf.setBackend(flags.backend as string);
-  await tf.ready();
-
-  // rounds + 1 distinct batches (the first is a warm-up); labels from the planted FM click model
-  const { dataset } = generateCtr({ rows: batch * (rounds + 1), fields: 39, hashSize, seed: 7 });
-  const batches = Array.from({ length: rounds + 1 }, (_, r) => dataset.denseBatch(r * batch, (r + 1) * batch));
-  const width = dataset.maxRowLength;
+  const models = flags.models
+    .split(/[\s;]+/)
+    .flatMap((m) => (m.includes(':') ? [m] : m.split(',')))
+    .filter(Boolean);
+  models.forEach(parseSpec); // fail fast on a bad name
+  const common = { batch: Number(flags.batch), k: Number(flags.k), rounds: Number(flags.rounds), profile: flags.profile };
+  const self = new URL(import.meta.url);
+  const base = flags.baseline ? baselineEntry(flags.baseline) : undefined;
   console.log(
-    `zoo speed: ${kinds.length} models, 39 fields, ${hashSize.toLocaleString('en-US')} ids, k=${k}, batch ${batch}, ` +
-      `${rounds} timed rounds, backend ${tf.getBackend()}, Adam (row-wise), log loss`,
+    `zoo speed: ${models.length} models, wasm, 39-field CTR, ${Number(flags.hash).toLocaleString('en-US')} ids (ffm ${Number(flags['ffm-hash']).toLocaleString('en-US')}), ` +
+      `k=${common.k}, batch ${common.batch}, Adam, ${common.rounds} timed steps per model, one process each${base ? `, baseline ${flags.baseline}` : ''}`,
   );
-
-  const prepared: Prepared[] = kinds.map((kind) => {
-    const model = createModel(kind, { fieldDims: dataset.schema.fieldDims, width, embeddingDim: k, seed: 1 });
-    const info = inspectModel(model);
-    const step = new TrainStep(model, info, createOptimizer('adam', { learningRate: 1e-3 }), { linear: 1e-5, factors: 1e-5, dense: 1e-5 }, 'logloss');
-    return { kind, model, step, samples: { forward: [], backward: [], update: [], step: [], wall: [] } };
-  });
-
-  const fmRate: number[] = [];
-  const rates = new Map<string, number[]>();
-  for (let r = 0; r <= rounds; r++) {
-    const b = batches[r] as (typeof batches)[number];
-    for (const p of prepared) {
-      const ids = tf.tensor2d(b.ids.subarray(0, batch * width), [batch, width], 'int32');
-      const vals = tf.tensor2d(b.values.subarray(0, batch * width), [batch, width], 'float32');
-      const labels = tf.tensor1d(b.labels.subarray(0, batch), 'float32');
-      const vars = p.model.trainableWeights.map((w) => w.read() as tf.Variable);
-      let t = process.cpuUsage();
-      tf.tidy(() => (p.model.apply([ids, vals], { training: true }) as tf.Tensor).dataSync());
-      const forward = cpuMs(t);
-      t = process.cpuUsage();
-      // wasm runs every kernel synchronously: no read-back needed (reading the dense [n, k] gradients back would
-      // cost more than computing them)
-      tf.tidy(() => void tf.variableGrads(() => logLoss(tf.reshape(p.model.apply([ids, vals], { training: true }) as tf.Tensor, [-1]), labels), vars));
-      const forwardBackward = cpuMs(t);
-      t = process.cpuUsage();
-      const wall = performance.now();
-      await p.step.run({ rows: batch, width, ids: b.ids, values: b.values, labels: b.labels });
-      const stepMs = cpuMs(t);
-      const wallMs = performance.now() - wall;
-      tf.dispose([ids, vals, labels]);
-      if (r === 0) continue; // warm-up: kernels compiled, optimizer slots allocated
-      p.samples.forward.push(forward);
-      p.samples.backward.push(Math.max(0, forwardBackward - forward));
-      p.samples.update.push(Math.max(0, stepMs - forwardBackward));
-      p.samples.step.push(stepMs);
-      p.samples.wall.push(wallMs);
-      const rate = batch / (stepMs / 1000);
-      if (p.kind === 'fm') fmRate.push(rate);
-      rates.set(p.kind, [...(rates.get(p.kind) ?? []), rate]);
-    }
-  }
-
-  const rows: ZooSpeedRow[] = prepared.map((p) => {
-    const own = rates.get(p.kind) ?? [];
-    const row: ZooSpeedRow = {
-      model: p.kind,
-      examplesPerSec: Math.round(median(own)),
-      wallExamplesPerSec: Math.round(batch / (median(p.samples.wall) / 1000)),
-      relativeToFm: median(own.map((x, i) => x / (fmRate[i] as number))),
-      forwardMs: median(p.samples.forward),
-      backwardMs: median(p.samples.backward),
-      updateMs: median(p.samples.update),
-      stepMs: median(p.samples.step),
-      parameters: p.model.countParams(),
-    };
-    return row;
-  });
-
-  if (flags.profile) {
-    const b = batches[0] as (typeof batches)[number];
-    for (const [i, p] of prepared.entries()) {
-      const ids = tf.tensor2d(b.ids.subarray(0, batch * width), [batch, width], 'int32');
-      const vals = tf.tensor2d(b.values.subarray(0, batch * width), [batch, width], 'float32');
-      const labels = tf.tensor1d(b.labels.subarray(0, batch), 'float32');
-      const vars = p.model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const info = await tf.profile(() => {
-        tf.tidy(() => void tf.variableGrads(() => logLoss(tf.reshape(p.model.apply([ids, vals], { training: true }) as tf.Tensor, [-1]), labels), vars));
-      });
-      const byKernel = new Map<string, number>();
-      for (const kernel of info.kernels) {
-        const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
-        byKernel.set(kernel.name, (byKernel.get(kernel.name) ?? 0) + ms);
+  const rows: Record<string, unknown>[] = [];
+  const runs: { model: string; current: ZooSpeedResult; baseline?: ZooSpeedResult | string }[] = [];
+  try {
+    for (const model of models) {
+      const spec: WorkerSpec = { model, ...common, hash: Number(parseSpec(model).kind === 'ffm' ? flags['ffm-hash'] : flags.hash) };
+      const run = (entry: URL, what: string) => runJsonChild<ZooSpeedResult>(entry, ['--worker', JSON.stringify(spec)], `${what} worker for ${model}`);
+      // a model the baseline lacks (or a failure there) is reported, not fatal
+      const before = base ? await run(base.entry, 'baseline').catch((e: unknown) => (e instanceof Error ? e.message : String(e))) : undefined;
+      const current = await run(self, 'zoo-speed');
+      runs.push({ model, current, ...(before !== undefined ? { baseline: before } : {}) });
+      const row: Record<string, unknown> = { model, 'ex/s': current.examplesPerSec };
+      if (before !== undefined) {
+        row['before ex/s'] = typeof before === 'string' ? 'failed' : before.examplesPerSec;
+        row['speed-up'] = typeof before === 'string' ? '' : current.examplesPerSec / before.examplesPerSec;
       }
-      const top = [...byKernel.entries()].sort((a, c) => c[1] - a[1]).slice(0, 4);
-      (rows[i] as ZooSpeedRow).topKernels = top.map(([name, ms]) => `${name} ${ms.toFixed(0)}ms`).join(', ');
-      tf.dispose([ids, vals, labels]);
+      Object.assign(row, {
+        '≥5k': current.examplesPerSec >= 5000 ? 'yes' : 'no',
+        'wall ex/s': current.wallExamplesPerSec,
+        'fwd ms': current.forwardMs,
+        'bwd ms': current.backwardMs,
+        'update ms': current.updateMs,
+        'step ms': current.stepMs,
+        params: current.parameters,
+        'RSS MiB': current.peakRssMiB,
+        ...(current.fields !== 39 || current.hash !== Number(flags.hash) ? { note: `${current.fields} fields, ${current.hash.toLocaleString('en-US')} ids` } : {}),
+        ...(current.topKernels ? { 'top kernels (ms)': current.topKernels } : {}),
+      });
+      rows.push(row);
+      process.stderr.write(`${model}: ${current.examplesPerSec.toLocaleString('en-US')} ex/s\n`);
     }
+  } finally {
+    base?.cleanup();
   }
-
-  const header = ['model', 'ex/s (cpu)', 'wall ex/s', '× FM', 'forward ms', 'backward ms', 'update ms', 'step ms (cpu)', 'params'];
-  if (flags.profile) header.push('top kernels (fwd+bwd)');
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`| ${header.map(() => '---').join(' | ')} |`);
-  for (const r of rows) {
-    const cells = [
-      r.model,
-      r.examplesPerSec.toLocaleString('en-US'),
-      r.wallExamplesPerSec.toLocaleString('en-US'),
-      r.relativeToFm.toFixed(2),
-      r.forwardMs.toFixed(0),
-      r.backwardMs.toFixed(0),
-      r.updateMs.toFixed(0),
-      r.stepMs.toFixed(0),
-      r.parameters.toLocaleString('en-US'),
-    ];
-    if (flags.profile) cells.push(r.topKernels ?? '');
-    console.log(`| ${cells.join(' | ')} |`);
-  }
-  if (flags.json) writeFileSync(flags.json as string, JSON.stringify({ batch, k, hashSize, rounds, backend: tf.getBackend(), rows }, null, 2));
+  console.log(formatTable(rows));
+  if (flags.json) writeFileSync(flags.json, JSON.stringify({ ...common, hash: Number(flags.hash), ffmHash: Number(flags['ffm-hash']), baseline: flags.baseline, runs }, null, 2));
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

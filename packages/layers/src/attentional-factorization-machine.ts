@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { definedEntries, glorotInit, inputList, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
-import { gatherSlots, pairIndices } from './pair-indices.js';
-import { plainMatMul } from './fast-ops.js';
+import { attentionPool } from './attention-pool.js';
+import { denseLayer } from './dense-layer.js';
+import { pairProducts } from './pair-products.js';
+import { pairSoftmax } from './pair-softmax.js';
 
 /** Options of {@link AttentionalFactorizationMachine}. */
 export interface AttentionalFactorizationMachineArgs extends LayerArgs {
@@ -66,9 +68,9 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
       const [emb, values] = inputList('AttentionalFactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
       const { pairs, weights } = this.attend(emb, values);
       // pooled[b, :] = Σ_p a_bp pairs[b, p, :]
-      let pooled = tf.sum(tf.mul(pairs, tf.expandDims(weights, -1)), 1);
+      let pooled: tf.Tensor = attentionPool(pairs, weights);
       if (kwargs['training'] === true && this.dropout > 0) pooled = tf.dropout(pooled, this.dropout);
-      return plainMatMul(pooled, this.weight(this.projection).read());
+      return denseLayer(pooled as tf.Tensor2D, this.weight(this.projection).read() as tf.Tensor2D);
     });
   }
 
@@ -86,20 +88,16 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
     if (values.shape[1] !== width) {
       throw new Error(`AttentionalFactorizationMachine: values [${values.shape.join(', ')}] do not match embeddings [${emb.shape.join(', ')}]`);
     }
-    const { rows, cols } = pairIndices(width);
-    const numPairs = rows.length;
-    const xv = tf.mul(emb, tf.expandDims(values, -1));
-    const pairs = tf.mul(gatherSlots(xv, rows), gatherSlots(xv, cols));
-    const hidden = tf.relu(
-      tf.add(plainMatMul(tf.reshape(pairs, [batch * numPairs, k]), this.weight(this.kernel).read()), this.weight(this.attentionBias).read()),
+    const numPairs = (width * (width - 1)) / 2;
+    const pairs = pairProducts(tf.mul(emb, tf.expandDims(values, -1)));
+    const hidden = denseLayer(
+      tf.reshape(pairs, [batch * numPairs, k]),
+      this.weight(this.kernel).read() as tf.Tensor2D,
+      this.weight(this.attentionBias).read() as tf.Tensor1D,
+      'relu',
     );
-    const logits = tf.reshape(plainMatMul(hidden, this.weight(this.attentionProjection).read()), [batch, numPairs]);
-    const valuesT = tf.transpose(values);
-    const valueProducts = tf.mul(tf.gather(valuesT, tf.tensor1d(rows, 'int32')), tf.gather(valuesT, tf.tensor1d(cols, 'int32')));
-    const mask = tf.transpose(tf.cast(tf.notEqual(valueProducts, 0), 'float32'));
-    const masked = tf.add(logits, tf.mul(tf.sub(1, mask), -1e9));
-    const weights = tf.mul(tf.softmax(masked, -1), mask) as tf.Tensor2D;
-    return { pairs, weights };
+    const logits = tf.reshape(denseLayer(hidden, this.weight(this.attentionProjection).read() as tf.Tensor2D), [batch, numPairs]);
+    return { pairs, weights: pairSoftmax(logits, values) };
   }
 
   private weight(v: tf.LayerVariable | null): tf.LayerVariable {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { biInteraction } from './bi-interaction.js';
 import { reduceSum } from './fast-ops.js';
 import { inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -31,10 +32,7 @@ export class FactorizationMachine extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [emb, values] = inputList('FactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
-      const xv = tf.mul(emb, tf.expandDims(values, -1));
-      const sum = reduceSum(xv, 1);
-      const sumSq = reduceSum(tf.square(xv), 1);
-      const perFactor = tf.mul(tf.sub(tf.square(sum), sumSq), 0.5);
+      const perFactor = biInteraction(tf.mul(emb, tf.expandDims(values, -1)));
       return this.reduceSum ? reduceSum(perFactor, -1, true) : perFactor;
     });
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { featureCount } from './field-dims.js';
+import { fieldAwarePairs } from './field-aware-pairs.js';
 import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
 import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
@@ -35,8 +36,9 @@ export interface FieldAwareFactorizationMachineArgs extends LayerArgs {
  *
  * With `normalize`, the sum is multiplied by r = 1/Σ_i x_i² per example (1 when every x is 0), as libffm does.
  *
- * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. Cost O(W² F k) per example
- * (the field-aware factors are selected with a one-hot matmul, which has no gather gradient).
+ * Input: `[ids int32 [B, W], values float32 [B, W]]`. Output: `[B, 1]`. On wasm and cpu the pairwise sum is one
+ * TypeScript kernel, O(W² k) per example ({@link fieldAwarePairs}); elsewhere the field-aware factors are selected
+ * with a one-hot matmul (no gather gradient needed), O(W² F k).
  */
 export class FieldAwareFactorizationMachine extends FieldLayer {
   static readonly className = 'FieldAwareFactorizationMachine';
@@ -80,17 +82,21 @@ export class FieldAwareFactorizationMachine extends FieldLayer {
       const idx = ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32');
       // e[b, i, f, :] = x_i v_{i,f}
       const rows = gatherRows(this.table.read() as tf.Tensor2D, idx);
-      const e = tf.mul(tf.reshape(rows, [batch, width, numFields, k]), tf.reshape(values, [batch, width, 1, 1]));
-      // oneHot[b, j, f] = [f_j = f]
-      const fieldOneHot = this.fieldOneHot(idx);
-      // a[b, i, j, :] = x_i v_{i, f_j}
-      const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
-      const selected = plainMatMul(eByField, transposeLast(fieldOneHot));
-      const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
-      // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
-      const aT = tf.transpose(a, [0, 2, 1, 3]);
-      const pairDots = tf.sum(tf.mul(a, aT), -1);
-      const pairs = tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]).reshape([batch, 1]);
+      const fields = this.slotFields(idx);
+      const pairs = fieldAwarePairs(rows, values, fields, numFields, () => {
+        // e[b, i, f, :] = x_i v_{i,f}
+        const e = tf.mul(tf.reshape(rows, [batch, width, numFields, k]), tf.reshape(values, [batch, width, 1, 1]));
+        // oneHot[b, j, f] = [f_j = f]
+        const fieldOneHot = tf.cast(tf.oneHot(fields, numFields), 'float32');
+        // a[b, i, j, :] = x_i v_{i, f_j}
+        const eByField = tf.reshape(tf.transpose(e, [0, 1, 3, 2]), [batch, width * k, numFields]);
+        const selected = plainMatMul(eByField, transposeLast(fieldOneHot));
+        const a = tf.transpose(tf.reshape(selected, [batch, width, k, width]), [0, 1, 3, 2]);
+        // aT[b, i, j, :] = a[b, j, i, :] = x_j v_{j, f_i}
+        const aT = tf.transpose(a, [0, 2, 1, 3]);
+        const pairDots = tf.sum(tf.mul(a, aT), -1);
+        return tf.reshape(tf.sum(tf.mul(pairDots, strictUpperMask(width)), [1, 2]), [batch, 1]);
+      });
       if (!this.normalize) return pairs;
       const sq = tf.sum(tf.square(values), 1, true);
       return tf.mul(pairs, tf.where(tf.greater(sq, 0), tf.reciprocal(tf.maximum(sq, 1e-30)), tf.onesLike(sq)));

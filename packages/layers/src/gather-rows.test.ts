@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gatherRows } from './index.js';
+import { gatherRows, withRowFeeds } from './index.js';
 import { finiteDifferenceCheck } from './test-utils/reference.js';
 
 afterAll(async () => {
@@ -48,5 +48,35 @@ describe.each(['cpu', 'wasm'])('gatherRows on %s', (backend) => {
     const out = gatherRows(tf.tensor2d([[1], [2]]), tf.tensor1d([1, 0]));
     expect(Array.from(out.dataSync())).toEqual([2, 1]);
     expect(() => gatherRows(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D, tf.tensor1d([0], 'int32'))).toThrow(/rank 2/);
+  });
+
+  it('inside withRowFeeds returns the fed rows for the fed table and ids (or a reshape of them), else gathers', async () => {
+    await tf.setBackend(backend);
+    const table = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]])) as tf.Variable<tf.Rank.R2>;
+    const ids = tf.tensor2d([[2, 0], [1, 2]], [2, 2], 'int32');
+    const fed = tf.tensor3d([[[10, 11], [12, 13]], [[14, 15], [16, 17]]]); // not the table's rows: shows which path ran
+    const other = tf.tensor2d([[2, 0], [1, 2]], [2, 2], 'int32'); // same values, another tensor
+    withRowFeeds([{ table, ids, rows: fed }], () => {
+      expect(gatherRows(table, ids).arraySync()).toEqual(fed.arraySync());
+      expect(gatherRows(table, tf.reshape(ids, [4])).arraySync()).toEqual([[10, 11], [12, 13], [14, 15], [16, 17]]);
+      expect(gatherRows(table, other).arraySync()).toEqual([[[5, 6], [1, 2]], [[3, 4], [5, 6]]]);
+    });
+    expect(gatherRows(table, ids).arraySync()).toEqual([[[5, 6], [1, 2]], [[3, 4], [5, 6]]]);
+  });
+
+  it('a fed lookup takes the gradient with respect to the fed rows; the table gets none', async () => {
+    await tf.setBackend(backend);
+    const table = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]])) as tf.Variable<tf.Rank.R2>;
+    const ids = tf.tensor1d([2, 0, 2], 'int32');
+    const rows = tf.gather(table, ids);
+    const weights = tf.tensor2d([[1, 10], [2, 20], [3, 30]]);
+    const { grads } = tf.engine().gradients(
+      () => withRowFeeds([{ table, ids, rows }], () => tf.sum(tf.mul(gatherRows(table, ids), weights)) as tf.Scalar),
+      [rows, table],
+      undefined,
+      true,
+    );
+    expect(grads[0]?.arraySync()).toEqual(weights.arraySync());
+    expect(grads[1] ?? undefined).toBeUndefined();
   });
 });

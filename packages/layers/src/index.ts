@@ -1,5 +1,5 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
-export { gatherRows } from './gather-rows.js';
+export { gatherRows, withRowFeeds, type RowFeed } from './gather-rows.js';
 export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';

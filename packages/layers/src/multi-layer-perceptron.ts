@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { addBias, denseMatMul } from './fast-ops.js';
+import { denseLayer } from './dense-layer.js';
 import { definedEntries, glorotInit, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link MultiLayerPerceptron}. */
@@ -103,13 +103,14 @@ export class MultiLayerPerceptron extends tf.layers.Layer {
       const training = kwargs['training'] === true;
       let x: tf.Tensor = tf.reshape(input, [input.shape[0] as number, -1]);
       for (const block of this.blocks) {
-        x = addBias(denseMatMul(x as tf.Tensor2D, block.kernel.read() as tf.Tensor2D), block.bias.read() as tf.Tensor1D);
-        if (block.norm !== undefined) x = this.normalize(x, block.norm, training);
-        x = tf.relu(x);
+        const kernel = block.kernel.read() as tf.Tensor2D;
+        const bias = block.bias.read() as tf.Tensor1D;
+        if (block.norm === undefined) x = denseLayer(x as tf.Tensor2D, kernel, bias, 'relu');
+        else x = tf.relu(this.normalize(denseLayer(x as tf.Tensor2D, kernel, bias), block.norm, training));
         if (training && this.dropout > 0) x = tf.dropout(x, this.dropout);
       }
       if (this.outputBlock !== null) {
-        x = addBias(denseMatMul(x as tf.Tensor2D, this.outputBlock.kernel.read() as tf.Tensor2D), this.outputBlock.bias.read() as tf.Tensor1D);
+        x = denseLayer(x as tf.Tensor2D, this.outputBlock.kernel.read() as tf.Tensor2D, this.outputBlock.bias.read() as tf.Tensor1D);
       }
       return x;
     });

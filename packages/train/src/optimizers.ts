@@ -124,14 +124,23 @@ export class SgdOptimizer extends RowOptimizer {
  */
 export class AdamOptimizer extends RowOptimizer {
   protected readonly slots = 2;
+  /** Bias corrections 1 − β₁ᵗ and √(1 − β₂ᵗ), computed once per step (for `correctionStep`), not per row. */
+  private c1 = 0;
+  private c2 = 0;
+  private correctionStep = Number.NaN;
   constructor(config: OptimizerConfig) {
     super('adam', config);
   }
   protected apply(slot: ParamSlot, s0: number, o0: number, len: number, w: Float32Array, g: Float32Array): void {
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.config;
-    const t = Math.max(1, this.step);
-    const c1 = 1 - Math.pow(b1, t);
-    const c2 = Math.sqrt(1 - Math.pow(b2, t));
+    if (this.correctionStep !== this.step) {
+      const t = Math.max(1, this.step);
+      this.c1 = 1 - Math.pow(b1, t);
+      this.c2 = Math.sqrt(1 - Math.pow(b2, t));
+      this.correctionStep = this.step;
+    }
+    const c1 = this.c1;
+    const c2 = this.c2;
     const m = slot.state[0] as Float32Array;
     const v = slot.state[1] as Float32Array;
     for (let i = 0; i < len; i++) {

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { withRowFeeds, type RowFeed } from '@fm/layers';
+import { BatchRows, type BatchRowIndex } from './batch-rows.js';
+import { fieldOfFeatureTable } from './engines/native/params.js';
+import { readView, wasmHeap, writeView, type WasmHeap } from './heap-view.js';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
 import type { ModelInfo, TrainableParam } from './model-info.js';
 import type { ParamSlot, RowOptimizer } from './optimizers.js';
-import { resolveL2, touchedBlocks, touchedRows, type L2Option, type ParameterGroup } from './regularization.js';
+import { resolveL2, type L2Option, type ParameterGroup } from './regularization.js';
 
 /** The update unit of a sparse table: `[rows, rowSize]`, or `[n·F, k]` blocks for a field-aware table. */
 function unitShape(p: TrainableParam): [number, number] {
@@ -24,16 +28,75 @@ export interface StepBatch {
   labels?: Float32Array;
 }
 
+/** One sparse table in a step. */
+interface TableStep {
+  param: TrainableParam;
+  /** Index in `info.params` (and in `slots`). */
+  index: number;
+  variable: tf.Variable;
+  /** `[rows, width, …rowShape]` the batch's rows, fed to the lookups; the gradient is taken with respect to them. */
+  fed: tf.Tensor;
+  /** Gradient of `fed` (null when the loss does not reach it). */
+  dFed?: tf.Tensor | null;
+  /** `[u, rowSize]` gradient rows of the whole table (lookups that matched no feed), gathered at the touched ids. */
+  dTable?: tf.Tensor;
+  /** `[u, rowSize]` the touched rows' weights (read off the heap instead on wasm). */
+  weights?: tf.Tensor;
+}
+
 /**
- * One optimisation step on a `@fm/layers` model: forward + loss + gradients through tfjs, then the
- * update in plain TypeScript on the {@link RowOptimizer}. For every sparse table only the rows the
- * batch touches are read back (`tf.gather` of the gradient and the weights), updated with their
- * row-wise state and written back with one `tf.tensorScatterUpdate`; dense weights are updated whole.
- * Regularisation follows {@link l2Penalty} (`./regularization.ts`).
+ * Reads tensors back: on wasm a view of the heap (no copy; valid until the next allocation), elsewhere the
+ * values of `data()` fetched ahead by {@link settle}.
+ */
+class Readback {
+  private readonly pending: tf.Tensor[] = [];
+  private readonly fetched = new Map<tf.Tensor, Float32Array>();
+  constructor(private readonly heap: WasmHeap | undefined) {}
+
+  request(t: tf.Tensor): void {
+    if (!this.heap) this.pending.push(t);
+  }
+
+  async settle(): Promise<void> {
+    const values = await Promise.all(this.pending.map((t) => t.data() as Promise<Float32Array>));
+    this.pending.forEach((t, i) => this.fetched.set(t, values[i] as Float32Array));
+  }
+
+  get(t: tf.Tensor): Float32Array {
+    if (this.heap) return readView(this.heap, t);
+    const v = this.fetched.get(t);
+    if (!v) throw new Error('TrainStep: a tensor was read back without being requested');
+    return v;
+  }
+}
+
+/**
+ * One optimisation step on a `@fm/layers` model: forward + loss + gradients through tfjs, then the update in
+ * plain TypeScript on the {@link RowOptimizer}.
+ *
+ * Sparse tables never get an `[n, k]` gradient: the step gathers the batch's rows itself (`[B, W, k]`, copied
+ * straight out of the wasm heap on wasm, a `tf.gather` elsewhere), feeds them to the layers' `gatherRows`
+ * lookups through `withRowFeeds` (`@fm/layers`) and takes the gradient with respect to those rows. The per-slot
+ * gradient is summed per distinct id ({@link BatchRows}), the L2 term's gradient is added in closed form (as
+ * {@link l2Penalty} defines it: λ·count/B·w per touched row, λ·w for dense weights) and only the touched rows are
+ * updated: in place in the wasm heap, or with one `tf.tensorScatterUpdate` elsewhere. A field-aware table (FFM,
+ * `fieldBlocks`) is updated per `(feature, field)` block of k: only the blocks some pair of the batch uses, with
+ * row-wise optimizer state per block (as the native engine). Regression minimises ½·MSE (gradient ŷ − y, as libFM
+ * and the native engine) and reports the MSE. Dense weights are updated
+ * whole and written as new tensors. On wasm, gradients are read straight from the heap and the step's
+ * TypeScript buffers are reused from step to step.
  */
 export class TrainStep {
   readonly slots: ParamSlot[];
+  /**
+   * Wall-clock milliseconds of the last {@link run}: `gradients` — forward and backward through tfjs (the rows fed,
+   * the loss, the gradient tape); `update` — the rest (gradients read back, L2, the optimizer, the weights written).
+   * For benchmarks that say where a model's time goes.
+   */
+  readonly lastPhases = { gradientsMs: 0, updateMs: 0 };
   private readonly lambda: Record<ParameterGroup, number>;
+  private readonly batchRows: BatchRows;
+  private readonly buffers = new Map<string, Float32Array>();
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -44,115 +107,262 @@ export class TrainStep {
   ) {
     this.lambda = resolveL2(l2);
     // FFM blocks keep row-wise Adagrad state, as the native engine does
-    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1] as number, p.fieldBlocks !== undefined));
+    this.slots = info.params.map((p) => optimizer.newSlot(p.shape.reduce((a, b) => a * b, 1), unitShape(p)[1], p.fieldBlocks !== undefined));
+    this.batchRows = new BatchRows(info.numFeatures);
   }
 
   private fieldOfTable: Int32Array | undefined;
   /** `[n]` field of every feature id (for field-aware tables). */
   private fieldOf(): Int32Array {
-    if (!this.fieldOfTable) {
-      const dims = this.info.fieldDims;
-      this.fieldOfTable = new Int32Array(this.info.numFeatures);
-      let o = 0;
-      dims.forEach((d, f) => {
-        this.fieldOfTable?.fill(f, o, o + d);
-        o += d;
-      });
-    }
-    return this.fieldOfTable;
+    return (this.fieldOfTable ??= fieldOfFeatureTable(this.info.fieldDims));
   }
 
   /** Runs one step; resolves to the batch's mean data loss (before regularisation). */
   async run(batch: StepBatch): Promise<number> {
+    const started = performance.now();
     const { rows, width } = batch;
     const ids = batch.ids.subarray(0, rows * width);
     const values = batch.values.subarray(0, rows * width);
+    if (this.loss !== 'bpr' && !batch.labels) throw new Error('TrainStep: labels are required for mse/logloss');
     const params = this.info.params;
     const vars = params.map((p) => p.weight.read() as tf.Variable);
-    const { value, grads } = tf.tidy(() => {
-      const idsT = tf.tensor2d(ids, [rows, width], 'int32');
-      const valsT = tf.tensor2d(values, [rows, width], 'float32');
-      const labelsT = batch.labels ? tf.tensor1d(batch.labels.subarray(0, rows), 'float32') : undefined;
-      return tf.variableGrads(() => {
-        const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
-        if (this.loss === 'bpr') {
-          const half = rows / 2;
-          return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
-        }
-        if (!labelsT) throw new Error('TrainStep: labels are required for mse/logloss');
-        // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
-        return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT)) : logLoss(out, labelsT);
-      }, vars);
-    });
+    const touched = params.some((p) => p.sparse) ? this.batchRows.index(ids, values) : undefined;
+    const heap = wasmHeap();
+    const owned: tf.Tensor[] = [];
+    const own = <T extends tf.Tensor>(t: T): T => {
+      owned.push(t);
+      return t;
+    };
     try {
-      this.optimizer.beginStep();
-      const rowsUsed = params.some((p) => p.sparse && !p.fieldBlocks) ? touchedRows(ids, values) : undefined;
-      const blocksUsed = params.some((p) => p.sparse && p.fieldBlocks)
-        ? touchedBlocks(ids, values, rows, width, this.fieldOf(), this.info.fieldDims.length)
-        : undefined;
-      const rowsT = rowsUsed ? tf.tensor1d(rowsUsed.unique, 'int32') : undefined;
-      const blocksT = blocksUsed ? tf.tensor1d(blocksUsed.unique, 'int32') : undefined;
-      const unitsOf = (p: TrainableParam) => (p.fieldBlocks ? { touched: blocksUsed, idxT: blocksT } : { touched: rowsUsed, idxT: rowsT });
-      const reads: Promise<[Float32Array, Float32Array]>[] = [];
-      const gathered: tf.Tensor[] = [];
-      params.forEach((p, i) => {
-        const g = grads[(vars[i] as tf.Variable).name];
-        if (!g) {
-          reads.push(Promise.resolve([new Float32Array(0), new Float32Array(0)]));
-          return;
-        }
-        const { idxT } = unitsOf(p);
-        if (p.sparse && idxT) {
-          const unit = unitShape(p);
-          const [gr, wr] = tf.tidy(() => [tf.gather(tf.reshape(g, unit), idxT), tf.gather(tf.reshape(vars[i] as tf.Variable, unit), idxT)]);
-          gathered.push(gr, wr);
-          reads.push(Promise.all([wr.data() as Promise<Float32Array>, gr.data() as Promise<Float32Array>]));
-        } else {
-          reads.push(Promise.all([(vars[i] as tf.Variable).data() as Promise<Float32Array>, g.data() as Promise<Float32Array>]));
-        }
+      const idsT = own(tf.tensor2d(ids, [rows, width], 'int32'));
+      const valsT = own(tf.tensor2d(values, [rows, width], 'float32'));
+      const labelsT = batch.labels ? own(tf.tensor1d(batch.labels.subarray(0, rows), 'float32')) : undefined;
+      const tables: TableStep[] = [];
+      params.forEach((p, index) => {
+        if (!p.sparse) return;
+        const variable = vars[index] as tf.Variable;
+        tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, ids, idsT, rows, width)) });
       });
-      const lossValue = ((await value.data())[0] as number) * (this.loss === 'mse' ? 2 : 1);
-      const arrays = await Promise.all(reads);
-      tf.dispose(gathered);
-      try {
-        params.forEach((p, i) => {
-          if (!grads[(vars[i] as tf.Variable).name]) return;
-          const [wRead, g] = arrays[i] as [Float32Array, Float32Array];
-          const w = Float32Array.from(wRead); // never mutate a backend's own buffer
-          const lambda = this.lambda[p.group];
-          const slot = this.slots[i] as ParamSlot;
-          const { touched, idxT } = unitsOf(p);
-          if (p.sparse && touched && idxT) {
-            const unit = unitShape(p);
-            if (lambda > 0) {
-              const r = unit[1] as number;
-              for (let u = 0; u < touched.unique.length; u++) {
-                const c = (lambda * (touched.counts[u] as number)) / rows;
-                for (let t = u * r; t < (u + 1) * r; t++) g[t] = (g[t] as number) + c * (w[t] as number);
-              }
+      const feeds: RowFeed[] = tables.map((t) => ({ table: t.variable, ids: idsT, rows: t.fed }));
+      const tape = performance.now();
+      const { value, grads } = tf.engine().gradients(
+        () =>
+          withRowFeeds(feeds, () => {
+            const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
+            if (this.loss === 'bpr') {
+              const half = rows / 2;
+              return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
             }
-            this.optimizer.update(slot, touched.unique, w, g);
-            tf.tidy(() => {
-              const upd = tf.tensor2d(w, [touched.unique.length, unit[1] as number], 'float32');
-              const table = tf.tensorScatterUpdate(tf.reshape(vars[i] as tf.Variable, unit), tf.reshape(idxT, [-1, 1]), upd);
-              p.weight.write(tf.reshape(table, p.shape));
-            });
-          } else {
-            if (lambda > 0) for (let t = 0; t < w.length; t++) g[t] = (g[t] as number) + lambda * (w[t] as number);
-            this.optimizer.update(slot, null, w, g);
-            tf.tidy(() => {
-              p.weight.write(tf.tensor(w, p.shape, 'float32'));
-            });
-          }
+            // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
+            return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
+          }),
+        [...tables.map((t) => t.fed), ...vars],
+        undefined,
+        true,
+      );
+      owned.push(value, ...grads.filter((g): g is tf.Tensor => g !== undefined && g !== null));
+      const taped = performance.now();
+      this.lastPhases.gradientsMs = taped - tape;
+      const varGrad = (i: number): tf.Tensor | undefined => grads[tables.length + i] ?? undefined;
+
+      const readback = new Readback(heap);
+      readback.request(value);
+      let uniqueT: tf.Tensor | undefined;
+      const unique = () => (uniqueT ??= own(tf.tensor1d((touched as BatchRowIndex).unique, 'int32')));
+      tables.forEach((t, ti) => {
+        t.dFed = grads[ti] ?? null;
+        if (t.dFed) readback.request(t.dFed);
+        const dTable = varGrad(t.index);
+        if (dTable) readback.request((t.dTable = own(tf.gather(dTable, unique()))));
+        if (!heap) readback.request((t.weights = own(tf.gather(t.variable, unique()))));
+      });
+      params.forEach((p, i) => {
+        const g = varGrad(i);
+        if (p.sparse || !g) return;
+        readback.request(g);
+        readback.request(vars[i] as tf.Variable);
+      });
+      await readback.settle();
+      // synchronous from here on: heap views stay valid until the next tensor allocation
+      const lossValue = (readback.get(value)[0] as number) * (this.loss === 'mse' ? 2 : 1);
+      this.optimizer.beginStep();
+      for (const t of tables) this.updateTable(t, readback, heap, touched as BatchRowIndex, batch, uniqueT);
+      params.forEach((p, i) => {
+        const g = varGrad(i);
+        if (p.sparse || !g) return;
+        // dense weights get a new tensor every step, never an in-place write: the wasm backend caches
+        // XNNPACK operators (with packed weights) by the tensor of a matMul's right operand
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        const grad = this.buffer(heap, `g${i}`, size);
+        grad.set(readback.get(g).subarray(0, size));
+        const w = this.buffer(heap, `w${i}`, size);
+        w.set(readback.get(vars[i] as tf.Variable).subarray(0, size));
+        const lambda = this.lambda[p.group];
+        if (lambda > 0) for (let j = 0; j < size; j++) grad[j] = (grad[j] as number) + lambda * (w[j] as number);
+        this.optimizer.update(this.slots[i] as ParamSlot, null, w, grad);
+        tf.tidy(() => {
+          p.weight.write(tf.tensor(w, p.shape, 'float32'));
         });
-      } finally {
-        rowsT?.dispose();
-        blocksT?.dispose();
-      }
+      });
+      this.lastPhases.updateMs = performance.now() - started - this.lastPhases.gradientsMs;
       return lossValue;
     } finally {
-      value.dispose();
-      tf.dispose(Object.values(grads));
+      tf.dispose(owned);
     }
+  }
+
+  /**
+   * A scratch buffer of exactly `size` floats. On wasm it is reused from step to step (tensors made from it are
+   * copies into the heap); other backends may keep the array a tensor is made from, so they get a new one.
+   */
+  private buffer(heap: WasmHeap | undefined, key: string, size: number): Float32Array {
+    if (!heap) return new Float32Array(size);
+    let b = this.buffers.get(key);
+    if (!b || b.length < size) this.buffers.set(key, (b = new Float32Array(Math.max(size, Math.ceil((b?.length ?? 0) * 1.5)))));
+    return b.subarray(0, size);
+  }
+
+  /** `[rows, width, …rowShape]`: the table's rows at the batch ids, gathered outside the gradient tape. */
+  private batchRowsOf(
+    heap: WasmHeap | undefined,
+    table: tf.Variable,
+    p: TrainableParam,
+    ids: Int32Array,
+    idsT: tf.Tensor,
+    rows: number,
+    width: number,
+  ): tf.Tensor {
+    if (!heap) return tf.gather(table, idsT);
+    const r = p.rowSize;
+    const out = this.buffer(heap, `fed${p.weight.name}`, ids.length * r);
+    const view = readView(heap, table);
+    for (let s = 0, o = 0; s < ids.length; s++) {
+      const from = (ids[s] as number) * r;
+      for (let j = 0; j < r; j++) out[o++] = view[from + j] as number;
+    }
+    return tf.tensor(out, [rows, width, ...p.shape.slice(1)], 'float32');
+  }
+
+  /** Sums the gradient per touched row, adds L2, runs the optimizer and writes the rows back. */
+  private updateTable(t: TableStep, readback: Readback, heap: WasmHeap | undefined, touched: BatchRowIndex, batch: StepBatch, uniqueT: tf.Tensor | undefined): void {
+    const rows = batch.rows;
+    const { unique, counts, local } = touched;
+    const r = t.param.rowSize;
+    const size = unique.length * r;
+    const g = this.buffer(heap, `gt${t.index}`, size);
+    if (t.dTable) g.set(readback.get(t.dTable).subarray(0, size));
+    else g.fill(0);
+    if (t.dFed) {
+      const d = readback.get(t.dFed);
+      for (let s = 0, o = 0; s < local.length; s++) {
+        const row = (local[s] as number) * r;
+        for (let j = 0; j < r; j++) g[row + j] = (g[row + j] as number) + (d[o++] as number);
+      }
+    }
+    const w = this.buffer(heap, `wt${t.index}`, size);
+    if (t.weights) w.set(readback.get(t.weights).subarray(0, size));
+    else copyRows(readView(heap as WasmHeap, t.variable), unique, r, w, false);
+    if (t.param.fieldBlocks) {
+      this.updateBlocks(t, heap, touched, batch, g, w);
+      return;
+    }
+    const lambda = this.lambda[t.param.group];
+    if (lambda > 0) {
+      for (let u = 0; u < unique.length; u++) {
+        const c = (lambda * (counts[u] as number)) / rows;
+        for (let j = u * r; j < (u + 1) * r; j++) g[j] = (g[j] as number) + c * (w[j] as number);
+      }
+    }
+    this.optimizer.update(this.slots[t.index] as ParamSlot, unique, w, g);
+    const view = heap ? writeView(heap, t.variable) : undefined;
+    if (view) {
+      copyRows(view, unique, r, w, true);
+      return;
+    }
+    tf.tidy(() => {
+      const idx = uniqueT ?? tf.tensor1d(unique, 'int32');
+      const rowsT = tf.tensor(w, [unique.length, ...t.param.shape.slice(1)], 'float32');
+      t.param.weight.write(tf.tensorScatterUpdate(t.variable, tf.reshape(idx, [-1, 1]), rowsT));
+    });
+  }
+
+  /**
+   * The update of a field-aware table from its touched rows' `[u, F·k]` gradient `g` and weights `w`: the blocks
+   * `(a, field(c))` and `(c, field(a))` of every non-padding pair (a, c) of a row, each counted once per pair for
+   * L2 (as `touchedBlocks` in ./regularization.ts), updated with the block-wise optimizer state and written back.
+   */
+  private updateBlocks(t: TableStep, heap: WasmHeap | undefined, touched: BatchRowIndex, batch: StepBatch, g: Float32Array, w: Float32Array): void {
+    const { rows, width, ids, values } = batch;
+    const { unique, local } = touched;
+    const F = t.param.fieldBlocks as number;
+    const k = unitShape(t.param)[1];
+    const fieldOf = this.fieldOf();
+    const grid = this.counts(unique.length * F);
+    for (let b = 0; b < rows; b++) {
+      const o = b * width;
+      for (let j = 0; j < width; j++) {
+        const a = ids[o + j] as number;
+        if (a === 0 && values[o + j] === 0) continue;
+        const la = (local[o + j] as number) * F;
+        for (let l = j + 1; l < width; l++) {
+          const c = ids[o + l] as number;
+          if (c === 0 && values[o + l] === 0) continue;
+          const ua = la + (fieldOf[c] as number);
+          const uc = (local[o + l] as number) * F + (fieldOf[a] as number);
+          grid[ua] = (grid[ua] as number) + 1;
+          grid[uc] = (grid[uc] as number) + 1;
+        }
+      }
+    }
+    let nb = 0;
+    for (let i = 0; i < grid.length; i++) if ((grid[i] as number) > 0) nb++;
+    const blocks = new Int32Array(nb);
+    const bg = this.buffer(heap, `bg${t.index}`, nb * k);
+    const bw = this.buffer(heap, `bw${t.index}`, nb * k);
+    const lambda = this.lambda[t.param.group];
+    for (let i = 0, q = 0; i < grid.length; i++) {
+      const count = grid[i] as number;
+      if (count === 0) continue;
+      const u = (i / F) | 0;
+      blocks[q] = (unique[u] as number) * F + (i - u * F);
+      const c = (lambda * count) / rows;
+      for (let j = 0, from = i * k, to = q * k; j < k; j++) {
+        const wj = w[from + j] as number;
+        bw[to + j] = wj;
+        bg[to + j] = (g[from + j] as number) + c * wj;
+      }
+      q++;
+    }
+    this.optimizer.update(this.slots[t.index] as ParamSlot, blocks, bw, bg);
+    const view = heap ? writeView(heap, t.variable) : undefined;
+    if (view) {
+      copyRows(view, blocks, k, bw, true);
+      return;
+    }
+    tf.tidy(() => {
+      const unit = unitShape(t.param);
+      const upd = tf.tensor2d(bw, [nb, k], 'float32');
+      const idx = tf.tensor2d(blocks, [nb, 1], 'int32');
+      const table = tf.tensorScatterUpdate(tf.reshape(t.variable, unit), idx, upd);
+      t.param.weight.write(tf.reshape(table, t.param.shape));
+    });
+  }
+
+  private countBuffer = new Int32Array(0);
+  /** A zeroed `[size]` counter buffer, reused from step to step. */
+  private counts(size: number): Int32Array {
+    if (this.countBuffer.length < size) this.countBuffer = new Int32Array(Math.max(size, Math.ceil(this.countBuffer.length * 1.5)));
+    const c = this.countBuffer.subarray(0, size);
+    c.fill(0);
+    return c;
+  }
+}
+
+/** Copies the rows `unique` of a `[n, r]` table into `packed` `[u, r]`, or back into the table when `back`. */
+function copyRows(table: Float32Array, unique: Int32Array, r: number, packed: Float32Array, back: boolean): void {
+  for (let u = 0, o = 0; u < unique.length; u++) {
+    const t = (unique[u] as number) * r;
+    if (back) for (let j = 0; j < r; j++) table[t + j] = packed[o++] as number;
+    else for (let j = 0; j < r; j++) packed[o++] = table[t + j] as number;
   }
 }

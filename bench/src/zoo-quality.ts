@@ -1,0 +1,229 @@
+/**
+ * The model zoo's quality-and-speed table (issue 12): every model kind of @fm/layers trained with `fit()`
+ *   - on the 39-field CTR generator (`generateCtr` of @fm/data, planted FM click model): test log loss and AUC on
+ *     held-out rows of the same generator (with the generator's own floor, the log loss of the true click
+ *     probabilities), training examples/s, the engine `fit()` chose, peak RSS;
+ *   - on MovieLens-100K leave-last-out ranking (`ranking-ml100k.ts`: every rating an implicit positive, the
+ *     latest per user held out and ranked against 99 sampled unseen items; BPR): HR@10 and NDCG@10.
+ * Each (model, case) runs in its own Node process, so its peak RSS (`process.resourceUsage().maxRSS`) is its own.
+ * Settings are the same for every model (no per-model tuning): Adam at `--lr` (default 4e-3), batch
+ * `--batch` (default 512), L2 `--l2` per example on every group (default 1e-5: `fit()`'s default, tuned on
+ * MovieLens ratings, holds the deep models at the linear model's log loss on these sets), k = `--dim` (default 16), `--epochs` over the CTR training rows, `--ranking-epochs` over the
+ * MovieLens positives. mf and neumf model (user, item) pairs only: they have no CTR row (n/a).
+ *
+ * `pnpm --filter @fm/bench zoo-quality [--models fm,afm,…] [--ctr-rows 50000] [--ctr-ids 7800] [--epochs 2]
+ *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--skip-ranking] [--json FILE]`, or `pnpm bench --only zoo`.
+ * Where the CTR time goes per model: `pnpm --filter @fm/bench zoo-speed --profile` (see zoo-speed.ts).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import '@tensorflow/tfjs-backend-wasm';
+import { generateCtr } from '@fm/data';
+import { auc, logLossFromLogits } from '@fm/eval';
+import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
+import { fit, predict, selectBackend } from '@fm/train';
+import { runJsonChild } from './child.js';
+import { formatTable } from './format-table.js';
+import { runRankingMl100k } from './ranking-ml100k.js';
+
+/** Settings shared by every model. */
+export interface ZooQualitySettings {
+  ctrRows: number;
+  ctrIds: number;
+  epochs: number;
+  rankingEpochs: number;
+  batch: number;
+  lr: number;
+  /** L2 per example, every group. */
+  l2: number;
+  dim: number;
+  dir: string;
+}
+
+/** One model's CTR result. */
+export interface ZooCtrResult {
+  model: string;
+  testLogLoss: number;
+  testAuc: number;
+  /** Mean log loss of the generator's true probabilities on the test rows (the floor). */
+  bestLogLoss: number;
+  examplesPerSec: number;
+  engine: string;
+  peakRssMiB: number;
+  seconds: number;
+}
+
+/** One model's ranking result. */
+export interface ZooRankingResult {
+  model: string;
+  hr10: number;
+  ndcg10: number;
+  examplesPerSec: number;
+  engine: string;
+  peakRssMiB: number;
+  seconds: number;
+}
+
+/** Models over the (user, item) schema only. */
+const USER_ITEM: readonly ModelKind[] = ['mf', 'neumf'];
+
+const rssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Trains `kind` on the first 80% of a generated CTR set and scores the last 20%. */
+async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtrResult> {
+  const t0 = performance.now();
+  await selectBackend('wasm');
+  const rows = s.ctrRows;
+  const cut = Math.floor(rows * 0.8);
+  const g = generateCtr({ rows, fields: 39, hashSize: s.ctrIds, seed: 5 });
+  const train = g.dataset.slice(0, cut);
+  const test = g.dataset.slice(cut);
+  const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: s.dim, seed: 1 });
+  const r = await fit(model, train, { task: 'binary', epochs: s.epochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2, seed: 3 });
+  const logits = await predict(model, test);
+  const labels = test.labels;
+  let floor = 0;
+  for (let i = cut; i < rows; i++) {
+    const p = g.probability[i] as number;
+    floor -= (labels[i - cut] as number) > 0.5 ? Math.log(p) : Math.log(1 - p);
+  }
+  return {
+    model: kind,
+    testLogLoss: logLossFromLogits(logits, labels),
+    testAuc: auc(logits, labels),
+    bestLogLoss: floor / (rows - cut),
+    examplesPerSec: Math.round(r.examplesPerSecond),
+    engine: r.engine,
+    peakRssMiB: rssMiB(),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** MovieLens-100K leave-last-out ranking with BPR. */
+async function rankingWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooRankingResult> {
+  const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: { epochs: s.rankingEpochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2 } });
+  return {
+    model: kind,
+    hr10: r.metrics['hr@10'] ?? NaN,
+    ndcg10: r.metrics['ndcg@10'] ?? NaN,
+    examplesPerSec: Math.round(r.examplesPerSecond),
+    engine: r.engine.split(' ')[0] ?? r.engine,
+    peakRssMiB: rssMiB(),
+    seconds: r.wallSeconds,
+  };
+}
+
+/** Runs every model's cases, each in its own process, and returns the table rows and the raw results. */
+export async function runZooQuality(
+  models: readonly ModelKind[],
+  s: ZooQualitySettings,
+  ranking: boolean,
+): Promise<{ rows: Record<string, unknown>[]; ctr: (ZooCtrResult | string)[]; ranking: (ZooRankingResult | string)[] }> {
+  const entry = new URL('./zoo-quality.js', import.meta.url);
+  const settings = JSON.stringify(s);
+  const child = <T>(which: string, kind: ModelKind) =>
+    runJsonChild<T>(entry, ['--worker', which, '--kind', kind, '--settings', settings], `zoo-quality ${which} worker for ${kind}`).catch((e: unknown) =>
+      e instanceof Error ? e.message : String(e),
+    );
+  const rows: Record<string, unknown>[] = [];
+  const ctrs: (ZooCtrResult | string)[] = [];
+  const ranks: (ZooRankingResult | string)[] = [];
+  for (const kind of models) {
+    const c = USER_ITEM.includes(kind) ? 'n/a (user-item model)' : await child<ZooCtrResult>('ctr', kind);
+    const k = ranking ? await child<ZooRankingResult>('ranking', kind) : 'skipped';
+    ctrs.push(c);
+    ranks.push(k);
+    const ok = <T>(x: T | string): T | undefined => (typeof x === 'string' ? undefined : x);
+    const cr = ok(c);
+    const rr = ok(k);
+    rows.push({
+      model: kind,
+      'ctr logloss': cr?.testLogLoss ?? (c as string).slice(0, 40),
+      'ctr AUC': cr?.testAuc,
+      'ctr floor': cr?.bestLogLoss,
+      'ctr ex/s': cr?.examplesPerSec,
+      'ctr engine': cr?.engine,
+      'ctr RSS MiB': cr?.peakRssMiB,
+      'HR@10': rr?.hr10 ?? (k as string).slice(0, 40),
+      'NDCG@10': rr?.ndcg10,
+      'rank ex/s': rr?.examplesPerSec,
+      'rank RSS MiB': rr?.peakRssMiB,
+    });
+    process.stderr.write(`zoo quality ${kind}: ctr ${cr ? `${cr.testLogLoss.toFixed(4)} / ${cr.testAuc.toFixed(4)} in ${cr.seconds.toFixed(0)} s` : c}; ranking ${rr ? `${rr.hr10.toFixed(3)} / ${rr.ndcg10.toFixed(3)} in ${rr.seconds.toFixed(0)} s` : k}\n`);
+  }
+  return { rows, ctr: ctrs, ranking: ranks };
+}
+
+/** Default settings: a size that runs all 21 models in about 15 minutes on a loaded 2-core machine. */
+export function zooQualitySettings(flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir', string>>): ZooQualitySettings {
+  return {
+    ctrRows: Number(flags['ctr-rows'] ?? 50_000),
+    ctrIds: Number(flags['ctr-ids'] ?? 7_800),
+    epochs: Number(flags.epochs ?? 2),
+    rankingEpochs: Number(flags['ranking-epochs'] ?? 2),
+    batch: Number(flags.batch ?? 512),
+    lr: Number(flags.lr ?? 4e-3),
+    l2: Number(flags.l2 ?? 1e-5),
+    dim: Number(flags.dim ?? 16),
+    dir: resolve(flags.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k')),
+  };
+}
+
+/** Parses `--models a,b` against the model kinds. */
+export function zooModels(list: string | undefined): ModelKind[] {
+  if (list === undefined) return [...MODEL_KINDS];
+  const kinds = list.split(',').map((m) => m.trim());
+  const bad = kinds.find((m) => !(MODEL_KINDS as readonly string[]).includes(m));
+  if (bad !== undefined) throw new Error(`--models: unknown model '${bad}', expected some of ${MODEL_KINDS.join(', ')}`);
+  return kinds as ModelKind[];
+}
+
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    options: {
+      worker: { type: 'string' },
+      kind: { type: 'string' },
+      settings: { type: 'string' },
+      models: { type: 'string' },
+      'ctr-rows': { type: 'string' },
+      'ctr-ids': { type: 'string' },
+      epochs: { type: 'string' },
+      'ranking-epochs': { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      l2: { type: 'string' },
+      dim: { type: 'string' },
+      dir: { type: 'string' },
+      'skip-ranking': { type: 'boolean', default: false },
+      json: { type: 'string' },
+    },
+  });
+  if (flags.worker !== undefined) {
+    const s = JSON.parse(flags.settings ?? '{}') as ZooQualitySettings;
+    const kind = flags.kind as ModelKind;
+    const out = flags.worker === 'ctr' ? await ctrWorker(kind, s) : await rankingWorker(kind, s);
+    console.log(JSON.stringify(out));
+    return;
+  }
+  const s = zooQualitySettings(flags);
+  const ranking = !flags['skip-ranking'] && existsSync(join(s.dir, 'u.data'));
+  if (!flags['skip-ranking'] && !ranking) console.error(`zoo-quality: ${join(s.dir, 'u.data')} not found: no ranking columns (pass --dir)`);
+  console.log(
+    `zoo quality: CTR ${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.ctrIds.toLocaleString('en-US')} ids (80/20 split), ${s.epochs} epochs; ` +
+      `MovieLens-100K leave-last-out, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
+  );
+  const r = await runZooQuality(zooModels(flags.models), s, ranking);
+  console.log(formatTable(r.rows));
+  if (flags.json) {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(flags.json, JSON.stringify({ settings: s, ...r }, null, 2));
+  }
+}
+
+if (process.argv[1] && import.meta.filename === resolve(process.argv[1])) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { gemmTransposedA } from './simd-gemm.js';
+import { uniform } from './test-utils/reference.js';
+
+/** xᵀ @ dy by the definition, in float64. */
+function reference(x: Float32Array, dy: Float32Array, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(k * n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) for (let r = 0; r < m; r++) out[i * n + j] = (out[i * n + j] as number) + (x[r * k + i] as number) * (dy[r * n + j] as number);
+  return out;
+}
+
+describe('gemmTransposedA', () => {
+  it.each([
+    [8, 4, 4],
+    [37, 5, 3], // rows and columns that are not multiples of 4 (zero-padded)
+    [1, 1, 1],
+    [130, 17, 9],
+  ])('xᵀ @ dy for [M=%i, K=%i] and [M, N=%i]: SIMD and loop both equal the definition', (m, k, n) => {
+    const rnd = uniform(m * 31 + k * 7 + n);
+    const x = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
+    const dy = Float32Array.from({ length: m * n }, () => rnd() - 0.5);
+    const ref = reference(x, dy, m, k, n);
+    for (const simd of [true, false]) {
+      const out = new Float32Array(k * n).fill(Number.NaN); // every element must be written
+      gemmTransposedA(x, dy, m, k, n, out, simd);
+      out.forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 4));
+    }
+  });
+
+  it('reuses its memory across calls of different sizes', () => {
+    const big = new Float32Array(4096 * 8).fill(1);
+    const out = new Float32Array(64);
+    gemmTransposedA(big, big, 4096, 8, 8, out);
+    expect(out[0]).toBe(4096);
+    const small = new Float32Array(3);
+    gemmTransposedA(Float32Array.from([1, 2, 3]), Float32Array.from([1, 1, 1]), 3, 1, 1, small.subarray(0, 1));
+    expect(small[0]).toBe(6);
+  });
+});
