@@ -37,14 +37,14 @@ describe('Ctrl-C stops training at the next batch, exit 130, previous model inta
     const before = snapshot(out);
     const c = spawnFm(['train', '--data', 'synthetic', '--model', 'deepfm', '--epochs', '50', '--out', out]);
     await c.waitFor(/engine: tfjs/, 120_000);
-    await new Promise((r) => setTimeout(r, 1500)); // well inside the first epoch
+    await new Promise((r) => setTimeout(r, 1500)); // inside the first epochs (an epoch takes 0.5-2 s here)
     const t0 = c.kill('SIGINT');
     const r = await c.exited;
     const ms = performance.now() - t0;
     expect(r.code, c.output()).toBe(130);
     console.log(`deepfm (tfjs engine): exit ${r.code} ${ms.toFixed(0)} ms after Ctrl-C`);
     expect(ms, `exit ${ms.toFixed(0)} ms after Ctrl-C`).toBeLessThan(CTRL_C_MS);
-    expect(c.output()).toMatch(/interrupted: stopped in epoch 1: .*deepfm left as it was/);
+    expect(c.output()).toMatch(/interrupted: stopped in epoch \d+: .*deepfm left as it was/);
     expect(snapshot(out)).toEqual(before);
   }, 240_000);
 
