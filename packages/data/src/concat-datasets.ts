@@ -15,15 +15,41 @@ export function allocLike<T extends Typed>(like: T | (new (n: number) => T), n: 
 }
 
 /**
- * The rows of `parts`, one after another, as one new dataset (copies). Every part must have the
- * same side columns; `schema` (default: the first part's) is the schema of the result; ids are copied
- * as they are. `shared` puts the arrays on SharedArrayBuffers.
+ * Arrays a concatenation may write into instead of allocating (see {@link concatDatasets}'s
+ * `arena`): reused across calls, so a stream of windows touches fresh memory once, not per window.
+ * Grown (replaced) when a concatenation needs more room. @internal
  */
-export function concatDatasets(parts: readonly SparseDataset[], options: { schema?: FieldSchema; shared?: boolean } = {}): SparseDataset {
+export interface ConcatArena {
+  labels?: Float32Array;
+  offsets?: Int32Array;
+  ids?: Int32Array;
+  values?: Float32Array;
+  fields?: Int32Array;
+  columns?: Record<string, RowColumn>;
+}
+
+/** `arena[key]` when it holds at least `n` elements, else a new array stored there; `n` elements of it. */
+function room<T extends Typed>(arena: ConcatArena | undefined, key: 'labels' | 'offsets' | 'ids' | 'values' | 'fields', like: T | (new (n: number) => T), n: number, shared: boolean): T {
+  const have = arena?.[key] as T | undefined;
+  if (have && have.length >= n && (have.buffer instanceof SharedArrayBuffer) === shared) return have.subarray(0, n) as T;
+  const made = allocLike(like, arena ? Math.ceil(n * 1.25) : n, shared);
+  if (arena) (arena as Record<string, Typed>)[key] = made;
+  return made.subarray(0, n) as T;
+}
+
+/**
+ * The rows of `parts`, one after another, as one new dataset (copies: one bulk copy per array of
+ * each part). Every part must have the same side columns; `schema` (default: the first part's) is
+ * the schema of the result; ids are copied as they are. `shared` puts the arrays on
+ * SharedArrayBuffers. With `arena`, the result's arrays are views over the arena's (grown when
+ * needed): the previous result from that arena is overwritten.
+ */
+export function concatDatasets(parts: readonly SparseDataset[], options: { schema?: FieldSchema; shared?: boolean; arena?: ConcatArena } = {}): SparseDataset {
   const first = parts[0];
   if (!first) throw new Error('concatDatasets: at least one dataset is required');
   const schema = options.schema ?? first.schema;
   const shared = options.shared ?? false;
+  const arena = options.arena;
   const names = Object.keys(first.columns).sort();
   let rows = 0;
   let nnz = 0;
@@ -35,13 +61,23 @@ export function concatDatasets(parts: readonly SparseDataset[], options: { schem
     rows += p.numRows;
     nnz += p.nnz;
   });
-  const labels = allocLike(Float32Array, rows, shared);
-  const offsets = allocLike(Int32Array, rows + 1, shared);
-  const ids = allocLike(Int32Array, nnz, shared);
-  const values = allocLike(Float32Array, nnz, shared);
-  const fields = allocLike(Int32Array, nnz, shared);
+  const labels = room(arena, 'labels', Float32Array, rows, shared);
+  const offsets = room(arena, 'offsets', Int32Array, rows + 1, shared);
+  const ids = room(arena, 'ids', Int32Array, nnz, shared);
+  const values = room(arena, 'values', Float32Array, nnz, shared);
+  const fields = room(arena, 'fields', Int32Array, nnz, shared);
   const columns: Record<string, RowColumn> = {};
-  for (const n of names) columns[n] = allocLike(first.columns[n] as RowColumn, rows, shared);
+  for (const n of names) {
+    const like = first.columns[n] as RowColumn;
+    const have = arena?.columns?.[n];
+    if (have && have.constructor === like.constructor && have.length >= rows && (have.buffer instanceof SharedArrayBuffer) === shared) columns[n] = have.subarray(0, rows);
+    else {
+      const made = allocLike(like, arena ? Math.ceil(rows * 1.25) : rows, shared);
+      if (arena) (arena.columns ??= {})[n] = made;
+      columns[n] = made.subarray(0, rows);
+    }
+  }
+  offsets[0] = 0;
   let r0 = 0;
   let z0 = 0;
   for (const p of parts) {
