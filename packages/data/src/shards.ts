@@ -3,7 +3,7 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetFromIPC, datasetToIPC } from './arrow-io.js';
 import { beginDirAtomic, type PendingDir } from './atomic-write.js';
-import { allocLike, concatDatasets, type ConcatArena } from './concat-datasets.js';
+import { ConcatBuffer, concatDatasets } from './concat-datasets.js';
 import { checkChunkOptions, epochSeed, orderChunks, wholeChunks, type ChunkOptions, type DatasetSource, type SourceChunk } from './dataset-source.js';
 import { Encoder, type EncoderJSON } from './encoder.js';
 import { FieldSchema } from './field-schema.js';
@@ -278,10 +278,12 @@ async function readBytes(path: string, shared: boolean, spare?: Uint8Array): Pro
  * {@link defaultShuffleBuffer}): shards in a seeded random order, their rows taken as one stream
  * and cut into windows of `shuffleBuffer` rows (the first window 1..`shuffleBuffer` rows, seeded,
  * so windows straddle shard boundaries at places that change every epoch); each window is one
- * chunk — its pieces copied once, sequentially, into one dataset — visited in a seeded random
- * `order` (cut into `chunkRows` pieces when given). No chunk holds more than `shuffleBuffer` rows,
- * even when a shard is larger (it is split across windows). Memory is about two windows (the one
- * being trained and the next one's shards, read ahead) plus one shard. When the buffer holds every
+ * chunk — each piece copied once, sequentially (bulk copies), into one dataset — visited in a
+ * seeded random `order` (cut into `chunkRows` pieces when given). No chunk holds more than
+ * `shuffleBuffer` rows, even when a shard is larger (it is split across windows). Memory is one
+ * window plus two shards (the one being cut into windows and the next, read ahead); with
+ * `reuseChunks` (as `fit()` asks) the window and read buffers are reused across windows and kept
+ * for the next epoch, so no fresh memory is touched after the first. When the buffer holds every
  * row, all shards are read and the order is exactly `epochPermutation(numRows, seed, epoch)` over
  * the rows in stored order, the order of an in-memory source.
  */
@@ -289,6 +291,8 @@ export class ShardedDataset implements DatasetSource {
   readonly dir: string;
   readonly manifest: ShardManifest;
   readonly schema: FieldSchema;
+  /** A shuffled epoch's window and read buffers, kept for the next epoch (`reuseChunks`). */
+  private spare: { window: ConcatBuffer; pool: Uint8Array[] } | undefined;
 
   private constructor(dir: string, manifest: ShardManifest, schema: FieldSchema) {
     this.dir = dir;
@@ -421,7 +425,7 @@ export class ShardedDataset implements DatasetSource {
     const pending: Promise<{ ds: SparseDataset; bytes: Uint8Array }>[] = [];
     let next = 0;
     const fill = () => {
-      while (next < order.length && pending.length <= ahead) {
+      while (next < order.length && pending.length < ahead) {
         const p = this.loadShard(order[next++] as number, shared, pool?.pop());
         // Keep a pending read from surfacing as an unhandled rejection if the consumer stops early.
         p.catch(() => undefined);
@@ -462,54 +466,48 @@ export class ShardedDataset implements DatasetSource {
     }
     const rng = new Rng(seed);
     const shardOrder = rng.permutation(n);
-    // Shard bytes never leave this loop (windows are copies), so their buffers are recycled (the
-    // next shard is read ahead into one); with `reuseChunks`, every window is built in the same
-    // arrays, sized for a full window up front: fresh pages are touched once per epoch, not per window.
-    const pool: Uint8Array[] = [];
-    const arena = options.reuseChunks ? this.windowArena(buffer, shared) : undefined;
+    // Shard bytes never leave this loop (each piece is copied into the window at once), so their
+    // buffers are recycled: the next shard is read ahead into one. With `reuseChunks`, every window
+    // is built in the same buffer, and buffer and read buffers are kept for the next epoch: fresh
+    // pages are touched once, not per window or epoch.
+    const kit = options.reuseChunks && this.spare && this.spare.window.isShared === shared && this.spare.window.rowCapacity >= buffer ? this.spare : undefined;
+    if (kit) this.spare = undefined;
+    const pool = kit?.pool ?? [];
+    let window: ConcatBuffer | undefined = kit?.window;
     const shards = this.shardsInOrder(shardOrder, false, 1, pool);
-    let cur: { ds: SparseDataset; bytes: Uint8Array } | undefined;
-    let pos = 0;
-    // The first window is 1..buffer rows (seeded), so windows straddle shard boundaries at places
-    // that change every epoch: rows of neighbouring shards mix even when a shard is a whole window.
-    let want = 1 + rng.int(buffer);
-    for (;;) {
-      const parts: SparseDataset[] = [];
-      const used: Uint8Array[] = [];
-      let rows = 0;
-      while (rows < want) {
-        if (!cur || pos >= cur.ds.numRows) {
-          if (cur) used.push(cur.bytes);
-          const r = await shards.next();
-          cur = r.done ? undefined : r.value;
-          pos = 0;
-          if (!cur) break;
-          continue;
+    try {
+      let cur: { ds: SparseDataset; bytes: Uint8Array } | undefined;
+      let pos = 0;
+      // The first window is 1..buffer rows (seeded), so windows straddle shard boundaries at places
+      // that change every epoch: rows of neighbouring shards mix even when a shard is a whole window.
+      let want = 1 + rng.int(buffer);
+      for (;;) {
+        if (!window || !options.reuseChunks) {
+          const rows = options.reuseChunks ? buffer : want; // a reused window is sized for every later one
+          const nnz = Math.min(this.nnz, Math.ceil(rows * (this.nnz / Math.max(1, this.numRows)) * 1.05) + this.maxRowLength);
+          window = new ConcatBuffer(this.schema, rows, nnz, shared);
         }
-        const take = Math.min(want - rows, cur.ds.numRows - pos);
-        parts.push(pos === 0 && take === cur.ds.numRows ? cur.ds : cur.ds.slice(pos, pos + take));
-        pos += take;
-        rows += take;
+        while (window.numRows < want) {
+          if (!cur || pos >= cur.ds.numRows) {
+            if (cur) pool.push(cur.bytes); // copied out: its buffer takes a later read
+            const r = await shards.next();
+            cur = r.done ? undefined : r.value;
+            pos = 0;
+            if (!cur) break;
+            continue;
+          }
+          const take = Math.min(want - window.numRows, cur.ds.numRows - pos);
+          window.append(cur.ds, pos, pos + take);
+          pos += take;
+        }
+        const rows = window.numRows;
+        if (rows === 0) break;
+        yield* orderChunks(window.take(), rng.permutation(rows), options.chunkRows);
+        want = buffer;
       }
-      if (rows === 0) return;
-      // One sequential copy of each piece into the window.
-      const window = concatDatasets(parts, { schema: this.schema, shared, ...(arena ? { arena } : {}) });
-      parts.length = 0;
-      pool.push(...used);
-      yield* orderChunks(window, rng.permutation(rows), options.chunkRows);
-      want = buffer;
+    } finally {
+      await shards.return(undefined);
+      if (options.reuseChunks && window) this.spare = { window, pool };
     }
-  }
-
-  /** Arrays for windows of up to `rows` rows (side columns are added by the first window). */
-  private windowArena(rows: number, shared: boolean): ConcatArena {
-    const nnz = Math.min(this.nnz, Math.ceil(rows * (this.nnz / Math.max(1, this.numRows)) * 1.05) + this.maxRowLength);
-    return {
-      labels: allocLike(Float32Array, rows, shared),
-      offsets: allocLike(Int32Array, rows + 1, shared),
-      ids: allocLike(Int32Array, nnz, shared),
-      values: allocLike(Float32Array, nnz, shared),
-      fields: allocLike(Int32Array, nnz, shared),
-    };
   }
 }
