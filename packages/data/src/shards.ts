@@ -281,7 +281,7 @@ async function readBytes(path: string, shared: boolean, spare?: Uint8Array): Pro
  * chunk — each piece copied once, sequentially (bulk copies), into one dataset — visited in a
  * seeded random `order` (cut into `chunkRows` pieces when given). No chunk holds more than
  * `shuffleBuffer` rows, even when a shard is larger (it is split across windows). Memory is one
- * window plus two shards (the one being cut into windows and the next, read ahead); with
+ * window plus the shards of about one more (the one being cut into windows and those read ahead); with
  * `reuseChunks` (as `fit()` asks) the window and read buffers are reused across windows and kept
  * for the next epoch, so no fresh memory is touched after the first. When the buffer holds every
  * row, all shards are read and the order is exactly `epochPermutation(numRows, seed, epoch)` over
@@ -474,7 +474,9 @@ export class ShardedDataset implements DatasetSource {
     if (kit) this.spare = undefined;
     const pool = kit?.pool ?? [];
     let window: ConcatBuffer | undefined = kit?.window;
-    const shards = this.shardsInOrder(shardOrder, false, 1, pool);
+    // Read about one window ahead, so the next window's reads overlap this window's training.
+    const ahead = Math.max(1, Math.min(n, Math.ceil(buffer / Math.max(1, this.numRows / Math.max(1, n)))));
+    const shards = this.shardsInOrder(shardOrder, false, ahead, pool);
     try {
       let cur: { ds: SparseDataset; bytes: Uint8Array } | undefined;
       let pos = 0;
