@@ -19,12 +19,19 @@ export interface ChunkOptions {
    */
   shuffleBuffer?: number;
   /**
-   * Most rows one chunk holds. Streaming sources default to 65,536; an in-memory source yields one
-   * chunk over all rows unless this is given (then its `order` is cut into pieces; no copy).
+   * Most rows one chunk visits. Streaming sources read in stored order default to 65,536; an
+   * in-memory source, and a shuffled streaming source, yield one chunk per shuffle window (all rows
+   * in memory) unless this is given (then its `order` is cut into pieces; no copy).
    */
   chunkRows?: number;
   /** Put the arrays of chunks a streaming source builds on SharedArrayBuffers (for worker threads). */
   sharedMemory?: boolean;
+  /**
+   * The consumer is done with a chunk once it asks for the next one (as `fit()` is): a streaming
+   * source may then build later chunks in the same memory instead of fresh memory for every
+   * shuffle window (default false: every chunk's arrays stay valid as long as it is held).
+   */
+  reuseChunks?: boolean;
 }
 
 /**
@@ -100,19 +107,29 @@ export function checkChunkOptions(o: ChunkOptions, where: string): void {
   if (o.seed !== undefined && !Number.isFinite(o.seed)) throw new Error(`${where}: seed must be a finite number, got ${String(o.seed)}`);
 }
 
+/** Yields `data` visited in `order` as one chunk, or that order cut into `chunkRows` pieces (no copy). @internal */
+export function* orderChunks(data: SparseDataset, order: Int32Array, chunkRows: number | undefined): Generator<SourceChunk> {
+  const n = order.length;
+  if (chunkRows === undefined || chunkRows >= n) {
+    yield { data, order };
+    return;
+  }
+  for (let s = 0; s < n; s += chunkRows) yield { data, order: order.subarray(s, Math.min(n, s + chunkRows)) };
+}
+
 /** Yields `data` as one chunk (order cut into `chunkRows` pieces when given). @internal */
 export function* wholeChunks(data: SparseDataset, o: ChunkOptions): Generator<SourceChunk> {
   const n = data.numRows;
-  const order = o.shuffle ? epochPermutation(n, o.seed ?? 0, o.epoch ?? 0) : undefined;
-  const step = o.chunkRows;
-  if (step === undefined || step >= n) {
-    yield order ? { data, order } : { data };
+  if (o.shuffle) {
+    yield* orderChunks(data, epochPermutation(n, o.seed ?? 0, o.epoch ?? 0), o.chunkRows);
     return;
   }
-  for (let s = 0; s < n; s += step) {
-    const e = Math.min(n, s + step);
-    yield order ? { data, order: order.subarray(s, e) } : { data: data.slice(s, e) };
+  const step = o.chunkRows;
+  if (step === undefined || step >= n) {
+    yield { data };
+    return;
   }
+  for (let s = 0; s < n; s += step) yield { data: data.slice(s, Math.min(n, s + step)) };
 }
 
 /** A {@link SparseDataset} held in memory, as a {@link DatasetSource}. */

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FieldSchema, Rng, SparseDataset, collectSource, inMemorySource, type DatasetSource, type SourceChunk } from './index.js';
+import { FieldSchema, Rng, SparseDataset, collectSource, epochPermutation, inMemorySource, type DatasetSource, type SourceChunk } from './index.js';
 import { ShardWriter, ShardedDataset, writeShards } from './node.js';
 
 const dirs: string[] = [];
@@ -106,6 +106,67 @@ describe('sharded datasets', () => {
         expect(firstShards.size).toBeGreaterThan(1);
       }
     }
+  });
+
+  it('shuffled epochs in bounded windows: every row once, seeded, new each epoch, no chunk over the buffer, windows copied once', async () => {
+    const ds = ragged(700, 8);
+    const dir = join(await tmp(), 'data');
+    await writeShards(dir, ds, { shardRows: 90 }); // 7 × 90 + 70
+    const src = await ShardedDataset.open(dir);
+    const sorted = (await walk(inMemorySource(ds), {})).sort();
+    const shardOf = (t: string) => Math.floor(Number(t.split('|')[3]) / 90);
+    // 50 and 1: every shard is bigger than the buffer (split across windows); 699: all but one row.
+    for (const buffer of [1, 50, 90, 200, 699]) {
+      const epochs: string[][] = [];
+      for (const epoch of [0, 1]) {
+        const rowsOut: string[] = [];
+        const seen = new Set<SparseDataset>();
+        for await (const c of src.chunks({ shuffle: true, seed: 9, epoch, shuffleBuffer: buffer })) {
+          // One chunk per window: its data is the window (at most the buffer), its order a permutation of it.
+          expect(c.data.numRows).toBeLessThanOrEqual(buffer);
+          expect(seen.has(c.data)).toBe(false);
+          seen.add(c.data);
+          const order = c.order as Int32Array;
+          expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: c.data.numRows }, (_, i) => i));
+          const rowsHere = Array.from(order, (r) => `${c.data.labels[r]}|${Array.from(c.data.rowIds(r))}|${Array.from(c.data.rowValues(r))}|${c.data.columns.row?.[r]}`);
+          // A window is a run of the shuffled shard stream: it spans at most ⌈buffer / 90⌉ + 1 shards.
+          expect(new Set(rowsHere.map(shardOf)).size).toBeLessThanOrEqual(Math.ceil(buffer / 90) + 1);
+          rowsOut.push(...rowsHere);
+        }
+        expect([...rowsOut].sort()).toEqual(sorted); // every row exactly once
+        expect(await walk(src, { shuffle: true, seed: 9, epoch, shuffleBuffer: buffer })).toEqual(rowsOut); // deterministic
+        // reused window memory (fit's way) and chunkRows pieces change nothing but the chunking
+        expect(await walk(src, { shuffle: true, seed: 9, epoch, shuffleBuffer: buffer, reuseChunks: true })).toEqual(rowsOut);
+        expect(await walk(src, { shuffle: true, seed: 9, epoch, shuffleBuffer: buffer, chunkRows: 16, reuseChunks: true }, 16)).toEqual(rowsOut);
+        epochs.push(rowsOut);
+      }
+      expect(epochs[1]).not.toEqual(epochs[0]);
+      expect(await walk(src, { shuffle: true, seed: 10, epoch: 0, shuffleBuffer: buffer })).not.toEqual(epochs[0]);
+    }
+    // A buffer that holds every row (also with reused memory): exactly the in-memory order.
+    for (const epoch of [0, 2]) {
+      const want = Array.from(epochPermutation(700, 4, epoch), (r) => `${ds.labels[r]}|${Array.from(ds.rowIds(r))}|${Array.from(ds.rowValues(r))}|${ds.columns.row?.[r]}`);
+      expect(await walk(src, { shuffle: true, seed: 4, epoch, shuffleBuffer: 700, reuseChunks: true })).toEqual(want);
+    }
+  });
+
+  it('reuseChunks keeps one window and its read buffers across epochs; other walks get their own', async () => {
+    const dir = join(await tmp(), 'data');
+    await writeShards(dir, ragged(300, 3), { shardRows: 64 });
+    const src = await ShardedDataset.open(dir);
+    const windows = async (opts: Parameters<DatasetSource['chunks']>[0]) => {
+      const out: SparseDataset[] = [];
+      for await (const c of src.chunks(opts)) out.push(c.data);
+      return out;
+    };
+    const opts = { shuffle: true, shuffleBuffer: 100, reuseChunks: true };
+    const a = await windows({ ...opts, epoch: 0 });
+    const b = await windows({ ...opts, epoch: 1 });
+    expect(a.length).toBeGreaterThan(2);
+    for (const w of [...a, ...b]) expect(w.labels.buffer).toBe(a[0]?.labels.buffer);
+    // without reuseChunks every window has memory of its own
+    const c = await windows({ shuffle: true, shuffleBuffer: 100 });
+    expect(new Set(c.map((w) => w.labels.buffer)).size).toBe(c.length);
   });
 
   it('reads one shard without the others, selects shards (a held-out shard), and names a damaged shard', async () => {

@@ -3,8 +3,8 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetFromIPC, datasetToIPC } from './arrow-io.js';
 import { beginDirAtomic, type PendingDir } from './atomic-write.js';
-import { concatDatasets } from './concat-datasets.js';
-import { checkChunkOptions, epochSeed, wholeChunks, type ChunkOptions, type DatasetSource, type SourceChunk } from './dataset-source.js';
+import { ConcatBuffer, concatDatasets } from './concat-datasets.js';
+import { checkChunkOptions, epochSeed, orderChunks, wholeChunks, type ChunkOptions, type DatasetSource, type SourceChunk } from './dataset-source.js';
 import { Encoder, type EncoderJSON } from './encoder.js';
 import { FieldSchema } from './field-schema.js';
 import { Rng } from './rng.js';
@@ -17,7 +17,6 @@ import {
   type ShardInfo,
   type ShardManifest,
 } from './shard-manifest.js';
-import { ShuffleBuffer } from './shuffle-buffer.js';
 import { SparseDataset, type RowColumn } from './sparse-dataset.js';
 
 /** Default bound of one shard file: 64 MiB. */
@@ -250,13 +249,14 @@ export async function writeShards(
 /**
  * Reads a whole file into memory, on a SharedArrayBuffer when `shared`. One read request for the
  * whole file (not `readFile`'s 512 KiB pieces, each of which waits for a turn of the event loop),
- * so a shard read ahead arrives while the training loop keeps the thread busy.
+ * so a shard read ahead arrives while the training loop keeps the thread busy. Into `spare` when
+ * it has room (memory already touched: fresh pages cost more than the copy on some machines).
  */
-async function readBytes(path: string, shared: boolean): Promise<Uint8Array> {
+async function readBytes(path: string, shared: boolean, spare?: Uint8Array): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const out = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    const out = spare && spare.byteLength >= size ? spare.subarray(0, size) : shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     let pos = 0;
     while (pos < size) {
       const { bytesRead } = await fh.read(out, pos, size - pos, pos);
@@ -272,18 +272,27 @@ async function readBytes(path: string, shared: boolean): Promise<Uint8Array> {
 /**
  * A sharded dataset on disk, opened by its manifest, as a {@link DatasetSource}: `fit()` and
  * evaluation stream it chunk by chunk. Opening reads only `manifest.json`; each shard file is
- * read when its turn comes (the next one is read ahead while the current one is consumed).
+ * read when its turn comes (later ones are read ahead while the current one is consumed).
  *
- * Epoch order with `shuffle: true`: shards in a seeded random order, their rows through a
- * {@link ShuffleBuffer} of `shuffleBuffer` rows (default {@link defaultShuffleBuffer}), so memory is
- * about 1.5 × the buffer + two shards. When the buffer holds every row, all shards are read and
- * the order is exactly `epochPermutation(numRows, seed, epoch)` over the rows in stored order,
- * the order of an in-memory source.
+ * Epoch order with `shuffle: true` and a buffer of `shuffleBuffer` rows (default
+ * {@link defaultShuffleBuffer}): shards in a seeded random order, their rows taken as one stream
+ * and cut into windows of `shuffleBuffer` rows (the first window 1..`shuffleBuffer` rows, seeded,
+ * so windows straddle shard boundaries at places that change every epoch); each window is one
+ * chunk — each piece copied once, sequentially (bulk copies), into one dataset — visited in a
+ * seeded random `order` (cut into `chunkRows` pieces when given). No chunk holds more than
+ * `shuffleBuffer` rows, even when a shard is larger (it is split across windows). Memory is one
+ * window plus the shards of about one more (the one being cut into windows and those read ahead); with
+ * `reuseChunks` (as `fit()` asks) the window and read buffers are reused across windows and kept
+ * for the next epoch, so no fresh memory is touched after the first. When the buffer holds every
+ * row, all shards are read and the order is exactly `epochPermutation(numRows, seed, epoch)` over
+ * the rows in stored order, the order of an in-memory source.
  */
 export class ShardedDataset implements DatasetSource {
   readonly dir: string;
   readonly manifest: ShardManifest;
   readonly schema: FieldSchema;
+  /** A shuffled epoch's window and read buffers, kept for the next epoch (`reuseChunks`). */
+  private spare: { window: ConcatBuffer; pool: Uint8Array[] } | undefined;
 
   private constructor(dir: string, manifest: ShardManifest, schema: FieldSchema) {
     this.dir = dir;
@@ -380,12 +389,20 @@ export class ShardedDataset implements DatasetSource {
    * checked against the manifest's row and non-zero counts.
    */
   async readShard(i: number, options: { shared?: boolean } = {}): Promise<SparseDataset> {
+    return (await this.loadShard(i, options.shared ?? false)).ds;
+  }
+
+  /** {@link readShard}, read into `spare` when it has room; also returns the buffer the arrays view (to recycle). */
+  private async loadShard(i: number, shared: boolean, spare?: Uint8Array): Promise<{ ds: SparseDataset; bytes: Uint8Array }> {
     const info = this.manifest.shards[i];
     if (!info) throw new Error(`ShardedDataset: shard ${i} out of range [0, ${this.numShards})`);
     const path = join(this.dir, info.file);
     let ds: SparseDataset;
+    let bytes: Uint8Array;
     try {
-      ds = datasetFromIPC(await readBytes(path, options.shared ?? false));
+      const read = await readBytes(path, shared, spare);
+      bytes = spare && read.buffer === spare.buffer ? spare : read;
+      ds = datasetFromIPC(read);
     } catch (e) {
       throw new Error(`${path}: ${(e as Error).message}`);
     }
@@ -397,17 +414,28 @@ export class ShardedDataset implements DatasetSource {
     const cols = Object.keys(ds.columns).sort().join(', ');
     if (cols !== [...this.manifest.columns].sort().join(', ')) throw new Error(`${path}: side columns [${cols}], the manifest says [${this.manifest.columns.join(', ')}]`);
     const { labels, offsets, ids, values, fields, columns } = ds;
-    return new SparseDataset({ schema: this.schema, labels, offsets, ids, values, fields, columns: columns as Record<string, RowColumn> }, { validate: false });
+    return { ds: new SparseDataset({ schema: this.schema, labels, offsets, ids, values, fields, columns: columns as Record<string, RowColumn> }, { validate: false }), bytes };
   }
 
-  /** Reads shards in `order`, one read ahead of the one being consumed. */
-  private async *shardsInOrder(order: ArrayLike<number>, shared: boolean): AsyncGenerator<SparseDataset> {
-    let next = order.length > 0 ? this.readShard(order[0] as number, { shared }) : undefined;
-    for (let i = 0; i < order.length; i++) {
-      const cur = await (next as Promise<SparseDataset>);
-      next = i + 1 < order.length ? this.readShard(order[i + 1] as number, { shared }) : undefined;
-      // Keep a pending read from surfacing as an unhandled rejection if the consumer stops early.
-      next?.catch(() => undefined);
+  /**
+   * Reads shards in `order`, keeping up to `ahead` (≥ 1) reads in flight beyond the one being
+   * consumed; with `pool`, each read goes into a buffer taken from it when one is there.
+   */
+  private async *shardsInOrder(order: ArrayLike<number>, shared: boolean, ahead = 1, pool?: Uint8Array[]): AsyncGenerator<{ ds: SparseDataset; bytes: Uint8Array }> {
+    const pending: Promise<{ ds: SparseDataset; bytes: Uint8Array }>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (next < order.length && pending.length < ahead) {
+        const p = this.loadShard(order[next++] as number, shared, pool?.pop());
+        // Keep a pending read from surfacing as an unhandled rejection if the consumer stops early.
+        p.catch(() => undefined);
+        pending.push(p);
+      }
+    };
+    fill();
+    while (pending.length > 0) {
+      const cur = await (pending.shift() as Promise<{ ds: SparseDataset; bytes: Uint8Array }>);
+      fill();
       yield cur;
     }
   }
@@ -416,11 +444,11 @@ export class ShardedDataset implements DatasetSource {
   async *chunks(options: ChunkOptions = {}): AsyncGenerator<SourceChunk> {
     checkChunkOptions(options, 'ShardedDataset.chunks');
     const shared = options.sharedMemory ?? false;
-    const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
     const n = this.numShards;
     const identity = Array.from({ length: n }, (_, i) => i);
     if (!options.shuffle) {
-      for await (const ds of this.shardsInOrder(identity, shared)) {
+      const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+      for await (const { ds } of this.shardsInOrder(identity, shared)) {
         for (let s = 0; s < ds.numRows; s += chunkRows) yield { data: s === 0 && chunkRows >= ds.numRows ? ds : ds.slice(s, s + chunkRows) };
       }
       return;
@@ -429,26 +457,59 @@ export class ShardedDataset implements DatasetSource {
     const buffer = options.shuffleBuffer ?? this.defaultShuffleBuffer;
     if (buffer >= this.numRows) {
       const parts: SparseDataset[] = [];
-      for await (const ds of this.shardsInOrder(identity, shared)) parts.push(ds);
+      for await (const { ds } of this.shardsInOrder(identity, shared)) parts.push(ds);
       if (parts.length === 0) return;
       const all = parts.length === 1 ? (parts[0] as SparseDataset) : concatDatasets(parts, { schema: this.schema, shared });
       parts.length = 0;
-      yield* wholeChunks(all, { ...options, chunkRows: options.chunkRows });
+      yield* wholeChunks(all, options);
       return;
     }
     const rng = new Rng(seed);
-    const order = rng.permutation(n);
-    let shuffler: ShuffleBuffer | undefined;
-    for await (const ds of this.shardsInOrder(order, false)) {
-      // Fixed slots when rows are nearly equal in length (at most twice the mean), else a compacting arena.
-      const mean = this.nnz / Math.max(1, this.numRows);
-      const slotWidth = this.maxRowLength <= 2 * Math.max(1, mean) ? Math.max(1, this.maxRowLength) : undefined;
-      shuffler ??= new ShuffleBuffer(
-        { schema: this.schema, capacity: buffer, chunkRows, columns: ds.columns, rowLength: mean, shared, ...(slotWidth ? { slotWidth } : {}) },
-        rng,
-      );
-      for (const c of shuffler.push(ds)) yield { data: c };
+    const shardOrder = rng.permutation(n);
+    // Shard bytes never leave this loop (each piece is copied into the window at once), so their
+    // buffers are recycled: the next shard is read ahead into one. With `reuseChunks`, every window
+    // is built in the same buffer, and buffer and read buffers are kept for the next epoch: fresh
+    // pages are touched once, not per window or epoch.
+    const kit = options.reuseChunks && this.spare && this.spare.window.isShared === shared && this.spare.window.rowCapacity >= buffer ? this.spare : undefined;
+    if (kit) this.spare = undefined;
+    const pool = kit?.pool ?? [];
+    let window: ConcatBuffer | undefined = kit?.window;
+    // Read about one window ahead, so the next window's reads overlap this window's training.
+    const ahead = Math.max(1, Math.min(n, Math.ceil(buffer / Math.max(1, this.numRows / Math.max(1, n)))));
+    const shards = this.shardsInOrder(shardOrder, false, ahead, pool);
+    try {
+      let cur: { ds: SparseDataset; bytes: Uint8Array } | undefined;
+      let pos = 0;
+      // The first window is 1..buffer rows (seeded), so windows straddle shard boundaries at places
+      // that change every epoch: rows of neighbouring shards mix even when a shard is a whole window.
+      let want = 1 + rng.int(buffer);
+      for (;;) {
+        if (!window || !options.reuseChunks) {
+          const rows = options.reuseChunks ? buffer : want; // a reused window is sized for every later one
+          const nnz = Math.min(this.nnz, Math.ceil(rows * (this.nnz / Math.max(1, this.numRows)) * 1.05) + this.maxRowLength);
+          window = new ConcatBuffer(this.schema, rows, nnz, shared);
+        }
+        while (window.numRows < want) {
+          if (!cur || pos >= cur.ds.numRows) {
+            if (cur) pool.push(cur.bytes); // copied out: its buffer takes a later read
+            const r = await shards.next();
+            cur = r.done ? undefined : r.value;
+            pos = 0;
+            if (!cur) break;
+            continue;
+          }
+          const take = Math.min(want - window.numRows, cur.ds.numRows - pos);
+          window.append(cur.ds, pos, pos + take);
+          pos += take;
+        }
+        const rows = window.numRows;
+        if (rows === 0) break;
+        yield* orderChunks(window.take(), rng.permutation(rows), options.chunkRows);
+        want = buffer;
+      }
+    } finally {
+      await shards.return(undefined);
+      if (options.reuseChunks && window) this.spare = { window, pool };
     }
-    if (shuffler) for (const c of shuffler.drain()) yield { data: c };
   }
 }

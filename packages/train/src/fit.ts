@@ -288,7 +288,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
         // chunk by chunk; progress counts over the whole epoch
         pass = { batches: 0, positives: 0, lossSum: 0, lossTerms: 0, stopped: false };
         const done = { ...pass };
-        for await (const chunk of stream.chunks({ shuffle: true, seed, epoch, sharedMemory: engine.threads > 1, ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}) })) {
+        for await (const chunk of stream.chunks({ shuffle: true, seed, epoch, sharedMemory: engine.threads > 1, reuseChunks: true, ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}) })) {
           const part = chunk.data;
           checkDataset(target, info.fieldDims, part, 'fit: train chunk', task);
           if (epoch === startEpoch) for (const y of part.labels) [labelMin, labelMax] = [Math.min(labelMin, y), Math.max(labelMax, y)];
