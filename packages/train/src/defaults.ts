@@ -73,6 +73,12 @@ const DEEP: TrainingDefaults = {
   minDelta: 1e-4,
 };
 
+/** Learning rates and L2 of the binary cells of the factorization family (fm and normalised ffm alike). */
+const BINARY_STEPS: Pick<TrainingDefaults, 'learningRates' | 'l2'> = {
+  learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 },
+  l2: { bias: 0, linear: 0.02, factors: 0.02 },
+};
+
 /** BPR on the factorization family (normalised or not: BPR's pair difference is what is scaled). */
 const RANKING_FM: TrainingDefaults = { ...FM_POINTWISE, learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 }, l2: 1e-4, patience: 3 };
 
@@ -85,11 +91,7 @@ export const TRAINING_DEFAULTS: Record<Task, Record<ModelFamily, TrainingDefault
   regression: { fm: FM_POINTWISE, ffm: FFM_REGRESSION, deep: DEEP },
   // binary: the rating L2 (0.1/0.07) underfits click data; chosen on validation log loss over the CTR
   // generator and MovieLens ua/u1 with ratings ≥ 4 as positives (`pnpm --filter @fm/bench tune --task binary`)
-  binary: {
-    fm: { ...FM_POINTWISE, learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 }, l2: { bias: 0, linear: 0.02, factors: 0.02 } },
-    ffm: { ...FFM_REGRESSION, learningRates: { sgd: 0.01, adagrad: 0.05, adam: 0.001, ftrl: 0.05 }, l2: { bias: 0, linear: 0.02, factors: 0.02 } },
-    deep: DEEP,
-  },
+  binary: { fm: { ...FM_POINTWISE, ...BINARY_STEPS }, ffm: { ...FFM_REGRESSION, ...BINARY_STEPS }, deep: DEEP },
   ranking: {
     // BPR: the rating L2 would shrink the factors until only item popularity remains
     fm: RANKING_FM,
