@@ -6,17 +6,11 @@ import { encodeInteractions, generateRatings, selectInteractions, type Interacti
 import { createModel } from '@fm/layers';
 import { fit, predict, predictDistribution, selectBackend } from '@fm/train';
 import { auc, logLoss, rmse } from '@fm/eval';
-import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
+import { removeTempDirs, runFm, tempDir, uDataText, writeFiles } from './test-utils/run.js';
 
 let dir = '';
 let base: Interactions;
 let test: Interactions;
-
-function uData(x: Interactions, label: (r: number) => number = (r) => x.rating[r] as number): string {
-  const lines: string[] = [];
-  for (let r = 0; r < x.length; r++) lines.push(`${x.user[r]}\t${x.item[r]}\t${label(r)}\t${x.timestamp[r]}`);
-  return lines.join('\n') + '\n';
-}
 
 /** What the library gives for the same data, solver, seed and settings. */
 async function libraryRun(solver: 'mcmc' | 'als', opts: { iterations: number; burnIn?: number; k: number; seed: number; task?: 'regression' | 'binary'; binarize?: boolean }) {
@@ -51,10 +45,10 @@ beforeAll(async () => {
   base = selectInteractions(all, rows.filter((r) => r % 5 !== 0));
   test = selectInteractions(all, rows.filter((r) => r % 5 === 0));
   writeFiles(dir, {
-    'ml/ua.base': uData(base),
-    'ml/ua.test': uData(test),
-    'bin/ua.base': uData(base, (r) => ((base.rating[r] as number) >= 4 ? 1 : 0)),
-    'bin/ua.test': uData(test, (r) => ((test.rating[r] as number) >= 4 ? 1 : 0)),
+    'ml/ua.base': uDataText(base),
+    'ml/ua.test': uDataText(test),
+    'bin/ua.base': uDataText(base, (r) => ((base.rating[r] as number) >= 4 ? 1 : 0)),
+    'bin/ua.test': uDataText(test, (r) => ((test.rating[r] as number) >= 4 ? 1 : 0)),
   });
 });
 

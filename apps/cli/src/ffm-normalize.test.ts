@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRatings } from '@fm/data';
 import { selectBackend } from '@fm/train';
-import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
+import { removeTempDirs, runFm, tempDir, uDataText, writeFiles } from './test-utils/run.js';
 
 let dir = '';
 
@@ -28,8 +28,7 @@ beforeAll(async () => {
   await selectBackend('cpu');
   dir = tempDir('fm-cli-ffm-');
   const g = generateRatings({ users: 30, items: 20, density: 0.5, minPerUser: 5, seed: 4, round: true });
-  const lines = Array.from({ length: g.interactions.length }, (_, r) => `${g.interactions.user[r]}\t${g.interactions.item[r]}\t${g.interactions.rating[r]}\t${r}`);
-  writeFiles(dir, { 'u.data': lines.join('\n') + '\n' });
+  writeFiles(dir, { 'u.data': uDataText(g.interactions) });
 });
 
 afterAll(() => removeTempDirs());

@@ -7,16 +7,10 @@ import { encodeInteractions, generateRatings, selectInteractions, type Interacti
 import { MODEL_KINDS } from '@fm/layers';
 import { predict, selectBackend } from '@fm/train';
 import { loadModelBundle } from './model-store.js';
-import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
+import { removeTempDirs, runFm, tempDir, uDataText, writeFiles } from './test-utils/run.js';
 
 let dir = '';
 let base: Interactions;
-
-function uData(x: Interactions): string {
-  const lines: string[] = [];
-  for (let r = 0; r < x.length; r++) lines.push(`${x.user[r]}\t${x.item[r]}\t${x.rating[r]}\t${x.timestamp[r]}`);
-  return lines.join('\n') + '\n';
-}
 
 beforeAll(async () => {
   await selectBackend('cpu');
@@ -24,7 +18,7 @@ beforeAll(async () => {
   const all = generateRatings({ users: 40, items: 30, density: 0.5, minPerUser: 8, seed: 9, round: true }).interactions;
   const rows = Array.from({ length: all.length }, (_, r) => r);
   base = selectInteractions(all, rows.filter((r) => r % 5 !== 0));
-  writeFiles(dir, { 'ua.base': uData(base), 'ua.test': uData(selectInteractions(all, rows.filter((r) => r % 5 === 0))) });
+  writeFiles(dir, { 'ua.base': uDataText(base), 'ua.test': uDataText(selectInteractions(all, rows.filter((r) => r % 5 === 0))) });
 });
 
 afterAll(() => removeTempDirs());

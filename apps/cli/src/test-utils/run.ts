@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Interactions } from '@fm/data';
 import { commands } from '../commands/index.js';
 import { main } from '../main.js';
 
@@ -79,4 +80,11 @@ export function ratingLines(users: number, items: number, perUser: number, seed 
     }
   }
   return lines;
+}
+
+/** Interactions as a MovieLens `u.data` text (`user\titem\tlabel\ttimestamp` lines); `label` defaults to the rating. */
+export function uDataText(x: Interactions, label: (r: number) => number = (r) => x.rating[r] as number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < x.length; r++) lines.push(`${x.user[r]}\t${x.item[r]}\t${label(r)}\t${x.timestamp[r]}`);
+  return lines.join('\n') + '\n';
 }
