@@ -3,7 +3,7 @@
  * tables; `--json FILE` also writes every row as JSON. `--quick` runs tiny sizes (a smoke run),
  * `--only data|shards|train|engine|zoo` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
- * `--warm-rows 1e6` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
+ * `--warm-rows 1e6`, `--warm-seeds 3` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
  * only the engine cases whose name contains NAME (bpr, ffm, topk, …). The zoo part is the model zoo's
  * quality-and-speed table (`zoo-quality.ts`: every model on the CTR generator and on MovieLens-100K ranking;
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       'libffm-lines': { type: 'string' },
       'train-sizes': { type: 'string' },
       'warm-rows': { type: 'string' },
+      'warm-seeds': { type: 'string' },
       'shard-parts': { type: 'string' },
       models: { type: 'string' },
     },
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       ...(lines !== undefined ? { libffmLines: lines } : {}),
       ...(trainSizes ? { trainSizes } : {}),
       ...(warmRows !== undefined ? { warmRows } : {}),
+      ...(values['warm-seeds'] !== undefined ? { warmSeeds: Number(values['warm-seeds']) } : {}),
       ...(parts ? { parts } : {}),
     });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));

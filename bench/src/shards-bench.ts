@@ -198,36 +198,51 @@ async function trainStep(dir: string, nTrain: number, heldFrom: number, mode: 's
  * `n` rows (one epoch, fresh optimizer), against a fresh model over all `2n` rows (one epoch);
  * both scored on the shards after `heldFrom` rows. tfjs layers models (the `fm train` path).
  */
-async function warmStep(dir: string, n: number, heldFrom: number): Promise<ShardsBenchRow> {
+async function warmStep(dir: string, n: number, heldFrom: number, seeds = 1): Promise<ShardsBenchRow> {
   const src = await ShardedDataset.open(dir);
   const k = n / TRAIN_SHARD_ROWS;
   const h = heldFrom / TRAIN_SHARD_ROWS;
   if (!Number.isInteger(k) || !Number.isInteger(h) || 2 * k > h) throw new Error(`shards bench: ${n} rows twice do not fit before the held-out shards of ${dir}`);
   const held = await collectSource(src.selectShards(range(h, src.numShards)));
-  const opts = TRAIN_OPTIONS(held);
   const build = () => createModel('fm', { fieldDims: src.schema.fieldDims, width: FIELDS, embeddingDim: 16, seed: 1 });
-  const t = performance.now();
-  const first = build();
-  await fit(first, src.selectShards(range(0, k)), opts);
-  const { model: grown } = await warmStart(first, src.schema, src.schema);
-  first.dispose();
-  const warm = await fit(grown, src.selectShards(range(k, 2 * k)), opts);
-  grown.dispose();
-  const seconds = (performance.now() - t) / 1000;
-  const all = build();
-  const ref = await fit(all, src.selectShards(range(0, 2 * k)), opts);
-  all.dispose();
+  const lossOf = (r: Awaited<ReturnType<typeof fit>>) => r.history.at(-1)?.valMetrics?.['logloss'] as number;
+  // each seed shuffles the rows differently: the spread over seeds is the noise the two are compared within
+  const warmLoss: number[] = [];
+  const refLoss: number[] = [];
+  let seconds = 0;
+  let rowsPerSecond = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const opts = { ...TRAIN_OPTIONS(held), seed };
+    const t = performance.now();
+    const first = build();
+    await fit(first, src.selectShards(range(0, k)), opts);
+    const { model: grown } = await warmStart(first, src.schema, src.schema);
+    first.dispose();
+    const warm = await fit(grown, src.selectShards(range(k, 2 * k)), opts);
+    grown.dispose();
+    if (seed === 1) {
+      seconds = (performance.now() - t) / 1000;
+      rowsPerSecond = warm.examplesPerSecond;
+    }
+    warmLoss.push(lossOf(warm));
+    const all = build();
+    refLoss.push(lossOf(await fit(all, src.selectShards(range(0, 2 * k)), opts)));
+    all.dispose();
+  }
+  const span = (xs: number[]) => `${Math.min(...xs).toFixed(4)}-${Math.max(...xs).toFixed(4)}`;
   return {
     step: `warm start: ${n.toLocaleString('en-US')} rows, then warmStart + the next ${n.toLocaleString('en-US')} (reference: all ${(2 * n).toLocaleString('en-US')} rows)`,
     rows: 2 * n,
     seconds,
-    rowsPerSecond: warm.examplesPerSecond,
+    rowsPerSecond,
     peakRssMiB: peakRssMiB(),
     shards: 2 * k,
     diskMiB: 0,
-    heldOutLogLoss: warm.history.at(-1)?.valMetrics?.['logloss'] as number,
-    referenceLogLoss: ref.history.at(-1)?.valMetrics?.['logloss'] as number,
-    note: 'one pass over every row in both; held-out log loss: warm vs reference',
+    heldOutLogLoss: warmLoss[0] as number,
+    referenceLogLoss: refLoss[0] as number,
+    note:
+      'one pass over every row in both; held-out log loss: warm vs reference' +
+      (seeds > 1 ? `; over shuffle seeds 1-${seeds}: warm ${span(warmLoss)}, reference ${span(refLoss)}` : ''),
   };
 }
 
@@ -249,7 +264,7 @@ export async function runShardsStep(step: string, args: string[]): Promise<Shard
     case 'train':
       return trainStep(a, Number(b), Number(args[2]), args[3] === 'memory' ? 'memory' : 'stream');
     case 'warm':
-      return warmStep(a, Number(b), Number(args[2]));
+      return warmStep(a, Number(b), Number(args[2]), Number(args[3] ?? 1));
     default:
       throw new Error(`shards bench: no step "${step}"`);
   }
@@ -273,6 +288,8 @@ export interface ShardsBenchOptions {
   trainSizes?: number[];
   /** Rows of each half of the warm-start comparison (default 1M; 0 skips it). */
   warmRows?: number;
+  /** Shuffle seeds of the warm-start comparison (default 1): with more, the note gives each side's spread (the noise). */
+  warmSeeds?: number;
   /** Parts to run (default all): `io` (write/read), `encode`, `train`, `warm`. */
   parts?: string[];
 }
@@ -302,7 +319,7 @@ export async function runShardsBench(opts: ShardsBenchOptions = {}): Promise<Sha
       const first = trainSizes[0];
       if (first !== undefined) await step('train', [dir, String(first), String(heldFrom), 'memory']);
       for (const n of trainSizes) await step('train', [dir, String(n), String(heldFrom), 'stream']);
-      if (warmRows > 0) await step('warm', [dir, String(warmRows), String(heldFrom)]);
+      if (warmRows > 0) await step('warm', [dir, String(warmRows), String(heldFrom), String(opts.warmSeeds ?? 1)]);
       await rm(dir, { recursive: true, force: true });
     }
     for (const n of parts.has('io') ? sizes : []) {
