@@ -54,6 +54,17 @@ if (name === 'bpr') {
   const model = createModel('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 64, seed: 1 });
   const r = await fit(model, ds, { task: 'ranking', negatives: { itemField: 'item' }, epochs: Math.min(Number(epochs), 2), validation: false });
   rows = [{ case: 'BPR ranking, ML-100K shape, k=64', path: 'baseline: default path', engine: r.engine, rows: ds.numRows, examplesPerSec: speed(r), peakRssMiB: peak() }];
+} else if (name === 'deep') {
+  const g = generateCtr({ rows: q ? 6000 : 60000, fields: 10, hashSize: 10000, seed: 3 });
+  rows = [];
+  for (const kind of ['afm', 'nfm', 'deepfm']) {
+    const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: 16, seed: 1 });
+    const t0 = process.cpuUsage();
+    const r = await fit(model, g.dataset, { task: 'binary', epochs: 2, validation: false });
+    const cpu = process.cpuUsage(t0);
+    rows.push({ case: kind + ', CTR ' + g.dataset.numRows.toLocaleString('en-US') + ' × 10 fields, k=16', path: 'baseline: fit() defaults', engine: r.engine, examplesPerSec: speed(r), peakRssMiB: peak(), metric: 'examples per CPU-second', value: (2 * g.dataset.numRows) / ((cpu.user + cpu.system) / 1e6) });
+    model.dispose();
+  }
 } else {
   const g = generateCtr({ rows: q ? 20000 : 1000000, fields: 39, hashSize: q ? 20000 : 1000000, seed: 7 });
   const model = createModel('ffm', { fieldDims: g.dataset.schema.fieldDims, embeddingDim: 4, seed: 1 });
@@ -78,8 +89,8 @@ export async function runEngineBench(opts: { quick?: boolean; epochs?: number; o
     if (!existsSync(dir)) throw new Error(`engine bench: --baseline ${opts.baseline} has no bench/dist (build it first)`);
     const script = join(dir, '_engine-baseline.mjs');
     writeFileSync(script, BASELINE_SCRIPT);
-    for (const name of ['bpr', 'ffm']) {
-      if (opts.only && !`${name}-default`.includes(opts.only)) continue; // the baseline's bpr/ffm are the -default cases
+    for (const name of ['bpr', 'ffm', 'deep']) {
+      if (opts.only && !`${name}-default`.includes(opts.only)) continue; // the baseline's cases are the -default ones
       rows.push(...(await runChild(script, [name, String(quick), String(epochs)])));
     }
   }
