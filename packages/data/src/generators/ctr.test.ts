@@ -81,6 +81,16 @@ describe('generateCtr', () => {
     expect(Math.abs(flat.bestLogLoss - entropy(0.25))).toBeLessThan(0.01);
   });
 
+  it('shared: the same rows on SharedArrayBuffers (for Hogwild threads without a copy)', () => {
+    const plain = generateCtr({ rows: 500, fields: 5, hashSize: 100, seed: 4 }).dataset;
+    const shared = generateCtr({ rows: 500, fields: 5, hashSize: 100, seed: 4, shared: true }).dataset;
+    for (const key of ['ids', 'values', 'labels', 'offsets', 'fields'] as const) {
+      expect(plain[key].buffer instanceof SharedArrayBuffer, key).toBe(false);
+      expect(shared[key].buffer instanceof SharedArrayBuffer, key).toBe(true);
+      expect(Array.from(shared[key]), key).toEqual(Array.from(plain[key]));
+    }
+  });
+
   it('rejects bad options', () => {
     expect(() => generateCtr({ rows: 10, fields: 5, hashSize: 3 })).toThrow(/hashSize must be an integer ≥ fields = 5/);
     expect(() => generateCtr({ rows: 0 })).toThrow(/rows/);

@@ -1,6 +1,7 @@
 import { FieldSchema } from '../field-schema.js';
 import { Rng } from '../rng.js';
 import { SparseDataset } from '../sparse-dataset.js';
+import { allocLike } from '../concat-datasets.js';
 
 /**
  * The planted click model behind {@link generateCtr}; feature ids are the dataset's global ids.
@@ -50,6 +51,11 @@ export interface GenerateCtrOptions {
   interactionShare?: number;
   /** Target click rate; the bias is solved to hit it on the generated rows (default 0.25, about Criteo's). */
   positiveRate?: number;
+  /**
+   * `generateCtr`: put the dataset's arrays on SharedArrayBuffers (default false), so Hogwild worker
+   * threads (`fit()` with `threads > 1`) train on them without a shared copy of every row.
+   */
+  shared?: boolean;
 }
 
 /** Output of {@link generateCtr}. */
@@ -311,14 +317,14 @@ export function drawCtrLabels(
 }
 
 /** CSR arrays of `rows` rows of `F` one-hot fields each: offsets `i·F`, fields `0..F-1` repeated, values 1. @internal */
-export function fixedWidthCsr(rows: number, F: number): { offsets: Int32Array; fields: Int32Array; values: Float32Array } {
+export function fixedWidthCsr(rows: number, F: number, shared = false): { offsets: Int32Array; fields: Int32Array; values: Float32Array } {
   const nnz = rows * F;
-  const offsets = new Int32Array(rows + 1);
+  const offsets = allocLike(Int32Array, rows + 1, shared);
   for (let i = 0; i <= rows; i++) offsets[i] = i * F;
-  const fields = new Int32Array(nnz);
+  const fields = allocLike(Int32Array, nnz, shared);
   for (let f = 0; f < Math.min(F, nnz); f++) fields[f] = f;
   for (let filled = F; filled < nnz; filled *= 2) fields.copyWithin(filled, 0, Math.min(filled, nnz - filled));
-  return { offsets, fields, values: new Float32Array(nnz).fill(1) };
+  return { offsets, fields, values: allocLike(Float32Array, nnz, shared).fill(1) };
 }
 
 /**
@@ -338,7 +344,8 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
   const { schema, planted, packed } = s;
 
   const nnz = rows * F;
-  const ids = new Int32Array(nnz);
+  const shared = opts.shared ?? false;
+  const ids = allocLike(Int32Array, nnz, shared);
   const lin = new Float64Array(rows);
   const pair = new Float64Array(rows);
   const scratch = new Float64Array(4 * o.k);
@@ -349,10 +356,10 @@ export function generateCtr(opts: GenerateCtrOptions = {}): SyntheticCtr {
 
   // Scale the two parts to the requested variances, then solve the bias for the target rate.
   const z = calibrateCtr(planted, lin, pair, o.signal, o.share, o.rate);
-  const labels = new Float32Array(rows);
+  const labels = allocLike(Float32Array, rows, shared);
   const probability = new Float32Array(rows);
   const { loss, positives } = drawCtrLabels(planted.bias, z, rng, labels, probability);
-  const { offsets, fields, values } = fixedWidthCsr(rows, F);
+  const { offsets, fields, values } = fixedWidthCsr(rows, F, shared);
   const dataset = new SparseDataset({ schema, labels, offsets, ids, values, fields }, { validate: false });
   return { dataset, bestLogLoss: loss / rows, baseRate: positives / rows, probability, planted };
 }

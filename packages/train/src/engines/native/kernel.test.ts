@@ -159,12 +159,16 @@ describe('optimizers follow their formulas on the units a batch used, and leave 
 });
 
 describe('per-example SGD paths (batch 1, in place) equal one reference step per example', () => {
-  for (const [kind, task, normalize, opt] of [
+  for (const entry of [
     ['fm', 'regression', false, 'sgd'], ['lr', 'binary', false, 'sgd'], ['ffm', 'binary', false, 'sgd'], ['ffm', 'regression', true, 'sgd'],
     ['fm', 'ranking', false, 'sgd'], ['ffm', 'ranking', true, 'sgd'], ['ffm', 'binary', true, 'adagrad'],
+    // k = 4: FFM AdaGrad's own unrolled loop
+    ['ffm', 'binary', true, 'adagrad', 4], ['ffm', 'regression', false, 'adagrad', 4],
   ] as const) {
-    it(`${kind}/${task}/${opt}${normalize ? ', normalised' : ''}`, async () => {
-      const p = randomParams(kind, 6, 3, normalize);
+    const [kind, task, normalize, opt] = entry;
+    const k = (entry as readonly unknown[])[4] as number | undefined ?? 6;
+    it(`${kind}/${task}/${opt}${normalize ? ', normalised' : ''}, k=${k}`, async () => {
+      const p = randomParams(kind, k, 3, normalize);
       const l2 = { bias: 0.01, linear: 0.02, factors: 0.03 };
       const ranking = task === 'ranking';
       // ffm's in-place path updates a block used by several pairs of one row pair by pair (as libffm),

@@ -696,6 +696,47 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
       const b1 = base[j] as number;
       const f1 = fld[j] as number;
       const grx = gr * x1;
+      if (k === 4) {
+        // k = 4 (libffm's usual size): registers instead of scratch arrays, block index o / 4 = o >> 2
+        for (let l = j + 1; l < m; l++) {
+          const cc = grx * (values[a + l] as number);
+          const o1 = b1 + (fld[l] as number);
+          const o2 = (base[l] as number) + f1;
+          const v10 = V[o1] as number;
+          const v11 = V[o1 + 1] as number;
+          const v12 = V[o1 + 2] as number;
+          const v13 = V[o1 + 3] as number;
+          const v20 = V[o2] as number;
+          const v21 = V[o2 + 1] as number;
+          const v22 = V[o2 + 2] as number;
+          const v23 = V[o2 + 3] as number;
+          const a10 = cc * v20 + l2v * v10;
+          const a11 = cc * v21 + l2v * v11;
+          const a12 = cc * v22 + l2v * v12;
+          const a13 = cc * v23 + l2v * v13;
+          const a20 = cc * v10 + l2v * v20;
+          const a21 = cc * v11 + l2v * v21;
+          const a22 = cc * v12 + l2v * v22;
+          const a23 = cc * v13 + l2v * v23;
+          const bi1 = o1 >> 2;
+          const bi2 = o2 >> 2;
+          const acc1 = (A[bi1] as number) + (a10 * a10 + a11 * a11 + a12 * a12 + a13 * a13) * 0.25;
+          const acc2 = (A[bi2] as number) + (a20 * a20 + a21 * a21 + a22 * a22 + a23 * a23) * 0.25;
+          A[bi1] = acc1;
+          A[bi2] = acc2;
+          const st1 = lr / (Math.sqrt(acc1) + eps);
+          const st2 = lr / (Math.sqrt(acc2) + eps);
+          V[o1] = v10 - st1 * a10;
+          V[o1 + 1] = v11 - st1 * a11;
+          V[o1 + 2] = v12 - st1 * a12;
+          V[o1 + 3] = v13 - st1 * a13;
+          V[o2] = v20 - st2 * a20;
+          V[o2 + 1] = v21 - st2 * a21;
+          V[o2 + 2] = v22 - st2 * a22;
+          V[o2 + 3] = v23 - st2 * a23;
+        }
+        continue;
+      }
       for (let l = j + 1; l < m; l++) {
         const cc = grx * (values[a + l] as number);
         const o1 = b1 + (fld[l] as number);
