@@ -41,7 +41,7 @@ function implicitMl100k(quick: boolean): SparseDataset {
   return encodeInteractions(g.interactions).dataset;
 }
 
-/** The 1M × 39-field CTR generator (as the issue: 1,000,000 ids). */
+/** The 1M × 39-field CTR generator (as the issue: 1,000,000 ids), its arrays on SharedArrayBuffers so Hogwild threads use them without a copy. */
 function ctr(rows: number): { data: SparseDataset; best: number } {
   const g = generateCtr({ rows, fields: 39, hashSize: Math.max(39, rows), seed: 7, shared: true });
   return { data: g.dataset, best: g.bestLogLoss };

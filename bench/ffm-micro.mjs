@@ -1,0 +1,11 @@
+import { generateCtr } from '@fm/data';
+import { fit, NativeModel } from '@fm/train';
+import '@fm/train/node';
+const rows = Number(process.argv[2] ?? 200000), threads = Number(process.argv[3] ?? 1), epochs = Number(process.argv[4] ?? 2);
+const extra = process.argv[5] ? JSON.parse(process.argv[5]) : {};
+const g = generateCtr({ rows, fields: 39, hashSize: rows, seed: 7 });
+const model = NativeModel.create('ffm', { fieldDims: g.dataset.schema.fieldDims, embeddingDim: 4, seed: 1 });
+const t0 = process.cpuUsage();
+const r = await fit(model, g.dataset, { task: 'binary', epochs, threads, validation: { fraction: 0.1 }, earlyStopping: false, ...extra });
+const cpu = process.cpuUsage(t0);
+console.log(JSON.stringify({ exs: r.history.map((h) => Math.round(h.examplesPerSecond)), val: r.history.map((h) => +h.valMetrics.logloss.toFixed(4)), rss: Math.round(process.resourceUsage().maxRSS / 1024) }));
