@@ -15,6 +15,8 @@ describe('gemmTransposedA', () => {
     [37, 5, 3], // rows and columns that are not multiples of 4 (zero-padded)
     [1, 1, 1],
     [130, 17, 9],
+    [37, 8, 1], // N not a multiple of 4, K one: computed as (dyᵀ x)ᵀ
+    [130, 16, 3],
   ])('xᵀ @ dy for [M=%i, K=%i] and [M, N=%i]: SIMD and loop both equal the definition', (m, k, n) => {
     const rnd = uniform(m * 31 + k * 7 + n);
     const x = Float32Array.from({ length: m * k }, () => rnd() - 0.5);

@@ -144,6 +144,14 @@ const up = (v: number, to: number) => Math.ceil(v / to) * to;
  */
 export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array, simd = true): void {
   const wasm = simd ? gemmInstance() : null;
+  if (wasm !== null && n % 4 !== 0 && k % 4 === 0) {
+    // dy's rows would be padded one by one (slow for tall, narrow dy, e.g. [M, 1]): compute (dyᵀ x)ᵀ instead,
+    // whose operands copy in bulk, and transpose the small [N, K] result
+    const outT = new Float32Array(n * k);
+    runGemm(wasm, dy, x, m, n, k, outT);
+    for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) out[i * n + j] = outT[j * k + i] as number;
+    return;
+  }
   if (wasm === null) {
     out.fill(0);
     for (let r = 0; r < m; r++) {
@@ -155,6 +163,11 @@ export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k:
     }
     return;
   }
+  runGemm(wasm, x, dy, m, k, n, out);
+}
+
+/** `out = xᵀ @ dy` on the SIMD module: operands copied into its memory, zero-padded to multiples of 4. */
+function runGemm(wasm: GemmInstance, x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array): void {
   const m4 = up(m, 4);
   const n4 = up(n, 4);
   const xBytes = up(m4 * k * 4, 16);
