@@ -13,27 +13,28 @@ afterAll(async () => {
 const KERNELS = ['FmPairProducts'];
 
 describe.each(['cpu', 'wasm'])('pairProducts on %s', (backend) => {
-  it('equals x_i ⊙ x_j for every pair i < j, in pairIndices order, and the gather composition', async () => {
+  // k = 8: the SIMD kernels on wasm (simd-pairs.ts); k = 3: the TypeScript loops
+  it.each([3, 8])('equals x_i ⊙ x_j for every pair i < j, in pairIndices order, and the gather composition (k = %i)', async (k) => {
     await tf.setBackend(backend);
-    const x = randomVariable([3, 5, 4], 1);
+    const x = randomVariable([3, 5, k], 1);
     const out = pairProducts(x);
-    expect(out.shape).toEqual([3, 10, 4]);
+    expect(out.shape).toEqual([3, 10, k]);
     const xs = x.arraySync() as number[][][];
     const got = out.arraySync() as number[][][];
     const { rows, cols } = pairIndices(5);
     for (let b = 0; b < 3; b++) {
       rows.forEach((i, p) => {
-        for (let c = 0; c < 4; c++) expect(got[b]?.[p]?.[c]).toBeCloseTo((xs[b]?.[i]?.[c] as number) * (xs[b]?.[cols[p] as number]?.[c] as number), 6);
+        for (let c = 0; c < k; c++) expect(got[b]?.[p]?.[c]).toBeCloseTo((xs[b]?.[i]?.[c] as number) * (xs[b]?.[cols[p] as number]?.[c] as number), 6);
       });
     }
     const composed = withoutKernels(KERNELS, () => pairProducts(x));
     expect(maxAbsDiff(out, composed)).toBeLessThan(1e-6);
   });
 
-  it('has the gradient of central finite differences, equal to that of the composition', async () => {
+  it.each([3, 8])('has the gradient of central finite differences, equal to that of the composition (k = %i)', async (k) => {
     await tf.setBackend(backend);
-    const x = randomVariable([2, 4, 3], 2);
-    const weights = tf.randomNormal([2, 6, 3], 0, 1, 'float32', 3);
+    const x = randomVariable([2, 4, k], 2);
+    const weights = tf.randomNormal([2, 6, k], 0, 1, 'float32', 3);
     const f = () => tf.sum(tf.mul(tf.sin(pairProducts(x)), weights)) as tf.Scalar;
     for (const c of finiteDifferenceCheck(f, [x], { count: 12, eps: 1e-2 })) {
       expect(Math.abs(c.analytic - c.numeric)).toBeLessThan(2e-3 + 1e-2 * Math.abs(c.numeric));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
 import { gatherSlots, pairIndices } from './pair-indices.js';
+import { runSimdPairs } from './simd-pairs.js';
 
 const shape3 = (s: readonly number[] | undefined) => s as [number, number, number];
 
@@ -15,6 +16,7 @@ const pairProductsOp = defineHostOp({
   run([x], [s], out) {
     const xs = x as Float32Array;
     const [batch, width, k] = shape3(s);
+    if (runSimdPairs('products', [xs, out], batch, width, k)) return;
     let o = 0;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < width; i++) {
@@ -36,6 +38,7 @@ const pairProductsOp = defineHostOp({
         const xs = x as Float32Array;
         const [batch, width, k] = shape3(s);
         out.fill(0);
+        if (runSimdPairs('productsGrad', [d, xs, out], batch, width, k)) return;
         let o = 0;
         for (let b = 0; b < batch; b++) {
           for (let i = 0; i < width; i++) {

@@ -5,51 +5,10 @@
  * time, ~0.1-0.3 ns per multiply-add measured. The bytecode is assembled below (no toolchain: a few opcodes).
  */
 
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  let n = value >>> 0;
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-const sleb = (value: number): number[] => {
-  const out: number[] = [];
-  let n = value | 0;
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const ADD = [0x6a];
-const MUL = [0x6c];
-const GE_U = [0x4f];
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = [0x0b];
-const br = (depth: number) => [0x0c, ...uleb(depth)];
-const brIf = (depth: number) => [0x0d, ...uleb(depth)];
-const F32_LOAD = [0x2a, 0x02, 0x00];
-const V128_LOAD = [0xfd, ...uleb(0), 0x04, 0x00];
-const V128_STORE = [0xfd, ...uleb(11), 0x04, 0x00];
-const F32X4_SPLAT = [0xfd, ...uleb(19)];
-const F32X4_ADD = [0xfd, ...uleb(228)];
-const F32X4_MUL = [0xfd, ...uleb(230)];
+import {
+  ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, LOOP, MAGIC, MUL, V128, V128_LOAD, V128_STORE,
+  br, brIf, get, i32, name, section, set, tee, uleb, vec,
+} from './wasm-bytecode.js';
 
 /** `gemm(x, dy, out, M, K, N)` (byte offsets; M % 4 = 0, N % 4 = 0): out[k, n] += Σ_m x[m, k]·dy[m, n]. */
 function gemmModule(): Uint8Array {
@@ -94,7 +53,7 @@ function gemmModule(): Uint8Array {
   ];
   const body = [...vec([[...uleb(7), I32], [...uleb(4), V128], [...uleb(1), I32]]), ...code];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...MAGIC,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),

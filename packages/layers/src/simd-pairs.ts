@@ -1,0 +1,171 @@
+/**
+ * WebAssembly SIMD (f32x4) kernels over the slot pairs i < j of `[B, W, k]` embeddings, run in place on the
+ * memory of tfjs-backend-wasm (the module imports it: no copies of the `[B, P, k]` pair tensors), for k a
+ * multiple of 4. The host kernels of pair-products.ts and pair-attention-pool.ts call them on wasm and keep their
+ * TypeScript loops elsewhere (cpu, or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, MAGIC, SUB, V128, V128_LOAD,
+  V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec,
+} from './wasm-bytecode.js';
+
+// every function: params 0-3 byte addresses of its arrays, 4 the end of x (x + B·W·k·4), 5 W·k·4, 6 k·4
+const [, , , , X_END, ROW, KB] = [0, 1, 2, 3, 4, 5, 6] as const;
+// i32 locals 7-15, v128 locals 16-17
+const [BASE, ROW_END, XI, XJ, C, R1, R2, DELTA, ADDR, V0, V1] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as const;
+
+const load = (...addr: number[][]) => [...addr.flat(), ...V128_LOAD];
+const plus = (a: number, b: number) => [...get(a), ...get(b), ...ADD];
+/** For every example (BASE), slot i (XI) and slot j > i (XJ) of x (param `x`): `pair`; after each example `perExample`. */
+const eachPair = (x: number, pair: number[], perExample: number[] = []) =>
+  forLoop(BASE, get(x), get(X_END), get(ROW), [
+    ...plus(BASE, ROW), ...set(ROW_END),
+    ...forLoop(XI, get(BASE), get(ROW_END), get(KB), forLoop(XJ, plus(XI, KB), get(ROW_END), get(KB), pair)),
+    ...perExample,
+  ]);
+/** For c = 0, 16, … < k·4 bytes: body. */
+const eachLane = (body: number[]) => forLoop(C, i32(0), get(KB), i32(16), body);
+/** `mem[at + delta] += g ⊙ mem[other]` for v128 g in V1, at/other slot addresses plus C. */
+const accumulate = (at: number, other: number) => [
+  ...plus(at, C), ...get(DELTA), ...ADD, ...tee(ADDR), ...get(ADDR), ...V128_LOAD,
+  ...get(V1), ...load(plus(other, C)), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+];
+const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
+
+const KERNELS = {
+  // products(x, out): out[b, p, :] = x_i ⊙ x_j (R1 the running out address)
+  products: [
+    ...get(1), ...set(R1),
+    ...eachPair(0, [
+      ...eachLane([...plus(R1, C), ...load(plus(XI, C)), ...load(plus(XJ, C)), ...F32X4_MUL, ...V128_STORE]),
+      ...advance(R1, get(KB)),
+    ]),
+  ],
+  // productsGrad(dy, x, dx) with dx zeroed: dx_i += dy_p ⊙ x_j, dx_j += dy_p ⊙ x_i (R1 the running dy address)
+  productsGrad: [
+    ...get(0), ...set(R1), ...get(2), ...get(1), ...SUB, ...set(DELTA),
+    ...eachPair(1, [
+      ...eachLane([...load(plus(R1, C)), ...set(V1), ...accumulate(XI, XJ), ...accumulate(XJ, XI)]),
+      ...advance(R1, get(KB)),
+    ]),
+  ],
+  // pool(x, a, out) with out zeroed: out[b, :] += a_p x_i ⊙ x_j (R1 running a, R2 running out row)
+  pool: [
+    ...get(1), ...set(R1), ...get(2), ...set(R2),
+    ...eachPair(
+      0,
+      [
+        ...get(R1), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(R1, i32(4)),
+        ...eachLane([
+          ...plus(R2, C), ...load(plus(R2, C)),
+          ...get(V0), ...load(plus(XI, C)), ...load(plus(XJ, C)), ...F32X4_MUL, ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+        ]),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // poolGradX(dy, x, a, dx) with dx zeroed: dx_i += a_p dy ⊙ x_j, dx_j += a_p dy ⊙ x_i (R1 running a, R2 running dy row)
+  poolGradX: [
+    ...get(2), ...set(R1), ...get(0), ...set(R2), ...get(3), ...get(1), ...SUB, ...set(DELTA),
+    ...eachPair(
+      1,
+      [
+        ...get(R1), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(R1, i32(4)),
+        ...eachLane([...get(V0), ...load(plus(R2, C)), ...F32X4_MUL, ...set(V1), ...accumulate(XI, XJ), ...accumulate(XJ, XI)]),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // poolGradA(dy, x, da): da_p = Σ dy ⊙ x_i ⊙ x_j (R1 running da, R2 running dy row)
+  poolGradA: [
+    ...get(2), ...set(R1), ...get(0), ...set(R2), ...i32(0), ...set(DELTA),
+    ...eachPair(
+      1,
+      [
+        ...F32_CONST_0, ...F32X4_SPLAT, ...set(V0),
+        ...eachLane([...get(V0), ...load(plus(R2, C)), ...load(plus(XI, C)), ...F32X4_MUL, ...load(plus(XJ, C)), ...F32X4_MUL, ...F32X4_ADD, ...set(V0)]),
+        ...get(R1),
+        ...get(V0), ...f32x4ExtractLane(0), ...get(V0), ...f32x4ExtractLane(1), ...F32_ADD,
+        ...get(V0), ...f32x4ExtractLane(2), ...F32_ADD, ...get(V0), ...f32x4ExtractLane(3), ...F32_ADD,
+        ...F32_STORE,
+        ...advance(R1, i32(4)),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+} as const;
+
+/** The pair kernels and the index (in their array arguments) of x, whose shape drives the loops. */
+export type PairKernel = keyof typeof KERNELS;
+const X_ARG: Record<PairKernel, number> = { products: 0, productsGrad: 1, pool: 0, poolGradX: 1, poolGradA: 1 };
+const NAMES = Object.keys(KERNELS) as PairKernel[];
+
+function pairsModule(): Uint8Array {
+  const bodies = NAMES.map((kernel) => {
+    const body = [...vec([[...uleb(9), I32], [...uleb(2), V128]]), ...KERNELS[kernel], 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...MAGIC,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), ...vec([])]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(0)]])),
+    ...section(3, vec(NAMES.map(() => [0]))),
+    ...section(7, vec(NAMES.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let compiled: object | null | undefined;
+const instances = new WeakMap<WasmMemory, Kernels>();
+
+/** The kernels instantiated over tfjs-backend-wasm's memory, or null (no wasm backend, no SIMD, a shared memory). */
+function kernelsFor(buffer: ArrayBufferLike): Kernels | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
+  if (memory === undefined || memory.buffer !== buffer || wasmApi === undefined) return null;
+  const known = instances.get(memory);
+  if (known !== undefined) return known;
+  try {
+    if (compiled === undefined) {
+      const bytes = pairsModule();
+      compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    }
+    if (compiled === null) return null;
+    const kernels = new wasmApi.Instance(compiled, { env: { memory } }).exports as Kernels;
+    instances.set(memory, kernels);
+    return kernels;
+  } catch {
+    compiled = null;
+    return null;
+  }
+}
+
+/**
+ * Runs `kernel` on `arrays` (views of the wasm backend's memory, in the kernel's argument order; outputs that
+ * accumulate must be zeroed first) for x `[batch, width, k]`; returns false, doing nothing, where it cannot (not
+ * the wasm backend's memory, k not a multiple of 4, no SIMD) so the caller runs its TypeScript loop instead.
+ * @internal
+ */
+export function runSimdPairs(kernel: PairKernel, arrays: readonly Float32Array[], batch: number, width: number, k: number): boolean {
+  if (k % 4 !== 0 || arrays.length === 0) return false;
+  const buffer = (arrays[0] as Float32Array).buffer;
+  if (arrays.some((a) => a.buffer !== buffer)) return false;
+  const kernels = kernelsFor(buffer);
+  if (kernels === null) return false;
+  const x = arrays[X_ARG[kernel]] as Float32Array;
+  const at = arrays.map((a) => a.byteOffset);
+  kernels[kernel](at[0] ?? 0, at[1] ?? 0, at[2] ?? 0, at[3] ?? 0, x.byteOffset + batch * width * k * 4, width * k * 4, k * 4);
+  return true;
+}

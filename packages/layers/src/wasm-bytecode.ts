@@ -1,0 +1,90 @@
+// A few WebAssembly opcodes and encoders, enough to assemble the small SIMD kernels of this package (no
+// toolchain): simd-gemm.ts and simd-pairs.ts. Spec: https://webassembly.github.io/spec/core/binary/
+/** @internal */
+export const uleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+/** @internal */
+export const sleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+};
+/** @internal */
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+/** @internal */
+export const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+/** @internal */
+export const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+
+/** @internal */
+export const I32 = 0x7f;
+/** @internal */
+export const V128 = 0x7b;
+/** @internal */
+export const get = (i: number) => [0x20, ...uleb(i)];
+/** @internal */
+export const set = (i: number) => [0x21, ...uleb(i)];
+/** @internal */
+export const tee = (i: number) => [0x22, ...uleb(i)];
+/** @internal */
+export const i32 = (v: number) => [0x41, ...sleb(v)];
+/** @internal */
+export const ADD = [0x6a];
+/** @internal */
+export const SUB = [0x6b];
+/** @internal */
+export const MUL = [0x6c];
+/** @internal */
+export const GE_U = [0x4f];
+/** @internal */
+export const BLOCK = [0x02, 0x40];
+/** @internal */
+export const LOOP = [0x03, 0x40];
+/** @internal */
+export const END = [0x0b];
+/** @internal */
+export const br = (depth: number) => [0x0c, ...uleb(depth)];
+/** @internal */
+export const brIf = (depth: number) => [0x0d, ...uleb(depth)];
+/** @internal */
+export const F32_LOAD = [0x2a, 0x02, 0x00];
+/** @internal */
+export const F32_STORE = [0x38, 0x02, 0x00];
+/** @internal */
+export const F32_ADD = [0x92];
+/** @internal */
+export const V128_LOAD = [0xfd, ...uleb(0), 0x04, 0x00];
+/** @internal */
+export const V128_STORE = [0xfd, ...uleb(11), 0x04, 0x00];
+/** @internal */
+export const F32X4_SPLAT = [0xfd, ...uleb(19)];
+/** @internal */
+export const f32x4ExtractLane = (lane: number) => [0xfd, ...uleb(31), lane];
+/** @internal */
+export const F32X4_ADD = [0xfd, ...uleb(228)];
+/** @internal */
+export const F32X4_MUL = [0xfd, ...uleb(230)];
+/** @internal */
+export const F32_CONST_0 = [0x43, 0, 0, 0, 0];
+
+/** `for (v = from; v < to; v += step) body`: `v` an i32 local; `from`, `to`, `step` i32 expressions. @internal */
+export function forLoop(v: number, from: number[], to: number[], step: number[], body: number[]): number[] {
+  return [...from, ...set(v), ...BLOCK, ...LOOP, ...get(v), ...to, ...GE_U, ...brIf(1), ...body, ...get(v), ...step, ...ADD, ...set(v), ...br(0), ...END, ...END];
+}
+
+/** The 8-byte header of a WebAssembly module. @internal */
+export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
