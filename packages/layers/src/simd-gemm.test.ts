@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gemmTransposedA } from './simd-gemm.js';
 import { uniform } from './test-utils/reference.js';
 
@@ -8,6 +10,10 @@ function reference(x: Float32Array, dy: Float32Array, m: number, k: number, n: n
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) for (let r = 0; r < m; r++) out[i * n + j] = (out[i * n + j] as number) + (x[r * k + i] as number) * (dy[r * n + j] as number);
   return out;
 }
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('gemmTransposedA', () => {
   it.each([
@@ -37,5 +43,21 @@ describe('gemmTransposedA', () => {
     const small = new Float32Array(3);
     gemmTransposedA(Float32Array.from([1, 2, 3]), Float32Array.from([1, 1, 1]), 3, 1, 1, small.subarray(0, 1));
     expect(small[0]).toBe(6);
+  });
+
+  it.each([
+    [12, 5, 8], // M and N multiples of 4: in place on the heap (K any)
+    [13, 4, 8], // M ragged: copied and padded
+  ])('on views of the wasm backend heap, [M=%i, K=%i] and [M, N=%i], equals the definition', async (m, k, n) => {
+    await tf.setBackend('wasm');
+    const rnd = uniform(m + k + n);
+    const x = tf.tensor2d(Float32Array.from({ length: m * k }, () => rnd() - 0.5), [m, k]);
+    const dy = tf.tensor2d(Float32Array.from({ length: m * n }, () => rnd() - 0.5), [m, n]);
+    const out = tf.fill([k, n], Number.NaN); // every element must be written
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
+    const [xv, dyv, outv] = [x, dy, out].map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
+    gemmTransposedA(xv, dyv, m, k, n, outv);
+    const ref = reference(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, m, k, n);
+    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 4));
   });
 });

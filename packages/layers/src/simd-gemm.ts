@@ -6,12 +6,12 @@
  */
 
 import {
-  ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, LOOP, MAGIC, MUL, V128, V128_LOAD, V128_STORE,
-  br, brIf, get, i32, name, section, set, tee, uleb, vec,
+  ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, IMPORT_MEMORY, LOOP, MAGIC, MUL, V128, V128_LOAD,
+  V128_STORE, br, brIf, get, i32, name, section, set, tee, uleb, vec, wasmApi, wasmBackendMemory, type WasmMemory,
 } from './wasm-bytecode.js';
 
 /** `gemm(x, dy, out, M, K, N)` (byte offsets; M % 4 = 0, N % 4 = 0): out[k, n] += Σ_m x[m, k]·dy[m, n]. */
-function gemmModule(): Uint8Array {
+function gemmModule(importMemory: boolean): Uint8Array {
   // params 0-5: x, dy, out, M, K, N; locals: 6 m, 7 k, 8 n, 9 row bytes of dy/out, 10 x row, 11 dy row,
   // 12 address scratch, 13-16 x[m..m+3, k] splatted, 17 row bytes of x
   const [x, dy, out, M, K, N, m, k, n, nb, xRow, dyRow, addr, a0, a1, a2, a3, kb] = [...Array(18).keys()] as number[];
@@ -55,37 +55,29 @@ function gemmModule(): Uint8Array {
   return new Uint8Array([
     ...MAGIC,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...(importMemory ? IMPORT_MEMORY : []),
     ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
-    ...section(7, vec([[...name('gemm'), 0x00, 0], [...name('memory'), 0x02, 0]])),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
+    ...section(7, vec(importMemory ? [[...name('gemm'), 0x00, 0]] : [[...name('gemm'), 0x00, 0], [...name('memory'), 0x02, 0]])),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }
-
-/** The slice of the WebAssembly JS API used here (this package compiles without DOM or Node typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface GemmInstance {
   gemm(x: number, dy: number, out: number, m: number, k: number, n: number): void;
   memory: WasmMemory;
 }
+type InPlaceGemm = Pick<GemmInstance, 'gemm'>;
 
 let instance: GemmInstance | null | undefined;
+let inPlaceModule: object | null | undefined;
+const inPlace = new WeakMap<WasmMemory, InPlaceGemm>();
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 function gemmInstance(): GemmInstance | null {
   if (instance !== undefined) return instance;
   try {
-    const bytes = gemmModule();
+    const bytes = gemmModule(false);
     instance = wasmApi !== undefined && wasmApi.validate(bytes) ? (new wasmApi.Instance(new wasmApi.Module(bytes)).exports as unknown as GemmInstance) : null;
   } catch {
     instance = null;
@@ -93,16 +85,47 @@ function gemmInstance(): GemmInstance | null {
   return instance;
 }
 
+/** The module instantiated over the wasm backend's heap `buffer` (operands used in place), or null. */
+function inPlaceGemm(buffer: ArrayBufferLike): InPlaceGemm | null {
+  const memory = wasmBackendMemory(buffer);
+  if (memory === null || wasmApi === undefined) return null;
+  const known = inPlace.get(memory);
+  if (known !== undefined) return known;
+  try {
+    if (inPlaceModule === undefined) {
+      const bytes = gemmModule(true);
+      inPlaceModule = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    }
+    if (inPlaceModule === null) return null;
+    const made = new wasmApi.Instance(inPlaceModule, { env: { memory } }).exports as InPlaceGemm;
+    inPlace.set(memory, made);
+    return made;
+  } catch {
+    inPlaceModule = null;
+    return null;
+  }
+}
+
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
 /**
  * Writes `xᵀ @ dy` (`[K, N]`) into `out`, from row-major `x` `[M, K]` and `dy` `[M, N]`: with WebAssembly SIMD
- * where available (rows and columns zero-padded to multiples of 4 in the module's own memory), else a
+ * where available — in place when all three are views of the wasm backend's heap and M and N are multiples of
+ * 4, else copied into the module's own memory with rows and columns zero-padded to multiples of 4 — else a
  * TypeScript loop (also with `simd: false`).
  * @internal
  */
 export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array, simd = true): void {
   const wasm = simd ? gemmInstance() : null;
+  if (wasm !== null && m % 4 === 0 && n % 4 === 0 && x.buffer === dy.buffer && dy.buffer === out.buffer) {
+    // all three on the wasm backend's heap, no padding needed: no copies
+    const heapGemm = inPlaceGemm(out.buffer);
+    if (heapGemm !== null) {
+      out.subarray(0, k * n).fill(0);
+      heapGemm.gemm(x.byteOffset, dy.byteOffset, out.byteOffset, m, k, n);
+      return;
+    }
+  }
   if (wasm !== null && n % 4 !== 0 && k % 4 === 0) {
     // dy's rows would be padded one by one (slow for tall, narrow dy, e.g. [M, 1]): compute (dyᵀ x)ᵀ instead,
     // whose operands copy in bulk, and transpose the small [N, K] result

@@ -4,10 +4,10 @@
  * multiple of 4. The host kernels of pair-products.ts and pair-attention-pool.ts call them on wasm and keep their
  * TypeScript loops elsewhere (cpu, or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import {
-  ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, MAGIC, SUB, V128, V128_LOAD,
-  V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec,
+  ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, IMPORT_MEMORY, MAGIC, SUB, V128,
+  V128_LOAD, V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec, wasmApi,
+  wasmBackendMemory, type WasmMemory,
 } from './wasm-bytecode.js';
 
 // every function: params 0-3 byte addresses of its arrays, 4 the end of x (x + B·W·k·4), 5 W·k·4, 6 k·4
@@ -109,32 +109,22 @@ function pairsModule(): Uint8Array {
   return new Uint8Array([
     ...MAGIC,
     ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), ...vec([])]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(0)]])),
+    ...IMPORT_MEMORY,
     ...section(3, vec(NAMES.map(() => [0]))),
     ...section(7, vec(NAMES.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
     ...section(10, vec(bodies)),
   ]);
 }
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
 type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
 
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | null | undefined;
 const instances = new WeakMap<WasmMemory, Kernels>();
 
 /** The kernels instantiated over tfjs-backend-wasm's memory, or null (no wasm backend, no SIMD, a shared memory). */
 function kernelsFor(buffer: ArrayBufferLike): Kernels | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
-  if (memory === undefined || memory.buffer !== buffer || wasmApi === undefined) return null;
+  const memory = wasmBackendMemory(buffer);
+  if (memory === null || wasmApi === undefined) return null;
   const known = instances.get(memory);
   if (known !== undefined) return known;
   try {

@@ -1,3 +1,5 @@
+import * as tf from '@tensorflow/tfjs';
+
 // A few WebAssembly opcodes and encoders, enough to assemble the small SIMD kernels of this package (no
 // toolchain): simd-gemm.ts and simd-pairs.ts. Spec: https://webassembly.github.io/spec/core/binary/
 /** @internal */
@@ -88,3 +90,32 @@ export function forLoop(v: number, from: number[], to: number[], step: number[],
 
 /** The 8-byte header of a WebAssembly module. @internal */
 export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** The import section of a module whose memory is `env.memory` (the wasm backend's heap). @internal */
+export const IMPORT_MEMORY = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(0)]]));
+
+/** The slice of the WebAssembly JS API used here (this package compiles without DOM or Node typings). @internal */
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: unknown };
+}
+/** The global WebAssembly object, where there is one. @internal */
+export const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The slice of a WebAssembly.Memory used here. @internal */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The memory of the active tfjs-backend-wasm when `buffer` is its heap (so views of it can be handed to a module
+ * importing it, in place), else null.
+ * @internal
+ */
+export function wasmBackendMemory(buffer: ArrayBufferLike): WasmMemory | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
+  return memory !== undefined && memory.buffer === buffer ? memory : null;
+}
