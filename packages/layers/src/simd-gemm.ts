@@ -7,7 +7,7 @@
 
 import {
   ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, IMPORT_MEMORY, LOOP, MAGIC, MUL, V128, V128_LOAD,
-  V128_STORE, br, brIf, get, i32, name, section, set, tee, uleb, vec, wasmApi, wasmBackendMemory, type WasmMemory,
+  V128_STORE, br, brIf, get, i32, name, section, set, tee, uleb, heapModule, vec, wasmApi, type WasmMemory,
 } from './wasm-bytecode.js';
 
 /** `gemm(x, dy, out, M, K, N)` (byte offsets; M % 4 = 0, N % 4 = 0): out[k, n] += Σ_m x[m, k]·dy[m, n]. */
@@ -70,8 +70,6 @@ interface GemmInstance {
 type InPlaceGemm = Pick<GemmInstance, 'gemm'>;
 
 let instance: GemmInstance | null | undefined;
-let inPlaceModule: object | null | undefined;
-const inPlace = new WeakMap<WasmMemory, InPlaceGemm>();
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 function gemmInstance(): GemmInstance | null {
@@ -86,25 +84,7 @@ function gemmInstance(): GemmInstance | null {
 }
 
 /** The module instantiated over the wasm backend's heap `buffer` (operands used in place), or null. */
-function inPlaceGemm(buffer: ArrayBufferLike): InPlaceGemm | null {
-  const memory = wasmBackendMemory(buffer);
-  if (memory === null || wasmApi === undefined) return null;
-  const known = inPlace.get(memory);
-  if (known !== undefined) return known;
-  try {
-    if (inPlaceModule === undefined) {
-      const bytes = gemmModule(true);
-      inPlaceModule = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-    }
-    if (inPlaceModule === null) return null;
-    const made = new wasmApi.Instance(inPlaceModule, { env: { memory } }).exports as InPlaceGemm;
-    inPlace.set(memory, made);
-    return made;
-  } catch {
-    inPlaceModule = null;
-    return null;
-  }
-}
+const inPlaceGemm = heapModule<InPlaceGemm>(() => gemmModule(true));
 
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 

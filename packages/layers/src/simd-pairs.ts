@@ -6,8 +6,7 @@
  */
 import {
   ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, IMPORT_MEMORY, MAGIC, SUB, V128,
-  V128_LOAD, V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec, wasmApi,
-  wasmBackendMemory, type WasmMemory,
+  V128_LOAD, V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec, heapModule,
 } from './wasm-bytecode.js';
 
 // every function: params 0-3 byte addresses of its arrays, 4 the end of x (x + B·W·k·4), 5 W·k·4, 6 k·4
@@ -118,29 +117,8 @@ function pairsModule(): Uint8Array {
 
 type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
 
-let compiled: object | null | undefined;
-const instances = new WeakMap<WasmMemory, Kernels>();
-
 /** The kernels instantiated over tfjs-backend-wasm's memory, or null (no wasm backend, no SIMD, a shared memory). */
-function kernelsFor(buffer: ArrayBufferLike): Kernels | null {
-  const memory = wasmBackendMemory(buffer);
-  if (memory === null || wasmApi === undefined) return null;
-  const known = instances.get(memory);
-  if (known !== undefined) return known;
-  try {
-    if (compiled === undefined) {
-      const bytes = pairsModule();
-      compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-    }
-    if (compiled === null) return null;
-    const kernels = new wasmApi.Instance(compiled, { env: { memory } }).exports as Kernels;
-    instances.set(memory, kernels);
-    return kernels;
-  } catch {
-    compiled = null;
-    return null;
-  }
-}
+const kernelsFor = heapModule<Kernels>(pairsModule);
 
 /**
  * Runs `kernel` on `arrays` (views of the wasm backend's memory, in the kernel's argument order; outputs that

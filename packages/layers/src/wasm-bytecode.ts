@@ -119,3 +119,33 @@ export function wasmBackendMemory(buffer: ArrayBufferLike): WasmMemory | null {
   const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
   return memory !== undefined && memory.buffer === buffer ? memory : null;
 }
+
+/**
+ * A lazily compiled module importing `env.memory`, instantiated once per wasm backend heap: `instanceFor(buffer)`
+ * gives its exports when `buffer` is that heap (so its functions take byte offsets of views of it), else null
+ * (another backend, no WebAssembly SIMD, or a memory the module cannot import).
+ * @internal
+ */
+export function heapModule<T>(assemble: () => Uint8Array): (buffer: ArrayBufferLike) => T | null {
+  let compiled: object | null | undefined;
+  const instances = new WeakMap<WasmMemory, T>();
+  return (buffer) => {
+    const memory = wasmBackendMemory(buffer);
+    if (memory === null || wasmApi === undefined) return null;
+    const known = instances.get(memory);
+    if (known !== undefined) return known;
+    try {
+      if (compiled === undefined) {
+        const bytes = assemble();
+        compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+      }
+      if (compiled === null) return null;
+      const made = new wasmApi.Instance(compiled, { env: { memory } }).exports as T;
+      instances.set(memory, made);
+      return made;
+    } catch {
+      compiled = null;
+      return null;
+    }
+  };
+}
