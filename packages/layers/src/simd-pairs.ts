@@ -1,8 +1,9 @@
 /**
- * WebAssembly SIMD (f32x4) kernels over the slot pairs i < j of `[B, W, k]` embeddings, run in place on the
- * memory of tfjs-backend-wasm (the module imports it: no copies of the `[B, P, k]` pair tensors), for k a
- * multiple of 4. The host kernels of pair-products.ts and pair-attention-pool.ts call them on wasm and keep their
- * TypeScript loops elsewhere (cpu, or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
+ * WebAssembly SIMD (f32x4) kernels over the slot pairs i < j of `[B, W, k]` embeddings, and over the items of a
+ * `[B, W, k]` array weighted by `[B, W]`, run in place on the memory of tfjs-backend-wasm (the module imports it:
+ * no copies of the `[B, P, k]` pair tensors), for k a multiple of 4. The host kernels of pair-products.ts,
+ * pair-attention-pool.ts and attention-pool.ts call them on wasm and keep their TypeScript loops elsewhere (cpu,
+ * or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
  */
 import {
   ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, IMPORT_MEMORY, MAGIC, SUB, V128,
@@ -23,12 +24,20 @@ const eachPair = (x: number, pair: number[], perExample: number[] = []) =>
     ...forLoop(XI, get(BASE), get(ROW_END), get(KB), forLoop(XJ, plus(XI, KB), get(ROW_END), get(KB), pair)),
     ...perExample,
   ]);
+/** For every example (BASE) and item (XI) of a `[B, W, k]` array (param `x`): `item`; after each example `perExample`. */
+const eachItem = (x: number, item: number[], perExample: number[] = []) =>
+  forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...forLoop(XI, get(BASE), get(ROW_END), get(KB), item), ...perExample]);
 /** For c = 0, 16, … < k·4 bytes: body. */
 const eachLane = (body: number[]) => forLoop(C, i32(0), get(KB), i32(16), body);
 /** `mem[at + delta] += g ⊙ mem[other]` for v128 g in V1, at/other slot addresses plus C. */
 const accumulate = (at: number, other: number) => [
   ...plus(at, C), ...get(DELTA), ...ADD, ...tee(ADDR), ...get(ADDR), ...V128_LOAD,
   ...get(V1), ...load(plus(other, C)), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+];
+/** The sum of the four lanes of v128 local v, an f32. */
+const horizontalSum = (v: number) => [
+  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
+  ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
 ];
 const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
 
@@ -84,10 +93,45 @@ const KERNELS = {
       [
         ...F32_CONST_0, ...F32X4_SPLAT, ...set(V0),
         ...eachLane([...get(V0), ...load(plus(R2, C)), ...load(plus(XI, C)), ...F32X4_MUL, ...load(plus(XJ, C)), ...F32X4_MUL, ...F32X4_ADD, ...set(V0)]),
-        ...get(R1),
-        ...get(V0), ...f32x4ExtractLane(0), ...get(V0), ...f32x4ExtractLane(1), ...F32_ADD,
-        ...get(V0), ...f32x4ExtractLane(2), ...F32_ADD, ...get(V0), ...f32x4ExtractLane(3), ...F32_ADD,
-        ...F32_STORE,
+        ...get(R1), ...horizontalSum(V0), ...F32_STORE,
+        ...advance(R1, i32(4)),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // weightedSum(x, a, out) with out zeroed: out[b, :] = Σ_p a[b, p] x[b, p, :] (R1 running a, R2 running out row)
+  weightedSum: [
+    ...get(1), ...set(R1), ...get(2), ...set(R2),
+    ...eachItem(
+      0,
+      [
+        ...get(R1), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(R1, i32(4)),
+        ...eachLane([...plus(R2, C), ...load(plus(R2, C)), ...get(V0), ...load(plus(XI, C)), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE]),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // weightedSumGradX(dy, a, dx): dx[b, p, :] = a[b, p] dy[b, :] (dx drives the loops; R1 running a, R2 running dy row)
+  weightedSumGradX: [
+    ...get(1), ...set(R1), ...get(0), ...set(R2),
+    ...eachItem(
+      2,
+      [
+        ...get(R1), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(R1, i32(4)),
+        ...eachLane([...plus(XI, C), ...get(V0), ...load(plus(R2, C)), ...F32X4_MUL, ...V128_STORE]),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // weightedSumGradA(dy, x, da): da[b, p] = ⟨dy[b, :], x[b, p, :]⟩ (R1 running da, R2 running dy row)
+  weightedSumGradA: [
+    ...get(2), ...set(R1), ...get(0), ...set(R2),
+    ...eachItem(
+      1,
+      [
+        ...F32_CONST_0, ...F32X4_SPLAT, ...set(V0),
+        ...eachLane([...get(V0), ...load(plus(R2, C)), ...load(plus(XI, C)), ...F32X4_MUL, ...F32X4_ADD, ...set(V0)]),
+        ...get(R1), ...horizontalSum(V0), ...F32_STORE,
         ...advance(R1, i32(4)),
       ],
       advance(R2, get(KB)),
@@ -97,7 +141,7 @@ const KERNELS = {
 
 /** The pair kernels and the index (in their array arguments) of x, whose shape drives the loops. */
 export type PairKernel = keyof typeof KERNELS;
-const X_ARG: Record<PairKernel, number> = { products: 0, productsGrad: 1, pool: 0, poolGradX: 1, poolGradA: 1 };
+const X_ARG: Record<PairKernel, number> = { products: 0, productsGrad: 1, pool: 0, poolGradX: 1, poolGradA: 1, weightedSum: 0, weightedSumGradX: 2, weightedSumGradA: 1 };
 const NAMES = Object.keys(KERNELS) as PairKernel[];
 
 function pairsModule(): Uint8Array {
@@ -122,7 +166,7 @@ const kernelsFor = heapModule<Kernels>(pairsModule);
 
 /**
  * Runs `kernel` on `arrays` (views of the wasm backend's memory, in the kernel's argument order; outputs that
- * accumulate must be zeroed first) for x `[batch, width, k]`; returns false, doing nothing, where it cannot (not
+ * accumulate must be zeroed first) for x `[batch, width, k]` (the weighted sums: width items of k); returns false, doing nothing, where it cannot (not
  * the wasm backend's memory, k not a multiple of 4, no SIMD) so the caller runs its TypeScript loop instead.
  * @internal
  */
