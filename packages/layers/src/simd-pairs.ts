@@ -34,6 +34,10 @@ const accumulate = (at: number, other: number) => [
   ...plus(at, C), ...get(DELTA), ...ADD, ...tee(ADDR), ...get(ADDR), ...V128_LOAD,
   ...get(V1), ...load(plus(other, C)), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
 ];
+/** `mem[at] += g ⊙ mem[other + delta]` for v128 g in V1, at/other slot addresses plus C. */
+const accumulateFrom = (at: number, other: number) => [
+  ...plus(at, C), ...load(plus(at, C)), ...get(V1), ...load(plus(other, C), get(DELTA), ADD), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+];
 /** The sum of the four lanes of v128 local v, an f32. */
 const horizontalSum = (v: number) => [
   ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
@@ -57,6 +61,30 @@ const KERNELS = {
       ...eachLane([...load(plus(R1, C)), ...set(V1), ...accumulate(XI, XJ), ...accumulate(XJ, XI)]),
       ...advance(R1, get(KB)),
     ]),
+  ],
+  // products2(x, y, out, skip): out[b, p, :] = x_i ⊙ y_j, then `skip` bytes of out left alone after each example
+  // (R1 the running out address)
+  products2: [
+    ...get(2), ...set(R1), ...get(1), ...get(0), ...SUB, ...set(DELTA),
+    ...eachPair(
+      0,
+      [
+        ...eachLane([...plus(R1, C), ...load(plus(XI, C)), ...load(plus(XJ, C), get(DELTA), ADD), ...F32X4_MUL, ...V128_STORE]),
+        ...advance(R1, get(KB)),
+      ],
+      advance(R1, get(3)),
+    ),
+  ],
+  // products2GradX(dy, y, dx, skip) with dx zeroed: dx_i += dy_p ⊙ y_j (dx drives the loops; R1 the running dy
+  // address, `skip` bytes of dy passed over after each example)
+  products2GradX: [
+    ...get(0), ...set(R1), ...get(1), ...get(2), ...SUB, ...set(DELTA),
+    ...eachPair(2, [...eachLane([...load(plus(R1, C)), ...set(V1), ...accumulateFrom(XI, XJ)]), ...advance(R1, get(KB))], advance(R1, get(3))),
+  ],
+  // products2GradY(dy, x, dyy, skip) with dyy zeroed: dyy_j += dy_p ⊙ x_i (as products2GradX)
+  products2GradY: [
+    ...get(0), ...set(R1), ...get(1), ...get(2), ...SUB, ...set(DELTA),
+    ...eachPair(2, [...eachLane([...load(plus(R1, C)), ...set(V1), ...accumulateFrom(XJ, XI)]), ...advance(R1, get(KB))], advance(R1, get(3))),
   ],
   // pool(x, a, out) with out zeroed: out[b, :] += a_p x_i ⊙ x_j (R1 running a, R2 running out row)
   pool: [
@@ -141,7 +169,19 @@ const KERNELS = {
 
 /** The pair kernels and the index (in their array arguments) of x, whose shape drives the loops. */
 export type PairKernel = keyof typeof KERNELS;
-const X_ARG: Record<PairKernel, number> = { products: 0, productsGrad: 1, pool: 0, poolGradX: 1, poolGradA: 1, weightedSum: 0, weightedSumGradX: 2, weightedSumGradA: 1 };
+const X_ARG: Record<PairKernel, number> = {
+  products: 0,
+  productsGrad: 1,
+  products2: 0,
+  products2GradX: 2,
+  products2GradY: 2,
+  pool: 0,
+  poolGradX: 1,
+  poolGradA: 1,
+  weightedSum: 0,
+  weightedSumGradX: 2,
+  weightedSumGradA: 1,
+};
 const NAMES = Object.keys(KERNELS) as PairKernel[];
 
 function pairsModule(): Uint8Array {
@@ -166,11 +206,13 @@ const kernelsFor = heapModule<Kernels>(pairsModule);
 
 /**
  * Runs `kernel` on `arrays` (views of the wasm backend's memory, in the kernel's argument order; outputs that
- * accumulate must be zeroed first) for x `[batch, width, k]` (the weighted sums: width items of k); returns false, doing nothing, where it cannot (not
+ * accumulate must be zeroed first) for x `[batch, width, k]` (the weighted sums: width items of k); the
+ * products2 kernels take `skipBytes`, a gap after each example's pairs in the pair tensor (several inputs' pairs
+ * interleaved per example); returns false, doing nothing, where it cannot (not
  * the wasm backend's memory, k not a multiple of 4, no SIMD) so the caller runs its TypeScript loop instead.
  * @internal
  */
-export function runSimdPairs(kernel: PairKernel, arrays: readonly Float32Array[], batch: number, width: number, k: number): boolean {
+export function runSimdPairs(kernel: PairKernel, arrays: readonly Float32Array[], batch: number, width: number, k: number, skipBytes = 0): boolean {
   if (k % 4 !== 0 || arrays.length === 0) return false;
   const buffer = (arrays[0] as Float32Array).buffer;
   if (arrays.some((a) => a.buffer !== buffer)) return false;
@@ -178,6 +220,6 @@ export function runSimdPairs(kernel: PairKernel, arrays: readonly Float32Array[]
   if (kernels === null) return false;
   const x = arrays[X_ARG[kernel]] as Float32Array;
   const at = arrays.map((a) => a.byteOffset);
-  kernels[kernel](at[0] ?? 0, at[1] ?? 0, at[2] ?? 0, at[3] ?? 0, x.byteOffset + batch * width * k * 4, width * k * 4, k * 4);
+  kernels[kernel](at[0] ?? 0, at[1] ?? 0, at[2] ?? 0, at[3] ?? skipBytes, x.byteOffset + batch * width * k * 4, width * k * 4, k * 4);
   return true;
 }
