@@ -6,8 +6,8 @@
  * or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
  */
 import {
-  ADD, F32_ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, I32, IMPORT_MEMORY, MAGIC, SUB, V128,
-  V128_LOAD, V128_STORE, f32x4ExtractLane, forLoop, get, i32, name, section, set, tee, uleb, vec, heapModule,
+  ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, SUB, V128_LOAD, V128_STORE, advance, forLoop,
+  get, heapModule, horizontalSum, i32, kernelModule, plus, set, tee,
 } from './wasm-bytecode.js';
 
 // every function: params 0-3 byte addresses of its arrays, 4 the end of x (x + B·W·k·4), 5 W·k·4, 6 k·4
@@ -16,7 +16,6 @@ const [, , , , X_END, ROW, KB] = [0, 1, 2, 3, 4, 5, 6] as const;
 const [BASE, ROW_END, XI, XJ, C, R1, R2, DELTA, ADDR, V0, V1] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as const;
 
 const load = (...addr: number[][]) => [...addr.flat(), ...V128_LOAD];
-const plus = (a: number, b: number) => [...get(a), ...get(b), ...ADD];
 /** For every example (BASE), slot i (XI) and slot j > i (XJ) of x (param `x`): `pair`; after each example `perExample`. */
 const eachPair = (x: number, pair: number[], perExample: number[] = []) =>
   forLoop(BASE, get(x), get(X_END), get(ROW), [
@@ -38,13 +37,6 @@ const accumulate = (at: number, other: number) => [
 const accumulateFrom = (at: number, other: number) => [
   ...plus(at, C), ...load(plus(at, C)), ...get(V1), ...load(plus(other, C), get(DELTA), ADD), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
 ];
-/** The sum of the four lanes of v128 local v, an f32. */
-const horizontalSum = (v: number) => [
-  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
-  ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
-];
-const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
-
 const KERNELS = {
   // products(x, out): out[b, p, :] = x_i ⊙ x_j (R1 the running out address)
   products: [
@@ -182,22 +174,8 @@ const X_ARG: Record<PairKernel, number> = {
   weightedSumGradX: 2,
   weightedSumGradA: 1,
 };
-const NAMES = Object.keys(KERNELS) as PairKernel[];
 
-function pairsModule(): Uint8Array {
-  const bodies = NAMES.map((kernel) => {
-    const body = [...vec([[...uleb(9), I32], [...uleb(2), V128]]), ...KERNELS[kernel], 0x0b];
-    return [...uleb(body.length), ...body];
-  });
-  return new Uint8Array([
-    ...MAGIC,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), ...vec([])]])),
-    ...IMPORT_MEMORY,
-    ...section(3, vec(NAMES.map(() => [0]))),
-    ...section(7, vec(NAMES.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
-    ...section(10, vec(bodies)),
-  ]);
-}
+const pairsModule = () => kernelModule(KERNELS, 7, 9, 2);
 
 type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
 

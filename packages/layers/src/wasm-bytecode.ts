@@ -149,3 +149,34 @@ export function heapModule<T>(assemble: () => Uint8Array): (buffer: ArrayBufferL
     }
   };
 }
+
+/**
+ * A module importing `env.memory` whose functions are `kernels` (exported by name), each taking `params` i32
+ * parameters, with `i32Locals` i32 then `v128Locals` v128 locals after them.
+ * @internal
+ */
+export function kernelModule(kernels: Readonly<Record<string, readonly number[]>>, params: number, i32Locals: number, v128Locals: number): Uint8Array {
+  const names = Object.keys(kernels);
+  const bodies = names.map((kernel) => {
+    const body = [...vec([[...uleb(i32Locals), I32], [...uleb(v128Locals), V128]]), ...(kernels[kernel] ?? []), ...END];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...MAGIC,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]])),
+    ...IMPORT_MEMORY,
+    ...section(3, vec(names.map(() => [0]))),
+    ...section(7, vec(names.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+/** `a + b` of two i32 locals. @internal */
+export const plus = (a: number, b: number) => [...get(a), ...get(b), ...ADD];
+/** `v += bytes` for an i32 local v and an i32 expression. @internal */
+export const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
+/** The sum of the four lanes of v128 local v, an f32. @internal */
+export const horizontalSum = (v: number) => [
+  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
+  ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
+];
