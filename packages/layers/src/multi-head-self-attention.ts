@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMul } from './batch-mat-mul.js';
+import { concatColumns } from './concat-columns.js';
 import { denseMatMul, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -77,7 +78,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
         if (keyPenalty !== undefined) scores = tf.add(scores, keyPenalty);
         heads.push(batchMatMul(tf.softmax(scores, -1), project(this.value, h)));
       }
-      let out = heads.length === 1 ? (heads[0] as tf.Tensor) : tf.concat(heads, -1); // [B, m, H·d']
+      let out = heads.length === 1 ? (heads[0] as tf.Tensor) : concatColumns(heads); // [B, m, H·d']
       if (this.residualKernel !== null) {
         out = tf.add(out, tf.reshape(denseMatMul(flat, this.residualKernel.read() as tf.Tensor2D), [batch, m, -1]));
       }
