@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
+import { runSimdPairs } from './simd-pairs.js';
 
 const shape3 = (s: readonly number[] | undefined) => s as [number, number, number];
 
@@ -13,6 +14,7 @@ const attentionPoolOp = defineHostOp({
     const w = a as Float32Array;
     const [batch, numPairs, k] = shape3(s);
     out.fill(0);
+    if (runSimdPairs('weightedSum', [x, w, out], batch, numPairs, k)) return;
     for (let b = 0, o = 0; b < batch; b++) {
       for (let p = 0; p < numPairs; p++) {
         const ap = w[b * numPairs + p] as number;
@@ -29,6 +31,7 @@ const attentionPoolOp = defineHostOp({
         const d = dy as Float32Array;
         const w = a as Float32Array;
         const [batch, numPairs, k] = shape3(s);
+        if (runSimdPairs('weightedSumGradX', [d, w, out], batch, numPairs, k)) return;
         for (let b = 0, o = 0; b < batch; b++) {
           for (let p = 0; p < numPairs; p++) {
             const ap = w[b * numPairs + p] as number;
@@ -45,6 +48,7 @@ const attentionPoolOp = defineHostOp({
         const d = dy as Float32Array;
         const x = pairs as Float32Array;
         const [batch, numPairs, k] = shape3(s);
+        if (runSimdPairs('weightedSumGradA', [d, x, out], batch, numPairs, k)) return;
         for (let b = 0, o = 0; b < batch; b++) {
           for (let p = 0; p < numPairs; p++) {
             let dot = 0;
@@ -59,9 +63,10 @@ const attentionPoolOp = defineHostOp({
 
 /**
  * The attention-based pooling of AFM (Xiao et al. 2017, eq. 4 before the projection p): `Σ_p a_p · pairs_p`,
- * `[B, P, k]` and `[B, P]` → `[B, k]`.
+ * `[B, P, k]` and `[B, P]` → `[B, k]`; any weighted sum over the middle axis (the CIN's contraction with X⁰).
  *
- * On wasm and cpu TypeScript kernels compute it and its two gradients in single passes; elsewhere it is
+ * On wasm and cpu kernels compute it and its two gradients in single passes (WebAssembly SIMD on wasm for k a
+ * multiple of 4, see simd-pairs.ts; TypeScript loops otherwise); elsewhere it is
  * `sum(pairs ⊙ a, 1)`.
  */
 export function attentionPool(pairs: tf.Tensor, a: tf.Tensor): tf.Tensor2D {

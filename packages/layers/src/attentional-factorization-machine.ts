@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { definedEntries, glorotInit, inputList, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
-import { attentionPool } from './attention-pool.js';
 import { denseLayer } from './dense-layer.js';
+import { pairAttentionPool } from './pair-attention-pool.js';
 import { pairProducts } from './pair-products.js';
 import { pairSoftmax } from './pair-softmax.js';
 
@@ -66,9 +66,9 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [emb, values] = inputList('AttentionalFactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
-      const { pairs, weights } = this.attend(emb, values);
-      // pooled[b, :] = Σ_p a_bp pairs[b, p, :]
-      let pooled: tf.Tensor = attentionPool(pairs, weights);
+      const { scaled, weights } = this.attend(emb, values);
+      // pooled[b, :] = Σ_{i<j} a_ij x_i ⊙ x_j, from the scaled embeddings (the [B, P, k] pairs feed only the scores)
+      let pooled: tf.Tensor = pairAttentionPool(scaled, weights);
       if (kwargs['training'] === true && this.dropout > 0) pooled = tf.dropout(pooled, this.dropout);
       return denseLayer(pooled as tf.Tensor2D, this.weight(this.projection).read() as tf.Tensor2D);
     });
@@ -83,13 +83,14 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
     return tf.tidy(() => this.attend(embeddings, values).weights);
   }
 
-  private attend(emb: tf.Tensor, values: tf.Tensor): { pairs: tf.Tensor; weights: tf.Tensor2D } {
+  private attend(emb: tf.Tensor, values: tf.Tensor): { scaled: tf.Tensor; weights: tf.Tensor2D } {
     const [batch, width, k] = emb.shape as [number, number, number];
     if (values.shape[1] !== width) {
       throw new Error(`AttentionalFactorizationMachine: values [${values.shape.join(', ')}] do not match embeddings [${emb.shape.join(', ')}]`);
     }
     const numPairs = (width * (width - 1)) / 2;
-    const pairs = pairProducts(tf.mul(emb, tf.expandDims(values, -1)));
+    const scaled = tf.mul(emb, tf.expandDims(values, -1));
+    const pairs = pairProducts(scaled);
     const hidden = denseLayer(
       tf.reshape(pairs, [batch * numPairs, k]),
       this.weight(this.kernel).read() as tf.Tensor2D,
@@ -97,7 +98,7 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
       'relu',
     );
     const logits = tf.reshape(denseLayer(hidden, this.weight(this.attentionProjection).read() as tf.Tensor2D), [batch, numPairs]);
-    return { pairs, weights: pairSoftmax(logits, values) };
+    return { scaled, weights: pairSoftmax(logits, values) };
   }
 
   private weight(v: tf.LayerVariable | null): tf.LayerVariable {

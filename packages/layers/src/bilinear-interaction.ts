@@ -3,6 +3,7 @@ import { denseMatMul } from './fast-ops.js';
 import { gatherRows } from './gather-rows.js';
 import { definedEntries, embeddingsInputShape, idsInputShape, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { pairIndices } from './pair-indices.js';
+import { pairProductsOfParts } from './pair-products.js';
 
 /** How {@link BilinearInteraction} shares its `[k, k]` matrices. */
 export type BilinearType = 'field-all' | 'field-each' | 'field-interaction';
@@ -32,9 +33,12 @@ export interface BilinearInteractionArgs extends LayerArgs {
  * input. Weight (group 'dense'): `'bilinear_kernel'`: field-all `[k, k]` (n = 1) or `[n, k, k]`; field-each
  * `[n·m, k, k]`; field-interaction `[n·P, k, k]` (row t·m + i, resp. t·P + p, for input t); uniform ±√(3/k).
  *
- * Slot-major, with no slicing of big tensors (tfjs-wasm copies a sliced tensor's whole input through JavaScript):
- * the inputs are transposed to `[m, B·k]` and stacked `[n·m, B·k]`; v_i W is a 2-D matMul per input (field-all)
- * or one `[n·m, B, k] × [n·m, k, k]` batched matMul (field-each); the pairs' rows are picked with
+ * field-all: v W is one 2-D matMul per input, and {@link pairProductsOfParts} writes every input's (v_i W) ⊙ v_j
+ * straight into `[B, n·P, k]` (one WebAssembly SIMD kernel on wasm for n ≤ 2: no transposes, gathers, or concat,
+ * whose gradient split tfjs-wasm runs through JavaScript).
+ * The other types are slot-major, with no slicing of big tensors (tfjs-wasm copies a sliced tensor's whole input
+ * through JavaScript): the inputs are transposed to `[m, B·k]` and stacked `[n·m, B·k]`; v_i W is one
+ * `[n·m, B, k] × [n·m, k, k]` batched matMul (field-each); the pairs' rows are picked with
  * {@link gatherRows} (gatherND forward, scatterND backward, native on wasm); one transpose gives `[B, n·P, k]`.
  * field-interaction multiplies `[n·P, B, k] × [n·P, k, k]`, a batched matMul of n·P batches, which tfjs-wasm runs
  * on its slow naive kernel: by far the most expensive type there. The output is large (n·P·k per example).
@@ -81,6 +85,13 @@ export class BilinearInteraction extends tf.layers.Layer {
       const [batch, m, k] = first.shape as [number, number, number];
       const n = list.length;
       const kernel = this.kernel.read();
+      const kernelOf = (t: number) => (n === 1 ? kernel : tf.reshape(tf.slice(kernel, [t, 0, 0], [1, k, k]), [k, k])) as tf.Tensor2D;
+      if (this.bilinearType === 'field-all') {
+        // batch-major throughout: (v_i W) ⊙ v_j by pairProductsOfParts (one pass; no transposes, gathers or scatters)
+        return pairProductsOfParts(
+          list.map((e, t) => [tf.reshape(denseMatMul(tf.reshape(e, [batch * m, k]) as tf.Tensor2D, kernelOf(t)), [batch, m, k]), e] as const),
+        );
+      }
       const { rows, cols } = pairIndices(m);
       const numPairs = rows.length;
       const offsetIds = (ids: Int32Array) => {
@@ -93,14 +104,7 @@ export class BilinearInteraction extends tf.layers.Layer {
       const slotMajor = list.map((e) => tf.reshape(tf.transpose(e, [1, 0, 2]), [m, batch * k]) as tf.Tensor2D);
       const bySlot = n === 1 ? (slotMajor[0] as tf.Tensor2D) : (tf.concat(slotMajor, 0) as tf.Tensor2D);
       let left: tf.Tensor; // [n·P, B·k]: v_i W for every pair (i, j) of every input
-      if (this.bilinearType === 'field-all') {
-        const projected = slotMajor.map((e, t) => {
-          const w = n === 1 ? kernel : tf.reshape(tf.slice(kernel, [t, 0, 0], [1, k, k]), [k, k]);
-          return denseMatMul(tf.reshape(e, [m * batch, k]) as tf.Tensor2D, w as tf.Tensor2D);
-        });
-        const stacked = projected.length === 1 ? (projected[0] as tf.Tensor) : tf.concat(projected, 0);
-        left = gatherRows(tf.reshape(stacked, [n * m, batch * k]) as tf.Tensor2D, rowIds);
-      } else if (this.bilinearType === 'field-each') {
+      if (this.bilinearType === 'field-each') {
         const projected = tf.matMul(tf.reshape(bySlot, [n * m, batch, k]) as tf.Tensor3D, kernel as tf.Tensor3D); // [n·m, B, k]
         left = gatherRows(tf.reshape(projected, [n * m, batch * k]) as tf.Tensor2D, rowIds);
       } else {

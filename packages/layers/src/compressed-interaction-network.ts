@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { attentionPool } from './attention-pool.js';
 import { denseMatMul, reduceSum, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -97,7 +98,8 @@ export class CompressedInteractionNetwork extends tf.layers.Layer {
           maps = denseMatMul(tf.reshape(outer, [rows, h * m]) as tf.Tensor2D, kernel);
         } else {
           const partial = denseMatMul(previous, tf.reshape(kernel, [h, m * size]) as tf.Tensor2D); // [B·k, m·H_l]
-          maps = reduceSum(tf.mul(tf.reshape(partial, [rows, m, size]), tf.expandDims(x0, 2)), 1) as tf.Tensor2D;
+          // maps[r, :] = Σ_i x0[r, i]·partial[r, i, :]: the weighted sum of attentionPool, one pass (no [B·k, m, H_l] product)
+          maps = attentionPool(tf.reshape(partial, [rows, m, size]), x0);
         }
         if (this.activation === 'relu') maps = tf.relu(maps);
         const carried = this.carried(l);

@@ -69,8 +69,8 @@ export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D, a
     const out = tf.engine().runKernel(tf._FusedMatMul, c === undefined ? { a: a3, b: b3 } : { a: a3, b: b3, bias: c }, attrs) as tf.Tensor;
     return tf.reshape(out, [a.shape[0], b.shape[1]]);
   };
-  const backward = (dy: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, out: tf.Tensor2D): tf.Tensor[] => {
-    const dPre = activation === 'relu' ? tf.mul(dy, tf.step(out)) : dy;
+  const backward = (dy: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, out: tf.Tensor2D | undefined): tf.Tensor[] => {
+    const dPre = activation === 'relu' && out !== undefined ? tf.mul(dy, tf.step(out)) : dy;
     const grads: tf.Tensor[] = [tf.matMul(dPre, tf.transpose(b)), transposedProduct(a, dPre as tf.Tensor2D)];
     return bias === undefined ? grads : [...grads, columnSum(dPre as tf.Tensor2D)];
   };
@@ -79,11 +79,12 @@ export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D, a
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [a, b, c] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | undefined];
     const value = forward(a, b, bias === undefined ? undefined : c);
-    save([a, b, value]);
+    // tfjs copies every saved tensor: the output only where the ReLU's gradient needs it
+    save(activation === 'relu' ? [a, b, value] : [a, b]);
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sa, sb, out] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [sa, sb, out] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
         return backward((Array.isArray(dy) ? dy[0] : dy) as tf.Tensor2D, sa, sb, out);
       },
     };

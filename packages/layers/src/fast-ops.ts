@@ -6,6 +6,7 @@
 // (Sum over axis 0) and of Sum/Mean (a ones tensor filled element by element in JavaScript, then multiplied) hit
 // the slow paths; these replacements compute the same values without them.
 import * as tf from '@tensorflow/tfjs';
+import { denseLayer } from './dense-layer.js';
 
 /** `t` transposed; a reshape when one side is 1 (no data movement). */
 function transpose2d(t: tf.Tensor2D): tf.Tensor2D {
@@ -23,8 +24,9 @@ function firstGradient(dy: tf.Tensor | tf.Tensor[]): tf.Tensor {
 }
 
 /**
- * The 2-D product a b, `[n, p] × [p, q] → [n, q]`, with a gradient free of transposed matMuls:
- * ∂a = dy bᵀ, ∂b = aᵀ dy, or (dyᵀ a)ᵀ when q < p, transposing explicitly the smaller operand.
+ * The 2-D product a b, `[n, p] × [p, q] → [n, q]`, with a gradient free of transposed matMuls: ∂a = dy bᵀ (b
+ * transposed explicitly, then the fast untransposed product), ∂b = aᵀ dy (on wasm and cpu a WebAssembly SIMD
+ * kernel, in place on the wasm heap): {@link denseLayer} without bias or activation.
  *
  * @param a `[n, p]` float32. @param b `[p, q]` float32 (typically a weight). @returns `[n, q]`.
  */
@@ -32,20 +34,7 @@ export function denseMatMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   if (a.rank !== 2 || b.rank !== 2) {
     throw new Error(`denseMatMul: expected 2-D tensors, got [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
   }
-  const product = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    save([x, w]);
-    return {
-      value: tf.matMul(x, w),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const g = firstGradient(dy) as tf.Tensor2D;
-        const dx = tf.matMul(g, transpose2d(sw));
-        const dw = sx.shape[1] <= g.shape[1] ? tf.matMul(transpose2d(sx), g) : transpose2d(tf.matMul(transpose2d(g), sx));
-        return [dx, dw];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return product(a, b) as tf.Tensor2D;
+  return denseLayer(a, b);
 }
 
 /**

@@ -1,6 +1,7 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows, withRowFeeds, type RowFeed } from './gather-rows.js';
 export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
+export { batchMatMul } from './batch-mat-mul.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';

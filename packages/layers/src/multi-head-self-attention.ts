@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMul } from './batch-mat-mul.js';
+import { concatColumns } from './concat-columns.js';
 import { denseMatMul, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -72,11 +74,11 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
         tf.reshape(denseMatMul(flat, sliceColumns(this.weight(kernel).read() as tf.Tensor2D, h * dh, dh)), [batch, m, dh]) as tf.Tensor3D;
       const heads: tf.Tensor[] = [];
       for (let h = 0; h < this.heads; h++) {
-        let scores: tf.Tensor = tf.matMul(project(this.query, h), project(this.key, h), false, true); // [B, m, m]
+        let scores: tf.Tensor = batchMatMul(project(this.query, h), project(this.key, h), true); // [B, m, m]
         if (keyPenalty !== undefined) scores = tf.add(scores, keyPenalty);
-        heads.push(tf.matMul(tf.softmax(scores, -1) as tf.Tensor3D, project(this.value, h)));
+        heads.push(batchMatMul(tf.softmax(scores, -1), project(this.value, h)));
       }
-      let out = heads.length === 1 ? (heads[0] as tf.Tensor) : tf.concat(heads, -1); // [B, m, H·d']
+      let out = heads.length === 1 ? (heads[0] as tf.Tensor) : concatColumns(heads); // [B, m, H·d']
       if (this.residualKernel !== null) {
         out = tf.add(out, tf.reshape(denseMatMul(flat, this.residualKernel.read() as tf.Tensor2D), [batch, m, -1]));
       }

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gemmTransposedA } from './simd-gemm.js';
 import { uniform } from './test-utils/reference.js';
 
@@ -9,12 +11,18 @@ function reference(x: Float32Array, dy: Float32Array, m: number, k: number, n: n
   return out;
 }
 
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
 describe('gemmTransposedA', () => {
   it.each([
     [8, 4, 4],
     [37, 5, 3], // rows and columns that are not multiples of 4 (zero-padded)
     [1, 1, 1],
     [130, 17, 9],
+    [37, 8, 1], // N not a multiple of 4, K one: computed as (dyᵀ x)ᵀ
+    [130, 16, 3],
   ])('xᵀ @ dy for [M=%i, K=%i] and [M, N=%i]: SIMD and loop both equal the definition', (m, k, n) => {
     const rnd = uniform(m * 31 + k * 7 + n);
     const x = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
@@ -35,5 +43,21 @@ describe('gemmTransposedA', () => {
     const small = new Float32Array(3);
     gemmTransposedA(Float32Array.from([1, 2, 3]), Float32Array.from([1, 1, 1]), 3, 1, 1, small.subarray(0, 1));
     expect(small[0]).toBe(6);
+  });
+
+  it.each([
+    [12, 5, 8], // M and N multiples of 4: in place on the heap (K any)
+    [13, 4, 8], // M ragged: copied and padded
+  ])('on views of the wasm backend heap, [M=%i, K=%i] and [M, N=%i], equals the definition', async (m, k, n) => {
+    await tf.setBackend('wasm');
+    const rnd = uniform(m + k + n);
+    const x = tf.tensor2d(Float32Array.from({ length: m * k }, () => rnd() - 0.5), [m, k]);
+    const dy = tf.tensor2d(Float32Array.from({ length: m * n }, () => rnd() - 0.5), [m, n]);
+    const out = tf.fill([k, n], Number.NaN); // every element must be written
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
+    const [xv, dyv, outv] = [x, dy, out].map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
+    gemmTransposedA(xv, dyv, m, k, n, outv);
+    const ref = reference(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, m, k, n);
+    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 4));
   });
 });

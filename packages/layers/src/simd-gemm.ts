@@ -5,54 +5,13 @@
  * time, ~0.1-0.3 ns per multiply-add measured. The bytecode is assembled below (no toolchain: a few opcodes).
  */
 
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  let n = value >>> 0;
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-const sleb = (value: number): number[] => {
-  const out: number[] = [];
-  let n = value | 0;
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const ADD = [0x6a];
-const MUL = [0x6c];
-const GE_U = [0x4f];
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = [0x0b];
-const br = (depth: number) => [0x0c, ...uleb(depth)];
-const brIf = (depth: number) => [0x0d, ...uleb(depth)];
-const F32_LOAD = [0x2a, 0x02, 0x00];
-const V128_LOAD = [0xfd, ...uleb(0), 0x04, 0x00];
-const V128_STORE = [0xfd, ...uleb(11), 0x04, 0x00];
-const F32X4_SPLAT = [0xfd, ...uleb(19)];
-const F32X4_ADD = [0xfd, ...uleb(228)];
-const F32X4_MUL = [0xfd, ...uleb(230)];
+import {
+  ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, IMPORT_MEMORY, LOOP, MAGIC, MUL, V128, V128_LOAD,
+  V128_STORE, br, brIf, get, i32, name, section, set, tee, uleb, heapModule, vec, wasmApi, type WasmMemory,
+} from './wasm-bytecode.js';
 
 /** `gemm(x, dy, out, M, K, N)` (byte offsets; M % 4 = 0, N % 4 = 0): out[k, n] += Σ_m x[m, k]·dy[m, n]. */
-function gemmModule(): Uint8Array {
+function gemmModule(importMemory: boolean): Uint8Array {
   // params 0-5: x, dy, out, M, K, N; locals: 6 m, 7 k, 8 n, 9 row bytes of dy/out, 10 x row, 11 dy row,
   // 12 address scratch, 13-16 x[m..m+3, k] splatted, 17 row bytes of x
   const [x, dy, out, M, K, N, m, k, n, nb, xRow, dyRow, addr, a0, a1, a2, a3, kb] = [...Array(18).keys()] as number[];
@@ -94,31 +53,21 @@ function gemmModule(): Uint8Array {
   ];
   const body = [...vec([[...uleb(7), I32], [...uleb(4), V128], [...uleb(1), I32]]), ...code];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...MAGIC,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...(importMemory ? IMPORT_MEMORY : []),
     ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
-    ...section(7, vec([[...name('gemm'), 0x00, 0], [...name('memory'), 0x02, 0]])),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
+    ...section(7, vec(importMemory ? [[...name('gemm'), 0x00, 0]] : [[...name('gemm'), 0x00, 0], [...name('memory'), 0x02, 0]])),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
 }
-
-/** The slice of the WebAssembly JS API used here (this package compiles without DOM or Node typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface GemmInstance {
   gemm(x: number, dy: number, out: number, m: number, k: number, n: number): void;
   memory: WasmMemory;
 }
+type InPlaceGemm = Pick<GemmInstance, 'gemm'>;
 
 let instance: GemmInstance | null | undefined;
 
@@ -126,7 +75,7 @@ let instance: GemmInstance | null | undefined;
 function gemmInstance(): GemmInstance | null {
   if (instance !== undefined) return instance;
   try {
-    const bytes = gemmModule();
+    const bytes = gemmModule(false);
     instance = wasmApi !== undefined && wasmApi.validate(bytes) ? (new wasmApi.Instance(new wasmApi.Module(bytes)).exports as unknown as GemmInstance) : null;
   } catch {
     instance = null;
@@ -134,16 +83,37 @@ function gemmInstance(): GemmInstance | null {
   return instance;
 }
 
+/** The module instantiated over the wasm backend's heap `buffer` (operands used in place), or null. */
+const inPlaceGemm = heapModule<InPlaceGemm>(() => gemmModule(true));
+
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
 /**
  * Writes `xᵀ @ dy` (`[K, N]`) into `out`, from row-major `x` `[M, K]` and `dy` `[M, N]`: with WebAssembly SIMD
- * where available (rows and columns zero-padded to multiples of 4 in the module's own memory), else a
+ * where available — in place when all three are views of the wasm backend's heap and M and N are multiples of
+ * 4, else copied into the module's own memory with rows and columns zero-padded to multiples of 4 — else a
  * TypeScript loop (also with `simd: false`).
  * @internal
  */
 export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array, simd = true): void {
   const wasm = simd ? gemmInstance() : null;
+  if (wasm !== null && m % 4 === 0 && n % 4 === 0 && x.buffer === dy.buffer && dy.buffer === out.buffer) {
+    // all three on the wasm backend's heap, no padding needed: no copies
+    const heapGemm = inPlaceGemm(out.buffer);
+    if (heapGemm !== null) {
+      out.subarray(0, k * n).fill(0);
+      heapGemm.gemm(x.byteOffset, dy.byteOffset, out.byteOffset, m, k, n);
+      return;
+    }
+  }
+  if (wasm !== null && n % 4 !== 0 && k % 4 === 0) {
+    // dy's rows would be padded one by one (slow for tall, narrow dy, e.g. [M, 1]): compute (dyᵀ x)ᵀ instead,
+    // whose operands copy in bulk, and transpose the small [N, K] result
+    const outT = new Float32Array(n * k);
+    runGemm(wasm, dy, x, m, n, k, outT);
+    for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) out[i * n + j] = outT[j * k + i] as number;
+    return;
+  }
   if (wasm === null) {
     out.fill(0);
     for (let r = 0; r < m; r++) {
@@ -155,6 +125,11 @@ export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k:
     }
     return;
   }
+  runGemm(wasm, x, dy, m, k, n, out);
+}
+
+/** `out = xᵀ @ dy` on the SIMD module: operands copied into its memory, zero-padded to multiples of 4. */
+function runGemm(wasm: GemmInstance, x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array): void {
   const m4 = up(m, 4);
   const n4 = up(n, 4);
   const xBytes = up(m4 * k * 4, 16);

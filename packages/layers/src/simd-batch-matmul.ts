@@ -1,0 +1,78 @@
+/**
+ * Batched products of small matrices, `[B, m, ·]` by `[B, ·, d]` with d a multiple of 4, as WebAssembly SIMD
+ * (f32x4) kernels vectorised along d and run in place on the memory of tfjs-backend-wasm (whose own batched
+ * matMul is a naive loop: self-attention's `[B, m, m]` scores and their gradients). Assembled from bytecode
+ * (wasm-bytecode.ts); callers keep a TypeScript loop for other backends and other d.
+ */
+import {
+  F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, V128_LOAD, V128_STORE, advance, forLoop, get,
+  heapModule, horizontalSum, i32, kernelModule, plus, set,
+} from './wasm-bytecode.js';
+
+// params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
+// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16
+const [, , , END_, STRIDE, OTHER_STRIDE, DB] = [0, 1, 2, 3, 4, 5, 6] as const;
+const [B0, B1, I, J, C, P, I_END, J_END, V0, ACC] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
+
+const load = (a: number, b: number) => [...plus(a, b), ...V128_LOAD];
+const eachLane = (body: number[]) => forLoop(C, i32(0), get(DB), i32(16), body);
+/** For each batch: B0 over `driver` (param) by STRIDE, B1 over `other` by OTHER_STRIDE; rows I of B0's block, J of B1's. */
+const eachRowPair = (driver: number, other: number, iOver: 'driver' | 'other', body: number[]) => {
+  const [iBase, iStride, jBase, jStride] = iOver === 'driver' ? [B0, STRIDE, B1, OTHER_STRIDE] : [B1, OTHER_STRIDE, B0, STRIDE];
+  return [
+    ...get(other), ...set(B1),
+    ...forLoop(B0, get(driver), get(END_), get(STRIDE), [
+      ...plus(iBase, iStride), ...set(I_END), ...plus(jBase, jStride), ...set(J_END),
+      ...forLoop(I, get(iBase), get(I_END), get(DB), forLoop(J, get(jBase), get(J_END), get(DB), body)),
+      ...advance(B1, get(OTHER_STRIDE)),
+    ]),
+  ];
+};
+/** `mem[at + c] += a[P] · mem[from + c]`, P advancing over the scalars of a. */
+const scaledAdd = (at: number, from: number) => [
+  ...get(P), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(P, i32(4)),
+  ...eachLane([...plus(at, C), ...load(at, C), ...get(V0), ...load(from, C), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE]),
+];
+
+const KERNELS = {
+  // abT(x [B, m, d], y [B, n, d], out [B, m, n]): out[b, i, j] = ⟨x[b, i], y[b, j]⟩ (x drives; P the running out)
+  abT: [
+    ...get(2), ...set(P),
+    ...eachRowPair(0, 1, 'driver', [
+      ...F32_CONST_0, ...F32X4_SPLAT, ...set(ACC),
+      ...eachLane([...get(ACC), ...load(I, C), ...load(J, C), ...F32X4_MUL, ...F32X4_ADD, ...set(ACC)]),
+      ...get(P), ...horizontalSum(ACC), ...F32_STORE, ...advance(P, i32(4)),
+    ]),
+  ],
+  // ab(a [B, m, n], y [B, n, d], out [B, m, d]) with out zeroed: out[b, i] += a[b, i, j]·y[b, j] (out drives)
+  ab: [...get(0), ...set(P), ...eachRowPair(2, 1, 'driver', scaledAdd(I, J))],
+  // aTb(a [B, m, n], y [B, m, d], out [B, n, d]) with out zeroed: out[b, j] += a[b, i, j]·y[b, i] (out drives)
+  aTb: [...get(0), ...set(P), ...eachRowPair(2, 1, 'other', scaledAdd(J, I))],
+} as const;
+
+/** The kernels. */
+export type BatchKernel = keyof typeof KERNELS;
+
+const batchModule = () => kernelModule(KERNELS, 7, 8, 2);
+
+type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, db: number) => void>;
+const kernelsFor = heapModule<Kernels>(batchModule);
+
+/**
+ * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
+ * views of the wasm backend's heap, `out` zeroed first where it accumulates; false, doing nothing, where it
+ * cannot (another memory, d not a multiple of 4, no SIMD).
+ * @internal
+ */
+export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, rows: number, cols: number, d: number): boolean {
+  if (d % 4 !== 0 || a.buffer !== y.buffer || y.buffer !== out.buffer) return false;
+  const kernels = kernelsFor(out.buffer);
+  if (kernels === null) return false;
+  const db = d * 4;
+  // the driving array and the strides: abT: x [m, d] drives, y [n, d]; ab: out [m, d] drives, y [n, d];
+  // aTb: out [n, d] drives, y [m, d]
+  const [driver, stride, otherStride] =
+    kernel === 'abT' ? [a, rows * db, cols * db] : kernel === 'ab' ? [out, rows * db, cols * db] : [out, cols * db, rows * db];
+  kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, db);
+  return true;
+}

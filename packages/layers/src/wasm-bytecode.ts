@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs';
+
+// A few WebAssembly opcodes and encoders, enough to assemble the small SIMD kernels of this package (no
+// toolchain): simd-gemm.ts and simd-pairs.ts. Spec: https://webassembly.github.io/spec/core/binary/
+/** @internal */
+export const uleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+/** @internal */
+export const sleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+};
+/** @internal */
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+/** @internal */
+export const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+/** @internal */
+export const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+
+/** @internal */
+export const I32 = 0x7f;
+/** @internal */
+export const V128 = 0x7b;
+/** @internal */
+export const get = (i: number) => [0x20, ...uleb(i)];
+/** @internal */
+export const set = (i: number) => [0x21, ...uleb(i)];
+/** @internal */
+export const tee = (i: number) => [0x22, ...uleb(i)];
+/** @internal */
+export const i32 = (v: number) => [0x41, ...sleb(v)];
+/** @internal */
+export const ADD = [0x6a];
+/** @internal */
+export const SUB = [0x6b];
+/** @internal */
+export const MUL = [0x6c];
+/** @internal */
+export const GE_U = [0x4f];
+/** @internal */
+export const BLOCK = [0x02, 0x40];
+/** @internal */
+export const LOOP = [0x03, 0x40];
+/** @internal */
+export const END = [0x0b];
+/** @internal */
+export const br = (depth: number) => [0x0c, ...uleb(depth)];
+/** @internal */
+export const brIf = (depth: number) => [0x0d, ...uleb(depth)];
+/** @internal */
+export const F32_LOAD = [0x2a, 0x02, 0x00];
+/** @internal */
+export const F32_STORE = [0x38, 0x02, 0x00];
+/** @internal */
+export const F32_ADD = [0x92];
+/** @internal */
+export const V128_LOAD = [0xfd, ...uleb(0), 0x04, 0x00];
+/** @internal */
+export const V128_STORE = [0xfd, ...uleb(11), 0x04, 0x00];
+/** @internal */
+export const F32X4_SPLAT = [0xfd, ...uleb(19)];
+/** @internal */
+export const f32x4ExtractLane = (lane: number) => [0xfd, ...uleb(31), lane];
+/** @internal */
+export const F32X4_ADD = [0xfd, ...uleb(228)];
+/** @internal */
+export const F32X4_MUL = [0xfd, ...uleb(230)];
+/** @internal */
+export const F32_CONST_0 = [0x43, 0, 0, 0, 0];
+
+/** `for (v = from; v < to; v += step) body`: `v` an i32 local; `from`, `to`, `step` i32 expressions. @internal */
+export function forLoop(v: number, from: number[], to: number[], step: number[], body: number[]): number[] {
+  return [...from, ...set(v), ...BLOCK, ...LOOP, ...get(v), ...to, ...GE_U, ...brIf(1), ...body, ...get(v), ...step, ...ADD, ...set(v), ...br(0), ...END, ...END];
+}
+
+/** The 8-byte header of a WebAssembly module. @internal */
+export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** The import section of a module whose memory is `env.memory` (the wasm backend's heap). @internal */
+export const IMPORT_MEMORY = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(0)]]));
+
+/** The slice of the WebAssembly JS API used here (this package compiles without DOM or Node typings). @internal */
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: unknown };
+}
+/** The global WebAssembly object, where there is one. @internal */
+export const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The slice of a WebAssembly.Memory used here. @internal */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The memory of the active tfjs-backend-wasm when `buffer` is its heap (so views of it can be handed to a module
+ * importing it, in place), else null.
+ * @internal
+ */
+export function wasmBackendMemory(buffer: ArrayBufferLike): WasmMemory | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
+  return memory !== undefined && memory.buffer === buffer ? memory : null;
+}
+
+/**
+ * A lazily compiled module importing `env.memory`, instantiated once per wasm backend heap: `instanceFor(buffer)`
+ * gives its exports when `buffer` is that heap (so its functions take byte offsets of views of it), else null
+ * (another backend, no WebAssembly SIMD, or a memory the module cannot import).
+ * @internal
+ */
+export function heapModule<T>(assemble: () => Uint8Array): (buffer: ArrayBufferLike) => T | null {
+  let compiled: object | null | undefined;
+  const instances = new WeakMap<WasmMemory, T>();
+  return (buffer) => {
+    const memory = wasmBackendMemory(buffer);
+    if (memory === null || wasmApi === undefined) return null;
+    const known = instances.get(memory);
+    if (known !== undefined) return known;
+    try {
+      if (compiled === undefined) {
+        const bytes = assemble();
+        compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+      }
+      if (compiled === null) return null;
+      const made = new wasmApi.Instance(compiled, { env: { memory } }).exports as T;
+      instances.set(memory, made);
+      return made;
+    } catch {
+      compiled = null;
+      return null;
+    }
+  };
+}
+
+/**
+ * A module importing `env.memory` whose functions are `kernels` (exported by name), each taking `params` i32
+ * parameters, with `i32Locals` i32 then `v128Locals` v128 locals after them.
+ * @internal
+ */
+export function kernelModule(kernels: Readonly<Record<string, readonly number[]>>, params: number, i32Locals: number, v128Locals: number): Uint8Array {
+  const names = Object.keys(kernels);
+  const bodies = names.map((kernel) => {
+    const body = [...vec([[...uleb(i32Locals), I32], [...uleb(v128Locals), V128]]), ...(kernels[kernel] ?? []), ...END];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...MAGIC,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]])),
+    ...IMPORT_MEMORY,
+    ...section(3, vec(names.map(() => [0]))),
+    ...section(7, vec(names.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+/** `a + b` of two i32 locals. @internal */
+export const plus = (a: number, b: number) => [...get(a), ...get(b), ...ADD];
+/** `v += bytes` for an i32 local v and an i32 expression. @internal */
+export const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
+/** The sum of the four lanes of v128 local v, an f32. @internal */
+export const horizontalSum = (v: number) => [
+  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
+  ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
+];
