@@ -9,7 +9,7 @@
  * loader, and the 39-field CTR generator (binary).
  *
  *   pnpm --filter @fm/bench tune [--dir ../shared/data/ml-100k] [--task regression|binary] [--dim 16] [--only NAME]
- *                                [--kind fm|ffm] [--normalize true|false] [--ctr-rows 300000]   (FFM's instance-wise normalisation)
+ *                                [--kind fm|ffm|deepfm|…] [--normalize true|false] [--ctr-rows 300000]   (FFM's instance-wise normalisation)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import { encodeInteractions, generateCtr, parseLibsvm, Rng, splitLines, type SparseDataset } from '@fm/data';
 import { loadMovieLens, type MovieLensData } from '@fm/data/node';
-import { createModel } from '@fm/layers';
+import { createModel, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend, type FitOptions } from '@fm/train';
 import '@fm/train/node';
 
@@ -91,7 +91,7 @@ function ctrSplit(rows: number): Split {
 const logLoss = (s: Float32Array, y: Float32Array) => s.reduce((a, x, i) => a + Math.max(x, 0) - x * (y[i] as number) + Math.log1p(Math.exp(-Math.abs(x))), 0) / s.length;
 const rmse = (s: Float32Array, y: Float32Array) => Math.sqrt(s.reduce((a, x, i) => a + (x - (y[i] as number)) ** 2, 0) / s.length);
 
-async function evaluate(split: Split, kind: 'fm' | 'ffm', dim: number, opts: FitOptions, normalize?: boolean) {
+async function evaluate(split: Split, kind: ModelKind, dim: number, opts: FitOptions, normalize?: boolean) {
   const model = createModel(kind, {
     fieldDims: split.train.schema.fieldDims,
     embeddingDim: dim,
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const normalize = values.normalize === undefined ? undefined : values.normalize === 'true';
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   const dim = Number(values.dim ?? 16);
-  const kind = (values.kind ?? 'fm') as 'fm' | 'ffm';
+  const kind = (values.kind ?? 'fm') as ModelKind;
   await selectBackend('wasm');
   const out = mkdtempSync(join(tmpdir(), 'fm-tune-'));
   try {
@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       ['adagrad b1 lr.05 l2 .1/.07', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.05, l2: { linear: 0.1, factors: 0.07 } }],
       ['adagrad b1 lr.02 l2 .1/.07', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.02, l2: { linear: 0.1, factors: 0.07 } }],
       ['adam b256 lr2e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr6e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 6e-3, l2: { linear: 0.03, factors: 0.2 } }],
       ['adam b256 lr2e-3 l2 .05', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.05, factors: 0.05 } }],
       ['adam b1024 lr5e-3 l2 .05', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.05, factors: 0.05 } }],
       ['adam b1024 lr5e-3 l2 .1', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.1, factors: 0.1 } }],
