@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { KERNEL_FUNCTIONS, kernelTrainRange, type KernelCtx } from './kernel.js';
 import { makeKernelCtx, type KernelData } from './kernel-ctx.js';
 import { bindData, localRunner, type NativeRunner, type NativeRunnerFactory } from './runner.js';
+import { newRowStaging, stageRows, type RowStaging } from './stage-rows.js';
 
 type Typed = Float32Array | Float64Array | Int32Array;
 
@@ -34,32 +35,13 @@ function workerSource(): string {
   ].join('\n');
 }
 
-/** Shared copies of a chunk's arrays (and of item-slot tables), cached so an epoch over the same data copies nothing. */
-const sharedData = new WeakMap<object, KernelData>();
-const sharedSlots = new WeakMap<Int32Array, Int32Array>();
-function sharedItemSlot(a: Int32Array): Int32Array {
-  let s = sharedSlots.get(a);
-  if (!s) {
-    s = shareOf(a);
-    sharedSlots.set(a, s);
-  }
-  return s;
-}
-function sharedChunk(data: KernelData): KernelData {
-  let s = sharedData.get(data);
-  if (!s) {
-    s = { labels: shareOf(data.labels), offsets: shareOf(data.offsets), ids: shareOf(data.ids), values: shareOf(data.values), maxRowLength: data.maxRowLength };
-    sharedData.set(data, s);
-  }
-  return s;
-}
-
 /**
  * A Hogwild runner (Recht et al. 2011, as libFM/xLearn/LightFM): each call's positions are cut into
  * `threads` contiguous slices; the calling thread trains the first and `threads − 1` workers the
  * others, all updating the same shared parameters and optimizer state without locks (sparse rows
- * rarely collide). Parameters and state must live on SharedArrayBuffers; data chunks, the order and
- * the negatives are shared (copied once per chunk when they are not already).
+ * rarely collide). Parameters and state must live on SharedArrayBuffers. The data need not: each
+ * worker's rows are copied into its own small shared staging arrays slice by slice (`stageRows`), so
+ * an in-memory dataset is never duplicated, whatever its size.
  * Results are close to, not bit-identical with, single-threaded training.
  */
 export const hogwildRunner: NativeRunnerFactory = (params, state, settings, threads) => {
@@ -74,8 +56,7 @@ export const hogwildRunner: NativeRunnerFactory = (params, state, settings, thre
   const src = workerSource();
   const workers: Worker[] = [];
   for (let w = 1; w < threads; w++) workers.push(new Worker(src, { eval: true, workerData: { ctx: shipped } }));
-  let order = new Int32Array(new SharedArrayBuffer(4));
-  let negItems = new Int32Array(new SharedArrayBuffer(4));
+  const staging = workers.map(() => newRowStaging());
   const runSlice = (w: Worker, msg: object) =>
     new Promise<number[]>((resolve, reject) => {
       const onMsg = (m: number[]) => {
@@ -93,23 +74,17 @@ export const hogwildRunner: NativeRunnerFactory = (params, state, settings, thre
   const runner: NativeRunner = {
     threads,
     async run(data, ord, start, end, negatives, t0) {
-      const d = sharedChunk(data);
-      if (order.length < ord.length) order = new Int32Array(new SharedArrayBuffer(ord.length * 4));
-      order.set(ord);
-      let neg = negatives;
-      if (negatives) {
-        if (negItems.length < negatives.items.length) negItems = new Int32Array(new SharedArrayBuffer(negatives.items.length * 4));
-        negItems.set(negatives.items);
-        neg = { perRow: negatives.perRow, itemSlot: sharedItemSlot(negatives.itemSlot), items: negItems };
-      }
-      main ??= makeKernelCtx(params, state, d, settings);
-      bindData(main, d, neg, settings.batchSize);
+      main ??= makeKernelCtx(params, state, data, settings);
+      bindData(main, data, negatives, settings.batchSize);
       const m = end - start;
       const bounds = Array.from({ length: threads + 1 }, (_, p) => start + Math.round((m * p) / threads));
-      const base = { ...d, maxRow: d.maxRowLength, order, itemSlot: neg?.itemSlot ?? new Int32Array(0), negItems: neg?.items ?? new Int32Array(0), batchSize: settings.batchSize, t0 };
-      const pending = workers.map((w, i) => runSlice(w, { ...base, start: bounds[i + 1], end: bounds[i + 2] }));
+      const pending = workers.map((w, i) => {
+        const sl = stageRows(data, ord, bounds[i + 1] as number, bounds[i + 2] as number, negatives, staging[i] as RowStaging);
+        const msg = { ...sl, maxRow: data.maxRowLength, batchSize: settings.batchSize, t0, start: 0, end: sl.rows };
+        return runSlice(w, msg);
+      });
       const out = new Float64Array(4);
-      kernelTrainRange(main, order, start, bounds[1] as number, settings.batchSize, t0, out);
+      kernelTrainRange(main, ord, start, bounds[1] as number, settings.batchSize, t0, out);
       for (const r of await Promise.all(pending)) for (let q = 0; q < 4; q++) out[q] = (out[q] as number) + (r[q] as number);
       return out;
     },
