@@ -6,10 +6,15 @@ export function allocFloat32(length: number, shared = false): Float32Array {
   return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
 }
 
+/** Allocates an Int32Array, on a SharedArrayBuffer when `shared` (for Hogwild worker threads). */
+export function allocInt32(length: number, shared = false): Int32Array {
+  return shared ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length);
+}
+
 /** `[n]` field index of every global feature id for fields of the given cardinalities. */
 export function fieldOfFeatureTable(fieldDims: readonly number[], shared = false): Int32Array {
   const n = fieldDims.reduce((a, b) => a + b, 0);
-  const out = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  const out = allocInt32(n, shared);
   let o = 0;
   fieldDims.forEach((d, f) => {
     out.fill(f, o, o + d);

@@ -1,4 +1,5 @@
 import type { KernelData } from './kernel-ctx.js';
+import { allocFloat32, allocInt32 } from './params.js';
 import type { PassNegatives } from './types.js';
 
 /** Shared arrays a Hogwild worker's rows are copied into; grown on demand and reused across slices. */
@@ -20,22 +21,17 @@ export interface StagedSlice extends KernelData {
   rows: number;
 }
 
-type Typed = Float32Array | Int32Array;
-
-function sharedLike<T extends Typed>(a: T, n: number): T {
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  return new Ctor(new SharedArrayBuffer(Math.max(1, n) * a.BYTES_PER_ELEMENT));
-}
-
 /** `a` when it holds `n` elements, else a larger shared array (half again, so growth is amortised). */
-function room<T extends Typed>(a: T, n: number): T {
-  return a.length >= n ? a : sharedLike(a, Math.ceil(n * 1.5));
+function room<T extends Float32Array | Int32Array>(a: T, n: number): T {
+  if (a.length >= n) return a;
+  const length = Math.ceil(n * 1.5);
+  return (a instanceof Float32Array ? allocFloat32(length, true) : allocInt32(length, true)) as T;
 }
 
 /** Empty staging (arrays grow on first use). */
 export function newRowStaging(): RowStaging {
-  const f = () => new Float32Array(new SharedArrayBuffer(4));
-  const i = () => new Int32Array(new SharedArrayBuffer(4));
+  const f = () => allocFloat32(1, true);
+  const i = () => allocInt32(1, true);
   return { labels: f(), offsets: i(), ids: i(), values: f(), order: i(), itemSlot: i(), negItems: i() };
 }
 
