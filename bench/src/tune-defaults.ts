@@ -153,6 +153,7 @@ async function main(): Promise<void> {
         ['adam b256 lr2e-3 l2 .02', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.02, factors: 0.02 } }],
         ['adagrad b1 lr.2 l2 2e-5 (libffm)', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.2, l2: 2e-5 }],
         ['adagrad b1 lr.1 l2 .001', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.1, l2: 0.001 }],
+        ['adagrad b1 lr.03 l2 .02', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.03, l2: { linear: 0.02, factors: 0.02 } }],
         ['adagrad b1 lr.02 l2 .02', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.02, l2: { linear: 0.02, factors: 0.02 } }],
         ['adagrad b1 lr.01 l2 .02', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.01, l2: { linear: 0.02, factors: 0.02 } }],
       );

@@ -79,6 +79,12 @@ const BINARY_STEPS: Pick<TrainingDefaults, 'learningRates' | 'l2'> = {
   l2: { bias: 0, linear: 0.02, factors: 0.02 },
 };
 
+/** The binary cell of normalised FFM: the binary L2 with AdaGrad at lr 0.03 (chosen on validation, package README). */
+const FFM_BINARY: TrainingDefaults = {
+  ...FFM_REGRESSION,
+  learningRates: { ...BINARY_STEPS.learningRates, adagrad: 0.03 },
+  l2: BINARY_STEPS.l2,
+};
 /** BPR on the factorization family (normalised or not: BPR's pair difference is what is scaled). */
 const RANKING_FM: TrainingDefaults = { ...FM_POINTWISE, learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 }, l2: 1e-4, patience: 3 };
 
@@ -91,7 +97,9 @@ export const TRAINING_DEFAULTS: Record<Task, Record<ModelFamily, TrainingDefault
   regression: { fm: FM_POINTWISE, ffm: FFM_REGRESSION, deep: DEEP },
   // binary: the rating L2 (0.1/0.07) underfits click data; chosen on validation log loss over the CTR
   // generator and MovieLens ua/u1 with ratings ≥ 4 as positives (`pnpm --filter @fm/bench tune --task binary`)
-  binary: { fm: { ...FM_POINTWISE, ...BINARY_STEPS }, ffm: { ...FFM_REGRESSION, ...BINARY_STEPS }, deep: DEEP },
+  // normalised FFM: AdaGrad lr 0.03 (k = 4, `--task binary --kind ffm --ctr-rows 200000 --dim 4`): lr 0.05 held the
+  // mean but overfit a 1M-row CTR set after one epoch (package README)
+  binary: { fm: { ...FM_POINTWISE, ...BINARY_STEPS }, ffm: FFM_BINARY, deep: DEEP },
   ranking: {
     // BPR: the rating L2 would shrink the factors until only item popularity remains
     fm: RANKING_FM,
