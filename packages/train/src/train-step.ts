@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withRowFeeds, type RowFeed } from '@fm/layers';
 import { BatchRows, type BatchRowIndex } from './batch-rows.js';
 import { fieldOfFeatureTable } from './engines/native/params.js';
-import { readView, wasmHeap, writeView, type WasmHeap } from './heap-view.js';
+import { readView, wasmHeap, withSharedIdentity, writeView, type WasmHeap } from './heap-view.js';
 import { copyRows } from './row-gather.js';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
 import type { ModelInfo, TrainableParam } from './model-info.js';
@@ -146,20 +146,23 @@ export class TrainStep {
       });
       const feeds: RowFeed[] = tables.map((t) => ({ table: t.variable, ids: idsT, rows: t.fed }));
       const tape = performance.now();
-      const { value, grads } = tf.engine().gradients(
-        () =>
-          withRowFeeds(feeds, () => {
-            const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
-            if (this.loss === 'bpr') {
-              const half = rows / 2;
-              return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
-            }
-            // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
-            return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
-          }),
-        [...tables.map((t) => t.fed), ...vars],
-        undefined,
-        true,
+      // the tape's clones of saved tensors share storage instead of copying it (withSharedIdentity)
+      const { value, grads } = withSharedIdentity(() =>
+        tf.engine().gradients(
+          () =>
+            withRowFeeds(feeds, () => {
+              const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
+              if (this.loss === 'bpr') {
+                const half = rows / 2;
+                return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
+              }
+              // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
+              return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
+            }),
+          [...tables.map((t) => t.fed), ...vars],
+          undefined,
+          true,
+        ),
       );
       owned.push(value, ...grads.filter((g): g is tf.Tensor => g !== undefined && g !== null));
       const taped = performance.now();
