@@ -75,7 +75,7 @@ describe('runSimdBatch', () => {
     expect(runSimdBatch('abT', view(odd), view(odd), view(out), 1, 2, 2, 3)).toBe(false);
   });
 
-  it('runs the unrolled d = 16 module, with the results of the looped one (d = 16 as two rows of 8)', async () => {
+  it('runs the unrolled d = 16 module: abT as the looped one over two halves of 8, ab and aTb as tf.matMul', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
     const view = (t: tf.Tensor) => backend.typedArrayFromHeap(t);
@@ -92,5 +92,13 @@ describe('runSimdBatch', () => {
       return o;
     });
     expect(maxAbsDiff(out, tf.add(parts[0]!, parts[1]!))).toBeLessThan(1e-5);
+    // ab (its own register-held kernel at d = 16) and aTb against tf.matMul
+    const scores = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 9);
+    const ab = tf.zeros([2, 3, 16]);
+    expect(runSimdBatch('ab', view(scores), view(y), view(ab), 2, 3, 5, 16)).toBe(true);
+    expect(maxAbsDiff(ab, tf.matMul(scores, y))).toBeLessThan(1e-5);
+    const aTb = tf.zeros([2, 5, 16]);
+    expect(runSimdBatch('aTb', view(scores), view(x), view(aTb), 2, 3, 5, 16)).toBe(true);
+    expect(maxAbsDiff(aTb, tf.matMul(scores, x, true, false))).toBeLessThan(1e-5);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from './wasm-bytecode.js';
 
 // params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
-// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16
+// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16 (15-19 in the d = 16 module)
 const [, , , END_, STRIDE, OTHER_STRIDE, DB] = [0, 1, 2, 3, 4, 5, 6] as const;
 const [B0, B1, I, J, C, P, I_END, J_END, V0, ACC] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
 
@@ -58,10 +58,36 @@ const kernelsOver = (eachLane: Lanes) => ({
 /** The kernels. */
 export type BatchKernel = keyof ReturnType<typeof kernelsOver>;
 
+/** v128 locals 17-19: ab16's accumulators of out[b, i] lanes 1-3 (lane 0 in ACC). */
+const accumulator = (lane: number) => ACC + lane;
+const memarg = (offset: number) => [0x04, offset]; // 16-byte alignment hint, offset < 128
+const loadAt = (offset: number) => [...V128_LOAD.slice(0, -2), ...memarg(offset)];
+const storeAt = (offset: number) => [...V128_STORE.slice(0, -2), ...memarg(offset)];
+/**
+ * ab for d = 16 with a row of out held in four registers across the sum over j (instead of loaded and stored
+ * for every j): the same f32x4 operations in the same order (out starts at 0 and adds a[b, i, j]·y[b, j] for j
+ * in order), so the same results.
+ */
+const AB16 = [
+  ...get(0), ...set(P), ...get(1), ...set(B1),
+  ...forLoop(B0, get(2), get(END_), get(STRIDE), [
+    ...plus(B0, STRIDE), ...set(I_END), ...plus(B1, OTHER_STRIDE), ...set(J_END),
+    ...forLoop(I, get(B0), get(I_END), get(DB), [
+      ...[0, 1, 2, 3].flatMap((c) => [...F32_CONST_0, ...F32X4_SPLAT, ...set(accumulator(c))]),
+      ...forLoop(J, get(B1), get(J_END), get(DB), [
+        ...get(P), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(P, i32(4)),
+        ...[0, 1, 2, 3].flatMap((c) => [...get(accumulator(c)), ...get(V0), ...get(J), ...loadAt(16 * c), ...F32X4_MUL, ...F32X4_ADD, ...set(accumulator(c))]),
+      ]),
+      ...[0, 1, 2, 3].flatMap((c) => [...get(I), ...get(accumulator(c)), ...storeAt(16 * c)]),
+    ]),
+    ...advance(B1, get(OTHER_STRIDE)),
+  ]),
+];
+
 type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, db: number) => void>;
 const kernelsFor = heapModule<Kernels>(() => kernelModule(kernelsOver(laneLoop), 7, 8, 2));
 /** d = 16 (AutoInt's default head size k): lanes unrolled. */
-const kernelsFor16 = heapModule<Kernels>(() => kernelModule(kernelsOver(fourLanes), 7, 8, 2));
+const kernelsFor16 = heapModule<Kernels>(() => kernelModule({ ...kernelsOver(fourLanes), ab: AB16 }, 7, 8, 5));
 
 /**
  * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
