@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import { NegativeSampler, encodeInteractions, leaveLastOut, selectInteractions } from '@fm/data';
 import { loadMovieLens } from '@fm/data/node';
-import { createModel, type ModelKind } from '@fm/layers';
+import { createModel, type ModelConfig, type ModelKind } from '@fm/layers';
 import { fit, rankingScorer, selectBackend, type FitOptions } from '@fm/train';
 import { evaluateSampled, popularityScorer } from '@fm/eval';
 import { resolveUserItemFields } from '@fm/data';
@@ -38,6 +38,13 @@ export async function runRankingMl100k(opts: {
   dim?: number;
   fit?: FitOptions;
   seed?: number;
+  /** `ModelConfig` fields over the defaults (e.g. `{ crossRank: 64 }`). */
+  config?: Partial<ModelConfig>;
+  /**
+   * Validation instead of test: the latest interaction of every user is left out altogether, the model trains on
+   * the rest less each user's second-latest, which is ranked instead (for choosing defaults without the test).
+   */
+  validation?: boolean;
 }): Promise<RankingQualityResult> {
   const t0 = performance.now();
   const backend = await selectBackend('auto');
@@ -45,8 +52,13 @@ export async function runRankingMl100k(opts: {
   const all = await loadMovieLens(join(opts.dir, 'u.data'), { items: false, users: false });
   const x = all.interactions;
   const split = leaveLastOut(x.user, x.timestamp, { seed });
-  const train = selectInteractions(x, split.train);
-  const test = selectInteractions(x, split.test);
+  let train = selectInteractions(x, split.train);
+  let test = selectInteractions(x, split.test);
+  if (opts.validation) {
+    const inner = leaveLastOut(train.user, train.timestamp, { seed });
+    test = selectInteractions(train, inner.test);
+    train = selectInteractions(train, inner.train);
+  }
   // The vocabularies cover the whole catalogue (ids only: no rating or time of a test row is used), so
   // every candidate item has its own id even when nobody rated it in training.
   const { encoder } = encodeInteractions(x);
@@ -70,7 +82,7 @@ export async function runRankingMl100k(opts: {
   const kind = opts.model ?? 'fm';
   const dim = opts.dim ?? 64;
   const task = opts.task ?? 'ranking';
-  const model = createModel(kind, { fieldDims: schema.fieldDims, embeddingDim: dim, seed: 1 });
+  const model = createModel(kind, { fieldDims: schema.fieldDims, embeddingDim: dim, seed: 1, ...opts.config });
   const fitOpts: FitOptions =
     task === 'ranking'
       ? { task: 'ranking', negatives: { itemField: 'item' }, ...opts.fit }

@@ -12,7 +12,10 @@
  * MovieLens positives. mf and neumf model (user, item) pairs only: they have no CTR row (n/a).
  *
  * `pnpm --filter @fm/bench zoo-quality [--models fm,afm,…] [--ctr-rows 50000] [--ctr-ids 7800] [--epochs 2]
- *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--skip-ranking] [--json FILE]`, or `pnpm bench --only zoo`.
+ *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--skip-ranking] [--validation] [--json FILE]`, or `pnpm bench --only zoo`.
+ * A model spec `kind:key=value,…` overrides ModelConfig fields (as zoo-speed's), e.g. `--models "dcn-v2;dcn-v2:crossRank=64"`.
+ * `--validation` scores held-out training data instead of the test data (CTR: the last 20 % of the training rows;
+ * ranking: each user's second-latest interaction): the mode for choosing a default.
  * Where the CTR time goes per model: `pnpm --filter @fm/bench zoo-speed --profile` (see zoo-speed.ts).
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
 import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
+import { parseModelSpec, splitModelList } from './model-spec.js';
 import { runRankingMl100k } from './ranking-ml100k.js';
 
 /** Settings shared by every model. */
@@ -39,6 +43,12 @@ export interface ZooQualitySettings {
   l2: number;
   dim: number;
   dir: string;
+  /**
+   * Score held-out TRAINING data instead of the test data, for choosing defaults: CTR trains on the first 80 % of
+   * the training rows and scores the other 20 %; ranking holds out each user's second-latest interaction
+   * (`runRankingMl100k`'s `validation`).
+   */
+  validation: boolean;
 }
 
 /** One model's CTR result. */
@@ -70,16 +80,20 @@ const USER_ITEM: readonly ModelKind[] = ['mf', 'neumf'];
 
 const rssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-/** Trains `kind` on the first 80% of a generated CTR set and scores the last 20%. */
-async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtrResult> {
+/**
+ * Trains the model of `spec` on the first 80% of a generated CTR set and scores the last 20% (validation: trains
+ * on the first 80% of those training rows and scores the rest of them).
+ */
+async function ctrWorker(spec: string, s: ZooQualitySettings): Promise<ZooCtrResult> {
   const t0 = performance.now();
   await selectBackend('wasm');
-  const rows = s.ctrRows;
-  const cut = Math.floor(rows * 0.8);
-  const g = generateCtr({ rows, fields: 39, hashSize: s.ctrIds, seed: 5 });
+  const { kind, overrides } = parseModelSpec(spec);
+  const testCut = Math.floor(s.ctrRows * 0.8);
+  const [cut, rows] = s.validation ? [Math.floor(testCut * 0.8), testCut] : [testCut, s.ctrRows];
+  const g = generateCtr({ rows: s.ctrRows, fields: 39, hashSize: s.ctrIds, seed: 5 });
   const train = g.dataset.slice(0, cut);
-  const test = g.dataset.slice(cut);
-  const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: s.dim, seed: 1 });
+  const test = g.dataset.slice(cut, rows);
+  const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: s.dim, seed: 1, ...overrides });
   const r = await fit(model, train, { task: 'binary', epochs: s.epochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2, seed: 3 });
   const logits = await predict(model, test);
   const labels = test.labels;
@@ -89,7 +103,7 @@ async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtr
     floor -= (labels[i - cut] as number) > 0.5 ? Math.log(p) : Math.log(1 - p);
   }
   return {
-    model: kind,
+    model: spec,
     testLogLoss: logLossFromLogits(logits, labels),
     testAuc: auc(logits, labels),
     bestLogLoss: floor / (rows - cut),
@@ -101,10 +115,12 @@ async function ctrWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooCtr
 }
 
 /** MovieLens-100K leave-last-out ranking with BPR. */
-async function rankingWorker(kind: ModelKind, s: ZooQualitySettings): Promise<ZooRankingResult> {
-  const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: { epochs: s.rankingEpochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2 } });
+async function rankingWorker(spec: string, s: ZooQualitySettings): Promise<ZooRankingResult> {
+  const { kind, overrides } = parseModelSpec(spec);
+  const fitOptions = { epochs: s.rankingEpochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2 } as const;
+  const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: fitOptions, config: overrides, validation: s.validation });
   return {
-    model: kind,
+    model: spec,
     hr10: r.metrics['hr@10'] ?? NaN,
     ndcg10: r.metrics['ndcg@10'] ?? NaN,
     examplesPerSec: Math.round(r.examplesPerSecond),
@@ -116,13 +132,13 @@ async function rankingWorker(kind: ModelKind, s: ZooQualitySettings): Promise<Zo
 
 /** Runs every model's cases, each in its own process, and returns the table rows and the raw results. */
 export async function runZooQuality(
-  models: readonly ModelKind[],
+  models: readonly string[],
   s: ZooQualitySettings,
   ranking: boolean,
 ): Promise<{ rows: Record<string, unknown>[]; ctr: (ZooCtrResult | string)[]; ranking: (ZooRankingResult | string)[] }> {
   const entry = new URL('./zoo-quality.js', import.meta.url);
   const settings = JSON.stringify(s);
-  const child = <T>(which: string, kind: ModelKind) =>
+  const child = <T>(which: string, kind: string) =>
     runJsonChild<T>(entry, ['--worker', which, '--kind', kind, '--settings', settings], `zoo-quality ${which} worker for ${kind}`).catch((e: unknown) =>
       e instanceof Error ? e.message : String(e),
     );
@@ -130,7 +146,7 @@ export async function runZooQuality(
   const ctrs: (ZooCtrResult | string)[] = [];
   const ranks: (ZooRankingResult | string)[] = [];
   for (const kind of models) {
-    const c = USER_ITEM.includes(kind) ? 'n/a (user-item model)' : await child<ZooCtrResult>('ctr', kind);
+    const c = USER_ITEM.includes(parseModelSpec(kind).kind) ? 'n/a (user-item model)' : await child<ZooCtrResult>('ctr', kind);
     const k = ranking ? await child<ZooRankingResult>('ranking', kind) : 'skipped';
     ctrs.push(c);
     ranks.push(k);
@@ -156,7 +172,9 @@ export async function runZooQuality(
 }
 
 /** Default settings: a size that runs all 21 models in about 15 minutes on a loaded 2-core machine. */
-export function zooQualitySettings(flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir', string>>): ZooQualitySettings {
+export function zooQualitySettings(
+  flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir', string>> & { validation?: boolean },
+): ZooQualitySettings {
   return {
     ctrRows: Number(flags['ctr-rows'] ?? 50_000),
     ctrIds: Number(flags['ctr-ids'] ?? 7_800),
@@ -167,16 +185,13 @@ export function zooQualitySettings(flags: Partial<Record<'ctr-rows' | 'ctr-ids' 
     l2: Number(flags.l2 ?? 1e-5),
     dim: Number(flags.dim ?? 16),
     dir: resolve(flags.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k')),
+    validation: flags.validation ?? false,
   };
 }
 
-/** Parses `--models a,b` against the model kinds. */
-export function zooModels(list: string | undefined): ModelKind[] {
-  if (list === undefined) return [...MODEL_KINDS];
-  const kinds = list.split(',').map((m) => m.trim());
-  const bad = kinds.find((m) => !(MODEL_KINDS as readonly string[]).includes(m));
-  if (bad !== undefined) throw new Error(`--models: unknown model '${bad}', expected some of ${MODEL_KINDS.join(', ')}`);
-  return kinds as ModelKind[];
+/** Parses `--models a,b` (specs with overrides allowed, `kind:key=value,…` separated by `;`: {@link splitModelList}). */
+export function zooModels(list: string | undefined): string[] {
+  return list === undefined ? [...MODEL_KINDS] : splitModelList(list);
 }
 
 async function main(): Promise<void> {
@@ -196,12 +211,13 @@ async function main(): Promise<void> {
       dim: { type: 'string' },
       dir: { type: 'string' },
       'skip-ranking': { type: 'boolean', default: false },
+      validation: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
   });
   if (flags.worker !== undefined) {
     const s = JSON.parse(flags.settings ?? '{}') as ZooQualitySettings;
-    const kind = flags.kind as ModelKind;
+    const kind = flags.kind as string;
     const out = flags.worker === 'ctr' ? await ctrWorker(kind, s) : await rankingWorker(kind, s);
     console.log(JSON.stringify(out));
     return;
@@ -210,8 +226,8 @@ async function main(): Promise<void> {
   const ranking = !flags['skip-ranking'] && existsSync(join(s.dir, 'u.data'));
   if (!flags['skip-ranking'] && !ranking) console.error(`zoo-quality: ${join(s.dir, 'u.data')} not found: no ranking columns (pass --dir)`);
   console.log(
-    `zoo quality: CTR ${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.ctrIds.toLocaleString('en-US')} ids (80/20 split), ${s.epochs} epochs; ` +
-      `MovieLens-100K leave-last-out, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
+    `zoo quality: CTR ${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.ctrIds.toLocaleString('en-US')} ids (80/20 split${s.validation ? '; VALIDATION: 80/20 of the training rows' : ''}), ${s.epochs} epochs; ` +
+      `MovieLens-100K leave-last-out${s.validation ? ' (VALIDATION: second-latest per user)' : ''}, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
   );
   const r = await runZooQuality(zooModels(flags.models), s, ranking);
   console.log(formatTable(r.rows));

@@ -31,11 +31,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
-import { MODEL_KINDS, createModel, type ModelConfig, type ModelKind } from '@fm/layers';
+import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
 import { inspectModel, logLoss } from '@fm/train';
 import { TrainStep, createOptimizer } from '@fm/train/native';
 import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
+import { parseModelSpec, splitModelList } from './model-spec.js';
 import { median } from './train-bench.js';
 
 /** What one worker process measures. */
@@ -70,18 +71,6 @@ export interface ZooSpeedResult {
 /** Models over the (user, item) schema: they train on the first two CTR fields instead of all 39. */
 const TWO_SLOT: readonly ModelKind[] = ['mf', 'neumf'];
 
-function parseSpec(text: string): { kind: ModelKind; overrides: Partial<ModelConfig> } {
-  const [kind, rest] = text.split(':', 2) as [string, string | undefined];
-  if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new Error(`--models: unknown kind '${kind}', expected one of ${MODEL_KINDS.join(', ')}`);
-  const overrides: Record<string, unknown> = {};
-  for (const pair of rest ? rest.split(',') : []) {
-    const [key, value] = pair.split('=', 2);
-    if (!key || value === undefined) throw new Error(`--models: expected key=value in '${text}', got '${pair}'`);
-    overrides[key] = JSON.parse(value);
-  }
-  return { kind: kind as ModelKind, overrides: overrides as Partial<ModelConfig> };
-}
-
 /** CPU milliseconds (user + system) since `start`. */
 const cpuMs = (start: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(start);
@@ -90,7 +79,7 @@ const cpuMs = (start: NodeJS.CpuUsage) => {
 
 /** The worker: trains one model for a warm-up step and `rounds` timed steps, returns its figures. */
 async function runWorker(spec: WorkerSpec): Promise<ZooSpeedResult> {
-  const { kind, overrides } = parseSpec(spec.model);
+  const { kind, overrides } = parseModelSpec(spec.model);
   await tf.setBackend('wasm');
   await tf.ready();
   const { batch, rounds } = spec;
@@ -197,11 +186,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await runWorker(JSON.parse(flags.worker) as WorkerSpec)));
     return;
   }
-  const models = flags.models
-    .split(/[\s;]+/)
-    .flatMap((m) => (m.includes(':') ? [m] : m.split(',')))
-    .filter(Boolean);
-  models.forEach(parseSpec); // fail fast on a bad name
+  const models = splitModelList(flags.models);
   const common = { batch: Number(flags.batch), k: Number(flags.k), rounds: Number(flags.rounds), profile: flags.profile };
   const self = new URL(import.meta.url);
   const base = flags.baseline ? baselineEntry(flags.baseline) : undefined;
@@ -213,7 +198,7 @@ async function main(): Promise<void> {
   const runs: { model: string; current: ZooSpeedResult; baseline?: ZooSpeedResult | string }[] = [];
   try {
     for (const model of models) {
-      const spec: WorkerSpec = { model, ...common, hash: Number(parseSpec(model).kind === 'ffm' ? flags['ffm-hash'] : flags.hash) };
+      const spec: WorkerSpec = { model, ...common, hash: Number(parseModelSpec(model).kind === 'ffm' ? flags['ffm-hash'] : flags.hash) };
       const run = (entry: URL, what: string) => runJsonChild<ZooSpeedResult>(entry, ['--worker', JSON.stringify(spec)], `${what} worker for ${model}`);
       // a model the baseline lacks (or a failure there) is reported, not fatal
       const before = base ? await run(base.entry, 'baseline').catch((e: unknown) => (e instanceof Error ? e.message : String(e))) : undefined;

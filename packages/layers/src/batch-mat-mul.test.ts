@@ -13,8 +13,8 @@ afterAll(async () => {
 const KERNELS = ['FmBatchMatMulNT', 'FmBatchMatMulNN'];
 
 describe.each(['cpu', 'wasm'])('batchMatMul on %s', (backend) => {
-  // d = 8: the SIMD kernels on wasm (simd-batch-matmul.ts); d = 3: the TypeScript loops
-  describe.each([3, 8])('d = %i', (d) => {
+  // d = 8: the SIMD kernels on wasm (simd-batch-matmul.ts); d = 16: their unrolled module; d = 3: the TypeScript loops
+  describe.each([3, 8, 16])('d = %i', (d) => {
     it.each([false, true])('equals the sums of products by definition and tf.matMul (transposeB %s)', async (transposeB) => {
       await tf.setBackend(backend);
       const [batch, m, n] = [2, 3, 5];
@@ -73,5 +73,32 @@ describe('runSimdBatch', () => {
     expect(runSimdBatch('abT', new Float32Array(8), new Float32Array(8), new Float32Array(4), 1, 2, 2, 4)).toBe(false);
     const odd = tf.zeros([1, 2, 3]);
     expect(runSimdBatch('abT', view(odd), view(odd), view(out), 1, 2, 2, 3)).toBe(false);
+  });
+
+  it('runs the unrolled d = 16 module: abT as the looped one over two halves of 8, ab and aTb as tf.matMul', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
+    const view = (t: tf.Tensor) => backend.typedArrayFromHeap(t);
+    // abT over d = 16 equals the sum of abT over the two halves of d (d = 8, the looped module)
+    const x = tf.randomNormal([2, 3, 16], 0, 1, 'float32', 7);
+    const y = tf.randomNormal([2, 5, 16], 0, 1, 'float32', 8);
+    const out = tf.zeros([2, 3, 5]);
+    expect(runSimdBatch('abT', view(x), view(y), view(out), 2, 3, 5, 16)).toBe(true);
+    const half = (t: tf.Tensor, from: number) => tf.slice(t, [0, 0, from], [-1, -1, 8]);
+    const parts = [0, 8].map((from) => {
+      const [xh, yh] = [half(x, from), half(y, from)];
+      const o = tf.zeros([2, 3, 5]);
+      expect(runSimdBatch('abT', view(xh), view(yh), view(o), 2, 3, 5, 8)).toBe(true);
+      return o;
+    });
+    expect(maxAbsDiff(out, tf.add(parts[0]!, parts[1]!))).toBeLessThan(1e-5);
+    // ab (its own register-held kernel at d = 16) and aTb against tf.matMul
+    const scores = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 9);
+    const ab = tf.zeros([2, 3, 16]);
+    expect(runSimdBatch('ab', view(scores), view(y), view(ab), 2, 3, 5, 16)).toBe(true);
+    expect(maxAbsDiff(ab, tf.matMul(scores, y))).toBeLessThan(1e-5);
+    const aTb = tf.zeros([2, 5, 16]);
+    expect(runSimdBatch('aTb', view(scores), view(x), view(aTb), 2, 3, 5, 16)).toBe(true);
+    expect(maxAbsDiff(aTb, tf.matMul(scores, x, true, false))).toBeLessThan(1e-5);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFM, createFNN, createIPNN, createModel, createOPNN, createWideDeep, initFromFM } from './index.js';
+import { DCN_V2_DEFAULT_RANK, DCN_V2_FULL_RANK_MAX_DIM, createFM, createFNN, createIPNN, createModel, createOPNN, createWideDeep, initFromFM } from './index.js';
 import { fieldOf, randomBatch } from './test-utils/reference.js';
 
 beforeAll(async () => {
@@ -143,5 +143,31 @@ describe('initFromFM', () => {
     const fm = createFM({ fieldDims, embeddingDim: k + 1 });
     expect(() => initFromFM(createFNN(config), fm)).toThrow(/same embeddingDim/);
     expect(() => initFromFM(createFNN(config), createModel('fm', { fieldDims: [4, 3] }))).toThrow(/fieldDims \[4, 3\]/);
+  });
+});
+
+describe('DCN-V2 default cross rank', () => {
+  /** The cross kernels' names and shapes. */
+  const crossShapes = (cfg: Parameters<typeof createModel>[1]) => {
+    const model = createModel('dcn-v2', cfg);
+    // every cross layer has the same kernels: the distinct (name, shape) pairs
+    const shapes = [
+      ...new Set(model.weights.filter((w) => /cross_(kernel|u|v)(_\d+)?$/.test(w.name)).map((w) => `${w.name.split('/').pop()?.replace(/_\d+$/, '')} ${w.shape.join('×')}`)),
+    ];
+    model.dispose();
+    return shapes;
+  };
+  const fields = (n: number) => Array.from({ length: n }, () => 3);
+
+  it('is full rank up to D = slots·k = 256, rank 64 above; crossRank 0 forces full rank, a number sets the rank', () => {
+    expect(DCN_V2_FULL_RANK_MAX_DIM).toBe(256);
+    expect(DCN_V2_DEFAULT_RANK).toBe(64);
+    // D = 16 slots × 16 = 256: full rank
+    expect(crossShapes({ fieldDims: fields(16), embeddingDim: 16, seed: 1 })).toEqual(['cross_kernel 256×256']);
+    // D = 17 × 16 = 272 (width counts the slots, here 17 multi-hot slots over 2 fields): low rank
+    expect(crossShapes({ fieldDims: fields(2), width: 17, embeddingDim: 16, seed: 1 })).toEqual(['cross_u 272×64', 'cross_v 64×272']);
+    expect(crossShapes({ fieldDims: fields(39), embeddingDim: 16, seed: 1, crossRank: 0 })).toEqual(['cross_kernel 624×624']);
+    expect(crossShapes({ fieldDims: fields(2), embeddingDim: 16, seed: 1, crossRank: 8 })).toEqual(['cross_u 32×8', 'cross_v 8×32']);
+    expect(() => createModel('dcn-v2', { fieldDims: fields(2), crossRank: -1 })).toThrow(/crossRank/);
   });
 });

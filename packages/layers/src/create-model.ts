@@ -89,7 +89,16 @@ export interface ModelConfig {
   batchNorm?: boolean;
   /** DCN / DCN-V2: number of cross layers. Default 3. */
   crossLayers?: number;
-  /** DCN-V2: rank of the low-rank cross kernels U V. Default: full rank. */
+  /**
+   * DCN-V2: rank r of the low-rank cross kernels W = U V (U `[D, r]`, V `[r, D]`, D = slots · k the flattened
+   * embedding width); 0 asks for full-rank `[D, D]` kernels. Default: full rank while D ≤ {@link DCN_V2_FULL_RANK_MAX_DIM}
+   * (256), rank {@link DCN_V2_DEFAULT_RANK} (64) above it — the paper's low-rank cross (Wang et al. 2021, section 5)
+   * where full rank costs D² per example and layer (at 39 slots × k = 16, D = 624: 3 × 624² multiply-adds per
+   * example each way, under 4,000 examples/s on one wasm thread; rank 64: about 2×). Chosen on held-out training
+   * rows of the CTR generator (`zoo-quality --validation`, bench/README.md): ranks 8, 64 and 156 within 0.0002 log
+   * loss of full rank at 40k rows; rank 64 0.0004 log loss / 0.0008 AUC behind it at 160k rows, training 3.7× faster.
+   * DeepCTR's DCNMix uses rank 32.
+   */
   crossRank?: number;
   /** xDeepFM: feature maps of each CIN layer (hidden layers split in half). Default [16, 16]. */
   cinLayerSizes?: number[];
@@ -216,11 +225,12 @@ function positiveCount(kind: ModelKind, name: string, value: number | undefined,
 }
 
 /** DCN and DCN-V2: cross network ∥ MLP over the flattened embeddings, concatenated into one linear output. */
-function crossModel(kind: 'dcn' | 'dcn-v2', config: ModelConfig, makeCross: (seed: number | undefined) => tf.layers.Layer) {
+function crossModel(kind: 'dcn' | 'dcn-v2', config: ModelConfig, makeCross: (seed: number | undefined, dim: number) => tf.layers.Layer) {
   const { ids, values, linear, emb } = embeddedInputs(config, kind);
   const layers = positiveCount(kind, 'crossLayers', config.crossLayers, 3);
+  const dim = emb.shape.slice(1).reduce((a: number, b) => a * (b as number), 1); // D = slots · k
   let cross = emb;
-  for (let l = 0; l < layers; l++) cross = makeCross(subSeed(config.seed, 10 + l)).apply(l === 0 ? emb : [emb, cross]) as tf.SymbolicTensor;
+  for (let l = 0; l < layers; l++) cross = makeCross(subSeed(config.seed, 10 + l), dim).apply(l === 0 ? emb : [emb, cross]) as tf.SymbolicTensor;
   const hidden = config.hiddenUnits ?? [64, 32];
   let stack = cross;
   if (hidden.length > 0) {
@@ -245,12 +255,23 @@ export function createDCN(config: ModelConfig): tf.LayersModel {
 
 /**
  * DCN-V2 (Wang et al. 2021, WWW), parallel structure: linear + a combination layer over [cross network v2(x₀),
- * MLP(x₀)] ({@link CrossLayerV2} × `crossLayers`, full rank or rank `crossRank`).
+ * MLP(x₀)] ({@link CrossLayerV2} × `crossLayers`, full rank or rank `crossRank`; by default full rank up to
+ * D = 256, rank 64 above: see `ModelConfig.crossRank`).
  */
 export function createDCNV2(config: ModelConfig): tf.LayersModel {
-  if (config.crossRank !== undefined) positiveCount('dcn-v2', 'crossRank', config.crossRank, 1);
-  return crossModel('dcn-v2', config, (seed) => new CrossLayerV2({ seed, ...(config.crossRank === undefined ? {} : { rank: config.crossRank }) }));
+  const explicit = config.crossRank;
+  if (explicit !== undefined && explicit !== 0) positiveCount('dcn-v2', 'crossRank', explicit, 1);
+  const rankFor = (dim: number) => (explicit === 0 ? undefined : (explicit ?? (dim > DCN_V2_FULL_RANK_MAX_DIM ? DCN_V2_DEFAULT_RANK : undefined)));
+  return crossModel('dcn-v2', config, (seed, dim) => {
+    const rank = rankFor(dim);
+    return new CrossLayerV2({ seed, ...(rank === undefined ? {} : { rank }) });
+  });
 }
+
+/** DCN-V2's cross kernels are full rank up to this flattened embedding width D (see `ModelConfig.crossRank`). */
+export const DCN_V2_FULL_RANK_MAX_DIM = 256;
+/** DCN-V2's default rank of the cross kernels above {@link DCN_V2_FULL_RANK_MAX_DIM} (see `ModelConfig.crossRank`). */
+export const DCN_V2_DEFAULT_RANK = 64;
 
 /** xDeepFM (Lian et al. 2018, KDD): linear + CIN(embeddings) → linear + MLP(embeddings). */
 export function createXDeepFM(config: ModelConfig): tf.LayersModel {

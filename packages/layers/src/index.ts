@@ -71,6 +71,8 @@ export {
   createDeepFM,
   createDCN,
   createDCNV2,
+  DCN_V2_FULL_RANK_MAX_DIM,
+  DCN_V2_DEFAULT_RANK,
   createXDeepFM,
   createAutoInt,
   createAFN,

@@ -10,12 +10,16 @@ import {
 } from './wasm-bytecode.js';
 
 // params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
-// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16
+// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16 (15-19 in the d = 16 module)
 const [, , , END_, STRIDE, OTHER_STRIDE, DB] = [0, 1, 2, 3, 4, 5, 6] as const;
 const [B0, B1, I, J, C, P, I_END, J_END, V0, ACC] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
 
 const load = (a: number, b: number) => [...plus(a, b), ...V128_LOAD];
-const eachLane = (body: number[]) => forLoop(C, i32(0), get(DB), i32(16), body);
+/** Runs `body` for each 16-byte lane offset C of a row of d floats: a loop over d / 4 lanes. */
+type Lanes = (body: number[]) => number[];
+const laneLoop: Lanes = (body) => forLoop(C, i32(0), get(DB), i32(16), body);
+/** The same for d = 16, unrolled (no loop test or branch per lane: the loop's overhead outweighs its 4 f32x4 ops). */
+const fourLanes: Lanes = (body) => [0, 1, 2, 3].flatMap((c) => [...i32(16 * c), ...set(C), ...body]);
 /** For each batch: B0 over `driver` (param) by STRIDE, B1 over `other` by OTHER_STRIDE; rows I of B0's block, J of B1's. */
 const eachRowPair = (driver: number, other: number, iOver: 'driver' | 'other', body: number[]) => {
   const [iBase, iStride, jBase, jStride] = iOver === 'driver' ? [B0, STRIDE, B1, OTHER_STRIDE] : [B1, OTHER_STRIDE, B0, STRIDE];
@@ -29,12 +33,13 @@ const eachRowPair = (driver: number, other: number, iOver: 'driver' | 'other', b
   ];
 };
 /** `mem[at + c] += a[P] · mem[from + c]`, P advancing over the scalars of a. */
-const scaledAdd = (at: number, from: number) => [
+const scaledAdd = (eachLane: Lanes, at: number, from: number) => [
   ...get(P), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(P, i32(4)),
   ...eachLane([...plus(at, C), ...load(at, C), ...get(V0), ...load(from, C), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE]),
 ];
 
-const KERNELS = {
+/** The three kernels over lanes `eachLane` (the same operations in the same order for either). */
+const kernelsOver = (eachLane: Lanes) => ({
   // abT(x [B, m, d], y [B, n, d], out [B, m, n]): out[b, i, j] = ⟨x[b, i], y[b, j]⟩ (x drives; P the running out)
   abT: [
     ...get(2), ...set(P),
@@ -45,18 +50,44 @@ const KERNELS = {
     ]),
   ],
   // ab(a [B, m, n], y [B, n, d], out [B, m, d]) with out zeroed: out[b, i] += a[b, i, j]·y[b, j] (out drives)
-  ab: [...get(0), ...set(P), ...eachRowPair(2, 1, 'driver', scaledAdd(I, J))],
+  ab: [...get(0), ...set(P), ...eachRowPair(2, 1, 'driver', scaledAdd(eachLane, I, J))],
   // aTb(a [B, m, n], y [B, m, d], out [B, n, d]) with out zeroed: out[b, j] += a[b, i, j]·y[b, i] (out drives)
-  aTb: [...get(0), ...set(P), ...eachRowPair(2, 1, 'other', scaledAdd(J, I))],
-} as const;
+  aTb: [...get(0), ...set(P), ...eachRowPair(2, 1, 'other', scaledAdd(eachLane, J, I))],
+});
 
 /** The kernels. */
-export type BatchKernel = keyof typeof KERNELS;
+export type BatchKernel = keyof ReturnType<typeof kernelsOver>;
 
-const batchModule = () => kernelModule(KERNELS, 7, 8, 2);
+/** v128 locals 17-19: ab16's accumulators of out[b, i] lanes 1-3 (lane 0 in ACC). */
+const accumulator = (lane: number) => ACC + lane;
+const memarg = (offset: number) => [0x04, offset]; // 16-byte alignment hint, offset < 128
+const loadAt = (offset: number) => [...V128_LOAD.slice(0, -2), ...memarg(offset)];
+const storeAt = (offset: number) => [...V128_STORE.slice(0, -2), ...memarg(offset)];
+/**
+ * ab for d = 16 with a row of out held in four registers across the sum over j (instead of loaded and stored
+ * for every j): the same f32x4 operations in the same order (out starts at 0 and adds a[b, i, j]·y[b, j] for j
+ * in order), so the same results.
+ */
+const AB16 = [
+  ...get(0), ...set(P), ...get(1), ...set(B1),
+  ...forLoop(B0, get(2), get(END_), get(STRIDE), [
+    ...plus(B0, STRIDE), ...set(I_END), ...plus(B1, OTHER_STRIDE), ...set(J_END),
+    ...forLoop(I, get(B0), get(I_END), get(DB), [
+      ...[0, 1, 2, 3].flatMap((c) => [...F32_CONST_0, ...F32X4_SPLAT, ...set(accumulator(c))]),
+      ...forLoop(J, get(B1), get(J_END), get(DB), [
+        ...get(P), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(P, i32(4)),
+        ...[0, 1, 2, 3].flatMap((c) => [...get(accumulator(c)), ...get(V0), ...get(J), ...loadAt(16 * c), ...F32X4_MUL, ...F32X4_ADD, ...set(accumulator(c))]),
+      ]),
+      ...[0, 1, 2, 3].flatMap((c) => [...get(I), ...get(accumulator(c)), ...storeAt(16 * c)]),
+    ]),
+    ...advance(B1, get(OTHER_STRIDE)),
+  ]),
+];
 
 type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, db: number) => void>;
-const kernelsFor = heapModule<Kernels>(batchModule);
+const kernelsFor = heapModule<Kernels>(() => kernelModule(kernelsOver(laneLoop), 7, 8, 2));
+/** d = 16 (AutoInt's default head size k): lanes unrolled. */
+const kernelsFor16 = heapModule<Kernels>(() => kernelModule({ ...kernelsOver(fourLanes), ab: AB16 }, 7, 8, 5));
 
 /**
  * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
@@ -66,7 +97,7 @@ const kernelsFor = heapModule<Kernels>(batchModule);
  */
 export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, rows: number, cols: number, d: number): boolean {
   if (d % 4 !== 0 || a.buffer !== y.buffer || y.buffer !== out.buffer) return false;
-  const kernels = kernelsFor(out.buffer);
+  const kernels = d === 16 ? kernelsFor16(out.buffer) : kernelsFor(out.buffer);
   if (kernels === null) return false;
   const db = d * 4;
   // the driving array and the strides: abT: x [m, d] drives, y [n, d]; ab: out [m, d] drives, y [n, d];

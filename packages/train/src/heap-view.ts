@@ -34,3 +34,31 @@ export function readView(heap: WasmHeap, t: tf.Tensor): Float32Array {
 export function writeView(heap: WasmHeap, t: tf.Tensor): Float32Array | undefined {
   return heap.refCount(t.dataId) === 1 ? readView(heap, t) : undefined;
 }
+
+/**
+ * Runs `f` with the wasm backend's `Identity` kernel sharing its input's storage (a reference count more, as
+ * tfjs's own cpu backend and the wasm `Reshape` do) instead of copying it. tfjs clones every tensor a gradient
+ * needs when it records the tape (`saveTensorsForBackwardMode`), through `Identity`: on wasm each clone is a copy
+ * of the whole activation (about 30 ms of a deep CTR model's 2048-row step). Tensors are immutable, so sharing is
+ * safe; the only writes in place ({@link writeView}) check that no other tensor shares the storage. The stock
+ * kernel is restored when `f` returns or throws; other backends run `f` unchanged.
+ */
+export function withSharedIdentity<T>(f: () => T): T {
+  const stock = wasmHeap() ? tf.getKernel('Identity', 'wasm') : undefined;
+  if (!stock) return f();
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc: shareIdentity });
+  try {
+    return f();
+  } finally {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stock);
+  }
+}
+
+/** `Identity` without a copy (string tensors keep the stock path outside {@link withSharedIdentity}'s use: none reach a tape). */
+const shareIdentity: tf.KernelFunc = ({ inputs, backend }) => {
+  const x = inputs['x'] as tf.TensorInfo;
+  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};

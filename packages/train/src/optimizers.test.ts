@@ -138,3 +138,70 @@ describe('row-wise optimizers vs plain references on a 5×3 table', () => {
     expect(() => opt.update(opt.newSlot(6, 3), Int32Array.of(5), new Float32Array(3), new Float32Array(3))).toThrow(/row 5/);
   });
 });
+
+describe('row-wise updates of many rows (across the touch chunks)', () => {
+  const n = 1000;
+  const r = 4;
+  /** Deterministic pseudo-random numbers in [-1, 1). */
+  const rand = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  /** 3 steps, each of 203 distinct rows in a scattered order (not a multiple of the chunk size). */
+  const batches = [1, 2, 3].map((s) => {
+    const next = rand(s);
+    const rows = Int32Array.from({ length: 203 }, (_, i) => (i * 389 + s * 17) % n);
+    return { rows, g: Float32Array.from({ length: rows.length * r }, next) };
+  });
+  const start = Float32Array.from({ length: n * r }, rand(9));
+
+  it('adam matches a float64 per-coordinate reference', () => {
+    const [lr, b1, b2, eps] = [0.05, 0.9, 0.999, 1e-8];
+    const opt = createOptimizer('adam', { learningRate: lr });
+    const slot = opt.newSlot(n * r, r);
+    const table = Float32Array.from(start);
+    const expected = Array.from(start);
+    const m = new Array<number>(n * r).fill(0);
+    const v = new Array<number>(n * r).fill(0);
+    batches.forEach(({ rows, g }, s) => {
+      opt.beginStep();
+      const w = new Float32Array(rows.length * r);
+      rows.forEach((row, i) => w.set(table.subarray(row * r, row * r + r), i * r));
+      opt.update(slot, rows, w, g);
+      rows.forEach((row, i) => table.set(w.subarray(i * r, i * r + r), row * r));
+      const t = s + 1;
+      rows.forEach((row, i) => {
+        for (let j = 0; j < r; j++) {
+          const c = row * r + j;
+          const gj = g[i * r + j]!;
+          m[c] = b1 * m[c]! + (1 - b1) * gj;
+          v[c] = b2 * v[c]! + (1 - b2) * gj * gj;
+          expected[c] = expected[c]! - (lr * (m[c]! / (1 - b1 ** t))) / (Math.sqrt(v[c]! / (1 - b2 ** t)) + eps);
+        }
+      });
+    });
+    expected.forEach((e, i) => expect(table[i]).toBeCloseTo(e, 5));
+    // rows never touched keep their weights exactly
+    const touched = new Set(batches.flatMap((b) => Array.from(b.rows)));
+    for (let row = 0; row < n; row++) if (!touched.has(row)) expect(table.subarray(row * r, row * r + r)).toEqual(start.subarray(row * r, row * r + r));
+  });
+
+  for (const name of ['sgd', 'adam', 'adagrad', 'ftrl'] as const) {
+    it(`${name}: one call for all rows equals one call per row`, () => {
+      const run = (perRow: boolean) => {
+        const opt = createOptimizer(name, { learningRate: 0.05 });
+        const slot = opt.newSlot(n * r, r);
+        const table = Float32Array.from(start);
+        for (const { rows, g } of batches) {
+          opt.beginStep();
+          const w = new Float32Array(rows.length * r);
+          rows.forEach((row, i) => w.set(table.subarray(row * r, row * r + r), i * r));
+          if (perRow) rows.forEach((row, i) => opt.update(slot, Int32Array.of(row), w.subarray(i * r, i * r + r), g.subarray(i * r, i * r + r)));
+          else opt.update(slot, rows, w, g);
+          rows.forEach((row, i) => table.set(w.subarray(i * r, i * r + r), row * r));
+        }
+        return table;
+      };
+      const all = run(false);
+      expect(all).toEqual(run(true));
+      expect(all).not.toEqual(start);
+    });
+  }
+});

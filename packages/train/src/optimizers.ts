@@ -1,4 +1,5 @@
 import { OPTIMIZER_DEFAULTS } from './defaults.js';
+import { TOUCH_CHUNK, touchRows } from './row-gather.js';
 
 /** Optimizers the trainer knows. */
 export type OptimizerName = 'sgd' | 'adam' | 'adagrad' | 'ftrl';
@@ -97,8 +98,23 @@ export abstract class RowOptimizer {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as number;
       if (row < 0 || row * r >= slot.size) throw new Error(`${this.name}: row ${row} outside the parameter (${slot.size / r} rows)`);
-      this.apply(slot, row * r, i * r, r, w, g);
     }
+    // the state rows of a big table are far apart: each chunk's rows are touched first (see touchRows)
+    const full = slot.state.filter((s) => s.length === slot.size);
+    for (let c = 0; c < rows.length; c += TOUCH_CHUNK) {
+      const end = Math.min(rows.length, c + TOUCH_CHUNK);
+      for (const s of full) touchRows(s, rows, r, c, end);
+      this.applyRows(slot, rows, c, end, w, g);
+    }
+  }
+
+  /**
+   * Applies the rule to the rows `rows[from..to)` of the parameter, whose weights and gradients are packed in
+   * `w`/`g` from offset `from · rowSize`. One {@link apply} per row; an optimizer may fuse the loop (same maths).
+   */
+  protected applyRows(slot: ParamSlot, rows: Int32Array, from: number, to: number, w: Float32Array, g: Float32Array): void {
+    const r = slot.rowSize;
+    for (let i = from; i < to; i++) this.apply(slot, (rows[i] as number) * r, i * r, r, w, g);
   }
 
   /** Applies the rule to `len` coordinates: state from `s0`, weights/grads from `o0`. */
@@ -131,26 +147,38 @@ export class AdamOptimizer extends RowOptimizer {
   constructor(config: OptimizerConfig) {
     super('adam', config);
   }
+  /** Refreshes the bias corrections when the step has changed. */
+  private corrections(): void {
+    if (this.correctionStep === this.step) return;
+    const t = Math.max(1, this.step);
+    this.c1 = 1 - Math.pow(this.config.beta1, t);
+    this.c2 = Math.sqrt(1 - Math.pow(this.config.beta2, t));
+    this.correctionStep = this.step;
+  }
   protected apply(slot: ParamSlot, s0: number, o0: number, len: number, w: Float32Array, g: Float32Array): void {
+    this.corrections();
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.config;
-    if (this.correctionStep !== this.step) {
-      const t = Math.max(1, this.step);
-      this.c1 = 1 - Math.pow(b1, t);
-      this.c2 = Math.sqrt(1 - Math.pow(b2, t));
-      this.correctionStep = this.step;
-    }
-    const c1 = this.c1;
-    const c2 = this.c2;
-    const m = slot.state[0] as Float32Array;
-    const v = slot.state[1] as Float32Array;
-    for (let i = 0; i < len; i++) {
-      const gi = g[o0 + i] as number;
-      const mi = b1 * (m[s0 + i] as number) + (1 - b1) * gi;
-      const vi = b2 * (v[s0 + i] as number) + (1 - b2) * gi * gi;
-      m[s0 + i] = mi;
-      v[s0 + i] = vi;
-      w[o0 + i] = (w[o0 + i] as number) - (lr * (mi / c1)) / (Math.sqrt(vi) / c2 + eps);
-    }
+    adamSpan(slot.state[0] as Float32Array, slot.state[1] as Float32Array, s0, w, g, o0, len, lr, b1, b2, eps, this.c1, this.c2);
+  }
+  /** The same rule as {@link apply}, with the per-step values read once for all the rows. */
+  protected override applyRows(slot: ParamSlot, rows: Int32Array, from: number, to: number, w: Float32Array, g: Float32Array): void {
+    this.corrections();
+    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.config;
+    const [m, v] = slot.state as [Float32Array, Float32Array];
+    const r = slot.rowSize;
+    for (let i = from; i < to; i++) adamSpan(m, v, (rows[i] as number) * r, w, g, i * r, r, lr, b1, b2, eps, this.c1, this.c2);
+  }
+}
+
+/** Adam's rule on `len` coordinates: moments `m`/`v` from `s0`, weights/gradients from `o0`; c1, c2 the bias corrections. */
+function adamSpan(m: Float32Array, v: Float32Array, s0: number, w: Float32Array, g: Float32Array, o0: number, len: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void {
+  for (let i = 0; i < len; i++) {
+    const gi = g[o0 + i] as number;
+    const mi = b1 * (m[s0 + i] as number) + (1 - b1) * gi;
+    const vi = b2 * (v[s0 + i] as number) + (1 - b2) * gi * gi;
+    m[s0 + i] = mi;
+    v[s0 + i] = vi;
+    w[o0 + i] = (w[o0 + i] as number) - (lr * (mi / c1)) / (Math.sqrt(vi) / c2 + eps);
   }
 }
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { withRowFeeds, type RowFeed } from '@fm/layers';
 import { BatchRows, type BatchRowIndex } from './batch-rows.js';
 import { fieldOfFeatureTable } from './engines/native/params.js';
-import { readView, wasmHeap, writeView, type WasmHeap } from './heap-view.js';
+import { readView, wasmHeap, withSharedIdentity, writeView, type WasmHeap } from './heap-view.js';
+import { copyRows } from './row-gather.js';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
 import type { ModelInfo, TrainableParam } from './model-info.js';
 import type { ParamSlot, RowOptimizer } from './optimizers.js';
@@ -141,24 +142,27 @@ export class TrainStep {
       params.forEach((p, index) => {
         if (!p.sparse) return;
         const variable = vars[index] as tf.Variable;
-        tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, ids, idsT, rows, width)) });
+        tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, index, touched as BatchRowIndex, idsT, rows, width)) });
       });
       const feeds: RowFeed[] = tables.map((t) => ({ table: t.variable, ids: idsT, rows: t.fed }));
       const tape = performance.now();
-      const { value, grads } = tf.engine().gradients(
-        () =>
-          withRowFeeds(feeds, () => {
-            const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
-            if (this.loss === 'bpr') {
-              const half = rows / 2;
-              return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
-            }
-            // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
-            return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
-          }),
-        [...tables.map((t) => t.fed), ...vars],
-        undefined,
-        true,
+      // the tape's clones of saved tensors share storage instead of copying it (withSharedIdentity)
+      const { value, grads } = withSharedIdentity(() =>
+        tf.engine().gradients(
+          () =>
+            withRowFeeds(feeds, () => {
+              const out = tf.reshape(this.model.apply([idsT, valsT], { training: true }) as tf.Tensor, [-1]);
+              if (this.loss === 'bpr') {
+                const half = rows / 2;
+                return bprLoss(tf.slice(out, 0, half), tf.slice(out, half, half));
+              }
+              // regression follows ½·MSE (gradient ŷ − y, as libFM and the native engine); MSE is reported
+              return this.loss === 'mse' ? tf.mul(0.5, mseLoss(out, labelsT as tf.Tensor)) : logLoss(out, labelsT as tf.Tensor);
+            }),
+          [...tables.map((t) => t.fed), ...vars],
+          undefined,
+          true,
+        ),
       );
       owned.push(value, ...grads.filter((g): g is tf.Tensor => g !== undefined && g !== null));
       const taped = performance.now();
@@ -222,23 +226,30 @@ export class TrainStep {
     return b.subarray(0, size);
   }
 
-  /** `[rows, width, …rowShape]`: the table's rows at the batch ids, gathered outside the gradient tape. */
+  /**
+   * `[rows, width, …rowShape]`: the table's rows at the batch ids, gathered outside the gradient tape. On wasm the
+   * touched rows are first copied once out of the heap into the `[u, rowSize]` buffer that {@link updateTable}
+   * updates (each distinct row read from the big table once per step), then spread to the batch's slots.
+   */
   private batchRowsOf(
     heap: WasmHeap | undefined,
     table: tf.Variable,
     p: TrainableParam,
-    ids: Int32Array,
+    index: number,
+    touched: BatchRowIndex,
     idsT: tf.Tensor,
     rows: number,
     width: number,
   ): tf.Tensor {
     if (!heap) return tf.gather(table, idsT);
     const r = p.rowSize;
-    const out = this.buffer(heap, `fed${p.weight.name}`, ids.length * r);
-    const view = readView(heap, table);
-    for (let s = 0, o = 0; s < ids.length; s++) {
-      const from = (ids[s] as number) * r;
-      for (let j = 0; j < r; j++) out[o++] = view[from + j] as number;
+    const { unique, local } = touched;
+    const packed = this.buffer(heap, `wt${index}`, unique.length * r);
+    copyRows(readView(heap, table), unique, r, packed, false);
+    const out = this.buffer(heap, `fed${p.weight.name}`, local.length * r);
+    for (let s = 0, o = 0; s < local.length; s++) {
+      const from = (local[s] as number) * r;
+      for (let j = 0; j < r; j++) out[o++] = packed[from + j] as number;
     }
     return tf.tensor(out, [rows, width, ...p.shape.slice(1)], 'float32');
   }
@@ -259,9 +270,9 @@ export class TrainStep {
         for (let j = 0; j < r; j++) g[row + j] = (g[row + j] as number) + (d[o++] as number);
       }
     }
+    // on wasm, batchRowsOf has left the touched rows' weights in this buffer
     const w = this.buffer(heap, `wt${t.index}`, size);
     if (t.weights) w.set(readback.get(t.weights).subarray(0, size));
-    else copyRows(readView(heap as WasmHeap, t.variable), unique, r, w, false);
     if (t.param.fieldBlocks) {
       this.updateBlocks(t, heap, touched, batch, g, w);
       return;
@@ -355,14 +366,5 @@ export class TrainStep {
     const c = this.countBuffer.subarray(0, size);
     c.fill(0);
     return c;
-  }
-}
-
-/** Copies the rows `unique` of a `[n, r]` table into `packed` `[u, r]`, or back into the table when `back`. */
-function copyRows(table: Float32Array, unique: Int32Array, r: number, packed: Float32Array, back: boolean): void {
-  for (let u = 0, o = 0; u < unique.length; u++) {
-    const t = (unique[u] as number) * r;
-    if (back) for (let j = 0; j < r; j++) table[t + j] = packed[o++] as number;
-    else for (let j = 0; j < r; j++) packed[o++] = table[t + j] as number;
   }
 }
