@@ -1,7 +1,6 @@
 // Example 4 — AFM (Xiao et al. 2017) on implicit feedback, trained with log loss and sampled
 // negatives, evaluated leave-last-out against 99 sampled negatives per user (He et al. 2017):
 // HR@10, NDCG@10 and MAP@10, compared with a popularity ranking (AFM must win by ≥ 0.03 HR@10).
-// Training takes fit()'s defaults (Adam, batch 2048, early stopping on a validation slice) besides a light L2.
 import { encodeInteractions, generateImplicit, leaveLastOut, NegativeSampler } from '@fm/data';
 import { evaluateSampled, modelScorer, popularityScorer } from '@fm/eval';
 import { createModel } from '@fm/layers';
@@ -17,7 +16,7 @@ it('AFM beats popularity on leave-last-out with 99 sampled negatives', async () 
   const train = dataset.select(split.train);
   const test = dataset.select(split.test);
   const model = createModel('afm', { fieldDims: dataset.schema.fieldDims, embeddingDim: 16, attentionSize: 8, seed: 11 });
-  const res = await fit(model, train, { task: 'binary', negativesPerPositive: 4, negatives: { itemField: 'item' }, l2: { factors: 1e-5, linear: 1e-5 }, seed: 11 });
+  const res = await fit(model, train, { task: 'binary', negativesPerPositive: 4, negatives: { itemField: 'item' }, epochs: 10, learningRate: 0.01, l2: { factors: 1e-5, linear: 1e-5 }, seed: 11 });
 
   const numItems = dataset.schema.fields[1]!.cardinality;
   const trainPairs = userItemPairs(train);
