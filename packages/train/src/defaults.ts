@@ -62,16 +62,11 @@ const FFM_REGRESSION: TrainingDefaults = {
   l2: { bias: 0, linear: 0.05, factors: 0.05 },
 };
 
-/**
- * The cell of models with dense layers: mini-batch Adam with large batches (a step costs per batch, so 2048 rows
- * train AFM/NFM/DeepFM 1.6-1.8× faster than 256 on wasm). Batch 2048 at lr 6e-3 against 256 at 2e-3 on validation
- * (`pnpm --filter @fm/bench tune --kind deepfm`): regression mean RMSE 0.9256 vs 0.9242, binary mean log loss
- * 0.5533 vs 0.5538 — a tie in quality (package README).
- */
+/** The cell of models with dense layers: mini-batch Adam (steps cost per batch). */
 const DEEP: TrainingDefaults = {
   optimizer: 'adam',
-  learningRates: { sgd: 0.05, adagrad: 0.05, adam: 6e-3, ftrl: 0.05 },
-  batchSize: 2048,
+  learningRates: { sgd: 0.05, adagrad: 0.05, adam: 2e-3, ftrl: 0.05 },
+  batchSize: 256,
   l2: { linear: 0.03, factors: 0.2, dense: 1e-4 },
   epochs: 100,
   patience: 3,
@@ -109,8 +104,7 @@ export const TRAINING_DEFAULTS: Record<Task, Record<ModelFamily, TrainingDefault
     // BPR: the rating L2 would shrink the factors until only item popularity remains
     fm: RANKING_FM,
     ffm: RANKING_FM,
-    // BPR on deep models: not re-tuned for large batches, so the earlier batch 256 at lr 2e-3
-    deep: { ...DEEP, learningRates: { ...DEEP.learningRates, adam: 2e-3 }, batchSize: 256, l2: 1e-4 },
+    deep: { ...DEEP, l2: 1e-4 },
   },
 };
 
