@@ -5,7 +5,7 @@
  * `--json FILE`, writes the rows.
  *
  *   pnpm --filter @fm/bench bayes [--dir ../shared/data/ml-100k] [--iterations 200] [--repeats 3]
- *                                 [--only ids,features,raters,als,binary,timing] [--tune] [--json FILE]
+ *                                 [--only ids,features,raters,als,binary,timing] [--implicit-norm sum|l2] [--tune] [--json FILE]
  *
  * `--tune` runs the validation experiments that chose the solvers' defaults (`BAYES_DEFAULTS`): a seeded
  * 10 % slice of ua.base held out, never ua.test or u1.test.
@@ -65,9 +65,12 @@ async function loadSplits(dir: string): Promise<{ splits: Split[]; side: Side }>
   return { splits: [ua, u1], side: { items: all.items, users: all.users } };
 }
 
+/** Weights of the `rated`/`raters` bags (`--implicit-norm`, default 'sum'). */
+let implicitNorm: 'sum' | 'l2' = 'sum';
+
 /** Train/test datasets of a split; `rated` bags come from the training log only. */
 function encode(split: Split, side: Side, features: InteractionFeature[], binary = false): { train: SparseDataset; test: SparseDataset } {
-  const enc = encodeInteractions(split.base, { ...side, features });
+  const enc = encodeInteractions(split.base, { ...side, features, implicitNorm });
   const te = encodeInteractions(split.test, { encoder: enc.encoder, ...side, features, implicitFrom: split.base });
   if (binary) {
     for (const ds of [enc.dataset, te.dataset]) for (let i = 0; i < ds.numRows; i++) ds.labels[i] = (ds.labels[i] as number) >= 4 ? 1 : 0;
@@ -205,8 +208,12 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       tune: { type: 'boolean', default: false },
       json: { type: 'string' },
+      'implicit-norm': { type: 'string' },
     },
   });
+  const norm = values['implicit-norm'] ?? 'sum';
+  if (norm !== 'sum' && norm !== 'l2') throw new Error(`bayes: --implicit-norm must be sum or l2, got ${norm}`);
+  implicitNorm = norm;
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   if (!existsSync(join(dir, 'u.data')) || !existsSync(join(dir, 'ua.base'))) {
     console.error(`bayes: ${dir} must hold u.data, u.item, u.user, ua.base and ua.test (pass --dir)`);
@@ -233,7 +240,7 @@ async function main(): Promise<void> {
       const { train, test } = encode(split, side, FEATURES);
       log(`${split.name}: MCMC with features (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
       const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...FEATURES].join(', '), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
+      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...FEATURES].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
     }
     if (only.has('raters')) {
       // beyond the issue's list: `raters`, every user who rated the item (the item-side implicit block)
@@ -241,7 +248,7 @@ async function main(): Promise<void> {
       const { train, test } = encode(split, side, extra);
       log(`${split.name}: MCMC with features and raters (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
       const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...extra].join(', '), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
+      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...extra].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
     }
     if (only.has('als')) {
       const { train, test } = encode(split, side, []);

@@ -154,6 +154,33 @@ describe('fm train --features (MovieLens folder)', () => {
     expect(neg.err).toMatch(/--negatives draws negative rows .* keep the positive item's --item-features/);
   });
 
+  it('--implicit-norm l2 weights the rated/raters bags 1/√count, and eval applies the saved weighting', async () => {
+    const out = join(dir, 'm-l2');
+    const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'rated,raters', '--implicit-norm', 'l2', '--solver', 'als', '--iterations', '3', '--dim', '2', '--backend', 'cpu', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const bundle = await loadModelBundle(out);
+    if (!bundle.encoder || !bundle.side) throw new Error('no encoder or side features saved');
+    const ds = (await loadInput(join(dir, 'ml/ua.test'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+    const [u, i] = test[0] as [number, number];
+    // brute force over the training file: the items u rated, the users who rated i
+    const bags = { rated: new Set(base.filter((x) => x[0] === u).map((x) => x[1])), raters: new Set(base.filter((x) => x[1] === i).map((x) => x[0])) };
+    for (const [field, bag] of Object.entries(bags)) {
+      const f = ds.schema.fields.findIndex((x) => x.name === field);
+      const got: number[] = [];
+      for (let p = ds.offsets[0] as number; p < (ds.offsets[1] as number); p++) if (ds.fields[p] === f) got.push(ds.values[p] as number);
+      expect(got.length).toBe(bag.size);
+      for (const w of got) expect(w).toBeCloseTo(1 / Math.sqrt(bag.size), 6);
+    }
+    const ev = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--backend', 'cpu']);
+    expect(ev.code, ev.err).toBe(0);
+    const lonely = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres', '--implicit-norm', 'l2', '--out', join(dir, 'never')]);
+    expect(lonely.code).toBe(2);
+    expect(lonely.err).toContain('--implicit-norm l2 weights the rated/raters bags; add rated or raters to --features');
+    const bad = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'rated', '--implicit-norm', 'sqrt', '--out', join(dir, 'never')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--implicit-norm');
+  }, 60_000);
+
   it('bad --features values exit 2', async () => {
     const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,colour', '--out', join(dir, 'never')]);
     expect(r.code).toBe(2);

@@ -32,6 +32,11 @@ export const SIDE_FEATURE_OPTIONS = {
     placeholder: 'LIST',
     description: `MovieLens data: extra fields, any of ${INTERACTION_FEATURES.join(',')} (read from u.item/u.user or movies.dat/users.dat beside --data; rated = every item the user rated, weights summing to 1)`,
   },
+  'implicit-norm': {
+    type: 'enum',
+    choices: ['sum', 'l2'],
+    description: 'weights of the rated/raters bags: sum (1/count, summing to 1, the FM paper; default) or l2 (1/√count, as SVD++)',
+  },
   'user-features': { type: 'string', placeholder: 'FILE', description: 'CSV of user attributes joined on the user id, typed by --user-columns' },
   'user-columns': { type: 'string', placeholder: 'SPEC', description: '--user-features columns in the --columns grammar with key=ID, e.g. "key=user,age:num,gender:cat,zip:skip"' },
   'item-features': { type: 'string', placeholder: 'FILE', description: 'CSV of item attributes joined on the item id, typed by --item-columns' },
@@ -54,6 +59,8 @@ export interface SideSource {
  */
 export interface SideBundle {
   features: InteractionFeature[];
+  /** Weights of the implicit bags at training time (`--implicit-norm`; the saved encoder keeps them). */
+  implicitNorm?: 'sum' | 'l2';
   /** Items' genres by raw id (feature `genres`). */
   items?: Map<number, ItemInfo>;
   /** Users' demographics by raw id (features `age`, `gender`, `occupation`). */
@@ -81,6 +88,7 @@ const needsLog = (f: readonly InteractionFeature[]) => f.some((x) => x === 'rate
 /** The values of the side-feature flags (undefined = not given). */
 export interface SideFlagValues {
   features?: string[];
+  'implicit-norm'?: 'sum' | 'l2';
   'user-features'?: string;
   'user-columns'?: string;
   'item-features'?: string;
@@ -102,6 +110,11 @@ export async function readSideFlags(v: SideFlagValues, command: string): Promise
     }
   }
   const bundle: SideBundle = { features, sources: [] };
+  const norm = v['implicit-norm'];
+  if (norm !== undefined) {
+    if (!needsLog(features)) throw new UsageError(`fm ${command}: --implicit-norm ${norm} weights the rated/raters bags; add rated or raters to --features`, command);
+    bundle.implicitNorm = norm;
+  }
   for (const side of ['user', 'item'] as const) {
     const file = v[`${side}-features`];
     const spec = v[`${side}-columns`];
@@ -182,6 +195,7 @@ export function movieLensSideOptions(
     ...(bundle.items ? { items: bundle.items } : {}),
     ...(bundle.users ? { users: bundle.users } : {}),
     ...(bundle.implicit ? { implicitFrom: bundle.implicit } : {}),
+    ...(bundle.implicitNorm ? { implicitNorm: bundle.implicitNorm } : {}),
     ...(bundle.userTable ? { userFeatures: bundle.userTable } : {}),
     ...(bundle.itemTable ? { itemFeatures: bundle.itemTable } : {}),
     missingSideFeatures: 'empty',

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ageGroup, encodeInteractions, selectInteractions, type Interactions, type ItemInfo, type UserInfo } from './index.js';
+import { ageGroup, Encoder, encodeInteractions, selectInteractions, type Interactions, type ItemInfo, type UserInfo } from './index.js';
 import { readArrow, writeArrow } from './node.js';
 
 const x: Interactions = {
@@ -81,6 +81,35 @@ describe('encodeInteractions', () => {
     expect(Array.from(dataset.fields.subarray(dataset.offsets[0], dataset.offsets[1]))).not.toContain(2);
     expect(ageGroup(17)).toBe(1);
     expect(ageGroup(56)).toBe(56);
+  });
+
+  it("weights the implicit bags 1/√count with implicitNorm 'l2' (SVD++), kept by the encoder for a test log", () => {
+    const { encoder, dataset } = encodeInteractions(x, { features: ['rated', 'raters'], implicitNorm: 'l2' });
+    for (let r = 0; r < x.length; r++) {
+      // brute force: the user's distinct items and the item's distinct users, each weighted 1/√count
+      const mine = new Set<number>();
+      const theirs = new Set<number>();
+      for (let s = 0; s < x.length; s++) {
+        if (x.user[s] === x.user[r]) mine.add(x.item[s] as number);
+        if (x.item[s] === x.item[r]) theirs.add(x.user[s] as number);
+      }
+      const ids = Array.from(dataset.rowIds(r));
+      const vals = Array.from(dataset.rowValues(r));
+      for (const [field, bag] of [['rated', mine], ['raters', theirs]] as const) {
+        for (const key of bag) expect(vals[ids.indexOf(encoder.encode(field, key))]).toBeCloseTo(1 / Math.sqrt(bag.size), 6);
+      }
+    }
+    // a test log encoded with the fitted encoder gets the same weighting; a conflicting request is an error
+    const train = selectInteractions(x, [0, 1, 2, 4]);
+    const fitted = encodeInteractions(train, { features: ['rated'], implicitNorm: 'l2' });
+    const test = encodeInteractions(selectInteractions(x, [3, 0]), { encoder: fitted.encoder, features: ['rated'], implicitFrom: train });
+    // row 1 of the test log is user 5, who rated items 30 and 20 in train: 1/√2 each
+    expect(Array.from(test.dataset.rowValues(1)).slice(2)).toEqual([Math.fround(Math.SQRT1_2), Math.fround(Math.SQRT1_2)]);
+    expect(Encoder.fromJSON(JSON.parse(JSON.stringify(fitted.encoder.toJSON()))).fields.find((f) => f.name === 'rated')?.normalize).toBe('l2');
+    expect(() => encodeInteractions(train, { encoder: fitted.encoder, features: ['rated'], implicitNorm: 'sum' })).toThrow(
+      'the given encoder weights "rated" with normalize "l2", but implicitNorm "sum" was asked for',
+    );
+    expect(() => encodeInteractions(x, { features: ['rated'], implicitNorm: 'mean' as 'sum' })).toThrow('implicitNorm must be "sum" or "l2", got "mean"');
   });
 
   it('reuses a fitted encoder for a test log (unseen ids → OOV) and applies minCount', () => {

@@ -51,6 +51,11 @@ export interface EncodeInteractionsOptions {
    * known at training time.
    */
   implicitFrom?: Interactions;
+  /**
+   * Weights of the implicit bags `rated` and `raters`: `'sum'` (default) 1/count, summing to 1 (Rendle 2010,
+   * fig. 1); `'l2'` 1/√count, unit length (SVD++'s |N(u)|^-½, Koren 2008). Saved in the encoder.
+   */
+  implicitNorm?: 'sum' | 'l2';
   /** User attributes joined on the raw user id, one field per column (see {@link parseSideFeatures}). */
   userFeatures?: SideFeatures;
   /** Item attributes joined on the raw item id, one field per column. */
@@ -78,7 +83,8 @@ export function ageGroup(age: number): number {
  * fields `user` and `item` (categorical), then the requested extras: `genres` (multi-hot over the
  * item's genres), `age` (categorical, {@link ageGroup}), `gender`, `occupation` (categorical) and
  * `rated` (multi-hot over all items the user rated, weights 1/count, "other movies rated"),
- * `raters` (multi-hot over all users who rated the item, weights 1/count), then
+ * `raters` (multi-hot over all users who rated the item, weights 1/count; both 1/√count with
+ * `implicitNorm: 'l2'`), then
  * one field per column of `userFeatures` and of `itemFeatures` (side-feature files joined on the
  * raw ids). The dataset's label is the rating, rows keep the input order, and it carries side
  * columns `user`, `item` (raw ids, Int32Array) and `timestamp` (Float64Array).
@@ -105,6 +111,9 @@ export function encodeInteractions(
     { name: 'user', kind: 'categorical' },
     { name: 'item', kind: 'categorical' },
   ];
+  const norm = options.implicitNorm ?? 'sum';
+  if (norm !== 'sum' && norm !== 'l2') throw new Error(`${where}: implicitNorm must be "sum" or "l2", got ${JSON.stringify(norm)}`);
+  const implicitNormalize = norm === 'l2' ? 'l2' : true;
   const seen = new Set<string>();
   for (const feat of features) {
     if (seen.has(feat)) throw new Error(`${where}: feature "${feat}" requested twice`);
@@ -122,11 +131,11 @@ export function encodeInteractions(
         break;
       case 'rated':
         columns.rated = implicitColumn(x.user, (options.implicitFrom ?? x).user, (options.implicitFrom ?? x).item);
-        configs.push({ name: 'rated', kind: 'multi-hot' });
+        configs.push({ name: 'rated', kind: 'multi-hot', normalize: implicitNormalize });
         break;
       case 'raters':
         columns.raters = implicitColumn(x.item, (options.implicitFrom ?? x).item, (options.implicitFrom ?? x).user);
-        configs.push({ name: 'raters', kind: 'multi-hot' });
+        configs.push({ name: 'raters', kind: 'multi-hot', normalize: implicitNormalize });
         break;
       default:
         throw new Error(`${where}: unknown feature "${String(feat)}", expected ${INTERACTION_FEATURES.join(' | ')}`);
@@ -148,6 +157,13 @@ export function encodeInteractions(
     const want = configs.map((c) => c.name).join(', ');
     const have = encoder.fields.map((f) => f.name).join(', ');
     if (want !== have) throw new Error(`${where}: the given encoder has fields [${have}], but the requested features give [${want}]`);
+    if (options.implicitNorm !== undefined) {
+      for (const f of encoder.fields) {
+        if ((f.name === 'rated' || f.name === 'raters') && (f.normalize ?? true) !== implicitNormalize) {
+          throw new Error(`${where}: the given encoder weights "${f.name}" with normalize ${JSON.stringify(f.normalize ?? true)}, but implicitNorm "${norm}" was asked for`);
+        }
+      }
+    }
   } else {
     encoder = Encoder.fit(frame, configs);
   }

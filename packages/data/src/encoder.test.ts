@@ -143,6 +143,23 @@ describe('Encoder', () => {
     expect(Array.from(ds.rowValues(0))).toEqual([0.5, 3]);
   });
 
+  it("scales rows to unit length with normalize: 'l2' (after merging duplicates) and keeps it through JSON", () => {
+    const f: Frame = {
+      length: 2,
+      columns: { t: { kind: 'multi-hot', offsets: Int32Array.from([0, 3, 5]), tokens: [5, 2, 5, 7, 9], weights: Float32Array.from([1, 4, 2, 1, 1]) } },
+    };
+    const enc = Encoder.fit(f, [{ name: 't', kind: 'multi-hot', normalize: 'l2' }]);
+    const ds = enc.transform(f, Float32Array.from([1, 0]));
+    // row 0: token 2 → 4, token 5 → 1 + 2 = 3: length 5 → 0.8, 0.6; row 1: two unit weights → 1/√2 each
+    expect(Array.from(ds.rowIds(0))).toEqual([1, 2]);
+    expect(Array.from(ds.rowValues(0))).toEqual([Math.fround(0.8), Math.fround(0.6)]);
+    expect(Array.from(ds.rowValues(1))).toEqual([Math.fround(Math.SQRT1_2), Math.fround(Math.SQRT1_2)]);
+    const back = Encoder.fromJSON(JSON.parse(JSON.stringify(enc.toJSON())));
+    expect(Array.from(back.transform(f, Float32Array.from([1, 0])).values)).toEqual(Array.from(ds.values));
+    const bad = { ...enc.toJSON(), fields: enc.toJSON().fields.map((x) => ({ ...x, normalize: 'l1' })) };
+    expect(() => Encoder.fromJSON(bad)).toThrow('field "t" normalize must be true, false or "l2", got "l1"');
+  });
+
   it('round-trips through JSON with identical encodings', () => {
     const enc = Encoder.fit(frame, fields);
     const back = Encoder.fromJSON(JSON.parse(JSON.stringify(enc.toJSON())));

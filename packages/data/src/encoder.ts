@@ -16,8 +16,11 @@ export interface FieldConfig {
   minCount?: number;
   /** Categorical/multi-hot: keep at most this many keys, the most frequent (OOV bucket not counted). */
   maxSize?: number;
-  /** Multi-hot: scale each row's weights to sum to 1 (default true), as Rendle (2010) fig. 1. */
-  normalize?: boolean;
+  /**
+   * Multi-hot: scale each row's weights — `true` (default): to sum to 1, as Rendle (2010) fig. 1; `'l2'`: to unit
+   * Euclidean length, so n unit weights become 1/√n each (SVD++'s |N(u)|^-½, Koren 2008); `false`: as given.
+   */
+  normalize?: MultiHotNormalize;
   /**
    * Categorical/multi-hot: hash raw keys into `2^hashBits` buckets instead of fitting a
    * vocabulary (see `hashing.ts`); the field then has no OOV bucket and no `minCount`/`maxSize`.
@@ -27,6 +30,9 @@ export interface FieldConfig {
   hashSeed?: number;
 }
 
+/** How a multi-hot row's weights are scaled (see {@link FieldConfig.normalize}). */
+export type MultiHotNormalize = boolean | 'l2';
+
 /** One field of an {@link EncoderJSON}. */
 export interface EncoderFieldJSON {
   name: string;
@@ -34,7 +40,7 @@ export interface EncoderFieldJSON {
   column: string;
   minCount?: number;
   maxSize?: number;
-  normalize?: boolean;
+  normalize?: MultiHotNormalize;
   /** Hashed fields: bits and seed (no `keys`). */
   hashBits?: number;
   hashSeed?: number;
@@ -57,7 +63,7 @@ interface ResolvedField {
   column: string;
   minCount?: number;
   maxSize?: number;
-  normalize: boolean;
+  normalize: MultiHotNormalize;
   hashBits?: number;
   hashSeed?: number;
 }
@@ -222,6 +228,9 @@ export class Encoder {
       if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
         throw new Error(`${where}: field "${f.name}" ${k} must be an integer ≥ 0, got ${String(v)}`);
       }
+    }
+    if (f.normalize !== undefined && typeof f.normalize !== 'boolean' && f.normalize !== 'l2') {
+      throw new Error(`${where}: field "${f.name}" normalize must be true, false or "l2", got ${JSON.stringify(f.normalize)}`);
     }
     const r: ResolvedField = { name: f.name, kind: f.kind, column: f.column ?? f.name, normalize: f.normalize ?? true };
     if (f.minCount !== undefined) r.minCount = f.minCount;
@@ -432,12 +441,18 @@ export class Encoder {
     // Merge duplicates per row (sum weights), sort ids, normalise.
     const bags = mergeBags(c.offsets, tokLocal, w, rows, (this.schema.fields[f] as FieldSpec).cardinality);
     if (spec.normalize) {
+      const l2 = spec.normalize === 'l2';
       for (let r = 0; r < rows; r++) {
         const a = bags.start[r] as number;
         const b = bags.start[r + 1] as number;
         if (a === b) continue;
-        const sum = bags.sums[r] as number;
-        if (sum === 0) throw new Error(`${where}: field "${spec.name}" row ${r}: weights sum to 0, cannot normalise (set normalize: false)`);
+        let sum = bags.sums[r] as number;
+        if (l2) {
+          sum = 0;
+          for (let j = a; j < b; j++) sum += (bags.acc[j] as number) * (bags.acc[j] as number);
+          sum = Math.sqrt(sum);
+        }
+        if (sum === 0) throw new Error(`${where}: field "${spec.name}" row ${r}: weights ${l2 ? 'have length' : 'sum to'} 0, cannot normalise (set normalize: false)`);
         const scale = 1 / sum;
         for (let j = a; j < b; j++) bags.weights[j] = (bags.acc[j] as number) * scale;
       }
@@ -481,7 +496,6 @@ export class Encoder {
       if (typeof f !== 'object' || f === null) throw new Error(`${where}: field ${i} is not an object`);
       const label = `field ${i} (${JSON.stringify(f.name)})`;
       if (typeof f.column !== 'string') throw new Error(`${where}: ${label}: expected a string "column"`);
-      if (f.normalize !== undefined && typeof f.normalize !== 'boolean') throw new Error(`${where}: ${label}: expected a boolean "normalize"`);
       const r = Encoder.resolve(f as FieldConfig, i, where);
       resolved.push(r);
       if (r.kind === 'numeric' || r.hashBits !== undefined) {
