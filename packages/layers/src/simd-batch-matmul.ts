@@ -6,7 +6,7 @@
  */
 import {
   F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, V128_LOAD, V128_STORE, advance, forLoop, get,
-  heapModule, horizontalSum, i32, kernelModule, plus, set,
+  heapModule, horizontalSum, i32, kernelModule, plus, set, v128LoadAt, v128StoreAt,
 } from './wasm-bytecode.js';
 
 // params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
@@ -60,9 +60,6 @@ export type BatchKernel = keyof ReturnType<typeof kernelsOver>;
 
 /** v128 locals 17-19: ab16's accumulators of out[b, i] lanes 1-3 (lane 0 in ACC). */
 const accumulator = (lane: number) => ACC + lane;
-const memarg = (offset: number) => [0x04, offset]; // 16-byte alignment hint, offset < 128
-const loadAt = (offset: number) => [...V128_LOAD.slice(0, -2), ...memarg(offset)];
-const storeAt = (offset: number) => [...V128_STORE.slice(0, -2), ...memarg(offset)];
 /**
  * ab for d = 16 with a row of out held in four registers across the sum over j (instead of loaded and stored
  * for every j): the same f32x4 operations in the same order (out starts at 0 and adds a[b, i, j]·y[b, j] for j
@@ -76,9 +73,9 @@ const AB16 = [
       ...[0, 1, 2, 3].flatMap((c) => [...F32_CONST_0, ...F32X4_SPLAT, ...set(accumulator(c))]),
       ...forLoop(J, get(B1), get(J_END), get(DB), [
         ...get(P), ...F32_LOAD, ...F32X4_SPLAT, ...set(V0), ...advance(P, i32(4)),
-        ...[0, 1, 2, 3].flatMap((c) => [...get(accumulator(c)), ...get(V0), ...get(J), ...loadAt(16 * c), ...F32X4_MUL, ...F32X4_ADD, ...set(accumulator(c))]),
+        ...[0, 1, 2, 3].flatMap((c) => [...get(accumulator(c)), ...get(V0), ...get(J), ...v128LoadAt(16 * c), ...F32X4_MUL, ...F32X4_ADD, ...set(accumulator(c))]),
       ]),
-      ...[0, 1, 2, 3].flatMap((c) => [...get(I), ...get(accumulator(c)), ...storeAt(16 * c)]),
+      ...[0, 1, 2, 3].flatMap((c) => [...get(I), ...get(accumulator(c)), ...v128StoreAt(16 * c)]),
     ]),
     ...advance(B1, get(OTHER_STRIDE)),
   ]),

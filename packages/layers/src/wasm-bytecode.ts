@@ -68,10 +68,14 @@ export const F32_LOAD = [0x2a, 0x02, 0x00];
 export const F32_STORE = [0x38, 0x02, 0x00];
 /** @internal */
 export const F32_ADD = [0x92];
+/** `v128.load` with a 16-byte alignment hint and a constant byte `offset` added to the address. @internal */
+export const v128LoadAt = (offset: number): number[] => [0xfd, ...uleb(0), 0x04, ...uleb(offset)];
+/** `v128.store` with a 16-byte alignment hint and a constant byte `offset` added to the address. @internal */
+export const v128StoreAt = (offset: number): number[] => [0xfd, ...uleb(11), 0x04, ...uleb(offset)];
 /** @internal */
-export const V128_LOAD = [0xfd, ...uleb(0), 0x04, 0x00];
+export const V128_LOAD = v128LoadAt(0);
 /** @internal */
-export const V128_STORE = [0xfd, ...uleb(11), 0x04, 0x00];
+export const V128_STORE = v128StoreAt(0);
 /** @internal */
 export const F32X4_SPLAT = [0xfd, ...uleb(19)];
 /** @internal */
