@@ -11,7 +11,7 @@ export function fmVitestConfig(test = {}) {
   return defineConfig({
     resolve: {
       alias: pkgs.flatMap((p) => [
-        { find: new RegExp(`^@fm/${p}/node$`), replacement: `${root}packages/${p}/src/node.ts` },
+        { find: new RegExp(`^@fm/${p}/([\\w-]+)$`), replacement: `${root}packages/${p}/src/$1.ts` },
         { find: new RegExp(`^@fm/${p}$`), replacement: `${root}packages/${p}/src/index.ts` },
       ]),
     },

@@ -184,3 +184,64 @@ export const horizontalSum = (v: number) => [
   ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
   ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
 ];
+
+// ---- typed functions and a shared memory: the native FFM kernel of @fm/train (engines/native/ffm-wasm.ts) ----
+/** @internal */
+export const F32 = 0x7d;
+/** `i32.load` at a constant byte offset from the address on the stack. @internal */
+export const i32LoadAt = (offset: number) => [0x28, 0x02, ...uleb(offset)];
+/** `f32.load` at a constant byte offset. @internal */
+export const f32LoadAt = (offset: number) => [0x2a, 0x02, ...uleb(offset)];
+/** `f32.store` at a constant byte offset. @internal */
+export const f32StoreAt = (offset: number) => [0x38, 0x02, ...uleb(offset)];
+/** @internal */
+export const F32_SUB = [0x93];
+/** @internal */
+export const F32_MUL = [0x94];
+/** @internal */
+export const F32_DIV = [0x95];
+/** @internal */
+export const F32_SQRT = [0x91];
+/** `f32.const v`. @internal */
+export const f32 = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+/** @internal */
+export const F32X4_SUB = [0xfd, ...uleb(229)];
+/** @internal */
+export const F32X4_DIV = [0xfd, ...uleb(231)];
+/** @internal */
+export const F32X4_SQRT = [0xfd, ...uleb(227)];
+/** `f32x4.replace_lane` (the f32 on top replaces lane `lane` of the v128 under it). @internal */
+export const f32x4ReplaceLane = (lane: number) => [0xfd, ...uleb(32), lane];
+/** `i8x16.shuffle` of two v128 by f32 lanes: lanes 0-3 pick from the first, 4-7 from the second. @internal */
+export const f32x4Shuffle = (lanes: readonly [number, number, number, number]) => [0xfd, ...uleb(13), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+
+/** A function of {@link typedModule}: i32/f32/v128 parameter, result and local types, and its body. @internal */
+export interface TypedFunction {
+  name: string;
+  params: number[];
+  results: number[];
+  /** Local declarations after the parameters: [count, type] runs. */
+  locals: [number, number][];
+  body: number[];
+}
+
+/**
+ * A module importing `env.memory` — shared (`shared: true`, limits 0..65536 pages as every shared memory must
+ * declare a maximum) or not — and exporting `functions`, each with a type of its own.
+ * @internal
+ */
+export function typedModule(functions: readonly TypedFunction[], shared: boolean): Uint8Array {
+  const limits = shared ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
+  const bodies = functions.map((f) => {
+    const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...END];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...MAGIC,
+    ...section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]))),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}

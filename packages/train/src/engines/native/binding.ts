@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ffmNormalized, type ModelInfo, type TrainableParam } from '../../model-info.js';
-import { allocFloat32, fieldOfFeatureTable } from './params.js';
+import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
 
 /** A tfjs model's weights as {@link NativeParams}, plus the variables to write them back to. */
@@ -68,6 +68,13 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
     return out;
   };
   const n = info.numFeatures;
+  const readFactors = () => {
+    const len = layout.factors ? layout.factors.shape.reduce((a, b) => a * b, 1) : 0;
+    const out = len === 0 ? allocFloat32(0, shared) : allocFactors(layout.kind, n, info.fieldDims.length, layout.k, shared);
+    if (out.length !== len) return read(layout.factors, len);
+    if (layout.factors) out.set(layout.factors.weight.read().dataSync() as Float32Array);
+    return out;
+  };
   const params: NativeParams = {
     kind: layout.kind,
     numFeatures: n,
@@ -77,7 +84,7 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
     normalize: layout.normalize,
     bias: read(layout.bias, 1),
     linear: read(layout.linear, n),
-    factors: read(layout.factors, layout.factors ? layout.factors.shape.reduce((a, b) => a * b, 1) : 0),
+    factors: readFactors(),
   };
   return { params, bias: layout.bias.weight, linear: layout.linear?.weight, factors: layout.factors?.weight };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KERNEL_FUNCTIONS, kernelTrainRange, type KernelCtx } from './kernel.js';
 import { makeKernelCtx, type KernelData } from './kernel-ctx.js';
+import { ffmWasmInstance, ffmWasmSource } from './ffm-wasm.js';
 import { bindData, localRunner, type NativeRunner, type NativeRunnerFactory } from './runner.js';
 import { newRowStaging, stageRows, type RowStaging } from './stage-rows.js';
 
@@ -23,7 +24,10 @@ function workerSource(): string {
     "'use strict';",
     "const { parentPort, workerData } = require('node:worker_threads');",
     ...KERNEL_FUNCTIONS.map((f) => f.toString()),
+    ffmWasmInstance.toString(),
     'const c = workerData.ctx;',
+    'const w = workerData.ffm;',
+    'c.ffm = w ? ffmWasmInstance(w.module, w.memory, w.layout, w.slot) : null;',
     'const out = new Float64Array(4);',
     "parentPort.on('message', (m) => {",
     '  c.labels = m.labels; c.offsets = m.offsets; c.ids = m.ids; c.values = m.values;',
@@ -53,9 +57,11 @@ export const hogwildRunner: NativeRunnerFactory = (params, state, settings, thre
   const empty: KernelData = { labels: new Float32Array(0), offsets: new Int32Array(1), ids: new Int32Array(0), values: new Float32Array(0), maxRowLength: 0 };
   let main: KernelCtx | undefined;
   const shipped: KernelCtx = { ...makeKernelCtx({ ...params, fieldOfFeature: shareOf(params.fieldOfFeature) }, state, empty, settings, false) };
+  // FFM's WebAssembly step: each worker instantiates the module on the shared table memory, in its own slot
+  const wasmFfm = state.optimizer === 'adagrad' ? ffmWasmSource(params.kind, params.factors, state.aFactors) : null;
   const src = workerSource();
   const workers: Worker[] = [];
-  for (let w = 1; w < threads; w++) workers.push(new Worker(src, { eval: true, workerData: { ctx: shipped } }));
+  for (let w = 1; w < threads; w++) workers.push(new Worker(src, { eval: true, workerData: { ctx: shipped, ffm: wasmFfm ? { ...wasmFfm, slot: w } : null } }));
   const staging = workers.map(() => newRowStaging());
   const runSlice = (w: Worker, msg: object) =>
     new Promise<number[]>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import type { SparseDataset } from '@fm/data';
 import { checkNativeParams, factorRowLength } from './params.js';
 import { allocScratch, type KernelCtx } from './kernel.js';
+import { ffmWasmInstance, ffmWasmSource } from './ffm-wasm.js';
 import type { NativeL2, NativeOptimizerConfig, NativeParams, NativeState, NativeTask } from './types.js';
 
 const OPT_CODE = { sgd: 0, adagrad: 1, adam: 2, ftrl: 3 } as const;
@@ -41,7 +42,7 @@ export function checkDatasetFits(params: NativeParams, dataset: SparseDataset, w
 /**
  * Builds the kernel context for a training run: views of params, state and data plus fresh
  * per-thread scratch sized for the batch (`scratch: false` leaves it empty, for worker threads that
- * allocate their own).
+ * allocate their own), and FFM's WebAssembly step on thread slot 0 where it applies (ffm-wasm.ts).
  */
 export function makeKernelCtx(
   params: NativeParams,
@@ -54,6 +55,7 @@ export function makeKernelCtx(
   const o = s.optimizer;
   const optimizer = state?.optimizer ?? 'sgd';
   const empty = new Float32Array(0);
+  const wasmFfm = scratch && optimizer === 'adagrad' && state ? ffmWasmSource(params.kind, params.factors, state.aFactors) : null;
   const c: KernelCtx = {
     kind: params.kind === 'lr' ? 0 : params.kind === 'ffm' ? 2 : 1,
     n: params.numFeatures,
@@ -102,6 +104,7 @@ export function makeKernelCtx(
     rVals: empty,
     rFld: new Int32Array(Math.max(1, data.maxRowLength)),
     rBase: new Int32Array(Math.max(1, data.maxRowLength)),
+    ffm: wasmFfm ? ffmWasmInstance(wasmFfm.module, wasmFfm.memory, wasmFfm.layout, 0) : null,
     nt: 0,
     gBias: 0,
   };

@@ -22,6 +22,7 @@
  * with SGD takes in-place per-example paths without slot buffers (as libFM / libffm), including a
  * BPR path that computes ŷ⁺ − ŷ⁻ from the shared part of the two rows once.
  */
+import type { FfmWasm } from './ffm-wasm.js';
 
 /** Everything a kernel reads or writes; shared arrays plus per-thread scratch. */
 export interface KernelCtx {
@@ -90,6 +91,8 @@ export interface KernelCtx {
   /** ffm: `[maxRow]` the field of each entry of the current row, and its factor row offset i·F·k. */
   rFld: Int32Array;
   rBase: Int32Array;
+  /** ffm + Adagrad on a table in WebAssembly memory: this thread's WebAssembly step (ffm-wasm.ts), else null. */
+  ffm: FfmWasm | null;
   /** Slots used in the current batch. */
   nt: number;
   /** Accumulated bias gradient of the current batch. */
@@ -763,11 +766,109 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
         const st1 = lr / (Math.sqrt(acc1) + eps);
         const st2 = lr / (Math.sqrt(acc2) + eps);
         for (let f = 0; f < k; f++) {
-          V[o1 + f] = (V[o1 + f] as number) - st1 * (g1[f] as number);
-          V[o2 + f] = (V[o2 + f] as number) - st2 * (g2[f] as number);
+          // both read before either is written, as the k = 4 path (a block a pair uses twice: the second write wins)
+          const v1 = V[o1 + f] as number;
+          const v2 = V[o2 + f] as number;
+          V[o1 + f] = v1 - st1 * (g1[f] as number);
+          V[o2 + f] = v2 - st2 * (g2[f] as number);
         }
       }
     }
+  }
+  return lossSum;
+}
+
+/**
+ * {@link kernelAdagradExamplesFfm} with the pair term and the block updates in WebAssembly SIMD (`c.ffm`, see
+ * ffm-wasm.ts): each row's entries are staged in one half of this thread's slot of the table's memory, `pairs`
+ * gives the pair term, the bias and linear weights are updated here as there, then `update` steps every block the
+ * pairs use. The next row is staged in the other half and its factor and accumulator rows are touched (`touch`)
+ * before this row is computed, so their cache misses overlap this row's work (the step is bound by memory latency:
+ * a row of 39 fields reads ~500 cache lines of a table far larger than the caches). The same algorithm in float32;
+ * rows longer than a half-slot take the TypeScript kernel. Returns Σ loss.
+ */
+export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, start: number, end: number, lg: Float64Array): number {
+  const w = c.ffm as FfmWasm;
+  const ids = c.ids;
+  const values = c.values;
+  const offsets = c.offsets;
+  const labels = c.labels;
+  const lin = c.linear;
+  const aLin = c.aLinear;
+  const fieldOf = c.fieldOfFeature;
+  const I = w.I32;
+  const X = w.F32;
+  const lr = c.lr;
+  const eps = c.eps;
+  const l2w = c.l2w;
+  const binary = c.task === 1 ? 1 : 0;
+  const bias = c.bias;
+  // stages row r at byte `at`, touching its linear weights; returns its length (−1: too long, not staged)
+  const stage = (r: number, at: number): number => {
+    const a = offsets[r] as number;
+    const m = (offsets[r + 1] as number) - a;
+    if (m > w.cap) return -1;
+    const e0 = at >> 2;
+    let touched = 0;
+    for (let j = 0; j < m; j++) {
+      const i = ids[a + j] as number;
+      const f = fieldOf[i] as number;
+      const q = e0 + 5 * j;
+      I[q] = w.vOff + i * w.vRow;
+      I[q + 1] = f * w.kb;
+      I[q + 2] = w.aOff + i * w.aRow;
+      I[q + 3] = f * 4;
+      X[q + 4] = values[a + j] as number;
+      touched += (lin[i] as number) + (aLin[i] as number);
+    }
+    X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, w.aRow);
+    return m;
+  };
+  let cur = w.ent;
+  let nxt = w.ent + w.half;
+  let mCur = start < end ? stage(order[start] as number, cur) : 0;
+  let lossSum = 0;
+  for (let t = start; t < end; t++) {
+    const r = order[t] as number;
+    const mNext = t + 1 < end ? stage(order[t + 1] as number, nxt) : 0;
+    if (mCur < 0) {
+      lossSum += kernelAdagradExamplesFfm(c, order, t, t + 1, lg);
+    } else {
+      const a = offsets[r] as number;
+      const m = mCur;
+      let p = bias[0] as number;
+      let sx = 0;
+      for (let j = 0; j < m; j++) {
+        const x = values[a + j] as number;
+        p += (lin[ids[a + j] as number] as number) * x;
+        sx += x * x;
+      }
+      const norm = c.norm === 1 && sx > 0 ? 1 / sx : 1;
+      p += w.pairs(cur, m) * norm;
+      kernelLoss(binary, p, labels[r] as number, lg);
+      lossSum += lg[0] as number;
+      const g = lg[1] as number;
+      {
+        const b0 = bias[0] as number;
+        const gb = g + c.l2b * b0;
+        const acc = (c.aBias[0] as number) + gb * gb;
+        c.aBias[0] = acc;
+        bias[0] = b0 - (lr * gb) / (Math.sqrt(acc) + eps);
+      }
+      for (let j = 0; j < m; j++) {
+        const i = ids[a + j] as number;
+        const wi = lin[i] as number;
+        const gw = g * (values[a + j] as number) + l2w * wi;
+        const acc = (aLin[i] as number) + gw * gw;
+        aLin[i] = acc;
+        lin[i] = wi - (lr * gw) / (Math.sqrt(acc) + eps);
+      }
+      w.update(cur, m, g * norm, lr, c.l2v, eps);
+    }
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+    mCur = mNext;
   }
   return lossSum;
 }
@@ -865,7 +966,7 @@ export function kernelTrainRange(
     return;
   }
   if (batchSize === 1 && c.opt === 1 && c.nNeg === 0 && c.task !== 2 && c.kind === 2) {
-    out[0] = kernelAdagradExamplesFfm(c, order, start, end, lg);
+    out[0] = c.ffm !== null ? kernelAdagradExamplesFfmWasm(c, order, start, end, lg) : kernelAdagradExamplesFfm(c, order, start, end, lg);
     out[1] = m;
     out[2] = m;
     out[3] = m;
@@ -917,6 +1018,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelSgdExamples,
   kernelSgdExamplesFfm,
   kernelAdagradExamplesFfm,
+  kernelAdagradExamplesFfmWasm,
   kernelBprSgdFm,
   kernelTrainRange,
 ];

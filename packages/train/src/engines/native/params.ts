@@ -1,5 +1,6 @@
 import { Rng } from '@fm/data';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
+import { allocFfmFactors } from './ffm-wasm.js';
 
 /** Allocates a Float32Array, on a SharedArrayBuffer when `shared` (for Hogwild worker threads). */
 export function allocFloat32(length: number, shared = false): Float32Array {
@@ -9,6 +10,18 @@ export function allocFloat32(length: number, shared = false): Float32Array {
 /** Allocates an Int32Array, on a SharedArrayBuffer when `shared` (for Hogwild worker threads). */
 export function allocInt32(length: number, shared = false): Int32Array {
   return shared ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length);
+}
+
+/**
+ * A factor table of `kind` (fm/mf `[n·k]`, ffm `[n·F·k]`, lr empty); FFM's in a WebAssembly memory where its
+ * WebAssembly SIMD step applies (ffm-wasm.ts), else an ordinary (or shared) Float32Array.
+ */
+export function allocFactors(kind: NativeKind, n: number, F: number, k: number, shared = false): Float32Array {
+  if (kind === 'ffm') {
+    const t = allocFfmFactors(n, F, k, shared);
+    if (t !== undefined) return t;
+  }
+  return allocFloat32(kind === 'lr' ? 0 : kind === 'ffm' ? n * F * k : n * k, shared);
 }
 
 /** `[n]` field index of every global feature id for fields of the given cardinalities. */
@@ -52,7 +65,7 @@ export function createNativeParams(
   const n = fieldDims.reduce((a, b) => a + b, 0);
   const shared = opts.shared ?? false;
   const factorLen = kind === 'lr' ? 0 : kind === 'ffm' ? n * F * k : n * k;
-  const factors = allocFloat32(factorLen, shared);
+  const factors = allocFactors(kind, n, F, k, shared);
   if (opts.initStd > 0) {
     const rng = new Rng(opts.seed);
     for (let i = 0; i < factorLen; i++) factors[i] = rng.normal() * opts.initStd;

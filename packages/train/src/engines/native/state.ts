@@ -1,4 +1,5 @@
 import { allocFloat32, factorRowLength } from './params.js';
+import { allocFfmAccumulators } from './ffm-wasm.js';
 import type { NativeOptimizer, NativeOptimizerConfig, NativeParams, NativeState } from './types.js';
 
 const OPTIMIZERS: readonly NativeOptimizer[] = ['sgd', 'adagrad', 'adam', 'ftrl'];
@@ -26,7 +27,8 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
     step: shared ? new Float64Array(new SharedArrayBuffer(8)) : new Float64Array(1),
     aBias: allocFloat32(one, shared),
     aLinear: allocFloat32(one * n, shared),
-    aFactors: allocFloat32(one * accFactors, shared),
+    // FFM's table in WebAssembly memory keeps its accumulators there too (ffm-wasm.ts)
+    aFactors: (optimizer === 'adagrad' && params.kind === 'ffm' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
     bLinear: allocFloat32(two * n, shared),
     bFactors: allocFloat32(two * m, shared),

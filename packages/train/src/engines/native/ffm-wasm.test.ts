@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { OPTIMIZER_DEFAULTS } from '../../defaults.js';
+import { ffmHeapOf } from './ffm-wasm.js';
+import { hogwildRunner } from './hogwild.js';
+import { kernelAdagradExamplesFfm, kernelAdagradExamplesFfmWasm, kernelTrainRange } from './kernel.js';
+import { makeKernelCtx, type KernelSettings } from './kernel-ctx.js';
+import { createNativeParams } from './params.js';
+import { nativePredict } from './predict.js';
+import { localRunner } from './runner.js';
+import { createNativeState } from './state.js';
+import { bruteScore, datasetOf, plantedDataset } from './test-utils/brute-force.js';
+import type { NativeParams, NativeState } from './types.js';
+
+const dims = [6, 5, 4, 7];
+// one-hot rows, non-unit values, a repeated field (multi-hot), the same feature twice, a single entry
+const rows: [number, number][][] = [
+  [[0, 1], [6, 1], [11, 1], [15, 1]],
+  [[1, 0.5], [7, 1.5], [12, -1], [20, 2]],
+  [[2, 1], [3, 0.25], [13, 1], [16, 0.75]],
+  [[4, 1], [4, 1], [8, 2]],
+  [[5, 3]],
+  [[0, 1], [9, 1], [10, -0.5], [14, 1], [17, 1], [18, 1], [19, 0.3]],
+];
+const data = datasetOf(dims, rows, [1, 0, 1, 0, 1, 1]);
+const settings = (task: 'binary' | 'regression'): KernelSettings => ({
+  task,
+  optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 },
+  l2: { bias: 0.01, linear: 0.02, factors: 0.03 },
+  batchSize: 1,
+  negatives: 0,
+});
+
+/** An ordinary-array copy of params and state (the TypeScript kernel's). */
+function copies(p: NativeParams, s: NativeState): { p: NativeParams; s: NativeState } {
+  return {
+    p: { ...p, bias: p.bias.slice(), linear: p.linear.slice(), factors: Float32Array.from(p.factors) },
+    s: { ...s, aBias: s.aBias.slice(), aLinear: s.aLinear.slice(), aFactors: Float32Array.from(s.aFactors) },
+  };
+}
+
+const OPT = { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 };
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+
+describe('FFM WebAssembly SIMD step', () => {
+  for (const k of [4, 8, 16]) {
+    it(`k = ${k}: the table and its accumulators live in WebAssembly memory, and the kernel context uses them`, () => {
+      const p = createNativeParams('ffm', dims, k, { seed: 1, initStd: 0.3 });
+      const s = createNativeState(p, 'adagrad', OPT);
+      const heap = ffmHeapOf(p.factors);
+      expect(heap?.layout).toMatchObject({ k, F: 4, n: 22 });
+      expect(s.aFactors.buffer).toBe(p.factors.buffer);
+      expect(s.aFactors.length).toBe(22 * 4);
+      expect(Array.from(s.aFactors).every((a) => a === Math.fround(OPTIMIZER_DEFAULTS.initialAccumulatorValue))).toBe(true);
+      expect(makeKernelCtx(p, s, data, settings('binary')).ffm).not.toBeNull();
+    });
+  }
+
+  it('the staged pair term equals the brute-force pairwise sum', () => {
+    const p = createNativeParams('ffm', dims, 8, { seed: 2, initStd: 0.5, normalize: false });
+    const s = createNativeState(p, 'adagrad', OPT);
+    const c = makeKernelCtx(p, s, data, settings('regression'));
+    const w = c.ffm!;
+    for (let r = 0; r < data.numRows; r++) {
+      const ids = data.rowIds(r);
+      const xs = data.rowValues(r);
+      ids.forEach((i, j) => {
+        const q = (w.ent >> 2) + 5 * j;
+        w.I32[q] = w.vOff + i * w.vRow;
+        w.I32[q + 1] = (p.fieldOfFeature[i] as number) * w.kb;
+        w.I32[q + 2] = w.aOff + i * w.aRow;
+        w.I32[q + 3] = (p.fieldOfFeature[i] as number) * 4;
+        w.F32[q + 4] = xs[j] as number;
+      });
+      // bias and linear are zero: the brute-force score is the pair term
+      expect(w.pairs(w.ent, ids.length)).toBeCloseTo(bruteScore(p, ids, xs), 4);
+    }
+  });
+
+  for (const [task, normalize, k] of [['binary', true, 4], ['binary', false, 8], ['regression', true, 12], ['regression', false, 16]] as const) {
+    it(`${task}, ${normalize ? 'normalised' : 'not normalised'}, k = ${k}: follows the TypeScript kernel's trajectory`, () => {
+      const p = createNativeParams('ffm', dims, k, { seed: 3, initStd: 0.3, normalize });
+      p.bias[0] = 0.2;
+      p.linear.forEach((_, i) => (p.linear[i] = Math.sin(i)));
+      const s = createNativeState(p, 'adagrad', OPT);
+      const ref = copies(p, s);
+      const cw = makeKernelCtx(p, s, data, settings(task));
+      const cj = makeKernelCtx(ref.p, ref.s, data, settings(task));
+      expect(cw.ffm).not.toBeNull();
+      expect(cj.ffm).toBeNull();
+      const order = Int32Array.from({ length: 60 }, (_, t) => (t * 7) % data.numRows);
+      const lg = new Float64Array(2);
+      const lossW = kernelAdagradExamplesFfmWasm(cw, order, 0, order.length, lg);
+      const lossJ = kernelAdagradExamplesFfm(cj, order, 0, order.length, lg);
+      expect(lossW).toBeCloseTo(lossJ, 3);
+      expect(maxDiff(p.factors, ref.p.factors)).toBeLessThan(2e-5);
+      expect(maxDiff(s.aFactors, ref.s.aFactors)).toBeLessThan(2e-5);
+      expect(maxDiff(p.linear, ref.p.linear)).toBeLessThan(2e-5);
+      expect(Math.abs((p.bias[0] as number) - (ref.p.bias[0] as number))).toBeLessThan(2e-5);
+      // and it trained: the blocks the rows use moved
+      expect(maxDiff(p.factors, createNativeParams('ffm', dims, k, { seed: 3, initStd: 0.3 }).factors)).toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('rows longer than the staging slot take the TypeScript kernel (same result)', () => {
+    const p = createNativeParams('ffm', dims, 4, { seed: 4, initStd: 0.3 });
+    const s = createNativeState(p, 'adagrad', OPT);
+    const ref = copies(p, s);
+    const cw = makeKernelCtx(p, s, data, settings('binary'));
+    const cj = makeKernelCtx(ref.p, ref.s, data, settings('binary'));
+    cw.ffm!.cap = 3; // rows of 4 and 7 entries overflow it
+    const order = Int32Array.from({ length: 24 }, (_, t) => t % data.numRows);
+    const out = new Float64Array(4);
+    kernelTrainRange(cw, order, 0, order.length, 1, 0, out);
+    const lossW = out[0] as number;
+    kernelTrainRange(cj, order, 0, order.length, 1, 0, out);
+    expect(lossW).toBeCloseTo(out[0] as number, 4);
+    expect(maxDiff(p.factors, ref.p.factors)).toBeLessThan(2e-5);
+  });
+
+  it('k = 5, Adam, or the model on ordinary arrays: the TypeScript kernel', () => {
+    const p5 = createNativeParams('ffm', dims, 5, { seed: 1, initStd: 0.3 });
+    expect(ffmHeapOf(p5.factors)).toBeUndefined();
+    expect(makeKernelCtx(p5, createNativeState(p5, 'adagrad', OPT), data, settings('binary')).ffm).toBeNull();
+    const p4 = createNativeParams('ffm', dims, 4, { seed: 1, initStd: 0.3 });
+    expect(makeKernelCtx(p4, createNativeState(p4, 'adam', OPT), data, settings('binary')).ffm).toBeNull();
+    const fm = createNativeParams('fm', dims, 4, { seed: 1, initStd: 0.3 });
+    expect(ffmHeapOf(fm.factors)).toBeUndefined();
+  });
+
+  it('Hogwild: 2 threads on the shared WebAssembly memory reach the loss of 1 thread', async () => {
+    const fd = [60, 50, 40, 30];
+    const all = plantedDataset(fd, 12000, 5, 'binary', true);
+    const train = all.slice(0, 10000);
+    const test = all.slice(10000);
+    const st = { ...settings('binary'), optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: 0.05 }, l2: { bias: 0, linear: 1e-5, factors: 1e-5 } };
+    const logLoss = (sc: Float32Array, y: Float32Array) => sc.reduce((a, x, i) => a + Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0) - x * (y[i] as number), 0) / sc.length;
+    const run = async (threads: number) => {
+      const p = createNativeParams('ffm', fd, 4, { seed: 1, initStd: 0.1, shared: true });
+      expect(p.factors.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const state = createNativeState(p, 'adagrad', st.optimizer, true);
+      const runner = threads > 1 ? await hogwildRunner(p, state, st, threads) : localRunner(p, state, st);
+      const order = Int32Array.from({ length: train.numRows }, (_, i) => i);
+      for (let e = 0; e < 3; e++) await runner.run(train, order, 0, order.length, undefined, 0);
+      await runner.close();
+      return logLoss(nativePredict(p, test), test.labels);
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(Math.abs(two - one)).toBeLessThan(0.02);
+    expect(two).toBeLessThan(0.66);
+  });
+});

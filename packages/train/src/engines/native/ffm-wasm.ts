@@ -1,0 +1,286 @@
+/**
+ * FFM's per-example AdaGrad step (libffm's algorithm, `kernelAdagradExamplesFfm`) as WebAssembly SIMD (f32x4):
+ * the pair term Σ_{j<l} ⟨v_{i_j,f_l}, v_{i_l,f_j}⟩ x_j x_l and the update of the two blocks every pair uses, over
+ * an FFM factor table that lives in a WebAssembly memory (shared between Hogwild threads when the parameters
+ * are). The bias and the linear weights stay in TypeScript (kernel.ts, `kernelAdagradExamplesFfmWasm`).
+ *
+ * Memory of one FFM: `[staging: SLOTS × SLOT_BYTES | factors: n·F·k floats | accumulators: n·F floats]`. The
+ * table is allocated there from the start (`allocFfmFactors`), so nothing is copied; row-wise AdaGrad's
+ * accumulators (one per (feature, field) block) take the region after it (`allocFfmAccumulators`). Each thread
+ * writes the current row's entries into its own staging slot: per entry the byte address of the feature's factor
+ * row and accumulator row, the field's offset in each, and x. For k ∈ {4, 8, 12, 16}; other sizes, memories above
+ * 4 GiB and hosts without WebAssembly SIMD keep the TypeScript kernel.
+ *
+ * Arithmetic is float32 (the TypeScript kernel rounds through float64), so the two agree to float32 rounding.
+ */
+import {
+  ADD, F32, F32_ADD, F32_MUL, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, F32X4_SUB, I32, MUL, V128,
+  f32, f32LoadAt, f32StoreAt, f32x4ExtractLane, f32x4ReplaceLane, f32x4Shuffle, forLoop, get, horizontalSum, i32, i32LoadAt, set, tee,
+  typedModule, v128LoadAt, v128StoreAt,
+} from '@fm/layers/wasm-bytecode';
+
+/** Bytes of one staged entry: factor row address, field offset, accumulator row address, field offset, x. */
+export const FFM_ENTRY_BYTES = 20;
+/** Staging bytes per thread slot: two halves of rows up to 6,552 entries (longer rows take the TypeScript kernel). */
+const SLOT_BYTES = 256 * 1024;
+/** Thread slots (Hogwild uses at most 4 by default). */
+const SLOTS = 8;
+const PAGE = 65536;
+
+/** The WebAssembly API used here (this package compiles without DOM typings). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
+}
+/** A WebAssembly.Memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Where one FFM's arrays sit in its memory (bytes), for the kernel and for worker threads. */
+export interface FfmLayout {
+  k: number;
+  F: number;
+  n: number;
+  /** Byte offset of the factor table and of the accumulators. */
+  vOff: number;
+  aOff: number;
+  shared: boolean;
+}
+
+/** What a thread needs to run the WebAssembly step: the module's functions, views of the memory, its slot. */
+export interface FfmWasm {
+  /** Σ_{j<l} ⟨v_{i_j,f_l}, v_{i_l,f_j}⟩ x_j x_l of the `m` entries staged at byte `ent`. */
+  pairs: (ent: number, m: number) => number;
+  /** Loads one float of every cache line of the staged entries' factor rows (`vBytes` each) and accumulator rows. */
+  touch: (ent: number, m: number, vBytes: number, aBytes: number) => number;
+  /** AdaGrad step of every block the staged pairs use, for ∂loss/∂(pair term) = `gr` (instance-normalised). */
+  update: (ent: number, m: number, gr: number, lr: number, l2v: number, eps: number) => void;
+  I32: Int32Array;
+  F32: Float32Array;
+  /** Byte offset of this thread's staging slot, the bytes of each of its two halves, and the entries a half holds. */
+  ent: number;
+  half: number;
+  cap: number;
+  vOff: number;
+  aOff: number;
+  /** Bytes of a feature's factor row (F·k·4) and accumulator row (F·4), and of a block (k·4). */
+  vRow: number;
+  aRow: number;
+  kb: number;
+}
+
+interface Heap {
+  memory: WasmMemory;
+  layout: FfmLayout;
+}
+/** The memory an FFM table was allocated in, by the table's buffer. */
+const heaps = new WeakMap<ArrayBufferLike, Heap>();
+const modules = new Map<string, object | null>();
+
+/** The compiled module for factor size k (null where WebAssembly SIMD is missing or k is not 4, 8, 12 or 16). */
+export function ffmModule(k: number, shared: boolean): object | null {
+  if (wasm === undefined || ![4, 8, 12, 16].includes(k)) return null;
+  const key = `${k}/${shared}`;
+  let m = modules.get(key);
+  if (m === undefined) {
+    try {
+      const bytes = assemble(k, shared);
+      m = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+    } catch {
+      m = null;
+    }
+    modules.set(key, m);
+  }
+  return m;
+}
+
+/**
+ * The FFM factor table `[n·F·k]` allocated in a WebAssembly memory sized for it, its row-wise AdaGrad
+ * accumulators and the staging slots (shared when `shared`, for Hogwild threads); undefined where the
+ * WebAssembly kernel does not apply (k, size, no SIMD): the caller then allocates an ordinary array.
+ */
+export function allocFfmFactors(n: number, F: number, k: number, shared: boolean): Float32Array | undefined {
+  if (wasm === undefined || ffmModule(k, shared) === null) return undefined;
+  const vOff = SLOTS * SLOT_BYTES;
+  const aOff = vOff + n * F * k * 4;
+  const pages = Math.ceil((aOff + n * F * 4) / PAGE);
+  if (pages > 65535) return undefined;
+  let memory: WasmMemory;
+  try {
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
+  } catch {
+    return undefined; // no room for the reservation: the TypeScript kernel on an ordinary array
+  }
+  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, shared } });
+  return new Float32Array(memory.buffer, vOff, n * F * k);
+}
+
+/** The memory and layout of an FFM table from {@link allocFfmFactors}, else undefined. */
+export function ffmHeapOf(factors: Float32Array): { memory: WasmMemory; layout: FfmLayout } | undefined {
+  const h = heaps.get(factors.buffer);
+  return h !== undefined && factors.byteOffset === h.layout.vOff ? h : undefined;
+}
+
+/**
+ * Row-wise AdaGrad accumulators `[n·F]` for a table from {@link allocFfmFactors}, in its memory (so the
+ * WebAssembly step can update them), else undefined. A second call for the same table returns the same region:
+ * one table has one optimizer state at a time (a new state starts its accumulators afresh).
+ */
+export function allocFfmAccumulators(factors: Float32Array): Float32Array | undefined {
+  const h = ffmHeapOf(factors);
+  if (h === undefined) return undefined;
+  const { n, F, aOff } = h.layout;
+  return new Float32Array(h.memory.buffer, aOff, n * F);
+}
+
+/**
+ * Instantiates the module on a memory for thread slot `slot` (dependency-free: worker threads run its source).
+ * Returns null when the slot is beyond the staging slots.
+ */
+export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmLayout, slot: number): FfmWasm | null {
+  const slots = 8;
+  const slotBytes = 256 * 1024;
+  const entryBytes = 20;
+  if (slot >= slots) return null;
+  const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
+  const ex = new api.Instance(module, { env: { memory } }).exports as Pick<FfmWasm, 'pairs' | 'update' | 'touch'>;
+  return {
+    pairs: ex.pairs,
+    update: ex.update,
+    touch: ex.touch,
+    I32: new Int32Array(memory.buffer, 0, (slots * slotBytes) / 4),
+    F32: new Float32Array(memory.buffer, 0, (slots * slotBytes) / 4),
+    ent: slot * slotBytes,
+    half: slotBytes / 2,
+    // one float after the entries takes the touched sum
+    cap: Math.floor(slotBytes / 2 / entryBytes) - 1,
+    vOff: layout.vOff,
+    aOff: layout.aOff,
+    vRow: layout.F * layout.k * 4,
+    aRow: layout.F * 4,
+    kb: layout.k * 4,
+  };
+}
+
+// ---- the module ----
+const E = FFM_ENTRY_BYTES;
+
+/** `pairs(ent, m) → f32` and `update(ent, m, gr, lr, l2v, eps)` for factor size k (k/4 vectors per block). */
+function assemble(k: number, shared: boolean): Uint8Array {
+  const C = k / 4;
+  const lanes = Array.from({ length: C }, (_, c) => c);
+  // pairs: params 0 ent, 1 m; i32 locals 2 pj, 3 pl, 4 end, 5 vRow_j, 6 vField_j, 7 o1, 8 o2; f32 9 total; v128 10 row
+  const pairs = [
+    ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(4),
+    ...forLoop(2, get(0), get(4), i32(E), [
+      ...get(2), ...i32LoadAt(0), ...set(5),
+      ...get(2), ...i32LoadAt(4), ...set(6),
+      ...f32(0), ...F32X4_SPLAT, ...set(10),
+      ...forLoop(3, [...get(2), ...i32(E), ...ADD], get(4), i32(E), [
+        ...get(5), ...get(3), ...i32LoadAt(4), ...ADD, ...set(7),
+        ...get(3), ...i32LoadAt(0), ...get(6), ...ADD, ...set(8),
+        ...lanes.flatMap((c) => [...get(7), ...v128LoadAt(16 * c), ...get(8), ...v128LoadAt(16 * c), ...F32X4_MUL, ...(c > 0 ? F32X4_ADD : [])]),
+        ...get(3), ...f32LoadAt(16), ...F32X4_SPLAT, ...F32X4_MUL, ...get(10), ...F32X4_ADD, ...set(10),
+      ]),
+      ...horizontalSum(10), ...get(2), ...f32LoadAt(16), ...F32_MUL, ...get(9), ...F32_ADD, ...set(9),
+    ]),
+    ...get(9),
+  ];
+  // update: params 0 ent, 1 m, 2 gr, 3 lr, 4 l2v, 5 eps (f32); i32 locals 6 pj, 7 pl, 8 end, 9 vRow_j, 10 vField_j,
+  // 11 aRow_j, 12 aField_j, 13 o1, 14 o2, 15 q1, 16 q2; f32 17 gr·x_j, 18 the second accumulator (19 unused); v128 20 cc,
+  // 21 l2v, 22 Σg1² then step 1, 23 Σg2² then step 2, 24 1/k, 25 lr, 26 eps, 27 scratch, 28 + 4c.. v1, v2, g1, g2
+  // of lane group c. Both blocks' accumulators and steps share one vector [1, 1, 2, 2]: one sqrt and one divide.
+  const V1 = (c: number) => 28 + 4 * c;
+  const V2 = (c: number) => 29 + 4 * c;
+  const G1 = (c: number) => 30 + 4 * c;
+  const G2 = (c: number) => 31 + 4 * c;
+  const grad = (g: number, v: number, w: number) => [...get(20), ...get(w), ...F32X4_MUL, ...get(21), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...set(g)];
+  const square = (acc: number, g: number, c: number) => [...get(g), ...get(g), ...F32X4_MUL, ...(c > 0 ? [...get(acc), ...F32X4_ADD] : []), ...set(acc)];
+  const update = [
+    ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(8),
+    ...get(4), ...F32X4_SPLAT, ...set(21),
+    ...f32(1 / k), ...F32X4_SPLAT, ...set(24),
+    ...get(3), ...F32X4_SPLAT, ...set(25),
+    ...get(5), ...F32X4_SPLAT, ...set(26),
+    ...forLoop(6, get(0), get(8), i32(E), [
+      ...get(6), ...i32LoadAt(0), ...set(9),
+      ...get(6), ...i32LoadAt(4), ...set(10),
+      ...get(6), ...i32LoadAt(8), ...set(11),
+      ...get(6), ...i32LoadAt(12), ...set(12),
+      ...get(2), ...get(6), ...f32LoadAt(16), ...F32_MUL, ...set(17),
+      ...forLoop(7, [...get(6), ...i32(E), ...ADD], get(8), i32(E), [
+        ...get(9), ...get(7), ...i32LoadAt(4), ...ADD, ...set(13),
+        ...get(7), ...i32LoadAt(0), ...get(10), ...ADD, ...set(14),
+        ...get(11), ...get(7), ...i32LoadAt(12), ...ADD, ...set(15),
+        ...get(7), ...i32LoadAt(8), ...get(12), ...ADD, ...set(16),
+        ...get(17), ...get(7), ...f32LoadAt(16), ...F32_MUL, ...F32X4_SPLAT, ...set(20),
+        ...lanes.flatMap((c) => [
+          ...get(13), ...v128LoadAt(16 * c), ...set(V1(c)),
+          ...get(14), ...v128LoadAt(16 * c), ...set(V2(c)),
+          ...grad(G1(c), V1(c), V2(c)),
+          ...grad(G2(c), V2(c), V1(c)),
+          ...square(22, G1(c), c),
+          ...square(23, G2(c), c),
+        ]),
+        // [Σg1², Σg1², Σg2², Σg2²] in 27
+        ...get(22), ...get(23), ...f32x4Shuffle([0, 1, 4, 5]), ...get(22), ...get(23), ...f32x4Shuffle([2, 3, 6, 7]), ...F32X4_ADD, ...set(27),
+        ...get(27), ...get(27), ...f32x4Shuffle([1, 0, 3, 2]), ...get(27), ...F32X4_ADD,
+        // + [A1, A1, A2, A2] (both read before either is written, as the TypeScript kernel: a block used twice)
+        ...get(24), ...F32X4_MUL,
+        ...get(15), ...f32LoadAt(0), ...F32X4_SPLAT, ...get(16), ...f32LoadAt(0), ...tee(18), ...f32x4ReplaceLane(2), ...get(18), ...f32x4ReplaceLane(3),
+        ...F32X4_ADD, ...set(27),
+        ...get(15), ...get(27), ...f32x4ExtractLane(0), ...f32StoreAt(0),
+        ...get(16), ...get(27), ...f32x4ExtractLane(2), ...f32StoreAt(0),
+        // steps lr / (√G + eps), then each broadcast
+        ...get(25), ...get(27), ...F32X4_SQRT, ...get(26), ...F32X4_ADD, ...F32X4_DIV, ...set(27),
+        ...get(27), ...get(27), ...f32x4Shuffle([0, 0, 0, 0]), ...set(22),
+        ...get(27), ...get(27), ...f32x4Shuffle([2, 2, 2, 2]), ...set(23),
+        ...lanes.flatMap((c) => [
+          ...get(13), ...get(V1(c)), ...get(22), ...get(G1(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c),
+          ...get(14), ...get(V2(c)), ...get(23), ...get(G2(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c),
+        ]),
+      ]),
+    ]),
+  ];
+  // touch: params 0 ent, 1 m, 2 vBytes, 3 aBytes; i32 locals 4 pj, 5 end, 6 row, 7 o; f32 8 sum
+  const touchRow = (entryOffset: number, bytes: number) => [
+    ...get(4), ...i32LoadAt(entryOffset), ...set(6),
+    ...forLoop(7, get(6), [...get(6), ...get(bytes), ...ADD], i32(64), [...get(7), ...f32LoadAt(0), ...get(8), ...F32_ADD, ...set(8)]),
+  ];
+  const touch = [
+    ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(5),
+    ...forLoop(4, get(0), get(5), i32(E), [...touchRow(0, 2), ...touchRow(8, 3)]),
+    ...get(8),
+  ];
+  return typedModule(
+    [
+      { name: 'touch', params: [I32, I32, I32, I32], results: [F32], locals: [[4, I32], [1, F32]], body: touch },
+      { name: 'pairs', params: [I32, I32], results: [F32], locals: [[7, I32], [1, F32], [1, V128]], body: pairs },
+      { name: 'update', params: [I32, I32, F32, F32, F32, F32], results: [], locals: [[11, I32], [3, F32], [8 + 4 * C, V128]], body: update },
+    ],
+    shared,
+  );
+}
+
+/** What a thread instantiates the WebAssembly step from. */
+export interface FfmWasmSource {
+  module: object;
+  memory: WasmMemory;
+  layout: FfmLayout;
+}
+
+/**
+ * The module, memory and layout for training `factors` with row-wise AdaGrad accumulators `aFactors`, when both
+ * live in one memory from {@link allocFfmFactors} / {@link allocFfmAccumulators}; else null (TypeScript kernel).
+ */
+export function ffmWasmSource(kind: string, factors: Float32Array, aFactors: Float32Array): FfmWasmSource | null {
+  if (kind !== 'ffm') return null;
+  const h = ffmHeapOf(factors);
+  if (h === undefined || aFactors.buffer !== h.memory.buffer || aFactors.byteOffset !== h.layout.aOff) return null;
+  const module = ffmModule(h.layout.k, h.layout.shared);
+  return module === null ? null : { module, memory: h.memory, layout: h.layout };
+}
