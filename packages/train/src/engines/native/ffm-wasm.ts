@@ -49,6 +49,10 @@ export interface FfmLayout {
   vOff: number;
   aOff: number;
   shared: boolean;
+  /** Staging: thread slots, bytes per slot, bytes per staged entry. */
+  slots: number;
+  slotBytes: number;
+  entryBytes: number;
 }
 
 /** What a thread needs to run the WebAssembly step: the module's functions, views of the memory, its slot. */
@@ -115,7 +119,7 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   } catch {
     return undefined; // no room for the reservation: the TypeScript kernel on an ordinary array
   }
-  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, shared } });
+  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, shared, slots: SLOTS, slotBytes: SLOT_BYTES, entryBytes: FFM_ENTRY_BYTES } });
   return new Float32Array(memory.buffer, vOff, n * F * k);
 }
 
@@ -142,9 +146,7 @@ export function allocFfmAccumulators(factors: Float32Array): Float32Array | unde
  * Returns null when the slot is beyond the staging slots.
  */
 export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmLayout, slot: number): FfmWasm | null {
-  const slots = 8;
-  const slotBytes = 256 * 1024;
-  const entryBytes = 20;
+  const { slots, slotBytes, entryBytes } = layout;
   if (slot >= slots) return null;
   const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
   const ex = new api.Instance(module, { env: { memory } }).exports as Pick<FfmWasm, 'pairs' | 'update' | 'touch'>;
