@@ -218,12 +218,14 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
       binding = { params: native.params };
     } else binding = bindNative(model as tf.LayersModel, layersInfo as ModelInfo, threads > 1);
     if (typeof binding === 'string') throw new Error(`fit: native engine: ${binding}`);
-    engine = await NativeEngine.create(
+    const ne = await NativeEngine.create(
       binding,
       { task, optimizerName: optName, optimizer: optCfg, l2: { bias: l2.bias, linear: l2.linear, factors: l2.factors }, batchSize, negatives: negPerPos },
       threads,
     );
-    if (engine.threads > 1) reason += `, ${engine.threads} Hogwild threads`;
+    engine = ne;
+    if (ne.simd) reason += ', FFM step in WebAssembly SIMD';
+    if (ne.threads > 1) reason += `, ${ne.threads} Hogwild threads`;
   } else {
     engine = new TfjsEngine(layers as tf.LayersModel, layersInfo as ModelInfo, createOptimizer(optName, optCfg), { task, batchSize, negatives: negPerPos, width, l2: l2Option });
   }

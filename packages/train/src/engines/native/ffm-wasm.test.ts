@@ -150,3 +150,19 @@ describe('FFM WebAssembly SIMD step', () => {
     expect(two).toBeLessThan(0.66);
   });
 });
+
+describe('fit() on FFM', () => {
+  it("says when the WebAssembly SIMD step trains, and trains a planted problem with it", async () => {
+    const { fit } = await import('../../fit.js');
+    const { NativeModel } = await import('./native-model.js');
+    const fd = [30, 20, 10];
+    const all = plantedDataset(fd, 6000, 9, 'binary', true);
+    const m4 = NativeModel.create('ffm', { fieldDims: fd, embeddingDim: 4, seed: 1 });
+    const r4 = await fit(m4, all, { task: 'binary', epochs: 3, threads: 1 });
+    expect(r4.engineReason).toContain('WebAssembly SIMD');
+    expect(r4.history.at(-1)?.valMetrics?.['logloss']).toBeLessThan(0.66);
+    const m5 = NativeModel.create('ffm', { fieldDims: fd, embeddingDim: 5, seed: 1 });
+    const r5 = await fit(m5, all, { task: 'binary', epochs: 1, threads: 1 });
+    expect(r5.engineReason).not.toContain('WebAssembly SIMD');
+  });
+});

@@ -6,6 +6,7 @@ import { nativePredict } from './predict.js';
 import type { NativeRunner } from './runner.js';
 import { createNativeState, stateArrays } from './state.js';
 import { nativeThreadPolicy } from './threads.js';
+import { ffmWasmSource } from './ffm-wasm.js';
 import type { NativeOptimizer, NativeParams, NativeState, PassNegatives } from './types.js';
 
 /**
@@ -30,6 +31,8 @@ export interface NativeEngineSettings extends KernelSettings {
 export class NativeEngine implements TrainingEngine {
   readonly name = 'native' as const;
   readonly threads: number;
+  /** True when FFM's per-example AdaGrad step runs in WebAssembly SIMD (ffm-wasm.ts) rather than TypeScript. */
+  readonly simd: boolean;
   readonly params: NativeParams;
   private readonly state: NativeState;
   private readonly checked = new WeakSet<SparseDataset>();
@@ -43,6 +46,10 @@ export class NativeEngine implements TrainingEngine {
     this.params = binding.params;
     this.state = state;
     this.threads = runner.threads;
+    const st = settings;
+    this.simd =
+      st.batchSize === 1 && st.negatives === 0 && st.task !== 'ranking' && state.optimizer === 'adagrad' &&
+      ffmWasmSource(this.params.kind, this.params.factors, state.aFactors) !== null;
   }
 
   /**
