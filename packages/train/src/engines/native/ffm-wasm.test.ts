@@ -101,6 +101,22 @@ describe('FFM WebAssembly SIMD step', () => {
     });
   }
 
+  for (const normalize of [true, false]) {
+    it(`nativePredict scores with the WebAssembly pair term: equal to the brute-force sum (${normalize ? '' : 'not '}normalised)`, () => {
+      const p = createNativeParams('ffm', dims, 8, { seed: 6, initStd: 0.5, normalize });
+      p.bias[0] = -0.3;
+      p.linear.forEach((_, i) => (p.linear[i] = Math.cos(i)));
+      expect(ffmHeapOf(p.factors)).toBeDefined();
+      const got = nativePredict(p, data);
+      const ref = nativePredict({ ...p, factors: Float32Array.from(p.factors) }, data); // ordinary array: TypeScript
+      for (let r = 0; r < data.numRows; r++) {
+        const want = bruteScore(p, data.rowIds(r), data.rowValues(r));
+        expect(Math.abs((got[r] as number) - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
+        expect(Math.abs((got[r] as number) - (ref[r] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
+      }
+    });
+  }
+
   it('rows longer than the staging slot take the TypeScript kernel (same result)', () => {
     const p = createNativeParams('ffm', dims, 4, { seed: 4, initStd: 0.3 });
     const s = createNativeState(p, 'adagrad', OPT);

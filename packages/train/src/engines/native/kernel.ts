@@ -779,6 +779,75 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
 }
 
 /**
+ * Stages row r of `c`'s data at byte `at` of `w`'s memory for the WebAssembly FFM step (per entry: the byte address
+ * of the feature's factor row, the field's offset in it, the same for the accumulator row, x), reading the row's
+ * linear weights and accumulators and touching its factor and accumulator rows (`w.touch`) so their cache misses
+ * are paid now, together. Returns the row's length, or −1 when it does not fit a half-slot (nothing staged).
+ */
+export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number): number {
+  const a = c.offsets[r] as number;
+  const m = (c.offsets[r + 1] as number) - a;
+  if (m > w.cap) return -1;
+  const ids = c.ids;
+  const values = c.values;
+  const fieldOf = c.fieldOfFeature;
+  const lin = c.linear;
+  const aLin = c.aLinear;
+  const withAcc = aLin.length > 0;
+  const I = w.I32;
+  const X = w.F32;
+  const e0 = at >> 2;
+  let touched = 0;
+  for (let j = 0; j < m; j++) {
+    const i = ids[a + j] as number;
+    const f = fieldOf[i] as number;
+    const q = e0 + 5 * j;
+    I[q] = w.vOff + i * w.vRow;
+    I[q + 1] = f * w.kb;
+    I[q + 2] = w.aOff + i * w.aRow;
+    I[q + 3] = f * 4;
+    X[q + 4] = values[a + j] as number;
+    touched += (lin[i] as number) + (withAcc ? (aLin[i] as number) : 0);
+  }
+  // stored after the entries, so the reads cannot be optimised away
+  X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0);
+  return m;
+}
+
+/**
+ * Raw FFM scores of every row of `c`'s data into `out` with the WebAssembly pair term (`c.ffm`): the next row staged
+ * and touched while this one is scored, as in training; rows too long for a half-slot use {@link kernelForward}.
+ */
+export function kernelScoreFfmWasm(c: KernelCtx, out: Float32Array): void {
+  const w = c.ffm as FfmWasm;
+  const rows = out.length;
+  const { ids, values, offsets, linear: lin } = c;
+  let cur = w.ent;
+  let nxt = w.ent + w.half;
+  let mCur = rows > 0 ? kernelStageFfm(c, w, 0, cur) : 0;
+  for (let r = 0; r < rows; r++) {
+    const mNext = r + 1 < rows ? kernelStageFfm(c, w, r + 1, nxt) : 0;
+    const a = offsets[r] as number;
+    if (mCur < 0) {
+      out[r] = kernelForward(c, ids, values, a, offsets[r + 1] as number, c.sum);
+    } else {
+      let p = c.bias[0] as number;
+      let sx = 0;
+      for (let j = 0; j < mCur; j++) {
+        const x = values[a + j] as number;
+        p += (lin[ids[a + j] as number] as number) * x;
+        sx += x * x;
+      }
+      out[r] = p + w.pairs(cur, mCur) * (c.norm === 1 && sx > 0 ? 1 / sx : 1);
+    }
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+    mCur = mNext;
+  }
+}
+
+/**
  * {@link kernelAdagradExamplesFfm} with the pair term and the block updates in WebAssembly SIMD (`c.ffm`, see
  * ffm-wasm.ts): each row's entries are staged in one half of this thread's slot of the table's memory, `pairs`
  * gives the pair term, the bias and linear weights are updated here as there, then `update` steps every block the
@@ -795,42 +864,18 @@ export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, st
   const labels = c.labels;
   const lin = c.linear;
   const aLin = c.aLinear;
-  const fieldOf = c.fieldOfFeature;
-  const I = w.I32;
-  const X = w.F32;
   const lr = c.lr;
   const eps = c.eps;
   const l2w = c.l2w;
   const binary = c.task === 1 ? 1 : 0;
   const bias = c.bias;
-  // stages row r at byte `at`, touching its linear weights; returns its length (−1: too long, not staged)
-  const stage = (r: number, at: number): number => {
-    const a = offsets[r] as number;
-    const m = (offsets[r + 1] as number) - a;
-    if (m > w.cap) return -1;
-    const e0 = at >> 2;
-    let touched = 0;
-    for (let j = 0; j < m; j++) {
-      const i = ids[a + j] as number;
-      const f = fieldOf[i] as number;
-      const q = e0 + 5 * j;
-      I[q] = w.vOff + i * w.vRow;
-      I[q + 1] = f * w.kb;
-      I[q + 2] = w.aOff + i * w.aRow;
-      I[q + 3] = f * 4;
-      X[q + 4] = values[a + j] as number;
-      touched += (lin[i] as number) + (aLin[i] as number);
-    }
-    X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, w.aRow);
-    return m;
-  };
   let cur = w.ent;
   let nxt = w.ent + w.half;
-  let mCur = start < end ? stage(order[start] as number, cur) : 0;
+  let mCur = start < end ? kernelStageFfm(c, w, order[start] as number, cur) : 0;
   let lossSum = 0;
   for (let t = start; t < end; t++) {
     const r = order[t] as number;
-    const mNext = t + 1 < end ? stage(order[t + 1] as number, nxt) : 0;
+    const mNext = t + 1 < end ? kernelStageFfm(c, w, order[t + 1] as number, nxt) : 0;
     if (mCur < 0) {
       lossSum += kernelAdagradExamplesFfm(c, order, t, t + 1, lg);
     } else {
@@ -1018,6 +1063,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelSgdExamples,
   kernelSgdExamplesFfm,
   kernelAdagradExamplesFfm,
+  kernelStageFfm,
   kernelAdagradExamplesFfmWasm,
   kernelBprSgdFm,
   kernelTrainRange,

@@ -1,5 +1,6 @@
 import type { SparseDataset } from '@fm/data';
-import { kernelForward } from './kernel.js';
+import { kernelForward, kernelScoreFfmWasm } from './kernel.js';
+import { ffmHeapOf, ffmModule, ffmWasmInstance } from './ffm-wasm.js';
 import { checkDatasetFits, makeKernelCtx } from './kernel-ctx.js';
 import type { NativeParams } from './types.js';
 
@@ -13,13 +14,22 @@ const SCORE_SETTINGS = {
 
 /**
  * Raw model scores ŷ for every row of `dataset` (a logit for binary models: apply σ for a
- * probability), O(k·nnz) per row for fm (O(k·nnz²) for ffm), with no tfjs involved.
+ * probability), O(k·nnz) per row for fm (O(k·nnz²) for ffm, in WebAssembly SIMD where its table lives in
+ * WebAssembly memory: float32 pair sums), with no tfjs involved.
  * @returns `[rows]` scores.
  */
 export function nativePredict(params: NativeParams, dataset: SparseDataset): Float32Array {
   checkDatasetFits(params, dataset);
   const c = makeKernelCtx(params, undefined, dataset, SCORE_SETTINGS, false);
   const out = new Float32Array(dataset.numRows);
+  // FFM on a table in WebAssembly memory: the SIMD pair term, next row read ahead (ffm-wasm.ts)
+  const heap = params.kind === 'ffm' ? ffmHeapOf(params.factors) : undefined;
+  const module = heap ? ffmModule(heap.layout.k, heap.layout.shared) : null;
+  c.ffm = heap && module ? ffmWasmInstance(module, heap.memory, heap.layout, 0) : null;
+  if (c.ffm !== null) {
+    kernelScoreFfmWasm(c, out);
+    return out;
+  }
   const { offsets, ids, values } = dataset;
   for (let r = 0; r < dataset.numRows; r++) out[r] = kernelForward(c, ids, values, offsets[r] as number, offsets[r + 1] as number, c.sum);
   return out;
