@@ -644,6 +644,33 @@ export function kernelSgdExamplesFfm(c: KernelCtx, order: Int32Array, start: num
 }
 
 /**
+ * Per-example AdaGrad step of the bias and of the linear weights of the row entries [a, a + m), for ∂loss/∂ŷ = g
+ * (one accumulator per coordinate; L2 on the bias once, on each weight per use), in place.
+ */
+export function kernelAdagradBiasLinear(c: KernelCtx, a: number, m: number, g: number): void {
+  const lr = c.lr;
+  const eps = c.eps;
+  const b0 = c.bias[0] as number;
+  const gb = g + c.l2b * b0;
+  const accB = (c.aBias[0] as number) + gb * gb;
+  c.aBias[0] = accB;
+  c.bias[0] = b0 - (lr * gb) / (Math.sqrt(accB) + eps);
+  const ids = c.ids;
+  const values = c.values;
+  const lin = c.linear;
+  const aLin = c.aLinear;
+  const l2w = c.l2w;
+  for (let j = 0; j < m; j++) {
+    const i = ids[a + j] as number;
+    const w = lin[i] as number;
+    const gw = g * (values[a + j] as number) + l2w * w;
+    const acc = (aLin[i] as number) + gw * gw;
+    aLin[i] = acc;
+    lin[i] = w - (lr * gw) / (Math.sqrt(acc) + eps);
+  }
+}
+
+/**
  * Per-example Adagrad (batch 1) for FFM on labelled rows, in place as libffm: each pair (j, l)
  * updates the two blocks it uses, each block with ONE accumulator (row-wise Adagrad: G += mean(g²)
  * over the block's k coordinates), L2 on those blocks only; linear weights and the bias keep one
@@ -654,17 +681,13 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
   const values = c.values;
   const offsets = c.offsets;
   const labels = c.labels;
-  const lin = c.linear;
   const V = c.factors;
   const A = c.aFactors;
-  const aLin = c.aLinear;
   const k = c.k;
   const lr = c.lr;
   const eps = c.eps;
-  const l2w = c.l2w;
   const l2v = c.l2v;
   const binary = c.task === 1 ? 1 : 0;
-  const bias = c.bias;
   const g1 = c.sum;
   const g2 = c.sum2;
   const invK = 1 / k;
@@ -677,25 +700,13 @@ export function kernelAdagradExamplesFfm(c: KernelCtx, order: Int32Array, start:
     lossSum += lg[0] as number;
     const g = lg[1] as number;
     const gr = g * kernelNorm(c, values, a, b);
-    {
-      const w = bias[0] as number;
-      const gb = g + c.l2b * w;
-      const acc = (c.aBias[0] as number) + gb * gb;
-      c.aBias[0] = acc;
-      bias[0] = w - (lr * gb) / (Math.sqrt(acc) + eps);
-    }
+    kernelAdagradBiasLinear(c, a, b - a, g);
     // forward filled rFld (field·k) and rBase (id·F·k) for this row
     const fld = c.rFld;
     const base = c.rBase;
     const m = b - a;
     for (let j = 0; j < m; j++) {
-      const i1 = ids[a + j] as number;
       const x1 = values[a + j] as number;
-      const w = lin[i1] as number;
-      const gw = g * x1 + l2w * w;
-      const acc = (aLin[i1] as number) + gw * gw;
-      aLin[i1] = acc;
-      lin[i1] = w - (lr * gw) / (Math.sqrt(acc) + eps);
       const b1 = base[j] as number;
       const f1 = fld[j] as number;
       const grx = gr * x1;
@@ -863,10 +874,6 @@ export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, st
   const offsets = c.offsets;
   const labels = c.labels;
   const lin = c.linear;
-  const aLin = c.aLinear;
-  const lr = c.lr;
-  const eps = c.eps;
-  const l2w = c.l2w;
   const binary = c.task === 1 ? 1 : 0;
   const bias = c.bias;
   let cur = w.ent;
@@ -893,22 +900,8 @@ export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, st
       kernelLoss(binary, p, labels[r] as number, lg);
       lossSum += lg[0] as number;
       const g = lg[1] as number;
-      {
-        const b0 = bias[0] as number;
-        const gb = g + c.l2b * b0;
-        const acc = (c.aBias[0] as number) + gb * gb;
-        c.aBias[0] = acc;
-        bias[0] = b0 - (lr * gb) / (Math.sqrt(acc) + eps);
-      }
-      for (let j = 0; j < m; j++) {
-        const i = ids[a + j] as number;
-        const wi = lin[i] as number;
-        const gw = g * (values[a + j] as number) + l2w * wi;
-        const acc = (aLin[i] as number) + gw * gw;
-        aLin[i] = acc;
-        lin[i] = wi - (lr * gw) / (Math.sqrt(acc) + eps);
-      }
-      w.update(cur, m, g * norm, lr, c.l2v, eps);
+      kernelAdagradBiasLinear(c, a, m, g);
+      w.update(cur, m, g * norm, c.lr, c.l2v, c.eps);
     }
     const swap = cur;
     cur = nxt;
@@ -1062,6 +1055,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelUpdate,
   kernelSgdExamples,
   kernelSgdExamplesFfm,
+  kernelAdagradBiasLinear,
   kernelAdagradExamplesFfm,
   kernelStageFfm,
   kernelAdagradExamplesFfmWasm,
