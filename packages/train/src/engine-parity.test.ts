@@ -44,6 +44,8 @@ describe('the native and tfjs engines follow the same trajectory for the same se
     ['lr', 'binary', 'adam', 8, 0.05],
     ['ffm', 'regression', 'adagrad', 4, 0.1],
     ['ffm', 'binary', 'adam', 1, 0.01],
+    // FFM's default path: per-example AdaGrad, on the native engine the WebAssembly SIMD step (ffm-wasm.ts)
+    ['ffm', 'binary', 'adagrad', 1, 0.1],
     ['fm', 'ranking', 'sgd', 1, 0.05],
     // not Adam on BPR: the shared (user) terms' exact gradient is 0, tfjs's float32 autodiff leaves
     // ~1e-9 of rounding that Adam's m/(√v + ε) turns into steps of ~0.1·lr; the native engine keeps 0
@@ -60,9 +62,10 @@ describe('the native and tfjs engines follow the same trajectory for the same se
           l2: { bias: 0.01, linear: 0.02, factors: 0.03 },
         });
         expect(res.engine).toBe(engine);
-        return { losses: res.history.map((h) => h.loss), weights: weightsOf(model) };
+        return { losses: res.history.map((h) => h.loss), weights: weightsOf(model), reason: res.engineReason };
       };
       const native = await run('native');
+      if (kind === 'ffm' && optimizer === 'adagrad' && batchSize === 1) expect(native.reason).toContain('WebAssembly SIMD');
       const tfjs = await run('tfjs');
       native.losses.forEach((l, e) => expect(Math.abs(l - (tfjs.losses[e] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(l))));
       native.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - (tfjs.weights[i]?.[j] as number))).toBeLessThan(2e-4)));
