@@ -62,19 +62,12 @@ export function nativeLayout(model: tf.LayersModel, info: ModelInfo): NativeLayo
 export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = false): NativeBinding | string {
   const layout = nativeLayout(model, info);
   if (typeof layout === 'string') return layout;
-  const read = (p: TrainableParam | undefined, len: number) => {
-    const out = allocFloat32(len, shared);
+  // into `out`: ordinary or shared arrays; FFM's table where its WebAssembly step can use it (allocFactors)
+  const read = (p: TrainableParam | undefined, out: Float32Array) => {
     if (p) out.set(p.weight.read().dataSync() as Float32Array);
     return out;
   };
   const n = info.numFeatures;
-  const readFactors = () => {
-    const len = layout.factors ? layout.factors.shape.reduce((a, b) => a * b, 1) : 0;
-    const out = len === 0 ? allocFloat32(0, shared) : allocFactors(layout.kind, n, info.fieldDims.length, layout.k, shared);
-    if (out.length !== len) return read(layout.factors, len);
-    if (layout.factors) out.set(layout.factors.weight.read().dataSync() as Float32Array);
-    return out;
-  };
   const params: NativeParams = {
     kind: layout.kind,
     numFeatures: n,
@@ -82,9 +75,9 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
     numFields: info.fieldDims.length,
     fieldOfFeature: fieldOfFeatureTable(info.fieldDims, shared),
     normalize: layout.normalize,
-    bias: read(layout.bias, 1),
-    linear: read(layout.linear, n),
-    factors: readFactors(),
+    bias: read(layout.bias, allocFloat32(1, shared)),
+    linear: read(layout.linear, allocFloat32(n, shared)),
+    factors: read(layout.factors, allocFactors(layout.kind, n, info.fieldDims.length, layout.k, shared)),
   };
   return { params, bias: layout.bias.weight, linear: layout.linear?.weight, factors: layout.factors?.weight };
 }

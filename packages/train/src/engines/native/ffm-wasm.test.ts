@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OPTIMIZER_DEFAULTS } from '../../defaults.js';
 import { ffmHeapOf } from './ffm-wasm.js';
 import { hogwildRunner } from './hogwild.js';
-import { kernelAdagradExamplesFfm, kernelAdagradExamplesFfmWasm, kernelTrainRange } from './kernel.js';
+import { kernelAdagradExamplesFfm, kernelAdagradExamplesFfmWasm, kernelStageFfm, kernelTrainRange } from './kernel.js';
 import { makeKernelCtx, type KernelSettings } from './kernel-ctx.js';
 import { createNativeParams } from './params.js';
 import { nativePredict } from './predict.js';
@@ -62,17 +62,9 @@ describe('FFM WebAssembly SIMD step', () => {
     const w = c.ffm!;
     for (let r = 0; r < data.numRows; r++) {
       const ids = data.rowIds(r);
-      const xs = data.rowValues(r);
-      ids.forEach((i, j) => {
-        const q = (w.ent >> 2) + 5 * j;
-        w.I32[q] = w.vOff + i * w.vRow;
-        w.I32[q + 1] = (p.fieldOfFeature[i] as number) * w.kb;
-        w.I32[q + 2] = w.aOff + i * w.aRow;
-        w.I32[q + 3] = (p.fieldOfFeature[i] as number) * 4;
-        w.F32[q + 4] = xs[j] as number;
-      });
+      expect(kernelStageFfm(c, w, r, w.ent)).toBe(ids.length);
       // bias and linear are zero: the brute-force score is the pair term
-      expect(w.pairs(w.ent, ids.length)).toBeCloseTo(bruteScore(p, ids, xs), 4);
+      expect(w.pairs(w.ent, ids.length)).toBeCloseTo(bruteScore(p, ids, data.rowValues(r)), 4);
     }
   });
 

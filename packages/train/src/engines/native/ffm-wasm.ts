@@ -18,6 +18,7 @@ import {
   f32, f32LoadAt, f32StoreAt, f32x4ExtractLane, f32x4ReplaceLane, f32x4Shuffle, forLoop, get, horizontalSum, i32, i32LoadAt, set, tee,
   typedModule, v128LoadAt, v128StoreAt,
 } from '@fm/layers/wasm-bytecode';
+import type { NativeParams, NativeState, NativeTask } from './types.js';
 
 /** Bytes of one staged entry: factor row address, field offset, accumulator row address, field offset, x. */
 export const FFM_ENTRY_BYTES = 20;
@@ -276,13 +277,23 @@ export interface FfmWasmSource {
 }
 
 /**
- * The module, memory and layout for training `factors` with row-wise AdaGrad accumulators `aFactors`, when both
- * live in one memory from {@link allocFfmFactors} / {@link allocFfmAccumulators}; else null (TypeScript kernel).
+ * The module, memory and layout for FFM's WebAssembly step on `params`, or null where the TypeScript kernel runs.
+ * The one place that decides it: the table must come from {@link allocFfmFactors}; to train (`training` given), the
+ * run must also take the per-example AdaGrad path (batch 1, no sampled negatives, not ranking) with accumulators from
+ * {@link allocFfmAccumulators}. Without `training`: scoring, which needs the table alone.
  */
-export function ffmWasmSource(kind: string, factors: Float32Array, aFactors: Float32Array): FfmWasmSource | null {
-  if (kind !== 'ffm') return null;
-  const h = ffmHeapOf(factors);
-  if (h === undefined || aFactors.buffer !== h.memory.buffer || aFactors.byteOffset !== h.layout.aOff) return null;
+export function ffmWasmSource(
+  params: Pick<NativeParams, 'kind' | 'factors'>,
+  training?: { state: NativeState; settings: { batchSize: number; negatives: number; task: NativeTask } },
+): FfmWasmSource | null {
+  if (params.kind !== 'ffm') return null;
+  const h = ffmHeapOf(params.factors);
+  if (h === undefined) return null;
+  if (training) {
+    const { state, settings } = training;
+    if (settings.batchSize !== 1 || settings.negatives !== 0 || settings.task === 'ranking' || state.optimizer !== 'adagrad') return null;
+    if (state.aFactors.buffer !== h.memory.buffer || state.aFactors.byteOffset !== h.layout.aOff) return null;
+  }
   const module = ffmModule(h.layout.k, h.layout.shared);
   return module === null ? null : { module, memory: h.memory, layout: h.layout };
 }

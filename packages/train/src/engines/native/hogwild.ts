@@ -58,7 +58,7 @@ export const hogwildRunner: NativeRunnerFactory = (params, state, settings, thre
   let main: KernelCtx | undefined;
   const shipped: KernelCtx = { ...makeKernelCtx({ ...params, fieldOfFeature: shareOf(params.fieldOfFeature) }, state, empty, settings, false) };
   // FFM's WebAssembly step: each worker instantiates the module on the shared table memory, in its own slot
-  const wasmFfm = state.optimizer === 'adagrad' ? ffmWasmSource(params.kind, params.factors, state.aFactors) : null;
+  const wasmFfm = ffmWasmSource(params, { state, settings });
   const src = workerSource();
   const workers: Worker[] = [];
   for (let w = 1; w < threads; w++) workers.push(new Worker(src, { eval: true, workerData: { ctx: shipped, ffm: wasmFfm ? { ...wasmFfm, slot: w } : null } }));

@@ -55,7 +55,7 @@ export function makeKernelCtx(
   const o = s.optimizer;
   const optimizer = state?.optimizer ?? 'sgd';
   const empty = new Float32Array(0);
-  const wasmFfm = scratch && optimizer === 'adagrad' && state ? ffmWasmSource(params.kind, params.factors, state.aFactors) : null;
+  const wasmFfm = scratch && state ? ffmWasmSource(params, { state, settings: s }) : null;
   const c: KernelCtx = {
     kind: params.kind === 'lr' ? 0 : params.kind === 'ffm' ? 2 : 1,
     n: params.numFeatures,

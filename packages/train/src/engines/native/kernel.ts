@@ -826,31 +826,34 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
 }
 
 /**
+ * ŷ of the row with entries [a, a + m) of `c`'s data, staged at byte `at` ({@link kernelStageFfm}): bias, linear
+ * term, and the WebAssembly pair term scaled by `norm` ({@link kernelNorm}).
+ */
+export function kernelForwardFfmWasm(c: KernelCtx, w: FfmWasm, a: number, m: number, at: number, norm: number): number {
+  const ids = c.ids;
+  const values = c.values;
+  const lin = c.linear;
+  let p = c.bias[0] as number;
+  for (let j = 0; j < m; j++) p += (lin[ids[a + j] as number] as number) * (values[a + j] as number);
+  return p + w.pairs(at, m) * norm;
+}
+
+/**
  * Raw FFM scores of every row of `c`'s data into `out` with the WebAssembly pair term (`c.ffm`): the next row staged
  * and touched while this one is scored, as in training; rows too long for a half-slot use {@link kernelForward}.
  */
 export function kernelScoreFfmWasm(c: KernelCtx, out: Float32Array): void {
   const w = c.ffm as FfmWasm;
   const rows = out.length;
-  const { ids, values, offsets, linear: lin } = c;
+  const { ids, values, offsets } = c;
   let cur = w.ent;
   let nxt = w.ent + w.half;
   let mCur = rows > 0 ? kernelStageFfm(c, w, 0, cur) : 0;
   for (let r = 0; r < rows; r++) {
     const mNext = r + 1 < rows ? kernelStageFfm(c, w, r + 1, nxt) : 0;
     const a = offsets[r] as number;
-    if (mCur < 0) {
-      out[r] = kernelForward(c, ids, values, a, offsets[r + 1] as number, c.sum);
-    } else {
-      let p = c.bias[0] as number;
-      let sx = 0;
-      for (let j = 0; j < mCur; j++) {
-        const x = values[a + j] as number;
-        p += (lin[ids[a + j] as number] as number) * x;
-        sx += x * x;
-      }
-      out[r] = p + w.pairs(cur, mCur) * (c.norm === 1 && sx > 0 ? 1 / sx : 1);
-    }
+    const b = offsets[r + 1] as number;
+    out[r] = mCur < 0 ? kernelForward(c, ids, values, a, b, c.sum) : kernelForwardFfmWasm(c, w, a, mCur, cur, kernelNorm(c, values, a, b));
     const swap = cur;
     cur = nxt;
     nxt = swap;
@@ -869,13 +872,10 @@ export function kernelScoreFfmWasm(c: KernelCtx, out: Float32Array): void {
  */
 export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, start: number, end: number, lg: Float64Array): number {
   const w = c.ffm as FfmWasm;
-  const ids = c.ids;
   const values = c.values;
   const offsets = c.offsets;
   const labels = c.labels;
-  const lin = c.linear;
   const binary = c.task === 1 ? 1 : 0;
-  const bias = c.bias;
   let cur = w.ent;
   let nxt = w.ent + w.half;
   let mCur = start < end ? kernelStageFfm(c, w, order[start] as number, cur) : 0;
@@ -888,16 +888,8 @@ export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, st
     } else {
       const a = offsets[r] as number;
       const m = mCur;
-      let p = bias[0] as number;
-      let sx = 0;
-      for (let j = 0; j < m; j++) {
-        const x = values[a + j] as number;
-        p += (lin[ids[a + j] as number] as number) * x;
-        sx += x * x;
-      }
-      const norm = c.norm === 1 && sx > 0 ? 1 / sx : 1;
-      p += w.pairs(cur, m) * norm;
-      kernelLoss(binary, p, labels[r] as number, lg);
+      const norm = kernelNorm(c, values, a, a + m);
+      kernelLoss(binary, kernelForwardFfmWasm(c, w, a, m, cur, norm), labels[r] as number, lg);
       lossSum += lg[0] as number;
       const g = lg[1] as number;
       kernelAdagradBiasLinear(c, a, m, g);
@@ -1058,6 +1050,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelAdagradBiasLinear,
   kernelAdagradExamplesFfm,
   kernelStageFfm,
+  kernelForwardFfmWasm,
   kernelAdagradExamplesFfmWasm,
   kernelBprSgdFm,
   kernelTrainRange,

@@ -46,10 +46,7 @@ export class NativeEngine implements TrainingEngine {
     this.params = binding.params;
     this.state = state;
     this.threads = runner.threads;
-    const st = settings;
-    this.simd =
-      st.batchSize === 1 && st.negatives === 0 && st.task !== 'ranking' && state.optimizer === 'adagrad' &&
-      ffmWasmSource(this.params.kind, this.params.factors, state.aFactors) !== null;
+    this.simd = ffmWasmSource(this.params, { state, settings }) !== null;
   }
 
   /**

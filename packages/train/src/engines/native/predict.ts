@@ -1,6 +1,6 @@
 import type { SparseDataset } from '@fm/data';
 import { kernelForward, kernelScoreFfmWasm } from './kernel.js';
-import { ffmHeapOf, ffmModule, ffmWasmInstance } from './ffm-wasm.js';
+import { ffmWasmInstance, ffmWasmSource } from './ffm-wasm.js';
 import { checkDatasetFits, makeKernelCtx } from './kernel-ctx.js';
 import type { NativeParams } from './types.js';
 
@@ -23,9 +23,8 @@ export function nativePredict(params: NativeParams, dataset: SparseDataset): Flo
   const c = makeKernelCtx(params, undefined, dataset, SCORE_SETTINGS, false);
   const out = new Float32Array(dataset.numRows);
   // FFM on a table in WebAssembly memory: the SIMD pair term, next row read ahead (ffm-wasm.ts)
-  const heap = params.kind === 'ffm' ? ffmHeapOf(params.factors) : undefined;
-  const module = heap ? ffmModule(heap.layout.k, heap.layout.shared) : null;
-  c.ffm = heap && module ? ffmWasmInstance(module, heap.memory, heap.layout, 0) : null;
+  const src = ffmWasmSource(params);
+  c.ffm = src ? ffmWasmInstance(src.module, src.memory, src.layout, 0) : null;
   if (c.ffm !== null) {
     kernelScoreFfmWasm(c, out);
     return out;

@@ -28,7 +28,7 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
     aBias: allocFloat32(one, shared),
     aLinear: allocFloat32(one * n, shared),
     // FFM's table in WebAssembly memory keeps its accumulators there too (ffm-wasm.ts)
-    aFactors: (optimizer === 'adagrad' && params.kind === 'ffm' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
+    aFactors: (optimizer === 'adagrad' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
     bLinear: allocFloat32(two * n, shared),
     bFactors: allocFloat32(two * m, shared),
