@@ -95,8 +95,14 @@ export function forLoop(v: number, from: number[], to: number[], step: number[],
 /** The 8-byte header of a WebAssembly module. @internal */
 export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
+/**
+ * The import section of a module whose memory is `env.memory`: not shared (limits from 0 pages), or shared (limits
+ * 0..65536 pages: a shared memory must declare a maximum). @internal
+ */
+export const importMemory = (shared: boolean): number[] =>
+  section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)])]]));
 /** The import section of a module whose memory is `env.memory` (the wasm backend's heap). @internal */
-export const IMPORT_MEMORY = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(0)]]));
+export const IMPORT_MEMORY = importMemory(false);
 
 /** The slice of the WebAssembly JS API used here (this package compiles without DOM or Node typings). @internal */
 export interface WasmApi {
@@ -160,19 +166,16 @@ export function heapModule<T>(assemble: () => Uint8Array): (buffer: ArrayBufferL
  * @internal
  */
 export function kernelModule(kernels: Readonly<Record<string, readonly number[]>>, params: number, i32Locals: number, v128Locals: number): Uint8Array {
-  const names = Object.keys(kernels);
-  const bodies = names.map((kernel) => {
-    const body = [...vec([[...uleb(i32Locals), I32], [...uleb(v128Locals), V128]]), ...(kernels[kernel] ?? []), ...END];
-    return [...uleb(body.length), ...body];
-  });
-  return new Uint8Array([
-    ...MAGIC,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([])]])),
-    ...IMPORT_MEMORY,
-    ...section(3, vec(names.map(() => [0]))),
-    ...section(7, vec(names.map((kernel, i) => [...name(kernel), 0x00, ...uleb(i)]))),
-    ...section(10, vec(bodies)),
-  ]);
+  return typedModule(
+    Object.entries(kernels).map(([kernel, body]) => ({
+      name: kernel,
+      params: Array.from({ length: params }, () => I32),
+      results: [],
+      locals: [[i32Locals, I32], [v128Locals, V128]],
+      body: [...body],
+    })),
+    false,
+  );
 }
 
 /** `a + b` of two i32 locals. @internal */
@@ -226,12 +229,11 @@ export interface TypedFunction {
 }
 
 /**
- * A module importing `env.memory` — shared (`shared: true`, limits 0..65536 pages as every shared memory must
- * declare a maximum) or not — and exporting `functions`, each with a type of its own.
+ * A module importing `env.memory` ({@link importMemory}: shared or not) and exporting `functions`, each with a
+ * type of its own.
  * @internal
  */
 export function typedModule(functions: readonly TypedFunction[], shared: boolean): Uint8Array {
-  const limits = shared ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
   const bodies = functions.map((f) => {
     const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...END];
     return [...uleb(body.length), ...body];
@@ -239,7 +241,7 @@ export function typedModule(functions: readonly TypedFunction[], shared: boolean
   return new Uint8Array([
     ...MAGIC,
     ...section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...importMemory(shared),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(bodies)),
