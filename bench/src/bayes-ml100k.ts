@@ -105,6 +105,22 @@ function pointRmse(fm: BayesianFm, test: SparseDataset): number {
   return rmse(pred, test.labels);
 }
 
+/** One table row: MCMC k = 8 with side `features` on a split (the `rated`/`raters` bags weighted by `--implicit-norm`). */
+function featureRow(split: Split, side: Side, features: InteractionFeature[], what: string, iterations: number, log: (line: string) => void): Record<string, unknown> {
+  const { train, test } = encode(split, side, features);
+  log(`${split.name}: MCMC with ${what} (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
+  const r = runSolver(train, test, { k: 8 }, iterations, log);
+  return {
+    split: split.name,
+    solver: `mcmc k=8, ${iterations} it`,
+    features: ['user', 'item', ...features].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''),
+    groups: 'fields',
+    'test RMSE': rmse(r.mean, test.labels),
+    'RMSE, posterior-mean params': pointRmse(r.fm, test),
+    'wall s': r.seconds,
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function tune(split: Split, side: Side, iterations: number): Promise<void> {
@@ -236,20 +252,9 @@ async function main(): Promise<void> {
       const r = runSolver(train, test, { k: 8 }, iterations, log);
       rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: 'user, item', groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
     }
-    if (only.has('features')) {
-      const { train, test } = encode(split, side, FEATURES);
-      log(`${split.name}: MCMC with features (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
-      const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...FEATURES].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
-    }
-    if (only.has('raters')) {
-      // beyond the issue's list: `raters`, every user who rated the item (the item-side implicit block)
-      const extra: InteractionFeature[] = [...FEATURES, 'raters'];
-      const { train, test } = encode(split, side, extra);
-      log(`${split.name}: MCMC with features and raters (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
-      const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: ['user', 'item', ...extra].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''), groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
-    }
+    if (only.has('features')) rows.push(featureRow(split, side, FEATURES, 'features', iterations, log));
+    // beyond the issue's list: `raters`, every user who rated the item (the item-side implicit block)
+    if (only.has('raters')) rows.push(featureRow(split, side, [...FEATURES, 'raters'], 'features and raters', iterations, log));
     if (only.has('als')) {
       const { train, test } = encode(split, side, []);
       log(`${split.name}: ALS ids only`);
