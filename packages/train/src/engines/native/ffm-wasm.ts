@@ -297,3 +297,22 @@ export function ffmWasmSource(
   const module = ffmModule(h.layout.k, h.layout.shared);
   return module === null ? null : { module, memory: h.memory, layout: h.layout };
 }
+
+const scorers = new WeakMap<WasmMemory, FfmWasm | null>();
+
+/**
+ * The WebAssembly step on slot 0 of an FFM table's memory for scoring ({@link ffmWasmSource} without training),
+ * instantiated once per memory (scoring one small batch at a time would otherwise pay an instantiation per call);
+ * null where the TypeScript kernel scores. Slot 0 is the calling thread's, shared with its training context: both
+ * restage it for every row.
+ */
+export function ffmWasmScorer(params: Pick<NativeParams, 'kind' | 'factors'>): FfmWasm | null {
+  const src = ffmWasmSource(params);
+  if (src === null) return null;
+  let w = scorers.get(src.memory);
+  if (w === undefined) {
+    w = ffmWasmInstance(src.module, src.memory, src.layout, 0);
+    scorers.set(src.memory, w);
+  }
+  return w;
+}

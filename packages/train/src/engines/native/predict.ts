@@ -1,6 +1,6 @@
 import type { SparseDataset } from '@fm/data';
 import { kernelForward, kernelScoreFfmWasm } from './kernel.js';
-import { ffmWasmInstance, ffmWasmSource } from './ffm-wasm.js';
+import { ffmWasmScorer } from './ffm-wasm.js';
 import { checkDatasetFits, makeKernelCtx } from './kernel-ctx.js';
 import type { NativeParams } from './types.js';
 
@@ -23,8 +23,7 @@ export function nativePredict(params: NativeParams, dataset: SparseDataset): Flo
   const c = makeKernelCtx(params, undefined, dataset, SCORE_SETTINGS, false);
   const out = new Float32Array(dataset.numRows);
   // FFM on a table in WebAssembly memory: the SIMD pair term, next row read ahead (ffm-wasm.ts)
-  const src = ffmWasmSource(params);
-  c.ffm = src ? ffmWasmInstance(src.module, src.memory, src.layout, 0) : null;
+  c.ffm = ffmWasmScorer(params);
   if (c.ffm !== null) {
     kernelScoreFfmWasm(c, out);
     return out;
