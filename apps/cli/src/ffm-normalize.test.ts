@@ -46,6 +46,16 @@ describe('fm train --model ffm [--no-normalize]', () => {
     expect(runs['default']).not.toBe(runs['off']);
   });
 
+  it('says after training that FFM\'s step ran in WebAssembly SIMD (per-example AdaGrad, k = 4), and not for k = 5', async () => {
+    for (const dim of ['4', '5']) {
+      const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--epochs', '1', '--dim', dim, '--backend', 'wasm', '--out', join(dir, `m-k${dim}`)]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^engine: native \(/m);
+      if (dim === '4') expect(r.out).toMatch(/^engine as run: native \(.*FFM step in WebAssembly SIMD/m);
+      else expect(r.out).not.toMatch(/WebAssembly SIMD/);
+    }
+  });
+
   it('refuses --no-normalize on another model (exit 2, naming the flag)', async () => {
     const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--no-normalize', '--backend', 'cpu', '--out', join(dir, 'm-fm')]);
     expect(r.code).toBe(2);

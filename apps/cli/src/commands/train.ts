@@ -279,6 +279,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         });
     const modelKind = init ? init.meta.kind : kind;
     ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
+    let chosenReason: string | undefined;
     if (bayes) {
       if (bayes.burnIn === undefined && bayes.solver === 'mcmc' && bayes.iterations <= BAYES_DEFAULTS.burnIn) {
         ctx.note(`--iterations ${bayes.iterations} ≤ the default burn-in ${BAYES_DEFAULTS.burnIn}: no sample is averaged, predictions use the last one (set --burn-in)`);
@@ -289,6 +290,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     } else {
       const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
       ctx.print(`engine: ${engine.name} (${engine.reason})`);
+      chosenReason = engine.reason;
     }
     try {
       ctx.signal.throwIfAborted();
@@ -363,6 +365,8 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       };
       await saveModelDir(v.out, model, meta, { ...(data.encoder ? { encoder: data.encoder } : {}), ...(pairs ? { pairs } : {}), ...(side ? { side } : {}) });
       ctx.kept = `the model was saved to ${v.out}`;
+      // fit() settles what the choice above could not know yet (FFM's WebAssembly SIMD step, Hogwild threads)
+      if (chosenReason !== undefined && outcome.engineReason !== chosenReason) ctx.print(`engine as run: ${outcome.engine} (${outcome.engineReason})`);
       ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
       const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
       if (outcome.valMetrics) {
