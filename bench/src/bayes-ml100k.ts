@@ -6,6 +6,10 @@
  *
  *   pnpm --filter @fm/bench bayes [--dir ../shared/data/ml-100k] [--iterations 200] [--repeats 3]
  *                                 [--only ids,features,raters,als,binary,timing] [--implicit-norm sum|l2] [--tune] [--json FILE]
+ *                                 [--libfm PATH/TO/libFM]
+ *
+ * `--libfm BIN` adds, under each MCMC row, libFM's MCMC (k = 8, the same iterations, groups = fields, seed 1) on the
+ * same encoded train and test data (libfm-peer.ts).
  *
  * `--tune` runs the validation experiments that chose the solvers' defaults (`BAYES_DEFAULTS`): a seeded
  * 10 % slice of ua.base held out, never ua.test or u1.test.
@@ -32,6 +36,7 @@ import { BayesianFm, fit, predict, selectBackend, type BayesianFmOptions } from 
 import { createNativeParams, nativePredict } from '@fm/train/native';
 import { auc, logLoss, rmse } from '@fm/eval';
 import { formatTable } from './format-table.js';
+import { runLibfmMcmc } from './libfm-peer.js';
 
 const FEATURES: InteractionFeature[] = ['genres', 'age', 'gender', 'occupation', 'rated'];
 
@@ -105,20 +110,31 @@ function pointRmse(fm: BayesianFm, test: SparseDataset): number {
   return rmse(pred, test.labels);
 }
 
-/** One table row: MCMC k = 8 with side `features` on a split (the `rated`/`raters` bags weighted by `--implicit-norm`). */
-function featureRow(split: Split, side: Side, features: InteractionFeature[], what: string, iterations: number, log: (line: string) => void): Record<string, unknown> {
+/** The libFM binary of `--libfm`, run beside each MCMC row when given. */
+let libfmBin: string | undefined;
+
+/**
+ * Table rows: MCMC k = 8 with side `features` on a split (the `rated`/`raters` bags weighted by `--implicit-norm`;
+ * none: ids only), then libFM's MCMC on the same data when `--libfm` is given.
+ */
+function mcmcRows(split: Split, side: Side, features: InteractionFeature[], what: string, iterations: number, log: (line: string) => void): Record<string, unknown>[] {
   const { train, test } = encode(split, side, features);
   log(`${split.name}: MCMC with ${what} (${(train.nnz / train.numRows).toFixed(0)} non-zeros per row)`);
   const r = runSolver(train, test, { k: 8 }, iterations, log);
-  return {
+  const common = {
     split: split.name,
-    solver: `mcmc k=8, ${iterations} it`,
-    features: ['user', 'item', ...features].join(', ') + (implicitNorm === 'l2' ? ' (l2)' : ''),
+    features: ['user', 'item', ...features].join(', ') + (implicitNorm === 'l2' && features.length > 0 ? ' (l2)' : ''),
     groups: 'fields',
-    'test RMSE': rmse(r.mean, test.labels),
-    'RMSE, posterior-mean params': pointRmse(r.fm, test),
-    'wall s': r.seconds,
   };
+  const rows: Record<string, unknown>[] = [
+    { ...common, solver: `mcmc k=8, ${iterations} it`, 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds },
+  ];
+  if (libfmBin) {
+    log(`${split.name}: libFM MCMC with ${what}`);
+    const l = runLibfmMcmc(libfmBin, train, test, { k: 8, iterations, seed: 1 });
+    rows.push({ ...common, solver: `libFM mcmc k=8, ${iterations} it`, 'test RMSE': l.rmse, 'wall s': l.seconds });
+  }
+  return rows;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -225,8 +241,11 @@ async function main(): Promise<void> {
       tune: { type: 'boolean', default: false },
       json: { type: 'string' },
       'implicit-norm': { type: 'string' },
+      libfm: { type: 'string' },
     },
   });
+  if (values.libfm !== undefined && !existsSync(values.libfm)) throw new Error(`bayes: --libfm ${values.libfm}: no such file (the path of a libFM binary you built)`);
+  libfmBin = values.libfm;
   const norm = values['implicit-norm'] ?? 'sum';
   if (norm !== 'sum' && norm !== 'l2') throw new Error(`bayes: --implicit-norm must be sum or l2, got ${norm}`);
   implicitNorm = norm;
@@ -246,15 +265,10 @@ async function main(): Promise<void> {
   }
   const rows: Record<string, unknown>[] = [];
   for (const split of splits) {
-    if (only.has('ids')) {
-      const { train, test } = encode(split, side, []);
-      log(`${split.name}: MCMC ids only`);
-      const r = runSolver(train, test, { k: 8 }, iterations, log);
-      rows.push({ split: split.name, solver: `mcmc k=8, ${iterations} it`, features: 'user, item', groups: 'fields', 'test RMSE': rmse(r.mean, test.labels), 'RMSE, posterior-mean params': pointRmse(r.fm, test), 'wall s': r.seconds });
-    }
-    if (only.has('features')) rows.push(featureRow(split, side, FEATURES, 'features', iterations, log));
+    if (only.has('ids')) rows.push(...mcmcRows(split, side, [], 'ids only', iterations, log));
+    if (only.has('features')) rows.push(...mcmcRows(split, side, FEATURES, 'features', iterations, log));
     // beyond the issue's list: `raters`, every user who rated the item (the item-side implicit block)
-    if (only.has('raters')) rows.push(featureRow(split, side, [...FEATURES, 'raters'], 'features and raters', iterations, log));
+    if (only.has('raters')) rows.push(...mcmcRows(split, side, [...FEATURES, 'raters'], 'features and raters', iterations, log));
     if (only.has('als')) {
       const { train, test } = encode(split, side, []);
       log(`${split.name}: ALS ids only`);
