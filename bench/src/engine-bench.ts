@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_CASES, type EngineBenchRow } from './engine-cases.js';
+import { ENGINE_CASES, libffmPeerRows, type EngineBenchRow } from './engine-cases.js';
 
 const CASE_ENTRY = fileURLToPath(new URL('./engine-case.js', import.meta.url));
 
@@ -76,13 +76,15 @@ process.exit(0);
 `;
 
 /** Runs every case (or those whose name contains `only`). */
-export async function runEngineBench(opts: { quick?: boolean; epochs?: number; only?: string; baseline?: string } = {}): Promise<EngineBenchRow[]> {
+export async function runEngineBench(opts: { quick?: boolean; epochs?: number; only?: string; baseline?: string; libffm?: string } = {}): Promise<EngineBenchRow[]> {
   const quick = opts.quick ?? false;
   const epochs = opts.epochs ?? 4;
   const rows: EngineBenchRow[] = [];
   for (const name of Object.keys(ENGINE_CASES)) {
     if (opts.only && !name.includes(opts.only)) continue;
     rows.push(...(await runChild(CASE_ENTRY, [name, String(quick), String(epochs)])));
+    // libffm right after the case that uses its settings, so the two run side by side
+    if (name === 'ffm-libffm' && opts.libffm) rows.push(...libffmPeerRows(opts.libffm, quick));
   }
   if (opts.baseline) {
     const dir = join(opts.baseline, 'bench', 'dist');

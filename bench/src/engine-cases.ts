@@ -9,6 +9,7 @@ import { recommendAll } from '@fm/eval';
 import { createModel } from '@fm/layers';
 import { fit, NativeModel, predict, rankingScorer, selectBackend, TRAINING_DEFAULTS, type FitOptions, type FitResult } from '@fm/train';
 import '@fm/train/node';
+import { runLibffm } from './libffm-peer.js';
 
 /** One measured figure. */
 export interface EngineBenchRow {
@@ -164,6 +165,28 @@ async function ffmCase(quick: boolean, label: string, o: FitOptions): Promise<En
       metric: 'validation log loss by epoch',
       value: r.history.at(-1)?.valMetrics?.['logloss'] as number,
       note: `${r.history.map((h) => (h.valMetrics?.['logloss'] as number).toFixed(4)).join(' → ')}; best possible ${best.toFixed(4)}`,
+    },
+  ];
+}
+
+/**
+ * libffm itself (`ffm-train` at `bin`) on the `ffm-libffm` case's data and settings (k = 4, 3 epochs, lr 0.2, L2 2e-5,
+ * 2 threads; validation = the last 10 % of the rows, where `fit()` holds out a seeded 10 %), for a side-by-side row.
+ */
+export function libffmPeerRows(bin: string, quick: boolean): EngineBenchRow[] {
+  const { data, best } = ctr(quick ? 20_000 : 1_000_000);
+  const r = runLibffm(bin, data, { k: 4, epochs: 3, learningRate: 0.2, l2: 2e-5, threads: 2, validationFraction: 0.1 });
+  return [
+    {
+      case: `FFM k=4, CTR ${data.numRows.toLocaleString('en-US')} × 39 fields (NativeModel)`,
+      path: 'peer: libffm ffm-train -k 4 -t 3 -r 0.2 -l 2e-5 -s 2',
+      engine: 'libffm',
+      threads: 2,
+      rows: Math.round(data.numRows * 0.9),
+      examplesPerSec: r.examplesPerSec,
+      metric: 'validation log loss by epoch',
+      value: r.valLogLoss.at(-1) as number,
+      note: `${r.valLogLoss.map((v) => v.toFixed(4)).join(' → ')}; best possible ${best.toFixed(4)}`,
     },
   ];
 }

@@ -5,7 +5,8 @@
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
  * `--warm-rows 1e6`, `--warm-seeds 3` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
- * only the engine cases whose name contains NAME (bpr, ffm, topk, …). The zoo part is the model zoo's
+ * only the engine cases whose name contains NAME (bpr, ffm, topk, …); `--libffm PATH/TO/ffm-train` (a libffm you built)
+ * adds libffm on the `ffm-libffm` case's data and settings right after it. The zoo part is the model zoo's
  * quality-and-speed table (`zoo-quality.ts`: every model on the CTR generator and on MovieLens-100K ranking;
  * about 15 minutes on a loaded 2-core machine); `--models a,b` restricts it.
  */
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       repeats: { type: 'string' },
       baseline: { type: 'string' },
+      libffm: { type: 'string' },
       case: { type: 'string' },
       'shard-sizes': { type: 'string' },
       'libffm-lines': { type: 'string' },
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   }
   if (!values.only || values.only === 'engine') {
     console.log('\n== Engines: BPR, FFM on the 1M × 39 CTR generator, scoring and top-k (each case in its own process) ==');
-    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}), ...(values.case ? { only: values.case } : {}) });
+    const rows = await runEngineBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}), ...(values.libffm ? { libffm: values.libffm } : {}), ...(values.case ? { only: values.case } : {}) });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.engine = rows;
   }
