@@ -48,6 +48,11 @@ function ctr(rows: number): { data: SparseDataset; best: number } {
   return { data: g.dataset, best: g.bestLogLoss };
 }
 
+/** libffm's defaults (lr, L2): the `ffm-libffm` case's and libffm's own run beside it. */
+const LIBFFM = { learningRate: 0.2, l2: 2e-5 } as const;
+/** k, epochs and the held-out fraction of the FFM training cases (and of libffm's run). */
+const FFM_CASE = { k: 4, epochs: 3, validationFraction: 0.1 } as const;
+
 export const ENGINE_CASES: Record<string, (quick: boolean, epochs: number) => Promise<EngineBenchRow[]>> = {
   /** BPR ranking on the default path (native engine, ranking defaults), k = 64. */
   async 'bpr-default'(quick, epochs) {
@@ -75,10 +80,10 @@ export const ENGINE_CASES: Record<string, (quick: boolean, epochs: number) => Pr
    * unnormalised steps overfit within an epoch, so L2 1 holds it at ~0 (libffm's model).
    */
   async 'ffm-libffm'(quick, _epochs) {
-    return ffmCase(quick, "libffm's model and settings (adagrad from 1, lr 0.2, L2 2e-5, linear held at 0)", {
+    return ffmCase(quick, `libffm's model and settings (adagrad from 1, lr ${LIBFFM.learningRate}, L2 ${LIBFFM.l2.toExponential()}, linear held at 0)`, {
       optimizer: 'adagrad',
-      learningRate: 0.2,
-      l2: { bias: 0, linear: 1, factors: 2e-5 },
+      learningRate: LIBFFM.learningRate,
+      l2: { bias: 0, linear: 1, factors: LIBFFM.l2 },
       batchSize: 1,
       optimizerConfig: { initialAccumulatorValue: 1 },
     });
@@ -150,16 +155,16 @@ export const ENGINE_CASES: Record<string, (quick: boolean, epochs: number) => Pr
 
 async function ffmCase(quick: boolean, label: string, o: FitOptions): Promise<EngineBenchRow[]> {
   const { data, best } = ctr(quick ? 20_000 : 1_000_000);
-  const model = NativeModel.create('ffm', { fieldDims: data.schema.fieldDims, embeddingDim: 4, seed: 1 });
-  const r = await fit(model, data, { task: 'binary', epochs: 3, validation: { fraction: 0.1 }, earlyStopping: false, ...o });
+  const model = NativeModel.create('ffm', { fieldDims: data.schema.fieldDims, embeddingDim: FFM_CASE.k, seed: 1 });
+  const r = await fit(model, data, { task: 'binary', epochs: FFM_CASE.epochs, validation: { fraction: FFM_CASE.validationFraction }, earlyStopping: false, ...o });
   void tf;
   return [
     {
-      case: `FFM k=4, CTR ${data.numRows.toLocaleString('en-US')} × 39 fields (NativeModel)`,
+      case: `FFM k=${FFM_CASE.k}, CTR ${data.numRows.toLocaleString('en-US')} × 39 fields (NativeModel)`,
       path: label,
       engine: r.engine,
       threads: r.threads,
-      rows: Math.round(data.numRows * 0.9),
+      rows: Math.round(data.numRows * (1 - FFM_CASE.validationFraction)),
       examplesPerSec: speed(r),
       peakRssMiB: peakRss(),
       metric: 'validation log loss by epoch',
@@ -175,14 +180,15 @@ async function ffmCase(quick: boolean, label: string, o: FitOptions): Promise<En
  */
 export function libffmPeerRows(bin: string, quick: boolean): EngineBenchRow[] {
   const { data, best } = ctr(quick ? 20_000 : 1_000_000);
-  const r = runLibffm(bin, data, { k: 4, epochs: 3, learningRate: 0.2, l2: 2e-5, threads: 2, validationFraction: 0.1 });
+  const threads = 2;
+  const r = runLibffm(bin, data, { ...FFM_CASE, ...LIBFFM, threads });
   return [
     {
-      case: `FFM k=4, CTR ${data.numRows.toLocaleString('en-US')} × 39 fields (NativeModel)`,
-      path: 'peer: libffm ffm-train -k 4 -t 3 -r 0.2 -l 2e-5 -s 2',
+      case: `FFM k=${FFM_CASE.k}, CTR ${data.numRows.toLocaleString('en-US')} × 39 fields (NativeModel)`,
+      path: `peer: libffm ffm-train -k ${FFM_CASE.k} -t ${FFM_CASE.epochs} -r ${LIBFFM.learningRate} -l ${LIBFFM.l2.toExponential()} -s ${threads}`,
       engine: 'libffm',
-      threads: 2,
-      rows: Math.round(data.numRows * 0.9),
+      threads,
+      rows: r.trainRows,
       examplesPerSec: r.examplesPerSec,
       metric: 'validation log loss by epoch',
       value: r.valLogLoss.at(-1) as number,

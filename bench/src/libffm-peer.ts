@@ -6,28 +6,15 @@
  * validation log loss.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SparseDataset } from '@fm/data';
+import { writeSparseText } from './sparse-text.js';
 
-/** Writes rows `[lo, hi)` of `ds` to `path` as libffm lines `label field:id:value …` (streamed: the text can exceed a JS string). */
+/** Writes rows `[lo, hi)` of `ds` to `path` as libffm lines `label field:id:value …`. */
 export function writeLibffm(path: string, ds: SparseDataset, lo: number, hi: number): void {
-  const fd = openSync(path, 'w');
-  try {
-    let chunk: string[] = [];
-    for (let r = lo; r < hi; r++) {
-      const parts = [String(ds.labels[r])];
-      for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) parts.push(`${ds.fields[p]}:${ds.ids[p]}:${ds.values[p]}`);
-      chunk.push(parts.join(' '));
-      if (chunk.length === 10_000 || r === hi - 1) {
-        writeSync(fd, `${chunk.join('\n')}\n`);
-        chunk = [];
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
+  writeSparseText(path, ds, lo, hi, (p) => `${ds.fields[p]}:${ds.ids[p]}:${ds.values[p]}`);
 }
 
 /** What an `ffm-train` run reported. */
@@ -36,6 +23,8 @@ export interface LibffmRun {
   examplesPerSec: number;
   /** Validation log loss after each epoch. */
   valLogLoss: number[];
+  /** Rows it trained on (the first `1 − validationFraction` of the dataset). */
+  trainRows: number;
 }
 
 /**
@@ -62,7 +51,7 @@ export function runLibffm(
     const epochs = [...out.matchAll(/^\s*(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s*$/gm)];
     const last = epochs[epochs.length - 1];
     if (!last || epochs.length !== o.epochs) throw new Error(`libffm: expected ${o.epochs} epoch lines from ${bin}, got ${epochs.length}; output: ${out.slice(-400)}`);
-    return { examplesPerSec: (nTrain * o.epochs) / Number(last[4]), valLogLoss: epochs.map((m) => Number(m[3])) };
+    return { examplesPerSec: (nTrain * o.epochs) / Number(last[4]), valLogLoss: epochs.map((m) => Number(m[3])), trainRows: nTrain };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

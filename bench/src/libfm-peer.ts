@@ -9,16 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SparseDataset } from '@fm/data';
+import { writeSparseText } from './sparse-text.js';
 
-/** One row per line: `label id:value …`, ids as the dataset's global feature ids (0-based, as libFM reads them). */
-export function libfmText(ds: SparseDataset): string {
-  const lines: string[] = new Array<string>(ds.numRows);
-  for (let r = 0; r < ds.numRows; r++) {
-    const parts = [String(ds.labels[r])];
-    for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) parts.push(`${ds.ids[p]}:${ds.values[p]}`);
-    lines[r] = parts.join(' ');
-  }
-  return `${lines.join('\n')}\n`;
+/** Writes `ds` to `path` as libFM lines `label id:value …`, ids as the dataset's global feature ids (0-based, as libFM reads them). */
+export function writeLibfm(path: string, ds: SparseDataset): void {
+  writeSparseText(path, ds, 0, ds.numRows, (p) => `${ds.ids[p]}:${ds.values[p]}`);
 }
 
 /** libFM's `-meta` file: line i is the group of feature i, here its field. */
@@ -44,8 +39,8 @@ export function runLibfmMcmc(bin: string, train: SparseDataset, test: SparseData
   const dir = mkdtempSync(join(tmpdir(), 'fm-libfm-'));
   try {
     const files = { train: join(dir, 'train.libfm'), test: join(dir, 'test.libfm'), meta: join(dir, 'groups.meta') };
-    writeFileSync(files.train, libfmText(train));
-    writeFileSync(files.test, libfmText(test));
+    writeLibfm(files.train, train);
+    writeLibfm(files.test, test);
     writeFileSync(files.meta, libfmMeta(train));
     const args = ['-task', 'r', '-method', 'mcmc', '-dim', `1,1,${opts.k}`, '-iter', String(opts.iterations), '-init_stdev', '0.1'];
     args.push('-train', files.train, '-test', files.test, '-meta', files.meta, '-seed', String(opts.seed), '-verbosity', '0');
