@@ -4,7 +4,7 @@ import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
 import type { CommandContext } from './context.js';
-import { CliError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { ProgressReporter } from './progress.js';
 
 export { MODEL_KINDS };
@@ -52,13 +52,36 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
-  return createModel(kind, {
+  const model = createModel(kind, {
     fieldDims: ds.schema.fieldDims,
     width: Math.max(1, ds.maxRowLength),
     seed: opts.seed,
     ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
     ...(opts.dropout !== undefined ? { dropout: opts.dropout } : {}),
     ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
+  });
+  if (opts.dropout !== undefined && opts.dropout > 0 && !appliesDropout(model)) {
+    model.dispose();
+    throw new UsageError(
+      `fm train: --dropout ${opts.dropout}: --model ${kind} has nothing dropout applies to (AFM's pooled attention output, IPNN's product layer, the hidden layers of an MLP); drop the flag`,
+      'train',
+    );
+  }
+  return model;
+}
+
+/**
+ * Whether a model drops anything out while training: a Dropout layer with a rate above 0, or a layer with a
+ * `dropout` above 0 that uses it (AFM's attention pooling; an MLP only when it has hidden layers).
+ */
+export function appliesDropout(model: tf.LayersModel): boolean {
+  return model.layers.some((layer) => {
+    const c = layer.getConfig();
+    if (layer.getClassName() === 'Dropout') return typeof c['rate'] === 'number' && c['rate'] > 0;
+    const d = c['dropout'];
+    if (typeof d !== 'number' || d <= 0) return false;
+    const hidden = c['hiddenUnits'];
+    return !Array.isArray(hidden) || hidden.length > 0;
   });
 }
 

@@ -107,7 +107,7 @@ function labelStats(ds: SparseDataset): { mean: number; range: [number, number] 
 /** `fm train`: fit a model and save it (with its encoder and metadata) into a directory. */
 export const trainCommand = defineCommand({
   name: 'train',
-  summary: 'train a model (fm, ffm, afm, mf, nfm, deepfm, lr) and save it to a directory',
+  summary: 'train a model (fm, ffm, mf, lr, deepfm, … 21 kinds: see --model) and save it to a directory',
   usage: 'train --data FILE|SHARD_DIR|synthetic --model KIND --task TASK [flags] --out MODEL_DIR',
   description: `
 Reads raw files (MovieLens, CSV with --columns, libFM, libFFM) or encoded .arrow files; --data
@@ -147,7 +147,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     ...SOLVER_OPTIONS,
     ...SIDE_FEATURE_OPTIONS,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
-    dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: 'dropout (afm, nfm, deepfm)' },
+    dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: "dropout rate while training: AFM's pooled attention output, IPNN's product layer and every MLP's hidden layers (an error on a model without them)" },
     'no-normalize': { type: 'boolean', description: "ffm: turn off libffm's instance-wise normalisation (the pair term × 1/Σx²); the fm family's defaults then apply" },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
     patience: { type: 'int', min: 1, description: 'early stopping patience in epochs (needs --validation)' },
@@ -181,6 +181,11 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     const kind = v.model as ModelKind;
     // 1. Flags, inputs and outputs, before anything expensive.
     const solver = resolveSolver(v, kind, task);
+    if (v['init-from'] !== undefined) {
+      for (const flag of ['dropout', 'no-normalize'] as const) {
+        if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`fm train: --init-from keeps the saved model's layers and their settings; drop --${flag}`, 'train');
+      }
+    }
     if (v['no-normalize'] && kind !== 'ffm') throw new UsageError(`fm train: --no-normalize applies to --model ffm only (got --model ${kind})`, 'train');
     const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
