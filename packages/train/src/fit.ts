@@ -13,6 +13,7 @@ import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from '.
 import { isNativeModel, NativeModel } from './engines/native/native-model.js';
 import { NativeEngine } from './engines/native/native-engine.js';
 import { nativeThreadPolicy } from './engines/native/threads.js';
+import { checkFitOptionKeys, checkOptimizerConfig } from './fit-option-keys.js';
 import type { NativeOptimizerConfig, NativeParams } from './engines/native/types.js';
 import { TfjsEngine } from './engines/tfjs/tfjs-engine.js';
 import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './fit-options.js';
@@ -61,6 +62,7 @@ const YIELD_MS = 50;
 export async function fit(model: tf.LayersModel | NativeModel, trainData: SparseDataset | DatasetSource, options: FitOptions = {}): Promise<FitResult> {
   const t0 = performance.now();
   const task: Task = options.task ?? 'regression';
+  checkFitOptionKeys(options);
   if (!['regression', 'binary', 'ranking'].includes(task)) throw new Error(`fit: task "${String(task)}" is unknown, expected regression | binary | ranking`);
   const native = isNativeModel(model) ? model : undefined;
   const info: Pick<ModelInfo, 'kind' | 'fieldDims'> = native ? { kind: native.kind, fieldDims: native.fieldDims } : inspectModel(model as tf.LayersModel);
@@ -156,6 +158,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   // one set of optimizer settings for both engines
   const optName: OptimizerName = options.optimizer ?? defaults.optimizer;
   if (!['sgd', 'adam', 'adagrad', 'ftrl'].includes(optName)) throw new Error(`fit: optimizer "${String(optName)}" is unknown, expected sgd | adam | adagrad | ftrl`);
+  checkOptimizerConfig(options.optimizerConfig, optName);
   const optCfg: NativeOptimizerConfig = {
     ...OPTIMIZER_DEFAULTS,
     ...options.optimizerConfig,

@@ -1,0 +1,75 @@
+import type { EarlyStoppingOptions, FitOptions } from './fit-options.js';
+import type { OptimizerConfig, OptimizerName } from './optimizers.js';
+
+/** Every option of {@link FitOptions} (TypeScript keeps the list whole: a key missing or extra fails to compile). */
+const FIT_KEYS = {
+  task: true, engine: true, solver: true, bayes: true, threads: true, epochs: true, batchSize: true, optimizer: true,
+  learningRate: true, optimizerConfig: true, l2: true, seed: true, validation: true, earlyStopping: true, negatives: true,
+  negativesPerPositive: true, initBias: true, callbacks: true, checkpoint: true, resumeFrom: true, shuffleBuffer: true, signal: true,
+} as const satisfies Record<keyof FitOptions, true>;
+
+const EARLY_STOPPING_KEYS = { metric: true, patience: true, minDelta: true } as const satisfies Record<keyof EarlyStoppingOptions, true>;
+
+/** The {@link OptimizerConfig} fields each optimizer reads (`learningRate` is also `fit`'s own option). */
+export const OPTIMIZER_CONFIG_KEYS: Readonly<Record<OptimizerName, readonly (keyof OptimizerConfig)[]>> = {
+  sgd: ['learningRate'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+  adagrad: ['learningRate', 'epsilon', 'initialAccumulatorValue'],
+  ftrl: ['learningRate', 'ftrlBeta', 'ftrlL1', 'ftrlL2'],
+};
+const OPTIMIZER_KEYS = { learningRate: true, beta1: true, beta2: true, epsilon: true, initialAccumulatorValue: true, ftrlBeta: true, ftrlL1: true, ftrlL2: true } as const satisfies Record<keyof OptimizerConfig, true>;
+
+/** Where a key that is not an option of one object is one of: `earlyStopping.patience`, `optimizerConfig.beta1`. */
+const NESTED: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(EARLY_STOPPING_KEYS).map((k) => [k, `earlyStopping.${k}`])),
+  ...Object.fromEntries(Object.keys(OPTIMIZER_KEYS).filter((k) => k !== 'learningRate').map((k) => [k, `optimizerConfig.${k}`])),
+};
+
+/** Edit distance of two short strings, case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[y.length] as number;
+}
+
+/** Throws on a key of `given` that `known` lacks, naming it, the closest option and the options there are. */
+function checkKeys(where: string, given: object, known: Record<string, true>): void {
+  const names = Object.keys(known);
+  for (const key of Object.keys(given)) {
+    if (key in known) continue;
+    const near = names.filter((n) => distance(n, key) <= Math.max(1, Math.floor(key.length / 4))).sort((a, b) => distance(a, key) - distance(b, key))[0];
+    const nested = where === 'fit' ? NESTED[key] : undefined;
+    const hint = nested ?? near;
+    throw new Error(`${where}: unknown option "${key}"${hint ? ` (did you mean ${hint}?)` : ''}; the options are ${names.join(', ')}`);
+  }
+}
+
+/**
+ * The option names `fit` is given, checked before anything runs: an unknown key (a typo, or `patience` meant for
+ * `earlyStopping`) is an error, never silently ignored.
+ */
+export function checkFitOptionKeys(options: FitOptions): void {
+  checkKeys('fit', options, FIT_KEYS);
+  if (options.earlyStopping) checkKeys('fit: earlyStopping', options.earlyStopping, EARLY_STOPPING_KEYS);
+  if (options.optimizerConfig) checkKeys('fit: optimizerConfig', options.optimizerConfig, OPTIMIZER_KEYS);
+  const inner = options.optimizerConfig?.learningRate;
+  if (options.learningRate !== undefined && inner !== undefined && inner !== options.learningRate) {
+    throw new Error(`fit: learningRate ${options.learningRate} and optimizerConfig.learningRate ${inner} disagree; give one of them`);
+  }
+}
+
+/** An `optimizerConfig` field the optimizer does not read (Adam's β₁ given to SGD) is an error, never ignored. */
+export function checkOptimizerConfig(config: Partial<OptimizerConfig> | undefined, optimizer: OptimizerName): void {
+  const used = OPTIMIZER_CONFIG_KEYS[optimizer];
+  for (const key of Object.keys(config ?? {}) as (keyof OptimizerConfig)[]) {
+    if (config?.[key] === undefined || used.includes(key)) continue;
+    const users = (Object.keys(OPTIMIZER_CONFIG_KEYS) as OptimizerName[]).filter((o) => OPTIMIZER_CONFIG_KEYS[o].includes(key));
+    throw new Error(`fit: optimizerConfig.${key} applies to ${users.join(' | ')}; the optimizer is ${optimizer}, which reads ${used.join(', ')}`);
+  }
+}
