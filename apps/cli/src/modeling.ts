@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
-import { createModel, MODEL_KINDS, type ModelKind } from '@fm/layers';
+import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
@@ -52,20 +52,26 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
+  // a rate of 0 asks for nothing, so it goes with any model
+  const dropout = opts.dropout !== undefined && opts.dropout > 0 ? opts.dropout : undefined;
+  const noDropout = () =>
+    new UsageError(
+      `fm train: --dropout ${dropout}: --model ${kind} has nothing dropout applies to (AFM's pooled attention output, IPNN's product layer, the hidden layers of an MLP); drop the flag`,
+      'train',
+    );
+  if (dropout !== undefined && !MODEL_OPTIONS[kind].includes('dropout')) throw noDropout();
   const model = createModel(kind, {
     fieldDims: ds.schema.fieldDims,
     width: Math.max(1, ds.maxRowLength),
     seed: opts.seed,
     ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
-    ...(opts.dropout !== undefined ? { dropout: opts.dropout } : {}),
+    ...(dropout !== undefined ? { dropout } : {}),
     ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
   });
-  if (opts.dropout !== undefined && opts.dropout > 0 && !appliesDropout(model)) {
+  // a kind that takes dropout may still have nothing to apply it to (AutoInt without its MLP)
+  if (dropout !== undefined && !appliesDropout(model)) {
     model.dispose();
-    throw new UsageError(
-      `fm train: --dropout ${opts.dropout}: --model ${kind} has nothing dropout applies to (AFM's pooled attention output, IPNN's product layer, the hidden layers of an MLP); drop the flag`,
-      'train',
-    );
+    throw noDropout();
   }
   return model;
 }

@@ -79,6 +79,8 @@ export {
   createFiBiNET,
   createNeuMF,
   MODEL_KINDS,
+  MODEL_OPTIONS,
+  pickModelConfig,
   type ModelKind,
   type ModelConfig,
 } from './create-model.js';

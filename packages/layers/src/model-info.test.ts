@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createModel, itemFactors, modelFieldDims, modelKind, parameterGroup, sparseTables, userFactors } from './index.js';
+import { createModel, itemFactors, pickModelConfig, modelFieldDims, modelKind, parameterGroup, sparseTables, userFactors } from './index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -22,7 +22,7 @@ describe('parameterGroup', () => {
 
   it('classifies every weight of the built-in models', () => {
     const groups = (kind: Parameters<typeof createModel>[0]) =>
-      Object.fromEntries(createModel(kind, { fieldDims, hiddenUnits: [2] }).trainableWeights.map((w) => [tail(w), parameterGroup(w)]));
+      Object.fromEntries(createModel(kind, pickModelConfig(kind, { fieldDims, hiddenUnits: [2] })).trainableWeights.map((w) => [tail(w), parameterGroup(w)]));
     expect(groups('fm')).toEqual({ linear: 'linear', bias: 'bias', embedding: 'factors' });
     expect(groups('mf')).toEqual({ embedding: 'factors', linear: 'linear', bias: 'bias' });
     expect(groups('nfm')).toMatchObject({ linear: 'linear', bias: 'bias', embedding: 'factors', dense_kernel_0: 'dense', dense_bias_out: 'dense' });
@@ -40,7 +40,7 @@ describe('sparseTables', () => {
       ['afm', [['linear', [n, 1]], ['embedding', [n, 5]]]],
     ];
     for (const [kind, expected] of cases) {
-      const tables = sparseTables(createModel(kind, { fieldDims, embeddingDim: 5, hiddenUnits: [n] }));
+      const tables = sparseTables(createModel(kind, pickModelConfig(kind, { fieldDims, embeddingDim: 5, hiddenUnits: [n] })));
       // (hiddenUnits [n] makes dense_kernel_out [n, 1]: it must be excluded by name, not by shape)
       const sorted = (xs: [string, number[]][]) => [...xs].sort((a, b) => a[0].localeCompare(b[0]));
       expect(sorted(tables.map((w) => [tail(w) as string, w.shape as number[]]))).toEqual(sorted(expected));

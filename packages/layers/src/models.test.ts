@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_KINDS, createModel, modelFieldDims, modelKind, type ModelConfig, type ModelKind } from './index.js';
+import { MODEL_KINDS, createModel, modelFieldDims, modelKind, pickModelConfig, type ModelConfig, type ModelKind } from './index.js';
 import { finiteDifferenceCheck, randomBatch } from './test-utils/reference.js';
 
 const fieldDims = [4, 5, 3];
@@ -15,8 +15,10 @@ function configFor(kind: ModelKind): ModelConfig {
     fieldDims, embeddingDim: 3, seed: 42, initStd: 0.3, hiddenUnits: [4], attentionSize: 3,
     crossLayers: 2, cinLayerSizes: [4, 3], attentionLayers: 2, logNeurons: 3,
   };
-  if (kind === 'mf') return { ...base, ratingRange: [1, 5] };
-  return TWO_SLOT.includes(kind) ? base : { ...base, width };
+  // each kind gets the settings it takes (another kind's option is an error)
+  const own = pickModelConfig(kind, base);
+  if (kind === 'mf') return { ...own, ratingRange: [1, 5] };
+  return TWO_SLOT.includes(kind) ? own : { ...own, width };
 }
 
 function inputsFor(kind: ModelKind, seed: number): [tf.Tensor, tf.Tensor] {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModel, type ModelKind } from './index.js';
+import { createModel, pickModelConfig, type ModelKind } from './index.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -53,7 +53,7 @@ function toyTable(): { ids: tf.Tensor2D; values: tf.Tensor2D; y: tf.Tensor2D } {
 
 function train(kind: ModelKind, steps: number): number {
   const { ids, values, y } = toyTable();
-  const model = createModel(kind, { fieldDims, width, embeddingDim: 4, seed: 7, initStd: 0.1, hiddenUnits: [8], attentionSize: 4 });
+  const model = createModel(kind, pickModelConfig(kind, { fieldDims, width, embeddingDim: 4, seed: 7, initStd: 0.1, hiddenUnits: [8], attentionSize: 4 }));
   const optimizer = tf.train.adam(0.05);
   const mse = () => tf.losses.meanSquaredError(y, model.apply([ids, values], { training: true }) as tf.Tensor) as tf.Scalar;
   for (let step = 0; step < steps; step++) tf.tidy(() => void optimizer.minimize(mse));

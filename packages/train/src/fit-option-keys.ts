@@ -1,3 +1,4 @@
+import { checkOptionNames } from '@fm/layers/option-names';
 import type { EarlyStoppingOptions, FitOptions } from './fit-options.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
@@ -25,39 +26,14 @@ const NESTED: Record<string, string> = {
   ...Object.fromEntries(Object.keys(OPTIMIZER_KEYS).filter((k) => k !== 'learningRate').map((k) => [k, `optimizerConfig.${k}`])),
 };
 
-/** Edit distance of two short strings, case-insensitive. */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= y.length; j++) row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[y.length] as number;
-}
-
-/** Throws on a key of `given` that `known` lacks, naming it, the closest option and the options there are. */
-function checkKeys(where: string, given: object, known: Record<string, true>): void {
-  const names = Object.keys(known);
-  for (const key of Object.keys(given)) {
-    if (key in known) continue;
-    const near = names.filter((n) => distance(n, key) <= Math.max(1, Math.floor(key.length / 4))).sort((a, b) => distance(a, key) - distance(b, key))[0];
-    const nested = where === 'fit' ? NESTED[key] : undefined;
-    const hint = nested ?? near;
-    throw new Error(`${where}: unknown option "${key}"${hint ? ` (did you mean ${hint}?)` : ''}; the options are ${names.join(', ')}`);
-  }
-}
-
 /**
  * The option names `fit` is given, checked before anything runs: an unknown key (a typo, or `patience` meant for
  * `earlyStopping`) is an error, never silently ignored.
  */
 export function checkFitOptionKeys(options: FitOptions): void {
-  checkKeys('fit', options, FIT_KEYS);
-  if (options.earlyStopping) checkKeys('fit: earlyStopping', options.earlyStopping, EARLY_STOPPING_KEYS);
-  if (options.optimizerConfig) checkKeys('fit: optimizerConfig', options.optimizerConfig, OPTIMIZER_KEYS);
+  checkOptionNames('fit', options, Object.keys(FIT_KEYS), NESTED);
+  if (options.earlyStopping) checkOptionNames('fit: earlyStopping', options.earlyStopping, Object.keys(EARLY_STOPPING_KEYS));
+  if (options.optimizerConfig) checkOptionNames('fit: optimizerConfig', options.optimizerConfig, Object.keys(OPTIMIZER_KEYS));
   const inner = options.optimizerConfig?.learningRate;
   if (options.learningRate !== undefined && inner !== undefined && inner !== options.learningRate) {
     throw new Error(`fit: learningRate ${options.learningRate} and optimizerConfig.learningRate ${inner} disagree; give one of them`);
