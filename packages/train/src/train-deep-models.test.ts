@@ -2,7 +2,7 @@
 // is a non-polynomial function of the fields (FM models only main effects and pairwise products).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createModel, type ModelKind } from '@fm/layers';
+import { createModel, pickModelConfig, type ModelKind } from '@fm/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitAndTest, plantedFactors, plantedSplits, type PlantedSplits } from './test-utils/planted.js';
 
@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 async function testRmse(kind: ModelKind, data: PlantedSplits): Promise<number> {
-  const model = createModel(kind, { fieldDims: data.train.schema.fieldDims, embeddingDim: 4, hiddenUnits: [32, 16], seed: 3, initStd: 0.1 });
+  const model = createModel(kind, pickModelConfig(kind, { fieldDims: data.train.schema.fieldDims, embeddingDim: 4, hiddenUnits: [32, 16], seed: 3, initStd: 0.1 }));
   return (await fitAndTest(model, data)).rmse;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createModel, FactorizationMachine, FeaturesEmbedding, FeaturesLinear, type ModelKind } from '@fm/layers';
+import { createModel, pickModelConfig, FactorizationMachine, FeaturesEmbedding, FeaturesLinear, type ModelKind } from '@fm/layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logLoss } from './losses.js';
 import { inspectModel, type ModelInfo } from './model-info.js';
@@ -128,7 +128,7 @@ describe.each(['cpu', 'wasm'])('TrainStep on %s', (backend) => {
     '%s: an SGD step equals −lr · ∇(mean loss + l2Penalty) from autodiff over whole tables; unused rows stay',
     async (kind) => {
       await tf.setBackend(backend);
-      await checkSgdStep(createModel(kind, { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: 3, seed: 5, initStd: 0.3, hiddenUnits: [4] }));
+      await checkSgdStep(createModel(kind, pickModelConfig(kind, { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: 3, seed: 5, initStd: 0.3, hiddenUnits: [4] })));
     },
   );
 
@@ -182,7 +182,7 @@ describe.each(['cpu', 'wasm'])('TrainStep on %s', (backend) => {
 describe('TrainStep on wasm, in place', () => {
   it.each(['deepfm', 'afm', 'nfm'] as ModelKind[])('%s: after Adam steps, predictions equal those of a fresh copy of the weights', async (kind) => {
     await tf.setBackend('wasm');
-    const config = { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: 3, seed: 9, hiddenUnits: [4] };
+    const config = pickModelConfig(kind, { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: 3, seed: 9, hiddenUnits: [4] });
     const model = createModel(kind, config);
     const step = new TrainStep(model, inspectModel(model), createOptimizer('adam', { learningRate: 0.05 }), L2, 'logloss');
     const batch = { rows: IDS.length, width: WIDTH, ids: Int32Array.from(IDS.flat()), values: Float32Array.from(VALUES.flat()), labels: Float32Array.from(LABELS) };
