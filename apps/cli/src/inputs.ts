@@ -47,6 +47,40 @@ export const ZERO_BASED_OPTION = {
   description: 'libFM/libsvm indices start at 0 (detected anyway: indices are categorical ids)',
 } as const;
 
+/** The input formats that read each format-specific flag. */
+const FLAG_FORMATS: Readonly<Record<'--columns' | '--zero-based', readonly LoadedFormat[]>> = {
+  '--columns': ['csv', 'parquet'],
+  '--zero-based': ['libfm'],
+};
+
+/**
+ * `--columns` and `--zero-based` given while no input of the command is of a format that reads them (CSV/Parquet;
+ * libFM) is a usage error naming the flag and the inputs' formats: they were silently ignored. Run before anything
+ * is read: formats come from `--format`, the names and the first lines ({@link resolveFormat}); a path whose format
+ * cannot be told is left to its own load to report. ("synthetic" is `fm train`'s generated data.)
+ */
+export async function checkFormatFlags(
+  command: string,
+  given: { format?: string | undefined; columns?: string | undefined; 'zero-based'?: boolean | undefined },
+  paths: readonly (string | undefined)[],
+): Promise<void> {
+  const used = { '--columns': given.columns !== undefined, '--zero-based': given['zero-based'] === true };
+  if (!used['--columns'] && !used['--zero-based']) return;
+  const inputs: { path: string; format: LoadedFormat | 'synthetic' | undefined }[] = [];
+  for (const path of paths) {
+    if (path === undefined) continue;
+    if (path === 'synthetic' && command === 'train') inputs.push({ path, format: 'synthetic' });
+    else if (await isShardDir(path)) inputs.push({ path, format: 'shards' });
+    else inputs.push({ path, format: await resolveFormat(path, given.format, command, given.columns).then((r) => r.format, () => undefined) });
+  }
+  if (inputs.some((i) => i.format === undefined)) return;
+  for (const flag of ['--columns', '--zero-based'] as const) {
+    if (!used[flag] || inputs.some((i) => FLAG_FORMATS[flag].includes(i.format as LoadedFormat))) continue;
+    const what = inputs.map((i) => (i.format === 'synthetic' ? 'synthetic data is generated' : `${i.path} is ${i.format === 'shards' ? 'a shard directory' : i.format}`)).join(', ');
+    throw new UsageError(`fm ${command}: ${flag} applies to ${FLAG_FORMATS[flag].join(' and ')} input; ${what || 'no input file is given'}`, command);
+  }
+}
+
 /** How many feature values of a file encoded with a saved encoder were unseen in training. */
 export interface UnseenReport {
   /** Feature values (slots) that went to an out-of-vocabulary bucket. */

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Encoder } from '@fm/data';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { COLUMNS_OPTION, describeUnseen, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION } from '../inputs.js';
 import { loadModelBundle } from '../model-store.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
 import { datasetOutputs, writeDataset } from '../outputs.js';
@@ -93,6 +93,7 @@ as a unit; Ctrl-C or a crash leaves the old one. fm train, fm eval take the dire
     await checkOutputs('encode', inputs, outputs, v.force);
     ctx.kept = await describeKept(outputs.slice(0, 1));
     const encoder = v.encoder !== undefined ? await readEncoder(v.encoder) : undefined;
+    await checkFormatFlags('encode', v, [v.input]);
     const input = await loadInput(v.input, {
       command: 'encode',
       flag: '--input',

@@ -3,7 +3,7 @@ import { describeQuirks, readCandidates, type CandidateQuirks } from '../candida
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { describeSideMissing } from '../side-features.js';
-import { COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadModelBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
@@ -53,6 +53,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
   ],
   async run({ values: v }, ctx) {
     if (v.data === undefined && v.candidates === undefined) throw new UsageError('fm eval: missing required flag --data (or --candidates)', 'eval');
+    await checkFormatFlags('eval', v, [v.data, v.train]);
     if (v.metrics) {
       try {
         parseMetricNames(v.metrics);

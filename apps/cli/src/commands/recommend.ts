@@ -1,7 +1,7 @@
 import { recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
 import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
@@ -42,6 +42,7 @@ prints the user's own ratings from it next to the recommendations.`,
     const user = localIdOf(bundle.encoder, 'user', v.user, layout);
     const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
     const seen: { item: string | number; title: string; rating: number }[] = [];
+    await checkFormatFlags('recommend', v, [v['exclude-seen']]);
     if (v['exclude-seen'] !== undefined) {
       const input = await loadInput(v['exclude-seen'], {
         command: 'recommend',

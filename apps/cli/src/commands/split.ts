@@ -2,7 +2,7 @@ import { leaveLastOut, randomSplit, temporalSplit, type Split } from '@fm/data';
 import { commitOutputs, readLines, type OutputFile } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { COLUMNS_OPTION, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { datasetFiles, datasetOutputs } from '../outputs.js';
 import { fmtNum } from '../text.js';
@@ -82,6 +82,7 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
     if (isArrow(v.input)) inputs.push({ flag: '--input (its encoder sidecar)', path: encoderSidecar(v.input) }, { flag: '--input (its titles sidecar)', path: titlesSidecar(v.input) });
     await checkOutputs('split', inputs, planned, v.force);
     ctx.kept = await describeKept(outs.map(([flag, path]) => ({ flag, path, kind: 'file' })));
+    await checkFormatFlags('split', v, [v.input]);
     const input = await loadInput(v.input, {
       command: 'split',
       flag: '--input',

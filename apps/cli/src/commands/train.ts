@@ -4,7 +4,7 @@ import { ShardedDataset } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
-import { checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { saveModelDir, type CliModelMeta } from '../model-store.js';
 import { BACKEND_OPTION, buildModel, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
@@ -213,6 +213,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (validationFile !== undefined) inputs.push({ flag: '--validation', path: validationFile });
     if (v.test !== undefined) inputs.push({ flag: '--test', path: v.test });
     for (const i of inputs) await checkInputPath(i.path, i.flag, true);
+    await checkFormatFlags('train', v, [v.data, validationFile, v.test]);
     if (v.resume !== undefined) {
       const st = await stat(v.resume).catch(() => undefined);
       if (!st?.isDirectory()) throw new CliError(`--resume ${v.resume}: no such checkpoint directory`);
