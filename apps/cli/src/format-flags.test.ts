@@ -1,5 +1,5 @@
 // --columns and --zero-based are read by some formats only (CSV/Parquet; libFM): given where no input reads them,
-// they are a usage error naming the flag and each input's format, never silently ignored.
+// they are a usage error naming the flag and each input's format, never silently ignored; so is --hash-seed alone.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ratingLines, removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
@@ -20,7 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => removeTempDirs());
 
-describe('--columns and --zero-based where no input reads them', () => {
+describe('flags nothing would read: --columns and --zero-based without an input that reads them, --hash-seed alone', () => {
   it('are exit 2 naming the flag and the inputs, for train, eval, split and encode', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--data', join(dir, 'a.libfm'), '--task', 'binary', '--columns', COLUMNS, '--out', join(dir, 'm1')], /fm train: --columns applies to csv and parquet input; .*a\.libfm is libfm/],
@@ -45,5 +45,13 @@ describe('--columns and --zero-based where no input reads them', () => {
     const e = await runFm(['eval', '--model', model, '--data', join(dir, 'a.libfm'), '--columns', COLUMNS]);
     expect(e.code).toBe(2);
     expect(e.err).toMatch(/fm eval: --columns applies to csv and parquet input; .*a\.libfm is libfm/);
+  });
+
+  it('--hash-seed without --hash-bits is exit 2 (it seeds nothing then)', async () => {
+    for (const args of [['train', '--data', join(dir, 'u.data'), '--out', join(dir, 'm-seed')], ['encode', '--input', join(dir, 'train.csv'), '--columns', COLUMNS, '--shards', '--out', join(dir, 'seed-shards')]]) {
+      const r = await runFm([...args, '--hash-seed', '3']);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(new RegExp(`fm ${args[0]}: --hash-seed seeds --hash-bits; give --hash-bits too`));
+    }
   });
 });

@@ -25,7 +25,7 @@ export const HASH_BITS_OPTION = {
   description: 'hash categorical fields into 2^B ids each (or only the fields named) instead of fitting vocabularies; collisions are reported',
 } as const;
 /** `--hash-seed S`. */
-export const HASH_SEED_OPTION = { type: 'int', min: 0, default: 0, description: 'seed of --hash-bits' } as const;
+export const HASH_SEED_OPTION = { type: 'int', min: 0, description: 'seed of --hash-bits (default 0)' } as const;
 
 /** True when `path` is a directory holding a shard manifest (written last, so the set is complete). */
 export async function isShardDir(path: string): Promise<boolean> {
@@ -44,10 +44,13 @@ export async function openShards(path: string, flag: string): Promise<ShardedDat
 }
 
 /** Parses `--hash-bits` / `--hash-seed` (undefined when not hashing). */
-export function hashingFlags(command: string, bits: string | undefined, seed: number): HashingConfig | undefined {
-  if (bits === undefined) return undefined;
+export function hashingFlags(command: string, bits: string | undefined, seed: number | undefined): HashingConfig | undefined {
+  if (bits === undefined) {
+    if (seed !== undefined) throw new UsageError(`fm ${command}: --hash-seed seeds --hash-bits; give --hash-bits too (or drop --hash-seed)`, command);
+    return undefined;
+  }
   try {
-    return parseHashBits(bits, seed);
+    return parseHashBits(bits, seed ?? 0);
   } catch (e) {
     throw new UsageError(`fm ${command}: --hash-bits: ${(e as Error).message}`, command);
   }

@@ -19,7 +19,7 @@ export interface EncodeShardsFlags {
   'shard-rows'?: number;
   'shard-mb'?: number;
   'hash-bits'?: string;
-  'hash-seed': number;
+  'hash-seed'?: number | undefined;
   grow: boolean;
 }
 
