@@ -134,3 +134,37 @@ describe('items and users unseen in training', () => {
     loaded.model.dispose();
   });
 });
+
+describe('ranking flags nothing would read are errors (Why: --negatives with --protocol full or with rmse was ignored)', () => {
+  it('--negatives/--seed need the sampled protocol; --protocol/--negatives/--seed/--train need a ranking metric; --candidates fixes the negatives', async () => {
+    const base = ['eval', '--model', join(d, 'bpr'), '--data', join(d, 'a/test.tsv')];
+    const cases: [string[], RegExp][] = [
+      [['--metrics', 'hr@10', '--protocol', 'full', '--negatives', '20'], /--negatives belongs to the sampled protocol; --protocol full ranks every item/],
+      [['--metrics', 'hr@10', '--protocol', 'full', '--seed', '3'], /--seed belongs to the sampled protocol/],
+      [['--metrics', 'rmse', '--negatives', '20', '--train', join(d, 'a/train.tsv')], /--negatives, --train apply to ranking metrics .*; the metrics are rmse/],
+      [['--metrics', 'rmse', '--protocol', 'sampled'], /--protocol applies to ranking metrics/],
+    ];
+    for (const [extra, message] of cases) {
+      const r = await runFm([...base, ...extra]);
+      expect(r.code, `${extra.join(' ')}: ${r.err}`).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    // with fixed candidates (the file of the candidate test above)
+    const cand = ['eval', '--model', join(d, 'bpr'), '--candidates', join(d, 'c.test.negative'), '--metrics', 'hr@2'];
+    for (const [extra, message] of [
+      [['--negatives', '5'], /--negatives belongs to the sampled protocol; --candidates fixes the negatives/],
+      [['--protocol', 'full'], /--candidates is its own protocol \(fixed negatives\); drop --protocol/],
+      [['--train', join(d, 'a/train.tsv')], /--candidates fixes each case's negatives, so --train masks nothing/],
+    ] as [string[], RegExp][]) {
+      const r = await runFm([...cand, ...extra]);
+      expect(r.code, `${extra.join(' ')}: ${r.err}`).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    // the same flags where they are read still run, and --seed moves the sampled metrics
+    const a = await hr(['--data', join(d, 'a/test.tsv'), '--seed', '1']);
+    const b = await hr(['--data', join(d, 'a/test.tsv'), '--seed', '2']);
+    expect(a.metrics).not.toEqual(b.metrics);
+    const full = await runFm([...base, '--metrics', 'hr@10', '--protocol', 'full', '--train', join(d, 'a/train.tsv')]);
+    expect(full.code, full.err).toBe(0);
+  });
+});

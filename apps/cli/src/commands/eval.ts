@@ -39,12 +39,12 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     columns: COLUMNS_OPTION,
     'zero-based': ZERO_BASED_OPTION,
     metrics: { type: 'list', placeholder: 'LIST', description: 'comma-separated: rmse,mae,auc,logloss,hr@10,ndcg@10,map@10,precision@K,recall@K,mrr' },
-    protocol: { type: 'enum', choices: ['sampled', 'full'], default: 'sampled', description: 'ranking protocol' },
-    negatives: { type: 'int', min: 1, default: 99, description: 'sampled negatives per test user' },
+    protocol: { type: 'enum', choices: ['sampled', 'full'], description: 'ranking protocol (default: sampled)' },
+    negatives: { type: 'int', min: 1, description: 'sampled protocol: negatives per test user (default: 99)' },
     candidates: { type: 'string', placeholder: 'FILE', description: 'NCF .test.negative file with fixed candidates' },
     train: { type: 'string', placeholder: 'FILE', description: "training data whose items are never negatives / are masked (default: the model's record)" },
     backend: BACKEND_OPTION,
-    seed: { type: 'int', default: 42, description: 'seed of the sampled negatives' },
+    seed: { type: 'int', description: 'sampled protocol: seed of the negatives (default: 42)' },
   },
   examples: [
     'fm eval --model out/fm-model --data out/test.arrow',
@@ -82,6 +82,10 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     }
     const names = v.metrics ?? defaultMetricList(task);
     const parsed = parseMetricNames(names);
+    const protocol = (v.protocol ?? 'sampled') as 'sampled' | 'full';
+    const negatives = v.negatives ?? 99;
+    const seed = v.seed ?? 42;
+    checkRankingFlags(v, parsed.ranking.metrics.length > 0, protocol, names);
     const results: Record<string, number> = {};
     let rows = 0;
     let cases = 0;
@@ -143,11 +147,11 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
           ctx.note(`note: ${v.model} has no record of its training interactions (written by an older fm) and no --train FILE was given: the users' training items may be drawn as negatives; pass --train FILE`);
         }
         const r = await rankingEvaluation(pairScorer(bundle.model, layout), layout, test, train ?? { user: new Int32Array(0), item: new Int32Array(0) }, {
-          protocol: v.protocol as 'sampled' | 'full',
-          negatives: v.negatives,
+          protocol,
+          negatives,
           ks,
           metrics: parsed.ranking.metrics,
-          seed: v.seed,
+          seed,
         });
         Object.assign(results, r.metrics);
         cases = r.count;
@@ -155,7 +159,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     }
     const shown = names.filter((k) => results[k] !== undefined).map((k) => [k, results[k] as number] as const);
     ctx.print(
-      `model ${v.model} (${bundle.meta.kind}, ${task}) on ${v.data ?? v.candidates}: ${rows ? `${rows.toLocaleString('en-US')} rows` : ''}${cases ? `, ${cases.toLocaleString('en-US')} ranking cases (${v.candidates ? 'fixed candidates' : v.protocol === 'sampled' ? `${v.negatives} sampled negatives` : 'full ranking'})` : ''}`,
+      `model ${v.model} (${bundle.meta.kind}, ${task}) on ${v.data ?? v.candidates}: ${rows ? `${rows.toLocaleString('en-US')} rows` : ''}${cases ? `, ${cases.toLocaleString('en-US')} ranking cases (${v.candidates ? 'fixed candidates' : protocol === 'sampled' ? `${negatives} sampled negatives` : 'full ranking'})` : ''}`,
     );
     ctx.print(formatTable(['metric', 'value'], shown.map(([k, x]) => [k, Number(x.toFixed(4))])));
     return {
@@ -166,10 +170,34 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
       rows,
       unseen_rows: unseenRows,
       ranking_cases: cases,
-      protocol: v.candidates ? 'candidates' : v.protocol,
+      protocol: v.candidates ? 'candidates' : protocol,
       training_items_from: trainSource,
       ...(quirks ? { candidates: quirks } : {}),
       metrics: Object.fromEntries(shown),
     };
   },
 });
+
+/**
+ * The ranking flags, each an error where nothing would read it (they were silently ignored): --protocol,
+ * --negatives, --seed and --train without a ranking metric; --negatives and --seed with the full protocol or with
+ * --candidates, --train and --protocol with --candidates (which fix the negatives).
+ */
+function checkRankingFlags(
+  v: { protocol?: string | undefined; negatives?: number | undefined; seed?: number | undefined; train?: string | undefined; candidates?: string | undefined },
+  ranking: boolean,
+  protocol: 'sampled' | 'full',
+  metrics: readonly string[],
+): void {
+  const given = (['protocol', 'negatives', 'seed', 'train'] as const).filter((f) => v[f] !== undefined);
+  if (!ranking && given.length > 0) {
+    throw new UsageError(`fm eval: --${given.join(', --')} ${given.length > 1 ? 'apply' : 'applies'} to ranking metrics (hr@K, ndcg@K, map@K, precision@K, recall@K, mrr); the metrics are ${metrics.join(',')}`, 'eval');
+  }
+  if (v.train !== undefined && v.candidates !== undefined) throw new UsageError('fm eval: --candidates fixes each case\'s negatives, so --train masks nothing; drop --train', 'eval');
+  const sampledOnly = (['negatives', 'seed'] as const).filter((f) => v[f] !== undefined);
+  if (sampledOnly.length > 0 && (v.candidates !== undefined || protocol === 'full')) {
+    const why = v.candidates !== undefined ? '--candidates fixes the negatives' : '--protocol full ranks every item';
+    throw new UsageError(`fm eval: --${sampledOnly.join(', --')} ${sampledOnly.length > 1 ? 'belong' : 'belongs'} to the sampled protocol; ${why}`, 'eval');
+  }
+  if (v.protocol !== undefined && v.candidates !== undefined) throw new UsageError('fm eval: --candidates is its own protocol (fixed negatives); drop --protocol', 'eval');
+}
