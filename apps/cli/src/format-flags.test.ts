@@ -1,5 +1,6 @@
 // --columns and --zero-based are read by some formats only (CSV/Parquet; libFM): given where no input reads them,
-// they are a usage error naming the flag and each input's format, never silently ignored; so is --hash-seed alone.
+// they are a usage error naming the flag and each input's format, never silently ignored; so are --hash-seed alone
+// and flags of another split strategy, data set or input.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ratingLines, removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
@@ -53,5 +54,24 @@ describe('flags nothing would read: --columns and --zero-based without an input 
       expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(new RegExp(`fm ${args[0]}: --hash-seed seeds --hash-bits; give --hash-bits too`));
     }
+  });
+
+  it('a flag another strategy, data set or file reads is exit 2: split --test-fraction with leave-last-out, generate ctr --users, generate toy --rows, recommend --format without --exclude-seen', async () => {
+    const cases: [string[], RegExp][] = [
+      [['split', '--input', join(dir, 'u.data'), '--strategy', 'leave-last-out', '--test-fraction', '0.3', '--train', join(dir, 'l/tr.tsv'), '--test', join(dir, 'l/te.tsv')], /fm split: --test-fraction sets the random and temporal splits' share/],
+      [['generate', 'ctr', '--users', '50', '--rows', '100', '--out', join(dir, 'g/ctr.arrow')], /fm generate ctr: --users applies to ratings and implicit; ctr takes --rank, --rows, --fields, --hash-size/],
+      [['generate', 'toy', '--rows', '5', '--out', join(dir, 'g/toy.arrow')], /fm generate toy: --rows applies to ctr; toy takes none of the size flags/],
+      [['recommend', '--model', join(dir, 'no-model'), '--user', '1', '--format', 'movielens'], /fm recommend: --format reads the --exclude-seen file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runFm(args);
+      expect(r.code, `${args.join(' ')}\n${r.err}`).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    // where they are read they still work
+    const ok = await runFm(['split', '--input', join(dir, 'u.data'), '--test-fraction', '0.3', '--train', join(dir, 'r/tr.tsv'), '--test', join(dir, 'r/te.tsv'), '--json']);
+    expect(ok.code, ok.err).toBe(0);
+    const g = await runFm(['generate', 'ctr', '--rows', '100', '--fields', '3', '--out', join(dir, 'g/ok.arrow')]);
+    expect(g.code, g.err).toBe(0);
   });
 });

@@ -11,6 +11,18 @@ import { fmtNum } from '../text.js';
 import { generateCtrShards } from './generate-shards.js';
 
 const KINDS = ['ratings', 'implicit', 'ctr', 'toy'] as const;
+/** The generator flags, and the data sets that read each (another data set's flag is a usage error, never ignored). */
+const GENERATOR_FLAGS = {
+  users: ['ratings', 'implicit'],
+  items: ['ratings', 'implicit'],
+  density: ['ratings'],
+  rank: ['ratings', 'implicit', 'ctr'],
+  noise: ['ratings'],
+  rows: ['ctr'],
+  fields: ['ctr'],
+  'hash-size': ['ctr'],
+  'per-user': ['implicit'],
+} as const satisfies Record<string, readonly (typeof KINDS)[number][]>;
 
 /** `fm generate`: seeded synthetic data sets. */
 export const generateCommand = defineCommand({
@@ -54,6 +66,11 @@ toy       the 7-row table of Rendle, "Factorization Machines" (ICDM 2010), fig. 
     if (kind === undefined) throw new UsageError(`fm generate: which data set? expected one of ${KINDS.join('|')}`, 'generate');
     if (!(KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(`fm generate: unknown data set "${kind}", expected one of ${KINDS.join('|')}`, 'generate');
+    }
+    for (const [flag, readers] of Object.entries(GENERATOR_FLAGS) as [keyof typeof GENERATOR_FLAGS, readonly string[]][]) {
+      if (v[flag] === undefined || readers.includes(kind)) continue;
+      const own = (Object.keys(GENERATOR_FLAGS) as (keyof typeof GENERATOR_FLAGS)[]).filter((f) => (GENERATOR_FLAGS[f] as readonly string[]).includes(kind));
+      throw new UsageError(`fm generate ${kind}: --${flag} applies to ${readers.join(' and ')}; ${kind} takes ${own.length ? own.map((f) => `--${f}`).join(', ') : 'none of the size flags'}`, 'generate');
     }
     if (v.format === 'movielens' && (kind === 'ctr' || kind === 'toy')) {
       throw new UsageError(`fm generate: --format movielens only applies to ratings and implicit, not ${kind}`, 'generate');

@@ -1,6 +1,6 @@
 import { recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
 import { loadModelBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
@@ -33,6 +33,8 @@ prints the user's own ratings from it next to the recommendations.`,
   },
   examples: ['fm recommend --model out/fm-model --user 196 --k 10 --exclude-seen out/train.arrow'],
   async run({ values: v }, ctx) {
+    if (v.format !== undefined && v['exclude-seen'] === undefined) throw new UsageError('fm recommend: --format reads the --exclude-seen file; give --exclude-seen FILE (or drop --format)', 'recommend');
+    await checkFormatFlags('recommend', v, [v['exclude-seen']]);
     const backend = await initBackend(v.backend, ctx);
     const bundle = await loadModelBundle(v.model);
     if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
@@ -42,7 +44,6 @@ prints the user's own ratings from it next to the recommendations.`,
     const user = localIdOf(bundle.encoder, 'user', v.user, layout);
     const exclude = new Set<number>([0]); // the out-of-vocabulary bucket is not an item
     const seen: { item: string | number; title: string; rating: number }[] = [];
-    await checkFormatFlags('recommend', v, [v['exclude-seen']]);
     if (v['exclude-seen'] !== undefined) {
       const input = await loadInput(v['exclude-seen'], {
         command: 'recommend',

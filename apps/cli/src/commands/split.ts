@@ -62,7 +62,7 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
     columns: COLUMNS_OPTION,
     'zero-based': ZERO_BASED_OPTION,
     strategy: { type: 'enum', choices: ['random', 'leave-last-out', 'temporal'], default: 'random', description: 'how to split' },
-    'test-fraction': { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 0.1, placeholder: 'F', description: 'test share (random, temporal)' },
+    'test-fraction': { type: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, placeholder: 'F', description: 'test share (random, temporal; default 0.1)' },
     seed: { type: 'int', default: 42, description: 'random seed (random split; tie-breaking)' },
     train: { type: 'string', placeholder: 'OUT', required: true, description: 'train output' },
     test: { type: 'string', placeholder: 'OUT', required: true, description: 'test output' },
@@ -78,6 +78,10 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
       ['--test', v.test],
     ];
     const planned: PlannedOutput[] = outs.flatMap(([flag, path]) => (isArrow(path) ? datasetOutputs(flag, path) : [{ flag, path, kind: 'file' as const }]));
+    if (v.strategy === 'leave-last-out' && v['test-fraction'] !== undefined) {
+      throw new UsageError("fm split: --test-fraction sets the random and temporal splits' share; leave-last-out holds out each user's last interaction", 'split');
+    }
+    const testFraction = v['test-fraction'] ?? 0.1;
     const inputs: PlannedInput[] = [{ flag: '--input', path: v.input }];
     if (isArrow(v.input)) inputs.push({ flag: '--input (its encoder sidecar)', path: encoderSidecar(v.input) }, { flag: '--input (its titles sidecar)', path: titlesSidecar(v.input) });
     await checkOutputs('split', inputs, planned, v.force);
@@ -100,7 +104,7 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
     const ts = input.interactions?.timestamp ?? ds.columns.timestamp;
     let split: Split;
     if (v.strategy === 'random') {
-      split = randomSplit(ds.numRows, { testFraction: v['test-fraction'], seed: v.seed });
+      split = randomSplit(ds.numRows, { testFraction, seed: v.seed });
     } else if (v.strategy === 'leave-last-out') {
       if (!(user instanceof Int32Array) || !(ts instanceof Float64Array)) {
         throw new CliError(`${v.input}: leave-last-out needs per-row user ids and timestamps ("user" and "timestamp" columns)`);
@@ -108,7 +112,7 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
       split = leaveLastOut(user, ts, { seed: v.seed });
     } else {
       if (!(ts instanceof Float64Array)) throw new CliError(`${v.input}: a temporal split needs per-row timestamps (a "timestamp" column)`);
-      split = temporalSplit(ts, { testFraction: v['test-fraction'] });
+      split = temporalSplit(ts, { testFraction });
     }
     const parts = [split.train, split.test];
     const files: OutputFile[] = [];
