@@ -56,12 +56,14 @@ describe('flags nothing would read: --columns and --zero-based without an input 
     }
   });
 
-  it('a flag another strategy, data set or file reads is exit 2: split --test-fraction with leave-last-out, generate ctr --users, generate toy --rows, recommend --format without --exclude-seen', async () => {
+  it('a flag another strategy, task, data set or file reads is exit 2: split --test-fraction with leave-last-out, train --negatives outside binary, generate ctr --users, generate toy --rows, recommend --format without --exclude-seen', async () => {
     const cases: [string[], RegExp][] = [
       [['split', '--input', join(dir, 'u.data'), '--strategy', 'leave-last-out', '--test-fraction', '0.3', '--train', join(dir, 'l/tr.tsv'), '--test', join(dir, 'l/te.tsv')], /fm split: --test-fraction sets the random and temporal splits' share/],
       [['generate', 'ctr', '--users', '50', '--rows', '100', '--out', join(dir, 'g/ctr.arrow')], /fm generate ctr: --users applies to ratings and implicit; ctr takes --rank, --rows, --fields, --hash-size/],
       [['generate', 'toy', '--rows', '5', '--out', join(dir, 'g/toy.arrow')], /fm generate toy: --rows applies to ctr; toy takes none of the size flags/],
       [['recommend', '--model', join(dir, 'no-model'), '--user', '1', '--format', 'movielens'], /fm recommend: --format reads the --exclude-seen file/],
+      [['train', '--data', join(dir, 'u.data'), '--task', 'ranking', '--negatives', '3', '--out', join(dir, 'm-neg')], /fm train: --negatives applies to --task binary .*; --task ranking pairs each positive with one sampled negative/],
+      [['train', '--data', join(dir, 'u.data'), '--negatives', '3', '--out', join(dir, 'm-neg2')], /fm train: --negatives applies to --task binary/],
     ];
     for (const [args, message] of cases) {
       const r = await runFm(args);

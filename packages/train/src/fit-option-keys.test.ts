@@ -38,6 +38,11 @@ describe('fit option names', () => {
     expect((await run({ learningRate: 0.05, optimizerConfig: { learningRate: 0.05 } })).length).toBeGreaterThan(0);
   });
 
+  it('negativesPerPositive outside the binary task is an error (ranking pairs each positive with one negative)', async () => {
+    await expect(run({ task: 'ranking', negativesPerPositive: 3 })).rejects.toThrow(/negativesPerPositive applies to the binary task only \(ranking, BPR, pairs each positive with one sampled negative\)/);
+    await expect(run({ negativesPerPositive: 3 })).rejects.toThrow(/negativesPerPositive applies to the binary task only$/);
+  });
+
   it('an optimizerConfig field the optimizer does not read is an error naming the optimizers that do', async () => {
     await expect(run({ optimizer: 'adam', optimizerConfig: { ftrlBeta: 2 } })).rejects.toThrow(/optimizerConfig\.ftrlBeta applies to ftrl; the optimizer is adam, which reads learningRate, beta1, beta2, epsilon/);
     await expect(run({ optimizer: 'sgd', optimizerConfig: { epsilon: 1 } })).rejects.toThrow(/optimizerConfig\.epsilon applies to adam \| adagrad; the optimizer is sgd/);

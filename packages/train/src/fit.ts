@@ -82,7 +82,9 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   }
   const negPerPos = task === 'ranking' ? 1 : task === 'binary' ? (options.negativesPerPositive ?? 0) : 0;
   if (!Number.isInteger(negPerPos) || negPerPos < 0) throw new Error(`fit: negativesPerPositive must be an integer ≥ 0, got ${negPerPos}`);
-  if (task === 'regression' && options.negativesPerPositive) throw new Error('fit: negativesPerPositive applies to the binary task only');
+  if (task !== 'binary' && options.negativesPerPositive) {
+    throw new Error(`fit: negativesPerPositive applies to the binary task only${task === 'ranking' ? ' (ranking, BPR, pairs each positive with one sampled negative)' : ''}`);
+  }
   const memory = trainData instanceof SparseDataset ? trainData : trainData instanceof InMemorySource ? trainData.dataset : undefined;
   const stream = memory ? undefined : (trainData as DatasetSource);
   if (trainData.numRows === 0) throw new Error('fit: the training dataset has no rows');

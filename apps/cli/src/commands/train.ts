@@ -186,6 +186,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`fm train: --init-from keeps the saved model's layers and their settings; drop --${flag}`, 'train');
       }
     }
+    if (v.negatives !== undefined && task !== 'binary') {
+      throw new UsageError(`fm train: --negatives applies to --task binary (sampled negatives for positive-only data)${task === 'ranking' ? '; --task ranking pairs each positive with one sampled negative' : ''}`, 'train');
+    }
     if (v['no-normalize'] && kind !== 'ffm') throw new UsageError(`fm train: --no-normalize applies to --model ffm only (got --model ${kind})`, 'train');
     const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
