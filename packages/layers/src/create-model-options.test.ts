@@ -2,7 +2,8 @@
 // the table it checks against, is checked here against what building each model does.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAFM, createAFN, createAutoInt, createDCN, createDCNV2, createDeepFM, createFFM, createFiBiNET, createFM, createLR, createMF, createNFM, createNeuMF, createXDeepFM, MODEL_KINDS, MODEL_OPTIONS, createModel, pickModelConfig, type ModelConfig, type ModelKind } from './create-model.js';
+import { createAFM, createAFN, createAutoInt, createDCN, createDCNV2, createDeepFM, createFFM, createFiBiNET, createFM, createLR, createMF, createNFM, createNeuMF, createXDeepFM, MODEL_KINDS, createModel, type ModelConfig, type ModelKind } from './create-model.js';
+import { MODEL_OPTIONS, pickModelConfig } from './model-options.js';
 import { createFmFM, createFwFM, createHOFM } from './create-fm-variants.js';
 import { createFNN, createIPNN, createOPNN, createWideDeep } from './create-deep-models.js';
 

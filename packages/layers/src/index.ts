@@ -79,11 +79,10 @@ export {
   createFiBiNET,
   createNeuMF,
   MODEL_KINDS,
-  MODEL_OPTIONS,
-  pickModelConfig,
   type ModelKind,
   type ModelConfig,
 } from './create-model.js';
+export { MODEL_OPTIONS, pickModelConfig } from './model-options.js';
 export { createHOFM, createFwFM, createFmFM, DEFAULT_HOFM_ORDER } from './create-fm-variants.js';
 export { createFNN, createWideDeep, createIPNN, createOPNN } from './create-deep-models.js';
 export { initFromFM } from './init-from-fm.js';
