@@ -1,3 +1,4 @@
+import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
@@ -37,6 +38,9 @@ export interface ModelMeta {
 }
 
 /** Options of {@link saveModel}. */
+/** Every option of {@link SaveModelOptions} (an unknown name is an error, never ignored). */
+const SAVE_MODEL_KEYS = { encoder: true, meta: true, files: true } as const satisfies Record<keyof SaveModelOptions, true>;
+
 export interface SaveModelOptions {
   /** The feature encoder's JSON (`Encoder.toJSON()` from `@fm/data`), kept so raw ids can be scored later. */
   encoder?: unknown;
@@ -67,6 +71,7 @@ export const FM_METADATA_KEY = 'fm';
  * `userDefinedMetadata.fm`. Platform-neutral; the basis of {@link saveModel} and checkpoints.
  */
 export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<tf.io.ModelArtifacts> {
+  checkOptionNames('saveModel', options, Object.keys(SAVE_MODEL_KEYS));
   const info = inspectModel(model);
   const meta: ModelMeta = {
     ...options.meta,

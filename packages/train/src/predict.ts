@@ -1,3 +1,4 @@
+import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
 import type { DenseBatch, SparseDataset } from '@fm/data';
 import { chooseEngine } from './choose-engine.js';
@@ -10,6 +11,9 @@ import { nativePredict } from './engines/native/predict.js';
 import { inspectModel } from './model-info.js';
 
 /** Options of {@link predict}. */
+/** Every option of {@link PredictOptions} (an unknown name is an error, never ignored). */
+const PREDICT_KEYS = { batchSize: true, clip: true, sigmoid: true, engine: true } as const satisfies Record<keyof PredictOptions, true>;
+
 export interface PredictOptions {
   /** Rows per forward pass (default 4096). */
   batchSize?: number;
@@ -27,6 +31,7 @@ export interface PredictOptions {
  * @returns `[rows]` raw model outputs (or σ of them, or clipped), in row order.
  */
 export async function predict(model: tf.LayersModel | NativeModel, ds: SparseDataset, options: PredictOptions = {}): Promise<Float32Array> {
+  checkOptionNames('predict', options, Object.keys(PREDICT_KEYS));
   let scores: Float32Array;
   const fm = bayesOf(model);
   if (fm) {
@@ -86,6 +91,7 @@ export function predictDistribution(
   ds: SparseDataset,
   options: { includeNoise?: boolean } = {},
 ): { mean: Float32Array; std: Float32Array; samples: number } {
+  checkOptionNames('predictDistribution', options, ['includeNoise']);
   const fm = bayesOf(model);
   if (!fm) throw new Error('predictDistribution: this model has no posterior samples (train it with solver: \'mcmc\' to get a predictive distribution)');
   return fm.predict(ds, options);

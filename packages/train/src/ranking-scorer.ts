@@ -1,3 +1,4 @@
+import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
 import { SparseDataset, type UserItemFields } from '@fm/data';
 import { modelScorer, type RankingScorer } from '@fm/eval';
@@ -19,6 +20,9 @@ export interface SideFeatures {
 }
 
 /** Options of {@link rankingScorer}. */
+/** Every option of {@link RankingScorerOptions} (an unknown name is an error, never ignored). */
+const RANKING_SCORER_KEYS = { fields: true, userFeatures: true, itemFeatures: true, engine: true } as const satisfies Record<keyof RankingScorerOptions, true>;
+
 export interface RankingScorerOptions {
   /** Where the user and item ids sit (`resolveUserItemFields` of the training schema). */
   fields: UserItemFields;
@@ -47,6 +51,7 @@ export interface RankingScorerOptions {
  * @returns the scorer, and which engine scores.
  */
 export function rankingScorer(model: tf.LayersModel | NativeModel, opts: RankingScorerOptions): RankingScorer & { engine: EngineName } {
+  checkOptionNames('rankingScorer', opts, Object.keys(RANKING_SCORER_KEYS));
   const fm = bayesOf(model);
   if (fm) return Object.assign(bayesScorer(fm, opts), { engine: fm.settings.solver });
   if (isNativeModel(model)) {
