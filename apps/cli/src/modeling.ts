@@ -52,14 +52,7 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
-  // a rate of 0 asks for nothing, so it goes with any model
-  const dropout = opts.dropout !== undefined && opts.dropout > 0 ? opts.dropout : undefined;
-  const noDropout = () =>
-    new UsageError(
-      `fm train: --dropout ${dropout}: --model ${kind} has nothing dropout applies to (AFM's pooled attention output, IPNN's product layer, the hidden layers of an MLP); drop the flag`,
-      'train',
-    );
-  if (dropout !== undefined && !MODEL_OPTIONS[kind].includes('dropout')) throw noDropout();
+  const dropout = checkDropoutFlag(kind, opts.dropout);
   const model = createModel(kind, {
     fieldDims: ds.schema.fieldDims,
     width: Math.max(1, ds.maxRowLength),
@@ -71,9 +64,25 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
   // a kind that takes dropout may still have nothing to apply it to (AutoInt without its MLP)
   if (dropout !== undefined && !appliesDropout(model)) {
     model.dispose();
-    throw noDropout();
+    throw noDropout(kind, dropout);
   }
   return model;
+}
+
+const noDropout = (kind: ModelKind, rate: number) =>
+  new UsageError(
+    `fm train: --dropout ${rate}: --model ${kind} has nothing dropout applies to (AFM's pooled attention output, IPNN's product layer, the hidden layers of an MLP); drop the flag`,
+    'train',
+  );
+
+/**
+ * `--dropout` against the model kind, before any data is read: the rate to build with (undefined for none or 0, which
+ * asks for nothing and goes with any model), or a usage error for a kind without dropout.
+ */
+export function checkDropoutFlag(kind: ModelKind, rate: number | undefined): number | undefined {
+  if (rate === undefined || rate <= 0) return undefined;
+  if (!MODEL_OPTIONS[kind].includes('dropout')) throw noDropout(kind, rate);
+  return rate;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { saveModelDir, type CliModelMeta } from '../model-store.js';
-import { BACKEND_OPTION, buildModel, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
+import { BACKEND_OPTION, buildModel, checkDropoutFlag, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
@@ -189,6 +189,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (v.negatives !== undefined && task !== 'binary') {
       throw new UsageError(`fm train: --negatives applies to --task binary (sampled negatives for positive-only data)${task === 'ranking' ? '; --task ranking pairs each positive with one sampled negative' : ''}`, 'train');
     }
+    if (v['init-from'] === undefined) checkDropoutFlag(kind, v.dropout);
     if (v['no-normalize'] && kind !== 'ffm') throw new UsageError(`fm train: --no-normalize applies to --model ffm only (got --model ${kind})`, 'train');
     const bayes = solver.solver !== 'gradient' ? solver : undefined;
     let validation: SparseDataset | { fraction: number } | undefined;
