@@ -37,10 +37,10 @@ export interface ModelMeta {
   [key: string]: unknown;
 }
 
-/** Options of {@link saveModel}. */
 /** Every option of {@link SaveModelOptions} (an unknown name is an error, never ignored). */
 const SAVE_MODEL_KEYS = { encoder: true, meta: true, files: true } as const satisfies Record<keyof SaveModelOptions, true>;
 
+/** Options of {@link saveModel}. */
 export interface SaveModelOptions {
   /** The feature encoder's JSON (`Encoder.toJSON()` from `@fm/data`), kept so raw ids can be scored later. */
   encoder?: unknown;

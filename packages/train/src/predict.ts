@@ -10,10 +10,10 @@ import { isNativeModel, type NativeModel } from './engines/native/native-model.j
 import { nativePredict } from './engines/native/predict.js';
 import { inspectModel } from './model-info.js';
 
-/** Options of {@link predict}. */
 /** Every option of {@link PredictOptions} (an unknown name is an error, never ignored). */
 const PREDICT_KEYS = { batchSize: true, clip: true, sigmoid: true, engine: true } as const satisfies Record<keyof PredictOptions, true>;
 
+/** Options of {@link predict}. */
 export interface PredictOptions {
   /** Rows per forward pass (default 4096). */
   batchSize?: number;

@@ -19,10 +19,10 @@ export interface SideFeatures {
   values: ArrayLike<number>;
 }
 
-/** Options of {@link rankingScorer}. */
 /** Every option of {@link RankingScorerOptions} (an unknown name is an error, never ignored). */
 const RANKING_SCORER_KEYS = { fields: true, userFeatures: true, itemFeatures: true, engine: true } as const satisfies Record<keyof RankingScorerOptions, true>;
 
+/** Options of {@link rankingScorer}. */
 export interface RankingScorerOptions {
   /** Where the user and item ids sit (`resolveUserItemFields` of the training schema). */
   fields: UserItemFields;
