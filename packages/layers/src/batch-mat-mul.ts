@@ -7,21 +7,24 @@ const shape3 = (s: readonly number[] | undefined) => s as [number, number, numbe
 /**
  * One of the three batched products (abT: x [B, m, d] · y [B, n, d]ᵀ → [B, m, n]; ab: a [B, m, n] · y [B, n, d]
  * → [B, m, d]; aTb: a [B, m, n]ᵀ · y [B, m, d] → [B, n, d]) into `out`: SIMD on the wasm heap where it can, else
- * a TypeScript loop.
+ * a TypeScript loop. The `[·, d]` operands may be column blocks of wider rows, `rowFloats` floats apart (each view
+ * starting at its block): then `out` is not zeroed here and must be where the kernel accumulates (ab, aTb).
+ * @internal
  */
-function batchProduct(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, m: number, n: number, d: number): void {
-  if (kernel !== 'abT') out.fill(0);
-  if (runSimdBatch(kernel, a, y, out, batch, m, n, d)) return;
+export function batchProduct(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, m: number, n: number, d: number, rowFloats = d): void {
+  if (kernel !== 'abT' && rowFloats === d) out.fill(0);
+  if (runSimdBatch(kernel, a, y, out, batch, m, n, d, rowFloats)) return;
+  const r = rowFloats;
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         if (kernel === 'abT') {
           let dot = 0;
-          for (let c = 0, xi = (b * m + i) * d, yj = (b * n + j) * d; c < d; c++) dot += (a[xi + c] as number) * (y[yj + c] as number);
+          for (let c = 0, xi = (b * m + i) * r, yj = (b * n + j) * r; c < d; c++) dot += (a[xi + c] as number) * (y[yj + c] as number);
           out[(b * m + i) * n + j] = dot;
         } else {
           const s = a[(b * m + i) * n + j] as number;
-          const [at, from] = kernel === 'ab' ? [(b * m + i) * d, (b * n + j) * d] : [(b * n + j) * d, (b * m + i) * d];
+          const [at, from] = kernel === 'ab' ? [(b * m + i) * r, (b * n + j) * r] : [(b * n + j) * r, (b * m + i) * r];
           for (let c = 0; c < d; c++) out[at + c] = (out[at + c] as number) + s * (y[from + c] as number);
         }
       }

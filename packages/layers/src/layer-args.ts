@@ -98,9 +98,30 @@ export function embeddingsInputShape(layer: string, inputShape: tf.Shape | tf.Sh
   return [m, k];
 }
 
+/** Whether a values tensor has a 0 (a padding slot), by tensor; each is read at most once. */
+const paddingOf = new WeakMap<tf.Tensor, boolean>();
+
+/**
+ * False when `values` certainly has no 0 (no padding slot): read on the backends that keep tensors in host memory
+ * (wasm, cpu), where reading is a copy, not a device sync. True otherwise, and on other backends.
+ */
+function mayHavePadding(values: tf.Tensor): boolean {
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') return true;
+  let padded = paddingOf.get(values);
+  if (padded === undefined) {
+    padded = (values.dataSync() as Float32Array).includes(0);
+    paddingOf.set(values, padded);
+  }
+  return padded;
+}
+
 /**
  * Splits the input of a layer that takes embeddings `[B, m, k]` or `[embeddings, values [B, m]]` into the
  * embeddings and, when values are given, the slot mask `[B, m]` (1 where the value is non-zero, 0 for padding).
+ * The mask is `undefined` when the values certainly have no 0 (on wasm and cpu, where reading them costs a copy):
+ * a mask of ones would change nothing (x·1 and x + 0 are exact), and skipping it spares the masking ops and their
+ * gradients on every interacting layer (all-categorical CTR data has no padding).
  * @internal
  */
 export function embeddingsAndMask(layer: string, inputs: tf.Tensor | tf.Tensor[]): { emb: tf.Tensor; mask: tf.Tensor | undefined } {
@@ -110,5 +131,5 @@ export function embeddingsAndMask(layer: string, inputs: tf.Tensor | tf.Tensor[]
     throw new Error(`${layer}: expected embeddings [B, m, k] or [embeddings, values [B, m]]`);
   }
   const values = list[1];
-  return { emb, mask: values === undefined ? undefined : tf.cast(tf.notEqual(values, 0), 'float32') };
+  return { emb, mask: values === undefined || !mayHavePadding(values) ? undefined : tf.cast(tf.notEqual(values, 0), 'float32') };
 }

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
 import { multiHeadSelfAttention } from './index.js';
 import { gradientCheckFails, layerGradientChecks, matMulJs } from './test-utils/reference.js';
 
-beforeAll(async () => {
+// the describe blocks below make tensors while collecting, before any hook: cpu from the start
+await tf.setBackend('cpu');
+afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
@@ -75,6 +78,28 @@ describe('MultiHeadSelfAttention', () => {
   it('gradients of every weight match finite differences', () => {
     const layer = multiHeadSelfAttention({ heads: 2, headDim: 2, seed: 7 });
     expect(gradientCheckFails(layerGradientChecks(layer, [emb, values]))).toEqual([]);
+  });
+
+  it.each(['cpu', 'wasm'])('values without padding (%s): the same output, and no masking ops run', async (backend) => {
+    await tf.setBackend(backend);
+    const e3 = tf.randomNormal([2, 4, 16], 0, 1, 'float32', 8);
+    const dense = tf.tensor2d([[1, 0.5, 2, 1], [1, 1.5, -3, 2]]);
+    // heads of 16 and 8: the SIMD kernels on wasm
+    for (const [heads, headDim] of [[2, 16], [2, 8]] as const) {
+      const layer = multiHeadSelfAttention({ heads, headDim, seed: 9 });
+      const profile = await tf.profile(() => layer.apply([e3, dense]) as tf.Tensor);
+      const out = (layer.apply([e3, dense]) as tf.Tensor).arraySync() as number[][][];
+      expect(profile.kernels.map((k) => k.name)).not.toContain('NotEqual');
+      const w = layer.getWeights().map((t) => t.arraySync()) as number[][][];
+      const kernels = { q: w[0] as number[][], k: w[1] as number[][], v: w[2] as number[][], res: w[3] as number[][] };
+      (e3.arraySync() as number[][][]).forEach((example, b) =>
+        attentionByLoops(example, [true, true, true, true], kernels, heads, headDim).forEach((row, s) => row.forEach((val, c) => expect(out[b]?.[s]?.[c]).toBeCloseTo(val, 4))),
+      );
+    }
+    // with padding the mask is built (and the padded example's output is checked by the first test)
+    const padded = await tf.profile(() => multiHeadSelfAttention({ heads: 2, headDim: 8, seed: 9 }).apply([e3, values]) as tf.Tensor);
+    expect(padded.kernels.map((k) => k.name)).toContain('NotEqual');
+    await tf.setBackend('cpu');
   });
 
   it('rejects bad options', () => {

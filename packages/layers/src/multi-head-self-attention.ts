@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMul } from './batch-mat-mul.js';
-import { concatColumns } from './concat-columns.js';
-import { denseMatMul, sliceColumns } from './fast-ops.js';
+import { denseMatMul } from './fast-ops.js';
+import { headScores, headValues } from './head-products.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link MultiHeadSelfAttention}. */
@@ -26,8 +25,9 @@ export interface MultiHeadSelfAttentionArgs extends LayerArgs {
  * masked out as keys and their outputs set to 0. Output: `[B, m, H·d']`.
  * Weights (group 'dense'): `'query_kernel'`, `'key_kernel'`, `'value_kernel'` and (with `residual`)
  * `'residual_kernel'`, each `[d, H·d']`, columns h·d' … h·d'+d'−1 belonging to head h.
- * Cost per example O(m d H d' + H m² d'): the projections are 2-D matMuls over all B·m slots, the scores one
- * batched `[B, m, d'] × [B, d', m]` matMul per head.
+ * Cost per example O(m d H d' + H m² d'): the projections are one 2-D matMul per kernel over all B·m slots (all
+ * heads at once), the scores and weighted values one op each for all heads ({@link headScores},
+ * {@link headValues}), the softmax one call over `[H, B, m, m]`.
  */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static readonly className = 'MultiHeadSelfAttention';
@@ -68,20 +68,13 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const { emb, mask } = embeddingsAndMask('MultiHeadSelfAttention', inputs);
       const [batch, m, d] = emb.shape as [number, number, number];
       const flat = tf.reshape(emb, [batch * m, d]) as tf.Tensor2D;
-      const keyPenalty = mask === undefined ? undefined : tf.expandDims(tf.mul(tf.sub(1, mask), -1e9), 1); // [B, 1, m]
-      const dh = this.headDim;
-      const project = (kernel: tf.LayerVariable | null, h: number) =>
-        tf.reshape(denseMatMul(flat, sliceColumns(this.weight(kernel).read() as tf.Tensor2D, h * dh, dh)), [batch, m, dh]) as tf.Tensor3D;
-      const heads: tf.Tensor[] = [];
-      for (let h = 0; h < this.heads; h++) {
-        let scores: tf.Tensor = batchMatMul(project(this.query, h), project(this.key, h), true); // [B, m, m]
-        if (keyPenalty !== undefined) scores = tf.add(scores, keyPenalty);
-        heads.push(batchMatMul(tf.softmax(scores, -1), project(this.value, h)));
-      }
-      let out = heads.length === 1 ? (heads[0] as tf.Tensor) : concatColumns(heads); // [B, m, H·d']
-      if (this.residualKernel !== null) {
-        out = tf.add(out, tf.reshape(denseMatMul(flat, this.residualKernel.read() as tf.Tensor2D), [batch, m, -1]));
-      }
+      // one product per kernel for all heads; the head ops read each head's columns in place
+      const project = (kernel: tf.LayerVariable | null) => tf.reshape(denseMatMul(flat, this.weight(kernel).read() as tf.Tensor2D), [batch, m, -1]);
+      const v = project(this.value);
+      let scores: tf.Tensor = headScores(project(this.query), project(this.key), this.heads); // [H, B, m, m]
+      if (mask !== undefined) scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [1, batch, 1, m]));
+      let out: tf.Tensor = headValues(tf.softmax(scores, -1), v); // [B, m, H·d']
+      if (this.residualKernel !== null) out = tf.add(out, project(this.residualKernel));
       out = tf.relu(out);
       return mask === undefined ? out : tf.mul(out, tf.expandDims(mask, -1));
     });

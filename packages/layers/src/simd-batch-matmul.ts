@@ -10,14 +10,15 @@ import {
 } from './wasm-bytecode.js';
 
 // params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
-// 5 the other's bytes per batch, 6 d·4; i32 locals 7-14, v128 locals 15-16 (15-19 in the d = 16 module)
-const [, , , END_, STRIDE, OTHER_STRIDE, DB] = [0, 1, 2, 3, 4, 5, 6] as const;
-const [B0, B1, I, J, C, P, I_END, J_END, V0, ACC] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
+// 5 the other's bytes per batch, 6 bytes from one row of a `[·, d]` operand to the next (d·4 when contiguous),
+// 7 d·4 (the lanes of a row); i32 locals 8-15, v128 locals 16-17 (16-20 in the d = 16 module)
+const [, , , END_, STRIDE, OTHER_STRIDE, DB, LB] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const [B0, B1, I, J, C, P, I_END, J_END, V0, ACC] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as const;
 
 const load = (a: number, b: number) => [...plus(a, b), ...V128_LOAD];
 /** Runs `body` for each 16-byte lane offset C of a row of d floats: a loop over d / 4 lanes. */
 type Lanes = (body: number[]) => number[];
-const laneLoop: Lanes = (body) => forLoop(C, i32(0), get(DB), i32(16), body);
+const laneLoop: Lanes = (body) => forLoop(C, i32(0), get(LB), i32(16), body);
 /** The same for d = 16, unrolled (no loop test or branch per lane: the loop's overhead outweighs its 4 f32x4 ops). */
 const fourLanes: Lanes = (body) => [0, 1, 2, 3].flatMap((c) => [...i32(16 * c), ...set(C), ...body]);
 /** For each batch: B0 over `driver` (param) by STRIDE, B1 over `other` by OTHER_STRIDE; rows I of B0's block, J of B1's. */
@@ -58,7 +59,7 @@ const kernelsOver = (eachLane: Lanes) => ({
 /** The kernels. */
 export type BatchKernel = keyof ReturnType<typeof kernelsOver>;
 
-/** v128 locals 17-19: ab16's accumulators of out[b, i] lanes 1-3 (lane 0 in ACC). */
+/** v128 locals 18-20: ab16's accumulators of out[b, i] lanes 1-3 (lane 0 in ACC). */
 const accumulator = (lane: number) => ACC + lane;
 /**
  * ab for d = 16 with a row of out held in four registers across the sum over j (instead of loaded and stored
@@ -81,26 +82,28 @@ const AB16 = [
   ]),
 ];
 
-type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, db: number) => void>;
-const kernelsFor = heapModule<Kernels>(() => kernelModule(kernelsOver(laneLoop), 7, 8, 2));
+type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, rowBytes: number, laneBytes: number) => void>;
+const kernelsFor = heapModule<Kernels>(() => kernelModule(kernelsOver(laneLoop), 8, 8, 2));
 /** d = 16 (AutoInt's default head size k): lanes unrolled. */
-const kernelsFor16 = heapModule<Kernels>(() => kernelModule({ ...kernelsOver(fourLanes), ab: AB16 }, 7, 8, 5));
+const kernelsFor16 = heapModule<Kernels>(() => kernelModule({ ...kernelsOver(fourLanes), ab: AB16 }, 8, 8, 5));
 
 /**
  * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
  * views of the wasm backend's heap, `out` zeroed first where it accumulates; false, doing nothing, where it
- * cannot (another memory, d not a multiple of 4, no SIMD).
+ * cannot (another memory, d not a multiple of 4, no SIMD). The `[·, d]` operands (x and y of abT, y and out of ab
+ * and aTb) may be column blocks of wider rows: `rowFloats` floats from one row to the next (d when contiguous),
+ * each view starting at its block's first element; the `[m, n]` operand is contiguous.
  * @internal
  */
-export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, rows: number, cols: number, d: number): boolean {
+export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, rows: number, cols: number, d: number, rowFloats = d): boolean {
   if (d % 4 !== 0 || a.buffer !== y.buffer || y.buffer !== out.buffer) return false;
   const kernels = d === 16 ? kernelsFor16(out.buffer) : kernelsFor(out.buffer);
   if (kernels === null) return false;
-  const db = d * 4;
+  const rb = rowFloats * 4;
   // the driving array and the strides: abT: x [m, d] drives, y [n, d]; ab: out [m, d] drives, y [n, d];
   // aTb: out [n, d] drives, y [m, d]
   const [driver, stride, otherStride] =
-    kernel === 'abT' ? [a, rows * db, cols * db] : kernel === 'ab' ? [out, rows * db, cols * db] : [out, cols * db, rows * db];
-  kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, db);
+    kernel === 'abT' ? [a, rows * rb, cols * rb] : kernel === 'ab' ? [out, rows * rb, cols * rb] : [out, cols * rb, rows * rb];
+  kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, rb, d * 4);
   return true;
 }

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchProduct } from './batch-mat-mul.js';
+import { defineHostOp } from './host-kernel.js';
+
+type Shape = readonly number[] | undefined;
+const dims = (s: Shape) => s as [number, number, number];
+
+/** Runs `each(h, d')` for every head of `[·, H·d']` rows (`attrs.heads` column blocks of d'). */
+function perHead(width: number, attrs: Readonly<Record<string, number>>, each: (h: number, dh: number) => void): void {
+  const heads = attrs['heads'] as number;
+  const dh = width / heads;
+  for (let h = 0; h < heads; h++) each(h, dh);
+}
+
+// q [B, m, H·d'], k [B, n, H·d'] → scores [H, B, m, n]; ∂q[head h] = dy[h] · k[h] (ab), ∂k[h] = dy[h]ᵀ · q[h] (aTb)
+const scoresOp = defineHostOp({
+  name: 'FmHeadScores',
+  inputs: ['q', 'k'],
+  outputShape: ([sq, sk], attrs) => [attrs['heads'] as number, dims(sq)[0], dims(sq)[1], dims(sk)[1]],
+  run([q, k], [sq, sk], out, attrs) {
+    const [batch, m, width] = dims(sq);
+    const n = dims(sk)[1];
+    const block = batch * m * n;
+    perHead(width, attrs, (h, dh) =>
+      batchProduct('abT', (q as Float32Array).subarray(h * dh), (k as Float32Array).subarray(h * dh), out.subarray(h * block, (h + 1) * block), batch, m, n, dh, width),
+    );
+  },
+  grads: {
+    q: {
+      inputs: ['dy', 'k'],
+      outputShape: ([sd, sk]) => [(sd as number[])[1] as number, (sd as number[])[2] as number, dims(sk)[2]],
+      run([dy, k], [sd, sk], out, attrs) {
+        const [, batch, m, n] = sd as [number, number, number, number];
+        const width = dims(sk)[2];
+        const block = batch * m * n;
+        out.fill(0);
+        perHead(width, attrs, (h, dh) =>
+          batchProduct('ab', (dy as Float32Array).subarray(h * block, (h + 1) * block), (k as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
+        );
+      },
+    },
+    k: {
+      inputs: ['dy', 'q'],
+      outputShape: ([sd, sq]) => [dims(sq)[0], (sd as number[])[3] as number, dims(sq)[2]],
+      run([dy, q], [sd, sq], out, attrs) {
+        const [, batch, m, n] = sd as [number, number, number, number];
+        const width = dims(sq)[2];
+        const block = batch * m * n;
+        out.fill(0);
+        perHead(width, attrs, (h, dh) =>
+          batchProduct('aTb', (dy as Float32Array).subarray(h * block, (h + 1) * block), (q as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
+        );
+      },
+    },
+  },
+});
+
+// a [H, B, m, n], v [B, n, H·d'] → [B, m, H·d']; ∂a[h] = dy[h] · v[h]ᵀ (abT), ∂v[h] = a[h]ᵀ · dy[h] (aTb)
+const valuesOp = defineHostOp({
+  name: 'FmHeadValues',
+  inputs: ['a', 'v'],
+  outputShape: ([sa, sv]) => [(sa as number[])[1] as number, (sa as number[])[2] as number, dims(sv)[2]],
+  run([a, v], [sa, sv], out, attrs) {
+    const [, batch, m, n] = sa as [number, number, number, number];
+    const width = dims(sv)[2];
+    const block = batch * m * n;
+    out.fill(0);
+    perHead(width, attrs, (h, dh) =>
+      batchProduct('ab', (a as Float32Array).subarray(h * block, (h + 1) * block), (v as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
+    );
+  },
+  grads: {
+    a: {
+      inputs: ['dy', 'a', 'v'],
+      outputShape: ([, sa]) => [...(sa as number[])],
+      run([dy, , v], [, sa, sv], out, attrs) {
+        const [, batch, m, n] = sa as [number, number, number, number];
+        const width = dims(sv)[2];
+        const block = batch * m * n;
+        perHead(width, attrs, (h, dh) =>
+          batchProduct('abT', (dy as Float32Array).subarray(h * dh), (v as Float32Array).subarray(h * dh), out.subarray(h * block, (h + 1) * block), batch, m, n, dh, width),
+        );
+      },
+    },
+    v: {
+      inputs: ['dy', 'a', 'v'],
+      outputShape: ([, , sv]) => [...(sv as number[])],
+      run([dy, a], [, sa, sv], out, attrs) {
+        const [, batch, m, n] = sa as [number, number, number, number];
+        const width = dims(sv)[2];
+        const block = batch * m * n;
+        out.fill(0);
+        perHead(width, attrs, (h, dh) =>
+          batchProduct('aTb', (a as Float32Array).subarray(h * block, (h + 1) * block), (dy as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
+        );
+      },
+    },
+  },
+});
+
+/** `[B, m, H·d']` → `[H·B, m, d']` (head-major), for the composite forms on other backends. */
+function headMajor(x: tf.Tensor, heads: number): tf.Tensor3D {
+  const [batch, m, width] = x.shape as [number, number, number];
+  const split = tf.reshape(x, [batch, m, heads, width / heads]);
+  return tf.reshape(tf.transpose(split, [2, 0, 1, 3]), [heads * batch, m, width / heads]) as tf.Tensor3D;
+}
+
+function checkHeads(op: string, width: number, heads: number): void {
+  if (!Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
+    throw new Error(`${op}: ${heads} heads do not divide the ${width} columns (expected [B, ·, H·d'] with H a positive integer)`);
+  }
+}
+
+/**
+ * Every head's attention scores at once (Vaswani et al. 2017, "Attention Is All You Need"; AutoInt, Song et al.
+ * 2019): the columns of q and k are H head blocks of d', and scores[h, b, i, j] = ⟨q[b, i, h·d' …], k[b, j, h·d'
+ * …]⟩. One op for all heads: on wasm and cpu host kernels (WebAssembly SIMD on the wasm heap for d' a multiple
+ * of 4) read each head's columns in place, so the heads' queries and keys come from one projection each, with no
+ * slice or concat; elsewhere a reshape/transpose and a batched `tf.matMul`.
+ *
+ * @param q `[B, m, H·d']` queries. @param k `[B, n, H·d']` keys. @param heads H.
+ * @returns `[H, B, m, n]` (head-major, so a softmax over the last axis takes one call for all heads).
+ */
+export function headScores(q: tf.Tensor, k: tf.Tensor, heads: number): tf.Tensor4D {
+  if (q.rank !== 3 || k.rank !== 3 || q.shape[0] !== k.shape[0] || q.shape[2] !== k.shape[2]) {
+    throw new Error(`headScores: q [${q.shape.join(', ')}] and k [${k.shape.join(', ')}] must be [B, m, H·d'] and [B, n, H·d']`);
+  }
+  checkHeads('headScores', q.shape[2] as number, heads);
+  const [batch, m] = q.shape as [number, number];
+  const n = k.shape[1] as number;
+  const composite = () => tf.reshape(tf.matMul(headMajor(q, heads), headMajor(k, heads), false, true), [heads, batch, m, n]);
+  return scoresOp({ q, k }, composite, { heads }) as tf.Tensor4D;
+}
+
+/**
+ * Every head's attention-weighted values at once, heads concatenated: out[b, i, h·d' + c] = Σ_j a[h, b, i, j] ·
+ * v[b, j, h·d' + c] — the counterpart of {@link headScores} (same kernels, same layouts).
+ *
+ * @param a `[H, B, m, n]` attention weights (e.g. a softmax of {@link headScores}). @param v `[B, n, H·d']` values.
+ * @returns `[B, m, H·d']`.
+ */
+export function headValues(a: tf.Tensor, v: tf.Tensor): tf.Tensor3D {
+  const [heads, batch, m, n] = a.shape as [number, number, number, number];
+  if (a.rank !== 4 || v.rank !== 3 || v.shape[0] !== batch || v.shape[1] !== n) {
+    throw new Error(`headValues: a [${a.shape.join(', ')}] and v [${v.shape.join(', ')}] must be [H, B, m, n] and [B, n, H·d']`);
+  }
+  const width = v.shape[2] as number;
+  checkHeads('headValues', width, heads);
+  const composite = () => {
+    const out = tf.matMul(tf.reshape(a, [heads * batch, m, n]) as tf.Tensor3D, headMajor(v, heads)); // [H·B, m, d']
+    return tf.reshape(tf.transpose(tf.reshape(out, [heads, batch, m, width / heads]), [1, 2, 0, 3]), [batch, m, width]);
+  };
+  return valuesOp({ a, v }, composite, { heads }) as tf.Tensor3D;
+}
