@@ -52,6 +52,8 @@ export const SUB = [0x6b];
 export const MUL = [0x6c];
 /** @internal */
 export const GE_U = [0x4f];
+/** i32.div_u. @internal */
+export const DIV_U = [0x6e];
 /** @internal */
 export const BLOCK = [0x02, 0x40];
 /** @internal */
