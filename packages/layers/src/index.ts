@@ -3,6 +3,7 @@ export { gatherRows, withRowFeeds, type RowFeed } from './gather-rows.js';
 export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
 export { batchMatMul } from './batch-mat-mul.js';
 export { headScores, headValues } from './head-products.js';
+export { rowSoftmax } from './row-softmax.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
