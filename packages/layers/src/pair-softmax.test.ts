@@ -48,6 +48,23 @@ describe.each(['cpu', 'wasm'])('pairSoftmax on %s', (backend) => {
     expect(maxAbsDiff(tf.grad(() => f())(logits), withoutKernels(KERNELS, () => tf.grad(() => f())(logits)))).toBeLessThan(1e-5);
   });
 
+  it('without a 0 value (no masked pair: the SIMD row softmax on wasm) is the plain softmax over all pairs', async () => {
+    await tf.setBackend(backend);
+    const logits = randomVariable([2, 10], 10, 3); // W = 5
+    const values = tf.tensor2d([[1, 0.5, 2, 1, -1], [3, 1, 1, 1, 1]]);
+    const a = pairSoftmax(logits, values);
+    (logits.arraySync() as number[][]).forEach((row, b) => {
+      const total = row.reduce((s, x) => s + Math.exp(x), 0);
+      row.forEach((x, p) => expect(a.arraySync()[b]?.[p]).toBeCloseTo(Math.exp(x) / total, 6));
+    });
+    expect(maxAbsDiff(a, withoutKernels(KERNELS, () => pairSoftmax(logits, values)))).toBeLessThan(1e-6);
+    const weights = tf.randomNormal([2, 10], 0, 1, 'float32', 11);
+    const f = () => tf.sum(tf.mul(tf.square(pairSoftmax(logits, values)), weights)) as tf.Scalar;
+    for (const c of finiteDifferenceCheck(f, [logits], { count: 12, eps: 1e-2 })) {
+      expect(Math.abs(c.analytic - c.numeric)).toBeLessThan(1e-3 + 1e-2 * Math.abs(c.numeric));
+    }
+  });
+
   it('rejects logits whose width is not W(W−1)/2', async () => {
     await tf.setBackend(backend);
     expect(() => pairSoftmax(tf.zeros([3, 5]), tf.tensor2d(VALUES))).toThrow(/W\(W−1\)\/2/);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
 import { pairIndices } from './pair-indices.js';
+import { runSimdSoftmax, runSimdSoftmaxGrad } from './simd-softmax.js';
 
 const pairSoftmaxOp = defineHostOp({
   name: 'FmPairSoftmax',
@@ -12,6 +13,8 @@ const pairSoftmaxOp = defineHostOp({
     const v = values as Float32Array;
     const [batch, numPairs] = s as [number, number];
     const width = (vs as number[])[1] as number;
+    // no value is 0, so no pair is masked: the plain row softmax (WebAssembly SIMD on the wasm heap)
+    if (!v.subarray(0, batch * width).includes(0) && runSimdSoftmax(l.subarray(0, batch * numPairs), out, numPairs)) return;
     for (let b = 0; b < batch; b++) {
       const row = b * numPairs;
       const vr = b * width;
@@ -41,6 +44,7 @@ const pairSoftmaxOp = defineHostOp({
         const d = dy as Float32Array;
         const a = y as Float32Array;
         const [batch, numPairs] = s as [number, number];
+        if (runSimdSoftmaxGrad(d, a, out, numPairs)) return;
         for (let b = 0; b < batch; b++) {
           const row = b * numPairs;
           let dot = 0;
@@ -57,7 +61,8 @@ const pairSoftmaxOp = defineHostOp({
  * logits over the pairs i < j ({@link pairIndices} order) whose value product x_i x_j is non-zero; masked pairs get
  * weight 0, and a row with no such pair gets all zeros.
  *
- * On wasm and cpu one TypeScript kernel computes it (and one its gradient with respect to the logits); elsewhere
+ * On wasm and cpu one kernel computes it (and one its gradient with respect to the logits): WebAssembly SIMD on
+ * the wasm heap (simd-softmax.ts) for the gradient, and for the softmax when no value is 0, else TypeScript; elsewhere
  * it composes stock ops (a −1e9 shift of the masked logits, softmax, mask). The values get no gradient.
  *
  * @param logits `[B, P]`, P = W(W−1)/2. @param values `[B, W]`.
