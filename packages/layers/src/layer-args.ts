@@ -98,8 +98,8 @@ export function embeddingsInputShape(layer: string, inputShape: tf.Shape | tf.Sh
   return [m, k];
 }
 
-/** Whether a values tensor has a 0 (a padding slot), by tensor; each is read at most once. */
-const paddingOf = new WeakMap<tf.Tensor, boolean>();
+/** Whether a values tensor has a 0 (a padding slot), by its data (a variable's assign gives new data); read once. */
+const paddingOf = new WeakMap<object, boolean>();
 
 /**
  * False when `values` certainly has no 0 (no padding slot): read on the backends that keep tensors in host memory
@@ -108,10 +108,10 @@ const paddingOf = new WeakMap<tf.Tensor, boolean>();
 function mayHavePadding(values: tf.Tensor): boolean {
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return true;
-  let padded = paddingOf.get(values);
+  let padded = paddingOf.get(values.dataId);
   if (padded === undefined) {
     padded = (values.dataSync() as Float32Array).includes(0);
-    paddingOf.set(values, padded);
+    paddingOf.set(values.dataId, padded);
   }
   return padded;
 }

@@ -99,6 +99,13 @@ describe('MultiHeadSelfAttention', () => {
     // with padding the mask is built (and the padded example's output is checked by the first test)
     const padded = await tf.profile(() => multiHeadSelfAttention({ heads: 2, headDim: 8, seed: 9 }).apply([e3, values]) as tf.Tensor);
     expect(padded.kernels.map((k) => k.name)).toContain('NotEqual');
+    // values held in a variable: a later assign with padding is seen (the check is per data, not per tensor)
+    const held = tf.variable(dense);
+    const layer = multiHeadSelfAttention({ heads: 2, headDim: 8, seed: 9 });
+    expect((await tf.profile(() => layer.apply([e3, held]) as tf.Tensor)).kernels.map((k) => k.name)).not.toContain('NotEqual');
+    held.assign(tf.tensor2d([[1, 0.5, 2, 0], [1, 1.5, -3, 2]]));
+    const out = layer.apply([e3, held]) as tf.Tensor;
+    expect((out.arraySync() as number[][][])[0]?.[3]?.every((x) => x === 0)).toBe(true);
     await tf.setBackend('cpu');
   });
 
