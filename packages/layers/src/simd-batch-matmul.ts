@@ -16,7 +16,7 @@ const [, , , END_, STRIDE, OTHER_STRIDE, DB, LB] = [0, 1, 2, 3, 4, 5, 6, 7] as c
 const [B0, B1, I, J, C, P, I_END, J_END, A_COL, P2, MC, A_BASE] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19] as const;
 const I32_LOCALS = 12;
 const [V0, ACC] = [20, 21] as const;
-/** The d = 16 module's other v128 locals: accumulators ACC … ACC + 7 (21-28), the second row's splat, a y vector (and 31). */
+/** The d = 16 module's other v128 locals: accumulators ACC … ACC + 7 (21-28), the second row's splat, a y row's vector; 31 (ABT16). */
 const [S1, Y] = [29, 30] as const;
 
 const load = (a: number, b: number) => [...plus(a, b), ...V128_LOAD];
@@ -41,7 +41,7 @@ const scaledAdd = (eachLane: Lanes, at: number, from: number) => [
   ...eachLane([...plus(at, C), ...load(at, C), ...get(V0), ...load(from, C), ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE]),
 ];
 
-/** The three kernels over lanes `eachLane` (the same operations in the same order for either). */
+/** The three kernels for any d a multiple of 4, a loop over a row's d / 4 lanes (`eachLane`); d = 16 has its own below. */
 const kernelsOver = (eachLane: Lanes) => ({
   // abT(x [B, m, d], y [B, n, d], out [B, m, n]): out[b, i, j] = ⟨x[b, i], y[b, j]⟩ (x drives; P the running out)
   abT: [
