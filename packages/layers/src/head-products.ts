@@ -5,52 +5,58 @@ import { defineHostOp } from './host-kernel.js';
 type Shape = readonly number[] | undefined;
 const dims = (s: Shape) => s as [number, number, number];
 
-/** Runs `each(h, d')` for every head of `[·, H·d']` rows (`attrs.heads` column blocks of d'). */
-function perHead(width: number, attrs: Readonly<Record<string, number>>, each: (h: number, dh: number) => void): void {
-  const heads = attrs['heads'] as number;
-  const dh = width / heads;
-  for (let h = 0; h < heads; h++) each(h, dh);
+/** The sizes of one call: batch B, rows m, columns n of each `[m, n]` block, the heads' width H·d', and H. */
+interface Sizes {
+  batch: number;
+  m: number;
+  n: number;
+  width: number;
+  heads: number;
 }
+
+/** Sizes from a `[H, B, m, n]` shape, the `[·, ·, H·d']` shape of a head-columns operand and the heads attribute. */
+function sizes(blocked: Shape, wide: Shape, attrs: Readonly<Record<string, number>>): Sizes {
+  const [, batch, m, n] = blocked as [number, number, number, number];
+  return { batch, m, n, width: dims(wide)[2], heads: attrs['heads'] as number };
+}
+
+/** abT per head: x and y are head-column operands (`[B, ·, H·d']`), out `[H, B, m, n]` gets head h in block h. */
+function columnsToBlocks(x: Float32Array, y: Float32Array, out: Float32Array, z: Sizes): void {
+  const dh = z.width / z.heads;
+  const block = z.batch * z.m * z.n;
+  for (let h = 0; h < z.heads; h++) {
+    batchProduct('abT', x.subarray(h * dh), y.subarray(h * dh), out.subarray(h * block, (h + 1) * block), z.batch, z.m, z.n, dh, z.width);
+  }
+}
+
+/** ab or aTb per head: a is `[H, B, m, n]` (head h in block h), y and out head-column operands; out zeroed first. */
+function blocksToColumns(kernel: 'ab' | 'aTb', a: Float32Array, y: Float32Array, out: Float32Array, z: Sizes): void {
+  const dh = z.width / z.heads;
+  const block = z.batch * z.m * z.n;
+  out.fill(0);
+  for (let h = 0; h < z.heads; h++) {
+    batchProduct(kernel, a.subarray(h * block, (h + 1) * block), y.subarray(h * dh), out.subarray(h * dh), z.batch, z.m, z.n, dh, z.width);
+  }
+}
+
+const f32 = (v: Float32Array | undefined) => v as Float32Array;
 
 // q [B, m, H·d'], k [B, n, H·d'] → scores [H, B, m, n]; ∂q[head h] = dy[h] · k[h] (ab), ∂k[h] = dy[h]ᵀ · q[h] (aTb)
 const scoresOp = defineHostOp({
   name: 'FmHeadScores',
   inputs: ['q', 'k'],
   outputShape: ([sq, sk], attrs) => [attrs['heads'] as number, dims(sq)[0], dims(sq)[1], dims(sk)[1]],
-  run([q, k], [sq, sk], out, attrs) {
-    const [batch, m, width] = dims(sq);
-    const n = dims(sk)[1];
-    const block = batch * m * n;
-    perHead(width, attrs, (h, dh) =>
-      batchProduct('abT', (q as Float32Array).subarray(h * dh), (k as Float32Array).subarray(h * dh), out.subarray(h * block, (h + 1) * block), batch, m, n, dh, width),
-    );
-  },
+  run: ([q, k], [sq, sk], out, attrs) => columnsToBlocks(f32(q), f32(k), out, sizes([attrs['heads'] as number, ...dims(sq).slice(0, 2), dims(sk)[1]], sq, attrs)),
   grads: {
     q: {
       inputs: ['dy', 'k'],
       outputShape: ([sd, sk]) => [(sd as number[])[1] as number, (sd as number[])[2] as number, dims(sk)[2]],
-      run([dy, k], [sd, sk], out, attrs) {
-        const [, batch, m, n] = sd as [number, number, number, number];
-        const width = dims(sk)[2];
-        const block = batch * m * n;
-        out.fill(0);
-        perHead(width, attrs, (h, dh) =>
-          batchProduct('ab', (dy as Float32Array).subarray(h * block, (h + 1) * block), (k as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
-        );
-      },
+      run: ([dy, k], [sd, sk], out, attrs) => blocksToColumns('ab', f32(dy), f32(k), out, sizes(sd, sk, attrs)),
     },
     k: {
       inputs: ['dy', 'q'],
       outputShape: ([sd, sq]) => [dims(sq)[0], (sd as number[])[3] as number, dims(sq)[2]],
-      run([dy, q], [sd, sq], out, attrs) {
-        const [, batch, m, n] = sd as [number, number, number, number];
-        const width = dims(sq)[2];
-        const block = batch * m * n;
-        out.fill(0);
-        perHead(width, attrs, (h, dh) =>
-          batchProduct('aTb', (dy as Float32Array).subarray(h * block, (h + 1) * block), (q as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
-        );
-      },
+      run: ([dy, q], [sd, sq], out, attrs) => blocksToColumns('aTb', f32(dy), f32(q), out, sizes(sd, sq, attrs)),
     },
   },
 });
@@ -60,40 +66,17 @@ const valuesOp = defineHostOp({
   name: 'FmHeadValues',
   inputs: ['a', 'v'],
   outputShape: ([sa, sv]) => [(sa as number[])[1] as number, (sa as number[])[2] as number, dims(sv)[2]],
-  run([a, v], [sa, sv], out, attrs) {
-    const [, batch, m, n] = sa as [number, number, number, number];
-    const width = dims(sv)[2];
-    const block = batch * m * n;
-    out.fill(0);
-    perHead(width, attrs, (h, dh) =>
-      batchProduct('ab', (a as Float32Array).subarray(h * block, (h + 1) * block), (v as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
-    );
-  },
+  run: ([a, v], [sa, sv], out, attrs) => blocksToColumns('ab', f32(a), f32(v), out, sizes(sa, sv, attrs)),
   grads: {
     a: {
       inputs: ['dy', 'a', 'v'],
       outputShape: ([, sa]) => [...(sa as number[])],
-      run([dy, , v], [, sa, sv], out, attrs) {
-        const [, batch, m, n] = sa as [number, number, number, number];
-        const width = dims(sv)[2];
-        const block = batch * m * n;
-        perHead(width, attrs, (h, dh) =>
-          batchProduct('abT', (dy as Float32Array).subarray(h * dh), (v as Float32Array).subarray(h * dh), out.subarray(h * block, (h + 1) * block), batch, m, n, dh, width),
-        );
-      },
+      run: ([dy, , v], [, sa, sv], out, attrs) => columnsToBlocks(f32(dy), f32(v), out, sizes(sa, sv, attrs)),
     },
     v: {
       inputs: ['dy', 'a', 'v'],
       outputShape: ([, , sv]) => [...(sv as number[])],
-      run([dy, a], [, sa, sv], out, attrs) {
-        const [, batch, m, n] = sa as [number, number, number, number];
-        const width = dims(sv)[2];
-        const block = batch * m * n;
-        out.fill(0);
-        perHead(width, attrs, (h, dh) =>
-          batchProduct('aTb', (a as Float32Array).subarray(h * block, (h + 1) * block), (dy as Float32Array).subarray(h * dh), out.subarray(h * dh), batch, m, n, dh, width),
-        );
-      },
+      run: ([dy, a], [, sa, sv], out, attrs) => blocksToColumns('aTb', f32(a), f32(dy), out, sizes(sa, sv, attrs)),
     },
   },
 });
