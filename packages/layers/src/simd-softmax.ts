@@ -10,22 +10,10 @@
  * the tail one float at a time so nothing is counted twice.
  */
 import {
-  ADD, F32, F32_ADD, F32_DIV, F32_LOAD, F32_MUL, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, F32X4_SUB, I32, MUL, SUB,
-  V128, V128_LOAD, V128_STORE, advance, f32, f32x4ExtractLane, forLoop, get, heapModule, horizontalSum, i32, plus, set,
-  typedModule, uleb,
+  ADD, AND, F32, F32_ADD, F32_DIV, F32_LOAD, F32_MAX, F32_MUL, F32_STORE, F32X4_ADD, F32X4_LT, F32X4_MUL, F32X4_PMAX,
+  F32X4_PMIN, F32X4_SPLAT, F32X4_SUB, I32, I32X4_SHL, MUL, SUB, V128, V128_ANDNOT, V128_LOAD, V128_STORE, advance, f32,
+  f32x4Const, forLoop, get, heapModule, horizontalSum, i32, plus, reduceLanes, set, typedModule,
 } from './wasm-bytecode.js';
-
-const simd = (op: number) => [0xfd, ...uleb(op)];
-// pmin/pmax (b < a ? b : a / a < b ? b : a) are one instruction on x64, where min/max's NaN rules cost several; with
-// the operand order below a NaN in the first operand is kept
-const F32X4_PMIN = simd(234);
-const F32X4_PMAX = simd(235);
-const F32X4_LT = simd(67);
-const V128_ANDNOT = simd(79);
-const I32X4_SHL = simd(171);
-const F32_MAX = [0x97];
-/** `v128.const` of four copies of the f32 `v`. */
-const f32x4Const = (v: number) => [...simd(12), ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
 
 // e^x below this is 0 in float32 (the lane is zeroed); above HI it would overflow (rows here are ≤ 0 after the max)
 const LO = -87.33654;
@@ -68,15 +56,11 @@ const vectorExp = [
   ...get(MASK), ...V128_ANDNOT,
 ];
 
-/** The lanes of v128 local v reduced with `op` (f32.max or f32.add), an f32. */
-const reduceLanes = (v: number, op: number[]) => [
-  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...op, ...get(v), ...f32x4ExtractLane(2), ...op, ...get(v), ...f32x4ExtractLane(3), ...op,
-];
 const vload = (base: number, at: number) => [...plus(base, at), ...V128_LOAD];
 /** Sets the row constants from n (param `nParam`): NB = n·4, FULL = ⌊n/4⌋·16, LAST = NB − 16. */
 const rowConstants = (nParam: number) => [
   ...get(nParam), ...i32(4), ...MUL, ...set(NB),
-  ...get(NB), ...i32(-16), ...[0x71], ...set(FULL), // i32.and: whole vectors only
+  ...get(NB), ...i32(-16), ...AND, ...set(FULL), // whole vectors only
   ...get(NB), ...i32(16), ...SUB, ...set(LAST),
 ];
 

@@ -54,6 +54,8 @@ export const MUL = [0x6c];
 export const GE_U = [0x4f];
 /** i32.div_u. @internal */
 export const DIV_U = [0x6e];
+/** i32.and. @internal */
+export const AND = [0x71];
 /** @internal */
 export const BLOCK = [0x02, 0x40];
 /** @internal */
@@ -184,11 +186,13 @@ export function kernelModule(kernels: Readonly<Record<string, readonly number[]>
 export const plus = (a: number, b: number) => [...get(a), ...get(b), ...ADD];
 /** `v += bytes` for an i32 local v and an i32 expression. @internal */
 export const advance = (v: number, bytes: number[]) => [...get(v), ...bytes, ...ADD, ...set(v)];
-/** The sum of the four lanes of v128 local v, an f32. @internal */
-export const horizontalSum = (v: number) => [
-  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...F32_ADD,
-  ...get(v), ...f32x4ExtractLane(2), ...F32_ADD, ...get(v), ...f32x4ExtractLane(3), ...F32_ADD,
+/** The four lanes of v128 local v folded left to right with the f32 operation `op` ((l₀ op l₁) op l₂) op l₃. @internal */
+export const reduceLanes = (v: number, op: readonly number[]) => [
+  ...get(v), ...f32x4ExtractLane(0), ...get(v), ...f32x4ExtractLane(1), ...op,
+  ...get(v), ...f32x4ExtractLane(2), ...op, ...get(v), ...f32x4ExtractLane(3), ...op,
 ];
+/** The sum of the four lanes of v128 local v, an f32. @internal */
+export const horizontalSum = (v: number) => reduceLanes(v, F32_ADD);
 
 // ---- typed functions and a shared memory: the native FFM kernel of @fm/train (engines/native/ffm-wasm.ts) ----
 /** @internal */
@@ -215,6 +219,23 @@ export const F32X4_SUB = [0xfd, ...uleb(229)];
 export const F32X4_DIV = [0xfd, ...uleb(231)];
 /** @internal */
 export const F32X4_SQRT = [0xfd, ...uleb(227)];
+/** f32.max. @internal */
+export const F32_MAX = [0x97];
+/** f32x4.lt (a lane mask). @internal */
+export const F32X4_LT = [0xfd, ...uleb(67)];
+/** v128.andnot: a & ~b. @internal */
+export const V128_ANDNOT = [0xfd, ...uleb(79)];
+/** i32x4.shl by the i32 on top of the stack. @internal */
+export const I32X4_SHL = [0xfd, ...uleb(171)];
+/**
+ * f32x4.pmin / pmax (b < a ? b : a / a < b ? b : a): one instruction on x64, where min/max's NaN rules cost several;
+ * a NaN in the first operand is kept. @internal
+ */
+export const F32X4_PMIN = [0xfd, ...uleb(234)];
+/** See {@link F32X4_PMIN}. @internal */
+export const F32X4_PMAX = [0xfd, ...uleb(235)];
+/** `v128.const` of four copies of the f32 `v`. @internal */
+export const f32x4Const = (v: number) => [0xfd, ...uleb(12), ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
 /** `f32x4.replace_lane` (the f32 on top replaces lane `lane` of the v128 under it). @internal */
 export const f32x4ReplaceLane = (lane: number) => [0xfd, ...uleb(32), lane];
 /** `i8x16.shuffle` of two v128 by f32 lanes: lanes 0-3 pick from the first, 4-7 from the second. @internal */
