@@ -3,7 +3,7 @@
  * or another kind's option is an error, never silently ignored.
  */
 import type { ModelConfig, ModelKind } from './create-model.js';
-import { checkOptionNames } from './option-names.js';
+import { checkOptionNames, foreignOption } from './option-names.js';
 
 /** Every option of {@link ModelConfig} (TypeScript keeps the list whole: a key missing or extra fails to compile). */
 const CONFIG_KEYS = {
@@ -63,11 +63,10 @@ export function pickModelConfig(kind: ModelKind, config: ModelConfig): ModelConf
 export function checkModelOptions(kind: ModelKind, config: ModelConfig): void {
   checkOptionNames(`createModel('${kind}')`, config, Object.keys(CONFIG_KEYS));
   const own = [...COMMON_OPTIONS, ...MODEL_OPTIONS[kind]];
-  for (const [key, value] of Object.entries(config)) {
-    if (value === undefined || own.includes(key as keyof ModelConfig)) continue;
-    const users = (Object.keys(MODEL_OPTIONS) as ModelKind[]).filter((k) => MODEL_OPTIONS[k].includes(key as keyof ModelConfig));
+  const foreign = foreignOption(config, own, MODEL_OPTIONS);
+  if (foreign !== undefined) {
     throw new Error(
-      `createModel('${kind}'): option ${key} does not apply to ${kind} (it applies to ${users.join(', ')}); ${kind} takes ${own.join(', ')} ` +
+      `createModel('${kind}'): option ${foreign.key} does not apply to ${kind} (it applies to ${foreign.readers.join(', ')}); ${kind} takes ${own.join(', ')} ` +
         `(pickModelConfig(kind, config) keeps those of a config shared by several kinds)`,
     );
   }

@@ -1,7 +1,8 @@
 /**
  * Checks the option names a caller passes (for JavaScript callers and spread objects, which TypeScript does not
  * check): a name the options lack is an error naming it, the closest option and the options there are, never
- * silently ignored. Shared by `createModel` and `@fm/train`'s `fit` (subpath `@fm/layers/option-names`).
+ * silently ignored; and an option given to an owner that does not read it (another model kind's, another
+ * optimizer's). Shared by `createModel` and `@fm/train`'s `fit` (subpath `@fm/layers/option-names`).
  * @internal
  */
 
@@ -30,4 +31,16 @@ export function checkOptionNames(where: string, given: object, known: readonly s
     const hint = elsewhere[key] ?? near;
     throw new Error(`${where}: unknown option "${key}"${hint ? ` (did you mean ${hint}?)` : ''}; the options are ${known.join(', ')}`);
   }
+}
+
+/**
+ * The first key of `given` with a defined value that is not among `own`, and the entries of `readers` (model kinds,
+ * optimizers) that read it; undefined when every given option is the owner's. The caller words the error.
+ */
+export function foreignOption<K extends string>(given: object, own: readonly string[], readers: Readonly<Record<K, readonly string[]>>): { key: string; readers: K[] } | undefined {
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined || own.includes(key)) continue;
+    return { key, readers: (Object.keys(readers) as K[]).filter((r) => readers[r].includes(key)) };
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { checkOptionNames } from '@fm/layers/option-names';
+import { checkOptionNames, foreignOption } from '@fm/layers/option-names';
 import type { EarlyStoppingOptions, FitOptions } from './fit-options.js';
 import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 
@@ -43,9 +43,8 @@ export function checkFitOptionKeys(options: FitOptions): void {
 /** An `optimizerConfig` field the optimizer does not read (Adam's β₁ given to SGD) is an error, never ignored. */
 export function checkOptimizerConfig(config: Partial<OptimizerConfig> | undefined, optimizer: OptimizerName): void {
   const used = OPTIMIZER_CONFIG_KEYS[optimizer];
-  for (const key of Object.keys(config ?? {}) as (keyof OptimizerConfig)[]) {
-    if (config?.[key] === undefined || used.includes(key)) continue;
-    const users = (Object.keys(OPTIMIZER_CONFIG_KEYS) as OptimizerName[]).filter((o) => OPTIMIZER_CONFIG_KEYS[o].includes(key));
-    throw new Error(`fit: optimizerConfig.${key} applies to ${users.join(' | ')}; the optimizer is ${optimizer}, which reads ${used.join(', ')}`);
+  const foreign = foreignOption(config ?? {}, used, OPTIMIZER_CONFIG_KEYS);
+  if (foreign !== undefined) {
+    throw new Error(`fit: optimizerConfig.${foreign.key} applies to ${foreign.readers.join(' | ')}; the optimizer is ${optimizer}, which reads ${used.join(', ')}`);
   }
 }
