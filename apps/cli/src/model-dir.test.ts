@@ -119,3 +119,21 @@ describe('train validates first and saves before evaluating (Why: a failure afte
     expect(typeof j.engine_reason).toBe('string');
   });
 });
+
+describe('fm train reports the optimizer, learning rate and batch it ran', () => {
+  it('defaults resolved: fm per-example sgd; nfm adam at 256, its rate following a given batch (2e-3·∛(2048/256) = 0.004)', async () => {
+    const d = tempDir();
+    writeFiles(d, { 'u.data': `${ratingLines(20, 30, 10).join('\n')}\n` });
+    const fm = await runFm(['train', '--data', join(d, 'u.data'), '--epochs', '1', '--out', join(d, 'fm'), '--json']);
+    expect(fm.code, fm.err).toBe(0);
+    expect([fm.json().optimizer, fm.json().learning_rate, fm.json().batch_size]).toEqual(['sgd', 0.005, 1]);
+    const nfm = await runFm(['train', '--data', join(d, 'u.data'), '--model', 'nfm', '--epochs', '1', '--out', join(d, 'nfm'), '--json']);
+    expect(nfm.code, nfm.err).toBe(0);
+    expect([nfm.json().optimizer, nfm.json().learning_rate, nfm.json().batch_size]).toEqual(['adam', 0.002, 256]);
+    const big = await runFm(['train', '--data', join(d, 'u.data'), '--model', 'nfm', '--epochs', '1', '--batch-size', '2048', '--out', join(d, 'big')]);
+    expect(big.code, big.err).toBe(0);
+    expect(big.out).toMatch(/; adam, lr 0\.004, batch 2048\)/);
+    const meta = JSON.parse(readFileSync(join(d, 'big/fm.json'), 'utf8')) as { meta: { training: { optimization: unknown } } };
+    expect(meta.meta.training.optimization).toEqual({ optimizer: 'adam', learningRate: 0.004, batchSize: 2048 });
+  });
+});

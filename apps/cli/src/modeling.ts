@@ -149,6 +149,8 @@ export interface TrainOutcome {
   engine: string;
   engineReason: string;
   threads: number;
+  /** The gradient solver's optimizer, learning rate and batch as run (defaults resolved); undefined for MCMC/ALS. */
+  optimization: { optimizer: string; learningRate: number; batchSize: number } | undefined;
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
@@ -218,6 +220,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset | D
       engine: r.engine,
       engineReason: r.engineReason,
       threads: r.threads,
+      optimization: r.optimization,
     };
   } finally {
     progress.clear();

@@ -133,6 +133,11 @@ export interface FitResult {
   engineReason: string;
   /** Worker threads used (1 unless the native engine ran Hogwild). */
   threads: number;
+  /**
+   * The gradient solver's settings as run, defaults resolved (the deep cell's batch and Adam rate grow
+   * with the data: `defaultBatchSize`); undefined for MCMC and ALS.
+   */
+  optimization: { optimizer: OptimizerName; learningRate: number; batchSize: number } | undefined;
   stopReason: StopReason;
   /** Mean training label and `[min, max]`, for metadata and clipping. */
   labelMean: number;

@@ -21,6 +21,7 @@ export function fitResult(run: {
   engine: EngineName;
   engineReason: string;
   threads: number;
+  optimization: FitResult['optimization'];
   stopReason: StopReason;
   labelMean: number;
   labelRange: [number, number];
@@ -39,6 +40,7 @@ export function fitResult(run: {
     engine: run.engine,
     engineReason: run.engineReason,
     threads: run.threads,
+    optimization: run.optimization,
     stopReason: run.stopReason,
     labelMean: run.labelMean,
     labelRange: run.labelRange,

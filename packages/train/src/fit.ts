@@ -4,7 +4,7 @@ import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
-import { modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
+import { defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
 import { attachBayes } from './engines/bayes/attached.js';
 import { BayesEngine } from './engines/bayes/bayes-engine.js';
@@ -73,10 +73,11 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const bayes = solver !== 'gradient';
   if (bayes) checkBayesOptions(solver, task, info.kind, options);
   const epochs = options.epochs ?? (bayes ? BAYES_ITERATIONS : defaults.epochs);
-  const batchSize = options.batchSize ?? defaults.batchSize;
   const seed = options.seed ?? 42;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) {
+    throw new Error(`fit: batchSize must be a positive integer, got ${options.batchSize}`);
+  }
   if (options.threads !== undefined && options.threads !== 'auto' && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new Error(`fit: threads must be 'auto' or an integer ≥ 1, got ${String(options.threads)}`);
   }
@@ -123,6 +124,8 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   // permutation of `trainRows`
   const data = train;
   const nTrain = stream ? stream.numRows : trainRows.length;
+  // the deep cell's batch grows with the data (TRAINING_DEFAULTS' largeData)
+  const batchSize = options.batchSize ?? defaultBatchSize(defaults, nTrain);
   let labelSum = 0;
   let labelMin = Infinity;
   let labelMax = -Infinity;
@@ -164,7 +167,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const optCfg: NativeOptimizerConfig = {
     ...OPTIMIZER_DEFAULTS,
     ...options.optimizerConfig,
-    learningRate: options.learningRate ?? options.optimizerConfig?.learningRate ?? defaults.learningRates[optName],
+    learningRate: options.learningRate ?? options.optimizerConfig?.learningRate ?? defaultLearningRate(defaults, optName, batchSize),
   };
   const l2Option = options.l2 ?? defaults.l2;
   const l2 = resolveL2(l2Option);
@@ -372,6 +375,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     engine: engine.name,
     engineReason: reason,
     threads: engine.threads,
+    optimization: bayes ? undefined : { optimizer: optName, learningRate: optCfg.learningRate, batchSize },
     stopReason,
     labelMean,
     labelRange: [labelMin, labelMax],

@@ -14,7 +14,7 @@ export type {
 export { chooseEngine, type EngineDecision } from './choose-engine.js';
 export { NativeModel, isNativeModel, type NativeModelConfig } from './engines/native/native-model.js';
 export type { EngineName, EngineChoice, TrainingEngine, PassHooks, PassProgress } from './engine.js';
-export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
+export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, defaultBatchSize, defaultLearningRate, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
 export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';
 export { l2Penalty, resolveL2, touchedRows, touchedBlocks, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
 export type { OptimizerName, OptimizerConfig } from './optimizers.js';

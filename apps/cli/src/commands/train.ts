@@ -140,9 +140,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     model: { type: 'enum', short: 'm', choices: MODEL_KINDS, default: 'fm', description: 'model kind' },
     task: { type: 'enum', choices: TASKS, default: 'regression', description: 'loss: MSE, log loss, or BPR' },
     epochs: { type: 'int', short: 'e', min: 1, max: 100000, description: 'epochs (default: the trainer\'s)' },
-    'batch-size': { type: 'int', short: 'b', min: 1, placeholder: 'N', description: 'mini-batch size' },
+    'batch-size': { type: 'int', short: 'b', min: 1, placeholder: 'N', description: 'mini-batch size (default: 1 for lr/fm/ffm/mf; deep models 256, doubled up to 2048 while an epoch keeps ≥ 256 steps)' },
     dim: { type: 'int', short: 'k', min: 1, max: 4096, description: 'latent dimension k (default 16; 8 with --solver mcmc|als)' },
-    lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate' },
+    lr: { type: 'number', min: 0, exclusiveMin: true, description: 'learning rate (default per model family and optimizer; deep models with Adam: 2e-3·∛(batch / 256) from batch 256 up)' },
     optimizer: { type: 'enum', choices: OPTIMIZERS, description: 'optimizer (default: the trainer\'s)' },
     ...SOLVER_OPTIONS,
     ...SIDE_FEATURE_OPTIONS,
@@ -357,6 +357,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         backend: backend.backend,
         engine: outcome.engine,
         engineReason: outcome.engineReason,
+        ...(outcome.optimization ? { optimization: outcome.optimization } : {}),
         flags: { epochs: v.epochs, batchSize: v['batch-size'], dim: dim ?? (init?.meta.training?.['flags'] as { dim?: number } | undefined)?.dim, lr: v.lr, optimizer: v.optimizer, l2: v.l2, seed: v.seed },
         solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? 'default optimizer') : ''),
         ...(bayes ? { iterations: bayes.iterations, burnIn: bayes.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null, initStd: bayes.initStd ?? BAYES_DEFAULTS.initStd } : {}),
@@ -377,7 +378,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       ctx.kept = `the model was saved to ${v.out}`;
       // fit() settles what the choice above could not know yet (FFM's WebAssembly SIMD step, Hogwild threads)
       if (chosenReason !== undefined && outcome.engineReason !== chosenReason) ctx.print(`engine as run: ${outcome.engine} (${outcome.engineReason})`);
-      ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      const opt = outcome.optimization;
+      const steps = opt ? `; ${opt.optimizer}, lr ${Number(opt.learningRate.toPrecision(3))}, batch ${opt.batchSize}` : '';
+      ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}${steps}), final loss ${outcome.finalLoss.toFixed(4)}`);
       const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
       if (outcome.valMetrics) {
         const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : 'validation';
@@ -408,6 +411,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         engine: outcome.engine,
         engine_reason: outcome.engineReason,
         threads: outcome.threads,
+        optimizer: outcome.optimization?.optimizer ?? null,
+        learning_rate: outcome.optimization?.learningRate ?? null,
+        batch_size: outcome.optimization?.batchSize ?? null,
         model: modelKind,
         task,
         rows: train.numRows,
