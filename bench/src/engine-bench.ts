@@ -54,15 +54,17 @@ if (name === 'bpr') {
   const model = createModel('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 64, seed: 1 });
   const r = await fit(model, ds, { task: 'ranking', negatives: { itemField: 'item' }, epochs: Math.min(Number(epochs), 2), validation: false });
   rows = [{ case: 'BPR ranking, ML-100K shape, k=64', path: 'baseline: default path', engine: r.engine, rows: ds.numRows, examplesPerSec: speed(r), peakRssMiB: peak() }];
-} else if (name === 'deep') {
-  const g = generateCtr({ rows: q ? 6000 : 60000, fields: 10, hashSize: 10000, seed: 3 });
+} else if (name === 'deep' || name === 'deep-large') {
+  const n = name === 'deep' ? (q ? 6000 : 60000) : (q ? 6000 : 600000);
+  const ep = name === 'deep' ? 2 : 1;
+  const g = generateCtr({ rows: n, fields: 10, hashSize: 10000, seed: 3 });
   rows = [];
   for (const kind of ['afm', 'nfm', 'deepfm']) {
     const model = createModel(kind, { fieldDims: g.dataset.schema.fieldDims, embeddingDim: 16, seed: 1 });
     const t0 = process.cpuUsage();
-    const r = await fit(model, g.dataset, { task: 'binary', epochs: 2, validation: false });
+    const r = await fit(model, g.dataset, { task: 'binary', epochs: ep, validation: false });
     const cpu = process.cpuUsage(t0);
-    rows.push({ case: kind + ', CTR ' + g.dataset.numRows.toLocaleString('en-US') + ' × 10 fields, k=16', path: 'baseline: fit() defaults', engine: r.engine, examplesPerSec: speed(r), peakRssMiB: peak(), metric: 'examples per CPU-second', value: (2 * g.dataset.numRows) / ((cpu.user + cpu.system) / 1e6) });
+    rows.push({ case: kind + ', CTR ' + g.dataset.numRows.toLocaleString('en-US') + ' × 10 fields, k=16', path: 'baseline: fit() defaults', engine: r.engine, examplesPerSec: speed(r), peakRssMiB: peak(), metric: 'examples per CPU-second', value: (ep * g.dataset.numRows) / ((cpu.user + cpu.system) / 1e6) });
     model.dispose();
   }
 } else {
@@ -91,8 +93,9 @@ export async function runEngineBench(opts: { quick?: boolean; epochs?: number; o
     if (!existsSync(dir)) throw new Error(`engine bench: --baseline ${opts.baseline} has no bench/dist (build it first)`);
     const script = join(dir, '_engine-baseline.mjs');
     writeFileSync(script, BASELINE_SCRIPT);
-    for (const name of ['bpr', 'ffm', 'deep']) {
-      if (opts.only && !`${name}-default`.includes(opts.only)) continue; // the baseline's cases are the -default ones
+    for (const name of ['bpr', 'ffm', 'deep', 'deep-large']) {
+      // the baseline's cases are the -default ones (and deep-large)
+      if (opts.only && !(name === 'deep-large' ? name : `${name}-default`).includes(opts.only)) continue;
       rows.push(...(await runChild(script, [name, String(quick), String(epochs)])));
     }
   }

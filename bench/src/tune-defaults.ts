@@ -9,14 +9,17 @@
  * loader, and the 39-field CTR generator (binary).
  *
  *   pnpm --filter @fm/bench tune [--dir ../shared/data/ml-100k] [--task regression|binary] [--dim 16] [--only NAME]
- *                                [--kind fm|ffm|deepfm|…] [--normalize true|false] [--ctr-rows 300000]   (FFM's instance-wise normalisation)
+ *                                [--kind fm|ffm|deepfm|…] [--normalize true|false] [--ctr-rows 300000] [--ctr-fields 39]
+ *                                [--splits ua,u1,libFM,CTR,ratings]
+ *   (--normalize: FFM's instance-wise normalisation; --splits: which data sets, the large synthetic "ratings" set
+ *   (698k ratings, for the deep cell's large-data batch) only when named)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
-import { encodeInteractions, generateCtr, parseLibsvm, Rng, splitLines, type SparseDataset } from '@fm/data';
+import { encodeInteractions, generateCtr, generateRatings, parseLibsvm, Rng, splitLines, type SparseDataset } from '@fm/data';
 import { loadMovieLens, type MovieLensData } from '@fm/data/node';
 import { createModel, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend, type FitOptions } from '@fm/train';
@@ -81,11 +84,21 @@ async function libfmSplit(dir: string, out: string): Promise<Split> {
   return { name: 'ua libFM file (side features)', task: 'regression', train: train.dataset, test: testDs.dataset, clip: [1, 5] };
 }
 
-function ctrSplit(rows: number): Split {
-  const g = generateCtr({ rows, fields: 39, hashSize: Math.round(rows / 10), seed: 11 });
+function ctrSplit(rows: number, fields = 39, hashSize = Math.round(rows / 10)): Split {
+  const g = generateCtr({ rows, fields, hashSize, seed: 11 });
   const perm = new Rng(3).permutation(rows);
   const nTest = Math.round(rows / 10);
-  return { name: `CTR ${rows / 1000}k×39 (best logloss ${g.bestLogLoss.toFixed(4)})`, task: 'binary', train: g.dataset.select(perm.subarray(nTest)), test: g.dataset.select(perm.subarray(0, nTest)) };
+  return { name: `CTR ${rows / 1000}k×${fields} (best logloss ${g.bestLogLoss.toFixed(4)})`, task: 'binary', train: g.dataset.select(perm.subarray(nTest)), test: g.dataset.select(perm.subarray(0, nTest)) };
+}
+
+/** A large synthetic rating set (698k ratings of 10,000 users × 3,000 items), 10 % held out as the test rows. */
+function ratingsSplit(): Split {
+  const g = generateRatings({ users: 10_000, items: 3000, density: 0.0233, seed: 5 });
+  const { dataset } = encodeInteractions(g.interactions);
+  const perm = new Rng(3).permutation(dataset.numRows);
+  const nTest = Math.round(dataset.numRows / 10);
+  const pick = (rows: Int32Array) => dataset.select(rows.slice().sort());
+  return { name: `ratings ${Math.round(dataset.numRows / 1000)}k (synthetic)`, task: 'regression', train: pick(perm.subarray(nTest)), test: pick(perm.subarray(0, nTest)), clip: [1, 5] };
 }
 
 const logLoss = (s: Float32Array, y: Float32Array) => s.reduce((a, x, i) => a + Math.max(x, 0) - x * (y[i] as number) + Math.log1p(Math.exp(-Math.abs(x))), 0) / s.length;
@@ -109,7 +122,19 @@ async function evaluate(split: Split, kind: ModelKind, dim: number, opts: FitOpt
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string' }, task: { type: 'string' }, dim: { type: 'string' }, only: { type: 'string' }, kind: { type: 'string' }, normalize: { type: 'string' }, 'ctr-rows': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      dir: { type: 'string' },
+      task: { type: 'string' },
+      dim: { type: 'string' },
+      only: { type: 'string' },
+      kind: { type: 'string' },
+      normalize: { type: 'string' },
+      'ctr-rows': { type: 'string' },
+      'ctr-fields': { type: 'string' },
+      splits: { type: 'string' },
+    },
+  });
   const normalize = values.normalize === undefined ? undefined : values.normalize === 'true';
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   const dim = Number(values.dim ?? 16);
@@ -119,14 +144,24 @@ async function main(): Promise<void> {
   try {
     const task = values.task ?? 'regression';
     const u1 = u1Files(dir, out);
-    const splits: Split[] =
+    // --splits: a comma list of split names (ua, u1, libFM, CTR; regression also "ratings", the large synthetic set, only when named)
+    const wanted = (name: string, byDefault = true) => (values.splits === undefined ? byDefault : values.splits.split(',').includes(name));
+    const makers: [string, () => Promise<Split> | Split, boolean][] =
       task === 'regression'
-        ? [await movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test')), await movieLensSplit('u1', u1.base, u1.test), await libfmSplit(dir, out)]
+        ? [
+            ['ua', () => movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test')), true],
+            ['u1', () => movieLensSplit('u1', u1.base, u1.test), true],
+            ['libFM', () => libfmSplit(dir, out), true],
+            ['ratings', ratingsSplit, false],
+          ]
         : [
-            await movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test'), true),
-            await movieLensSplit('u1', u1.base, u1.test, true),
-            ctrSplit(Number(values['ctr-rows'] ?? 300_000)),
+            ['ua', () => movieLensSplit('ua', join(dir, 'ua.base'), join(dir, 'ua.test'), true), true],
+            ['u1', () => movieLensSplit('u1', u1.base, u1.test, true), true],
+            ['CTR', () => ctrSplit(Number(values['ctr-rows'] ?? 300_000), Number(values['ctr-fields'] ?? 39)), true],
           ];
+    const splits: Split[] = [];
+    for (const [name, make, byDefault] of makers) if (wanted(name, byDefault)) splits.push(await make());
+    if (splits.length === 0) throw new Error(`tune: --splits ${values.splits} names no split of task ${task} (${makers.map(([n]) => n).join(', ')})`);
     const grid: [string, FitOptions][] = [
       ['default', {}],
       ['sgd b1 lr.005 l2 .1/.07', { optimizer: 'sgd', batchSize: 1, learningRate: 0.005, l2: { linear: 0.1, factors: 0.07 } }],
@@ -138,6 +173,13 @@ async function main(): Promise<void> {
       ['adagrad b1 lr.02 l2 .1/.07', { optimizer: 'adagrad', batchSize: 1, learningRate: 0.02, l2: { linear: 0.1, factors: 0.07 } }],
       ['adam b256 lr2e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.03, factors: 0.2 } }],
       ['adam b2048 lr6e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 6e-3, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b512 lr2.8e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 512, learningRate: 2e-3 * Math.SQRT2, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b1024 lr4e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 1024, learningRate: 4e-3, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr5.7e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 2e-3 * Math.sqrt(8), l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr2e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 2e-3, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr2.8e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 2e-3 * Math.SQRT2, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr8e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 8e-3, l2: { linear: 0.03, factors: 0.2 } }],
+      ['adam b2048 lr4e-3 l2 .03/.2', { optimizer: 'adam', batchSize: 2048, learningRate: 4e-3, l2: { linear: 0.03, factors: 0.2 } }],
       ['adam b256 lr2e-3 l2 .05', { optimizer: 'adam', batchSize: 256, learningRate: 2e-3, l2: { linear: 0.05, factors: 0.05 } }],
       ['adam b1024 lr5e-3 l2 .05', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.05, factors: 0.05 } }],
       ['adam b1024 lr5e-3 l2 .1', { optimizer: 'adam', batchSize: 1024, learningRate: 5e-3, l2: { linear: 0.1, factors: 0.1 } }],
