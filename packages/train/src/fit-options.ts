@@ -72,11 +72,14 @@ export interface FitOptions {
   threads?: number | 'auto';
   /** Maximum epochs (default from `TRAINING_DEFAULTS`; early stopping usually ends sooner). */
   epochs?: number;
-  /** Positive rows per step (default from `TRAINING_DEFAULTS`: per task and model family). */
+  /**
+   * Positive rows per step (default from `TRAINING_DEFAULTS`: per task and model family; deep models'
+   * grows with the training rows, `defaultBatchSize`).
+   */
   batchSize?: number;
   /** Default from `TRAINING_DEFAULTS`. */
   optimizer?: OptimizerName;
-  /** Default from `TRAINING_DEFAULTS` (per optimizer). */
+  /** Default from `TRAINING_DEFAULTS` (per optimizer; deep models' Adam rate follows the batch, `defaultLearningRate`). */
   learningRate?: number;
   /** Other optimizer hyper-parameters (betas, ε, Adagrad's initial accumulator, FTRL's β, λ₁, λ₂); defaults `OPTIMIZER_DEFAULTS`. */
   optimizerConfig?: Partial<OptimizerConfig>;
