@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { reduceSum } from './fast-ops.js';
 import { defineHostOp } from './host-kernel.js';
-import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { inputList, scaleByValues, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 const shape3 = (s: readonly number[] | undefined) => s as [number, number, number];
 
@@ -129,7 +129,7 @@ export class AnovaKernel extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [emb, values] = inputList('AnovaKernel', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
-      const a = tf.mul(emb, tf.expandDims(values, -1));
+      const a = scaleByValues(emb, values);
       const kernel = anovaOp({ a }, () => this.composite(a), { degree: this.degree });
       return this.reduceSum ? reduceSum(kernel, -1, true) : kernel;
     });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { definedEntries, glorotInit, inputList, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { definedEntries, glorotInit, inputList, scaleByValues, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { denseLayer } from './dense-layer.js';
 import { pairAttentionPool } from './pair-attention-pool.js';
 import { pairProducts } from './pair-products.js';
@@ -89,7 +89,7 @@ export class AttentionalFactorizationMachine extends tf.layers.Layer {
       throw new Error(`AttentionalFactorizationMachine: values [${values.shape.join(', ')}] do not match embeddings [${emb.shape.join(', ')}]`);
     }
     const numPairs = (width * (width - 1)) / 2;
-    const scaled = tf.mul(emb, tf.expandDims(values, -1));
+    const scaled = scaleByValues(emb, values);
     const pairs = pairProducts(scaled);
     const hidden = denseLayer(
       tf.reshape(pairs, [batch * numPairs, k]),

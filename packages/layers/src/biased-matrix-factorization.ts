@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFieldDims, featureCount } from './field-dims.js';
 import { gatherRows } from './gather-rows.js';
-import { DEFAULT_INIT_STD, definedEntries, inputList, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
+import { DEFAULT_INIT_STD, definedEntries, idsInputShape, inputList, normalInit, scaleByValues, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link BiasedMatrixFactorization}. */
 export interface BiasedMatrixFactorizationArgs extends LayerArgs {
@@ -80,7 +80,7 @@ export class BiasedMatrixFactorization extends tf.layers.Layer {
       if (this.factors === null || this.linear === null || this.bias === null) {
         throw new Error(`BiasedMatrixFactorization '${this.name}': call before build`);
       }
-      const xv = tf.mul(gatherRows(this.factors.read() as tf.Tensor2D, ids), tf.expandDims(values, -1));
+      const xv = scaleByValues(gatherRows(this.factors.read() as tf.Tensor2D, ids), values);
       const [user, item] = tf.unstack(xv, 1) as [tf.Tensor, tf.Tensor];
       const dot = tf.sum(tf.mul(user, item), -1, true);
       const w = tf.squeeze(gatherRows(this.linear.read() as tf.Tensor2D, ids), [-1]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { biInteraction } from './bi-interaction.js';
 import { reduceSum } from './fast-ops.js';
-import { inputList, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { inputList, scaleByValues, type CallKwargs, type LayerArgs } from './layer-args.js';
 
 /** Options of {@link FactorizationMachine}. */
 export interface FactorizationMachineArgs extends LayerArgs {
@@ -32,7 +32,7 @@ export class FactorizationMachine extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const [emb, values] = inputList('FactorizationMachine', inputs, 2, '[embeddings, values]') as [tf.Tensor, tf.Tensor];
-      const perFactor = biInteraction(tf.mul(emb, tf.expandDims(values, -1)));
+      const perFactor = biInteraction(scaleByValues(emb, values));
       return this.reduceSum ? reduceSum(perFactor, -1, true) : perFactor;
     });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkFieldDims, featureCount } from './field-dims.js';
 import { gatherRows } from './gather-rows.js';
-import { DEFAULT_INIT_STD, definedEntries, normalInit, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
+import { DEFAULT_INIT_STD, definedEntries, normalInit, scaleByValues, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
 
 /** Options of {@link FeaturesEmbedding}. */
 export interface FeaturesEmbeddingArgs extends LayerArgs {
@@ -65,7 +65,7 @@ export class FeaturesEmbedding extends tf.layers.Layer {
       }
       const rows = gatherRows(this.weightTable().read() as tf.Tensor2D, ids);
       const values = list[1];
-      return values === undefined ? rows : tf.mul(rows, tf.expandDims(values, -1));
+      return values === undefined ? rows : scaleByValues(rows, values);
     });
   }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { reduceSum } from './fast-ops.js';
 import { checkFieldDims, featureCount } from './field-dims.js';
 import { gatherRows } from './gather-rows.js';
-import { definedEntries, inputList, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
+import { definedEntries, inputList, scaleByValues, type CallKwargs, type LayerArgs, idsInputShape } from './layer-args.js';
 
 /** Options of {@link FeaturesLinear}. */
 export interface FeaturesLinearArgs extends LayerArgs {
@@ -43,7 +43,7 @@ export class FeaturesLinear extends tf.layers.Layer {
       const [ids, values] = inputList('FeaturesLinear', inputs, 2, '[ids, values]') as [tf.Tensor, tf.Tensor];
       if (this.linear === null || this.bias === null) throw new Error(`FeaturesLinear '${this.name}': call before build`);
       const w = tf.squeeze(gatherRows(this.linear.read() as tf.Tensor2D, ids), [-1]);
-      return tf.add(reduceSum(tf.mul(w, values), -1, true), this.bias.read());
+      return tf.add(reduceSum(scaleByValues(w, values), -1, true), this.bias.read());
     });
   }
 

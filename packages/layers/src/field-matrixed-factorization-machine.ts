@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
-import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { inputList, scaleByValues, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { packedPairIndex } from './pair-indices.js';
 import { plainMatMul } from './fast-ops.js';
 
@@ -63,7 +63,7 @@ export class FieldMatrixedFactorizationMachine extends FieldLayer {
         tf.Tensor,
       ];
       const batch = ids.shape[0] as number;
-      const xv = tf.mul(emb, tf.expandDims(values, -1));
+      const xv = scaleByValues(emb, values);
       const s = tf.reshape(this.sumByField(ids, xv), [batch, this.numFields * this.embeddingDim]);
       return tf.sum(tf.mul(plainMatMul(s, this.blockMatrix()), s), -1, true);
     });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FieldLayer } from './field-layer.js';
 import { gatherRows } from './gather-rows.js';
-import { inputList, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
+import { inputList, scaleByValues, shapeList, type CallKwargs, type LayerArgs } from './layer-args.js';
 import { packedPairIndex } from './pair-indices.js';
 import { plainMatMul } from './fast-ops.js';
 
@@ -51,7 +51,7 @@ export class FieldWeightedFactorizationMachine extends FieldLayer {
       const batch = ids.shape[0] as number;
       const k = emb.shape[2] as number;
       const F = this.numFields;
-      const xv = tf.mul(emb, tf.expandDims(values, -1));
+      const xv = scaleByValues(emb, values);
       // Σ_{f,g} r_{f,g} ⟨S_f, S_g⟩ = Σ_c s_cᵀ r s_c with s_c = S[b, :, c]: one 2-D matmul [B·k, F] × [F, F]
       const byFactor = tf.reshape(tf.transpose(this.sumByField(ids, xv), [0, 2, 1]), [batch * k, F]);
       const all = tf.sum(tf.reshape(tf.mul(plainMatMul(byFactor, this.pairMatrix()), byFactor), [batch, k * F]), -1, true);

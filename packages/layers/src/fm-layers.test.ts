@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FactorizationMachine,
@@ -42,6 +43,30 @@ describe('FeaturesEmbedding / FeaturesLinear', () => {
     const ref1 = 0.7 + (w[2] as number) * 3;
     expect(out[0]?.[0]).toBeCloseTo(ref0, 5);
     expect(out[1]?.[0]).toBeCloseTo(ref1, 5);
+  });
+
+  it.each(['cpu', 'wasm'])('values all 1 (%s): the rows as they are, no scaling product runs; a later non-1 value scales', async (backend) => {
+    await tf.setBackend(backend);
+    const emb = featuresEmbedding({ fieldDims, embeddingDim: 3, seed: 1 });
+    const lin = featuresLinear({ fieldDims });
+    const ids = tf.tensor2d([[0, 4, 9], [2, 5, 11]], [2, 3], 'int32');
+    const ones = tf.variable(tf.ones([2, 3]));
+    const plain = (emb.apply(ids) as tf.Tensor).arraySync();
+    const profile = await tf.profile(() => [emb.apply([ids, ones]) as tf.Tensor, lin.apply([ids, ones]) as tf.Tensor]);
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Multiply');
+    expect((emb.apply([ids, ones]) as tf.Tensor).arraySync()).toEqual(plain);
+    const w = (lin.getWeights()[0] as tf.Tensor).dataSync();
+    const b = (lin.getWeights()[1] as tf.Tensor).dataSync()[0] as number;
+    const byHand = (row: number[], scale: number[]) => b + row.reduce((a, id, j) => a + (w[id] as number) * (scale[j] as number), 0);
+    const linOut = (lin.apply([ids, ones]) as tf.Tensor).arraySync() as number[][];
+    expect(linOut[1]?.[0]).toBeCloseTo(byHand([2, 5, 11], [1, 1, 1]), 6);
+    // the check is per data: values assigned a 2.5 later are scaled
+    ones.assign(tf.tensor2d([[1, 1, 1], [1, 2.5, 1]]));
+    const scaled = (emb.apply([ids, ones]) as tf.Tensor).arraySync() as number[][][];
+    (scaled[1]?.[1] ?? []).forEach((x, c) => expect(x).toBeCloseTo(2.5 * ((plain as number[][][])[1]?.[1]?.[c] as number), 6));
+    expect(scaled[0]).toEqual((plain as number[][][])[0]);
+    expect(((lin.apply([ids, ones]) as tf.Tensor).arraySync() as number[][])[1]?.[0]).toBeCloseTo(byHand([2, 5, 11], [1, 2.5, 1]), 6);
+    await tf.setBackend('cpu');
   });
 
   it('names its weights for the trainer', () => {
