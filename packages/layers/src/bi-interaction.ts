@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
+import { runSimdPairs } from './simd-pairs.js';
 
 const shape3 = (s: readonly number[] | undefined) => s as [number, number, number];
 
@@ -11,6 +12,7 @@ const biInteractionOp = defineHostOp({
   run([x], [s], out) {
     const xs = x as Float32Array;
     const [batch, width, k] = shape3(s);
+    if (runSimdPairs('biInteraction', [xs, out], batch, width, k)) return;
     for (let b = 0; b < batch; b++) {
       for (let c = 0; c < k; c++) {
         let sum = 0;
@@ -32,6 +34,7 @@ const biInteractionOp = defineHostOp({
         const d = dy as Float32Array;
         const xs = x as Float32Array;
         const [batch, width, k] = shape3(s);
+        if (runSimdPairs('biInteractionGrad', [d, xs, out], batch, width, k)) return;
         for (let b = 0; b < batch; b++) {
           for (let c = 0; c < k; c++) {
             const first = b * width * k + c;
@@ -50,9 +53,10 @@ const biInteractionOp = defineHostOp({
  * The Bi-Interaction pooling of NFM (He & Chua 2017, eq. 3), the per-factor pairwise sum of an FM (Rendle 2010,
  * eq. 5): `[B, W, k]` → `[B, k]`, out = Σ_{i<j} x_i ⊙ x_j = ½[(Σ_i x_i)² − Σ_i x_i²], in O(W k).
  *
- * On wasm and cpu one TypeScript kernel computes it in one pass (and one its gradient, dx_i = dy ⊙ (Σ_j x_j − x_i)),
- * without the `[B, W, k]` temporaries and `ones` tensors that composed ops and their gradients allocate;
- * elsewhere it composes stock ops.
+ * On wasm and cpu one kernel computes it in one pass (and one its gradient, dx_i = dy ⊙ (Σ_j x_j − x_i)), without
+ * the `[B, W, k]` temporaries and `ones` tensors that composed ops and their gradients allocate: WebAssembly SIMD
+ * on wasm for k a multiple of 4 (f32 sums, simd-pairs.ts), TypeScript loops otherwise (f64 sums); elsewhere it
+ * composes stock ops.
  */
 export function biInteraction(x: tf.Tensor): tf.Tensor2D {
   if (x.rank !== 3) throw new Error(`biInteraction: expected [B, W, k], got [${x.shape.join(', ')}]`);

@@ -6,14 +6,14 @@
  * or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
  */
 import {
-  ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, SUB, V128_LOAD, V128_STORE, advance, forLoop,
-  get, heapModule, horizontalSum, i32, kernelModule, plus, set, tee,
+  ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, F32X4_SUB, SUB, V128_LOAD, V128_STORE, advance,
+  f32x4Const, forLoop, get, heapModule, horizontalSum, i32, kernelModule, plus, set, tee,
 } from './wasm-bytecode.js';
 
 // every function: params 0-3 byte addresses of its arrays, 4 the end of x (x + B·W·k·4), 5 W·k·4, 6 k·4
 const [, , , , X_END, ROW, KB] = [0, 1, 2, 3, 4, 5, 6] as const;
-// i32 locals 7-15, v128 locals 16-17
-const [BASE, ROW_END, XI, XJ, C, R1, R2, DELTA, ADDR, V0, V1] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as const;
+// i32 locals 7-15, v128 locals 16-18
+const [BASE, ROW_END, XI, XJ, C, R1, R2, DELTA, ADDR, V0, V1, V2] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18] as const;
 
 const load = (...addr: number[][]) => [...addr.flat(), ...V128_LOAD];
 /** For every example (BASE), slot i (XI) and slot j > i (XJ) of x (param `x`): `pair`; after each example `perExample`. */
@@ -28,6 +28,18 @@ const eachItem = (x: number, item: number[], perExample: number[] = []) =>
   forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...forLoop(XI, get(BASE), get(ROW_END), get(KB), item), ...perExample]);
 /** For c = 0, 16, … < k·4 bytes: body. */
 const eachLane = (body: number[]) => forLoop(C, i32(0), get(KB), i32(16), body);
+/** For every example (BASE) of a `[B, W, k]` array (param `x`) and every 4 lanes (C): `lanes`; after each example `perExample`. */
+const eachExampleLane = (x: number, lanes: number[], perExample: number[]) =>
+  forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...eachLane(lanes), ...perExample]);
+/** V0 = Σ_i x_i over the example's items at lanes C (and, given `squares`, V1 = Σ_i x_i ⊙ x_i; V2 scratch). */
+const itemSums = (squares: boolean) => [
+  ...F32_CONST_0, ...F32X4_SPLAT, ...set(V0),
+  ...(squares ? [...F32_CONST_0, ...F32X4_SPLAT, ...set(V1)] : []),
+  ...forLoop(XI, get(BASE), get(ROW_END), get(KB), [
+    ...load(plus(XI, C)), ...tee(V2), ...get(V0), ...F32X4_ADD, ...set(V0),
+    ...(squares ? [...get(V2), ...get(V2), ...F32X4_MUL, ...get(V1), ...F32X4_ADD, ...set(V1)] : []),
+  ]),
+];
 /** `mem[at + delta] += g ⊙ mem[other]` for v128 g in V1, at/other slot addresses plus C. */
 const accumulate = (at: number, other: number) => [
   ...plus(at, C), ...get(DELTA), ...ADD, ...tee(ADDR), ...get(ADDR), ...V128_LOAD,
@@ -157,6 +169,29 @@ const KERNELS = {
       advance(R2, get(KB)),
     ),
   ],
+  // biInteraction(x, out): out[b, :] = ½[(Σ_i x_i)² − Σ_i x_i ⊙ x_i] (R2 running out row)
+  biInteraction: [
+    ...get(1), ...set(R2),
+    ...eachExampleLane(
+      0,
+      [...itemSums(true), ...plus(R2, C), ...get(V0), ...get(V0), ...F32X4_MUL, ...get(V1), ...F32X4_SUB, ...f32x4Const(0.5), ...F32X4_MUL, ...V128_STORE],
+      advance(R2, get(KB)),
+    ),
+  ],
+  // biInteractionGrad(dy, x, dx): dx[b, i, :] = dy[b, :] ⊙ (Σ_j x_j − x_i) (R2 running dy row, V1 its lanes)
+  biInteractionGrad: [
+    ...get(0), ...set(R2), ...get(2), ...get(1), ...SUB, ...set(DELTA),
+    ...eachExampleLane(
+      1,
+      [
+        ...itemSums(false), ...load(plus(R2, C)), ...set(V1),
+        ...forLoop(XI, get(BASE), get(ROW_END), get(KB), [
+          ...plus(XI, C), ...get(DELTA), ...ADD, ...get(V1), ...get(V0), ...load(plus(XI, C)), ...F32X4_SUB, ...F32X4_MUL, ...V128_STORE,
+        ]),
+      ],
+      advance(R2, get(KB)),
+    ),
+  ],
 } as const;
 
 /** The pair kernels and the index (in their array arguments) of x, whose shape drives the loops. */
@@ -173,9 +208,11 @@ const X_ARG: Record<PairKernel, number> = {
   weightedSum: 0,
   weightedSumGradX: 2,
   weightedSumGradA: 1,
+  biInteraction: 0,
+  biInteractionGrad: 1,
 };
 
-const pairsModule = () => kernelModule(KERNELS, 7, 9, 2);
+const pairsModule = () => kernelModule(KERNELS, 7, 9, 3);
 
 type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
 
