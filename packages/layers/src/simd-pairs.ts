@@ -1,9 +1,10 @@
 /**
- * WebAssembly SIMD (f32x4) kernels over the slot pairs i < j of `[B, W, k]` embeddings, and over the items of a
- * `[B, W, k]` array weighted by `[B, W]`, run in place on the memory of tfjs-backend-wasm (the module imports it:
- * no copies of the `[B, P, k]` pair tensors), for k a multiple of 4. The host kernels of pair-products.ts,
- * pair-attention-pool.ts and attention-pool.ts call them on wasm and keep their TypeScript loops elsewhere (cpu,
- * or k not a multiple of 4). Assembled from bytecode (wasm-bytecode.ts).
+ * WebAssembly SIMD (f32x4) kernels over the slot pairs i < j of `[B, W, k]` embeddings, over the items of a
+ * `[B, W, k]` array weighted by `[B, W]`, and over its items' sums (the Bi-Interaction pooling and its gradient),
+ * run in place on the memory of tfjs-backend-wasm (the module imports it: no copies of the `[B, P, k]` pair
+ * tensors), for k a multiple of 4. The host kernels of pair-products.ts, pair-attention-pool.ts, attention-pool.ts
+ * and bi-interaction.ts call them on wasm and keep their TypeScript loops elsewhere (cpu, or k not a multiple of
+ * 4). Assembled from bytecode (wasm-bytecode.ts).
  */
 import {
   ADD, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, F32X4_SUB, SUB, V128_LOAD, V128_STORE, advance,
@@ -221,7 +222,7 @@ const kernelsFor = heapModule<Kernels>(pairsModule);
 
 /**
  * Runs `kernel` on `arrays` (views of the wasm backend's memory, in the kernel's argument order; outputs that
- * accumulate must be zeroed first) for x `[batch, width, k]` (the weighted sums: width items of k); the
+ * accumulate must be zeroed first) for x `[batch, width, k]` (the weighted sums and Bi-Interaction: width items of k); the
  * products2 kernels take `skipBytes`, a gap after each example's pairs in the pair tensor (several inputs' pairs
  * interleaved per example); returns false, doing nothing, where it cannot (not
  * the wasm backend's memory, k not a multiple of 4, no SIMD) so the caller runs its TypeScript loop instead.
