@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FieldSchema, SparseDataset, datasetFromIPC, datasetToIPC } from './index.js';
+import { FieldSchema, SparseDataset, datasetFromIPC, datasetToIPC, generateCtr } from './index.js';
 import { readArrow, writeArrow } from './node.js';
 
 const schema = new FieldSchema([
@@ -77,6 +77,23 @@ describe('SparseDataset', () => {
     expect(Array.from(b.ids)).toEqual([2, 6, 0, 0, 1, 3, 11, 0]);
     expect(Array.from(b.values)).toEqual([1, 1, 0, 0, 1, 1, 1, 0]);
     expect(Array.from(b.labels)).toEqual([3, 1]);
+  });
+
+  it.each([3, 70])('dense batches of fixed-width rows (%i fields: loop / TypedArray.set) copy each ordered row exactly', (width) => {
+    const { dataset: ds } = generateCtr({ rows: 50, fields: width, hashSize: 500, seed: 2 });
+    expect(ds.isFixedWidth()).toBe(true);
+    const order = Int32Array.from([7, 3, 49, 0, 12]);
+    const b = ds.denseBatchOf(order, 1, 5);
+    expect([b.size, b.width]).toEqual([4, width]);
+    for (let i = 0; i < 4; i++) {
+      const r = order[1 + i] as number;
+      const [a, e] = [ds.offsets[r] as number, ds.offsets[r + 1] as number];
+      const part = (x: Int32Array | Float32Array) => Array.from(x.subarray(i * width, (i + 1) * width));
+      expect(part(b.ids)).toEqual(Array.from(ds.ids.subarray(a, e)));
+      expect(part(b.values)).toEqual(Array.from(ds.values.subarray(a, e)));
+      expect(part(b.fields)).toEqual(Array.from(ds.fields.subarray(a, e)));
+      expect(b.labels[i]).toBe(ds.labels[r]);
+    }
   });
 
   it('shuffles deterministically for a seed and keeps every row', () => {

@@ -42,6 +42,12 @@ export interface DenseBatch {
 }
 
 /**
+ * Rows of at most this many features are copied into a dense batch by a plain loop; longer ones by
+ * `TypedArray.set` (a 2048-row batch of 10 fields: 0.6 vs 1.7 ms; of 200 fields: 6.0 vs 2.9 ms).
+ */
+const SHORT_ROW = 64;
+
+/**
  * A labelled sparse dataset in CSR form over a {@link FieldSchema}, stored as typed arrays that map
  * one-to-one onto an Apache Arrow table (see `toArrowTable`/`writeArrow` in `arrow-io.ts`).
  * Slices are zero-copy views.
@@ -237,10 +243,17 @@ export class SparseDataset {
       const e = this.offsets[r + 1] as number;
       const o = i * width;
       batch.labels[i] = this.labels[r] as number;
-      if (fixed) {
+      if (fixed && width > SHORT_ROW) {
         batch.ids.set(this.ids.subarray(a, e), o);
         batch.values.set(this.values.subarray(a, e), o);
         batch.fields.set(this.fields.subarray(a, e), o);
+      } else if (fixed) {
+        // short rows: a plain loop, with no subarray objects to allocate (3× faster at 10 fields)
+        for (let j = 0; j < width; j++) {
+          batch.ids[o + j] = this.ids[a + j] as number;
+          batch.values[o + j] = this.values[a + j] as number;
+          batch.fields[o + j] = this.fields[a + j] as number;
+        }
       } else {
         for (let j = 0; j < width; j++) {
           const src = a + j;
