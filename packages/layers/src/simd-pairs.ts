@@ -17,26 +17,25 @@ const [, , , , X_END, ROW, KB] = [0, 1, 2, 3, 4, 5, 6] as const;
 const [BASE, ROW_END, XI, XJ, C, R1, R2, DELTA, ADDR, V0, V1, V2] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18] as const;
 
 const load = (...addr: number[][]) => [...addr.flat(), ...V128_LOAD];
+/** For every example (BASE, its end ROW_END) of a `[B, W, k]` array (param `x`): `body`, then `perExample`. */
+const eachExample = (x: number, body: number[], perExample: number[] = []) =>
+  forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...body, ...perExample]);
+/** For every slot i (XI) of the current example: body. */
+const eachSlot = (body: number[]) => forLoop(XI, get(BASE), get(ROW_END), get(KB), body);
 /** For every example (BASE), slot i (XI) and slot j > i (XJ) of x (param `x`): `pair`; after each example `perExample`. */
 const eachPair = (x: number, pair: number[], perExample: number[] = []) =>
-  forLoop(BASE, get(x), get(X_END), get(ROW), [
-    ...plus(BASE, ROW), ...set(ROW_END),
-    ...forLoop(XI, get(BASE), get(ROW_END), get(KB), forLoop(XJ, plus(XI, KB), get(ROW_END), get(KB), pair)),
-    ...perExample,
-  ]);
+  eachExample(x, eachSlot(forLoop(XJ, plus(XI, KB), get(ROW_END), get(KB), pair)), perExample);
 /** For every example (BASE) and item (XI) of a `[B, W, k]` array (param `x`): `item`; after each example `perExample`. */
-const eachItem = (x: number, item: number[], perExample: number[] = []) =>
-  forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...forLoop(XI, get(BASE), get(ROW_END), get(KB), item), ...perExample]);
+const eachItem = (x: number, item: number[], perExample: number[] = []) => eachExample(x, eachSlot(item), perExample);
 /** For c = 0, 16, … < k·4 bytes: body. */
 const eachLane = (body: number[]) => forLoop(C, i32(0), get(KB), i32(16), body);
 /** For every example (BASE) of a `[B, W, k]` array (param `x`) and every 4 lanes (C): `lanes`; after each example `perExample`. */
-const eachExampleLane = (x: number, lanes: number[], perExample: number[]) =>
-  forLoop(BASE, get(x), get(X_END), get(ROW), [...plus(BASE, ROW), ...set(ROW_END), ...eachLane(lanes), ...perExample]);
+const eachExampleLane = (x: number, lanes: number[], perExample: number[]) => eachExample(x, eachLane(lanes), perExample);
 /** V0 = Σ_i x_i over the example's items at lanes C (and, given `squares`, V1 = Σ_i x_i ⊙ x_i; V2 scratch). */
 const itemSums = (squares: boolean) => [
   ...F32_CONST_0, ...F32X4_SPLAT, ...set(V0),
   ...(squares ? [...F32_CONST_0, ...F32X4_SPLAT, ...set(V1)] : []),
-  ...forLoop(XI, get(BASE), get(ROW_END), get(KB), [
+  ...eachSlot([
     ...load(plus(XI, C)), ...tee(V2), ...get(V0), ...F32X4_ADD, ...set(V0),
     ...(squares ? [...get(V2), ...get(V2), ...F32X4_MUL, ...get(V1), ...F32X4_ADD, ...set(V1)] : []),
   ]),
@@ -186,7 +185,7 @@ const KERNELS = {
       1,
       [
         ...itemSums(false), ...load(plus(R2, C)), ...set(V1),
-        ...forLoop(XI, get(BASE), get(ROW_END), get(KB), [
+        ...eachSlot([
           ...plus(XI, C), ...get(DELTA), ...ADD, ...get(V1), ...get(V0), ...load(plus(XI, C)), ...F32X4_SUB, ...F32X4_MUL, ...V128_STORE,
         ]),
       ],
