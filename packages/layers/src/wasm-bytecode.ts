@@ -270,3 +270,31 @@ export function typedModule(functions: readonly TypedFunction[], shared: boolean
     ...section(10, vec(bodies)),
   ]);
 }
+
+// ---- float64 scalars: the row updates of @fm/train's TrainStep (sparse-rows-wasm.ts), which round as TypeScript does ----
+/** @internal */
+export const F64 = 0x7c;
+/** `i32.store` at a constant byte offset. @internal */
+export const i32StoreAt = (offset: number) => [0x36, 0x02, ...uleb(offset)];
+/** `f64.const v`. @internal */
+export const f64 = (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
+/** f64.promote_f32. @internal */
+export const F64_PROMOTE = [0xbb];
+/** f32.demote_f64 (round to nearest even, as a store into a Float32Array). @internal */
+export const F32_DEMOTE = [0xb6];
+/** f64.convert_i32_s. @internal */
+export const F64_FROM_I32 = [0xb7];
+/** @internal */
+export const F64_ADD = [0xa0];
+/** @internal */
+export const F64_SUB = [0xa1];
+/** @internal */
+export const F64_MUL = [0xa2];
+/** @internal */
+export const F64_DIV = [0xa3];
+/** @internal */
+export const F64_SQRT = [0x9f];
+/** f64.gt. @internal */
+export const F64_GT = [0x64];
+/** `if … end` without a result: the i32 on top of the stack picks `body`. @internal */
+export const ifThen = (body: number[]) => [0x04, 0x40, ...body, ...END];

@@ -10,7 +10,7 @@ export { NativeEngine, type NativeEngineSettings } from './engines/native/native
 export { TfjsEngine, type TfjsEngineSettings } from './engines/tfjs/tfjs-engine.js';
 export { localRunner, type NativeRunner, type NativeRunnerFactory } from './engines/native/runner.js';
 export { registerNativeThreads, nativeThreadPolicy, type NativeThreadPolicy } from './engines/native/threads.js';
-export { TrainStep, type StepBatch, type StepLoss } from './train-step.js';
+export { TrainStep, type StepBatch, type StepLoss, type TrainStepOptions } from './train-step.js';
 export { RowOptimizer, SgdOptimizer, AdamOptimizer, AdagradOptimizer, FtrlOptimizer, createOptimizer, type ParamSlot } from './optimizers.js';
 export { RowNegatives } from './negatives.js';
 export { nativeScorer } from './ranking-scorer.js';

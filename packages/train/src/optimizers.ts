@@ -36,6 +36,11 @@ export interface ParamSlot {
   readonly touched?: Uint8Array;
   /** Adagrad only: one accumulator per row (row-wise Adagrad), `state[0]` is `[size / rowSize]`. */
   readonly rowWise?: boolean;
+  /**
+   * True when `state` lives in the wasm backend's memory (a TrainStep on wasm keeps Adam's moments of
+   * sparse tables there): each read of `state` gives fresh views, valid until the next wasm allocation.
+   */
+  readonly inHeap?: boolean;
 }
 
 /**
@@ -159,6 +164,15 @@ export class AdamOptimizer extends RowOptimizer {
     this.corrections();
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.config;
     adamSpan(slot.state[0] as Float32Array, slot.state[1] as Float32Array, s0, w, g, o0, len, lr, b1, b2, eps, this.c1, this.c2);
+  }
+  /**
+   * This step's hyper-parameters and bias corrections c1 = 1 − β₁ᵗ, c2 = √(1 − β₂ᵗ), for a kernel that applies the
+   * rule itself (sparse-rows-wasm.ts) exactly as {@link apply} does.
+   */
+  stepRule(): { lr: number; b1: number; b2: number; eps: number; c1: number; c2: number } {
+    this.corrections();
+    const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = this.config;
+    return { lr, b1, b2, eps, c1: this.c1, c2: this.c2 };
   }
   /** The same rule as {@link apply}, with the per-step values read once for all the rows. */
   protected override applyRows(slot: ParamSlot, rows: Int32Array, from: number, to: number, w: Float32Array, g: Float32Array): void {

@@ -201,3 +201,89 @@ describe('TrainStep on wasm, in place', () => {
     fresh.forEach((v, i) => expect(trained[i]).toBeCloseTo(v, 6));
   });
 });
+
+describe('TrainStep on wasm: Adam through the sparse-row kernels', () => {
+  const batchOf = (rows: number[][], values: number[][], labels: number[]) => ({
+    rows: rows.length,
+    width: WIDTH,
+    ids: Int32Array.from(rows.flat()),
+    values: Float32Array.from(values.flat()),
+    labels: Float32Array.from(labels),
+  });
+  // A touches every id; B (rows 0 and 1) leaves ids 5, 7, 8 and 10 out
+  const A = batchOf(IDS, VALUES, LABELS);
+  const B = batchOf(IDS.slice(0, 2), VALUES.slice(0, 2), LABELS.slice(0, 2));
+  const [lr, b1, b2, eps] = [0.05, 0.9, 0.999, 1e-8];
+
+  /** ∇(mean loss + l2Penalty) on `batch` at the model's weights, by autodiff over whole tables on cpu. */
+  function gradients(model: tf.LayersModel, info: ModelInfo, batch: typeof A): Float32Array[] {
+    const vars = info.params.map((p) => p.weight.read() as tf.Variable);
+    const { grads } = tf.variableGrads(() => {
+      const out = model.apply([tf.tensor2d(batch.ids, [batch.rows, WIDTH], 'int32'), tf.tensor2d(batch.values, [batch.rows, WIDTH])], { training: true }) as tf.Tensor;
+      const dense = info.params.filter((p) => !p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
+      const tables = info.params.filter((p) => p.sparse).map((p) => ({ value: p.weight.read(), group: p.group }));
+      return tf.add(logLoss(tf.reshape(out, [-1]), tf.tensor1d(batch.labels)), l2Penalty(dense, tables, batch.ids, batch.values, batch.rows, L2)) as tf.Scalar;
+    }, vars);
+    return vars.map((v) => Float32Array.from(grads[v.name]?.dataSync() ?? new Float32Array(v.size)));
+  }
+
+  it.each([3, 4, 8])('nfm, k = %i: A, B, A steps equal lazy Adam from its definition (rows a batch does not use keep weights and moments)', async (k) => {
+    await tf.setBackend('wasm');
+    const model = createModel('nfm', { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: k, seed: 3, initStd: 0.3, hiddenUnits: [4] });
+    const info = inspectModel(model);
+    const step = new TrainStep(model, info, createOptimizer('adam', { learningRate: lr }), L2, 'logloss');
+    const moments = info.params.map((p) => ({ m: new Float64Array(p.weight.read().size), v: new Float64Array(p.weight.read().size) }));
+    let t = 0;
+    for (const batch of [A, B, A]) {
+      t++;
+      const before = info.params.map((p) => Float32Array.from(p.weight.read().dataSync()));
+      const grads = await onCpu(() => gradients(model, info, batch));
+      const used = new Set(batch.ids);
+      const expected = info.params.map((p, i) => {
+        const w = Float64Array.from(before[i] as Float32Array);
+        const { m, v } = moments[i] as { m: Float64Array; v: Float64Array };
+        const g = grads[i] as Float32Array;
+        for (let q = 0; q < w.length; q++) {
+          if (p.sparse && !used.has(Math.floor(q / p.rowSize))) continue;
+          m[q] = b1 * (m[q] as number) + (1 - b1) * (g[q] as number);
+          v[q] = b2 * (v[q] as number) + (1 - b2) * (g[q] as number) ** 2;
+          w[q] = (w[q] as number) - (lr * ((m[q] as number) / (1 - b1 ** t))) / (Math.sqrt((v[q] as number) / (1 - b2 ** t)) + eps);
+        }
+        return w;
+      });
+      await step.run(batch);
+      info.params.forEach((p, i) => {
+        const got = p.weight.read().dataSync();
+        const exp = expected[i] as Float64Array;
+        const prev = before[i] as Float32Array;
+        for (let q = 0; q < got.length; q++) {
+          if (p.sparse && !used.has(Math.floor(q / p.rowSize))) expect(got[q], `${p.weight.name}[${q}] is not in the batch`).toBe(prev[q]);
+          else expect(Math.abs((got[q] as number) - (exp[q] as number)), `${p.weight.name}[${q}], step ${t}`).toBeLessThan(2e-5);
+        }
+      });
+    }
+    // the moments live in the heap; the engine-facing state reads them, and dispose() hands them back as arrays
+    const table = info.params.findIndex((p) => p.sparse && p.group === 'factors');
+    expect(step.slots[table]?.inHeap).toBe(true);
+    const live = (step.slots[table]?.state ?? []).map((a) => Array.from(a));
+    step.dispose();
+    expect(step.slots[table]?.inHeap).toBeUndefined();
+    expect((step.slots[table]?.state ?? []).map((a) => Array.from(a))).toEqual(live);
+    live[0]?.forEach((mq, q) => expect(Math.abs(mq - (moments[table]?.m[q] as number))).toBeLessThan(1e-6));
+  });
+
+  it('the kernels and the TypeScript loops (wasmKernels: false) train to the same weights', async () => {
+    await tf.setBackend('wasm');
+    const run = async (wasmKernels: boolean) => {
+      const model = createModel('deepfm', { fieldDims: FIELD_DIMS, width: WIDTH, embeddingDim: 4, seed: 6, initStd: 0.3, hiddenUnits: [4] });
+      const info = inspectModel(model);
+      const step = new TrainStep(model, info, createOptimizer('adam', { learningRate: lr }), L2, 'logloss', { wasmKernels });
+      for (const batch of [A, B, A, A]) await step.run(batch);
+      step.dispose();
+      return { weights: info.params.map((p) => Array.from(p.weight.read().dataSync())), state: step.slots.map((s) => s.state.map((a) => Array.from(a))) };
+    };
+    const [kernels, loops] = [await run(true), await run(false)];
+    kernels.weights.forEach((w, i) => w.forEach((x, q) => expect(Math.abs(x - (loops.weights[i]?.[q] as number))).toBeLessThan(1e-6)));
+    kernels.state.forEach((s, i) => s.forEach((a, j) => a.forEach((x, q) => expect(Math.abs(x - (loops.state[i]?.[j]?.[q] as number))).toBeLessThan(1e-6))));
+  });
+});

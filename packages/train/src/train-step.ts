@@ -6,8 +6,9 @@ import { readView, wasmHeap, withSharedIdentity, writeView, type WasmHeap } from
 import { copyRows } from './row-gather.js';
 import { bprLoss, logLoss, mseLoss } from './losses.js';
 import type { ModelInfo, TrainableParam } from './model-info.js';
-import type { ParamSlot, RowOptimizer } from './optimizers.js';
+import { AdamOptimizer, type ParamSlot, type RowOptimizer } from './optimizers.js';
 import { resolveL2, type L2Option, type ParameterGroup } from './regularization.js';
+import { gatherTableRows, sparseRowKernels, type SparseRowKernels } from './sparse-rows-wasm.js';
 
 /** The update unit of a sparse table: `[rows, rowSize]`, or `[n·F, k]` blocks for a field-aware table. */
 function unitShape(p: TrainableParam): [number, number] {
@@ -29,6 +30,15 @@ export interface StepBatch {
   labels?: Float32Array;
 }
 
+/** Options of a {@link TrainStep}. */
+export interface TrainStepOptions {
+  /**
+   * On the wasm backend, gather, sum and update Adam-trained sparse tables with WebAssembly kernels in the heap
+   * (default true); false keeps the TypeScript loops (the same results to float32 rounding; for comparisons).
+   */
+  wasmKernels?: boolean;
+}
+
 /** One sparse table in a step. */
 interface TableStep {
   param: TrainableParam;
@@ -43,6 +53,8 @@ interface TableStep {
   dTable?: tf.Tensor;
   /** `[u, rowSize]` the touched rows' weights (read off the heap instead on wasm). */
   weights?: tf.Tensor;
+  /** The wasm kernels that gather, sum and update this table's rows (Adam on wasm), if they do. */
+  kernels?: SparseRowKernels;
 }
 
 /**
@@ -85,7 +97,9 @@ class Readback {
  * row-wise optimizer state per block (as the native engine). Regression minimises ½·MSE (gradient ŷ − y, as libFM
  * and the native engine) and reports the MSE. Dense weights are updated
  * whole and written as new tensors. On wasm, gradients are read straight from the heap and the step's
- * TypeScript buffers are reused from step to step.
+ * TypeScript buffers are reused from step to step; with Adam, a sparse table's rows are gathered, their gradients
+ * summed and Adam's update applied by WebAssembly kernels in the wasm heap (sparse-rows-wasm.ts; the moments
+ * live there too; the results agree with the TypeScript path to float32 rounding). Call {@link dispose} when done with a step on wasm.
  */
 export class TrainStep {
   readonly slots: ParamSlot[];
@@ -98,6 +112,10 @@ export class TrainStep {
   private readonly lambda: Record<ParameterGroup, number>;
   private readonly batchRows: BatchRows;
   private readonly buffers = new Map<string, Float32Array>();
+  /** `[moments…]` per param index whose optimizer state lives in the wasm heap (see {@link heapState}). */
+  private readonly heapMoments = new Map<number, tf.Tensor[]>();
+  /** Heap scratch of the kernel path: `[u·rowSize]` gradient rows, then `[B·W]` local, `[u]` unique, `[u]` counts. */
+  private arena: tf.Tensor | undefined;
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -105,6 +123,7 @@ export class TrainStep {
     readonly optimizer: RowOptimizer,
     l2: L2Option | undefined,
     private readonly loss: StepLoss,
+    private readonly options: TrainStepOptions = {},
   ) {
     this.lambda = resolveL2(l2);
     // FFM blocks keep row-wise Adagrad state, as the native engine does
@@ -142,8 +161,20 @@ export class TrainStep {
       params.forEach((p, index) => {
         if (!p.sparse) return;
         const variable = vars[index] as tf.Variable;
-        tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, index, touched as BatchRowIndex, idsT, rows, width)) });
+        const kernels = heap ? this.kernelsFor(heap, variable, p, index) : undefined;
+        if (kernels) {
+          const fed = own(tf.reshape(own(gatherTableRows(variable, own(tf.reshape(idsT, [-1])))), [rows, width, ...p.shape.slice(1)]));
+          tables.push({ param: p, index, variable, fed, kernels });
+        } else tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, index, touched as BatchRowIndex, idsT, rows, width)) });
       });
+      // dense weights take the same Adam kernel, as one row each (their moments move into the heap too)
+      const denseKernels = heap ? params.map((p, i) => (p.sparse ? undefined : this.kernelsFor(heap, vars[i] as tf.Variable, p, i))) : [];
+      if (heap && (tables.some((t) => t.kernels) || denseKernels.some((k) => k))) {
+        const t = touched;
+        const maxRow = Math.max(0, ...tables.map((x) => (x.kernels ? x.param.rowSize : 0)));
+        const maxDense = Math.max(0, ...params.map((p, i) => (denseKernels[i] ? p.weight.read().size : 0)));
+        this.ensureArena(Math.max(t ? t.unique.length * (maxRow + 2) + t.local.length : 0, maxDense + 2));
+      }
       const feeds: RowFeed[] = tables.map((t) => ({ table: t.variable, ids: idsT, rows: t.fed }));
       const tape = performance.now();
       // the tape's clones of saved tensors share storage instead of copying it (withSharedIdentity)
@@ -197,6 +228,15 @@ export class TrainStep {
         // dense weights get a new tensor every step, never an in-place write: the wasm backend caches
         // XNNPACK operators (with packed weights) by the tensor of a matMul's right operand
         const size = p.shape.reduce((a, b) => a * b, 1);
+        const kernels = denseKernels[i];
+        if (kernels && heap) {
+          const w = this.buffer(heap, `w${i}`, size);
+          w.set(this.kernelDenseUpdate(kernels, heap, i, readView(heap, vars[i] as tf.Variable).subarray(0, size), readback.get(g), batch.rows));
+          tf.tidy(() => {
+            p.weight.write(tf.tensor(w, p.shape, 'float32'));
+          });
+          return;
+        }
         const grad = this.buffer(heap, `g${i}`, size);
         grad.set(readback.get(g).subarray(0, size));
         const w = this.buffer(heap, `w${i}`, size);
@@ -224,6 +264,111 @@ export class TrainStep {
     let b = this.buffers.get(key);
     if (!b || b.length < size) this.buffers.set(key, (b = new Float32Array(Math.max(size, Math.ceil((b?.length ?? 0) * 1.5)))));
     return b.subarray(0, size);
+  }
+
+  /**
+   * The wasm kernels for a sparse table when they apply (Adam, not field-aware, WebAssembly SIMD on the wasm
+   * backend's memory), with the table's moments moved into the heap on first use; else undefined.
+   */
+  private kernelsFor(heap: WasmHeap, table: tf.Variable, p: TrainableParam, index: number): SparseRowKernels | undefined {
+    if (this.options.wasmKernels === false || !(this.optimizer instanceof AdamOptimizer) || p.fieldBlocks) return undefined;
+    const kernels = sparseRowKernels(readView(heap, table).buffer);
+    if (kernels === null) return undefined;
+    this.heapState(heap, index);
+    return kernels;
+  }
+
+  /**
+   * Moves param `index`'s optimizer state into the wasm heap (once; tensors this step owns), so the kernels update it
+   * in place: the slot's `state` then reads as fresh views of it. {@link dispose} moves it back out.
+   */
+  private heapState(heap: WasmHeap, index: number): void {
+    if (this.heapMoments.has(index)) return;
+    const slot = this.slots[index] as ParamSlot;
+    const moments = slot.state.map((a) => tf.tensor1d(a, 'float32'));
+    this.heapMoments.set(index, moments);
+    const { size, rowSize } = slot;
+    this.slots[index] = {
+      size,
+      rowSize,
+      inHeap: true,
+      get state() {
+        return moments.map((m) => readView(heap, m));
+      },
+    };
+  }
+
+  /** Makes the heap scratch at least `floats` long (allocates: call before taking any heap view). */
+  private ensureArena(floats: number): void {
+    if (this.arena && this.arena.size >= floats) return;
+    const size = Math.max(floats, Math.ceil((this.arena?.size ?? 0) * 1.5));
+    this.arena?.dispose();
+    this.arena = tf.zeros([size], 'float32');
+  }
+
+  /**
+   * The kernel path of {@link updateTable}: the per-slot gradient `dFed` summed per touched row into the heap
+   * scratch (`dTable`'s rows first when there are any), then Adam with L2 on those rows of `table` in place.
+   */
+  private kernelUpdate(t: TableStep, kernels: SparseRowKernels, heap: WasmHeap, table: Float32Array, readback: Readback, touched: BatchRowIndex, rows: number): void {
+    const { unique, counts, local } = touched;
+    const r = t.param.rowSize;
+    const u = unique.length;
+    const arena = readView(heap, this.arena as tf.Tensor);
+    const g = arena.subarray(0, u * r);
+    const at = arena.byteOffset + u * r * 4;
+    const index = new Int32Array(arena.buffer, at, local.length + 2 * u);
+    index.set(local, 0);
+    index.set(unique, local.length);
+    index.set(counts, local.length + u);
+    const [localAt, uniqueAt, countsAt] = [at, at + local.length * 4, at + (local.length + u) * 4];
+    if (t.dTable) g.set(readback.get(t.dTable).subarray(0, u * r));
+    else g.fill(0);
+    if (t.dFed) (r % 4 === 0 ? kernels.scatterAdd16 : kernels.scatterAdd4)(g.byteOffset, readback.get(t.dFed).byteOffset, localAt, local.length, r * 4);
+    const [m, v] = (this.slots[t.index] as ParamSlot).state as [Float32Array, Float32Array];
+    const { lr, b1, b2, eps, c1, c2 } = (this.optimizer as AdamOptimizer).stepRule();
+    const lambda = this.lambda[t.param.group];
+    if (r % 4 === 0) kernels.adamRows16(table.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, uniqueAt, countsAt, u, r * 4, lambda, rows, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
+    else kernels.adamRows(table.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, uniqueAt, countsAt, u, r * 4, lambda, rows, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+  }
+
+  /**
+   * Adam with L2 (λ·w) on dense param `index` by the row kernels: its weights `w` are copied into the heap scratch
+   * and updated there as one row, with gradient `g` (a heap view); returns the scratch's new weights (a heap view:
+   * copy it before the next allocation).
+   */
+  private kernelDenseUpdate(kernels: SparseRowKernels, heap: WasmHeap, index: number, w: Float32Array, g: Float32Array, rows: number): Float32Array {
+    const size = w.length;
+    const arena = readView(heap, this.arena as tf.Tensor);
+    const out = arena.subarray(0, size);
+    out.set(w);
+    // one row: unique [0], count = rows, so the L2 term (λ·count/rows)·w is λ·w
+    const idx = new Int32Array(arena.buffer, arena.byteOffset + size * 4, 2);
+    idx[0] = 0;
+    idx[1] = rows;
+    const [m, v] = (this.slots[index] as ParamSlot).state as [Float32Array, Float32Array];
+    const { lr, b1, b2, eps, c1, c2 } = (this.optimizer as AdamOptimizer).stepRule();
+    const lambda = this.lambda[(this.info.params[index] as TrainableParam).group];
+    const args = [out.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, idx.byteOffset, idx.byteOffset + 4, 1, size * 4, lambda, rows] as const;
+    if (size % 4 === 0) kernels.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
+    else kernels.adamRows(...args, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+    return out;
+  }
+
+  /**
+   * Releases what the step keeps in the wasm heap (Adam's moments of sparse tables move back into the slots as
+   * plain arrays, so the step can still report or continue its state; a later {@link run} moves them in again).
+   */
+  dispose(): void {
+    for (const [index, moments] of this.heapMoments) {
+      const slot = this.slots[index] as ParamSlot;
+      const state = slot.state.map((a) => Float32Array.from(a));
+      this.slots[index] = { size: slot.size, rowSize: slot.rowSize, state };
+      tf.dispose(moments);
+    }
+    this.heapMoments.clear();
+    this.arena?.dispose();
+    this.arena = undefined;
   }
 
   /**
@@ -260,6 +405,13 @@ export class TrainStep {
     const { unique, counts, local } = touched;
     const r = t.param.rowSize;
     const size = unique.length * r;
+    if (t.kernels && heap) {
+      const table = writeView(heap, t.variable);
+      if (table) {
+        this.kernelUpdate(t, t.kernels, heap, table, readback, touched, rows);
+        return;
+      }
+    }
     const g = this.buffer(heap, `gt${t.index}`, size);
     if (t.dTable) g.set(readback.get(t.dTable).subarray(0, size));
     else g.fill(0);
@@ -270,9 +422,10 @@ export class TrainStep {
         for (let j = 0; j < r; j++) g[row + j] = (g[row + j] as number) + (d[o++] as number);
       }
     }
-    // on wasm, batchRowsOf has left the touched rows' weights in this buffer
+    // on wasm, batchRowsOf has left the touched rows' weights in this buffer (the kernels' gather has not)
     const w = this.buffer(heap, `wt${t.index}`, size);
     if (t.weights) w.set(readback.get(t.weights).subarray(0, size));
+    else if (t.kernels && heap) copyRows(readView(heap, t.variable), unique, r, w, false);
     if (t.param.fieldBlocks) {
       this.updateBlocks(t, heap, touched, batch, g, w);
       return;
