@@ -12,8 +12,8 @@ export type Task = 'regression' | 'binary' | 'ranking';
  */
 export function mseLoss(pred: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const p = pred.reshape([-1]);
-    const y = labels.reshape([-1]);
+    const p = flat(pred);
+    const y = flat(labels);
     if (p.size !== y.size) throw new Error(`mseLoss: ${p.size} predictions but ${y.size} labels`);
     return mseOp({ pred: p, labels: y }, () => tf.mean(tf.squaredDifference(p, y))) as tf.Scalar;
   });
@@ -37,13 +37,16 @@ export function softplus(x: tf.Tensor): tf.Tensor {
  */
 export function logLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const x = logits.reshape([-1]);
-    const y = labels.reshape([-1]);
+    const x = flat(logits);
+    const y = flat(labels);
     if (x.size !== y.size) throw new Error(`logLoss: ${x.size} logits but ${y.size} labels`);
     const composite = () => tf.mean(tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log1p(tf.exp(tf.neg(tf.abs(x))))));
     return logLossOp({ logits: x, labels: y }, composite) as tf.Scalar;
   });
 }
+
+/** `t` as a vector: itself when it is one (a reshape is a kernel, forward and backward, even when it changes nothing). */
+const flat = (t: tf.Tensor): tf.Tensor => (t.rank === 1 ? t : t.reshape([-1]));
 
 /** log(1 + eˣ) without overflow. */
 function softplusOf(x: number): number {
@@ -145,8 +148,8 @@ const logLossOp = defineHostOp({
  */
 export function bprLoss(pos: tf.Tensor, neg: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const p = pos.reshape([-1]);
-    const n = neg.reshape([-1]);
+    const p = flat(pos);
+    const n = flat(neg);
     if (p.size !== n.size) throw new Error(`bprLoss: ${p.size} positive but ${n.size} negative scores`);
     return bprOp({ pos: p, neg: n }, () => tf.mean(softplus(tf.sub(n, p)))) as tf.Scalar;
   });
