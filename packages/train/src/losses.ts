@@ -64,80 +64,48 @@ function sigmoid(x: number): number {
 // ops are 10-35 kernels forward and backward: at a 256-row batch of a deep model each kernel costs more than its
 // arithmetic (a fused log loss is ~30 % fewer kernels in an NFM step). Other backends run the composed ops.
 
-/** {@link mseLoss}: `Σ(p − y)²/B`; ∂/∂p_i = dy · 2(p_i − y_i)/B. */
-const mseOp = defineHostOp({
-  name: 'FmMeanSquaredError',
-  inputs: ['pred', 'labels'],
-  outputShape: () => [],
-  run(values, _shapes, out) {
-    const [p, y] = values as [Float32Array, Float32Array];
-    let sum = 0;
-    for (let i = 0; i < p.length; i++) sum += ((p[i] as number) - (y[i] as number)) ** 2;
-    out[0] = sum / p.length;
-  },
-  grads: {
-    pred: {
-      inputs: ['dy', 'pred', 'labels'],
-      outputShape: (shapes) => shapes[1] as number[],
-      run(values, _shapes, out) {
-        const [dy, p, y] = values as [Float32Array, Float32Array, Float32Array];
-        const c = (2 * (dy[0] as number)) / p.length;
-        for (let i = 0; i < p.length; i++) out[i] = c * ((p[i] as number) - (y[i] as number));
-      },
+/**
+ * The op `Σᵢ f(aᵢ, bᵢ)/B` of two `[B]` inputs named `names`, with `∂/∂aᵢ = dy·da(aᵢ, bᵢ)/B` and, when `db` is
+ * given, `∂/∂bᵢ = dy·db(aᵢ, bᵢ)/B`.
+ */
+function meanOfPairs(
+  name: string,
+  names: readonly [string, string],
+  f: (a: number, b: number) => number,
+  da: (a: number, b: number) => number,
+  db?: (a: number, b: number) => number,
+) {
+  const grad = (d: (a: number, b: number) => number) => ({
+    inputs: ['dy', ...names],
+    outputShape: (shapes: readonly number[][]) => shapes[1] as number[],
+    run(values: readonly Float32Array[], _shapes: readonly number[][], out: Float32Array) {
+      const [dy, a, b] = values as [Float32Array, Float32Array, Float32Array];
+      const c = (dy[0] as number) / a.length;
+      for (let i = 0; i < a.length; i++) out[i] = c * d(a[i] as number, b[i] as number);
     },
-  },
-});
+  });
+  return defineHostOp({
+    name,
+    inputs: names,
+    outputShape: () => [],
+    run(values, _shapes, out) {
+      const [a, b] = values as [Float32Array, Float32Array];
+      let sum = 0;
+      for (let i = 0; i < a.length; i++) sum += f(a[i] as number, b[i] as number);
+      out[0] = sum / a.length;
+    },
+    grads: { [names[0]]: grad(da), ...(db ? { [names[1]]: grad(db) } : {}) },
+  });
+}
+
+/** {@link mseLoss}: `Σ(p − y)²/B`; ∂/∂p_i = dy · 2(p_i − y_i)/B. */
+const mseOp = meanOfPairs('FmMeanSquaredError', ['pred', 'labels'], (p, y) => (p - y) ** 2, (p, y) => 2 * (p - y));
 
 /** {@link bprLoss}: `Σ softplus(n − p)/B`; ∂/∂n_i = dy · σ(n_i − p_i)/B = −∂/∂p_i. */
-const bprGrad = (sign: number) => ({
-  inputs: ['dy', 'pos', 'neg'],
-  outputShape: (shapes: readonly number[][]) => shapes[1] as number[],
-  run(values: readonly Float32Array[], _shapes: readonly number[][], out: Float32Array) {
-    const [dy, p, n] = values as [Float32Array, Float32Array, Float32Array];
-    const c = (sign * (dy[0] as number)) / p.length;
-    for (let i = 0; i < out.length; i++) out[i] = c * sigmoid((n[i] as number) - (p[i] as number));
-  },
-});
-const bprOp = defineHostOp({
-  name: 'FmBprLoss',
-  inputs: ['pos', 'neg'],
-  outputShape: () => [],
-  run(values, _shapes, out) {
-    const [p, n] = values as [Float32Array, Float32Array];
-    let sum = 0;
-    for (let i = 0; i < p.length; i++) sum += softplusOf((n[i] as number) - (p[i] as number));
-    out[0] = sum / p.length;
-  },
-  grads: { pos: bprGrad(-1), neg: bprGrad(1) },
-});
+const bprOp = meanOfPairs('FmBprLoss', ['pos', 'neg'], (p, n) => softplusOf(n - p), (p, n) => -sigmoid(n - p), (p, n) => sigmoid(n - p));
 
-/** {@link logLoss}: `Σ (max(x, 0) − x·y + log(1 + e^−|x|))/B`; ∂/∂x_i = dy · (σ(x_i) − y_i)/B. */
-const logLossOp = defineHostOp({
-  name: 'FmLogLoss',
-  inputs: ['logits', 'labels'],
-  outputShape: () => [],
-  run(values, _shapes, out) {
-    const [xs, ys] = values as [Float32Array, Float32Array];
-    let sum = 0;
-    for (let i = 0; i < xs.length; i++) {
-      const xi = xs[i] as number;
-      sum += softplusOf(xi) - xi * (ys[i] as number);
-    }
-    out[0] = sum / xs.length;
-  },
-  grads: {
-    // ∂/∂x_i = dy · (σ(x_i) − y_i) / B
-    logits: {
-      inputs: ['dy', 'logits', 'labels'],
-      outputShape: (shapes) => shapes[1] as number[],
-      run(values, _shapes, out) {
-        const [dy, xs, ys] = values as [Float32Array, Float32Array, Float32Array];
-        const c = (dy[0] as number) / xs.length;
-        for (let i = 0; i < xs.length; i++) out[i] = c * (sigmoid(xs[i] as number) - (ys[i] as number));
-      },
-    },
-  },
-});
+/** {@link logLoss}: `Σ (softplus(x) − x·y)/B`; ∂/∂x_i = dy · (σ(x_i) − y_i)/B. */
+const logLossOp = meanOfPairs('FmLogLoss', ['logits', 'labels'], (x, y) => softplusOf(x) - x * y, (x, y) => sigmoid(x) - y);
 
 /**
  * Bayesian Personalised Ranking loss (Rendle et al., "BPR: Bayesian Personalized Ranking from

@@ -56,7 +56,7 @@ describe.each([1, 3, 4, 16])('sparse-row kernels, rows of %i', (r) => {
     const dT = tf.tensor1d(d);
     const localT = tf.tensor1d(local, 'int32');
     const k = kernels(g);
-    (r % 4 === 0 ? k.scatterAdd16 : k.scatterAdd4)(at(g), at(dT), at(localT), ids.length, r * 4);
+    (r % 4 === 0 ? k.scatterAdd16 : k.scatterAdd4)(at(g), at(localT), ids.length, r * 4, at(dT));
     const expected = Float32Array.from(g0);
     local.forEach((l, s) => {
       for (let j = 0; j < r; j++) expected[l * r + j] = Math.fround((expected[l * r + j] as number) + (d[s * r + j] as number));
@@ -65,7 +65,7 @@ describe.each([1, 3, 4, 16])('sparse-row kernels, rows of %i', (r) => {
     if (r % 4 === 0) {
       // the scalar kernel takes any row size, multiples of 4 included
       const g2 = tf.tensor1d(g0);
-      k.scatterAdd4(at(g2), at(dT), at(localT), ids.length, r * 4);
+      k.scatterAdd4(at(g2), at(localT), ids.length, r * 4, at(dT));
       expect(Array.from(view(g2))).toEqual(Array.from(expected));
     }
   });

@@ -25,9 +25,9 @@ export interface SparseRowKernels {
   /** The same for any multiple of 4. */
   gatherRows4(table: number, ids: number, n: number, rowBytes: number, out: number): void;
   /** `g[local[s], :] += d[s, :]` for `n` slots, in slot order; rows of `rowBytes` (a multiple of 16). */
-  scatterAdd16(g: number, d: number, local: number, n: number, rowBytes: number): void;
+  scatterAdd16(g: number, local: number, n: number, rowBytes: number, d: number): void;
   /** The same for any multiple of 4. */
-  scatterAdd4(g: number, d: number, local: number, n: number, rowBytes: number): void;
+  scatterAdd4(g: number, local: number, n: number, rowBytes: number, d: number): void;
   /**
    * Adam on the `nU` rows `unique[u]` of `table` (moments `m`, `v` laid out as the table), from their summed
    * gradients `g` (`[nU, row]`): first `g += (λ·counts[u]/rows)·w` when λ > 0, then the rule of `adamSpan`
@@ -48,19 +48,15 @@ export interface SparseRowKernels {
   ): void;
 }
 
-/** A row copy/add loop over `rowBytes` at byte `b` (local), 16 or 4 bytes at a time. */
-function rowLoop(b: number, rowBytes: number, wide: boolean, body: (at: number[]) => number[]): number[] {
-  return forLoop(b, i32(0), get(rowBytes), i32(wide ? 16 : 4), body(get(b)));
-}
-
-function gatherRows(wide: boolean): TypedFunction {
-  // params 0 table, 1 ids, 2 n, 3 rowBytes, 4 out; locals 5 s (address in ids), 6 end, 7 src, 8 dst, 9 b
-  const copy = (at: number[]) =>
-    wide
-      ? [...get(8), ...at, ...ADD, ...get(7), ...at, ...ADD, ...V128_LOAD, ...V128_STORE]
-      : [...get(8), ...at, ...ADD, ...get(7), ...at, ...ADD, ...i32LoadAt(0), ...i32StoreAt(0)];
+/**
+ * `for s < n: row op` over indexed rows: `indexed + index[s]·rowBytes` (i32 ids) against the s-th row of a packed
+ * `running` array, 16 or 4 bytes at a time. Params 0 indexed, 1 index, 2 n, 3 rowBytes, 4 running; locals
+ * 5 s (address in index), 6 end, 7 indexed row, 8 running row, 9 b (byte in the row); `op(at)` works at byte `at`
+ * of rows 7 and 8.
+ */
+function slotRows(name: string, wide: boolean, op: (at: number[]) => number[]): TypedFunction {
   return {
-    name: wide ? 'gatherRows16' : 'gatherRows4',
+    name,
     params: [I32, I32, I32, I32, I32],
     results: [],
     locals: [[5, I32]],
@@ -69,35 +65,28 @@ function gatherRows(wide: boolean): TypedFunction {
       ...get(1), ...get(2), ...i32(4), ...MUL, ...ADD, ...set(6),
       ...forLoop(5, get(1), get(6), i32(4), [
         ...get(0), ...get(5), ...i32LoadAt(0), ...get(3), ...MUL, ...ADD, ...set(7),
-        ...rowLoop(9, 3, wide, copy),
+        ...forLoop(9, i32(0), get(3), i32(wide ? 16 : 4), op(get(9))),
         ...get(8), ...get(3), ...ADD, ...set(8),
       ]),
     ],
   };
 }
 
-function scatterAdd(wide: boolean): TypedFunction {
-  // params 0 g, 1 d, 2 local, 3 n, 4 rowBytes; locals 5 s (address in local), 6 end, 7 dst, 8 src, 9 b
-  const add = (at: number[]) =>
+/** `running[s, :] = indexed[index[s], :]`: bits copied, as v128 or i32. */
+const gatherRows = (wide: boolean) =>
+  slotRows(wide ? 'gatherRows16' : 'gatherRows4', wide, (at) =>
+    wide
+      ? [...get(8), ...at, ...ADD, ...get(7), ...at, ...ADD, ...V128_LOAD, ...V128_STORE]
+      : [...get(8), ...at, ...ADD, ...get(7), ...at, ...ADD, ...i32LoadAt(0), ...i32StoreAt(0)],
+  );
+
+/** `indexed[index[s], :] += running[s, :]`, float32 adds. */
+const scatterAdd = (wide: boolean) =>
+  slotRows(wide ? 'scatterAdd16' : 'scatterAdd4', wide, (at) =>
     wide
       ? [...get(7), ...at, ...ADD, ...get(7), ...at, ...ADD, ...V128_LOAD, ...get(8), ...at, ...ADD, ...V128_LOAD, ...F32X4_ADD, ...V128_STORE]
-      : [...get(7), ...at, ...ADD, ...get(7), ...at, ...ADD, ...F32_LOAD, ...get(8), ...at, ...ADD, ...F32_LOAD, ...F32_ADD, ...F32_STORE];
-  return {
-    name: wide ? 'scatterAdd16' : 'scatterAdd4',
-    params: [I32, I32, I32, I32, I32],
-    results: [],
-    locals: [[5, I32]],
-    body: [
-      ...get(1), ...set(8),
-      ...get(2), ...get(3), ...i32(4), ...MUL, ...ADD, ...set(6),
-      ...forLoop(5, get(2), get(6), i32(4), [
-        ...get(0), ...get(5), ...i32LoadAt(0), ...get(4), ...MUL, ...ADD, ...set(7),
-        ...rowLoop(9, 4, wide, add),
-        ...get(8), ...get(4), ...ADD, ...set(8),
-      ]),
-    ],
-  };
-}
+      : [...get(7), ...at, ...ADD, ...get(7), ...at, ...ADD, ...F32_LOAD, ...get(8), ...at, ...ADD, ...F32_LOAD, ...F32_ADD, ...F32_STORE],
+  );
 
 function adamRows(): TypedFunction {
   // params: 0 table, 1 m, 2 v, 3 g, 4 unique, 5 counts, 6 nU, 7 rowBytes (i32); 8 lambda, 9 rows, 10 lr, 11 b1,

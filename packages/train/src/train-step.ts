@@ -326,7 +326,7 @@ export class TrainStep {
     const [localAt, uniqueAt, countsAt] = [at, at + local.length * 4, at + (local.length + u) * 4];
     if (t.dTable) g.set(readback.get(t.dTable).subarray(0, u * r));
     else g.fill(0);
-    if (t.dFed) (r % 4 === 0 ? kernels.scatterAdd16 : kernels.scatterAdd4)(g.byteOffset, readback.get(t.dFed).byteOffset, localAt, local.length, r * 4);
+    if (t.dFed) (r % 4 === 0 ? kernels.scatterAdd16 : kernels.scatterAdd4)(g.byteOffset, localAt, local.length, r * 4, readback.get(t.dFed).byteOffset);
     const [m, v] = (this.slots[t.index] as ParamSlot).state as [Float32Array, Float32Array];
     const { lr, b1, b2, eps, c1, c2 } = (this.optimizer as AdamOptimizer).stepRule();
     const lambda = this.lambda[t.param.group];
