@@ -12,7 +12,8 @@ import { bruteScore, datasetOf, plantedDataset } from './test-utils/brute-force.
 import type { NativeParams, NativeState } from './types.js';
 
 const dims = [6, 5, 4, 7];
-// one-hot rows, non-unit values, a repeated field (multi-hot), the same feature twice, a single entry
+// one-hot rows, non-unit values, a repeated field (multi-hot), the same feature twice, a single entry, fields out of
+// order (the staging finds a field from the field starts: in order by its guess, else by bisection)
 const rows: [number, number][][] = [
   [[0, 1], [6, 1], [11, 1], [15, 1]],
   [[1, 0.5], [7, 1.5], [12, -1], [20, 2]],
@@ -20,8 +21,9 @@ const rows: [number, number][][] = [
   [[4, 1], [4, 1], [8, 2]],
   [[5, 3]],
   [[0, 1], [9, 1], [10, -0.5], [14, 1], [17, 1], [18, 1], [19, 0.3]],
+  [[21, 1], [13, 0.5], [2, 1], [10, 2]],
 ];
-const data = datasetOf(dims, rows, [1, 0, 1, 0, 1, 1]);
+const data = datasetOf(dims, rows, [1, 0, 1, 0, 1, 1, 0]);
 const settings = (task: 'binary' | 'regression'): KernelSettings => ({
   task,
   optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 },

@@ -39,6 +39,19 @@ export function checkDatasetFits(params: NativeParams, dataset: SparseDataset, w
   }
 }
 
+const startsCache = new WeakMap<Int32Array, Int32Array>();
+/** `[F + 1]`: the first id of every field in a `fieldOfFeature` table (ids of a field are contiguous), then n. */
+export function fieldStartsOf(fieldOfFeature: Int32Array, F: number): Int32Array {
+  let starts = startsCache.get(fieldOfFeature);
+  if (!starts) {
+    starts = new Int32Array(F + 1).fill(fieldOfFeature.length);
+    for (let i = fieldOfFeature.length - 1; i >= 0; i--) starts[fieldOfFeature[i] as number] = i;
+    starts[F] = fieldOfFeature.length;
+    startsCache.set(fieldOfFeature, starts);
+  }
+  return starts;
+}
+
 /**
  * Builds the kernel context for a training run: views of params, state and data plus fresh
  * per-thread scratch sized for the batch (`scratch: false` leaves it empty, for worker threads that
@@ -67,6 +80,7 @@ export function makeKernelCtx(
     linear: params.linear,
     factors: params.factors,
     fieldOfFeature: params.fieldOfFeature,
+    fieldStarts: fieldStartsOf(params.fieldOfFeature, params.numFields),
     labels: data.labels,
     offsets: data.offsets,
     ids: data.ids,

@@ -1,6 +1,8 @@
 import { Rng } from '@fm/data';
 import { describe, expect, it } from 'vitest';
-import { createNativeParams } from './params.js';
+import { fieldOfId } from './kernel.js';
+import { fieldStartsOf } from './kernel-ctx.js';
+import { createNativeParams, fieldOfFeatureTable } from './params.js';
 import { nativePredict } from './predict.js';
 import { bruteScore, datasetOf } from './test-utils/brute-force.js';
 import { batchOf, denseOf, denseStep, fdGradient, usesOf, type DenseOptState } from './test-utils/dense-reference.js';
@@ -199,4 +201,16 @@ describe('per-example SGD paths (batch 1, in place) equal one reference step per
       p.factors.forEach((x, i) => expect(x).toBeCloseTo(ref.factors[i] as number, 4));
     });
   }
+});
+
+describe('fieldOfId / fieldStartsOf', () => {
+  it('give every id the field of fieldOfFeatureTable, whatever the guess', () => {
+    const fieldDims = [3, 1, 5, 2, 1];
+    const table = fieldOfFeatureTable(fieldDims);
+    const starts = fieldStartsOf(table, fieldDims.length);
+    expect(Array.from(starts)).toEqual([0, 3, 4, 9, 11, 12]);
+    for (let i = 0; i < table.length; i++) {
+      for (let guess = 0; guess <= fieldDims.length; guess++) expect(fieldOfId(starts, i, guess), `id ${i}, guess ${guess}`).toBe(table[i]);
+    }
+  });
 });
