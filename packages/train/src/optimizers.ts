@@ -37,8 +37,8 @@ export interface ParamSlot {
   /** Adagrad only: one accumulator per row (row-wise Adagrad), `state[0]` is `[size / rowSize]`. */
   readonly rowWise?: boolean;
   /**
-   * True when `state` lives in the wasm backend's memory (a TrainStep on wasm keeps Adam's moments of
-   * sparse tables there): each read of `state` gives fresh views, valid until the next wasm allocation.
+   * True when `state` lives in the wasm backend's memory (a TrainStep on wasm keeps Adam's moments there): each
+   * read of `state` gives fresh views, valid until the next wasm allocation.
    */
   readonly inHeap?: boolean;
 }
@@ -167,7 +167,7 @@ export class AdamOptimizer extends RowOptimizer {
   }
   /**
    * This step's hyper-parameters and bias corrections c1 = 1 − β₁ᵗ, c2 = √(1 − β₂ᵗ), for a kernel that applies the
-   * rule itself (sparse-rows-wasm.ts) exactly as {@link apply} does.
+   * rule itself (sparse-rows-wasm.ts: `adamRows` exactly as {@link apply}, `adamRows16` to float32 rounding).
    */
   stepRule(): { lr: number; b1: number; b2: number; eps: number; c1: number; c2: number } {
     this.corrections();

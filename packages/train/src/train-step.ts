@@ -99,7 +99,8 @@ class Readback {
  * whole and written as new tensors. On wasm, gradients are read straight from the heap and the step's
  * TypeScript buffers are reused from step to step; with Adam, a sparse table's rows are gathered, their gradients
  * summed and Adam's update applied by WebAssembly kernels in the wasm heap (sparse-rows-wasm.ts; the moments
- * live there too; the results agree with the TypeScript path to float32 rounding). Call {@link dispose} when done with a step on wasm.
+ * live there too; the results agree with the TypeScript path to float32 rounding), and dense weights take the same
+ * update kernel. Call {@link dispose} when done with a step on wasm.
  */
 export class TrainStep {
   readonly slots: ParamSlot[];
@@ -269,8 +270,8 @@ export class TrainStep {
   }
 
   /**
-   * The wasm kernels for a sparse table when they apply (Adam, not field-aware, WebAssembly SIMD on the wasm
-   * backend's memory), with the table's moments moved into the heap on first use; else undefined.
+   * The wasm kernels for param `index` (a sparse table or a dense weight) when they apply (Adam, not field-aware,
+   * WebAssembly SIMD on the wasm backend's memory), with its moments moved into the heap on first use; else undefined.
    */
   private kernelsFor(heap: WasmHeap, table: tf.Variable, p: TrainableParam, index: number): SparseRowKernels | undefined {
     if (this.options.wasmKernels === false || !(this.optimizer instanceof AdamOptimizer) || p.fieldBlocks) return undefined;
@@ -358,8 +359,8 @@ export class TrainStep {
   }
 
   /**
-   * Releases what the step keeps in the wasm heap (Adam's moments of sparse tables move back into the slots as
-   * plain arrays, so the step can still report or continue its state; a later {@link run} moves them in again).
+   * Releases what the step keeps in the wasm heap (Adam's moments move back into the slots as plain arrays, so
+   * the step can still report or continue its state; a later {@link run} moves them in again).
    */
   dispose(): void {
     for (const [index, moments] of this.heapMoments) {
