@@ -43,4 +43,21 @@ describe('withSharedIdentity (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, w]);
   });
+
+  it('saves the tape\'s tensors without a kernel each, and puts the engine\'s own method back (also after a throw)', async () => {
+    const engine = tf.engine() as unknown as Record<string, unknown>;
+    const own = () => Object.prototype.hasOwnProperty.call(engine, 'saveTensorsForBackwardMode');
+    const a = tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]);
+    const w = tf.variable(tf.tensor2d([0.3, -0.2, 0.1, 0.4], [2, 2]));
+    const run = () => tf.engine().gradients(() => tf.sum(tf.sigmoid(tf.matMul(a, w))), [w as tf.Tensor]);
+    // the stock path clones each saved tensor through Identity; inside, no Identity kernel runs
+    const kernels = async (f: () => { value: tf.Tensor; grads: tf.Tensor[] }) =>
+      (await tf.profile(() => { const r = f(); tf.dispose([r.value, ...r.grads]); })).kernels.map((k) => k.name);
+    expect(await kernels(run)).toContain('Identity');
+    expect(await kernels(() => withSharedIdentity(run))).not.toContain('Identity');
+    expect(own()).toBe(false);
+    expect(() => withSharedIdentity(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(own()).toBe(false);
+    tf.dispose([a, w]);
+  });
 });
