@@ -41,7 +41,7 @@ export function writeView(heap: WasmHeap, t: tf.Tensor): Float32Array | undefine
  * needs when it records the tape (`saveTensorsForBackwardMode`), through `Identity`: on wasm each clone is a copy
  * of the whole activation (about 30 ms of a deep CTR model's 2048-row step). Tensors are immutable, so sharing is
  * safe; the only writes in place ({@link writeView}) check that no other tensor shares the storage. The tape's saves
- * skip the kernel altogether ({@link saveShared}). The stock kernel and method are restored when `f` returns or
+ * skip the kernel altogether ({@link cloneShared}). The stock kernel and method are restored when `f` returns or
  * throws; other backends run `f` unchanged.
  */
 export function withSharedIdentity<T>(f: () => T): T {
@@ -50,36 +50,34 @@ export function withSharedIdentity<T>(f: () => T): T {
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ ...stock, kernelFunc: shareIdentity });
   const engine = tf.engine() as unknown as TapeEngine;
-  const saving = typeof engine.saveTensorsForBackwardMode === 'function' && typeof engine.makeTensorFromTensorInfo === 'function';
-  if (saving) engine.saveTensorsForBackwardMode = saveShared;
+  const saving = typeof engine.clone === 'function' && typeof engine.makeTensorFromTensorInfo === 'function';
+  if (saving) engine.clone = cloneShared;
   try {
     return f();
   } finally {
     // the prototype's method again
-    if (saving) delete (engine as Partial<TapeEngine>).saveTensorsForBackwardMode;
+    if (saving) delete (engine as Partial<TapeEngine>).clone;
     tf.unregisterKernel('Identity', 'wasm');
     tf.registerKernel(stock);
   }
 }
 
-/** The parts of tfjs-core's `Engine` that {@link saveShared} uses (tfjs 4.x). */
+/** The parts of tfjs-core's `Engine` that {@link cloneShared} uses (tfjs 4.x). */
 interface TapeEngine {
-  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[];
+  clone(x: tf.Tensor): tf.Tensor;
   makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
-  keep<T extends tf.Tensor>(t: T): T;
   readonly backend: { incRef(dataId: object): void };
 }
 
 /**
- * The engine's `saveTensorsForBackwardMode` as {@link shareIdentity} would do it, without running a kernel per tensor:
- * each saved tensor is a new tensor on the same storage (a reference count more). The stock method clones through
- * `Identity`, a kernel dispatch and a tape node each: ~20 of a 256-row NFM step's ~70 kernels.
+ * The engine's internal `clone` as {@link shareIdentity} would do it, without running a kernel: a new tensor on the
+ * same storage (a reference count more). tfjs-core calls it only to save the tensors a gradient needs (ops'
+ * `saveTensorsForBackwardMode`, custom gradients' `save`); the stock method runs `Identity` and adds a tape node
+ * for each: ~20 of a 256-row NFM step's ~70 kernels.
  */
-function saveShared(this: TapeEngine, tensors: tf.Tensor[]): tf.Tensor[] {
-  return tensors.map((t) => {
-    this.backend.incRef(t.dataId);
-    return this.keep(this.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
-  });
+function cloneShared(this: TapeEngine, x: tf.Tensor): tf.Tensor {
+  this.backend.incRef(x.dataId);
+  return this.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
 }
 
 /** `Identity` without a copy (string tensors keep the stock path outside {@link withSharedIdentity}'s use: none reach a tape). */
