@@ -45,6 +45,11 @@ describe.each([1, 3, 4, 16])('sparse-row kernels, rows of %i', (r) => {
     ids.forEach((id, s) => {
       for (let j = 0; j < r; j++) expect(got[s * r + j]).toBe(table[id * r + j]);
     });
+    // ids of any shape: the rows come in that shape
+    const ids2 = tf.tensor2d(ids, [2, 4], 'int32');
+    const out2 = gatherTableRows(tf.tensor3d(table, [n, 1, r]), ids2);
+    expect(out2.shape).toEqual([2, 4, 1, r]);
+    expect(Array.from(out2.dataSync())).toEqual(Array.from(got));
   });
 
   it('scatterAdd sums every slot into its row, in slot order, as float32 adds', () => {

@@ -197,7 +197,7 @@ const gatherKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const rowShape = table.shape.slice(1);
   const r = rowShape.reduce((p, c) => p * c, 1);
   // allocate first: a later allocation may grow the heap and detach earlier views
-  const out = b.makeOutput([n, ...rowShape], 'float32');
+  const out = b.makeOutput([...ids.shape, ...rowShape], 'float32');
   const t = b.typedArrayFromHeap(table);
   const kernels = sparseRowKernels(t.buffer);
   if (kernels === null) throw new Error(`${GATHER_KERNEL}: the wasm kernels are not available`);
@@ -207,7 +207,7 @@ const gatherKernel: tf.KernelFunc = ({ inputs, backend }) => {
 };
 
 /**
- * `[ids.size, …rowShape]`: the rows of the float32 `table` (`[n, …rowShape]`) at the int32 `ids`, on the wasm backend
+ * `[…ids.shape, …rowShape]`: the rows of the float32 `table` (`[n, …rowShape]`) at the int32 `ids`, on the wasm backend
  * (where {@link sparseRowKernels} is available), outside any gradient tape. The ids must lie in `[0, n)` (the caller
  * has checked them: the kernel does not).
  */

@@ -159,15 +159,12 @@ export class TrainStep {
       const valsT = own(tf.tensor2d(values, [rows, width], 'float32'));
       const labelsT = batch.labels ? own(tf.tensor1d(batch.labels.subarray(0, rows), 'float32')) : undefined;
       const tables: TableStep[] = [];
-      let flatIds: tf.Tensor | undefined;
       params.forEach((p, index) => {
         if (!p.sparse) return;
         const variable = vars[index] as tf.Variable;
         const kernels = heap ? this.kernelsFor(heap, variable, p, index) : undefined;
         if (kernels) {
-          flatIds ??= own(tf.reshape(idsT, [-1]));
-          const fed = own(tf.reshape(own(gatherTableRows(variable, flatIds)), [rows, width, ...p.shape.slice(1)]));
-          tables.push({ param: p, index, variable, fed, kernels });
+          tables.push({ param: p, index, variable, fed: own(gatherTableRows(variable, idsT)), kernels });
         } else tables.push({ param: p, index, variable, fed: own(this.batchRowsOf(heap, variable, p, index, touched as BatchRowIndex, idsT, rows, width)) });
       });
       // dense weights take the same Adam kernel, as one row each (their moments move into the heap too)
