@@ -126,7 +126,23 @@ describe('cleanLeftovers after a kill', () => {
       targets.forEach((t, i) => expect(readFileSync(t, 'utf8'), `renamed ${renamed}`).toBe(news[i]));
       expect(visible(join(d, 'a'))).toEqual(['x.arrow', 'x.encoder.json']);
       expect(visible(join(d, 'b'))).toEqual(['y.arrow']);
+      // and recorded as fm's outputs, also when the kill came after the last rename (before the record): a
+      // later run may replace them
+      for (const t of targets) expect(await isRecordedOutput(t), `renamed ${renamed}: ${t}`).toBe(true);
     }
+  });
+
+  it('a one-file commit killed after its rename, before the record: the next run records it', async () => {
+    const d = tempDir();
+    const target = join(d, 'train.tsv');
+    await commitOutputs([{ path: target, data: 'old' }]);
+    expect(await isRecordedOutput(target)).toBe(true);
+    killedCommit([target], ['new, and longer'], { sealed: 1, renamed: 1 });
+    expect(readFileSync(target, 'utf8')).toBe('new, and longer');
+    expect(await isRecordedOutput(target)).toBe(false);
+    await cleanLeftovers(d);
+    expect(await isRecordedOutput(target)).toBe(true);
+    expect(visible(d)).toEqual(['train.tsv']);
   });
 
   it('rolls back a commit killed while sealing: every output is the old one', async () => {

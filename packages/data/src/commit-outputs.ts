@@ -50,27 +50,18 @@ export async function commitOutputs(files: readonly OutputFile[], remove: readon
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     throw e;
   }
+  // one file too goes through a journal: a kill between its rename and the record of fm's outputs would otherwise
+  // leave a new file that the next run refuses to overwrite (not recorded as fm's)
   const renames = targets.map((target, i) => ({ tmp: temps[i] as string, target }));
-  if (renames.length === 1 && removes.length === 0) {
-    const only = renames[0] as { tmp: string; target: string };
-    try {
-      await rename(only.tmp, only.target);
-    } catch (e) {
-      await rm(only.tmp, { force: true });
-      throw new Error(`${only.target}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
-    } finally {
-      untrackTemp(only.tmp);
-    }
-    await recordOutputs(targets);
-    return;
-  }
   const tag = randomBytes(4).toString('hex');
   const journal: Journal = { format: 'fm-commit/1', renames, removes, journals: targets.map((t) => journalPathFor(t, tag)) };
   const text = JSON.stringify(journal);
   try {
     for (const j of journal.journals) await writeFileDurable(j, text);
   } catch (e) {
-    await Promise.all([...journal.journals, ...temps].map((p) => rm(p, { force: true })));
+    // journals first: a journal whose temporaries are gone must mean the renames were done (see settle)
+    await Promise.all(journal.journals.map((p) => rm(p, { force: true })));
+    await Promise.all(temps.map((p) => rm(p, { force: true })));
     for (const t of temps) untrackTemp(t);
     throw new Error(`cannot write ${targets.join(', ')}: ${(e as Error).message}`, { cause: e });
   }
@@ -104,22 +95,21 @@ async function readJournal(path: string): Promise<Journal | undefined> {
 }
 
 /**
- * Settles the set of a journal left by a dead process: when every copy of the journal is intact
- * the set was sealed before any rename, so the renames are completed (the new outputs win); when a
- * copy is missing or cut short the process died while sealing, before any rename, so the
- * temporaries are removed (the old outputs stand). Returns the targets now holding new outputs.
+ * Settles the set of a journal left by a dead process. When every copy of the journal is intact the set
+ * was sealed, so the rest of the commit is done: the renames still to do (the new outputs win), the
+ * removals, and the record of the new files as fm's outputs (a process killed after its last rename
+ * but before that record would otherwise leave new files that a later run refuses to overwrite). When a
+ * copy is missing or cut short the process died while sealing, before any rename (the temporaries are
+ * removed: the old outputs stand), or while removing the journals after recording (nothing is left to
+ * do). Returns the targets now holding new outputs.
  */
 async function settle(journal: Journal): Promise<string[]> {
-  const left = [];
-  for (const r of journal.renames) if (await exists(r.tmp)) left.push(r);
-  if (left.length > 0) {
-    const copies = await Promise.all(journal.journals.map(readJournal));
-    if (copies.every((c) => c !== undefined)) {
-      await applyJournal(journal);
-      return journal.renames.map((r) => r.target);
-    }
-    await Promise.all(left.map((r) => rm(r.tmp, { force: true })));
+  const copies = await Promise.all(journal.journals.map(readJournal));
+  if (copies.every((c) => c !== undefined)) {
+    await applyJournal(journal);
+    return journal.renames.map((r) => r.target);
   }
+  for (const r of journal.renames) await rm(r.tmp, { force: true });
   await Promise.all(journal.journals.map((j) => rm(j, { force: true })));
   return [];
 }
