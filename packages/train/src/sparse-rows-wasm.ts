@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  ADD, F32, F32_ADD, F32_DEMOTE, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, F32X4_SUB, F64, F64_ADD, F64_DIV, F64_FROM_I32, F64_GT, F64_MUL, F64_PROMOTE, F64_SQRT,
-  F64_SUB, I32, MUL, V128, V128_LOAD, V128_STORE, f64, forLoop, get, heapModule, i32, i32LoadAt, i32StoreAt, ifThen, set, typedModule,
-  type TypedFunction,
+  ADD, F32, F32_ADD, F32_DEMOTE, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, F32X4_SUB,
+  F64, F64_ADD, F64_DIV, F64_FROM_I32, F64_GT, F64_MUL, F64_PROMOTE, F64_SQRT, F64_SUB, I32, MUL, V128, V128_LOAD, V128_STORE,
+  f64, forLoop, get, heapModule, i32, i32LoadAt, i32StoreAt, ifThen, set, typedModule, type TypedFunction,
 } from '@fm/layers/wasm-bytecode';
 
 /** The kernels; every address is a byte offset in the wasm backend's memory. */
