@@ -13,7 +13,8 @@ import type { NativeParams, NativeState } from './types.js';
 
 const dims = [6, 5, 4, 7];
 // one-hot rows, non-unit values, a repeated field (multi-hot), the same feature twice, a single entry, fields out of
-// order (the staging finds a field from the field starts: in order by its guess, else by bisection)
+// order (the staging finds a field from the field starts when it is the previous entry's or the next one, else from
+// the field table)
 const rows: [number, number][][] = [
   [[0, 1], [6, 1], [11, 1], [15, 1]],
   [[1, 0.5], [7, 1.5], [12, -1], [20, 2]],

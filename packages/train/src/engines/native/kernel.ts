@@ -804,6 +804,7 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   const ids = c.ids;
   const values = c.values;
   const starts = c.fieldStarts;
+  const fieldOf = c.fieldOfFeature;
   const lin = c.linear;
   const aLin = c.aLinear;
   const withAcc = aLin.length > 0;
@@ -814,9 +815,12 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   let f = 0;
   for (let j = 0; j < m; j++) {
     const i = ids[a + j] as number;
-    // the field from the [F + 1] starts (in cache), not the [n] table (a miss per entry on a large model): rows
-    // list their fields in order, so the next field is the usual answer
-    if (i < (starts[f] as number) || i >= (starts[f + 1] as number)) f = fieldOfId(starts, i, f + 1);
+    // the field from the [F + 1] starts (in cache) where it is the previous entry's or the next one, as in rows that
+    // list their fields in order; else from the [n] table (a cache miss on a large model)
+    if (i < (starts[f] as number) || i >= (starts[f + 1] as number)) {
+      f++;
+      if (f + 1 >= starts.length || i < (starts[f] as number) || i >= (starts[f + 1] as number)) f = fieldOf[i] as number;
+    }
     const q = e0 + 5 * j;
     I[q] = w.vOff + i * w.vRow;
     I[q + 1] = f * w.kb;
@@ -828,19 +832,6 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   // stored after the entries, so the reads cannot be optimised away
   X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0);
   return m;
-}
-
-/** The field f of global id `i` (`starts[f] ≤ i < starts[f + 1]`), trying `guess` first, else by bisection. */
-export function fieldOfId(starts: Int32Array, i: number, guess: number): number {
-  if (guess + 1 < starts.length && i >= (starts[guess] as number) && i < (starts[guess + 1] as number)) return guess;
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((starts[mid] as number) <= i) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**
@@ -1067,7 +1058,6 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelSgdExamplesFfm,
   kernelAdagradBiasLinear,
   kernelAdagradExamplesFfm,
-  fieldOfId,
   kernelStageFfm,
   kernelForwardFfmWasm,
   kernelAdagradExamplesFfmWasm,
