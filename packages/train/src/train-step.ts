@@ -325,11 +325,20 @@ export class TrainStep {
     if (t.dTable) g.set(readback.get(t.dTable).subarray(0, u * r));
     else g.fill(0);
     if (t.dFed) (r % 4 === 0 ? kernels.scatterAdd16 : kernels.scatterAdd4)(g.byteOffset, localAt, local.length, r * 4, readback.get(t.dFed).byteOffset);
-    const [m, v] = (this.slots[t.index] as ParamSlot).state as [Float32Array, Float32Array];
+    this.adamKernel(kernels, t.index, table, g, uniqueAt, countsAt, u, r, rows);
+  }
+
+  /**
+   * Adam with L2 on `u` rows of `r` floats of param `index` (weights `w`, gradients `g`, both heap views; moments from
+   * its heap slot; rows and counts as int32 at byte addresses): `adamRows16` when r is a multiple of 4, else `adamRows`.
+   */
+  private adamKernel(kernels: SparseRowKernels, index: number, w: Float32Array, g: Float32Array, uniqueAt: number, countsAt: number, u: number, r: number, rows: number): void {
+    const [m, v] = (this.slots[index] as ParamSlot).state as [Float32Array, Float32Array];
     const { lr, b1, b2, eps, c1, c2 } = (this.optimizer as AdamOptimizer).stepRule();
-    const lambda = this.lambda[t.param.group];
-    if (r % 4 === 0) kernels.adamRows16(table.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, uniqueAt, countsAt, u, r * 4, lambda, rows, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
-    else kernels.adamRows(table.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, uniqueAt, countsAt, u, r * 4, lambda, rows, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+    const lambda = this.lambda[(this.info.params[index] as TrainableParam).group];
+    const args = [w.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, uniqueAt, countsAt, u, r * 4, lambda, rows] as const;
+    if (r % 4 === 0) kernels.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
+    else kernels.adamRows(...args, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
   }
 
   /**
@@ -346,12 +355,7 @@ export class TrainStep {
     const idx = new Int32Array(arena.buffer, arena.byteOffset + size * 4, 2);
     idx[0] = 0;
     idx[1] = rows;
-    const [m, v] = (this.slots[index] as ParamSlot).state as [Float32Array, Float32Array];
-    const { lr, b1, b2, eps, c1, c2 } = (this.optimizer as AdamOptimizer).stepRule();
-    const lambda = this.lambda[(this.info.params[index] as TrainableParam).group];
-    const args = [out.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, idx.byteOffset, idx.byteOffset + 4, 1, size * 4, lambda, rows] as const;
-    if (size % 4 === 0) kernels.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
-    else kernels.adamRows(...args, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
+    this.adamKernel(kernels, index, out, g, idx.byteOffset, idx.byteOffset + 4, 1, size, rows);
     return out;
   }
 

@@ -101,25 +101,25 @@ export class TfjsEngine implements TrainingEngine {
     tf.dispose(tensors);
   }
 
-  /** The live state arrays (views of the wasm heap for a slot `inHeap`: use them before the next allocation). */
-  private stateArrays(): (Float32Array | Uint8Array)[] {
+  /**
+   * The state arrays: the live ones, or with `copyHeap` copies of those in the wasm heap (a slot `inHeap`), whose views
+   * would detach at the next wasm allocation.
+   */
+  private stateArrays(copyHeap: boolean): (Float32Array | Uint8Array)[] {
     const arrays: (Float32Array | Uint8Array)[] = [];
     for (const slot of this.step.slots) {
-      arrays.push(...slot.state);
+      arrays.push(...(copyHeap && slot.inHeap ? slot.state.map((a) => a.slice()) : slot.state));
       if (slot.touched) arrays.push(slot.touched);
     }
     return arrays;
   }
 
   optimizerState(): { step: number; arrays: (Float32Array | Uint8Array)[] } {
-    // heap views would detach at the next wasm allocation: the caller gets copies of those
-    const heap = new Set(this.step.slots.filter((s) => s.inHeap).flatMap((s) => s.state.map((a) => a.buffer)));
-    const arrays = this.stateArrays().map((a) => (heap.has(a.buffer) ? a.slice() : a));
-    return { step: this.step.optimizer.step, arrays };
+    return { step: this.step.optimizer.step, arrays: this.stateArrays(true) };
   }
 
   loadOptimizerState(step: number, arrays: readonly (Float32Array | Uint8Array)[], where: string): void {
-    const mine = this.stateArrays();
+    const mine = this.stateArrays(false);
     if (arrays.length !== mine.length || arrays.some((a, i) => a.length !== (mine[i] as Float32Array).length || a.constructor !== mine[i]?.constructor)) {
       throw new Error(
         `${where}: the optimizer state has arrays of [${arrays.map((a) => a.length).join(', ')}] values, ` +
