@@ -124,8 +124,11 @@ function factsOf(values: tf.Tensor): { hasZero: boolean; allOnes: boolean } | un
   return facts;
 }
 
-/** False when `values` certainly has no 0 (no padding slot), read on wasm and cpu; true otherwise and elsewhere. */
-function mayHavePadding(values: tf.Tensor): boolean {
+/**
+ * False when `values` certainly has no 0 (no padding slot), read on wasm and cpu; true otherwise and elsewhere.
+ * @internal
+ */
+export function mayHavePadding(values: tf.Tensor): boolean {
   return factsOf(values)?.hasZero ?? true;
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
+import { mayHavePadding } from './layer-args.js';
 import { pairIndices } from './pair-indices.js';
 import { runSimdSoftmax, runSimdSoftmaxGrad } from './simd-softmax.js';
 
@@ -7,14 +8,15 @@ const pairSoftmaxOp = defineHostOp({
   name: 'FmPairSoftmax',
   inputs: ['logits', 'values'],
   outputShape: ([s]) => [...(s as number[])],
-  // a[b, p] = softmax over the pairs of row b whose value product is non-zero; 0 for the others
-  run([logits, values], [s, vs], out) {
+  // a[b, p] = softmax over the pairs of row b whose value product is non-zero; 0 for the others (attribute `padded`:
+  // 0 when no value is 0, from the values' cached facts, layer-args.ts)
+  run([logits, values], [s, vs], out, attrs) {
     const l = logits as Float32Array;
     const v = values as Float32Array;
     const [batch, numPairs] = s as [number, number];
     const width = (vs as number[])[1] as number;
     // no value is 0, so no pair is masked: the plain row softmax (WebAssembly SIMD on the wasm heap)
-    if (!v.subarray(0, batch * width).includes(0) && runSimdSoftmax(l.subarray(0, batch * numPairs), out, numPairs)) return;
+    if (attrs['padded'] === 0 && runSimdSoftmax(l.subarray(0, batch * numPairs), out, numPairs)) return;
     for (let b = 0; b < batch; b++) {
       const row = b * numPairs;
       const vr = b * width;
@@ -75,6 +77,7 @@ export function pairSoftmax(logits: tf.Tensor, values: tf.Tensor): tf.Tensor2D {
     throw new Error(`pairSoftmax: logits [${logits.shape.join(', ')}] do not match values [${values.shape.join(', ')}] (P = W(W−1)/2)`);
   }
   const vals = values.dtype === 'float32' ? values : tf.cast(values, 'float32');
+  const padded = mayHavePadding(vals) ? 1 : 0;
   return pairSoftmaxOp({ logits, values: vals }, () => {
     const { rows, cols } = pairIndices(width);
     const valuesT = tf.transpose(vals);
@@ -82,5 +85,5 @@ export function pairSoftmax(logits: tf.Tensor, values: tf.Tensor): tf.Tensor2D {
     const mask = tf.transpose(tf.cast(tf.notEqual(products, 0), 'float32'));
     const masked = tf.add(logits, tf.mul(tf.sub(1, mask), -1e9));
     return tf.mul(tf.softmax(masked, -1), mask);
-  }) as tf.Tensor2D;
+  }, { padded }) as tf.Tensor2D;
 }
