@@ -7,6 +7,7 @@ export { rowSoftmax } from './row-softmax.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
+export { withZeroInit } from './layer-args.js';
 export { FeaturesEmbedding, featuresEmbedding, type FeaturesEmbeddingArgs } from './features-embedding.js';
 export { FeaturesLinear, featuresLinear, type FeaturesLinearArgs } from './features-linear.js';
 export { FactorizationMachine, factorizationMachine, type FactorizationMachineArgs } from './factorization-machine.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -141,9 +141,28 @@ function inside(dir: string, rel: string, where: string): string {
   return join(dir, n);
 }
 
-async function readBytes(path: string, what: string): Promise<Uint8Array> {
+/** Bytes read per call: Node's `readFile` refuses files over 2 GiB, and a 1M-feature FFM at k = 16 has 2.5 GB of weights. */
+const READ_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * The bytes of a file, in a buffer of their own (exactly their size), read `chunk` bytes at a time. Errors
+ * name the file and `what` it holds.
+ * @internal
+ */
+export async function readBytes(path: string, what: string, chunk = READ_CHUNK): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    const fh = await open(path, 'r');
+    try {
+      const out = new Uint8Array((await fh.stat()).size);
+      for (let at = 0; at < out.length; ) {
+        const { bytesRead } = await fh.read(out, at, Math.min(chunk, out.length - at), at);
+        if (bytesRead === 0) throw new Error(`ended after ${at} of ${out.length} bytes`);
+        at += bytesRead;
+      }
+      return out;
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     throw new Error(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -208,7 +227,9 @@ export async function readModelDir(dir: string): Promise<ModelDirContents> {
     const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
     throw new Error(`${dir}: ${names} has ${have} bytes but model.json's weightsManifest describes ${need} bytes (${specs.length} weights)`);
   }
-  const weightData = tf.io.concatenateArrayBuffers(buffers.map((b) => b.slice().buffer as ArrayBuffer));
+  // each read has a buffer of its own (readBytes): no copy, and no join (a multi-file model stays a list, as tfjs allows)
+  const own = buffers.map((b) => b.buffer as ArrayBuffer);
+  const weightData: tf.io.WeightData = own.length === 1 ? (own[0] as ArrayBuffer) : own;
   const { [FM_METADATA_KEY]: inModel, ...userRest } = json.userDefinedMetadata ?? {};
   const fmPath = join(dir, 'fm.json');
   const copy = await stat(fmPath).then(

@@ -1,5 +1,7 @@
+import { withZeroInit } from '@fm/layers';
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
+import { wasmHeap, writeView } from './heap-view.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
@@ -100,6 +102,69 @@ export function weightSpecBytes(specs: readonly tf.io.WeightsManifestEntry[]): n
 }
 
 /**
+ * The model a topology describes, its layers' random initialisers giving zeros ({@link withZeroInit}): its
+ * weights are written next. `modelFromJSON` builds the layers before its first await, so the zeros cover
+ * exactly this model.
+ */
+async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+  const topology = artifacts.modelTopology as tf.io.ModelJSON['modelTopology'];
+  const pending = withZeroInit(() => tf.models.modelFromJSON({ modelTopology: topology }));
+  const model = await pending;
+  if (artifacts.trainingConfig) model.loadTrainingConfig(artifacts.trainingConfig as Parameters<tf.LayersModel['loadTrainingConfig']>[0]);
+  if (artifacts.userDefinedMetadata) model.setUserDefinedMetadata(artifacts.userDefinedMetadata);
+  return model;
+}
+
+/**
+ * Writes saved weights (`specs` over `data`, in order) into a freshly built model's variables, every one of
+ * which must be there with its shape. On wasm each goes straight into the variable's own storage: tfjs's
+ * `loadWeights` first decodes every weight into a new tensor, so the heap (4 GiB at most) must hold the model
+ * twice, and a 1M-feature FFM at k = 16 (2.5 GB) does not fit. Writing in place is safe because nothing has run
+ * on the new variables yet (the wasm backend caches XNNPACK operators by weight tensor once a product runs).
+ */
+function setSavedWeights(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[], data: tf.io.WeightData): void {
+  const variables = new Map(model.weights.map((w) => [w.originalName, w]));
+  const named = new Set(specs.map((s) => s.name));
+  const missing = [...variables.keys()].filter((name) => !named.has(name));
+  if (missing.length > 0) throw new Error(`the weights lack ${missing.map((m) => `"${m}"`).join(', ')}`);
+  const chunks = Array.isArray(data) ? data : [data];
+  const whole = chunks.length === 1 ? (chunks[0] as ArrayBuffer) : undefined;
+  const composite = whole ? undefined : new tf.io.CompositeArrayBuffer(chunks);
+  const heap = wasmHeap();
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = weightSpecBytes([spec]);
+    const v = variables.get(spec.name);
+    if (!v) throw new Error(`the weights have "${spec.name}", which the model config does not`);
+    if (v.shape.length !== spec.shape.length || v.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new Error(`"${spec.name}" has shape [${spec.shape}] in the weights, the model config builds [${v.shape}]`);
+    }
+    if (v.dtype !== spec.dtype) throw new Error(`"${spec.name}" is ${spec.dtype} in the weights, the model config builds ${v.dtype}`);
+    const plain = spec.quantization === undefined && (spec.dtype === 'float32' || spec.dtype === 'int32');
+    const raw = whole && offset % 4 === 0 && plain ? whole : (composite ?? new tf.io.CompositeArrayBuffer(chunks)).slice(offset, offset + bytes);
+    const at = raw === whole ? offset : 0;
+    offset += bytes;
+    if (!plain) {
+      const decoded = tf.io.decodeWeights(raw, [spec])[spec.name] as tf.Tensor;
+      v.write(decoded);
+      decoded.dispose();
+      continue;
+    }
+    const n = bytes / 4;
+    const values = spec.dtype === 'float32' ? new Float32Array(raw, at, n) : new Int32Array(raw, at, n);
+    const view = heap && values instanceof Float32Array ? writeView(heap, v.read()) : undefined;
+    if (view !== undefined && view.length === n) {
+      view.set(values);
+    } else {
+      // the cpu backend keeps the array it is given: a copy, so the tensor does not hold the whole file's buffer
+      const t = tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, spec.shape, spec.dtype);
+      v.write(t);
+      t.dispose();
+    }
+  }
+}
+
+/**
  * Rebuilds a model (and its metadata) from artifacts made by {@link modelArtifacts}. `where` names the
  * source in errors. Throws clearly when the weights do not match the topology.
  */
@@ -114,8 +179,14 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
   }
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    model = await modelFromTopology(artifacts);
   } catch (e) {
+    throw new Error(`${where}: the model config does not build a model: ${(e as Error).message}`);
+  }
+  try {
+    setSavedWeights(model, specs, data ?? new ArrayBuffer(0));
+  } catch (e) {
+    model.dispose();
     throw new Error(`${where}: the weights do not match the model config: ${(e as Error).message}`);
   }
   const fm = (artifacts.userDefinedMetadata?.[FM_METADATA_KEY] ?? {}) as { meta?: ModelMeta; encoder?: unknown };

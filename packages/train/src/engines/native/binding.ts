@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readView, wasmHeap, writeView } from '../../heap-view.js';
 import { ffmNormalized, type ModelInfo, type TrainableParam } from '../../model-info.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
@@ -62,9 +63,14 @@ export function nativeLayout(model: tf.LayersModel, info: ModelInfo): NativeLayo
 export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = false): NativeBinding | string {
   const layout = nativeLayout(model, info);
   if (typeof layout === 'string') return layout;
-  // into `out`: ordinary or shared arrays; FFM's table where its WebAssembly step can use it (allocFactors)
+  // into `out`: ordinary or shared arrays; FFM's table where its WebAssembly step can use it (allocFactors).
+  // On wasm straight from the heap: `dataSync` would first copy the whole table into a new array.
+  const heap = wasmHeap();
   const read = (p: TrainableParam | undefined, out: Float32Array) => {
-    if (p) out.set(p.weight.read().dataSync() as Float32Array);
+    if (p) {
+      const t = p.weight.read();
+      out.set(heap && t.dtype === 'float32' ? readView(heap, t) : (t.dataSync() as Float32Array));
+    }
     return out;
   };
   const n = info.numFeatures;
@@ -90,11 +96,22 @@ export function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
   return tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, shape);
 }
 
-/** Copies native arrays back into the model's variables. */
+/**
+ * Copies native arrays back into the model's variables. On wasm into the variables' own storage where no
+ * other tensor shares it: a new tensor would need the heap to hold the table twice, and tfjs-backend-wasm's
+ * heap stops at 4 GiB (a 1M-feature FFM at k = 16 is 2.5 GB). The FM family's tables are read through
+ * gathers only, so writing them in place is safe (see {@link writeView}).
+ */
 export function writeBackNative(b: NativeBinding): void {
-  tf.tidy(() => {
-    b.bias.write(tensorOf(b.params.bias, b.bias.shape as number[]));
-    if (b.linear) b.linear.write(tensorOf(b.params.linear, b.linear.shape as number[]));
-    if (b.factors) b.factors.write(tensorOf(b.params.factors, b.factors.shape as number[]));
-  });
+  const heap = wasmHeap();
+  const put = (v: tf.LayerVariable, values: Float32Array) => {
+    const view = heap && v.dtype === 'float32' ? writeView(heap, v.read()) : undefined;
+    if (view !== undefined && view.length === values.length) view.set(values);
+    else tf.tidy(() => {
+      v.write(tensorOf(values, v.shape as number[]));
+    });
+  };
+  put(b.bias, b.params.bias);
+  if (b.linear) put(b.linear, b.params.linear);
+  if (b.factors) put(b.factors, b.params.factors);
 }

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createModel, pickModelConfig, type ModelKind } from '@fm/layers';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindNative, writeBackNative } from './engines/native/binding.js';
+import { readBytes } from './file-io.js';
+import { inspectModel } from './model-info.js';
+import { modelArtifacts, modelFromArtifacts } from './model-io.js';
+
+// Loading and the native engine's write-back on wasm, where both write a variable's own heap storage instead of
+// making a second copy of the table (tfjs-backend-wasm's heap stops at 4 GiB; a 1M-feature FFM at k = 16 is 2.5 GB).
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fm-load-'));
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+  await rm(dir, { recursive: true, force: true });
+});
+
+const values = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
+const ids = (m: tf.LayersModel) => m.weights.map((w) => w.read().dataId);
+const fieldDims = [5, 7, 3];
+const kinds: ModelKind[] = ['fm', 'ffm', 'deepfm', 'autoint'];
+
+describe.each(['wasm', 'cpu'])('on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
+
+  it.each(kinds)('%s: a saved model loads with the same weights and the same predictions', async (kind) => {
+    const model = createModel(kind, pickModelConfig(kind, { fieldDims, embeddingDim: 4, seed: 3 }));
+    const loaded = (await modelFromArtifacts(await modelArtifacts(model, {}), 'here')).model;
+    expect(loaded.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
+    expect(values(loaded)).toEqual(values(model));
+    const x = [tf.tensor2d([[0, 5, 12], [4, 11, 14]], [2, 3], 'int32'), tf.tensor2d([[1, 1, 0.5], [1, 2, 1]], [2, 3])];
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    model.dispose();
+    loaded.dispose();
+    tf.dispose(x);
+  });
+
+  it('a weight missing from the data, or one the model lacks, is an error naming it', async () => {
+    const model = createModel('fm', { fieldDims, embeddingDim: 4, seed: 3 });
+    const art = await modelArtifacts(model, {});
+    const specs = art.weightSpecs ?? [];
+    const last = specs[specs.length - 1] as tf.io.WeightsManifestEntry;
+    const renamed = { ...art, weightSpecs: [...specs.slice(0, -1), { ...last, name: 'other/table' }] };
+    await expect(modelFromArtifacts(renamed, 'here')).rejects.toThrow(/here: the weights do not match the model config: the weights lack "[^"]+"/);
+    const before = tf.memory().numTensors;
+    const table = specs.find((s) => s.shape.length === 2 && s.shape[1] === 4) as tf.io.WeightsManifestEntry;
+    const swapped = { ...art, weightSpecs: specs.map((s) => (s === table ? { ...s, shape: [...s.shape].reverse() } : s)) };
+    await expect(modelFromArtifacts(swapped, 'here')).rejects.toThrow(/has shape \[4,15\] in the weights, the model config builds \[15,4\]/);
+    expect(tf.memory().numTensors).toBe(before); // the half-built model is disposed
+    model.dispose();
+  });
+
+  it.each(['fm', 'ffm'] as const)("%s: the native engine's write-back puts trained arrays into the model", (kind) => {
+    const model = createModel(kind, { fieldDims, embeddingDim: 4, seed: 3 });
+    const b = bindNative(model, inspectModel(model));
+    if (typeof b === 'string') throw new Error(b);
+    const before = ids(model);
+    // what training would do: change every array
+    b.params.bias[0] = 0.5;
+    b.params.linear.forEach((_, i) => (b.params.linear[i] = i / 10));
+    b.params.factors.forEach((_, i) => (b.params.factors[i] = Math.fround(Math.sin(i))));
+    writeBackNative(b);
+    const w = (v: tf.LayerVariable | undefined) => Array.from(v?.read().dataSync() ?? []);
+    expect(w(b.bias)).toEqual([0.5]);
+    expect(w(b.linear)).toEqual(Array.from(b.params.linear));
+    expect(w(b.factors)).toEqual(Array.from(b.params.factors));
+    // on wasm in place (the same storage); on cpu, whose tensors keep the arrays they are given, new copies
+    const after = ids(model);
+    if (backend === 'wasm') expect(after).toEqual(before);
+    else expect(after.some((id, i) => id !== before[i])).toBe(true);
+    // and the model's own storage is not the native arrays: changing them later leaves the model as written
+    b.params.factors[0] = 99;
+    expect(w(b.factors)[0]).not.toBe(99);
+    model.dispose();
+  });
+});
+
+describe('readBytes', () => {
+  it('reads a file larger than its read size whole, in a buffer of its own', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 251);
+    const path = join(dir, 'w.bin');
+    await writeFile(path, bytes);
+    for (const chunk of [7, 999, 1000, 4096]) {
+      const got = await readBytes(path, 'weights', chunk);
+      expect(got.buffer.byteLength).toBe(1000);
+      expect(Array.from(got)).toEqual(Array.from(bytes));
+    }
+    await expect(readBytes(join(dir, 'none.bin'), 'weights')).rejects.toThrow(/none.bin: cannot read weights \(ENOENT\)/);
+  });
+});
