@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { createModel } from './index.js';
+import { randomNormalValues } from './random-normal-values.js';
+
+describe('randomNormalValues', () => {
+  it.each([
+    [1, 0.01, 0],
+    [7, 1, 2.5],
+    [1000, 0.1, 0],
+    [31 * 5 + 17, 0.3, -1],
+    [123456789, 0.05, 0],
+  ])('seed %s: bit for bit what tf.randomNormal draws', (seed, std, mean) => {
+    for (const n of [1, 2, 5, 1000]) {
+      const want = tf.randomNormal([n], mean, std, 'float32', seed);
+      expect(Array.from(randomNormalValues(n, mean, std, seed))).toEqual(Array.from(want.dataSync()));
+      want.dispose();
+    }
+  });
+
+  it('draws N(mean, std²): moments of 200k values', () => {
+    const x = randomNormalValues(200_000, 0.5, 2, 11);
+    const m = x.reduce((s, v) => s + v, 0) / x.length;
+    const v = x.reduce((s, y) => s + (y - m) ** 2, 0) / x.length;
+    const third = x.reduce((s, y) => s + (y - m) ** 3, 0) / x.length / v ** 1.5;
+    expect(Math.abs(m - 0.5)).toBeLessThan(0.02); // sd of the mean: 2 / √200k ≈ 0.0045
+    expect(Math.abs(Math.sqrt(v) - 2)).toBeLessThan(0.02);
+    expect(Math.abs(third)).toBeLessThan(0.05);
+  });
+
+  it('an unseeded draw differs from call to call, as tfjs', () => {
+    expect(Array.from(randomNormalValues(4, 0, 1, undefined))).not.toEqual(Array.from(randomNormalValues(4, 0, 1, undefined)));
+  });
+
+  it("a seeded layer's table is the one tfjs's initialiser draws", () => {
+    const model = createModel('fm', { fieldDims: [3, 5], embeddingDim: 4, seed: 9 });
+    const table = model.weights.find((w) => w.originalName.endsWith('embedding')) as tf.LayerVariable;
+    const seed = (table as unknown as { read(): tf.Tensor }).read();
+    // the layer's seed for its table, and tfjs's own initialiser with it
+    const layer = model.layers.find((l) => l.getClassName() === 'FeaturesEmbedding') as unknown as { seed: number; initStd: number };
+    const stock = tf.randomNormal(seed.shape, 0, layer.initStd, 'float32', layer.seed);
+    expect(Array.from(seed.dataSync())).toEqual(Array.from(stock.dataSync()));
+    stock.dispose();
+    model.dispose();
+  });
+});

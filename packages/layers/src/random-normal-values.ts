@@ -1,0 +1,62 @@
+/**
+ * `n` draws of N(mean, std²), the very values `tf.randomNormal([n], mean, std, 'float32', seed)` gives, made ~4×
+ * faster: a 1M-feature FFM table at k = 16 (625M values) took ~45 s through tfjs. The same algorithms in the
+ * same order, in one loop: Baagøe's Alea generator (as the seedrandom package seeds it from the seed's string, the
+ * way tfjs does) and Marsaglia's polar method, keeping the second value of each pair for the next draw.
+ * `seed` undefined (or 0, which tfjs treats as unset) draws a random seed, as tfjs does.
+ * @internal
+ */
+export function randomNormalValues(n: number, mean: number, std: number, seed: number | undefined): Float32Array {
+  const out = new Float32Array(n);
+  // Alea's state, seeded by Mash over " " three times, then minus Mash(seed) three times (Baagøe, 2010)
+  let h = 0xefc8249d;
+  const mash = (data: string): number => {
+    for (let i = 0; i < data.length; i++) {
+      h += data.charCodeAt(i);
+      let x = 0.02519603282416938 * h;
+      h = x >>> 0;
+      x -= h;
+      x *= h;
+      h = x >>> 0;
+      x -= h;
+      h += x * 0x100000000;
+    }
+    return (h >>> 0) * 2.3283064365386963e-10;
+  };
+  const key = String(seed ? seed : Math.random());
+  let s0 = mash(' ');
+  let s1 = mash(' ');
+  let s2 = mash(' ');
+  s0 -= mash(key);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(key);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(key);
+  if (s2 < 0) s2 += 1;
+  let c = 1;
+  // Alea's step, t = 2091639·s0 + c·2⁻³², written out twice per attempt (closures over mutable locals run slower)
+  for (let i = 0; i < n; i += 2) {
+    let v1 = 0;
+    let v2 = 0;
+    let s = 0;
+    do {
+      let t = 2091639 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      c = t | 0;
+      s2 = t - c;
+      v1 = 2 * s2 - 1;
+      t = 2091639 * s0 + c * 2.3283064365386963e-10;
+      s0 = s1;
+      s1 = s2;
+      c = t | 0;
+      s2 = t - c;
+      v2 = 2 * s2 - 1;
+      s = v1 * v1 + v2 * v2;
+    } while (s >= 1 || s === 0);
+    const mul = Math.sqrt((-2.0 * Math.log(s)) / s);
+    out[i] = mean + std * v1 * mul;
+    if (i + 1 < n) out[i + 1] = mean + std * v2 * mul;
+  }
+  return out;
+}
