@@ -20,7 +20,7 @@ import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './f
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
 import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
-import { modelArtifacts, modelFromArtifacts } from './model-io.js';
+import { modelArtifacts, modelFromArtifacts, weightDataBytes, weightSpecBytes, writeSavedWeights } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
 import { resolveL2 } from './regularization.js';
@@ -509,9 +509,9 @@ async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: Checkp
   const trainer = ck.trainer;
   if (trainer.format !== 'fm-trainer-checkpoint') throw new Error(`${where}: not a trainer checkpoint (format ${String(trainer.format)})`);
   if (trainer.version !== 2) throw new Error(`${where}: trainer checkpoint version ${String(trainer.version)} is not supported (this version reads 2); retrain or resume with the version that wrote it`);
-  const loaded = await modelFromArtifacts(ck.artifacts, where);
-  try {
-    if (isNativeModel(model)) {
+  if (isNativeModel(model)) {
+    const loaded = await modelFromArtifacts(ck.artifacts, where);
+    try {
       const from = NativeModel.fromLayersModel(loaded.model).params;
       const p = model.params;
       if (from.factors.length !== p.factors.length || from.linear.length !== p.linear.length || from.kind !== p.kind) {
@@ -520,19 +520,25 @@ async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: Checkp
       p.bias.set(from.bias);
       p.linear.set(from.linear);
       p.factors.set(from.factors);
-      return { trainer, data: ck.trainerData };
+    } finally {
+      loaded.model.dispose();
     }
-    const src = loaded.model.weights;
-    const dst = model.weights;
-    if (src.length !== dst.length || src.some((w, i) => w.shape.join(',') !== dst[i]?.shape.join(','))) {
-      throw new Error(
-        `${where}: the checkpoint's weights [${src.map((w) => `[${w.shape.join(',')}]`).join(' ')}] do not match the model's ` +
-          `[${dst.map((w) => `[${w.shape.join(',')}]`).join(' ')}]`,
-      );
-    }
-    model.setWeights(src.map((w) => w.read()));
-  } finally {
-    loaded.model.dispose();
+    return { trainer, data: ck.trainerData };
   }
+  // straight into the model's variables, in order (layer names differ between two builds of one config): a
+  // second model beside it would need the wasm heap to hold every table twice. Dense weights get new tensors.
+  const dense = new Set(inspectModel(model).params.filter((p) => p.group === 'dense').map((p) => p.weight));
+  const specs = ck.artifacts.weightSpecs ?? [];
+  const dst = model.weights;
+  if (specs.length !== dst.length || specs.some((w, i) => w.shape.join(',') !== dst[i]?.shape.join(','))) {
+    throw new Error(
+      `${where}: the checkpoint's weights [${specs.map((w) => `[${w.shape.join(',')}]`).join(' ')}] do not match the model's ` +
+        `[${dst.map((w) => `[${w.shape.join(',')}]`).join(' ')}]`,
+    );
+  }
+  const have = weightDataBytes(ck.artifacts.weightData);
+  const need = weightSpecBytes(specs);
+  if (have !== need) throw new Error(`${where}: the checkpoint's weight data has ${have} bytes but its manifest describes ${need} bytes`);
+  writeSavedWeights(dst, specs, ck.artifacts.weightData ?? new ArrayBuffer(0), dense);
   return { trainer, data: ck.trainerData };
 }

@@ -101,6 +101,11 @@ export function weightSpecBytes(specs: readonly tf.io.WeightsManifestEntry[]): n
   return specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (bytesPer[w.dtype] ?? 4), 0);
 }
 
+/** Bytes of tfjs weight data (one buffer or a list of them). */
+export function weightDataBytes(data: tf.io.WeightData | undefined): number {
+  return data === undefined ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+}
+
 /**
  * The model a topology describes, its layers' random initialisers giving zeros ({@link withZeroInit}): its
  * weights are written next. `modelFromJSON` builds the layers before its first await, so the zeros cover
@@ -115,28 +120,45 @@ async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.La
   return model;
 }
 
-/**
- * Writes saved weights (`specs` over `data`, in order) into a freshly built model's variables, every one of
- * which must be there with its shape. On wasm each goes straight into the variable's own storage: tfjs's
- * `loadWeights` first decodes every weight into a new tensor, so the heap (4 GiB at most) must hold the model
- * twice, and a 1M-feature FFM at k = 16 (2.5 GB) does not fit. Writing in place is safe because nothing has run
- * on the new variables yet (the wasm backend caches XNNPACK operators by weight tensor once a product runs).
- */
-function setSavedWeights(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[], data: tf.io.WeightData): void {
+/** Pairs a freshly built model's variables with saved weight specs by name; throws naming a missing or extra one. */
+function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): tf.LayerVariable[] {
   const variables = new Map(model.weights.map((w) => [w.originalName, w]));
   const named = new Set(specs.map((s) => s.name));
   const missing = [...variables.keys()].filter((name) => !named.has(name));
   if (missing.length > 0) throw new Error(`the weights lack ${missing.map((m) => `"${m}"`).join(', ')}`);
+  return specs.map((spec) => {
+    const v = variables.get(spec.name);
+    if (!v) throw new Error(`the weights have "${spec.name}", which the model config does not`);
+    return v;
+  });
+}
+
+/**
+ * Writes saved weights (`specs` over `data`, in order) into `variables` (the i-th spec into the i-th variable),
+ * checking each shape and dtype. On wasm each goes straight into the variable's own storage where no other tensor
+ * shares it: tfjs's `loadWeights` and `setWeights` first make a new tensor of every weight, so the heap (4 GiB at
+ * most) must hold the model twice, and a 1M-feature FFM at k = 16 (2.5 GB) does not fit. The variables in
+ * `renew` get a new tensor instead: the wasm backend caches XNNPACK operators by the weight tensor of a product,
+ * so a dense weight that may have run already must not change under its cache (a fresh model has run nothing;
+ * tables are read through gathers).
+ * @internal
+ */
+export function writeSavedWeights(
+  variables: readonly tf.LayerVariable[],
+  specs: readonly tf.io.WeightsManifestEntry[],
+  data: tf.io.WeightData,
+  renew: ReadonlySet<tf.LayerVariable> = new Set(),
+): void {
+  if (variables.length !== specs.length) throw new Error(`the weights hold ${specs.length} arrays, the model has ${variables.length}`);
   const chunks = Array.isArray(data) ? data : [data];
   const whole = chunks.length === 1 ? (chunks[0] as ArrayBuffer) : undefined;
   const composite = whole ? undefined : new tf.io.CompositeArrayBuffer(chunks);
   const heap = wasmHeap();
   let offset = 0;
-  for (const spec of specs) {
+  specs.forEach((spec, i) => {
     const bytes = weightSpecBytes([spec]);
-    const v = variables.get(spec.name);
-    if (!v) throw new Error(`the weights have "${spec.name}", which the model config does not`);
-    if (v.shape.length !== spec.shape.length || v.shape.some((d, i) => d !== spec.shape[i])) {
+    const v = variables[i] as tf.LayerVariable;
+    if (v.shape.length !== spec.shape.length || v.shape.some((d, j) => d !== spec.shape[j])) {
       throw new Error(`"${spec.name}" has shape [${spec.shape}] in the weights, the model config builds [${v.shape}]`);
     }
     if (v.dtype !== spec.dtype) throw new Error(`"${spec.name}" is ${spec.dtype} in the weights, the model config builds ${v.dtype}`);
@@ -148,11 +170,11 @@ function setSavedWeights(model: tf.LayersModel, specs: readonly tf.io.WeightsMan
       const decoded = tf.io.decodeWeights(raw, [spec])[spec.name] as tf.Tensor;
       v.write(decoded);
       decoded.dispose();
-      continue;
+      return;
     }
     const n = bytes / 4;
     const values = spec.dtype === 'float32' ? new Float32Array(raw, at, n) : new Int32Array(raw, at, n);
-    const view = heap && values instanceof Float32Array ? writeView(heap, v.read()) : undefined;
+    const view = heap && values instanceof Float32Array && !renew.has(v) ? writeView(heap, v.read()) : undefined;
     if (view !== undefined && view.length === n) {
       view.set(values);
     } else {
@@ -161,7 +183,7 @@ function setSavedWeights(model: tf.LayersModel, specs: readonly tf.io.WeightsMan
       v.write(t);
       t.dispose();
     }
-  }
+  });
 }
 
 /**
@@ -172,7 +194,7 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
   if (!artifacts.modelTopology) throw new Error(`${where}: no model topology (model.json missing or not a tfjs layers model)`);
   const specs = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData;
-  const have = data === undefined ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+  const have = weightDataBytes(data);
   const need = weightSpecBytes(specs);
   if (have !== need) {
     throw new Error(`${where}: the weight data has ${have} bytes but the model config's weight manifest describes ${need} bytes (${specs.length} weights)`);
@@ -184,7 +206,7 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
     throw new Error(`${where}: the model config does not build a model: ${(e as Error).message}`);
   }
   try {
-    setSavedWeights(model, specs, data ?? new ArrayBuffer(0));
+    writeSavedWeights(variablesByName(model, specs), specs, data ?? new ArrayBuffer(0));
   } catch (e) {
     model.dispose();
     throw new Error(`${where}: the weights do not match the model config: ${(e as Error).message}`);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindNative, writeBackNative } from './engines/native/binding.js';
 import { readBytes } from './file-io.js';
 import { inspectModel } from './model-info.js';
-import { modelArtifacts, modelFromArtifacts } from './model-io.js';
+import { modelArtifacts, modelFromArtifacts, writeSavedWeights } from './model-io.js';
 
 // Loading and the native engine's write-back on wasm, where both write a variable's own heap storage instead of
 // making a second copy of the table (tfjs-backend-wasm's heap stops at 4 GiB; a 1M-feature FFM at k = 16 is 2.5 GB).
@@ -56,6 +56,22 @@ describe.each(['wasm', 'cpu'])('on %s', (backend) => {
     await expect(modelFromArtifacts(swapped, 'here')).rejects.toThrow(/has shape \[4,15\] in the weights, the model config builds \[15,4\]/);
     expect(tf.memory().numTensors).toBe(before); // the half-built model is disposed
     model.dispose();
+  });
+
+  it('a checkpoint written into a model: tables in place, the weights it must renew as new tensors', async () => {
+    const config = pickModelConfig('deepfm', { fieldDims, embeddingDim: 4, seed: 3 });
+    const src = createModel('deepfm', config);
+    const dst = createModel('deepfm', { ...config, seed: 8 });
+    const art = await modelArtifacts(src, {});
+    const dense = new Set(inspectModel(dst).params.filter((p) => p.group === 'dense').map((p) => p.weight));
+    expect(dense.size).toBeGreaterThan(0);
+    const before = ids(dst);
+    writeSavedWeights(dst.weights, art.weightSpecs ?? [], art.weightData ?? new ArrayBuffer(0), dense);
+    expect(values(dst)).toEqual(values(src));
+    const after = ids(dst);
+    expect(dst.weights.map((w, i) => after[i] === before[i])).toEqual(dst.weights.map((w) => backend === 'wasm' && !dense.has(w)));
+    src.dispose();
+    dst.dispose();
   });
 
   it.each(['fm', 'ffm'] as const)("%s: the native engine's write-back puts trained arrays into the model", (kind) => {
