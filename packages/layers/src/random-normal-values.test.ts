@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index.js';
 import { randomNormalValues } from './random-normal-values.js';
 
 describe('randomNormalValues', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
   it.each([
     [1, 0.01, 0],
     [7, 1, 2.5],
@@ -32,7 +37,8 @@ describe('randomNormalValues', () => {
     expect(Array.from(randomNormalValues(4, 0, 1, undefined))).not.toEqual(Array.from(randomNormalValues(4, 0, 1, undefined)));
   });
 
-  it("a seeded layer's table is the one tfjs's initialiser draws", () => {
+  it.each(['cpu', 'wasm'])("%s: a seeded layer's table is the one tfjs's initialiser draws", async (backend) => {
+    await tf.setBackend(backend);
     const model = createModel('fm', { fieldDims: [3, 5], embeddingDim: 4, seed: 9 });
     const table = model.weights.find((w) => w.originalName.endsWith('embedding')) as tf.LayerVariable;
     const seed = (table as unknown as { read(): tf.Tensor }).read();
@@ -42,5 +48,6 @@ describe('randomNormalValues', () => {
     expect(Array.from(seed.dataSync())).toEqual(Array.from(stock.dataSync()));
     stock.dispose();
     model.dispose();
+    await tf.setBackend('cpu');
   });
 });

@@ -1,7 +1,7 @@
 import { withZeroInit } from '@fm/layers';
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
-import { wasmHeap, writeView } from './heap-view.js';
+import { readView, wasmHeap, writeView } from './heap-view.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
@@ -68,6 +68,51 @@ export interface LoadedModel {
 /** Key under the artifacts' `userDefinedMetadata` holding `{ meta, encoder }`. */
 export const FM_METADATA_KEY = 'fm';
 
+/** What tfjs's own `model.save` hands a save handler. */
+async function stockArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  if (!captured) throw new Error('saveModel: tfjs produced no artifacts');
+  return captured;
+}
+
+/**
+ * The artifacts tfjs's `model.save` makes (the same topology, specs and bytes), with the weights copied once into
+ * one buffer, straight from the wasm heap there: tfjs reads every weight into an array of its own and then joins
+ * them, which holds a 2.5 GB table twice besides the model. Undefined for weights other than float32 and int32,
+ * which take tfjs's path.
+ */
+function plainArtifacts(model: tf.LayersModel): tf.io.ModelArtifacts | undefined {
+  const weights = model.weights;
+  if (weights.some((w) => w.dtype !== 'float32' && w.dtype !== 'int32')) return undefined;
+  const weightSpecs: tf.io.WeightsManifestEntry[] = weights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[], dtype: w.dtype as 'float32' | 'int32' }));
+  const weightData = new ArrayBuffer(weightSpecBytes(weightSpecs));
+  const heap = wasmHeap();
+  let offset = 0;
+  for (const w of weights) {
+    const t = w.read();
+    const src = heap && t.dtype === 'float32' ? readView(heap, t) : (t.dataSync() as Float32Array | Int32Array);
+    (t.dtype === 'float32' ? new Float32Array(weightData, offset, t.size) : new Int32Array(weightData, offset, t.size)).set(src);
+    offset += t.size * 4;
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: model.toJSON(null, false) as object,
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers'] ?? ''}`,
+    convertedBy: null,
+    weightSpecs,
+    weightData,
+  };
+  const own = model.getUserDefinedMetadata();
+  if (own !== undefined) artifacts.userDefinedMetadata = own;
+  return artifacts;
+}
+
 /**
  * The model's topology and weights as tfjs `ModelArtifacts`, with `{ meta, encoder }` under
  * `userDefinedMetadata.fm`. Platform-neutral; the basis of {@link saveModel} and checkpoints.
@@ -82,14 +127,7 @@ export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOp
     kind: info.kind,
     fieldDims: info.fieldDims,
   };
-  let captured: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  if (!captured) throw new Error('saveModel: tfjs produced no artifacts');
+  const captured = plainArtifacts(model) ?? (await stockArtifacts(model));
   const fm: Record<string, unknown> = { meta };
   if (options.encoder !== undefined) fm['encoder'] = options.encoder;
   return { ...captured, userDefinedMetadata: { ...captured.userDefinedMetadata, [FM_METADATA_KEY]: fm } };

@@ -43,6 +43,26 @@ describe.each(['wasm', 'cpu'])('on %s', (backend) => {
     tf.dispose(x);
   });
 
+  it.each(kinds)("%s: modelArtifacts are tfjs's own save artifacts, byte for byte, with fm's metadata added", async (kind) => {
+    const model = createModel(kind, pickModelConfig(kind, { fieldDims, embeddingDim: 4, seed: 3 }));
+    model.setUserDefinedMetadata({ note: 'kept' });
+    let stock: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        stock = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
+    const want = stock as tf.io.ModelArtifacts;
+    const ours = await modelArtifacts(model, {});
+    const { fm, ...rest } = ours.userDefinedMetadata as Record<string, unknown>;
+    expect(rest).toEqual(want.userDefinedMetadata);
+    expect(fm).toMatchObject({ meta: { kind, fieldDims } });
+    expect({ ...ours, userDefinedMetadata: undefined, weightData: undefined }).toEqual({ ...want, userDefinedMetadata: undefined, weightData: undefined });
+    expect(new Uint8Array(ours.weightData as ArrayBuffer)).toEqual(new Uint8Array(want.weightData as ArrayBuffer));
+    model.dispose();
+  });
+
   it('a weight missing from the data, or one the model lacks, is an error naming it', async () => {
     const model = createModel('fm', { fieldDims, embeddingDim: 4, seed: 3 });
     const art = await modelArtifacts(model, {});
