@@ -158,13 +158,18 @@ async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.La
   return model;
 }
 
-/** Pairs a freshly built model's variables with saved weight specs by name; throws naming a missing or extra one. */
-function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): tf.LayerVariable[] {
+/**
+ * Pairs a freshly built model's variables with saved weight specs by name; throws naming a missing or extra one.
+ * An optimizer's weights (tfjs's `includeOptimizer`) pair with undefined: they are skipped, as the model has no
+ * optimizer to take them.
+ */
+function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): (tf.LayerVariable | undefined)[] {
   const variables = new Map(model.weights.map((w) => [w.originalName, w]));
   const named = new Set(specs.map((s) => s.name));
   const missing = [...variables.keys()].filter((name) => !named.has(name));
   if (missing.length > 0) throw new Error(`the weights lack ${missing.map((m) => `"${m}"`).join(', ')}`);
   return specs.map((spec) => {
+    if (spec.group === 'optimizer') return undefined;
     const v = variables.get(spec.name);
     if (!v) throw new Error(`the weights have "${spec.name}", which the model config does not`);
     return v;
@@ -172,8 +177,8 @@ function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsMan
 }
 
 /**
- * Writes saved weights (`specs` over `data`, in order) into `variables` (the i-th spec into the i-th variable),
- * checking each shape and dtype. On wasm each goes straight into the variable's own storage where no other tensor
+ * Writes saved weights (`specs` over `data`, in order) into `variables` (the i-th spec into the i-th variable;
+ * undefined skips it), checking each shape and dtype. On wasm each goes straight into the variable's own storage where no other tensor
  * shares it: tfjs's `loadWeights` and `setWeights` first make a new tensor of every weight, so the heap (4 GiB at
  * most) must hold the model twice, and a 1M-feature FFM at k = 16 (2.5 GB) does not fit. The variables in
  * `renew` get a new tensor instead: the wasm backend caches XNNPACK operators by the weight tensor of a product,
@@ -182,7 +187,7 @@ function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsMan
  * @internal
  */
 export function writeSavedWeights(
-  variables: readonly tf.LayerVariable[],
+  variables: readonly (tf.LayerVariable | undefined)[],
   specs: readonly tf.io.WeightsManifestEntry[],
   data: tf.io.WeightData,
   renew: ReadonlySet<tf.LayerVariable> = new Set(),
@@ -195,7 +200,11 @@ export function writeSavedWeights(
   let offset = 0;
   specs.forEach((spec, i) => {
     const bytes = weightSpecBytes([spec]);
-    const v = variables[i] as tf.LayerVariable;
+    const v = variables[i];
+    if (v === undefined) {
+      offset += bytes; // not the model's (an optimizer's weights)
+      return;
+    }
     if (v.shape.length !== spec.shape.length || v.shape.some((d, j) => d !== spec.shape[j])) {
       throw new Error(`"${spec.name}" has shape [${spec.shape}] in the weights, the model config builds [${v.shape}]`);
     }

@@ -63,6 +63,21 @@ describe.each(['wasm', 'cpu'])('on %s', (backend) => {
     model.dispose();
   });
 
+  it("an optimizer's weights in the data (tfjs's includeOptimizer) are skipped", async () => {
+    const model = createModel('fm', { fieldDims, embeddingDim: 4, seed: 3 });
+    const art = await modelArtifacts(model, {});
+    const extra = new Float32Array([7, 8]);
+    const withOptimizer: tf.io.ModelArtifacts = {
+      ...art,
+      weightSpecs: [...(art.weightSpecs ?? []), { name: 'Adam/iter', shape: [2], dtype: 'float32', group: 'optimizer' }],
+      weightData: [art.weightData as ArrayBuffer, extra.buffer],
+    };
+    const loaded = (await modelFromArtifacts(withOptimizer, 'here')).model;
+    expect(values(loaded)).toEqual(values(model));
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('a weight missing from the data, or one the model lacks, is an error naming it', async () => {
     const model = createModel('fm', { fieldDims, embeddingDim: 4, seed: 3 });
     const art = await modelArtifacts(model, {});
