@@ -160,8 +160,8 @@ async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.La
 
 /**
  * Pairs a freshly built model's variables with saved weight specs by name; throws naming a missing or extra one.
- * An optimizer's weights (tfjs's `includeOptimizer`) pair with undefined: they are skipped, as the model has no
- * optimizer to take them.
+ * An optimizer's weights (tfjs's `includeOptimizer`) pair with undefined: they are skipped, since fm trains with
+ * its own optimizers and their state (checkpoints keep that).
  */
 function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): (tf.LayerVariable | undefined)[] {
   const variables = new Map(model.weights.map((w) => [w.originalName, w]));
