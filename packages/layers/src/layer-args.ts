@@ -49,7 +49,7 @@ export function normalInit(std: number, seed: number | undefined): Initializer {
   if (zeroInitDepth > 0) return fillZeros();
   const init = tf.initializers.randomNormal(seed === undefined ? { mean: 0, stddev: std } : { mean: 0, stddev: std, seed });
   const stock = init.apply.bind(init);
-  // the same values as tfjs's own, drawn ~4× faster (randomNormalValues)
+  // the same values as tfjs's own, drawn faster (randomNormalValues)
   init.apply = (shape, dtype) => {
     const dims = shape as number[];
     if (dtype !== undefined && dtype !== 'float32') return stock(shape, dtype);

@@ -20,7 +20,7 @@ import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './f
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
 import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
-import { modelArtifacts, modelFromArtifacts, weightDataBytes, weightSpecBytes, writeSavedWeights } from './model-io.js';
+import { checkWeightBytes, modelArtifacts, modelFromArtifacts, writeSavedWeights } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
 import { resolveL2 } from './regularization.js';
@@ -536,9 +536,7 @@ async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: Checkp
         `[${dst.map((w) => `[${w.shape.join(',')}]`).join(' ')}]`,
     );
   }
-  const have = weightDataBytes(ck.artifacts.weightData);
-  const need = weightSpecBytes(specs);
-  if (have !== need) throw new Error(`${where}: the checkpoint's weight data has ${have} bytes but its manifest describes ${need} bytes`);
+  checkWeightBytes(ck.artifacts, where);
   writeSavedWeights(dst, specs, ck.artifacts.weightData ?? new ArrayBuffer(0), dense);
   return { trainer, data: ck.trainerData };
 }

@@ -36,6 +36,42 @@ export function writeView(heap: WasmHeap, t: tf.Tensor): Float32Array | undefine
 }
 
 /**
+ * A tensor's values to read right away: on wasm a view of its heap storage (no copy; same lifetime rule as
+ * {@link readView}), elsewhere `dataSync()`.
+ */
+export function valuesOf(t: tf.Tensor): Float32Array | Int32Array {
+  const heap = t.dtype === 'float32' ? wasmHeap() : undefined;
+  return heap ? readView(heap, t) : (t.dataSync() as Float32Array | Int32Array);
+}
+
+/**
+ * A tensor holding a copy of `values`. The cpu backend keeps the very array it is given (no copy),
+ * so a variable written from native arrays would change whenever native training changes them.
+ */
+export function tensorOf(values: Float32Array | Int32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, shape, values instanceof Int32Array ? 'int32' : 'float32');
+}
+
+/**
+ * Sets a variable to `values`. With `inPlace`, on wasm into the variable's own storage when no other tensor
+ * shares it ({@link writeView}): a new tensor would need the heap (4 GiB at most) to hold the weight twice, and a
+ * 1M-feature FFM table at k = 16 is 2.5 GB. Otherwise, and on other backends, as a new tensor ({@link tensorOf}).
+ * In place is for weights read through gathers, or not read yet: the wasm backend caches XNNPACK operators by the
+ * weight tensor of a product.
+ */
+export function assignVariable(v: tf.LayerVariable, values: Float32Array | Int32Array, inPlace: boolean): void {
+  const heap = inPlace && v.dtype === 'float32' && values instanceof Float32Array ? wasmHeap() : undefined;
+  const view = heap ? writeView(heap, v.read()) : undefined;
+  if (view !== undefined && view.length === values.length) {
+    view.set(values);
+    return;
+  }
+  const t = tensorOf(values, v.shape as number[]);
+  v.write(t);
+  t.dispose();
+}
+
+/**
  * Runs `f` with the wasm backend's `Identity` kernel sharing its input's storage (a reference count more, as
  * tfjs's own cpu backend and the wasm `Reshape` do) instead of copying it. tfjs clones every tensor a gradient
  * needs when it records the tape (`saveTensorsForBackwardMode`), through `Identity`: on wasm each clone is a copy

@@ -1,7 +1,7 @@
 import { withZeroInit } from '@fm/layers';
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
-import { readView, wasmHeap, writeView } from './heap-view.js';
+import { assignVariable, valuesOf } from './heap-view.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { inspectModel } from './model-info.js';
 import type { Task } from './losses.js';
@@ -92,11 +92,10 @@ function plainArtifacts(model: tf.LayersModel): tf.io.ModelArtifacts | undefined
   if (weights.some((w) => w.dtype !== 'float32' && w.dtype !== 'int32')) return undefined;
   const weightSpecs: tf.io.WeightsManifestEntry[] = weights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[], dtype: w.dtype as 'float32' | 'int32' }));
   const weightData = new ArrayBuffer(weightSpecBytes(weightSpecs));
-  const heap = wasmHeap();
   let offset = 0;
   for (const w of weights) {
     const t = w.read();
-    const src = heap && t.dtype === 'float32' ? readView(heap, t) : (t.dataSync() as Float32Array | Int32Array);
+    const src = valuesOf(t);
     (t.dtype === 'float32' ? new Float32Array(weightData, offset, t.size) : new Int32Array(weightData, offset, t.size)).set(src);
     offset += t.size * 4;
   }
@@ -139,9 +138,18 @@ export function weightSpecBytes(specs: readonly tf.io.WeightsManifestEntry[]): n
   return specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (bytesPer[w.dtype] ?? 4), 0);
 }
 
-/** Bytes of tfjs weight data (one buffer or a list of them). */
-export function weightDataBytes(data: tf.io.WeightData | undefined): number {
-  return data === undefined ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+/**
+ * Throws, naming `where`, when artifacts' weight data does not have the bytes their weight specs describe.
+ * @internal
+ */
+export function checkWeightBytes(artifacts: Pick<tf.io.ModelArtifacts, 'weightSpecs' | 'weightData'>, where: string): void {
+  const specs = artifacts.weightSpecs ?? [];
+  const data = artifacts.weightData;
+  const have = data === undefined ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+  const need = weightSpecBytes(specs);
+  if (have !== need) {
+    throw new Error(`${where}: the weight data has ${have} bytes but the model config's weight manifest describes ${need} bytes (${specs.length} weights)`);
+  }
 }
 
 /**
@@ -178,12 +186,10 @@ function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsMan
 
 /**
  * Writes saved weights (`specs` over `data`, in order) into `variables` (the i-th spec into the i-th variable;
- * undefined skips it), checking each shape and dtype. On wasm each goes straight into the variable's own storage where no other tensor
- * shares it: tfjs's `loadWeights` and `setWeights` first make a new tensor of every weight, so the heap (4 GiB at
- * most) must hold the model twice, and a 1M-feature FFM at k = 16 (2.5 GB) does not fit. The variables in
- * `renew` get a new tensor instead: the wasm backend caches XNNPACK operators by the weight tensor of a product,
- * so a dense weight that may have run already must not change under its cache (a fresh model has run nothing;
- * tables are read through gathers).
+ * undefined skips it), after checking every shape and dtype. On wasm each goes into the variable's own storage
+ * ({@link assignVariable}): tfjs's `loadWeights` and `setWeights` first make a new tensor of every weight, so the
+ * heap would hold the model twice. The variables in `renew` get a new tensor instead: a dense weight that may have
+ * run already must not change under the XNNPACK operator cached on it (a fresh model has run nothing).
  * @internal
  */
 export function writeSavedWeights(
@@ -193,43 +199,35 @@ export function writeSavedWeights(
   renew: ReadonlySet<tf.LayerVariable> = new Set(),
 ): void {
   if (variables.length !== specs.length) throw new Error(`the weights hold ${specs.length} arrays, the model has ${variables.length}`);
-  const chunks = Array.isArray(data) ? data : [data];
-  const whole = chunks.length === 1 ? (chunks[0] as ArrayBuffer) : undefined;
-  const composite = whole ? undefined : new tf.io.CompositeArrayBuffer(chunks);
-  const heap = wasmHeap();
-  let offset = 0;
+  // every shape and dtype first, so a mismatch leaves the variables as they were
   specs.forEach((spec, i) => {
-    const bytes = weightSpecBytes([spec]);
     const v = variables[i];
-    if (v === undefined) {
-      offset += bytes; // not the model's (an optimizer's weights)
-      return;
-    }
+    if (v === undefined) return; // not the model's (an optimizer's weights)
     if (v.shape.length !== spec.shape.length || v.shape.some((d, j) => d !== spec.shape[j])) {
       throw new Error(`"${spec.name}" has shape [${spec.shape}] in the weights, the model config builds [${v.shape}]`);
     }
     if (v.dtype !== spec.dtype) throw new Error(`"${spec.name}" is ${spec.dtype} in the weights, the model config builds ${v.dtype}`);
+  });
+  const chunks = Array.isArray(data) ? data : [data];
+  const whole = chunks.length === 1 ? (chunks[0] as ArrayBuffer) : undefined;
+  const composite = whole ? undefined : new tf.io.CompositeArrayBuffer(chunks);
+  let offset = 0;
+  specs.forEach((spec, i) => {
+    const bytes = weightSpecBytes([spec]);
+    const v = variables[i];
     const plain = spec.quantization === undefined && (spec.dtype === 'float32' || spec.dtype === 'int32');
-    const raw = whole && offset % 4 === 0 && plain ? whole : (composite ?? new tf.io.CompositeArrayBuffer(chunks)).slice(offset, offset + bytes);
-    const at = raw === whole ? offset : 0;
+    const at = offset;
     offset += bytes;
+    if (v === undefined) return;
+    const raw = whole && at % 4 === 0 && plain ? whole : (composite ?? new tf.io.CompositeArrayBuffer(chunks)).slice(at, at + bytes);
     if (!plain) {
       const decoded = tf.io.decodeWeights(raw, [spec])[spec.name] as tf.Tensor;
       v.write(decoded);
       decoded.dispose();
       return;
     }
-    const n = bytes / 4;
-    const values = spec.dtype === 'float32' ? new Float32Array(raw, at, n) : new Int32Array(raw, at, n);
-    const view = heap && values instanceof Float32Array && !renew.has(v) ? writeView(heap, v.read()) : undefined;
-    if (view !== undefined && view.length === n) {
-      view.set(values);
-    } else {
-      // the cpu backend keeps the array it is given: a copy, so the tensor does not hold the whole file's buffer
-      const t = tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, spec.shape, spec.dtype);
-      v.write(t);
-      t.dispose();
-    }
+    const start = raw === whole ? at : 0;
+    assignVariable(v, spec.dtype === 'float32' ? new Float32Array(raw, start, bytes / 4) : new Int32Array(raw, start, bytes / 4), !renew.has(v));
   });
 }
 
@@ -241,11 +239,7 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
   if (!artifacts.modelTopology) throw new Error(`${where}: no model topology (model.json missing or not a tfjs layers model)`);
   const specs = artifacts.weightSpecs ?? [];
   const data = artifacts.weightData;
-  const have = weightDataBytes(data);
-  const need = weightSpecBytes(specs);
-  if (have !== need) {
-    throw new Error(`${where}: the weight data has ${have} bytes but the model config's weight manifest describes ${need} bytes (${specs.length} weights)`);
-  }
+  checkWeightBytes(artifacts, where);
   let model: tf.LayersModel;
   try {
     model = await modelFromTopology(artifacts);

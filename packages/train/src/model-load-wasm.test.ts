@@ -105,8 +105,16 @@ describe.each(['wasm', 'cpu'])('on %s', (backend) => {
     expect(values(dst)).toEqual(values(src));
     const after = ids(dst);
     expect(dst.weights.map((w, i) => after[i] === before[i])).toEqual(dst.weights.map((w) => backend === 'wasm' && !dense.has(w)));
+    // a mismatch found at the last weight leaves every variable as it was
+    const other = createModel('deepfm', { ...config, seed: 9 });
+    const kept = values(other);
+    const specs = art.weightSpecs ?? [];
+    const bad = specs.map((s, i) => (i === specs.length - 1 ? { ...s, dtype: 'int32' as const } : s));
+    expect(() => writeSavedWeights(other.weights, bad, art.weightData ?? new ArrayBuffer(0))).toThrow(/is int32 in the weights, the model config builds float32/);
+    expect(values(other)).toEqual(kept);
     src.dispose();
     dst.dispose();
+    other.dispose();
   });
 
   it.each(['fm', 'ffm'] as const)("%s: the native engine's write-back puts trained arrays into the model", (kind) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readView, wasmHeap, writeView } from '../../heap-view.js';
+import { assignVariable, valuesOf } from '../../heap-view.js';
 import { ffmNormalized, type ModelInfo, type TrainableParam } from '../../model-info.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
@@ -65,12 +65,8 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
   if (typeof layout === 'string') return layout;
   // into `out`: ordinary or shared arrays; FFM's table where its WebAssembly step can use it (allocFactors).
   // On wasm straight from the heap: `dataSync` would first copy the whole table into a new array.
-  const heap = wasmHeap();
   const read = (p: TrainableParam | undefined, out: Float32Array) => {
-    if (p) {
-      const t = p.weight.read();
-      out.set(heap && t.dtype === 'float32' ? readView(heap, t) : (t.dataSync() as Float32Array));
-    }
+    if (p) out.set(valuesOf(p.weight.read()));
     return out;
   };
   const n = info.numFeatures;
@@ -89,29 +85,11 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
 }
 
 /**
- * A tensor holding a copy of `values`. The cpu backend keeps the very array it is given (no copy),
- * so a variable written from native arrays would change whenever native training changes them.
- */
-export function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
-  return tf.tensor(tf.getBackend() === 'cpu' ? values.slice() : values, shape);
-}
-
-/**
- * Copies native arrays back into the model's variables. On wasm into the variables' own storage where no
- * other tensor shares it: a new tensor would need the heap to hold the table twice, and tfjs-backend-wasm's
- * heap stops at 4 GiB (a 1M-feature FFM at k = 16 is 2.5 GB). The FM family's tables are read through
- * gathers only, so writing them in place is safe (see {@link writeView}).
+ * Copies native arrays back into the model's variables, in place on wasm ({@link assignVariable}): the FM
+ * family's tables are read through gathers only.
  */
 export function writeBackNative(b: NativeBinding): void {
-  const heap = wasmHeap();
-  const put = (v: tf.LayerVariable, values: Float32Array) => {
-    const view = heap && v.dtype === 'float32' ? writeView(heap, v.read()) : undefined;
-    if (view !== undefined && view.length === values.length) view.set(values);
-    else tf.tidy(() => {
-      v.write(tensorOf(values, v.shape as number[]));
-    });
-  };
-  put(b.bias, b.params.bias);
-  if (b.linear) put(b.linear, b.params.linear);
-  if (b.factors) put(b.factors, b.params.factors);
+  assignVariable(b.bias, b.params.bias, true);
+  if (b.linear) assignVariable(b.linear, b.params.linear, true);
+  if (b.factors) assignVariable(b.factors, b.params.factors, true);
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '@fm/layers';
+import { createModel, withZeroInit } from '@fm/layers';
+import { assignVariable } from '../../heap-view.js';
 import { inspectModel } from '../../model-info.js';
-import { bindNative, nativeLayout, tensorOf } from './binding.js';
+import { bindNative, nativeLayout } from './binding.js';
 import { createNativeParams } from './params.js';
 import type { NativeKind, NativeParams } from './types.js';
 
@@ -68,20 +69,21 @@ export class NativeModel {
   /** The equivalent `@fm/layers` model (`createModel(kind)`), holding a copy of these weights. */
   toLayersModel(): tf.LayersModel {
     const p = this.params;
-    const model = createModel(p.kind, {
-      fieldDims: this.fieldDims,
-      embeddingDim: Math.max(1, p.k),
-      initStd: 0,
-      seed: 0,
-      ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
-    });
+    // zero tables, written next in place on wasm (a new tensor beside each would hold the table twice in the heap)
+    const model = withZeroInit(() =>
+      createModel(p.kind, {
+        fieldDims: this.fieldDims,
+        embeddingDim: Math.max(1, p.k),
+        initStd: 0,
+        seed: 0,
+        ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
+      }),
+    );
     const layout = nativeLayout(model, inspectModel(model));
     if (typeof layout === 'string') throw new Error(`NativeModel.toLayersModel: ${layout}`);
-    tf.tidy(() => {
-      layout.bias.weight.write(tensorOf(p.bias, layout.bias.shape));
-      if (layout.linear) layout.linear.weight.write(tensorOf(p.linear, layout.linear.shape));
-      if (layout.factors) layout.factors.weight.write(tensorOf(p.factors, layout.factors.shape));
-    });
+    assignVariable(layout.bias.weight, p.bias, true);
+    if (layout.linear) assignVariable(layout.linear.weight, p.linear, true);
+    if (layout.factors) assignVariable(layout.factors.weight, p.factors, true);
     return model;
   }
 }
