@@ -71,11 +71,20 @@ export function removePendingTempsSync(): void {
   pending.clear();
 }
 
-/** Writes `data` to a new file at `path` and flushes it to disk. */
-export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `data` to a new file at `path` and flushes it to disk. `data` may be a sequence of chunks (each
+ * written before the next is asked for, so a generator can reuse one buffer): a big file written without
+ * first being joined in memory.
+ */
+export async function writeFileDurable(path: string, data: Uint8Array | string | Iterable<Uint8Array>): Promise<void> {
   const fh = await open(path, 'wx');
   try {
-    await fh.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+    else {
+      for (const chunk of data) {
+        for (let at = 0; at < chunk.byteLength; ) at += (await fh.write(chunk, at, chunk.byteLength - at)).bytesWritten;
+      }
+    }
     await fh.sync();
   } finally {
     await fh.close();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pendingTempCount, removePendingTempsSync, writeFileAtomic, writeTemp } from './atomic-write.js';
+import { pendingTempCount, removePendingTempsSync, writeFileAtomic, writeFileDurable, writeTemp } from './atomic-write.js';
 import { cleanLeftovers } from './clean-leftovers.js';
 import { commitOutputs } from './commit-outputs.js';
 import { isRecordedOutput, OUTPUT_REGISTRY } from './output-registry.js';
@@ -41,6 +41,27 @@ function killedCommit(targets: string[], newData: string[], opts: { sealed: numb
     rmSync(r.tmp);
   }
 }
+
+describe('writeFileDurable', () => {
+  it('writes a sequence of chunks, each consumed before the next (one reused buffer), as their concatenation', async () => {
+    const d = tempDir();
+    const want = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
+    function* slices(size: number) {
+      const buf = new Uint8Array(size);
+      for (let at = 0; at < want.length; at += size) {
+        const n = Math.min(size, want.length - at);
+        buf.set(want.subarray(at, at + n));
+        yield buf.subarray(0, n);
+      }
+    }
+    await writeFileDurable(join(d, 'a.bin'), slices(64));
+    expect(new Uint8Array(readFileSync(join(d, 'a.bin')))).toEqual(want);
+    await writeFileDurable(join(d, 'empty.bin'), []);
+    expect(readFileSync(join(d, 'empty.bin')).byteLength).toBe(0);
+    // never over an existing file
+    await expect(writeFileDurable(join(d, 'a.bin'), slices(10))).rejects.toThrow(/EEXIST/);
+  });
+});
 
 describe('writeFileAtomic', () => {
   it('replaces a file, leaves no temporary behind and records it as an fm output', async () => {

@@ -4,7 +4,7 @@ import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { cleanLeftovers, isProcessAlive, ownerPid, trackTemp, untrackTemp, writeFileAtomic, writeFileDurable } from '@fm/data/node';
-import { FM_METADATA_KEY, weightSpecBytes, type ModelMeta } from './model-io.js';
+import { bytesStream, FM_METADATA_KEY, weightSpecBytes, type ModelMeta, type WeightStream } from './model-io.js';
 
 /*
  * A model directory (format version 2):
@@ -42,12 +42,6 @@ const VERSION_DIR = /^v-[0-9a-f]+-\d+$/;
 /** Files of the version 1 layout, removed once a version 2 model.json no longer needs them. */
 const LEGACY_FILES = ['weights.bin', 'trainer.json', 'trainer.bin'];
 
-function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
-  if (data === undefined) return new Uint8Array(0);
-  const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-  return new Uint8Array(buf);
-}
-
 function checkFileName(name: string): void {
   if (!/^[\w][\w.-]*$/.test(name) || name === 'weights.bin') {
     throw new Error(`model directory: extra file name "${name}" must be a plain file name (letters, digits, . _ -), not weights.bin`);
@@ -73,9 +67,19 @@ async function removeUnused(dir: string, keep: string | undefined): Promise<void
  * Writes a model directory: the model (artifacts, with the fm metadata and encoder under
  * `userDefinedMetadata.fm`) and `extra` files, replacing any model already there as one unit (see
  * the layout above). Leftovers of killed saves, in the directory and next to it, are removed.
- * Refuses a path that is a file.
+ * Refuses a path that is a file. `weights` are the weight bytes (default: the artifacts' `weightData`); the
+ * stream of `streamedArtifacts` writes a big model's weights.bin slice by slice, never joined in memory.
  */
-export async function writeModelDir(dir: string, artifacts: tf.io.ModelArtifacts, extra: Record<string, Uint8Array | string> = {}): Promise<void> {
+export async function writeModelDir(
+  dir: string,
+  artifacts: tf.io.ModelArtifacts,
+  extra: Record<string, Uint8Array | string> = {},
+  weights: WeightStream = bytesStream(artifacts.weightData),
+): Promise<void> {
+  const need = weightSpecBytes(artifacts.weightSpecs ?? []);
+  if (weights.byteLength !== need) {
+    throw new Error(`${dir}: cannot save: the weights have ${weights.byteLength} bytes but their manifest describes ${need}`);
+  }
   const abs = resolve(dir);
   const st = await stat(abs).catch(() => undefined);
   if (st && !st.isDirectory()) throw new Error(`${dir}: is a file, expected a model directory`);
@@ -93,7 +97,7 @@ export async function writeModelDir(dir: string, artifacts: tf.io.ModelArtifacts
   trackTemp(vdir);
   try {
     await mkdir(vdir);
-    await writeFileDurable(join(vdir, 'weights.bin'), weightBytes(artifacts.weightData));
+    await writeFileDurable(join(vdir, 'weights.bin'), weights.slices());
     for (const [name, data] of Object.entries(payload)) {
       await writeFileDurable(join(vdir, name), data);
       files[name] = `${commit}/${name}`;

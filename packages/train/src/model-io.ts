@@ -81,42 +81,85 @@ async function stockArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifac
   return captured;
 }
 
+/** Bytes of one slice of a {@link WeightStream}: 64 MiB. */
+const WEIGHT_SLICE = 64 << 20;
+
 /**
- * The artifacts tfjs's `model.save` makes (the same topology, specs and bytes), with the weights copied once into
- * one buffer, straight from the wasm heap there: tfjs reads every weight into an array of its own and then joins
- * them, which holds a 2.5 GB table twice besides the model. Undefined for weights other than float32 and int32,
- * which take tfjs's path.
+ * A model's weight bytes, in the order of its weight specs, read a slice at a time from where they live, so
+ * a file can be written without one more copy of a big table beside the model. @internal
  */
-function plainArtifacts(model: tf.LayersModel): tf.io.ModelArtifacts | undefined {
+export interface WeightStream {
+  /** Total bytes. */
+  readonly byteLength: number;
+  /**
+   * The bytes in order, in slices of at most `sliceBytes`. A slice may be a reused buffer: it is valid
+   * until the next one is asked for.
+   */
+  slices(sliceBytes?: number): Generator<Uint8Array>;
+}
+
+/**
+ * The variables' values as a {@link WeightStream}: each slice is copied into one reused buffer, reading the
+ * variable afresh each time (a wasm heap view is valid only until the next allocation, and the caller may
+ * await between slices).
+ */
+function variableStream(weights: readonly tf.LayerVariable[]): WeightStream {
+  const byteLength = weights.reduce((s, w) => s + w.read().size * 4, 0);
+  return {
+    byteLength,
+    *slices(sliceBytes = WEIGHT_SLICE) {
+      const buf = new Uint8Array(Math.min(sliceBytes, byteLength));
+      for (const w of weights) {
+        const bytes = w.read().size * 4;
+        for (let at = 0; at < bytes; at += sliceBytes) {
+          const n = Math.min(sliceBytes, bytes - at);
+          const src = valuesOf(w.read());
+          buf.set(new Uint8Array(src.buffer, src.byteOffset + at, n));
+          yield buf.subarray(0, n);
+        }
+      }
+    },
+  };
+}
+
+/** Bytes already in memory as a {@link WeightStream} (views, no copy). @internal */
+export function bytesStream(data: tf.io.WeightData | undefined): WeightStream {
+  const parts = data === undefined ? [] : Array.isArray(data) ? data : [data];
+  return {
+    byteLength: parts.reduce((s, b) => s + b.byteLength, 0),
+    *slices(sliceBytes = WEIGHT_SLICE) {
+      for (const b of parts) for (let at = 0; at < b.byteLength; at += sliceBytes) yield new Uint8Array(b, at, Math.min(sliceBytes, b.byteLength - at));
+    },
+  };
+}
+
+/**
+ * The artifacts tfjs's `model.save` makes (the same topology, specs and bytes) less the weight data, and the
+ * weights as a stream read straight from the variables (from the wasm heap there): tfjs reads every weight into
+ * an array of its own and then joins them, which holds a 2.5 GB table twice besides the model. Undefined for
+ * weights other than float32 and int32, which take tfjs's path.
+ */
+function plainArtifacts(model: tf.LayersModel): { artifacts: tf.io.ModelArtifacts; weights: WeightStream } | undefined {
   const weights = model.weights;
   if (weights.some((w) => w.dtype !== 'float32' && w.dtype !== 'int32')) return undefined;
   const weightSpecs: tf.io.WeightsManifestEntry[] = weights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[], dtype: w.dtype as 'float32' | 'int32' }));
-  const weightData = new ArrayBuffer(weightSpecBytes(weightSpecs));
-  let offset = 0;
-  for (const w of weights) {
-    const t = w.read();
-    const src = valuesOf(t);
-    (t.dtype === 'float32' ? new Float32Array(weightData, offset, t.size) : new Int32Array(weightData, offset, t.size)).set(src);
-    offset += t.size * 4;
-  }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: model.toJSON(null, false) as object,
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers'] ?? ''}`,
     convertedBy: null,
     weightSpecs,
-    weightData,
   };
   const own = model.getUserDefinedMetadata();
   if (own !== undefined) artifacts.userDefinedMetadata = own;
-  return artifacts;
+  return { artifacts, weights: variableStream(weights) };
 }
 
 /**
- * The model's topology and weights as tfjs `ModelArtifacts`, with `{ meta, encoder }` under
- * `userDefinedMetadata.fm`. Platform-neutral; the basis of {@link saveModel} and checkpoints.
+ * {@link modelArtifacts} without the weight data, and the weights as a {@link WeightStream}: what a file writer
+ * needs to write a big model with no second copy of its tables. @internal
  */
-export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<tf.io.ModelArtifacts> {
+export async function streamedArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<{ artifacts: tf.io.ModelArtifacts; weights: WeightStream }> {
   checkOptionNames('saveModel', options, Object.keys(SAVE_MODEL_KEYS));
   const info = inspectModel(model);
   const meta: ModelMeta = {
@@ -126,10 +169,34 @@ export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOp
     kind: info.kind,
     fieldDims: info.fieldDims,
   };
-  const captured = plainArtifacts(model) ?? (await stockArtifacts(model));
+  const plain = plainArtifacts(model);
+  let captured: tf.io.ModelArtifacts;
+  let weights: WeightStream;
+  if (plain) ({ artifacts: captured, weights } = plain);
+  else {
+    const { weightData, ...rest } = await stockArtifacts(model);
+    captured = rest;
+    weights = bytesStream(weightData);
+  }
   const fm: Record<string, unknown> = { meta };
   if (options.encoder !== undefined) fm['encoder'] = options.encoder;
-  return { ...captured, userDefinedMetadata: { ...captured.userDefinedMetadata, [FM_METADATA_KEY]: fm } };
+  return { artifacts: { ...captured, userDefinedMetadata: { ...captured.userDefinedMetadata, [FM_METADATA_KEY]: fm } }, weights };
+}
+
+/**
+ * The model's topology and weights as tfjs `ModelArtifacts`, with `{ meta, encoder }` under
+ * `userDefinedMetadata.fm`. Platform-neutral; the basis of {@link saveModel} and checkpoints. The weights are
+ * copied once, into one buffer.
+ */
+export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<tf.io.ModelArtifacts> {
+  const { artifacts, weights } = await streamedArtifacts(model, options);
+  const weightData = new Uint8Array(weights.byteLength);
+  let at = 0;
+  for (const s of weights.slices()) {
+    weightData.set(s, at);
+    at += s.byteLength;
+  }
+  return { ...artifacts, weightData: weightData.buffer };
 }
 
 /** Total bytes the weight specs describe. */

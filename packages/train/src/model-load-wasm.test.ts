@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel, pickModelConfig, type ModelKind } from '@fm/layers';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindNative, writeBackNative } from './engines/native/binding.js';
-import { readBytes } from './file-io.js';
+import { readBytes, readModelDir, writeModelDir } from './file-io.js';
 import { inspectModel } from './model-info.js';
-import { modelArtifacts, modelFromArtifacts, writeSavedWeights } from './model-io.js';
+import { modelArtifacts, modelFromArtifacts, streamedArtifacts, writeSavedWeights } from './model-io.js';
+import { saveModel } from './node.js';
 
 // Loading and the native engine's write-back on wasm, where both write a variable's own heap storage instead of
 // making a second copy of the table (tfjs-backend-wasm's heap stops at 4 GiB; a 1M-feature FFM at k = 16 is 2.5 GB).
@@ -21,6 +22,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const readModelJson = async (d: string) => JSON.parse(await readFile(join(d, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
 const values = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
 const ids = (m: tf.LayersModel) => m.weights.map((w) => w.read().dataId);
 const fieldDims = [5, 7, 3];
@@ -60,6 +62,55 @@ describe.each(['wasm', 'cpu'])('on %s', (backend) => {
     expect(fm).toMatchObject({ meta: { kind, fieldDims } });
     expect({ ...ours, userDefinedMetadata: undefined, weightData: undefined }).toEqual({ ...want, userDefinedMetadata: undefined, weightData: undefined });
     expect(new Uint8Array(ours.weightData as ArrayBuffer)).toEqual(new Uint8Array(want.weightData as ArrayBuffer));
+    model.dispose();
+  });
+
+  it.each(kinds)("%s: the streamed weights are tfjs's save bytes, whatever the slice size, across heap growth", async (kind) => {
+    const model = createModel(kind, pickModelConfig(kind, { fieldDims, embeddingDim: 4, seed: 3 }));
+    let stock: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        stock = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
+    const want = new Uint8Array(stock?.weightData as ArrayBuffer);
+    const { artifacts, weights } = await streamedArtifacts(model, {});
+    expect(artifacts.weightData).toBeUndefined();
+    expect(artifacts.weightSpecs).toEqual(stock?.weightSpecs);
+    expect(weights.byteLength).toBe(want.byteLength);
+    for (const slice of [12, 100, 1 << 20]) {
+      const got = new Uint8Array(weights.byteLength);
+      let at = 0;
+      const held: tf.Tensor[] = [];
+      for (const s of weights.slices(slice)) {
+        expect(s.byteLength).toBeLessThanOrEqual(slice);
+        got.set(s, at);
+        at += s.byteLength;
+        // a new 8 MB tensor between the first slices grows the wasm heap, which detaches every view taken before
+        if (held.length < 3) held.push(tf.zeros([2 << 20]));
+      }
+      tf.dispose(held);
+      expect(at).toBe(want.byteLength);
+      expect(got).toEqual(want);
+    }
+    model.dispose();
+  });
+
+  it("saveModel writes weights.bin slice by slice with tfjs's bytes; a stream that disagrees with the manifest is refused", async () => {
+    const model = createModel('ffm', { fieldDims, embeddingDim: 4, seed: 5 });
+    const out = join(dir, `stream-${backend}`);
+    await saveModel(model, out);
+    const { artifacts: read } = await readModelDir(out);
+    const want = await modelArtifacts(model, {});
+    expect(new Uint8Array(read.weightData as ArrayBuffer)).toEqual(new Uint8Array(want.weightData as ArrayBuffer));
+    // written from 12-byte slices: the same file
+    const { artifacts, weights } = await streamedArtifacts(model, {});
+    const other = join(dir, `stream-small-${backend}`);
+    await writeModelDir(other, artifacts, {}, { byteLength: weights.byteLength, slices: () => weights.slices(12) });
+    expect(await readFile(join(other, (await readModelJson(other)).weightsManifest[0]?.paths[0] ?? ''))).toEqual(Buffer.from(want.weightData as ArrayBuffer));
+    const short = { byteLength: weights.byteLength - 4, slices: () => weights.slices() };
+    await expect(writeModelDir(join(dir, `stream-bad-${backend}`), artifacts, {}, short)).rejects.toThrow(/cannot save: the weights have \d+ bytes but their manifest describes \d+/);
     model.dispose();
   });
 

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fileModelHandler, readModelDir, toPath, writeModelDir } from './file-io.js';
 import {
   loadModel as loadModelCore,
-  modelArtifacts,
+  streamedArtifacts,
   modelFromArtifacts,
   saveModel as saveModelCore,
   type LoadedModel,
@@ -48,9 +48,10 @@ export async function saveModel(model: tf.LayersModel | NativeModel, url: string
     const fm = bayesOf(model);
     const files = fm ? { ...options.files, [BAYES_FILE]: fm.toBytes() } : options.files;
     const meta = fm ? { ...options.meta, solver: fm.settings.solver } : options.meta;
-    const artifacts = await modelArtifacts(layers, { ...options, ...(meta ? { meta } : {}) });
-    await writeModelDir(toPath(url), artifacts, files);
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    // the weights go to weights.bin a slice at a time, straight from the variables: no joined copy of the tables
+    const { artifacts, weights } = await streamedArtifacts(layers, { ...options, ...(meta ? { meta } : {}) });
+    await writeModelDir(toPath(url), artifacts, files, weights);
+    return { modelArtifactsInfo: { ...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: weights.byteLength } };
   } finally {
     if (layers !== model) layers.dispose();
   }
