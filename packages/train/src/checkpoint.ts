@@ -28,6 +28,7 @@ export interface TrainerStateJSON {
   optimizer: { name: OptimizerName; step: number };
   /** Layout of `trainerData`, in order: the engine's optimizer state arrays, then the best weights. */
   state: { type: 'float32' | 'uint8'; size: number }[];
+  /** The best epoch's weights; none when the best epoch is this checkpoint's own (its weights are the model's). */
   best: { size: number }[];
 }
 

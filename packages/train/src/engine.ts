@@ -44,8 +44,11 @@ export interface TrainingEngine {
   trainPass(data: SparseDataset, order: Int32Array, negatives: PassNegatives | undefined, hooks: PassHooks): Promise<PassProgress & { stopped: boolean }>;
   /** `[rows]` raw scores (ratings, logits) of every row of `data`. */
   score(data: SparseDataset): Promise<Float32Array>;
-  /** A copy of the trainable weights (to restore the best epoch). */
-  snapshot(): Promise<Float32Array[]>;
+  /**
+   * A copy of the trainable weights (to restore the best epoch), written into `into` when its arrays have the
+   * right sizes (a previous snapshot: no fresh memory for a big table), else into new arrays.
+   */
+  snapshot(into?: readonly Float32Array[]): Promise<Float32Array[]>;
   restore(weights: readonly Float32Array[]): void;
   /** Optimizer state: the global step and the state arrays, for checkpoints. */
   optimizerState(): { step: number; arrays: (Float32Array | Uint8Array)[] };
@@ -55,4 +58,16 @@ export interface TrainingEngine {
   writeBack(): void;
   /** Releases threads and buffers. */
   close(): Promise<void>;
+}
+
+/**
+ * Copies of `arrays`, written into `into` when it holds arrays of the same lengths (reused memory), else new.
+ * @internal
+ */
+export function copyInto(arrays: readonly Float32Array[], into?: readonly Float32Array[]): Float32Array[] {
+  if (into && into.length === arrays.length && into.every((a, i) => a.length === (arrays[i] as Float32Array).length)) {
+    into.forEach((a, i) => a.set(arrays[i] as Float32Array));
+    return [...into];
+  }
+  return arrays.map((a) => a.slice());
 }

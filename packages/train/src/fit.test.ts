@@ -131,6 +131,32 @@ describe('fit', () => {
   });
 
   for (const engine of ['tfjs', 'native'] as const) {
+    it(`${engine}: a checkpoint whose own epoch is the best keeps no second copy; resuming from it or after it restores the same best`, async () => {
+      const train = syntheticRatings(30, 20, 400, 11);
+      const val = new SparseDataset({ ...syntheticRatings(30, 20, 100, 99), labels: new Float32Array(100).fill(1) } as never);
+      const opts = { engine, batchSize: 50, learningRate: 0.05, validation: val, earlyStopping: { patience: 2, minDelta: 0 }, seed: 3 } as const;
+      const full = fm(train.schema.fieldDims, 2);
+      const fullRes = await fit(full, train, { ...opts, epochs: 40 });
+      const b = fullRes.bestEpoch;
+      expect(fullRes.stopReason).toBe('early-stopping');
+      expect(b).toBeGreaterThan(1);
+      for (const [at, bestStored] of [[b, false], [b + 1, true]] as const) {
+        const store = memoryCheckpointStore();
+        await fit(fm(train.schema.fieldDims, 2), train, { ...opts, epochs: at, checkpoint: { store } });
+        const tr = store.data!.trainer;
+        expect(tr.bestEpoch).toBe(b);
+        // the best weights are stored only when they are not the checkpoint's own
+        expect(tr.best.length > 0).toBe(bestStored);
+        const resumed = fm(train.schema.fieldDims, 9);
+        const res = await fit(resumed, train, { ...opts, epochs: 40, resumeFrom: store });
+        expect(res.bestEpoch).toBe(b);
+        expect(res.epochs).toBe(b + 2);
+        expect(weightsOf(resumed)).toEqual(weightsOf(full));
+      }
+    });
+  }
+
+  for (const engine of ['tfjs', 'native'] as const) {
     it(`${engine}: checkpoint + resume continues from the saved epoch, identical to an uninterrupted run`, async () => {
       const ds = syntheticRatings(20, 15, 200, 3);
       const opts = { engine, batchSize: 40, seed: 4, validation: { fraction: 0.2 }, earlyStopping: { patience: 50 } } as const;

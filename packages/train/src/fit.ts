@@ -243,7 +243,11 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   let bestEpoch = 0;
   let bestValue: number | null = null;
   let wait = 0;
+  // The best epoch's weights. While the best epoch is the latest one they are the current weights
+  // (`bestIsCurrent`), copied only when training goes on: a last epoch that improves, or a checkpoint after it,
+  // never holds a second copy of a big table.
   let best: Float32Array[] | undefined;
+  let bestIsCurrent = false;
   if (resumed) {
     const tr = resumed.trainer;
     if (tr.engine !== engine.name) throw new Error(`resumeFrom ${resumeStore?.location}: the checkpoint was trained by the ${tr.engine} engine, this run uses ${engine.name}`);
@@ -258,6 +262,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     bestEpoch = tr.bestEpoch;
     bestValue = tr.bestValue;
     wait = tr.wait;
+    bestIsCurrent = best === undefined && bestEpoch === tr.epoch && bestValue !== null;
   }
 
   // fixed validation negatives, drawn once so metrics are comparable across epochs
@@ -273,6 +278,10 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   let lastYield = performance.now();
   try {
     for (let epoch = startEpoch; epoch <= epochs && stopReason === 'epochs'; epoch++) {
+      if (bestIsCurrent) {
+        best = await engine.snapshot(best); // into the previous best's arrays
+        bestIsCurrent = false;
+      }
       const te = performance.now();
       const progress = async (p: PassProgress) => {
         const now = performance.now();
@@ -340,7 +349,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
           bestValue = v;
           bestEpoch = epoch;
           wait = 0;
-          best = await engine.snapshot();
+          bestIsCurrent = true;
         } else if (++wait >= es.patience && stopReason === 'epochs') stopReason = 'early-stopping';
       } else if (!es) bestEpoch = epoch;
       if (options.callbacks?.onEpochEnd) {
@@ -355,11 +364,11 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
       if (ckStore && !pass.stopped && (epoch % ckEvery === 0 || last)) {
         engine.writeBack();
         await saveCheckpoint(model, engine, ckStore, {
-          epoch, history, bestEpoch, bestValue, wait, best, task, optimizer: optName, labelMean, labelRange: [labelMin, labelMax],
+          epoch, history, bestEpoch, bestValue, wait, best: bestIsCurrent ? undefined : best, task, optimizer: optName, labelMean, labelRange: [labelMin, labelMax],
         });
       }
     }
-    if (es && best && bestEpoch !== lastEpoch) engine.restore(best);
+    if (es && best && !bestIsCurrent && bestEpoch !== lastEpoch) engine.restore(best);
     engine.writeBack();
     if (engine instanceof BayesEngine) attachBayes(model, engine.fm);
   } finally {

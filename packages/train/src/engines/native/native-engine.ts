@@ -1,5 +1,5 @@
 import type { SparseDataset } from '@fm/data';
-import type { PassHooks, PassProgress, TrainingEngine } from '../../engine.js';
+import { copyInto, type PassHooks, type PassProgress, type TrainingEngine } from '../../engine.js';
 import { writeBackNative, type NativeBinding } from './binding.js';
 import { checkDatasetFits, type KernelSettings } from './kernel-ctx.js';
 import { nativePredict } from './predict.js';
@@ -101,9 +101,9 @@ export class NativeEngine implements TrainingEngine {
     return Promise.resolve(nativePredict(this.params, data));
   }
 
-  snapshot(): Promise<Float32Array[]> {
+  snapshot(into?: readonly Float32Array[]): Promise<Float32Array[]> {
     const p = this.params;
-    return Promise.resolve([p.bias.slice(), p.linear.slice(), p.factors.slice()]);
+    return Promise.resolve(copyInto([p.bias, p.linear, p.factors], into));
   }
 
   restore(w: readonly Float32Array[]): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseBatch, SparseDataset } from '@fm/data';
-import type { PassHooks, PassProgress, TrainingEngine } from '../../engine.js';
+import { copyInto, type PassHooks, type PassProgress, type TrainingEngine } from '../../engine.js';
 import type { Task } from '../../losses.js';
 import type { ModelInfo } from '../../model-info.js';
 import type { RowOptimizer } from '../../optimizers.js';
@@ -91,8 +91,8 @@ export class TfjsEngine implements TrainingEngine {
     return scoreRows(this.model, data, this.settings.width, 4096);
   }
 
-  async snapshot(): Promise<Float32Array[]> {
-    return Promise.all(this.model.weights.map(async (w) => Float32Array.from((await w.read().data()) as Float32Array)));
+  async snapshot(into?: readonly Float32Array[]): Promise<Float32Array[]> {
+    return copyInto(await Promise.all(this.model.weights.map(async (w) => (await w.read().data()) as Float32Array)), into);
   }
 
   restore(weights: readonly Float32Array[]): void {
