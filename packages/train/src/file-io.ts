@@ -48,6 +48,20 @@ function checkFileName(name: string): void {
   }
 }
 
+/**
+ * The version folder the directory's model.json commits to, if it is a version 2 model directory: the one folder a
+ * new save must leave until its own commit (a save that fails keeps the model that was there).
+ */
+async function committedVersion(dir: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { userDefinedMetadata?: Record<string, { commit?: unknown } | undefined> };
+    const commit = json.userDefinedMetadata?.[FM_METADATA_KEY]?.commit;
+    return typeof commit === 'string' && VERSION_DIR.test(commit) ? commit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes version folders and legacy files that `keep` (the committed version) does not use. */
 async function removeUnused(dir: string, keep: string | undefined): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -68,12 +82,13 @@ async function removeUnused(dir: string, keep: string | undefined): Promise<void
  * `userDefinedMetadata.fm`) and `extra` files, replacing any model already there as one unit (see
  * the layout above). Leftovers of killed saves, in the directory and next to it, are removed.
  * Refuses a path that is a file. `weights` are the weight bytes (default: the artifacts' `weightData`); the
- * stream of `streamedArtifacts` writes a big model's weights.bin slice by slice, never joined in memory.
+ * stream of `streamedArtifacts` writes a big model's weights.bin slice by slice, never joined in memory. An extra
+ * file given as a list of byte arrays is their concatenation.
  */
 export async function writeModelDir(
   dir: string,
   artifacts: tf.io.ModelArtifacts,
-  extra: Record<string, Uint8Array | string> = {},
+  extra: Record<string, Uint8Array | string | readonly Uint8Array[]> = {},
   weights: WeightStream = bytesStream(artifacts.weightData),
 ): Promise<void> {
   const need = weightSpecBytes(artifacts.weightSpecs ?? []);
@@ -85,12 +100,14 @@ export async function writeModelDir(
   if (st && !st.isDirectory()) throw new Error(`${dir}: is a file, expected a model directory`);
   await cleanLeftovers(join(abs, '..'));
   await mkdir(abs, { recursive: true });
-  await removeUnused(abs, undefined); // version folders of killed saves
+  // version folders of killed saves; the committed one stays until this save commits (a failing save keeps it)
+  const committed = await committedVersion(abs);
+  await removeUnused(abs, committed);
   const { [FM_METADATA_KEY]: fmIn, ...userRest } = (artifacts.userDefinedMetadata ?? {}) as Record<string, unknown>;
   const fm = (fmIn ?? {}) as FmRecord;
   const commit = `v-${randomBytes(4).toString('hex')}-${process.pid}`;
   const vdir = join(abs, commit);
-  const payload: Record<string, Uint8Array | string> = { ...extra };
+  const payload: Record<string, Uint8Array | string | readonly Uint8Array[]> = { ...extra };
   for (const name of Object.keys(extra)) checkFileName(name);
   if (fm.encoder !== undefined) payload['encoder.json'] = JSON.stringify(fm.encoder);
   const files: Record<string, string> = {};

@@ -9,6 +9,7 @@ import { isModelDir, loadModel, saveModel } from './node.js';
 import { predict } from './predict.js';
 import { fileCheckpointStore } from './file-checkpoint-store.js';
 import { fit } from './fit.js';
+import { memoryCheckpointStore, type TrainerStateJSON } from './checkpoint.js';
 import { toyRatings } from './test-utils/toy.js';
 
 beforeAll(async () => {
@@ -167,6 +168,53 @@ describe('saveModel / loadModel (file://)', () => {
     expect(await scores(dir)).toEqual(want);
     await saveModel(model, dir);
     expect((await readdir(dir)).filter((f) => !f.startsWith('v-')).sort()).toEqual(['fm.json', 'model.json']);
+  });
+
+  for (const engine of ['tfjs', 'native'] as const) {
+    it(`${engine}: a directory checkpoint is written streamed with the bytes a whole-buffer save writes, and resumes to the uninterrupted run`, async () => {
+      const ds = toyRatings();
+      // validation labels unrelated to training: later epochs get worse, so the best weights are stored too
+      const val = ds.select(Int32Array.from({ length: ds.numRows }, (_, i) => i));
+      val.labels.fill(1);
+      const opts = { engine, batchSize: 4, learningRate: 0.05, optimizer: 'adam', validation: val, earlyStopping: { patience: 50 }, seed: 2 } as const;
+      const model = () => createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 1 });
+      const full = model();
+      await fit(full, ds, { ...opts, epochs: 6 });
+      const dir = await newDir(`ck-${engine}`);
+      const mem = memoryCheckpointStore();
+      await fit(model(), ds, { ...opts, epochs: 4, checkpoint: { dir } });
+      await fit(model(), ds, { ...opts, epochs: 4, checkpoint: { store: mem } });
+      const [v] = await versionDirs(dir);
+      const trainer = JSON.parse(await readFile(join(dir, v!, 'trainer.json'), 'utf8')) as TrainerStateJSON;
+      expect(trainer.best.length).toBeGreaterThan(0);
+      expect(trainer.bestEpoch).toBeLessThan(4);
+      expect(new Uint8Array(await readFile(join(dir, v!, 'trainer.bin')))).toEqual(mem.data!.trainerData);
+      expect(new Uint8Array(await readFile(join(dir, v!, 'weights.bin')))).toEqual(new Uint8Array(mem.data!.artifacts.weightData as ArrayBuffer));
+      const resumed = createModel('fm', { fieldDims: [3, 4], embeddingDim: 3, seed: 9 });
+      await fit(resumed, ds, { ...opts, epochs: 6, resumeFrom: dir });
+      expect(resumed.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(full.getWeights().map((w) => Array.from(w.dataSync())));
+    });
+  }
+
+  it('a save that fails keeps the model already in the directory, whichever process wrote it', async () => {
+    const dir = await newDir('keep');
+    const first = await trained(3);
+    const want = first.getWeights().map((w) => Array.from(w.dataSync()));
+    for (const round of ['this process', 'another process'] as const) {
+      await saveModel(first, dir);
+      if (round === 'another process') {
+        // the committed version as a finished `fm train` (another, exited pid) leaves it
+        const [v] = await versionDirs(dir);
+        const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+        const moved = v!.replace(/-\d+$/, `-${dead}`);
+        await rename(join(dir, v!), join(dir, moved));
+        for (const f of ['model.json', 'fm.json']) await writeFile(join(dir, f), (await readFile(join(dir, f), 'utf8')).split(v!).join(moved));
+      }
+      const other = await trained(4);
+      await expect(saveModel(other, dir, { files: { '../escape': 'x' } })).rejects.toThrow(/must be a plain file name/);
+      const loaded = await loadModel(dir);
+      expect(loaded.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(want);
+    }
   });
 
   it('checkpoints to a directory and resumes from it', async () => {
