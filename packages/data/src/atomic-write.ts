@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -72,6 +72,16 @@ export function removePendingTempsSync(): void {
 }
 
 /**
+ * Writes `chunks` in order, each in writes of at most `maxWrite` bytes (Node refuses one write of 2 GiB or more;
+ * a 1M-feature FFM table at k = 16 is 2.5 GB). @internal
+ */
+export async function writeChunks(fh: FileHandle, chunks: Iterable<Uint8Array>, maxWrite = 1 << 30): Promise<void> {
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.byteLength; ) at += (await fh.write(chunk, at, Math.min(maxWrite, chunk.byteLength - at))).bytesWritten;
+  }
+}
+
+/**
  * Writes `data` to a new file at `path` and flushes it to disk. `data` may be a sequence of chunks (each
  * written before the next is asked for, so a generator can reuse one buffer): a big file written without
  * first being joined in memory.
@@ -80,11 +90,7 @@ export async function writeFileDurable(path: string, data: Uint8Array | string |
   const fh = await open(path, 'wx');
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
-    else {
-      for (const chunk of data) {
-        for (let at = 0; at < chunk.byteLength; ) at += (await fh.write(chunk, at, chunk.byteLength - at)).bytesWritten;
-      }
-    }
+    else await writeChunks(fh, data);
     await fh.sync();
   } finally {
     await fh.close();

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pendingTempCount, removePendingTempsSync, writeFileAtomic, writeFileDurable, writeTemp } from './atomic-write.js';
+import { pendingTempCount, removePendingTempsSync, writeChunks, writeFileAtomic, writeFileDurable, writeTemp } from './atomic-write.js';
+import { open, type FileHandle } from 'node:fs/promises';
 import { cleanLeftovers } from './clean-leftovers.js';
 import { commitOutputs } from './commit-outputs.js';
 import { isRecordedOutput, OUTPUT_REGISTRY } from './output-registry.js';
@@ -60,6 +61,18 @@ describe('writeFileDurable', () => {
     expect(readFileSync(join(d, 'empty.bin')).byteLength).toBe(0);
     // never over an existing file
     await expect(writeFileDurable(join(d, 'a.bin'), slices(10))).rejects.toThrow(/EEXIST/);
+  });
+
+  it('splits a chunk longer than one write may be into several writes', async () => {
+    const d = tempDir();
+    const want = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) % 256);
+    const fh = await open(join(d, 'b.bin'), 'wx');
+    const lengths: number[] = [];
+    const spy = { write: async (b: Uint8Array, at: number, n: number) => (lengths.push(n), fh.write(b, at, n)) };
+    await writeChunks(spy as unknown as FileHandle, [want.subarray(0, 300), want.subarray(300)], 128);
+    await fh.close();
+    expect(new Uint8Array(readFileSync(join(d, 'b.bin')))).toEqual(want);
+    expect(lengths).toEqual([128, 128, 44, 128, 128, 128, 128, 128, 60]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { WeightStream } from './model-io.js';
 import type { OptimizerName } from './optimizers.js';
 
 /** One epoch of training history (epochs count from 1). */
@@ -39,11 +40,30 @@ export interface CheckpointData {
   trainerData: Uint8Array;
 }
 
+/**
+ * A checkpoint whose big parts are read while it is written: the weights a slice at a time from the model, the
+ * trainer's binary state as its arrays' bytes in order (their concatenation is {@link CheckpointData.trainerData}).
+ * Valid only during the save it is given to. @internal
+ */
+export interface StreamedCheckpoint {
+  /** The model's artifacts without `weightData`. */
+  artifacts: tf.io.ModelArtifacts;
+  weights: WeightStream;
+  trainer: TrainerStateJSON;
+  trainerParts: readonly Uint8Array[];
+}
+
 /** Where checkpoints go: a directory in Node (`fileCheckpointStore` in `@fm/train/node`), memory, or anything else. */
 export interface CheckpointStore {
   /** Names the location in messages. */
   readonly location: string;
   save(data: CheckpointData): Promise<void>;
+  /**
+   * Optional, used instead of {@link save} where present: writes the checkpoint without first joining its weights
+   * and trainer state in memory (a file store; a 1M-feature FFM's table is 2.5 GB). @internal
+   */
+  saveStreamed?(data: StreamedCheckpoint): Promise<void>;
+  /** The last checkpoint saved. Its `trainerData` becomes the caller's: `fit` keeps the best weights in it (and writes over them). */
   load(): Promise<CheckpointData>;
 }
 
@@ -57,7 +77,8 @@ export function memoryCheckpointStore(): CheckpointStore & { data: CheckpointDat
     },
     async load() {
       if (!this.data) throw new Error('memory checkpoint: nothing saved yet');
-      return this.data;
+      // the trainer data is the caller's: fit keeps the best weights in it and later copies over them
+      return { ...this.data, trainerData: this.data.trainerData.slice() };
     },
   };
 }
@@ -67,11 +88,16 @@ export function packArrays(arrays: readonly (Float32Array | Uint8Array)[]): Uint
   const total = arrays.reduce((s, a) => s + a.byteLength, 0);
   const out = new Uint8Array(total);
   let o = 0;
-  for (const a of arrays) {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+  for (const a of byteViews(arrays)) {
+    out.set(a, o);
     o += a.byteLength;
   }
   return out;
+}
+
+/** The arrays' bytes, as views (no copy): {@link packArrays} without the join. */
+export function byteViews(arrays: readonly (Float32Array | Uint8Array)[]): Uint8Array[] {
+  return arrays.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
 /** Reads consecutive arrays back from a buffer made by {@link packArrays}. */
@@ -81,9 +107,12 @@ export class ArrayReader {
     private readonly bytes: Uint8Array,
     private readonly where: string,
   ) {}
-  float32(n: number): Float32Array {
+  /** The next `n` floats: a copy, or with `view` a view of the buffer where it is 4-byte aligned (no second copy of a big table). */
+  float32(n: number, view = false): Float32Array {
+    const bytes = this.take(n * 4);
+    if (view && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
     const out = new Float32Array(n);
-    new Uint8Array(out.buffer).set(this.take(n * 4));
+    new Uint8Array(out.buffer).set(bytes);
     return out;
   }
   uint8(n: number): Uint8Array {

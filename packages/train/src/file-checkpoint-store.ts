@@ -16,6 +16,9 @@ export function fileCheckpointStore(urlOrPath: string): CheckpointStore {
     async save(data) {
       await writeModelDir(dir, data.artifacts, { 'trainer.json': JSON.stringify(data.trainer), 'trainer.bin': data.trainerData });
     },
+    async saveStreamed(data) {
+      await writeModelDir(dir, data.artifacts, { 'trainer.json': JSON.stringify(data.trainer), 'trainer.bin': data.trainerParts }, data.weights);
+    },
     async load() {
       const { artifacts, files } = await readModelDir(dir);
       let trainer: TrainerStateJSON;

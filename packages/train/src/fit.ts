@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
-import { ArrayReader, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
+import { ArrayReader, byteViews, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import { defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
@@ -20,7 +20,7 @@ import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './f
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
 import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
-import { checkWeightBytes, modelArtifacts, modelFromArtifacts, writeSavedWeights } from './model-io.js';
+import { checkWeightBytes, modelArtifacts, modelFromArtifacts, streamedArtifacts, writeSavedWeights } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
 import { resolveL2 } from './regularization.js';
@@ -255,7 +255,8 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     const reader = new ArrayReader(resumed.data, `resumeFrom ${resumeStore?.location}`);
     const state = tr.state.map((d) => (d.type === 'uint8' ? reader.uint8(d.size) : reader.float32(d.size)));
     engine.loadOptimizerState(tr.optimizer.step, state, `resumeFrom ${resumeStore?.location}`);
-    best = tr.best.length > 0 ? tr.best.map((b) => reader.float32(b.size)) : undefined;
+    // views of the trainer data where aligned: no second copy of the best weights
+    best = tr.best.length > 0 ? tr.best.map((b) => reader.float32(b.size, true)) : undefined;
     reader.end();
     startEpoch = tr.epoch + 1;
     history = tr.history;
@@ -486,13 +487,6 @@ interface SaveState {
 }
 
 async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: TrainingEngine, store: CheckpointStore, s: SaveState): Promise<void> {
-  const layers = isNativeModel(model) ? model.toLayersModel() : model;
-  let artifacts: tf.io.ModelArtifacts;
-  try {
-    artifacts = await modelArtifacts(layers, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
-  } finally {
-    if (layers !== model) layers.dispose();
-  }
   const opt = engine.optimizerState();
   const arrays: (Float32Array | Uint8Array)[] = [...opt.arrays, ...(s.best ?? [])];
   const trainer: TrainerStateJSON = {
@@ -508,7 +502,17 @@ async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: Train
     state: opt.arrays.map((a) => ({ type: a instanceof Uint8Array ? 'uint8' : 'float32', size: a.length })),
     best: (s.best ?? []).map((b) => ({ size: b.length })),
   };
-  await store.save({ artifacts, trainer, trainerData: packArrays(arrays) });
+  const layers = isNativeModel(model) ? model.toLayersModel() : model;
+  try {
+    const options = { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } };
+    if (store.saveStreamed) {
+      // the weights and the trainer's arrays go to the store as they are, never joined in memory
+      const { artifacts, weights } = await streamedArtifacts(layers, options);
+      await store.saveStreamed({ artifacts, weights, trainer, trainerParts: byteViews(arrays) });
+    } else await store.save({ artifacts: await modelArtifacts(layers, options), trainer, trainerData: packArrays(arrays) });
+  } finally {
+    if (layers !== model) layers.dispose();
+  }
 }
 
 /** Loads a checkpoint's weights into `model`; returns the trainer state for the engine to restore. */
