@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomNormalValues } from './random-normal-values.js';
+import { randomNormalTensor } from './random-normal-values.js';
 
 /** A tfjs weight initialiser (the value of `tf.initializers.zeros()` etc.). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -53,7 +53,7 @@ export function normalInit(std: number, seed: number | undefined): Initializer {
   init.apply = (shape, dtype) => {
     const dims = shape as number[];
     if (dtype !== undefined && dtype !== 'float32') return stock(shape, dtype);
-    return tf.tensor(randomNormalValues(dims.reduce((a, b) => a * b, 1), 0, std, seed), dims);
+    return randomNormalTensor(dims, 0, std, seed);
   };
   return init;
 }

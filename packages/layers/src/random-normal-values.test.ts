@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index.js';
-import { randomNormalValues } from './random-normal-values.js';
+import { randomNormalTensor, randomNormalValues } from './random-normal-values.js';
 
 describe('randomNormalValues', () => {
   beforeAll(async () => {
@@ -35,6 +35,22 @@ describe('randomNormalValues', () => {
 
   it('an unseeded draw differs from call to call, as tfjs', () => {
     expect(Array.from(randomNormalValues(4, 0, 1, undefined))).not.toEqual(Array.from(randomNormalValues(4, 0, 1, undefined)));
+  });
+
+  it.each(['cpu', 'wasm'])('%s: randomNormalTensor holds those values in its shape, in storage of its own', async (backend) => {
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const t = randomNormalTensor([37, 6], 0.25, 0.1, 5);
+    expect(t.shape).toEqual([37, 6]);
+    expect(Array.from(t.dataSync())).toEqual(Array.from(randomNormalValues(37 * 6, 0.25, 0.1, 5)));
+    expect(tf.memory().numTensors).toBe(before + 1);
+    // one tensor on its storage: a table can later be written in place
+    expect((tf.backend() as unknown as { refCount(id: object): number }).refCount(t.dataId)).toBe(1);
+    const a = randomNormalTensor([4], 0, 1, undefined);
+    const b = randomNormalTensor([4], 0, 1, undefined);
+    expect(Array.from(a.dataSync())).not.toEqual(Array.from(b.dataSync()));
+    tf.dispose([t, a, b]);
+    await tf.setBackend('cpu');
   });
 
   it.each(['cpu', 'wasm'])("%s: a seeded layer's table is the one tfjs's initialiser draws", async (backend) => {

@@ -1,13 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import { defineHostOp } from './host-kernel.js';
+
 /**
  * `n` draws of N(mean, std²), the very values `tf.randomNormal([n], mean, std, 'float32', seed)` gives, made
  * faster: building a 1M-feature FFM table at k = 16 (625M values) took ~44 s through tfjs, ~25 s with this. The same algorithms in the
  * same order, in one loop: Baagøe's Alea generator (as the seedrandom package seeds it from the seed's string, the
  * way tfjs does) and Marsaglia's polar method, keeping the second value of each pair for the next draw.
- * `seed` undefined (or 0, which tfjs treats as unset) draws a random seed, as tfjs does.
+ * `seed` undefined (or 0, which tfjs treats as unset) draws a random seed, as tfjs does. Written into `out` when
+ * given (its first `n` values).
  * @internal
  */
-export function randomNormalValues(n: number, mean: number, std: number, seed: number | undefined): Float32Array {
-  const out = new Float32Array(n);
+export function randomNormalValues(n: number, mean: number, std: number, seed: number | undefined, out: Float32Array = new Float32Array(n)): Float32Array {
   // Alea's state, seeded by Mash over " " three times, then minus Mash(seed) three times (Baagøe, 2010)
   let h = 0xefc8249d;
   const mash = (data: string): number => {
@@ -59,4 +62,23 @@ export function randomNormalValues(n: number, mean: number, std: number, seed: n
     if (i + 1 < n) out[i + 1] = mean + std * v2 * mul;
   }
   return out;
+}
+
+/** The draws as a kernel on wasm and cpu: written straight into the output's memory (the wasm heap there). */
+const randomNormalOp = defineHostOp({
+  name: 'FmRandomNormal',
+  inputs: [],
+  outputShape: (_shapes, a) => [a['size'] as number],
+  run: (_values, _shapes, out, a) => void randomNormalValues(out.length, a['mean'] as number, a['std'] as number, a['seed'] || undefined, out),
+  grads: {},
+});
+
+/**
+ * A `dims`-shaped tensor of {@link randomNormalValues}: on wasm drawn straight into the tensor's heap memory
+ * (a 2.5 GB table is not first built in JavaScript and then copied over), elsewhere through a JavaScript array.
+ * @internal
+ */
+export function randomNormalTensor(dims: readonly number[], mean: number, std: number, seed: number | undefined): tf.Tensor {
+  const size = dims.reduce((a, b) => a * b, 1);
+  return tf.tidy(() => randomNormalOp({}, () => tf.tensor(randomNormalValues(size, mean, std, seed)), { size, mean, std, seed: seed ?? 0 }).reshape([...dims]));
 }
