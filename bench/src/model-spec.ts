@@ -6,12 +6,13 @@ export interface ModelSpec {
   overrides: Partial<ModelConfig>;
 }
 
-/** Parses `kind` or `kind:key=value,…`, e.g. `dcn-v2:crossRank=64`; throws on an unknown kind or a bad pair. */
+/** Parses `kind` or `kind:key=value,…`, e.g. `dcn-v2:crossRank=64` or `fibinet:hiddenUnits=[32,16]`; throws on an unknown kind or a bad pair. */
 export function parseModelSpec(text: string): ModelSpec {
   const [kind, rest] = text.split(':', 2) as [string, string | undefined];
   if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new Error(`--models: unknown kind '${kind}', expected one of ${MODEL_KINDS.join(', ')}`);
   const overrides: Record<string, unknown> = {};
-  for (const pair of rest ? rest.split(',') : []) {
+  // commas inside [...] belong to a JSON array value (`hiddenUnits=[32,16]`)
+  for (const pair of rest ? (rest.match(/(?:\[[^\]]*\]|[^,])+/g) ?? []) : []) {
     const [key, value] = pair.split('=', 2);
     if (!key || value === undefined) throw new Error(`--models: expected key=value in '${text}', got '${pair}'`);
     overrides[key] = JSON.parse(value);
