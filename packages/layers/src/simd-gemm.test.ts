@@ -23,6 +23,8 @@ describe('gemmTransposedA', () => {
     [130, 17, 9],
     [37, 8, 1], // N not a multiple of 4, K one: computed as (dyᵀ x)ᵀ
     [130, 16, 3],
+    [20, 1030, 32], // K over 4 tiles of 256 columns (32 KB of out), the last one partial
+    [8, 4100, 4], // N = 4: tiles of 2,048 columns
   ])('xᵀ @ dy for [M=%i, K=%i] and [M, N=%i]: SIMD and loop both equal the definition', (m, k, n) => {
     const rnd = uniform(m * 31 + k * 7 + n);
     const x = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
@@ -47,6 +49,7 @@ describe('gemmTransposedA', () => {
 
   it.each([
     [12, 5, 8], // M and N multiples of 4: in place on the heap (K any)
+    [12, 1030, 32], // in place, over tiles of 256 columns of x
     [13, 4, 8], // M ragged: copied and padded
   ])('on views of the wasm backend heap, [M=%i, K=%i] and [M, N=%i], equals the definition', async (m, k, n) => {
     await tf.setBackend('wasm');
