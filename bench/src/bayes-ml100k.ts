@@ -17,7 +17,6 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
@@ -37,6 +36,7 @@ import { createNativeParams, nativePredict } from '@fm/train/native';
 import { auc, logLoss, rmse } from '@fm/eval';
 import { formatTable } from './format-table.js';
 import { runLibfmMcmc } from './libfm-peer.js';
+import { benchArgs } from './bench-args.js';
 
 const FEATURES: InteractionFeature[] = ['genres', 'age', 'gender', 'occupation', 'rated'];
 
@@ -232,7 +232,7 @@ async function binaryRows(split: Split, side: Side, iterations: number): Promise
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.url, {
     options: {
       dir: { type: 'string' },
       iterations: { type: 'string' },

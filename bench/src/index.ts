@@ -12,16 +12,16 @@
  */
 import { writeFileAtomic } from '@fm/data/node';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runDataBench } from './data-bench.js';
 import { runShardsBench } from './shards-bench.js';
 import { formatTable } from './format-table.js';
 import { runTrainBench } from './train-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runZooQuality, zooModels, zooQualitySettings } from './zoo-quality.js';
+import { benchArgs } from './bench-args.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.url, {
     options: {
       json: { type: 'string' },
       quick: { type: 'boolean', default: false },

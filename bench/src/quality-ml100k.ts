@@ -7,7 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { encodeInteractions, type InteractionFeature } from '@fm/data';
@@ -15,6 +14,7 @@ import { loadMovieLens } from '@fm/data/node';
 import { createModel, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
 import { rmse, mae } from '@fm/eval';
+import { benchArgs } from './bench-args.js';
 
 export interface QualityResult {
   model: string;
@@ -75,7 +75,7 @@ export async function runQualityMl100k(opts: { dir: string; model?: ModelKind; f
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.url, {
     options: { dir: { type: 'string' }, model: { type: 'string' }, features: { type: 'string' }, dim: { type: 'string' }, backend: { type: 'string' } },
   });
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));

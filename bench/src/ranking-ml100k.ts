@@ -8,7 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import { NegativeSampler, encodeInteractions, leaveLastOut, selectInteractions } from '@fm/data';
 import { loadMovieLens } from '@fm/data/node';
@@ -16,6 +15,7 @@ import { createModel, type ModelConfig, type ModelKind } from '@fm/layers';
 import { fit, rankingScorer, selectBackend, type FitOptions } from '@fm/train';
 import { evaluateSampled, popularityScorer } from '@fm/eval';
 import { resolveUserItemFields } from '@fm/data';
+import { benchArgs } from './bench-args.js';
 
 export interface RankingQualityResult {
   model: string;
@@ -116,7 +116,7 @@ export async function runRankingMl100k(opts: {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.url, {
     options: {
       dir: { type: 'string' },
       model: { type: 'string' },

@@ -17,13 +17,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import { encodeInteractions, generateCtr, generateRatings, parseLibsvm, Rng, splitLines, type SparseDataset } from '@fm/data';
 import { loadMovieLens, type MovieLensData } from '@fm/data/node';
 import { createModel, type ModelKind } from '@fm/layers';
 import { fit, predict, selectBackend, type FitOptions } from '@fm/train';
 import '@fm/train/node';
+import { benchArgs } from './bench-args.js';
 
 interface Split {
   name: string;
@@ -122,7 +122,7 @@ async function evaluate(split: Split, kind: ModelKind, dim: number, opts: FitOpt
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs(import.meta.url, {
     options: {
       dir: { type: 'string' },
       task: { type: 'string' },

@@ -20,7 +20,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
 import { auc, logLossFromLogits } from '@fm/eval';
@@ -30,6 +29,7 @@ import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
 import { parseModelSpec, splitModelList } from './model-spec.js';
 import { runRankingMl100k } from './ranking-ml100k.js';
+import { benchArgs } from './bench-args.js';
 
 /** Settings shared by every model. */
 export interface ZooQualitySettings {
@@ -195,7 +195,7 @@ export function zooModels(list: string | undefined): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values: flags } = parseArgs({
+  const { values: flags } = benchArgs(import.meta.url, {
     options: {
       worker: { type: 'string' },
       kind: { type: 'string' },

@@ -27,7 +27,6 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
@@ -38,6 +37,7 @@ import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
 import { parseModelSpec, splitModelList } from './model-spec.js';
 import { median } from './train-bench.js';
+import { benchArgs } from './bench-args.js';
 
 /** What one worker process measures. */
 interface WorkerSpec {
@@ -168,7 +168,7 @@ function baselineEntry(dir: string): { entry: URL; cleanup: () => void } {
 }
 
 async function main(): Promise<void> {
-  const { values: flags } = parseArgs({
+  const { values: flags } = benchArgs(import.meta.url, {
     options: {
       models: { type: 'string', default: MODEL_KINDS.join(',') },
       batch: { type: 'string', default: '2048' },

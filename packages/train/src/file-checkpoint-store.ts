@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointStore, TrainerStateJSON } from './checkpoint.js';
-import { readModelDir, toPath, writeModelDir } from './file-io.js';
+import { readBytes, readModelDir, toPath, writeModelDir } from './file-io.js';
 
 /**
  * Checkpoints in a directory: a model directory (see `writeModelDir`) whose extra files are
@@ -24,9 +23,10 @@ export function fileCheckpointStore(urlOrPath: string): CheckpointStore {
       let trainer: TrainerStateJSON;
       let trainerData: Uint8Array;
       try {
-        const json = files['trainer.json'] ?? new Uint8Array(await readFile(join(dir, 'trainer.json')));
+        // version 1 kept them beside the model; trainer.bin may be over 2 GiB (readFile's limit)
+        const json = files['trainer.json'] ?? (await readBytes(join(dir, 'trainer.json'), 'trainer.json'));
         trainer = JSON.parse(new TextDecoder().decode(json)) as TrainerStateJSON;
-        trainerData = files['trainer.bin'] ?? new Uint8Array(await readFile(join(dir, 'trainer.bin')));
+        trainerData = files['trainer.bin'] ?? (await readBytes(join(dir, 'trainer.bin'), 'trainer.bin'));
       } catch (e) {
         throw new Error(`${dir}: not a trainer checkpoint (${(e as Error).message})`);
       }
