@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateRatings } from '@fm/data';
-import { selectBackend } from '@fm/train';
+import { Encoder, encodeInteractions, generateRatings } from '@fm/data';
+import { loadMovieLens } from '@fm/data/node';
+import { predict, selectBackend } from '@fm/train';
+import { loadModel } from '@fm/train/node';
 import { removeTempDirs, runFm, tempDir, uDataText, writeFiles } from './test-utils/run.js';
 
 let dir = '';
@@ -54,6 +56,23 @@ describe('fm train --model ffm [--no-normalize]', () => {
       if (dim === '4') expect(r.out).toMatch(/^engine as run: native \(.*FFM step in WebAssembly SIMD/m);
       else expect(r.out).not.toMatch(/WebAssembly SIMD/);
     }
+  });
+
+  it('fm eval scores the saved FFM (loaded straight into the native kernels) as the tfjs model does', async () => {
+    // the default model of the first test; RMSE and MAE by hand from the tfjs model's predictions
+    const model = join(dir, 'm-default');
+    const e = await runFm(['eval', '--model', model, '--data', join(dir, 'u.data'), '--metrics', 'rmse,mae', '--backend', 'wasm', '--json']);
+    expect(e.code, e.err).toBe(0);
+    const loaded = await loadModel(model);
+    const data = encodeInteractions((await loadMovieLens(join(dir, 'u.data'))).interactions, { encoder: Encoder.fromJSON(loaded.encoder) });
+    const [lo, hi] = loaded.meta.ratingRange as [number, number];
+    const p = (await predict(loaded.model, data.dataset, { engine: 'tfjs' })).map((x) => Math.min(hi, Math.max(lo, x)));
+    const y = data.dataset.labels;
+    const rmse = Math.sqrt(p.reduce((s, x, i) => s + (x - (y[i] as number)) ** 2, 0) / p.length);
+    const mae = p.reduce((s, x, i) => s + Math.abs(x - (y[i] as number)), 0) / p.length;
+    expect(e.json().metrics.rmse).toBeCloseTo(rmse, 4);
+    expect(e.json().metrics.mae).toBeCloseTo(mae, 4);
+    loaded.model.dispose();
   });
 
   it('refuses --no-normalize on another model (exit 2, naming the flag)', async () => {

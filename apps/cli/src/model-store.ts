@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { Encoder, FieldSchema } from '@fm/data';
-import type { ModelMeta } from '@fm/train';
-import { loadModel, saveModel } from '@fm/train/node';
+import type { ModelMeta, NativeModel } from '@fm/train';
+import { loadModel, loadNativeModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
 import type { Task } from './modeling.js';
 import { SIDE_FILE, sideBundleFromBytes, sideBundleToBytes, type SideBundle } from './side-features.js';
@@ -60,10 +60,10 @@ export async function saveModelDir(
   await saveModel(model, dir, { meta: full, ...(extra.encoder ? { encoder: extra.encoder.toJSON() } : {}), files });
 }
 
-/** A model directory loaded for the CLI. */
-export interface ModelBundle {
+/** A model directory loaded for the CLI: a tfjs model, or for scoring an LR/FM/FFM/MF model a {@link NativeModel}. */
+export interface ModelBundle<M extends tf.LayersModel | NativeModel = tf.LayersModel> {
   dir: string;
-  model: tf.LayersModel;
+  model: M;
   meta: CliModelMeta & { kind: string; fieldDims: number[] };
   encoder?: Encoder;
   /** The schema the model was trained on. */
@@ -80,15 +80,41 @@ export interface ModelBundle {
  * decodes its encoder, schema, titles and training interactions. Errors name the directory.
  */
 export async function loadModelBundle(dir: string, flag = '--model'): Promise<ModelBundle> {
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) throw new CliError(`${flag} ${dir}: no such model directory`);
-  if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: is a file, expected a model directory (written by fm train)`);
+  await checkModelDir(dir, flag);
   let loaded;
   try {
     loaded = await loadModel(dir);
   } catch (e) {
     throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
   }
+  return bundleOf(dir, loaded);
+}
+
+/**
+ * {@link loadModelBundle} for scoring: an LR, FM, FFM or MF model on the cpu or wasm backend loads as a
+ * {@link NativeModel} (its weights read from disk straight into the native kernels' arrays: a big table is held
+ * once, and no tfjs copy is made), any other as a tfjs model.
+ */
+export async function loadScoringBundle(dir: string, backend: string, flag = '--model'): Promise<ModelBundle<tf.LayersModel | NativeModel>> {
+  if (backend !== 'cpu' && backend !== 'wasm') return loadModelBundle(dir, flag);
+  await checkModelDir(dir, flag);
+  let loaded;
+  try {
+    loaded = await loadNativeModel(dir);
+  } catch (e) {
+    throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
+  }
+  return loaded ? bundleOf(dir, loaded) : loadModelBundle(dir, flag);
+}
+
+async function checkModelDir(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) throw new CliError(`${flag} ${dir}: no such model directory`);
+  if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: is a file, expected a model directory (written by fm train)`);
+}
+
+/** The bundle of a loaded model directory: its encoder, schema, titles, side features and training pairs decoded. */
+function bundleOf<M extends tf.LayersModel | NativeModel>(dir: string, loaded: { model: M; meta: ModelMeta; encoder?: unknown; files?: Record<string, Uint8Array> }): ModelBundle<M> {
   const meta = loaded.meta as ModelBundle['meta'];
   let encoder: Encoder | undefined;
   if (loaded.encoder !== undefined) {
@@ -108,7 +134,7 @@ export async function loadModelBundle(dir: string, flag = '--model'): Promise<Mo
   const titles = new Map<number, string>();
   for (const [k, t] of Object.entries(meta.titles ?? {})) titles.set(Number(k), t);
   if (!meta.task) meta.task = 'regression';
-  const bundle: ModelBundle = { dir, model: loaded.model, meta, schema, titles, ...(encoder ? { encoder } : {}) };
+  const bundle: ModelBundle<M> = { dir, model: loaded.model, meta, schema, titles, ...(encoder ? { encoder } : {}) };
   const sideBytes = loaded.files?.[SIDE_FILE];
   if (sideBytes) bundle.side = sideBundleFromBytes(sideBytes, `${dir}: ${SIDE_FILE}`);
   const rec = meta.interactions;

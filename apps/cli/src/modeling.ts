@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
-import { fit, predict, selectBackend } from '@fm/train';
+import { fit, predict, selectBackend, type NativeModel } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { ProgressReporter } from './progress.js';
@@ -228,7 +228,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset | D
 }
 
 /** Model outputs for every row: `[rows]` raw scores (ratings, or logits for binary/ranking). */
-export async function predictScores(model: tf.LayersModel, ds: SparseDataset): Promise<Float32Array> {
+export async function predictScores(model: tf.LayersModel | NativeModel, ds: SparseDataset): Promise<Float32Array> {
   return predict(model, ds, { batchSize: 8192 });
 }
 

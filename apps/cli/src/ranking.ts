@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { NegativeSampler, resolveUserItemFields, type Encoder, type FieldSchema, type SparseDataset, type UserItemFields } from '@fm/data';
 import { evaluateFullRanking, evaluateSampled, type RankingScorer } from '@fm/eval';
-import { rankingScorer } from '@fm/train';
+import { rankingScorer, type NativeModel } from '@fm/train';
 import { CliError } from './errors.js';
 
 /** Where the user and item ids sit in a schema (`@fm/data`'s `UserItemFields`); local id 0 of each field is the OOV bucket. */
@@ -55,7 +55,7 @@ export function userItemPairs(ds: SparseDataset, layout: UserItemLayout, positiv
  * stand for distinct items the model never saw (e.g. several unseen negatives of a candidates file).
  * User ids ≥ numUsers likewise score as the user out-of-vocabulary bucket.
  */
-export function pairScorer(model: tf.LayersModel, layout: UserItemLayout, virtualItems = 0): RankingScorer {
+export function pairScorer(model: tf.LayersModel | NativeModel, layout: UserItemLayout, virtualItems = 0): RankingScorer {
   const inner = rankingScorer(model, { fields: layout });
   const n = layout.numItems;
   const users = (us: Int32Array) => us.map((u) => (u < layout.numUsers ? u : 0));

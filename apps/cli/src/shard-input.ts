@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { parseHashBits, SHARDS_MANIFEST, type DatasetSource, type Encoder, type HashingConfig, type HashReport, type StreamProgress } from '@fm/data';
 import { ShardedDataset } from '@fm/data/node';
+import type { NativeModel } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { pointwiseMetrics, predictScores, type Task } from './modeling.js';
@@ -103,7 +104,7 @@ export function streamProgress(ctx: CommandContext): { onProgress: (p: StreamPro
  * Scores every row of a streaming source in stored order, chunk by chunk: memory is one chunk plus
  * the `[rows]` scores and labels (for AUC and friends, which need them all).
  */
-export async function streamScores(model: tf.LayersModel, source: DatasetSource, signal?: AbortSignal): Promise<{ scores: Float32Array; labels: Float32Array }> {
+export async function streamScores(model: tf.LayersModel | NativeModel, source: DatasetSource, signal?: AbortSignal): Promise<{ scores: Float32Array; labels: Float32Array }> {
   const scores = new Float32Array(source.numRows);
   const labels = new Float32Array(source.numRows);
   let at = 0;
@@ -128,7 +129,7 @@ export function describeShards(sd: ShardedDataset): string {
  * {@link streamScores}). The shards must be encoded like the model's training data.
  */
 export async function streamPointwise(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   sd: ShardedDataset,
   o: { names: readonly string[]; task: Task; fieldDims: readonly number[]; encoder?: Encoder; range?: [number, number]; flag: string; signal?: AbortSignal },
 ): Promise<Record<string, number>> {

@@ -216,13 +216,44 @@ function fromCliV1(json: Record<string, unknown>): FmRecord {
 export interface ModelDirContents {
   artifacts: tf.io.ModelArtifacts;
   files: Record<string, Uint8Array>;
+  /** The weight files in manifest order with their sizes (their concatenation is the weight data). */
+  weightFiles: { path: string; bytes: number }[];
+}
+
+/**
+ * Reads `out.byteLength` bytes at byte `offset` of the concatenation of `files` into `out`, 64 MiB at a time.
+ * @internal
+ */
+export async function readWeightRange(files: readonly { path: string; bytes: number }[], offset: number, out: Uint8Array): Promise<void> {
+  let start = 0;
+  let done = 0;
+  for (const f of files) {
+    const from = offset + done - start;
+    if (done < out.byteLength && from < f.bytes) {
+      const fh = await open(f.path, 'r');
+      try {
+        while (done < out.byteLength && offset + done - start < f.bytes) {
+          const pos = offset + done - start;
+          const n = Math.min(READ_CHUNK, out.byteLength - done, f.bytes - pos);
+          const { bytesRead } = await fh.read(out, done, n, pos);
+          if (bytesRead === 0) throw new Error(`${f.path}: ended at byte ${pos} of ${f.bytes}`);
+          done += bytesRead;
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    start += f.bytes;
+  }
+  if (done < out.byteLength) throw new Error(`the weight files hold ${start} bytes, fewer than ${offset + out.byteLength}`);
 }
 
 /**
  * Reads a model directory (version 2, or version 1 of the library or of the `fm` command). Checks
- * the weight sizes against the manifest and fm.json against model.json; errors name the file.
+ * the weight sizes against the manifest and fm.json against model.json; errors name the file. With
+ * `weights: false` the weight files are only measured (no `weightData`): read them with {@link readWeightRange}.
  */
-export async function readModelDir(dir: string): Promise<ModelDirContents> {
+export async function readModelDir(dir: string, options: { weights?: boolean } = {}): Promise<ModelDirContents> {
   const modelPath = join(dir, 'model.json');
   const json = (await readJson(modelPath)) as {
     modelTopology?: object;
@@ -238,11 +269,23 @@ export async function readModelDir(dir: string): Promise<ModelDirContents> {
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
+  const weightFiles: { path: string; bytes: number }[] = [];
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
-    for (const p of group.paths) buffers.push(await readBytes(inside(dir, p, modelPath), 'weights'));
+    for (const p of group.paths) {
+      const path = inside(dir, p, modelPath);
+      if (options.weights === false) {
+        const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+          throw new Error(`${path}: cannot read weights (${e.code ?? e.message})`);
+        });
+        weightFiles.push({ path, bytes: st.size });
+      } else {
+        buffers.push(await readBytes(path, 'weights'));
+        weightFiles.push({ path, bytes: (buffers[buffers.length - 1] as Uint8Array).byteLength });
+      }
+    }
   }
-  const have = buffers.reduce((s, b) => s + b.byteLength, 0);
+  const have = weightFiles.reduce((s, f) => s + f.bytes, 0);
   const need = weightSpecBytes(specs);
   if (have !== need) {
     const names = json.weightsManifest.flatMap((g) => g.paths).join(', ');
@@ -250,7 +293,7 @@ export async function readModelDir(dir: string): Promise<ModelDirContents> {
   }
   // each read has a buffer of its own (readBytes): no copy, and no join (a multi-file model stays a list, as tfjs allows)
   const own = buffers.map((b) => b.buffer as ArrayBuffer);
-  const weightData: tf.io.WeightData = own.length === 1 ? (own[0] as ArrayBuffer) : own;
+  const weightData: tf.io.WeightData | undefined = options.weights === false ? undefined : own.length === 1 ? (own[0] as ArrayBuffer) : own;
   const { [FM_METADATA_KEY]: inModel, ...userRest } = json.userDefinedMetadata ?? {};
   const fmPath = join(dir, 'fm.json');
   const copy = await stat(fmPath).then(
@@ -291,11 +334,11 @@ export async function readModelDir(dir: string): Promise<ModelDirContents> {
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? null,
     weightSpecs: specs,
-    weightData,
+    ...(weightData !== undefined ? { weightData } : {}),
     userDefinedMetadata: { ...userRest, ...(fm ? { [FM_METADATA_KEY]: { ...(fm.meta ? { meta: fm.meta } : {}), ...(fm.encoder !== undefined ? { encoder: fm.encoder } : {}) } } : {}) },
   };
   if (json.trainingConfig) artifacts.trainingConfig = json.trainingConfig;
-  return { artifacts, files };
+  return { artifacts, files, weightFiles };
 }
 
 /**

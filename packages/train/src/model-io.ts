@@ -224,7 +224,8 @@ export function checkWeightBytes(artifacts: Pick<tf.io.ModelArtifacts, 'weightSp
  * weights are written next. `modelFromJSON` builds the layers before its first await, so the zeros cover
  * exactly this model.
  */
-async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+/** @internal */
+export async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
   const topology = artifacts.modelTopology as tf.io.ModelJSON['modelTopology'];
   const pending = withZeroInit(() => tf.models.modelFromJSON({ modelTopology: topology }));
   const model = await pending;
@@ -237,8 +238,9 @@ async function modelFromTopology(artifacts: tf.io.ModelArtifacts): Promise<tf.La
  * Pairs a freshly built model's variables with saved weight specs by name; throws naming a missing or extra one.
  * An optimizer's weights (tfjs's `includeOptimizer`) pair with undefined: they are skipped, since fm trains with
  * its own optimizers and their state (checkpoints keep that).
+ * @internal
  */
-function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): (tf.LayerVariable | undefined)[] {
+export function variablesByName(model: tf.LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): (tf.LayerVariable | undefined)[] {
   const variables = new Map(model.weights.map((w) => [w.originalName, w]));
   const named = new Set(specs.map((s) => s.name));
   const missing = [...variables.keys()].filter((name) => !named.has(name));
@@ -319,17 +321,26 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, where:
     model.dispose();
     throw new Error(`${where}: the weights do not match the model config: ${(e as Error).message}`);
   }
-  const fm = (artifacts.userDefinedMetadata?.[FM_METADATA_KEY] ?? {}) as { meta?: ModelMeta; encoder?: unknown };
   const info = inspectModel(model);
-  let meta = fm.meta;
-  if (!meta) {
-    meta = { format: 'fm-model', version: MODEL_FORMAT_VERSION, kind: info.kind, fieldDims: info.fieldDims };
-  } else {
-    checkMeta(meta, info.kind, info.fieldDims, where);
+  try {
+    return { model, ...savedMeta(artifacts, info.kind, info.fieldDims, where) };
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
-  const out: LoadedModel = { model, meta };
-  if (fm.encoder !== undefined) out.encoder = fm.encoder;
-  return out;
+}
+
+/**
+ * The fm metadata and encoder JSON of artifacts, checked against the model's kind and field sizes ({@link checkMeta});
+ * metadata made from those where the artifacts have none (a plain tfjs model).
+ * @internal
+ */
+export function savedMeta(artifacts: tf.io.ModelArtifacts, kind: string, fieldDims: number[], where: string): { meta: ModelMeta; encoder?: unknown } {
+  const fm = (artifacts.userDefinedMetadata?.[FM_METADATA_KEY] ?? {}) as { meta?: ModelMeta; encoder?: unknown };
+  let meta = fm.meta;
+  if (!meta) meta = { format: 'fm-model', version: MODEL_FORMAT_VERSION, kind, fieldDims };
+  else checkMeta(meta, kind, fieldDims, where);
+  return fm.encoder !== undefined ? { meta, encoder: fm.encoder } : { meta };
 }
 
 /**

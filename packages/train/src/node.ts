@@ -1,17 +1,19 @@
 // @fm/train/node: file-system helpers (Node only). Importing it registers tfjs file:// save/load routers.
 import * as tf from '@tensorflow/tfjs';
-import { fileModelHandler, readModelDir, toPath, writeModelDir } from './file-io.js';
+import { fileModelHandler, readModelDir, readWeightRange, toPath, writeModelDir } from './file-io.js';
 import {
   loadModel as loadModelCore,
   streamedArtifacts,
   modelFromArtifacts,
+  savedMeta,
   saveModel as saveModelCore,
   type LoadedModel,
   type SaveModelOptions,
 } from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
-import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
+import { isNativeModel, NativeModel } from './engines/native/native-model.js';
+import { savedNativeParams } from './engines/native/saved-native.js';
 import { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
@@ -54,6 +56,30 @@ export async function saveModel(model: tf.LayersModel | NativeModel, url: string
     return { modelArtifactsInfo: { ...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: weights.byteLength } };
   } finally {
     if (layers !== model) layers.dispose();
+  }
+}
+
+/**
+ * Loads a model directory of an LR, FM, FFM or MF model as a {@link NativeModel}: each weight is read from disk
+ * straight into its native array, so no tfjs tensor holds the tables and a big table is held once (a 1M-feature
+ * FFM at k = 16 is 2.5 GB; `loadModel` holds it in tfjs and the native kernels bind a copy to score it). Resolves to
+ * undefined where the native kernels cannot run the model (other kinds, dense layers, a Bayesian model's samples):
+ * load those with {@link loadModel}. The same checks and errors as {@link loadModel}.
+ */
+export async function loadNativeModel(url: string): Promise<(Omit<LoadedModel, 'model'> & { model: NativeModel }) | undefined> {
+  if (isRemote(url)) return undefined;
+  try {
+    const { artifacts, files, weightFiles } = await readModelDir(toPath(url), { weights: false });
+    if (files[BAYES_FILE]) return undefined;
+    const shared = typeof SharedArrayBuffer !== 'undefined';
+    const got = await savedNativeParams(artifacts, (offset, out) => readWeightRange(weightFiles, offset, out), shared);
+    if (!got) return undefined;
+    const model = NativeModel.fromParams(got.params, got.fieldDims);
+    const loaded = { model, ...savedMeta(artifacts, model.kind, got.fieldDims, url) };
+    return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
   }
 }
 

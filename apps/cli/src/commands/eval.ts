@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { describeSideMissing } from '../side-features.js';
 import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
-import { loadModelBundle } from '../model-store.js';
+import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
 import { isShardDir, openShards, streamPointwise } from '../shard-input.js';
@@ -62,7 +62,8 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
       }
     }
     const backend = await initBackend(v.backend, ctx);
-    const bundle = await loadModelBundle(v.model);
+    // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
+    const bundle = await loadScoringBundle(v.model, backend.backend);
     const task = bundle.meta.task;
     const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
     const load = async (path: string, flag: string): Promise<LoadedInput> => {
