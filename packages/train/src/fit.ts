@@ -10,7 +10,8 @@ import { attachBayes } from './engines/bayes/attached.js';
 import { BayesEngine } from './engines/bayes/bayes-engine.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from './engines/native/binding.js';
-import { isNativeModel, NativeModel } from './engines/native/native-model.js';
+import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
+import { memoryWeightReader, nativeStreamedArtifacts, savedNativeParams } from './engines/native/saved-native.js';
 import { NativeEngine } from './engines/native/native-engine.js';
 import { nativeThreadPolicy } from './engines/native/threads.js';
 import { checkFitOptionKeys, checkOptimizerConfig } from './fit-option-keys.js';
@@ -20,7 +21,7 @@ import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './f
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
 import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
-import { checkWeightBytes, modelArtifacts, modelFromArtifacts, streamedArtifacts, writeSavedWeights } from './model-io.js';
+import { checkWeightBytes, modelArtifacts, streamedArtifacts, writeSavedWeights } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
 import { resolveL2 } from './regularization.js';
@@ -502,14 +503,17 @@ async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: Train
     state: opt.arrays.map((a) => ({ type: a instanceof Uint8Array ? 'uint8' : 'float32', size: a.length })),
     best: (s.best ?? []).map((b) => ({ size: b.length })),
   };
+  const options = { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } };
+  if (store.saveStreamed) {
+    // the weights and the trainer's arrays go to the store as they are, never joined in memory (a NativeModel's
+    // straight from its arrays)
+    const { artifacts, weights } = isNativeModel(model) ? await nativeStreamedArtifacts(model, options) : await streamedArtifacts(model, options);
+    await store.saveStreamed({ artifacts, weights, trainer, trainerParts: byteViews(arrays) });
+    return;
+  }
   const layers = isNativeModel(model) ? model.toLayersModel() : model;
   try {
-    const options = { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } };
-    if (store.saveStreamed) {
-      // the weights and the trainer's arrays go to the store as they are, never joined in memory
-      const { artifacts, weights } = await streamedArtifacts(layers, options);
-      await store.saveStreamed({ artifacts, weights, trainer, trainerParts: byteViews(arrays) });
-    } else await store.save({ artifacts: await modelArtifacts(layers, options), trainer, trainerData: packArrays(arrays) });
+    await store.save({ artifacts: await modelArtifacts(layers, options), trainer, trainerData: packArrays(arrays) });
   } finally {
     if (layers !== model) layers.dispose();
   }
@@ -523,19 +527,15 @@ async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: Checkp
   if (trainer.format !== 'fm-trainer-checkpoint') throw new Error(`${where}: not a trainer checkpoint (format ${String(trainer.format)})`);
   if (trainer.version !== 2) throw new Error(`${where}: trainer checkpoint version ${String(trainer.version)} is not supported (this version reads 2); retrain or resume with the version that wrote it`);
   if (isNativeModel(model)) {
-    const loaded = await modelFromArtifacts(ck.artifacts, where);
+    // straight into the model's arrays, no tfjs model in between
+    checkWeightBytes(ck.artifacts, where);
+    let got;
     try {
-      const from = NativeModel.fromLayersModel(loaded.model).params;
-      const p = model.params;
-      if (from.factors.length !== p.factors.length || from.linear.length !== p.linear.length || from.kind !== p.kind) {
-        throw new Error(`${where}: the checkpoint's ${from.kind} model (${from.linear.length} features, ${from.factors.length} factor values) does not match this ${p.kind} model (${p.linear.length}, ${p.factors.length})`);
-      }
-      p.bias.set(from.bias);
-      p.linear.set(from.linear);
-      p.factors.set(from.factors);
-    } finally {
-      loaded.model.dispose();
+      got = await savedNativeParams(ck.artifacts, memoryWeightReader(ck.artifacts.weightData), false, model);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
     }
+    if (!got) throw new Error(`${where}: the checkpoint's model is not an LR, FM, FFM or MF model the native kernels run`);
     return { trainer, data: ck.trainerData };
   }
   // straight into the model's variables, in order (layer names differ between two builds of one config): a

@@ -122,13 +122,14 @@ function variableStream(weights: readonly tf.LayerVariable[]): WeightStream {
   };
 }
 
-/** Bytes already in memory as a {@link WeightStream} (views, no copy). @internal */
-export function bytesStream(data: tf.io.WeightData | undefined): WeightStream {
-  const parts = data === undefined ? [] : Array.isArray(data) ? data : [data];
+/** Bytes already in memory (buffers, or views of them) as a {@link WeightStream}: views, no copy. @internal */
+export function bytesStream(data: tf.io.WeightData | readonly Uint8Array[] | undefined): WeightStream {
+  const list: readonly (ArrayBuffer | Uint8Array)[] = data === undefined ? [] : Array.isArray(data) ? (data as readonly (ArrayBuffer | Uint8Array)[]) : [data as ArrayBuffer];
+  const parts = list.map((b) => (b instanceof Uint8Array ? b : new Uint8Array(b)));
   return {
     byteLength: parts.reduce((s, b) => s + b.byteLength, 0),
     *slices(sliceBytes = WEIGHT_SLICE) {
-      for (const b of parts) for (let at = 0; at < b.byteLength; at += sliceBytes) yield new Uint8Array(b, at, Math.min(sliceBytes, b.byteLength - at));
+      for (const b of parts) for (let at = 0; at < b.byteLength; at += sliceBytes) yield b.subarray(at, Math.min(b.byteLength, at + sliceBytes));
     },
   };
 }

@@ -13,7 +13,7 @@ import {
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
 import { isNativeModel, NativeModel } from './engines/native/native-model.js';
-import { savedNativeParams } from './engines/native/saved-native.js';
+import { nativeStreamedArtifacts, savedNativeParams } from './engines/native/saved-native.js';
 import { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
@@ -43,20 +43,16 @@ const isRemote = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsW
  */
 export async function saveModel(model: tf.LayersModel | NativeModel, url: string, options: SaveModelOptions = {}): Promise<tf.io.SaveResult> {
   if (isRemote(url)) return saveModelCore(model, url, options);
-  // a NativeModel is saved as its @fm/layers equivalent: one format for both
-  const layers = isNativeModel(model) ? model.toLayersModel() : model;
-  try {
-    // a Bayesian model keeps its solver (kept samples, settings) beside the weights
-    const fm = bayesOf(model);
-    const files = fm ? { ...options.files, [BAYES_FILE]: fm.toBytes() } : options.files;
-    const meta = fm ? { ...options.meta, solver: fm.settings.solver } : options.meta;
-    // the weights go to weights.bin a slice at a time, straight from the variables: no joined copy of the tables
-    const { artifacts, weights } = await streamedArtifacts(layers, { ...options, ...(meta ? { meta } : {}) });
-    await writeModelDir(toPath(url), artifacts, files, weights);
-    return { modelArtifactsInfo: { ...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: weights.byteLength } };
-  } finally {
-    if (layers !== model) layers.dispose();
-  }
+  // a Bayesian model keeps its solver (kept samples, settings) beside the weights
+  const fm = bayesOf(model);
+  const files = fm ? { ...options.files, [BAYES_FILE]: fm.toBytes() } : options.files;
+  const meta = fm ? { ...options.meta, solver: fm.settings.solver } : options.meta;
+  const opts = { ...options, ...(meta ? { meta } : {}) };
+  // weights.bin is written a slice at a time, straight from the variables (a NativeModel: from its arrays, as its
+  // @fm/layers equivalent, with no tfjs copy of its tables): the tables are never joined in memory
+  const { artifacts, weights } = isNativeModel(model) ? await nativeStreamedArtifacts(model, opts) : await streamedArtifacts(model, opts);
+  await writeModelDir(toPath(url), artifacts, files, weights);
+  return { modelArtifactsInfo: { ...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: weights.byteLength } };
 }
 
 /**

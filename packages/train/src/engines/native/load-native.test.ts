@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fit } from '../../fit.js';
 import { inspectModel } from '../../model-info.js';
+import { modelArtifacts } from '../../model-io.js';
+import { NativeModel } from './native-model.js';
 import { loadModel, loadNativeModel, saveModel } from '../../node.js';
 import { predict } from '../../predict.js';
 import { syntheticRatings } from '../../test-utils/toy.js';
@@ -60,6 +62,43 @@ describe.each(['cpu', 'wasm'])('loadNativeModel on %s', (backend) => {
     got.forEach((x, i) => expect(x).toBeCloseTo(want[i] as number, 4));
     tfjs.model.dispose();
     model.dispose();
+  });
+
+  it.each([
+    ['lr', 'lr', {}],
+    ['fm', 'fm', {}],
+    ['ffm', 'ffm', {}],
+    ['ffm without normalisation', 'ffm', { normalize: false }],
+    ['mf', 'mf', {}],
+  ] as const)('%s: a NativeModel saves (no tfjs copy) what its layers equivalent saves, and loads back both ways', async (name, kind, extra) => {
+    const nm = NativeModel.create(kind, { fieldDims: ds.schema.fieldDims, embeddingDim: 3, seed: 6, initStd: 0.1, ...extra });
+    await fit(nm, ds, { epochs: 1, batchSize: 8, validation: false });
+    const out = join(dir, `${backend}-native-${name.replace(/ /g, '-')}`);
+    await saveModel(nm, out, { meta: { task: 'regression' } });
+    const layers = nm.toLayersModel();
+    const want = await modelArtifacts(layers, { meta: { task: 'regression' } });
+    const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    const got = json.weightsManifest[0].weights as tf.io.WeightsManifestEntry[];
+    // layer names carry tfjs's build counters; the rest is the same
+    const unnamed = (specs: tf.io.WeightsManifestEntry[]) => specs.map(({ name: _n, ...rest }) => rest);
+    expect(unnamed(got)).toEqual(unnamed(want.weightSpecs ?? []));
+    const configs = (topology: unknown) => (topology as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }).config.layers.map((l) => {
+      const { name: _n, ...config } = l.config;
+      return [l.class_name, config];
+    });
+    expect(configs(json.modelTopology)).toEqual(configs(want.modelTopology));
+    expect(json.userDefinedMetadata.fm.meta).toMatchObject({ kind, fieldDims: ds.schema.fieldDims, task: 'regression' });
+    expect(new Uint8Array(await readFile(join(out, json.weightsManifest[0].paths[0])))).toEqual(new Uint8Array(want.weightData as ArrayBuffer));
+    const viaTfjs = await loadModel(out);
+    const p1 = await predict(viaTfjs.model, ds, { engine: 'tfjs' });
+    const p0 = await predict(nm, ds);
+    p1.forEach((x, i) => expect(x).toBeCloseTo(p0[i] as number, 4));
+    const back = (await loadNativeModel(out))!.model;
+    expect(Array.from(back.params.factors)).toEqual(Array.from(nm.params.factors));
+    expect(Array.from(back.params.linear)).toEqual(Array.from(nm.params.linear));
+    expect(Array.from(back.params.bias)).toEqual(Array.from(nm.params.bias));
+    viaTfjs.model.dispose();
+    layers.dispose();
   });
 
   it('weights split over two files (at an odd byte) read the same', async () => {

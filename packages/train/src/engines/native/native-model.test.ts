@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '../../node.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from '../../checkpoint.js';
 import { fit } from '../../fit.js';
@@ -52,5 +56,25 @@ describe('NativeModel', () => {
     const res = await fit(resumed, ds, { ...opts, epochs: 4, resumeFrom: store });
     expect(res.history.map((h) => h.loss)).toEqual(fullRes.history.map((h) => h.loss));
     expect(Array.from(resumed.params.factors)).toEqual(Array.from(full.params.factors));
+    // a directory checkpoint too (written streamed from the arrays)
+    const dir = await mkdtemp(join(tmpdir(), 'fm-native-ck-'));
+    try {
+      await fit(NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 8, initStd: 0.1 }), ds, { ...opts, epochs: 2, checkpoint: { dir } });
+      const fromDir = NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 98, initStd: 0.1 });
+      await fit(fromDir, ds, { ...opts, epochs: 4, resumeFrom: dir });
+      expect(Array.from(fromDir.params.factors)).toEqual(Array.from(full.params.factors));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // a checkpoint of other field sizes, or another k, is refused before anything is written
+    const ds2 = syntheticRatings(21, 14, 200, 3); // as many ids, in other fields
+    const store2 = memoryCheckpointStore();
+    await fit(NativeModel.create('fm', { fieldDims: ds2.schema.fieldDims, embeddingDim: 4, seed: 8 }), ds2, { ...opts, epochs: 1, checkpoint: { store: store2 } });
+    const other = NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 1 });
+    const before = Array.from(other.params.factors);
+    await expect(fit(other, ds, { ...opts, epochs: 4, resumeFrom: store2 })).rejects.toThrow(/the saved fm model \(fields \[\d+, \d+\], k = 4\) does not match this fm model \(fields \[\d+, \d+\], k = 4\)/);
+    expect(Array.from(other.params.factors)).toEqual(before);
+    const k8 = NativeModel.create('fm', { fieldDims: ds.schema.fieldDims, embeddingDim: 8, seed: 1 });
+    await expect(fit(k8, ds, { ...opts, epochs: 4, resumeFrom: store })).rejects.toThrow(/k = 4\) does not match this fm model \(fields .*, k = 8\)/);
   });
 });

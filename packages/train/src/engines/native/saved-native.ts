@@ -1,12 +1,33 @@
 import type * as tf from '@tensorflow/tfjs';
+import { createModel, withZeroInit } from '@fm/layers';
 import { inspectModel } from '../../model-info.js';
-import { modelFromTopology, variablesByName, weightSpecBytes } from '../../model-io.js';
+import { bytesStream, FM_METADATA_KEY, modelFromTopology, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
+import type { NativeModel } from './native-model.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import type { NativeParams } from './types.js';
 
 /** Reads `out.byteLength` bytes of the saved weight data, from byte `offset`, into `out`. */
 export type WeightReader = (offset: number, out: Uint8Array) => Promise<void>;
+
+/** A {@link WeightReader} over weight data in memory (one buffer or several). */
+export function memoryWeightReader(data: tf.io.WeightData | undefined): WeightReader {
+  const parts = data === undefined ? [] : (Array.isArray(data) ? data : [data]).map((b) => new Uint8Array(b));
+  return (offset, out) => {
+    let start = 0;
+    let done = 0;
+    for (const b of parts) {
+      const from = offset + done - start;
+      if (done < out.byteLength && from < b.byteLength) {
+        const n = Math.min(b.byteLength - from, out.byteLength - done);
+        out.set(b.subarray(from, from + n), done);
+        done += n;
+      }
+      start += b.byteLength;
+    }
+    return done === out.byteLength ? Promise.resolve() : Promise.reject(new Error(`the weight data holds ${start} bytes, fewer than ${offset + out.byteLength}`));
+  };
+}
 
 type LayerJson = { config?: { field_dims?: unknown } };
 
@@ -27,6 +48,7 @@ export async function savedNativeParams(
   artifacts: tf.io.ModelArtifacts,
   read: WeightReader,
   shared: boolean,
+  into?: { params: NativeParams; fieldDims: readonly number[] },
 ): Promise<{ params: NativeParams; fieldDims: number[] } | undefined> {
   const specs = artifacts.weightSpecs ?? [];
   const withDims = layersOf(artifacts.modelTopology).filter((l) => Array.isArray(l.config?.field_dims));
@@ -70,6 +92,20 @@ export async function savedNativeParams(
       if (where) await read(where.offset, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
       return out;
     };
+    if (into) {
+      // read into a model's own arrays (resuming it from a checkpoint), checked first
+      const q = into.params;
+      if (q.kind !== layout.kind || into.fieldDims.join(',') !== fieldDims.join(',') || q.k !== layout.k || q.normalize !== layout.normalize) {
+        throw new Error(
+          `the saved ${layout.kind} model (fields [${fieldDims.join(', ')}], k = ${layout.k}${layout.kind === 'ffm' ? `, normalize ${layout.normalize}` : ''}) ` +
+            `does not match this ${q.kind} model (fields [${into.fieldDims.join(', ')}], k = ${q.k}${q.kind === 'ffm' ? `, normalize ${q.normalize}` : ''})`,
+        );
+      }
+      await fill(layout.bias, q.bias);
+      await fill(layout.linear, q.linear);
+      await fill(layout.factors, q.factors);
+      return { params: q, fieldDims: [...fieldDims] };
+    }
     const params: NativeParams = {
       kind: layout.kind,
       numFeatures: n,
@@ -83,6 +119,41 @@ export async function savedNativeParams(
       factors: await fill(layout.factors, allocFactors(layout.kind, n, F, layout.k, shared)),
     };
     return { params, fieldDims: [...fieldDims] };
+  } finally {
+    standIn.dispose();
+  }
+}
+
+/**
+ * What `saveModel` writes for a {@link NativeModel}: the artifacts of its `@fm/layers` equivalent (the topology and
+ * weight specs `toLayersModel()` would save) less the weight data, and its arrays as a {@link WeightStream} (views,
+ * no copy). The topology comes from a stand-in with one id per field, its `field_dims` set back to the model's: no
+ * tfjs tensor the size of the tables is made.
+ */
+export async function nativeStreamedArtifacts(model: NativeModel, options: SaveModelOptions): Promise<{ artifacts: tf.io.ModelArtifacts; weights: WeightStream }> {
+  const p = model.params;
+  const standIn = withZeroInit(() =>
+    createModel(p.kind, {
+      fieldDims: model.fieldDims.map(() => 1),
+      embeddingDim: Math.max(1, p.k),
+      initStd: 0,
+      seed: 0,
+      ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
+    }),
+  );
+  try {
+    const layout = nativeLayout(standIn, inspectModel(standIn));
+    if (typeof layout === 'string') throw new Error(`saveModel: ${layout}`);
+    const { artifacts, weights: _tiny } = await streamedArtifacts(standIn, options);
+    for (const l of layersOf(artifacts.modelTopology)) if (l.config?.field_dims !== undefined) l.config.field_dims = [...model.fieldDims];
+    const arrays = standIn.weights.map((w) => (w === layout.bias.weight ? p.bias : w === layout.linear?.weight ? p.linear : w === layout.factors?.weight ? p.factors : undefined));
+    if (arrays.some((a) => a === undefined)) throw new Error(`saveModel: the ${p.kind} layers have a weight the native model does not`);
+    const specs = (artifacts.weightSpecs ?? []).map((spec, i) => ({ ...spec, shape: spec.shape.map((d, j) => (j === 0 && arrays[i] !== p.bias ? p.numFeatures : d)) }));
+    const fm = artifacts.userDefinedMetadata?.[FM_METADATA_KEY] as { meta: ModelMeta } | undefined;
+    if (fm) fm.meta = { ...fm.meta, fieldDims: [...model.fieldDims] };
+    const weights = bytesStream((arrays as Float32Array[]).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    if (weights.byteLength !== weightSpecBytes(specs)) throw new Error(`saveModel: the ${p.kind} model's arrays hold ${weights.byteLength} bytes, its layers ${weightSpecBytes(specs)}`);
+    return { artifacts: { ...artifacts, weightSpecs: specs }, weights };
   } finally {
     standIn.dispose();
   }
