@@ -10,6 +10,7 @@ import { loadModel, saveModel } from '../../model-io.js';
 import { predict } from '../../predict.js';
 import { syntheticRatings } from '../../test-utils/toy.js';
 import { NativeModel } from './native-model.js';
+import { createModel, pickModelConfig } from '@fm/layers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -44,6 +45,22 @@ describe('NativeModel', () => {
       await expect(fit(a, ds, { engine: 'tfjs' })).rejects.toThrow(/toLayersModel/);
     });
   }
+
+  it.each(['lr', 'fm', 'ffm', 'mf'] as const)('%s: create() starts from the weights createModel draws for the same config', (kind) => {
+    for (const cfg of [{ seed: 3 }, { seed: 11, initStd: 0.2, embeddingDim: 5 }, { seed: 2, normalize: false }]) {
+      const a = NativeModel.create(kind, { fieldDims: [5, 7], ...cfg });
+      const layers = createModel(kind, pickModelConfig(kind, { fieldDims: [5, 7], ...cfg }));
+      const b = NativeModel.fromLayersModel(layers);
+      expect(Array.from(a.params.factors)).toEqual(Array.from(b.params.factors));
+      expect(Array.from(a.params.linear)).toEqual(Array.from(b.params.linear));
+      expect(Array.from(a.params.bias)).toEqual(Array.from(b.params.bias));
+      expect(a.params.normalize).toBe(b.params.normalize);
+      expect(a.countParams()).toBe(layers.countParams());
+      layers.dispose();
+    }
+    // seed 0 (or none), which createModel's layers may take as "draw at random": still the same model twice
+    expect(Array.from(NativeModel.create(kind, { fieldDims: [5, 7] }).params.factors)).toEqual(Array.from(NativeModel.create(kind, { fieldDims: [5, 7], seed: 0 }).params.factors));
+  });
 
   it('checkpoints and resumes', async () => {
     const ds = syntheticRatings(20, 15, 200, 3);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, withZeroInit } from '@fm/layers';
+import { createModel, randomNormalValues, withZeroInit } from '@fm/layers';
 import { assignVariable } from '../../heap-view.js';
 import { inspectModel } from '../../model-info.js';
 import { bindNative, nativeLayout } from './binding.js';
-import { createNativeParams } from './params.js';
+import { createNativeParams, factorRowLength } from './params.js';
 import type { NativeKind, NativeParams } from './types.js';
 
 /** Options of {@link NativeModel.create}; the same meaning as `createModel`'s `ModelConfig`. */
@@ -38,15 +38,45 @@ export class NativeModel {
     return this.params.kind;
   }
 
-  /** A new model: bias and linear weights 0, factors N(0, initStd²) (seeded). */
+  /**
+   * A new model: bias and linear weights 0, factors N(0, initStd²) (seeded): the very values `createModel(kind)`
+   * draws with the same config, so the two start alike. Where createModel's table would be drawn unseeded (its
+   * layer's seed 0 or none, which tfjs takes as "random"), this stays deterministic: a table drawn from `seed`.
+   */
   static create(kind: NativeKind, config: NativeModelConfig): NativeModel {
-    const params = createNativeParams(kind, config.fieldDims, config.embeddingDim ?? 16, {
-      seed: config.seed ?? 0,
-      initStd: config.initStd ?? 0.01,
+    const k = config.embeddingDim ?? 16;
+    const seed = config.seed ?? 0;
+    const initStd = config.initStd ?? 0.01;
+    const settings = {
+      seed,
       shared: typeof SharedArrayBuffer !== 'undefined',
       ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
-    });
+    };
+    const params = createNativeParams(kind, config.fieldDims, k, { ...settings, initStd: 0 });
+    if (kind !== 'lr' && initStd > 0) {
+      // the seed and std createModel's factor layer draws its table with, read off a stand-in with one id per field
+      const standIn = withZeroInit(() =>
+        createModel(kind, { fieldDims: config.fieldDims.map(() => 1), embeddingDim: k, initStd, seed, ...(kind === 'ffm' ? { normalize: params.normalize } : {}) }),
+      );
+      try {
+        const layout = nativeLayout(standIn, inspectModel(standIn));
+        const table = typeof layout === 'string' ? undefined : layout.factors?.weight;
+        const layer = standIn.layers.find((l) => table !== undefined && l.weights.includes(table));
+        if (!layer) throw new Error(`NativeModel.create: no factor table in createModel('${kind}')`);
+        const cfg = layer.getConfig() as { seed?: number; initStd?: number };
+        if (cfg.seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, cfg.initStd ?? initStd, cfg.seed, params.factors);
+        else params.factors.set(createNativeParams(kind, config.fieldDims, k, { ...settings, initStd, shared: false }).factors);
+      } finally {
+        standIn.dispose();
+      }
+    }
     return new NativeModel(params, [...config.fieldDims]);
+  }
+
+  /** The number of weights (bias, linear table, factor table), as `tf.LayersModel.countParams()`. */
+  countParams(): number {
+    const p = this.params;
+    return p.bias.length + p.linear.length + p.numFeatures * factorRowLength(p);
   }
 
   /** Wraps existing arrays (they are used, not copied). */
