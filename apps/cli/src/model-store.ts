@@ -40,7 +40,7 @@ export interface UserItemPairs {
  */
 export async function saveModelDir(
   dir: string,
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   meta: CliModelMeta,
   extra: { encoder?: Encoder; pairs?: UserItemPairs & { userField: string; itemField: string }; side?: SideBundle } = {},
 ): Promise<void> {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
-import { fit, predict, selectBackend, type NativeModel } from '@fm/train';
+import { fit, NativeModel, predict, selectBackend } from '@fm/train';
+import { NATIVE_KINDS, type NativeKind } from '@fm/train/native';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { ProgressReporter } from './progress.js';
@@ -47,11 +48,7 @@ export async function initBackend(pref: string, ctx: CommandContext): Promise<Ba
 
 /** Builds a model for a dataset's schema. */
 export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>, opts: { dim?: number; seed: number; dropout?: number; normalize?: boolean }): tf.LayersModel {
-  if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
-    throw new CliError(
-      `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
-    );
-  }
+  checkPairKind(kind, ds);
   const dropout = checkDropoutFlag(kind, opts.dropout);
   const model = createModel(kind, {
     fieldDims: ds.schema.fieldDims,
@@ -67,6 +64,42 @@ export function buildModel(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | '
     throw noDropout(kind, dropout);
   }
   return model;
+}
+
+/** MF and NeuMF take (user, item) rows: exactly 2 fields with one id each. */
+function checkPairKind(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>): void {
+  if ((kind === 'mf' || kind === 'neumf') && (ds.schema.numFields !== 2 || ds.maxRowLength !== 2)) {
+    throw new CliError(
+      `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
+    );
+  }
+}
+
+/** Whether gradient training of `kind` runs on the native engine: LR, FM, FFM, MF on cpu or wasm, `--engine` auto or native. */
+export function trainsNatively(kind: ModelKind, engine: string, backend: string): boolean {
+  return (NATIVE_KINDS as readonly string[]).includes(kind) && engine !== 'tfjs' && (backend === 'cpu' || backend === 'wasm');
+}
+
+/**
+ * The model to train: for LR, FM, FFM and MF on the native engine (cpu or wasm backend, `--engine` auto or native) a
+ * {@link NativeModel} — flat arrays the native kernels train and save directly, so a big table exists once (a
+ * tfjs model keeps its own copy, and the kernels would bind another) — starting from the weights `createModel`
+ * draws; otherwise {@link buildModel}'s tfjs model.
+ */
+export function buildTrainModel(
+  kind: ModelKind,
+  ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>,
+  opts: { dim?: number; seed: number; dropout?: number; normalize?: boolean; engine: string; backend: string },
+): tf.LayersModel | NativeModel {
+  if (!trainsNatively(kind, opts.engine, opts.backend)) return buildModel(kind, ds, opts);
+  checkPairKind(kind, ds);
+  checkDropoutFlag(kind, opts.dropout);
+  return NativeModel.create(kind as NativeKind, {
+    fieldDims: ds.schema.fieldDims,
+    seed: opts.seed,
+    ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
+    ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
+  });
 }
 
 const noDropout = (kind: ModelKind, rate: number) =>
@@ -125,6 +158,8 @@ export interface TrainSettings {
   resume?: string;
   /** Streaming sources: rows shuffled at a time. */
   shuffleBuffer?: number;
+  /** Native engine: Hogwild threads (default: fit's 'auto'). */
+  threads?: number;
   /** The native MCMC/ALS solvers (`fit`'s `solver`); `epochs` is then the number of iterations. */
   solver?: 'mcmc' | 'als';
   /** MCMC: burn-in iterations; MCMC/ALS: std of the initial factors. */
@@ -154,7 +189,7 @@ export interface TrainOutcome {
 }
 
 /** Trains with a progress bar (TTY) or plain epoch lines on stderr. */
-export async function trainModel(model: tf.LayersModel, train: SparseDataset | DatasetSource, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
+export async function trainModel(model: tf.LayersModel | NativeModel, train: SparseDataset | DatasetSource, s: TrainSettings, ctx: CommandContext): Promise<TrainOutcome> {
   const progress = new ProgressReporter(ctx.stderr);
   const epochsPlanned = s.epochs ?? 100; // the trainer's default maximum; early stopping may end sooner
   const unit = s.solver !== undefined ? 'iteration' : 'epoch';
@@ -179,6 +214,7 @@ export async function trainModel(model: tf.LayersModel, train: SparseDataset | D
       ...(s.checkpoint !== undefined ? { checkpoint: { dir: s.checkpoint, ...(s.checkpointEvery !== undefined ? { every: s.checkpointEvery } : {}) } } : {}),
       ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       ...(s.shuffleBuffer !== undefined ? { shuffleBuffer: s.shuffleBuffer } : {}),
+      ...(s.threads !== undefined ? { threads: s.threads } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { SparseDataset } from '@fm/data';
+import type { NativeModel } from '@fm/train';
 import { UsageError } from './errors.js';
 import type { LoadedInput } from './inputs.js';
 import type { UserItemPairs } from './model-store.js';
@@ -78,7 +79,7 @@ function fewestUnseen(catalogue: number, train: UserItemPairs, test: UserItemPai
  * interacted with (ranking; training pairs excluded; fewer when some user has fewer unseen items).
  */
 export async function evaluateTest(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   task: Task,
   test: SparseDataset,
   o: { range: [number, number]; layout: UserItemLayout | undefined; trainPairs: UserItemPairs | undefined; seed: number },

@@ -15,6 +15,13 @@ export interface EngineDecision {
   layout?: NativeLayout;
 }
 
+/** The engine decision for a `NativeModel` (`fit` trains it on the native engine, whatever the backend). */
+export function chooseNativeModelEngine(kind: string, choice: EngineChoice | string): EngineDecision {
+  if (choice === 'tfjs') throw new Error("fit: a NativeModel trains on the native engine; for engine 'tfjs' pass model.toLayersModel()");
+  if (choice !== 'auto' && choice !== 'native') throw new Error(`fit: engine "${choice}" is unknown, expected auto | native | tfjs`);
+  return { name: 'native', reason: `${kind} NativeModel (flat arrays, no tfjs copy): native TypeScript kernels` };
+}
+
 /**
  * Picks the engine for a model on a backend. `'auto'`: the native engine for the models it implements
  * (LR, FM, FFM, MF) on the `cpu` and `wasm` backends — its kernels are what make CPUs fast; the tfjs

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, byteViews, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
-import { chooseEngine, type EngineDecision } from './choose-engine.js';
+import { chooseEngine, chooseNativeModelEngine, type EngineDecision } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import { defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
@@ -176,7 +176,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const backend = tf.getBackend();
   const layers = native ? undefined : (model as tf.LayersModel);
   const layersInfo = layers ? inspectModel(layers) : undefined;
-  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : nativeDecision(options.engine ?? 'auto', info.kind);
+  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : chooseNativeModelEngine(info.kind, options.engine ?? 'auto');
   if (decision.name === 'tfjs' && options.threads !== undefined && options.threads !== 'auto' && options.threads > 1) {
     throw new Error(`fit: threads = ${options.threads} applies to the native engine; the tfjs engine runs on the ${backend} backend's own threads`);
   }
@@ -416,13 +416,6 @@ function checkBayesOptions(solver: string, task: Task, kind: string, o: FitOptio
 async function firstChunk(source: DatasetSource): Promise<SparseDataset> {
   for await (const c of source.chunks({ shuffle: false })) return c.order ? c.data.select(c.order) : c.data;
   throw new Error('fit: the training source yielded no rows');
-}
-
-/** The engine decision for a {@link NativeModel}: always native. */
-function nativeDecision(choice: string, kind: string): EngineDecision {
-  if (choice === 'tfjs') throw new Error("fit: a NativeModel trains on the native engine; for engine 'tfjs' pass model.toLayersModel()");
-  if (choice !== 'auto' && choice !== 'native') throw new Error(`fit: engine "${choice}" is unknown, expected auto | native | tfjs`);
-  return { name: 'native', reason: `${kind} NativeModel (flat arrays, no tfjs copy): native TypeScript kernels` };
 }
 
 function logit(p: number): number {

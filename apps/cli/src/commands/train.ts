@@ -6,11 +6,12 @@ import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { saveModelDir, type CliModelMeta } from '../model-store.js';
-import { BACKEND_OPTION, buildModel, checkDropoutFlag, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
+import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNatively, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
-import { chooseEngine, inspectModel } from '@fm/train';
+import type * as tf from '@tensorflow/tfjs';
+import { chooseEngine, chooseNativeModelEngine, inspectModel, isNativeModel, type NativeModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
 import { printSummary, summarize } from '../summary.js';
 import { streamPointwise, describeHashReport, describeShards, HASH_BITS_OPTION, HASH_SEED_OPTION, hashingFlags, isShardDir, openShards, SHUFFLE_BUFFER_OPTION } from '../shard-input.js';
@@ -155,6 +156,12 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     negatives: { type: 'int', min: 1, description: 'binary task on positive-only data: sampled negatives per positive' },
     checkpoint: { type: 'string', placeholder: 'DIR', description: 'keep a checkpoint in DIR (each --checkpoint-every epochs, at the end, and on Ctrl-C)' },
     'checkpoint-every': { type: 'int', min: 1, placeholder: 'N', description: 'epochs between checkpoints (default 1)' },
+    threads: {
+      type: 'int',
+      min: 1,
+      placeholder: 'N',
+      description: 'native engine: Hogwild worker threads (default: 2-4 on a big table and epoch where the machine has the cores, else 1; 1 gives the same model for the same --seed)',
+    },
     resume: { type: 'string', placeholder: 'DIR', description: 'continue from the checkpoint in DIR (same data and flags)' },
     'init-from': { type: 'string', placeholder: 'MODEL_DIR', description: 'continue a saved model on new data: new ids get fresh rows, saved weights are kept, the optimizer starts fresh' },
     'shuffle-buffer': SHUFFLE_BUFFER_OPTION,
@@ -236,6 +243,15 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       init.model.dispose();
       throw new UsageError(`fm train: --init-from continues gradient training; --solver ${bayes.solver} starts from its own priors`, 'train');
     }
+    const trainedKind = (init ? init.meta.kind : kind) as ModelKind;
+    if (v.threads !== undefined && (bayes !== undefined || !trainsNatively(trainedKind, v.engine as string, backend.backend))) {
+      init?.model.dispose();
+      throw new UsageError(
+        `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend); ` +
+          `this run ${bayes ? `uses --solver ${bayes.solver}` : `trains a ${trainedKind} model with tfjs on backend ${backend.backend}`}: drop --threads`,
+        'train',
+      );
+    }
     const hashing = hashingFlags('train', v['hash-bits'], v['hash-seed']);
     const data = await loadTrainData(v, ctx, side, { ...(init?.encoder ? { encoder: init.encoder } : {}), ...(hashing ? { hashing } : {}) });
     const train = data.dataset;
@@ -279,14 +295,18 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     }
     if (stream && bayes) throw new UsageError(`fm train: --solver ${bayes.solver} needs the training rows in memory; --data ${v.data} is a shard directory (streamed)`, 'train');
     const dim = v.dim ?? (bayes ? BAYES_DEFAULTS.k : undefined);
-    const model = init
+    const build = {
+      seed: v.seed,
+      ...(dim !== undefined ? { dim } : {}),
+      ...(v.dropout !== undefined ? { dropout: v.dropout } : {}),
+      ...(v['no-normalize'] ? { normalize: false } : {}),
+    };
+    // gradient training of LR/FM/FFM/MF on cpu/wasm: a NativeModel (the table held once); MCMC/ALS build their own
+    const model: tf.LayersModel | NativeModel = init
       ? await warmStartModel(init, train.schema, ctx)
-      : buildModel(kind, train, {
-          seed: v.seed,
-          ...(dim !== undefined ? { dim } : {}),
-          ...(v.dropout !== undefined ? { dropout: v.dropout } : {}),
-          ...(v['no-normalize'] ? { normalize: false } : {}),
-        });
+      : bayes
+        ? buildModel(kind, train, build)
+        : buildTrainModel(kind, train, { ...build, engine: v.engine as string, backend: backend.backend });
     const modelKind = init ? init.meta.kind : kind;
     ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
     let chosenReason: string | undefined;
@@ -298,7 +318,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       if (validation === undefined && test) validation = test.dataset;
       ctx.print(`solver: ${bayes.solver}, ${bayes.iterations} iterations${bayes.solver === 'mcmc' ? `, burn-in ${bayes.burnIn ?? BAYES_DEFAULTS.burnIn}` : ''}, k=${dim}, native${validation === test?.dataset && test ? `; tracking --test ${v.test} each iteration` : ''}`);
     } else {
-      const engine = chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+      const engine = isNativeModel(model) ? chooseNativeModelEngine(model.kind, v.engine as string) : chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
       ctx.print(`engine: ${engine.name} (${engine.reason})`);
       chosenReason = engine.reason;
     }
@@ -333,6 +353,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
           ...(v['checkpoint-every'] !== undefined ? { checkpointEvery: v['checkpoint-every'] } : {}),
           ...(v.resume !== undefined ? { resume: v.resume } : {}),
           ...(v['shuffle-buffer'] !== undefined && stream ? { shuffleBuffer: v['shuffle-buffer'] } : {}),
+          ...(v.threads !== undefined ? { threads: v.threads } : {}),
         },
         ctx,
       );
@@ -437,7 +458,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         seconds: (performance.now() - t0) / 1000,
       };
     } finally {
-      model.dispose();
+      if (!isNativeModel(model)) model.dispose();
     }
   },
 });

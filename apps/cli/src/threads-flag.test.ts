@@ -1,0 +1,59 @@
+// `fm train` trains LR/FM/FFM/MF as a NativeModel on cpu/wasm, with Hogwild threads by policy or `--threads N`.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRatings } from '@fm/data';
+import { selectBackend } from '@fm/train';
+import { loadModel } from '@fm/train/node';
+import { removeTempDirs, runFm, tempDir, uDataText, writeFiles } from './test-utils/run.js';
+
+let dir = '';
+
+/** Every weight of a saved model, in order. */
+async function savedWeights(modelDir: string): Promise<number[][]> {
+  const { model } = await loadModel(modelDir);
+  const w = model.getWeights().map((t) => Array.from(t.dataSync()));
+  model.dispose();
+  return w;
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = tempDir('fm-cli-threads-');
+  const g = generateRatings({ users: 40, items: 30, density: 0.4, minPerUser: 5, seed: 6, round: true });
+  writeFiles(dir, { 'u.data': uDataText(g.interactions) });
+});
+
+afterAll(() => removeTempDirs());
+
+describe('fm train on the native engine', () => {
+  it('trains a NativeModel; with --threads 1 the same command saves the same model', async () => {
+    const run = (out: string) =>
+      runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--epochs', '3', '--dim', '4', '--threads', '1', '--backend', 'wasm', '--out', join(dir, out), '--json']);
+    const [a, b] = [await run('fm-a'), await run('fm-b')];
+    expect(a.code, a.err).toBe(0);
+    expect(b.code, b.err).toBe(0);
+    expect(a.json().engine_reason).toMatch(/NativeModel/);
+    expect(a.json().threads).toBe(1);
+    expect(b.json().final_loss).toBe(a.json().final_loss);
+    expect(await savedWeights(join(dir, 'fm-b'))).toEqual(await savedWeights(join(dir, 'fm-a')));
+  });
+
+  it('--threads 2 trains on two Hogwild threads and says so', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--epochs', '2', '--dim', '4', '--threads', '2', '--backend', 'wasm', '--out', join(dir, 'ffm-2')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^engine as run: native \(.*2 Hogwild threads/m);
+    expect(r.out).toMatch(/native engine on 2 threads/);
+  });
+
+  it('--threads where the native engine does not train is a usage error naming the flag', async () => {
+    for (const [args, why] of [
+      [['--model', 'deepfm', '--epochs', '1'], /trains a deepfm model with tfjs on backend wasm: drop --threads/],
+      [['--model', 'fm', '--engine', 'tfjs', '--epochs', '1'], /trains a fm model with tfjs on backend wasm: drop --threads/],
+      [['--model', 'fm', '--solver', 'mcmc', '--iterations', '2'], /uses --solver mcmc: drop --threads/],
+    ] as const) {
+      const r = await runFm(['train', '--data', join(dir, 'u.data'), ...args, '--threads', '2', '--backend', 'wasm', '--out', join(dir, 'x')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(why);
+    }
+  });
+});
