@@ -65,6 +65,12 @@ export interface CheckpointStore {
   saveStreamed?(data: StreamedCheckpoint): Promise<void>;
   /** The last checkpoint saved. Its `trainerData` becomes the caller's: `fit` keeps the best weights in it (and writes over them). */
   load(): Promise<CheckpointData>;
+  /**
+   * Optional: {@link load} with the weights left where they are (no `weightData`), read on request through `read`
+   * (byte offset into the weight data, destination): a `NativeModel` resumes with its weights read from disk straight
+   * into its arrays. @internal
+   */
+  loadStreamed?(): Promise<CheckpointData & { read: (offset: number, out: Uint8Array) => Promise<void> }>;
 }
 
 /** A checkpoint store kept in memory (browser, tests). */

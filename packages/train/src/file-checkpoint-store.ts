@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { CheckpointStore, TrainerStateJSON } from './checkpoint.js';
-import { readBytes, readModelDir, toPath, writeModelDir } from './file-io.js';
+import type { CheckpointData, CheckpointStore, TrainerStateJSON } from './checkpoint.js';
+import { readBytes, readModelDir, readWeightRange, toPath, writeModelDir } from './file-io.js';
 
 /**
  * Checkpoints in a directory: a model directory (see `writeModelDir`) whose extra files are
@@ -19,18 +19,27 @@ export function fileCheckpointStore(urlOrPath: string): CheckpointStore {
       await writeModelDir(dir, data.artifacts, { 'trainer.json': JSON.stringify(data.trainer), 'trainer.bin': data.trainerParts }, data.weights);
     },
     async load() {
-      const { artifacts, files } = await readModelDir(dir);
-      let trainer: TrainerStateJSON;
-      let trainerData: Uint8Array;
-      try {
-        // version 1 kept them beside the model; trainer.bin may be over 2 GiB (readFile's limit)
-        const json = files['trainer.json'] ?? (await readBytes(join(dir, 'trainer.json'), 'trainer.json'));
-        trainer = JSON.parse(new TextDecoder().decode(json)) as TrainerStateJSON;
-        trainerData = files['trainer.bin'] ?? (await readBytes(join(dir, 'trainer.bin'), 'trainer.bin'));
-      } catch (e) {
-        throw new Error(`${dir}: not a trainer checkpoint (${(e as Error).message})`);
-      }
-      return { artifacts, trainer, trainerData };
+      const { weightFiles: _files, ...ck } = await load(true);
+      return ck;
+    },
+    async loadStreamed() {
+      const { weightFiles, ...ck } = await load(false);
+      return { ...ck, read: (offset: number, out: Uint8Array) => readWeightRange(weightFiles, offset, out) };
     },
   };
+  /** The checkpoint, with its weight data read (`weights`) or only its weight files measured. */
+  async function load(weights: boolean): Promise<CheckpointData & { weightFiles: { path: string; bytes: number }[] }> {
+    const { artifacts, files, weightFiles } = await readModelDir(dir, { weights });
+    let trainer: TrainerStateJSON;
+    let trainerData: Uint8Array;
+    try {
+      // version 1 kept them beside the model; trainer.bin may be over 2 GiB (readFile's limit)
+      const json = files['trainer.json'] ?? (await readBytes(join(dir, 'trainer.json'), 'trainer.json'));
+      trainer = JSON.parse(new TextDecoder().decode(json)) as TrainerStateJSON;
+      trainerData = files['trainer.bin'] ?? (await readBytes(join(dir, 'trainer.bin'), 'trainer.bin'));
+    } catch (e) {
+      throw new Error(`${dir}: not a trainer checkpoint (${(e as Error).message})`);
+    }
+    return { artifacts, trainer, trainerData, weightFiles };
+  }
 }

@@ -515,16 +515,18 @@ async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: Train
 /** Loads a checkpoint's weights into `model`; returns the trainer state for the engine to restore. */
 async function loadCheckpoint(model: tf.LayersModel | NativeModel, store: CheckpointStore): Promise<{ trainer: TrainerStateJSON; data: Uint8Array }> {
   const where = `resumeFrom ${store.location}`;
-  const ck = await store.load();
+  // a NativeModel reads the weights straight into its arrays where the store can read them on request
+  const streamed = isNativeModel(model) && store.loadStreamed ? await store.loadStreamed() : undefined;
+  const ck = streamed ?? (await store.load());
   const trainer = ck.trainer;
   if (trainer.format !== 'fm-trainer-checkpoint') throw new Error(`${where}: not a trainer checkpoint (format ${String(trainer.format)})`);
   if (trainer.version !== 2) throw new Error(`${where}: trainer checkpoint version ${String(trainer.version)} is not supported (this version reads 2); retrain or resume with the version that wrote it`);
   if (isNativeModel(model)) {
     // straight into the model's arrays, no tfjs model in between
-    checkWeightBytes(ck.artifacts, where);
+    if (!streamed) checkWeightBytes(ck.artifacts, where);
     let got;
     try {
-      got = await savedNativeParams(ck.artifacts, memoryWeightReader(ck.artifacts.weightData), false, model);
+      got = await savedNativeParams(ck.artifacts, streamed ? streamed.read : memoryWeightReader(ck.artifacts.weightData), false, model);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
