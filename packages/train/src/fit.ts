@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, byteViews, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
-import { chooseEngine, chooseNativeModelEngine, type EngineDecision } from './choose-engine.js';
+import { chooseEngine, chooseNativeModelEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import { defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
