@@ -80,14 +80,7 @@ export interface ModelBundle<M extends tf.LayersModel | NativeModel = tf.LayersM
  * decodes its encoder, schema, titles and training interactions. Errors name the directory.
  */
 export async function loadModelBundle(dir: string, flag = '--model'): Promise<ModelBundle> {
-  await checkModelDir(dir, flag);
-  let loaded;
-  try {
-    loaded = await loadModel(dir);
-  } catch (e) {
-    throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
-  }
-  return bundleOf(dir, loaded);
+  return bundleOf(dir, await readModelDirAs(dir, flag, loadModel));
 }
 
 /**
@@ -97,20 +90,20 @@ export async function loadModelBundle(dir: string, flag = '--model'): Promise<Mo
  */
 export async function loadScoringBundle(dir: string, backend: string, flag = '--model'): Promise<ModelBundle<tf.LayersModel | NativeModel>> {
   if (backend !== 'cpu' && backend !== 'wasm') return loadModelBundle(dir, flag);
-  await checkModelDir(dir, flag);
-  let loaded;
-  try {
-    loaded = await loadNativeModel(dir);
-  } catch (e) {
-    throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
-  }
+  const loaded = await readModelDirAs(dir, flag, loadNativeModel);
   return loaded ? bundleOf(dir, loaded) : loadModelBundle(dir, flag);
 }
 
-async function checkModelDir(dir: string, flag: string): Promise<void> {
+/** `load(dir)` of a model directory, its errors naming the flag and the directory. */
+async function readModelDirAs<T>(dir: string, flag: string, load: (dir: string) => Promise<T>): Promise<T> {
   const st = await stat(dir).catch(() => undefined);
   if (!st) throw new CliError(`${flag} ${dir}: no such model directory`);
   if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: is a file, expected a model directory (written by fm train)`);
+  try {
+    return await load(dir);
+  } catch (e) {
+    throw new CliError(`${flag} ${dir}: ${(e as Error).message.replace(`${dir}: `, '')}`, { cause: e });
+  }
 }
 
 /** The bundle of a loaded model directory: its encoder, schema, titles, side features and training pairs decoded. */
