@@ -40,5 +40,5 @@ export function chooseEngine(model: tf.LayersModel, info: ModelInfo, choice: Eng
   }
   if (typeof layout === 'string') return { name: 'tfjs', reason: `${layout}; tfjs trains every model` };
   if (TFJS_BACKENDS.has(backend)) return { name: 'tfjs', reason: `backend ${backend} computes through tfjs (GPU or TensorFlow C++)` };
-  return { name: 'native', reason: `model ${info.kind} on backend ${backend}: native TypeScript kernels` };
+  return { name: 'native', reason: `model ${info.kind} on backend ${backend}: native TypeScript kernels`, layout };
 }

@@ -1,4 +1,9 @@
+import { FieldSchema, Rng, SparseDataset } from '@fm/data';
+import { createModel } from '@fm/layers';
 import { describe, expect, it } from 'vitest';
+import { fit } from '../../fit.js';
+import '../../node.js';
+import { NativeModel } from './native-model.js';
 import { defaultNativeThreads, hogwildRunner } from './hogwild.js';
 import { createNativeParams } from './params.js';
 import { nativePredict } from './predict.js';
@@ -40,5 +45,28 @@ describe('Hogwild worker threads', () => {
 
   it("'auto' keeps small tables on one thread (Hogwild would fight over the same cache lines)", () => {
     expect(defaultNativeThreads({ floats: (943 + 1682) * 65, k: 64 }, 180_000)).toBe(1);
+  });
+
+  it.each(['fm', 'ffm'] as const)("%s: fit gives a LayersModel the threads it gives the same NativeModel (the policy sees the table's real size)", async (kind) => {
+    // 1M features at k = 4: a table of 20 MB (FM) / 40+ MB (FFM, 2 fields) and ≥ 1M multiply-adds an epoch
+    const schema = new FieldSchema([
+      { name: 'a', kind: 'categorical', cardinality: 500_000 },
+      { name: 'b', kind: 'categorical', cardinality: 500_000 },
+    ]);
+    const rows = 150_000;
+    const rng = new Rng(3);
+    const ids = new Int32Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      ids[2 * r] = rng.int(500_000);
+      ids[2 * r + 1] = 500_000 + rng.int(500_000);
+    }
+    const ds = new SparseDataset({ schema, offsets: Int32Array.from({ length: rows + 1 }, (_, r) => 2 * r), ids, values: new Float32Array(rows * 2).fill(1), labels: Float32Array.from({ length: rows }, () => rng.int(2)) });
+    const opts = { task: 'binary', epochs: 1, validation: false } as const;
+    const layers = createModel(kind, { fieldDims: schema.fieldDims, embeddingDim: 4, seed: 1 });
+    const a = await fit(layers, ds, opts);
+    const b = await fit(NativeModel.create(kind, { fieldDims: schema.fieldDims, embeddingDim: 4, seed: 1 }), ds, opts);
+    expect(a.threads).toBe(b.threads);
+    expect(a.threads).toBe(defaultNativeThreads({ floats: 1_000_000 * (1 + (kind === 'ffm' ? 8 : 4)), k: 4 }, rows * 2));
+    layers.dispose();
   });
 });
