@@ -48,7 +48,9 @@ describe('NativeModel', () => {
 
   it.each(['lr', 'fm', 'ffm', 'mf'] as const)('%s: create() starts from the weights createModel draws for the same config', (kind) => {
     for (const cfg of [{ seed: 3 }, { seed: 11, initStd: 0.2, embeddingDim: 5 }, { seed: 2, normalize: false }]) {
+      const tensors = tf.memory().numTensors;
       const a = NativeModel.create(kind, { fieldDims: [5, 7], ...cfg });
+      expect(tf.memory().numTensors).toBe(tensors); // no tfjs involved
       const layers = createModel(kind, pickModelConfig(kind, { fieldDims: [5, 7], ...cfg }));
       const b = NativeModel.fromLayersModel(layers);
       expect(Array.from(a.params.factors)).toEqual(Array.from(b.params.factors));

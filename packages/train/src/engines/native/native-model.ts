@@ -40,8 +40,8 @@ export class NativeModel {
 
   /**
    * A new model: bias and linear weights 0, factors N(0, initStd²) (seeded): the very values `createModel(kind)`
-   * draws with the same config, so the two start alike. Where createModel's table would be drawn unseeded (its
-   * layer's seed 0 or none, which tfjs takes as "random"), this stays deterministic: a table drawn from `seed`.
+   * draws with the same config, so the two start alike (no tfjs is used). Where createModel's table would be drawn
+   * unseeded (seed 0 or none, which tfjs takes as "random"), this stays deterministic: a table drawn from seed 0.
    */
   static create(kind: NativeKind, config: NativeModelConfig): NativeModel {
     const k = config.embeddingDim ?? 16;
@@ -54,21 +54,10 @@ export class NativeModel {
     };
     const params = createNativeParams(kind, config.fieldDims, k, { ...settings, initStd: 0 });
     if (kind !== 'lr' && initStd > 0) {
-      // the seed and std createModel's factor layer draws its table with, read off a stand-in with one id per field
-      const standIn = withZeroInit(() =>
-        createModel(kind, { fieldDims: config.fieldDims.map(() => 1), embeddingDim: k, initStd, seed, ...(kind === 'ffm' ? { normalize: params.normalize } : {}) }),
-      );
-      try {
-        const layout = nativeLayout(standIn, inspectModel(standIn));
-        const table = typeof layout === 'string' ? undefined : layout.factors?.weight;
-        const layer = standIn.layers.find((l) => table !== undefined && l.weights.includes(table));
-        if (!layer) throw new Error(`NativeModel.create: no factor table in createModel('${kind}')`);
-        const cfg = layer.getConfig() as { seed?: number; initStd?: number };
-        if (cfg.seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, cfg.initStd ?? initStd, cfg.seed, params.factors);
-        else params.factors.set(createNativeParams(kind, config.fieldDims, k, { ...settings, initStd, shared: false }).factors);
-      } finally {
-        standIn.dispose();
-      }
+      // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
+      // createModel guards this); no tfjs is needed here
+      if (seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, initStd, seed, params.factors);
+      else params.factors.set(createNativeParams(kind, config.fieldDims, k, { ...settings, initStd, shared: false }).factors);
     }
     return new NativeModel(params, [...config.fieldDims]);
   }
