@@ -15,11 +15,11 @@ export interface EngineDecision {
   layout?: NativeLayout;
 }
 
-/** The engine decision for a `NativeModel` (`fit` trains it on the native engine, whatever the backend). */
-export function chooseNativeModelEngine(kind: string, choice: EngineChoice | string): EngineDecision {
+/** The engine decision for a `NativeModel` (`fit` trains it on the native engine, whatever the `backend`). */
+export function chooseNativeModelEngine(kind: string, choice: EngineChoice | string, backend: string): EngineDecision {
   if (choice === 'tfjs') throw new Error("fit: a NativeModel trains on the native engine; for engine 'tfjs' pass model.toLayersModel()");
   if (choice !== 'auto' && choice !== 'native') throw new Error(`fit: engine "${choice}" is unknown, expected auto | native | tfjs`);
-  return { name: 'native', reason: `${kind} NativeModel (flat arrays, no tfjs copy): native TypeScript kernels` };
+  return { name: 'native', reason: `model ${kind} on backend ${backend}: native TypeScript kernels on flat arrays (a NativeModel: its tables held once, no tfjs copy)` };
 }
 
 /**

@@ -176,7 +176,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const backend = tf.getBackend();
   const layers = native ? undefined : (model as tf.LayersModel);
   const layersInfo = layers ? inspectModel(layers) : undefined;
-  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : chooseNativeModelEngine(info.kind, options.engine ?? 'auto');
+  const decision = layers && layersInfo ? chooseEngine(layers, layersInfo, options.engine ?? 'auto', backend) : chooseNativeModelEngine(info.kind, options.engine ?? 'auto', backend);
   if (decision.name === 'tfjs' && options.threads !== undefined && options.threads !== 'auto' && options.threads > 1) {
     throw new Error(`fit: threads = ${options.threads} applies to the native engine; the tfjs engine runs on the ${backend} backend's own threads`);
   }

@@ -318,7 +318,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       if (validation === undefined && test) validation = test.dataset;
       ctx.print(`solver: ${bayes.solver}, ${bayes.iterations} iterations${bayes.solver === 'mcmc' ? `, burn-in ${bayes.burnIn ?? BAYES_DEFAULTS.burnIn}` : ''}, k=${dim}, native${validation === test?.dataset && test ? `; tracking --test ${v.test} each iteration` : ''}`);
     } else {
-      const engine = isNativeModel(model) ? chooseNativeModelEngine(model.kind, v.engine as string) : chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
+      const engine = isNativeModel(model) ? chooseNativeModelEngine(model.kind, v.engine as string, backend.backend) : chooseEngine(model, inspectModel(model), v.engine as 'auto' | 'native' | 'tfjs', backend.backend);
       ctx.print(`engine: ${engine.name} (${engine.reason})`);
       chosenReason = engine.reason;
     }
