@@ -4,7 +4,7 @@ import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { cleanLeftovers, isProcessAlive, ownerPid, trackTemp, untrackTemp, writeFileAtomic, writeFileDurable } from '@fm/data/node';
-import { bytesStream, FM_METADATA_KEY, weightSpecBytes, type ModelMeta, type WeightStream } from './model-io.js';
+import { bytesStream, FM_METADATA_KEY, weightSpans, weightSpecBytes, type ModelMeta, type WeightStream } from './model-io.js';
 
 /*
  * A model directory (format version 2):
@@ -225,27 +225,19 @@ export interface ModelDirContents {
  * @internal
  */
 export async function readWeightRange(files: readonly { path: string; bytes: number }[], offset: number, out: Uint8Array): Promise<void> {
-  let start = 0;
-  let done = 0;
-  for (const f of files) {
-    const from = offset + done - start;
-    if (done < out.byteLength && from < f.bytes) {
-      const fh = await open(f.path, 'r');
-      try {
-        while (done < out.byteLength && offset + done - start < f.bytes) {
-          const pos = offset + done - start;
-          const n = Math.min(READ_CHUNK, out.byteLength - done, f.bytes - pos);
-          const { bytesRead } = await fh.read(out, done, n, pos);
-          if (bytesRead === 0) throw new Error(`${f.path}: ended at byte ${pos} of ${f.bytes}`);
-          done += bytesRead;
-        }
-      } finally {
-        await fh.close();
+  for (const { part, from, at, n } of weightSpans(files.map((f) => f.bytes), offset, out.byteLength)) {
+    const f = files[part] as { path: string; bytes: number };
+    const fh = await open(f.path, 'r');
+    try {
+      for (let done = 0; done < n; ) {
+        const { bytesRead } = await fh.read(out, at + done, Math.min(READ_CHUNK, n - done), from + done);
+        if (bytesRead === 0) throw new Error(`${f.path}: ended at byte ${from + done} of ${f.bytes}`);
+        done += bytesRead;
       }
+    } finally {
+      await fh.close();
     }
-    start += f.bytes;
   }
-  if (done < out.byteLength) throw new Error(`the weight files hold ${start} bytes, fewer than ${offset + out.byteLength}`);
 }
 
 /**

@@ -122,6 +122,28 @@ function variableStream(weights: readonly tf.LayerVariable[]): WeightStream {
   };
 }
 
+/**
+ * Where bytes `[offset, offset + length)` of the concatenation of parts of `sizes` bytes lie: for each part they
+ * touch, its index, the start within it, the start within the range and the count. Throws when the parts are too
+ * short. @internal
+ */
+export function weightSpans(sizes: readonly number[], offset: number, length: number): { part: number; from: number; at: number; n: number }[] {
+  const spans: { part: number; from: number; at: number; n: number }[] = [];
+  let start = 0;
+  let done = 0;
+  for (const [part, size] of sizes.entries()) {
+    const from = offset + done - start;
+    if (done < length && from < size) {
+      const n = Math.min(size - from, length - done);
+      spans.push({ part, from, at: done, n });
+      done += n;
+    }
+    start += size;
+  }
+  if (done < length) throw new Error(`the weight data holds ${start} bytes, fewer than ${offset + length}`);
+  return spans;
+}
+
 /** Bytes already in memory (buffers, or views of them) as a {@link WeightStream}: views, no copy. @internal */
 export function bytesStream(data: tf.io.WeightData | readonly Uint8Array[] | undefined): WeightStream {
   const list: readonly (ArrayBuffer | Uint8Array)[] = data === undefined ? [] : Array.isArray(data) ? (data as readonly (ArrayBuffer | Uint8Array)[]) : [data as ArrayBuffer];

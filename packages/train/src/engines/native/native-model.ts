@@ -47,18 +47,16 @@ export class NativeModel {
     const k = config.embeddingDim ?? 16;
     const seed = config.seed ?? 0;
     const initStd = config.initStd ?? 0.01;
-    const settings = {
+    // seed 0: createNativeParams' own deterministic draw
+    const params = createNativeParams(kind, config.fieldDims, k, {
       seed,
+      initStd: seed ? 0 : initStd,
       shared: typeof SharedArrayBuffer !== 'undefined',
       ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
-    };
-    const params = createNativeParams(kind, config.fieldDims, k, { ...settings, initStd: 0 });
-    if (kind !== 'lr' && initStd > 0) {
-      // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
-      // createModel guards this); no tfjs is needed here
-      if (seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, initStd, seed, params.factors);
-      else params.factors.set(createNativeParams(kind, config.fieldDims, k, { ...settings, initStd, shared: false }).factors);
-    }
+    });
+    // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
+    // createModel guards this); no tfjs is needed here
+    if (kind !== 'lr' && initStd > 0 && seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, initStd, seed, params.factors);
     return new NativeModel(params, [...config.fieldDims]);
   }
 
@@ -89,15 +87,7 @@ export class NativeModel {
   toLayersModel(): tf.LayersModel {
     const p = this.params;
     // zero tables, written next in place on wasm (a new tensor beside each would hold the table twice in the heap)
-    const model = withZeroInit(() =>
-      createModel(p.kind, {
-        fieldDims: this.fieldDims,
-        embeddingDim: Math.max(1, p.k),
-        initStd: 0,
-        seed: 0,
-        ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
-      }),
-    );
+    const model = layersEquivalent(p, this.fieldDims);
     const layout = nativeLayout(model, inspectModel(model));
     if (typeof layout === 'string') throw new Error(`NativeModel.toLayersModel: ${layout}`);
     assignVariable(layout.bias.weight, p.bias, true);
@@ -105,6 +95,24 @@ export class NativeModel {
     if (layout.factors) assignVariable(layout.factors.weight, p.factors, true);
     return model;
   }
+}
+
+/**
+ * `createModel(params.kind)` for these parameters' k and FFM normalisation over `fieldDims`, its tables zero
+ * ({@link withZeroInit}): the model a native model saves as, with its weights written next (or, over one id per
+ * field, a stand-in for its topology and weight names).
+ * @internal
+ */
+export function layersEquivalent(params: NativeParams, fieldDims: readonly number[]): tf.LayersModel {
+  return withZeroInit(() =>
+    createModel(params.kind, {
+      fieldDims: [...fieldDims],
+      embeddingDim: Math.max(1, params.k),
+      initStd: 0,
+      seed: 0,
+      ...(params.kind === 'ffm' ? { normalize: params.normalize } : {}),
+    }),
+  );
 }
 
 /** True for a {@link NativeModel}. */

@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { createModel, withZeroInit } from '@fm/layers';
 import { inspectModel } from '../../model-info.js';
-import { bytesStream, FM_METADATA_KEY, modelFromTopology, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
+import { bytesStream, FM_METADATA_KEY, modelFromTopology, weightSpans, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
-import type { NativeModel } from './native-model.js';
+import { layersEquivalent, type NativeModel } from './native-model.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import type { NativeParams } from './types.js';
 
@@ -13,19 +12,9 @@ export type WeightReader = (offset: number, out: Uint8Array) => Promise<void>;
 /** A {@link WeightReader} over weight data in memory (one buffer or several). */
 export function memoryWeightReader(data: tf.io.WeightData | undefined): WeightReader {
   const parts = data === undefined ? [] : (Array.isArray(data) ? data : [data]).map((b) => new Uint8Array(b));
-  return (offset, out) => {
-    let start = 0;
-    let done = 0;
-    for (const b of parts) {
-      const from = offset + done - start;
-      if (done < out.byteLength && from < b.byteLength) {
-        const n = Math.min(b.byteLength - from, out.byteLength - done);
-        out.set(b.subarray(from, from + n), done);
-        done += n;
-      }
-      start += b.byteLength;
-    }
-    return done === out.byteLength ? Promise.resolve() : Promise.reject(new Error(`the weight data holds ${start} bytes, fewer than ${offset + out.byteLength}`));
+  const sizes = parts.map((b) => b.byteLength);
+  return async (offset, out) => {
+    for (const { part, from, at, n } of weightSpans(sizes, offset, out.byteLength)) out.set((parts[part] as Uint8Array).subarray(from, from + n), at);
   };
 }
 
@@ -76,20 +65,19 @@ export async function savedNativeParams(
     }
     const F = fieldDims.length;
     const n = fieldDims.reduce((a, b) => a + b, 0);
-    // each spec's byte offset, and the one of the bias, linear table and factor table
-    const at = new Map<tf.LayerVariable, { offset: number; shape: number[] }>();
+    // each weight's byte offset in the data; the tables must be the stand-in's with n rows instead of F
+    const at = new Map<tf.LayerVariable, number>();
     let offset = 0;
     for (const [i, spec] of specs.entries()) {
       const v = vars[i] as tf.LayerVariable;
-      const rows = v === layout.bias.weight ? 1 : n;
-      const want = [v === layout.bias.weight ? v.shape[0] : v.shape[0] === F ? rows : -1, ...v.shape.slice(1)];
+      const want = [v === layout.bias.weight ? v.shape[0] : v.shape[0] === F ? n : -1, ...v.shape.slice(1)];
       if (spec.shape.length !== want.length || spec.shape.some((d, j) => d !== want[j])) return undefined;
-      at.set(v, { offset, shape: spec.shape });
+      at.set(v, offset);
       offset += weightSpecBytes([spec]);
     }
     const fill = async (p: { weight: tf.LayerVariable } | undefined, out: Float32Array) => {
       const where = p ? at.get(p.weight) : undefined;
-      if (where) await read(where.offset, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+      if (where !== undefined) await read(where, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
       return out;
     };
     if (into) {
@@ -132,15 +120,7 @@ export async function savedNativeParams(
  */
 export async function nativeStreamedArtifacts(model: NativeModel, options: SaveModelOptions): Promise<{ artifacts: tf.io.ModelArtifacts; weights: WeightStream }> {
   const p = model.params;
-  const standIn = withZeroInit(() =>
-    createModel(p.kind, {
-      fieldDims: model.fieldDims.map(() => 1),
-      embeddingDim: Math.max(1, p.k),
-      initStd: 0,
-      seed: 0,
-      ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
-    }),
-  );
+  const standIn = layersEquivalent(p, model.fieldDims.map(() => 1));
   try {
     const layout = nativeLayout(standIn, inspectModel(standIn));
     if (typeof layout === 'string') throw new Error(`saveModel: ${layout}`);
@@ -151,8 +131,8 @@ export async function nativeStreamedArtifacts(model: NativeModel, options: SaveM
     const specs = (artifacts.weightSpecs ?? []).map((spec, i) => ({ ...spec, shape: spec.shape.map((d, j) => (j === 0 && arrays[i] !== p.bias ? p.numFeatures : d)) }));
     const fm = artifacts.userDefinedMetadata?.[FM_METADATA_KEY] as { meta: ModelMeta } | undefined;
     if (fm) fm.meta = { ...fm.meta, fieldDims: [...model.fieldDims] };
+    // writeModelDir checks the bytes against the specs
     const weights = bytesStream((arrays as Float32Array[]).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
-    if (weights.byteLength !== weightSpecBytes(specs)) throw new Error(`saveModel: the ${p.kind} model's arrays hold ${weights.byteLength} bytes, its layers ${weightSpecBytes(specs)}`);
     return { artifacts: { ...artifacts, weightSpecs: specs }, weights };
   } finally {
     standIn.dispose();
