@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { byteViews } from '../../checkpoint.js';
 import { inspectModel } from '../../model-info.js';
 import { bytesStream, FM_METADATA_KEY, modelFromTopology, weightSpans, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
@@ -132,7 +133,7 @@ export async function nativeStreamedArtifacts(model: NativeModel, options: SaveM
     const fm = artifacts.userDefinedMetadata?.[FM_METADATA_KEY] as { meta: ModelMeta } | undefined;
     if (fm) fm.meta = { ...fm.meta, fieldDims: [...model.fieldDims] };
     // writeModelDir checks the bytes against the specs
-    const weights = bytesStream((arrays as Float32Array[]).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    const weights = bytesStream(byteViews(arrays as Float32Array[]));
     return { artifacts: { ...artifacts, weightSpecs: specs }, weights };
   } finally {
     standIn.dispose();
