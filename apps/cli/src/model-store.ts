@@ -147,6 +147,6 @@ function bundleOf<M extends tf.LayersModel | NativeModel>(dir: string, loaded: {
 }
 
 /** Title of a raw item id, or '' when unknown. */
-export function titleOf(bundle: ModelBundle, raw: string | number): string {
+export function titleOf(bundle: Pick<ModelBundle, 'titles'>, raw: string | number): string {
   return bundle.titles.get(Number(raw)) ?? '';
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { SparseDataset, type FieldSchema } from '@fm/data';
-import { bayesOf, predictDistribution } from '@fm/train';
+import { bayesOf, predictDistribution, type NativeModel } from '@fm/train';
 import { UsageError } from './errors.js';
 import type { UserItemLayout } from './ranking.js';
 
@@ -8,7 +8,7 @@ import type { UserItemLayout } from './ranking.js';
  * Throws the usage error of `--std` on a model without posterior samples: only a model trained with
  * `--solver mcmc` has a predictive distribution (ALS is a point estimate, gradient solvers too).
  */
-export function requireBayesian(model: tf.LayersModel, command: string, dir: string): void {
+export function requireBayesian(model: tf.LayersModel | NativeModel, command: string, dir: string): void {
   const fm = bayesOf(model);
   if (fm?.settings.solver === 'mcmc') return;
   const what = fm ? 'solver als, a point estimate' : 'a gradient solver';
@@ -21,7 +21,7 @@ export function requireBayesian(model: tf.LayersModel, command: string, dir: str
  * @param user field-local user id; @param items `[n]` field-local item ids.
  * @returns `[n]` standard deviations.
  */
-export function pairStd(model: tf.LayersModel, schema: FieldSchema, layout: UserItemLayout, user: number, items: ArrayLike<number>): Float32Array {
+export function pairStd(model: tf.LayersModel | NativeModel, schema: FieldSchema, layout: UserItemLayout, user: number, items: ArrayLike<number>): Float32Array {
   const n = items.length;
   const ids = new Int32Array(2 * n);
   for (let r = 0; r < n; r++) {

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { encodeInteractions, joinSideFeatures, resolveUserItemFields, type Encoder, type Frame, type SparseDataset } from '@fm/data';
-import { predict, predictDistribution } from '@fm/train';
+import { predict, predictDistribution, type NativeModel } from '@fm/train';
 import { CliError } from './errors.js';
 import type { UserItemLayout } from './ranking.js';
 import { movieLensSideOptions, type SideBundle } from './side-features.js';
@@ -59,7 +59,7 @@ export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLay
  * @returns local item ids, raw scores (ratings or logits) and, with `std`, the predictive std.
  */
 export async function recommendWithSide(
-  model: tf.LayersModel,
+  model: tf.LayersModel | NativeModel,
   rows: { ds: SparseDataset; items: Int32Array },
   k: number,
   exclude: Set<number>,

@@ -2,7 +2,7 @@ import { recommend } from '@fm/eval';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
-import { loadModelBundle, titleOf } from '../model-store.js';
+import { loadScoringBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
@@ -36,7 +36,8 @@ prints the user's own ratings from it next to the recommendations.`,
     if (v.format !== undefined && v['exclude-seen'] === undefined) throw new UsageError('fm recommend: --format reads the --exclude-seen file; give --exclude-seen FILE (or drop --format)', 'recommend');
     await checkFormatFlags('recommend', v, [v['exclude-seen']]);
     const backend = await initBackend(v.backend, ctx);
-    const bundle = await loadModelBundle(v.model);
+    // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
+    const bundle = await loadScoringBundle(v.model, backend.backend);
     if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
     // a model trained with side features scores full rows (the user's and each item's features)
     const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;

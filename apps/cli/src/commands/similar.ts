@@ -1,9 +1,10 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { similarItems } from '@fm/eval';
 import { itemFactors } from '@fm/layers';
+import { isNativeModel } from '@fm/train';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { loadModelBundle, titleOf } from '../model-store.js';
+import { loadScoringBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
 import { formatTable } from '../text.js';
@@ -24,12 +25,17 @@ export const similarCommand = defineCommand({
   examples: ['fm similar --model out/fm-model --item 50 --k 5'],
   async run({ values: v }, ctx) {
     const backend = await initBackend(v.backend, ctx);
-    const bundle = await loadModelBundle(v.model);
+    // an LR/FM/FFM/MF model is read straight into native arrays; only its item rows become a tensor
+    const bundle = await loadScoringBundle(v.model, backend.backend);
     const layout = userItemLayout(bundle.schema, v.model);
     const item = localIdOf(bundle.encoder, 'item', v.item, layout);
     let factors: tf.Tensor2D;
     try {
-      factors = itemFactors(bundle.model, layout.itemField, layout.userField);
+      const model = bundle.model;
+      if (isNativeModel(model)) {
+        const { values, k } = model.fieldFactors(layout.itemField, layout.userField);
+        factors = tf.tensor2d(values, [values.length / k, k]);
+      } else factors = itemFactors(model, layout.itemField, layout.userField);
     } catch (e) {
       throw new CliError(`${v.model}: a ${bundle.meta.kind} model has no item factors to compare (${(e as Error).message})`);
     }

@@ -10,7 +10,7 @@ import { loadModel, saveModel } from '../../model-io.js';
 import { predict } from '../../predict.js';
 import { syntheticRatings } from '../../test-utils/toy.js';
 import { NativeModel } from './native-model.js';
-import { createModel, pickModelConfig } from '@fm/layers';
+import { createModel, itemFactors, pickModelConfig } from '@fm/layers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -62,6 +62,25 @@ describe('NativeModel', () => {
     }
     // seed 0 (or none), which createModel's layers may take as "draw at random": still the same model twice
     expect(Array.from(NativeModel.create(kind, { fieldDims: [5, 7] }).params.factors)).toEqual(Array.from(NativeModel.create(kind, { fieldDims: [5, 7], seed: 0 }).params.factors));
+  });
+
+  it.each(['fm', 'ffm', 'mf'] as const)("%s: fieldFactors gives @fm/layers' itemFactors / userFactors of the same weights", async (kind) => {
+    const fieldDims = kind === 'mf' ? [4, 6] : [4, 6, 3]; // mf: (user, item)
+    const a = NativeModel.create(kind, { fieldDims, embeddingDim: 3, seed: 7, initStd: 0.3 });
+    const layers = a.toLayersModel();
+    for (const [field, toward] of [[1, 0], [0, 1], [2, 1], [1, 2]].filter(([f, t]) => f! < fieldDims.length && t! < fieldDims.length) as [number, number][]) {
+      const want = itemFactors(layers, field, toward);
+      const got = a.fieldFactors(field, toward);
+      expect(got.k).toBe(want.shape[1]);
+      expect(Array.from(got.values)).toEqual(Array.from(await want.data()));
+      want.dispose();
+    }
+    layers.dispose();
+    expect(() => a.fieldFactors(3, 0)).toThrow(new RegExp(`field 3 is out of range: the model has ${fieldDims.length} fields`));
+  });
+
+  it('fieldFactors: an lr model has none', () => {
+    expect(() => NativeModel.create('lr', { fieldDims: [4, 6] }).fieldFactors(1, 0)).toThrow(/lr model has no factor table/);
   });
 
   it('checkpoints and resumes', async () => {

@@ -66,6 +66,31 @@ export class NativeModel {
     return p.bias.length + p.linear.length + p.numFeatures * factorRowLength(p);
   }
 
+  /**
+   * The latent factors of one field's ids, `[fieldDims[field], k]` row-major (a copy), as `itemFactors` /
+   * `userFactors` of `@fm/layers` give for a tfjs model: for FFM the ids' block towards `towardField`, for FM and
+   * MF their factor rows. LR has none (an error says so).
+   * @returns the values and k.
+   */
+  fieldFactors(field: number, towardField = field): { values: Float32Array; k: number } {
+    const p = this.params;
+    const F = this.fieldDims.length;
+    if (!Number.isInteger(field) || field < 0 || field >= F) throw new Error(`field ${field} is out of range: the model has ${F} fields`);
+    if (p.kind === 'lr') throw new Error("an lr model has no factor table (weight 'embedding')");
+    if (p.kind === 'ffm' && (!Number.isInteger(towardField) || towardField < 0 || towardField >= F)) {
+      throw new Error(`towardField ${towardField} is out of range: the model has ${F} fields`);
+    }
+    const k = p.k;
+    const row = factorRowLength(p);
+    const col = p.kind === 'ffm' ? towardField * k : 0;
+    let start = 0;
+    for (let f = 0; f < field; f++) start += this.fieldDims[f] as number;
+    const rows = this.fieldDims[field] as number;
+    const values = new Float32Array(rows * k);
+    for (let r = 0; r < rows; r++) values.set(p.factors.subarray((start + r) * row + col, (start + r) * row + col + k), r * k);
+    return { values, k };
+  }
+
   /** Wraps existing arrays (they are used, not copied). */
   static fromParams(params: NativeParams, fieldDims: readonly number[]): NativeModel {
     const n = fieldDims.reduce((a, b) => a + b, 0);
