@@ -7,7 +7,7 @@ export { rowSoftmax } from './row-softmax.js';
 export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './field-dims.js';
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
-export { withZeroInit } from './layer-args.js';
+export { withZeroInit, DEFAULT_INIT_STD } from './layer-args.js';
 export { randomNormalValues } from './random-normal-values.js';
 export { FeaturesEmbedding, featuresEmbedding, type FeaturesEmbeddingArgs } from './features-embedding.js';
 export { FeaturesLinear, featuresLinear, type FeaturesLinearArgs } from './features-linear.js';
@@ -95,6 +95,7 @@ export {
   sparseTables,
   modelFieldDims,
   modelKind,
+  modelInit,
   itemFactors,
   userFactors,
   type ParameterGroup,

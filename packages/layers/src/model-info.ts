@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { featureCount, fieldOffsets } from './field-dims.js';
+import { DEFAULT_INIT_STD } from './layer-args.js';
 
 /** libFM-style regularisation groups (`-regular r0,r1,r2` = bias, linear, factors; plus dense weights). */
 export type ParameterGroup = 'bias' | 'linear' | 'factors' | 'dense';
@@ -59,6 +60,17 @@ export function modelFieldDims(model: tf.LayersModel): number[] {
     throw new Error(`modelFieldDims: model '${model.name}' has no layer with a fieldDims config (not an @fm/layers model?)`);
   }
   return [...(dims as number[])];
+}
+
+/**
+ * How the model's embedding tables were initialised (read from its layers' configs, so it survives save/load):
+ * N(0, initStd²) drawn from `seed` (undefined: unseeded, random). A model grown for new ids (a warm start) draws
+ * their rows the same way.
+ */
+export function modelInit(model: tf.LayersModel): { initStd: number; seed?: number } {
+  const std = configValue(model, 'initStd');
+  const seed = configValue(model, 'seed');
+  return { initStd: typeof std === 'number' ? std : DEFAULT_INIT_STD, ...(typeof seed === 'number' ? { seed } : {}) };
 }
 
 /** The model family recorded in the layers' configs ('fm', 'mf', ...), or undefined when none is recorded. */

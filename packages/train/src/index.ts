@@ -12,7 +12,7 @@ export type {
   StopReason,
 } from './fit-options.js';
 export { chooseEngine, chooseNativeModelEngine, type EngineDecision } from './choose-engine.js';
-export { NativeModel, isNativeModel, type NativeModelConfig } from './engines/native/native-model.js';
+export { NativeModel, isNativeModel, type NativeInit, type NativeModelConfig } from './engines/native/native-model.js';
 export type { EngineName, EngineChoice, TrainingEngine, PassHooks, PassProgress } from './engine.js';
 export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, defaultBatchSize, defaultLearningRate, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
 export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createModel, pickModelConfig, type ModelKind } from '@fm/layers';
+import { createModel, modelInit, pickModelConfig, type ModelKind } from '@fm/layers';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,8 @@ describe.each(['cpu', 'wasm'])('loadNativeModel on %s', (backend) => {
     expect(Array.from(m.params.linear)).toEqual(of('linear'));
     expect(Array.from(m.params.factors)).toEqual(of('factors'));
     expect(m.params.normalize).toBe(kind === 'ffm' && extra['normalize'] !== false);
+    // how its table was drawn, read from the saved configs (a warm start draws new ids' rows the same way)
+    expect(m.init).toEqual(kind === 'lr' ? { initStd: 0.01 } : { initStd: 0.1, seed: 3 }); // lr has no table to draw
     const want = await predict(tfjs.model, ds, { engine: 'tfjs' });
     const got = await predict(m, ds);
     got.forEach((x, i) => expect(x).toBeCloseTo(want[i] as number, 4));
@@ -99,6 +101,16 @@ describe.each(['cpu', 'wasm'])('loadNativeModel on %s', (backend) => {
     expect(Array.from(back.params.bias)).toEqual(Array.from(nm.params.bias));
     viaTfjs.model.dispose();
     layers.dispose();
+  });
+
+  it("a NativeModel's save records its initialiser (initStd, seed): loaded either way, and grown by warm start, as created", async () => {
+    const model = NativeModel.create('ffm', { fieldDims: ds.schema.fieldDims, embeddingDim: 4, seed: 9, initStd: 0.05 });
+    const out = join(dir, `${backend}-native-init`);
+    await saveModel(model, out);
+    expect((await loadNativeModel(out))!.model.init).toEqual({ initStd: 0.05, seed: 9 });
+    const tfjs = await loadModel(out);
+    expect(modelInit(tfjs.model)).toEqual({ initStd: 0.05, seed: 9 });
+    tfjs.model.dispose();
   });
 
   it('weights split over two files (at an odd byte) read the same', async () => {

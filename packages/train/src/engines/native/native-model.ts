@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, randomNormalValues, withZeroInit } from '@fm/layers';
+import { createModel, DEFAULT_INIT_STD, modelInit, randomNormalValues, withZeroInit } from '@fm/layers';
 import { assignVariable } from '../../heap-view.js';
 import { inspectModel } from '../../model-info.js';
 import { bindNative, nativeLayout } from './binding.js';
@@ -20,6 +20,16 @@ export interface NativeModelConfig {
 }
 
 /**
+ * How a model's factor table is initialised: N(0, initStd²) drawn from `seed` (undefined: unseeded), as the
+ * `initStd` and `seed` of `createModel`. Saved with the model (its layers' configs), and used for the rows of new
+ * ids when a model is grown for more ids (`warmStart`).
+ */
+export interface NativeInit {
+  initStd: number;
+  seed?: number;
+}
+
+/**
  * An LR, FM, FFM or MF model held only as flat typed arrays: no tfjs tensors, so a big table exists
  * once in memory while the native engine trains it (a tfjs model keeps its own copy on the backend,
  * and on wasm that memory is never returned). `fit()`, `predict()` and `saveModel()` take it like a
@@ -31,6 +41,8 @@ export class NativeModel {
   private constructor(
     readonly params: NativeParams,
     readonly fieldDims: number[],
+    /** How the factor table was (and new ids' rows are) initialised. */
+    readonly init: NativeInit,
   ) {}
 
   /** The model kind. */
@@ -46,7 +58,7 @@ export class NativeModel {
   static create(kind: NativeKind, config: NativeModelConfig): NativeModel {
     const k = config.embeddingDim ?? 16;
     const seed = config.seed ?? 0;
-    const initStd = config.initStd ?? 0.01;
+    const initStd = config.initStd ?? DEFAULT_INIT_STD;
     // seed 0: createNativeParams' own deterministic draw
     const params = createNativeParams(kind, config.fieldDims, k, {
       seed,
@@ -57,7 +69,7 @@ export class NativeModel {
     // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
     // createModel guards this); no tfjs is needed here
     if (kind !== 'lr' && initStd > 0 && seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, initStd, seed, params.factors);
-    return new NativeModel(params, [...config.fieldDims]);
+    return new NativeModel(params, [...config.fieldDims], { initStd, seed });
   }
 
   /** The number of weights (bias, linear table, factor table), as `tf.LayersModel.countParams()`. */
@@ -91,13 +103,16 @@ export class NativeModel {
     return { values, k };
   }
 
-  /** Wraps existing arrays (they are used, not copied). */
-  static fromParams(params: NativeParams, fieldDims: readonly number[]): NativeModel {
+  /**
+   * Wraps existing arrays (they are used, not copied).
+   * @param init how they were initialised (default: createModel's, N(0, 0.01²) unseeded).
+   */
+  static fromParams(params: NativeParams, fieldDims: readonly number[], init: NativeInit = { initStd: DEFAULT_INIT_STD }): NativeModel {
     const n = fieldDims.reduce((a, b) => a + b, 0);
     if (n !== params.numFeatures || fieldDims.length !== params.numFields) {
       throw new Error(`NativeModel: fieldDims [${fieldDims.join(', ')}] do not match the parameters (${params.numFields} fields, ${params.numFeatures} features)`);
     }
-    return new NativeModel(params, [...fieldDims]);
+    return new NativeModel(params, [...fieldDims], { ...init });
   }
 
   /** A copy of a `@fm/layers` model's weights, or an error saying why the native kernels cannot run it. */
@@ -105,14 +120,14 @@ export class NativeModel {
     const info = inspectModel(model);
     const b = bindNative(model, info, typeof SharedArrayBuffer !== 'undefined');
     if (typeof b === 'string') throw new Error(`NativeModel.fromLayersModel: ${b}`);
-    return new NativeModel(b.params, info.fieldDims);
+    return new NativeModel(b.params, info.fieldDims, modelInit(model));
   }
 
   /** The equivalent `@fm/layers` model (`createModel(kind)`), holding a copy of these weights. */
   toLayersModel(): tf.LayersModel {
     const p = this.params;
     // zero tables, written next in place on wasm (a new tensor beside each would hold the table twice in the heap)
-    const model = layersEquivalent(p, this.fieldDims);
+    const model = layersEquivalent(p, this.fieldDims, this.init);
     const layout = nativeLayout(model, inspectModel(model));
     if (typeof layout === 'string') throw new Error(`NativeModel.toLayersModel: ${layout}`);
     assignVariable(layout.bias.weight, p.bias, true);
@@ -123,18 +138,18 @@ export class NativeModel {
 }
 
 /**
- * `createModel(params.kind)` for these parameters' k and FFM normalisation over `fieldDims`, its tables zero
- * ({@link withZeroInit}): the model a native model saves as, with its weights written next (or, over one id per
- * field, a stand-in for its topology and weight names).
+ * `createModel(params.kind)` for these parameters' k and FFM normalisation over `fieldDims`, and `init` in its
+ * configs, its tables zero ({@link withZeroInit}): the model a native model saves as, with its weights written next
+ * (or, over one id per field, a stand-in for its topology and weight names).
  * @internal
  */
-export function layersEquivalent(params: NativeParams, fieldDims: readonly number[]): tf.LayersModel {
+export function layersEquivalent(params: NativeParams, fieldDims: readonly number[], init: NativeInit): tf.LayersModel {
   return withZeroInit(() =>
     createModel(params.kind, {
       fieldDims: [...fieldDims],
       embeddingDim: Math.max(1, params.k),
-      initStd: 0,
-      seed: 0,
+      initStd: init.initStd,
+      ...(init.seed !== undefined ? { seed: init.seed } : {}),
       ...(params.kind === 'ffm' ? { normalize: params.normalize } : {}),
     }),
   );
