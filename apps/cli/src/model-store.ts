@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { Encoder, FieldSchema } from '@fm/data';
-import type { ModelMeta, NativeModel } from '@fm/train';
+import { isNativeModel, type ModelMeta, type NativeModel } from '@fm/train';
 import { loadModel, loadNativeModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
 import type { Task } from './modeling.js';
@@ -92,6 +92,11 @@ export async function loadScoringBundle(dir: string, backend: string, flag = '--
   if (backend !== 'cpu' && backend !== 'wasm') return loadModelBundle(dir, flag);
   const loaded = await readModelDirAs(dir, flag, loadNativeModel);
   return loaded ? bundleOf(dir, loaded) : loadModelBundle(dir, flag);
+}
+
+/** Frees a loaded model's tensors (a {@link NativeModel} holds none: its arrays go with it). */
+export function disposeModel(model: tf.LayersModel | NativeModel): void {
+  if (!isNativeModel(model)) model.dispose();
 }
 
 /** `load(dir)` of a model directory, its errors naming the flag and the directory. */

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldHashSeed, hashToken } from '@fm/data';
+import { loadNativeModel } from '@fm/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './test-utils/build.js';
 import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
@@ -143,6 +144,17 @@ describe('fm train --init-from: a warm start on new data', () => {
     const still = await runFm(['train', '--data', join(dir, 'd2'), '--init-from', join(dir, 'w1'), '--task', 'binary', '--epochs', '1', '--lr', '1e-30', '--optimizer', 'sgd', '--l2', '0', '--out', join(dir, 'w-still')]);
     expect(still.code, still.err).toBe(0);
     expect(still.err).toMatch(/init from .*w1 \(fm\): new ids user \+20 start as in a fresh model; every saved weight is kept; the optimizer state starts fresh/);
+    // grown and trained as a NativeModel (the saved table read once, no tfjs copy); the new users' rows are drawn as
+    // a fresh model's (the saved initialiser, N(0, 0.01²) from --seed 3), not zeros
+    expect(still.out).toMatch(/engine: native \(.*a NativeModel/);
+    const grown = (await loadNativeModel(join(dir, 'w-still')))!.model;
+    const users = grown.fieldFactors(0, 0).values;
+    expect(grown.init).toEqual({ initStd: 0.01, seed: 3 });
+    for (let u = grown.fieldDims[0]! - 20; u < grown.fieldDims[0]!; u++) {
+      const row = users.subarray(4 * u, 4 * u + 4);
+      expect(row.some((x) => x !== 0)).toBe(true);
+      expect(Math.max(...row.map(Math.abs))).toBeLessThan(0.06);
+    }
     const e1 = await runFm(['eval', '--model', join(dir, 'w1'), '--data', join(dir, 'old.csv'), '--columns', SPEC, '--json']);
     const e2 = await runFm(['eval', '--model', join(dir, 'w-still'), '--data', join(dir, 'old.csv'), '--columns', SPEC, '--json']);
     expect(e1.code, e1.err).toBe(0);

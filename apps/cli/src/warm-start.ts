@@ -1,24 +1,30 @@
 // `fm train --init-from MODEL_DIR`: continue a saved model on new data (issue 13).
 import type * as tf from '@tensorflow/tfjs';
 import { schemaGrowthMap, type Encoder, type FieldSchema } from '@fm/data';
-import { warmStart } from '@fm/train';
+import { warmStart, type NativeModel } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
-import { loadModelBundle, type ModelBundle } from './model-store.js';
+import { disposeModel, loadModelBundle, loadScoringBundle, type ModelBundle } from './model-store.js';
 import { fmtNum } from './text.js';
 
-/** The saved model to continue, checked for what a warm start needs. */
-export async function loadInitFrom(dir: string, flags: { model: string; dim?: number; solver?: string }): Promise<ModelBundle> {
-  const bundle = await loadModelBundle(dir, '--init-from');
+/** A model to continue: a tfjs model, or an LR/FM/FFM/MF model the native engine trains as a {@link NativeModel}. */
+export type InitBundle = ModelBundle<tf.LayersModel | NativeModel>;
+
+/**
+ * The saved model to continue, checked for what a warm start needs. Where the native engine trains it (LR, FM,
+ * FFM or MF on cpu/wasm, `--engine` not tfjs) it is read straight into native arrays: a big table is held once.
+ */
+export async function loadInitFrom(dir: string, flags: { model: string; dim?: number; solver?: string; engine: string; backend: string }): Promise<InitBundle> {
+  const bundle = flags.engine === 'tfjs' ? await loadModelBundle(dir, '--init-from') : await loadScoringBundle(dir, flags.backend, '--init-from');
   const kind = bundle.meta.kind;
   // --model has a default: only a kind other than the default and the saved one is a contradiction
   if (flags.model !== 'fm' && flags.model !== kind) {
-    bundle.model.dispose();
+    disposeModel(bundle.model);
     throw new UsageError(`fm train: --init-from ${dir} is a ${kind} model; --model ${flags.model} cannot continue it (drop --model)`, 'train');
   }
   const savedDim = (bundle.meta.training?.['flags'] as { dim?: number } | undefined)?.dim;
   if (flags.dim !== undefined && savedDim !== undefined && flags.dim !== savedDim) {
-    bundle.model.dispose();
+    disposeModel(bundle.model);
     throw new UsageError(`fm train: --init-from ${dir} has k=${savedDim}; --dim ${flags.dim} cannot continue it (drop --dim)`, 'train');
   }
   return bundle;
@@ -28,7 +34,7 @@ export async function loadInitFrom(dir: string, flags: { model: string; dim?: nu
  * Checks that `schema` (and `encoder`, when the new data has one) grew from the saved model's: the
  * same fields, each vocabulary the saved one with new values appended. Errors name the data.
  */
-export function checkGrowth(bundle: ModelBundle, schema: FieldSchema, encoder: Encoder | undefined, where: string): void {
+export function checkGrowth(bundle: InitBundle, schema: FieldSchema, encoder: Encoder | undefined, where: string): void {
   try {
     schemaGrowthMap(bundle.schema, schema);
   } catch (e) {
@@ -52,15 +58,16 @@ export function checkGrowth(bundle: ModelBundle, schema: FieldSchema, encoder: E
   }
 }
 
-/** The saved model grown to `schema` (see `warmStart` of `@fm/train`); says what grew. */
-export async function warmStartModel(bundle: ModelBundle, schema: FieldSchema, ctx: CommandContext): Promise<tf.LayersModel> {
+/** The saved model grown to `schema` (see `warmStart` of `@fm/train`); says what grew. `bundle.model` is used up. */
+export async function warmStartModel(bundle: InitBundle, schema: FieldSchema, ctx: CommandContext): Promise<tf.LayersModel | NativeModel> {
   let out;
   try {
-    out = await warmStart(bundle.model, bundle.schema, schema);
+    // the saved model is not used again: a NativeModel whose ids did not grow (hashing) is trained as loaded
+    out = await warmStart(bundle.model, bundle.schema, schema, { reuse: true });
   } catch (e) {
     throw new CliError(`--init-from ${bundle.dir}: ${(e as Error).message.replace(/^warmStart: /, '')}`);
   } finally {
-    bundle.model.dispose();
+    disposeModel(bundle.model);
   }
   const grown = schema.fields.map((f, i) => [f.name, f.cardinality - (bundle.schema.fields[i]?.cardinality ?? 0)] as const).filter(([, d]) => d > 0);
   ctx.note(

@@ -4,6 +4,7 @@ import { createModel, type ModelKind } from '@fm/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fit } from './fit.js';
 import { predict } from './predict.js';
+import { NativeModel } from './engines/native/native-model.js';
 import { warmStart } from './warm-start.js';
 
 beforeAll(async () => {
@@ -94,6 +95,39 @@ describe('warmStart', () => {
     expect(newMean * (2000 / nNew)).toBeGreaterThan(oldMean * (2000 / (2000 - nNew)) + 1);
     saved.dispose();
     model.dispose();
+  });
+
+  for (const kind of ['lr', 'fm', 'ffm', 'mf'] as const) {
+    it(`${kind}: a NativeModel grows into the NativeModel the tfjs warm start of the same weights gives`, async () => {
+      const [a, b] = kind === 'mf' ? [new FieldSchema(from.fields.slice(0, 2)), new FieldSchema(to.fields.slice(0, 2))] : [from, to];
+      const saved = NativeModel.create(kind, { fieldDims: a.fieldDims, embeddingDim: 3, seed: 4, initStd: 0.2 });
+      const rng = new Rng(8);
+      for (const arr of [saved.params.bias, saved.params.linear, saved.params.factors]) for (let i = 0; i < arr.length; i++) arr[i] = rng.next() - 0.5;
+      const layers = saved.toLayersModel();
+      const want = await warmStart(layers, a, b);
+      const got = await warmStart(saved, a, b);
+      expect(got.model).toBeInstanceOf(NativeModel);
+      expect(got.report).toEqual(want.report);
+      const w = NativeModel.fromLayersModel(want.model);
+      for (const key of ['bias', 'linear', 'factors'] as const) expect(Array.from(got.model.params[key])).toEqual(Array.from(w.params[key]));
+      expect(got.model.init).toEqual(saved.init);
+      // new user 4's row is drawn, not zeros (the tfjs warm start draws it from the saved model's initialiser)
+      const row = got.model.params.factors.length / b.numFeatures;
+      if (kind !== 'lr') expect(got.model.params.factors.subarray(4 * row, 5 * row).some((x) => x !== 0)).toBe(true);
+      layers.dispose();
+      want.model.dispose();
+    });
+  }
+
+  it('reuse: a NativeModel whose schema did not grow is handed over as it is (no second table); one that grew is copied', async () => {
+    const saved = NativeModel.create('ffm', { fieldDims: from.fieldDims, embeddingDim: 2, seed: 4 });
+    const same = await warmStart(saved, from, from, { reuse: true });
+    expect(same.model.params.factors).toBe(saved.params.factors);
+    expect(same.report).toEqual({ copiedRows: 2 * from.numFeatures, newRows: 0, denseWeights: 1 });
+    expect((await warmStart(saved, from, from)).model.params.factors).not.toBe(saved.params.factors);
+    const grown = await warmStart(saved, from, to, { reuse: true });
+    expect(grown.model.fieldDims).toEqual(to.fieldDims);
+    expect(grown.report.newRows).toBe(2 * (to.numFeatures - from.numFeatures));
   });
 
   it('refuses a schema that is not a growth of the saved one', async () => {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { schemaGrowthMap, type FieldSchema } from '@fm/data';
 import { modelFieldDims, sparseTables } from '@fm/layers';
 import { bayesOf } from './engines/bayes/attached.js';
+import { isNativeModel, NativeModel } from './engines/native/native-model.js';
+import { factorRowLength } from './engines/native/params.js';
 
 /** What {@link warmStart} did. */
 export interface WarmStartReport {
@@ -36,14 +38,19 @@ function withFieldDims(node: unknown, dims: number[]): unknown {
  * continues with a fresh optimizer.
  *
  * `saved` is left as it is (dispose it when done). Bayesian (MCMC/ALS) models are refused: their
- * kept samples cannot be grown.
+ * kept samples cannot be grown. A {@link NativeModel} grows into a new NativeModel (its arrays; no tfjs): new ids'
+ * rows drawn as `NativeModel.create` with the saved model's `init` draws them.
  *
- * @param saved a `@fm/layers` model built for `from.fieldDims`.
+ * @param saved a `@fm/layers` model or a NativeModel built for `from.fieldDims`.
  * @param from the schema `saved` was trained on.
  * @param to the grown schema of the new data.
+ * @param options.reuse a NativeModel only: `saved` is handed over, not kept: where nothing grew, the result holds
+ *   its very arrays (no second table in memory); the caller no longer uses `saved`.
  */
-export async function warmStart(saved: tf.LayersModel, from: FieldSchema, to: FieldSchema): Promise<{ model: tf.LayersModel; report: WarmStartReport }> {
+export async function warmStart<M extends tf.LayersModel | NativeModel>(saved: M, from: FieldSchema, to: FieldSchema, options?: { reuse?: boolean }): Promise<{ model: M; report: WarmStartReport }>;
+export async function warmStart(saved: tf.LayersModel | NativeModel, from: FieldSchema, to: FieldSchema, options: { reuse?: boolean } = {}): Promise<{ model: tf.LayersModel | NativeModel; report: WarmStartReport }> {
   if (bayesOf(saved)) throw new Error('warmStart: a Bayesian (MCMC/ALS) model keeps samples that cannot be grown; train a gradient model to continue it');
+  if (isNativeModel(saved)) return warmStartNative(saved, from, to, options.reuse === true);
   const dims = modelFieldDims(saved);
   if (dims.join(',') !== from.fieldDims.join(',')) {
     throw new Error(`warmStart: the saved model was built for fieldDims [${dims.join(', ')}], the given schema has [${from.fieldDims.join(', ')}]`);
@@ -95,4 +102,33 @@ export async function warmStart(saved: tf.LayersModel, from: FieldSchema, to: Fi
     t.dispose();
   }
   return { model, report };
+}
+
+/** {@link warmStart} of a NativeModel: its arrays copied row by row into a new NativeModel of the grown schema. */
+function warmStartNative(saved: NativeModel, from: FieldSchema, to: FieldSchema, reuse: boolean): { model: NativeModel; report: WarmStartReport } {
+  if (saved.fieldDims.join(',') !== from.fieldDims.join(',')) {
+    throw new Error(`warmStart: the saved model was built for fieldDims [${saved.fieldDims.join(', ')}], the given schema has [${from.fieldDims.join(', ')}]`);
+  }
+  const map = schemaGrowthMap(from, to);
+  const p = saved.params;
+  const tables = factorRowLength(p) > 0 ? 2 : 1; // linear weights, factors; the bias is the one dense weight
+  if (reuse && to.numFeatures === p.numFeatures) {
+    return { model: NativeModel.fromParams(p, to.fieldDims, saved.init), report: { copiedRows: tables * p.numFeatures, newRows: 0, denseWeights: 1 } };
+  }
+  const model = NativeModel.create(p.kind, {
+    fieldDims: to.fieldDims,
+    embeddingDim: p.k,
+    initStd: saved.init.initStd,
+    ...(saved.init.seed !== undefined ? { seed: saved.init.seed } : {}),
+    ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
+  });
+  const q = model.params;
+  const row = factorRowLength(p);
+  q.bias.set(p.bias);
+  for (let r = 0; r < p.numFeatures; r++) {
+    const at = map[r] as number;
+    q.linear[at] = p.linear[r] as number;
+    if (row > 0) q.factors.set(p.factors.subarray(r * row, (r + 1) * row), at * row);
+  }
+  return { model, report: { copiedRows: tables * p.numFeatures, newRows: tables * (q.numFeatures - p.numFeatures), denseWeights: 1 } };
 }

@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
-import { saveModelDir, type CliModelMeta } from '../model-store.js';
+import { disposeModel, saveModelDir, type CliModelMeta } from '../model-store.js';
 import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNatively, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
@@ -238,14 +238,14 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     const side = await readSideFlags(v, 'train');
     checkSideWithNegatives(side, task, v.negatives);
     const backend = await initBackend(v.backend, ctx);
-    const init = v['init-from'] !== undefined ? await loadInitFrom(v['init-from'], { model: v.model, ...(v.dim !== undefined ? { dim: v.dim } : {}) }) : undefined;
+    const init = v['init-from'] !== undefined ? await loadInitFrom(v['init-from'], { model: v.model, engine: v.engine as string, backend: backend.backend, ...(v.dim !== undefined ? { dim: v.dim } : {}) }) : undefined;
     if (init && bayes) {
-      init.model.dispose();
+      disposeModel(init.model);
       throw new UsageError(`fm train: --init-from continues gradient training; --solver ${bayes.solver} starts from its own priors`, 'train');
     }
     const trainedKind = (init ? init.meta.kind : kind) as ModelKind;
     if (v.threads !== undefined && (bayes !== undefined || !trainsNatively(trainedKind, v.engine as string, backend.backend))) {
-      init?.model.dispose();
+      if (init) disposeModel(init.model);
       throw new UsageError(
         `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend); ` +
           `this run ${bayes ? `uses --solver ${bayes.solver}` : `trains a ${trainedKind} model with tfjs on backend ${backend.backend}`}: drop --threads`,
@@ -458,7 +458,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         seconds: (performance.now() - t0) / 1000,
       };
     } finally {
-      if (!isNativeModel(model)) model.dispose();
+      disposeModel(model);
     }
   },
 });
