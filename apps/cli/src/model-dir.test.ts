@@ -59,6 +59,21 @@ describe('one format for the library and the CLI (Why: each side rejected or dro
     expect(e.json().metrics.rmse).toBeGreaterThan(0);
     const rec = await runFm(['recommend', '--model', join(d, 'lib-model'), '--user', '3', '--k', '2']);
     expect(rec.code, rec.err).toBe(0);
+    // fm encode --encoder reads only the encoder of such a directory: the same ids as the CLI model's encoder
+    const a = await runFm(['encode', '--input', join(d, 'u.data'), '--encoder', join(d, 'lib-model'), '--out', join(d, 'a.arrow'), '--json']);
+    const b = await runFm(['encode', '--input', join(d, 'u.data'), '--encoder', join(d, 'cli-model'), '--out', join(d, 'b.arrow'), '--json']);
+    expect(a.code, a.err).toBe(0);
+    expect(b.code, b.err).toBe(0);
+    expect(readFileSync(join(d, 'a.arrow')).equals(readFileSync(join(d, 'b.arrow')))).toBe(true);
+    // without an encoder, or with a broken one, the error names the directory
+    await saveModel(lib, join(d, 'no-encoder'), { meta: { task: 'regression' } });
+    const none = await runFm(['encode', '--input', join(d, 'u.data'), '--encoder', join(d, 'no-encoder'), '--out', join(d, 'c.arrow')]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/--encoder .*no-encoder: the model directory has no encoder/);
+    await saveModel(lib, join(d, 'bad-encoder'), { encoder: { fields: 3 }, meta: { task: 'regression' } });
+    const bad = await runFm(['encode', '--input', join(d, 'u.data'), '--encoder', join(d, 'bad-encoder'), '--out', join(d, 'c.arrow')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/bad-encoder: bad encoder: /);
   });
 });
 

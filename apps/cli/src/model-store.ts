@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { Encoder, FieldSchema } from '@fm/data';
 import { isNativeModel, type ModelMeta, type NativeModel } from '@fm/train';
-import { loadModel, loadNativeModel, saveModel } from '@fm/train/node';
+import { loadModel, loadModelEncoder, loadNativeModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
 import type { Task } from './modeling.js';
 import { SIDE_FILE, sideBundleFromBytes, sideBundleToBytes, type SideBundle } from './side-features.js';
@@ -94,6 +94,21 @@ export async function loadScoringBundle(dir: string, backend: string, flag = '--
   return loaded ? bundleOf(dir, loaded) : loadModelBundle(dir, flag);
 }
 
+/** The encoder a model directory keeps (undefined when none), read without the model's weights (`fm encode --encoder`). */
+export async function loadEncoderOf(dir: string, flag: string): Promise<Encoder | undefined> {
+  const json = await readModelDirAs(dir, flag, loadModelEncoder);
+  return json === undefined ? undefined : decodeEncoder(dir, json);
+}
+
+/** An encoder from its saved JSON; an error names the directory. */
+function decodeEncoder(dir: string, json: unknown): Encoder {
+  try {
+    return Encoder.fromJSON(json);
+  } catch (e) {
+    throw new CliError(`${dir}: bad encoder: ${(e as Error).message}`);
+  }
+}
+
 /** Frees a loaded model's tensors (a {@link NativeModel} holds none: its arrays go with it). */
 export function disposeModel(model: tf.LayersModel | NativeModel): void {
   if (!isNativeModel(model)) model.dispose();
@@ -114,14 +129,7 @@ async function readModelDirAs<T>(dir: string, flag: string, load: (dir: string) 
 /** The bundle of a loaded model directory: its encoder, schema, titles, side features and training pairs decoded. */
 function bundleOf<M extends tf.LayersModel | NativeModel>(dir: string, loaded: { model: M; meta: ModelMeta; encoder?: unknown; files?: Record<string, Uint8Array> }): ModelBundle<M> {
   const meta = loaded.meta as ModelBundle['meta'];
-  let encoder: Encoder | undefined;
-  if (loaded.encoder !== undefined) {
-    try {
-      encoder = Encoder.fromJSON(loaded.encoder);
-    } catch (e) {
-      throw new CliError(`${dir}: bad encoder: ${(e as Error).message}`);
-    }
-  }
+  const encoder = loaded.encoder !== undefined ? decodeEncoder(dir, loaded.encoder) : undefined;
   let schema: FieldSchema;
   try {
     schema = meta.schema ? FieldSchema.fromJSON(meta.schema) : encoder ? encoder.schema : new FieldSchema(meta.fieldDims.map((c, i) => ({ name: `f${i}`, kind: 'categorical', cardinality: c })));

@@ -5,6 +5,7 @@ import {
   loadModel as loadModelCore,
   streamedArtifacts,
   modelFromArtifacts,
+  FM_METADATA_KEY,
   savedMeta,
   saveModel as saveModelCore,
   type LoadedModel,
@@ -74,8 +75,26 @@ export async function loadNativeModel(url: string): Promise<(Omit<LoadedModel, '
     const loaded = { model, ...savedMeta(artifacts, model.kind, got.fieldDims, url) };
     return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
+    throw naming(url, e);
+  }
+}
+
+/** `e` with the model's path in front of its message, where it names no file already. */
+function naming(url: string, e: unknown): Error {
+  const msg = (e as Error).message;
+  return new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
+}
+
+/**
+ * The encoder JSON a model directory keeps (undefined when it has none), read without its weights: what encoding
+ * new data for the model needs, at no cost for a big model.
+ */
+export async function loadModelEncoder(url: string): Promise<unknown> {
+  try {
+    const { artifacts } = await readModelDir(toPath(url), { weights: false });
+    return (artifacts.userDefinedMetadata?.[FM_METADATA_KEY] as { encoder?: unknown } | undefined)?.encoder;
+  } catch (e) {
+    throw naming(url, e);
   }
 }
 
@@ -92,8 +111,7 @@ export async function loadModel(url: string): Promise<LoadedModel> {
     if (bayes) attachBayes(loaded.model, BayesianFm.fromBytes(bayes));
     return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(msg.includes(url) || msg.startsWith('/') ? msg : `${url}: ${msg}`);
+    throw naming(url, e);
   }
 }
 // Multi-core (Hogwild) training for the native engine, on worker threads.

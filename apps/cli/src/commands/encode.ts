@@ -3,7 +3,7 @@ import { Encoder } from '@fm/data';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION } from '../inputs.js';
-import { loadModelBundle } from '../model-store.js';
+import { loadEncoderOf } from '../model-store.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
 import { datasetOutputs, writeDataset } from '../outputs.js';
 import { HASH_BITS_OPTION, HASH_SEED_OPTION } from '../shard-input.js';
@@ -15,10 +15,10 @@ async function readEncoder(path: string): Promise<Encoder> {
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new CliError(`--encoder ${path}: no such model directory or encoder file`);
   if (st.isDirectory()) {
-    const bundle = await loadModelBundle(path, '--encoder');
-    bundle.model.dispose();
-    if (!bundle.encoder) throw new CliError(`--encoder ${path}: the model directory has no encoder (it was trained on an .arrow file without one)`);
-    return bundle.encoder;
+    // the encoder only: a big model's weights are not read
+    const encoder = await loadEncoderOf(path, '--encoder');
+    if (!encoder) throw new CliError(`--encoder ${path}: the model directory has no encoder (it was trained on an .arrow file without one)`);
+    return encoder;
   }
   let json: unknown;
   try {
