@@ -6,7 +6,8 @@ import { fit, NativeModel, predict, selectBackend } from '@fm/train';
 import { NATIVE_KINDS, type NativeKind } from '@fm/train/native';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
-import { ProgressReporter } from './progress.js';
+import { formatBar, formatDuration, ProgressReporter } from './progress.js';
+import { fmtNum } from './text.js';
 
 export { MODEL_KINDS };
 export type { ModelKind };
@@ -86,20 +87,54 @@ export function trainsNatively(kind: ModelKind, engine: string, backend: string)
  * tfjs model keeps its own copy, and the kernels would bind another) — starting from the weights `createModel`
  * draws; otherwise {@link buildModel}'s tfjs model.
  */
-export function buildTrainModel(
+export async function buildTrainModel(
   kind: ModelKind,
   ds: Pick<SparseDataset, 'schema' | 'maxRowLength'>,
   opts: { dim?: number; seed: number; dropout?: number; normalize?: boolean; engine: string; backend: string },
-): tf.LayersModel | NativeModel {
+  ctx: CommandContext,
+): Promise<tf.LayersModel | NativeModel> {
   if (!trainsNatively(kind, opts.engine, opts.backend)) return buildModel(kind, ds, opts);
   checkPairKind(kind, ds);
   checkDropoutFlag(kind, opts.dropout);
-  return NativeModel.create(kind as NativeKind, {
-    fieldDims: ds.schema.fieldDims,
-    seed: opts.seed,
-    ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
-    ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
-  });
+  // a big table takes a while to draw (a 1M-feature FFM at k = 16: 625M values, ~20 s): progress, and Ctrl-C
+  const progress = drawProgress(ctx);
+  try {
+    return await NativeModel.createAsync(
+      kind as NativeKind,
+      {
+        fieldDims: ds.schema.fieldDims,
+        seed: opts.seed,
+        ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
+        ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),
+      },
+      { signal: ctx.signal, onProgress: progress.onProgress },
+    );
+  } finally {
+    progress.clear();
+  }
+}
+
+/**
+ * Progress of drawing a new model's table: on a terminal one line redrawn in place (share, ETA) once the draw
+ * runs past a second; elsewhere nothing (the table is drawn before the first epoch line).
+ */
+function drawProgress(ctx: CommandContext): { onProgress: (done: number, total: number) => void; clear: () => void } {
+  const tty = ctx.stderr.isTTY === true;
+  const start = performance.now();
+  let drawn = false;
+  return {
+    onProgress(done, total) {
+      const elapsed = (performance.now() - start) / 1000;
+      if (!tty || done >= total || elapsed < 1) return;
+      drawn = true;
+      const eta = (elapsed / done) * (total - done);
+      ctx.stderr.write(`\rcreating the model: drawing ${fmtNum(total)} initial factors ${formatBar(done, total, 20)} ${((100 * done) / total).toFixed(0)}% ETA ${formatDuration(eta)}\x1b[K`);
+    },
+    clear() {
+      if (drawn) ctx.stderr.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
 }
 
 const noDropout = (kind: ModelKind, rate: number) =>

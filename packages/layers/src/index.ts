@@ -8,7 +8,7 @@ export { checkFieldDims, fieldOffsets, featureCount, idToFieldTable } from './fi
 export { pairIndices, packedPairIndex } from './pair-indices.js';
 export type { LayerArgs, CallKwargs } from './layer-args.js';
 export { withZeroInit, DEFAULT_INIT_STD } from './layer-args.js';
-export { randomNormalValues } from './random-normal-values.js';
+export { normalDraws, randomNormalValues } from './random-normal-values.js';
 export { FeaturesEmbedding, featuresEmbedding, type FeaturesEmbeddingArgs } from './features-embedding.js';
 export { FeaturesLinear, featuresLinear, type FeaturesLinearArgs } from './features-linear.js';
 export { FactorizationMachine, factorizationMachine, type FactorizationMachineArgs } from './factorization-machine.js';

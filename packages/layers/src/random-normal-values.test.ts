@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from './index.js';
-import { randomNormalTensor, randomNormalValues } from './random-normal-values.js';
+import { normalDraws, randomNormalTensor, randomNormalValues } from './random-normal-values.js';
 
 describe('randomNormalValues', () => {
   beforeAll(async () => {
@@ -21,6 +21,22 @@ describe('randomNormalValues', () => {
       expect(Array.from(randomNormalValues(n, mean, std, seed))).toEqual(Array.from(want.dataSync()));
       want.dispose();
     }
+  });
+
+  it('normalDraws in pieces of any sizes (odd ones split a pair) gives tf.randomNormal of the whole, bit for bit', () => {
+    const n = 1001;
+    const want = tf.randomNormal([n], 0.2, 0.7, 'float32', 9);
+    for (const pieces of [[1001], [1, 1000], [3, 5, 7, 986], [2, 999], [500, 0, 501], [1000, 1]]) {
+      const draw = normalDraws(0.2, 0.7, 9);
+      const out = new Float32Array(n);
+      let at = 0;
+      for (const len of pieces) {
+        draw(out, at, at + len);
+        at += len;
+      }
+      expect(Array.from(out)).toEqual(Array.from(want.dataSync()));
+    }
+    want.dispose();
   });
 
   it('draws N(mean, std²): moments of 200k values', () => {

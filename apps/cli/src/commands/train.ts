@@ -306,7 +306,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       ? await warmStartModel(init, train.schema, ctx)
       : bayes
         ? buildModel(kind, train, build)
-        : buildTrainModel(kind, train, { ...build, engine: v.engine as string, backend: backend.backend });
+        : await buildTrainModel(kind, train, { ...build, engine: v.engine as string, backend: backend.backend }, ctx);
     const modelKind = init ? init.meta.kind : kind;
     ctx.print(`model ${modelKind} (${model.countParams().toLocaleString('en-US')} parameters), task ${task}`);
     let chosenReason: string | undefined;

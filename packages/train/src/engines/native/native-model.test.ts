@@ -79,6 +79,35 @@ describe('NativeModel', () => {
     expect(() => a.fieldFactors(3, 0)).toThrow(new RegExp(`field 3 is out of range: the model has ${fieldDims.length} fields`));
   });
 
+  it('createAsync draws the table create draws, in pieces with progress, and stops between pieces once aborted', async () => {
+    for (const seed of [0, 6]) {
+      // 1.3M features × k 16 = 20.8M values: two pieces
+      const cfg = { fieldDims: [1_000_000, 300_000], embeddingDim: 16, seed };
+      const want = NativeModel.create('fm', cfg);
+      const seen: [number, number][] = [];
+      const got = await NativeModel.createAsync('fm', cfg, { onProgress: (done, total) => seen.push([done, total]) });
+      expect(seen).toEqual([[1 << 24, 20_800_000], [20_800_000, 20_800_000]]);
+      const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      expect(bytes(got.params.factors).equals(bytes(want.params.factors))).toBe(true);
+      expect(got.init).toEqual(want.init);
+    }
+    const ac = new AbortController();
+    let calls = 0;
+    const stopped = NativeModel.createAsync('fm', { fieldDims: [1_000_000, 300_000], seed: 2 }, {
+      signal: ac.signal,
+      onProgress: () => {
+        calls++;
+        ac.abort(new Error('stop'));
+      },
+    });
+    await expect(stopped).rejects.toThrow('stop');
+    expect(calls).toBe(1);
+    // lr has no table to draw: no progress at all
+    const lr: number[] = [];
+    await NativeModel.createAsync('lr', { fieldDims: [3, 4] }, { onProgress: (d) => lr.push(d) });
+    expect(lr).toEqual([]);
+  });
+
   it('fieldFactors: an lr model has none', () => {
     expect(() => NativeModel.create('lr', { fieldDims: [4, 6] }).fieldFactors(1, 0)).toThrow(/lr model has no factor table/);
   });

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, DEFAULT_INIT_STD, modelInit, randomNormalValues, withZeroInit } from '@fm/layers';
+import { Rng } from '@fm/data';
+import { createModel, DEFAULT_INIT_STD, modelInit, normalDraws, withZeroInit } from '@fm/layers';
 import { assignVariable } from '../../heap-view.js';
 import { inspectModel } from '../../model-info.js';
+import { yieldToEventLoop } from '../../yield.js';
 import { bindNative, nativeLayout } from './binding.js';
 import { createNativeParams, factorRowLength } from './params.js';
 import type { NativeKind, NativeParams } from './types.js';
@@ -18,6 +20,9 @@ export interface NativeModelConfig {
   /** FFM: instance-wise normalisation (default true, as `createModel('ffm')`). */
   normalize?: boolean;
 }
+
+/** Values of a table drawn between two progress reports of {@link NativeModel.createAsync} (~0.5 s). */
+const DRAW_PIECE = 1 << 24;
 
 /**
  * How a model's factor table is initialised: N(0, initStd²) drawn from `seed` (undefined: unseeded), as the
@@ -56,20 +61,61 @@ export class NativeModel {
    * unseeded (seed 0 or none, which tfjs takes as "random"), this stays deterministic: a table drawn from seed 0.
    */
   static create(kind: NativeKind, config: NativeModelConfig): NativeModel {
+    const { model, draws } = NativeModel.begin(kind, config);
+    for (const _ of draws);
+    return model;
+  }
+
+  /**
+   * {@link create} in pieces: between pieces of the table's draw (16M values, ~0.5 s) it reports progress and yields
+   * to the event loop, and stops there once `signal` is aborted (its reason thrown). The same model as `create`.
+   * A 1M-feature FFM at k = 16 draws 625M values (~20 s).
+   * @param options.onProgress called after each piece with the values drawn and their total.
+   */
+  static async createAsync(
+    kind: NativeKind,
+    config: NativeModelConfig,
+    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<NativeModel> {
+    options.signal?.throwIfAborted();
+    const { model, draws, total } = NativeModel.begin(kind, config);
+    for (const done of draws) {
+      options.onProgress?.(done, total);
+      await yieldToEventLoop();
+      options.signal?.throwIfAborted();
+    }
+    return model;
+  }
+
+  /** The model's arrays (zeros) and the draw of its table, piece by piece (values drawn so far, of `total`). */
+  private static begin(kind: NativeKind, config: NativeModelConfig): { model: NativeModel; draws: Generator<number, void>; total: number } {
     const k = config.embeddingDim ?? 16;
     const seed = config.seed ?? 0;
     const initStd = config.initStd ?? DEFAULT_INIT_STD;
-    // seed 0: createNativeParams' own deterministic draw
     const params = createNativeParams(kind, config.fieldDims, k, {
       seed,
-      initStd: seed ? 0 : initStd,
+      initStd: 0,
       shared: typeof SharedArrayBuffer !== 'undefined',
       ...(config.normalize !== undefined ? { normalize: config.normalize } : {}),
     });
+    const total = kind === 'lr' || !(initStd > 0) ? 0 : params.numFeatures * factorRowLength(params);
     // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
-    // createModel guards this); no tfjs is needed here
-    if (kind !== 'lr' && initStd > 0 && seed) randomNormalValues(params.numFeatures * factorRowLength(params), 0, initStd, seed, params.factors);
-    return new NativeModel(params, [...config.fieldDims], { initStd, seed });
+    // createModel guards this); no tfjs is needed here. Seed 0: createNativeParams' own deterministic draw.
+    const rng = new Rng(seed);
+    const draw = seed
+      ? normalDraws(0, initStd, seed)
+      : (out: Float32Array, from: number, to: number) => {
+          for (let i = from; i < to; i++) out[i] = rng.normal() * initStd;
+        };
+    function* draws(): Generator<number, void> {
+      for (let at = 0; at < total; ) {
+        const to = Math.min(total, at + DRAW_PIECE);
+        draw(params.factors, at, to);
+        at = to;
+        yield at;
+      }
+    }
+    return { model: new NativeModel(params, [...config.fieldDims], { initStd, seed }), draws: draws(), total };
   }
 
   /** The number of weights (bias, linear table, factor table), as `tf.LayersModel.countParams()`. */
