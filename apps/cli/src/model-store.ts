@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { Encoder, FieldSchema } from '@fm/data';
-import { isNativeModel, type ModelMeta, type NativeModel } from '@fm/train';
+import { isNativeModel, nativeBackend, type ModelMeta, type NativeModel } from '@fm/train';
 import { loadModel, loadModelEncoder, loadNativeModel, saveModel } from '@fm/train/node';
 import { CliError } from './errors.js';
 import type { Task } from './modeling.js';
@@ -84,12 +84,18 @@ export async function loadModelBundle(dir: string, flag = '--model'): Promise<Mo
 }
 
 /**
- * {@link loadModelBundle} for scoring: an LR, FM, FFM or MF model on the cpu or wasm backend loads as a
- * {@link NativeModel} (its weights read from disk straight into the native kernels' arrays: a big table is held
- * once, and no tfjs copy is made), any other as a tfjs model.
+ * {@link loadModelBundle} for scoring: an LR, FM, FFM or MF model on the cpu or wasm backend (`nativeBackend`) loads as a
+ * {@link NativeModel} (see {@link loadNativeBundle}), any other as a tfjs model.
  */
 export async function loadScoringBundle(dir: string, backend: string, flag = '--model'): Promise<ModelBundle<tf.LayersModel | NativeModel>> {
-  if (backend !== 'cpu' && backend !== 'wasm') return loadModelBundle(dir, flag);
+  return nativeBackend(backend) ? loadNativeBundle(dir, flag) : loadModelBundle(dir, flag);
+}
+
+/**
+ * An LR, FM, FFM or MF model directory as a {@link NativeModel} (its weights read from disk straight into the native
+ * kernels' arrays: a big table is held once, and no tfjs copy is made); any other model as a tfjs model.
+ */
+export async function loadNativeBundle(dir: string, flag = '--model'): Promise<ModelBundle<tf.LayersModel | NativeModel>> {
   const loaded = await readModelDirAs(dir, flag, loadNativeModel);
   return loaded ? bundleOf(dir, loaded) : loadModelBundle(dir, flag);
 }

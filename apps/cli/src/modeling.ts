@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
-import { fit, NativeModel, predict, selectBackend } from '@fm/train';
-import { NATIVE_KINDS, type NativeKind } from '@fm/train/native';
+import { fit, NativeModel, predict, selectBackend, trainsNatively } from '@fm/train';
+import type { NativeKind } from '@fm/train/native';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { formatBar, formatDuration, ProgressReporter } from './progress.js';
 import { fmtNum } from './text.js';
 
-export { MODEL_KINDS };
+export { MODEL_KINDS, trainsNatively };
 export type { ModelKind };
 
 /** Backends `--backend` accepts. */
@@ -74,11 +74,6 @@ function checkPairKind(kind: ModelKind, ds: Pick<SparseDataset, 'schema' | 'maxR
       `--model ${kind} needs exactly 2 fields (user, item) with one id each; the data has ${ds.schema.numFields} fields (${ds.schema.fields.map((f) => f.name).join(', ')})`,
     );
   }
-}
-
-/** Whether gradient training of `kind` runs on the native engine: LR, FM, FFM, MF on cpu or wasm, `--engine` auto or native. */
-export function trainsNatively(kind: ModelKind, engine: string, backend: string): boolean {
-  return (NATIVE_KINDS as readonly string[]).includes(kind) && engine !== 'tfjs' && (backend === 'cpu' || backend === 'wasm');
 }
 
 /**

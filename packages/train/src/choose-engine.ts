@@ -2,9 +2,24 @@ import type * as tf from '@tensorflow/tfjs';
 import type { EngineChoice, EngineName } from './engine.js';
 import { nativeLayout, type NativeLayout } from './engines/native/binding.js';
 import type { ModelInfo } from './model-info.js';
+import { NATIVE_KINDS } from './engines/native/types.js';
 
 /** Backends on which the tfjs engine is the fast one (they run on a GPU, or on TensorFlow's C++ ops). */
 const TFJS_BACKENDS = new Set(['webgl', 'webgpu', 'tensorflow']);
+
+/** Whether engine choice `'auto'` runs LR/FM/FFM/MF on the native kernels on `backend`: every backend but a GPU or TensorFlow C++ one. */
+export function nativeBackend(backend: string): boolean {
+  return !TFJS_BACKENDS.has(backend);
+}
+
+/**
+ * Whether `fit` trains a `@fm/layers` model of `kind` on the native engine for this engine choice and backend:
+ * {@link chooseEngine}'s rule told by the kind alone (LR, FM, FFM, MF as `createModel` builds them), e.g. to build
+ * a {@link NativeModel} instead in the first place.
+ */
+export function trainsNatively(kind: string, choice: string, backend: string): boolean {
+  return (NATIVE_KINDS as readonly string[]).includes(kind) && (choice === 'native' || (choice === 'auto' && nativeBackend(backend)));
+}
 
 /** What {@link chooseEngine} decided. */
 export interface EngineDecision {
@@ -39,6 +54,6 @@ export function chooseEngine(model: tf.LayersModel, info: ModelInfo, choice: Eng
     return { name: 'native', reason: "requested (engine: 'native')", layout };
   }
   if (typeof layout === 'string') return { name: 'tfjs', reason: `${layout}; tfjs trains every model` };
-  if (TFJS_BACKENDS.has(backend)) return { name: 'tfjs', reason: `backend ${backend} computes through tfjs (GPU or TensorFlow C++)` };
+  if (!nativeBackend(backend)) return { name: 'tfjs', reason: `backend ${backend} computes through tfjs (GPU or TensorFlow C++)` };
   return { name: 'native', reason: `model ${info.kind} on backend ${backend}: native TypeScript kernels`, layout };
 }

@@ -247,7 +247,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (v.threads !== undefined && (bayes !== undefined || !trainsNatively(trainedKind, v.engine as string, backend.backend))) {
       if (init) disposeModel(init.model);
       throw new UsageError(
-        `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend); ` +
+        `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend, or with --engine native); ` +
           `this run ${bayes ? `uses --solver ${bayes.solver}` : `trains a ${trainedKind} model with tfjs on backend ${backend.backend}`}: drop --threads`,
         'train',
       );
