@@ -100,6 +100,17 @@ export function streamProgress(ctx: CommandContext): { onProgress: (p: StreamPro
   };
 }
 
+/** Throws, naming the flag, unless the shards were encoded like the model's training data (its fields and encoder). */
+export function checkShardsMatch(sd: ShardedDataset, fieldDims: readonly number[], encoder: Encoder | undefined, flag: string): void {
+  const dims = sd.schema.fieldDims;
+  const own = sd.encoder();
+  if (dims.join(',') !== fieldDims.join(',') || (own && encoder && JSON.stringify(own.toJSON()) !== JSON.stringify(encoder.toJSON()))) {
+    throw new CliError(
+      `${flag} ${sd.dir}: encoded differently from the model's training data (fields [${dims.join(', ')}] vs [${fieldDims.join(', ')}]); encode it with fm encode --shards --encoder MODEL_DIR`,
+    );
+  }
+}
+
 /**
  * Scores every row of a streaming source in stored order, chunk by chunk: memory is one chunk plus
  * the `[rows]` scores and labels (for AUC and friends, which need them all).
@@ -133,13 +144,7 @@ export async function streamPointwise(
   sd: ShardedDataset,
   o: { names: readonly string[]; task: Task; fieldDims: readonly number[]; encoder?: Encoder; range?: [number, number]; flag: string; signal?: AbortSignal },
 ): Promise<Record<string, number>> {
-  const dims = sd.schema.fieldDims;
-  const own = sd.encoder();
-  if (dims.join(',') !== o.fieldDims.join(',') || (own && o.encoder && JSON.stringify(own.toJSON()) !== JSON.stringify(o.encoder.toJSON()))) {
-    throw new CliError(
-      `${o.flag} ${sd.dir}: encoded differently from the model's training data (fields [${dims.join(', ')}] vs [${o.fieldDims.join(', ')}]); encode it with fm encode --shards --encoder MODEL_DIR`,
-    );
-  }
+  checkShardsMatch(sd, o.fieldDims, o.encoder, o.flag);
   const { scores, labels } = await streamScores(model, sd, o.signal);
   try {
     return pointwiseMetrics(o.names, o.task, scores, labels, o.task === 'regression' ? o.range : undefined);

@@ -98,10 +98,10 @@ export async function writeFileDurable(path: string, data: Uint8Array | string |
 }
 
 /**
- * Writes a temporary sibling of `path` holding `data` and returns its path; the caller renames it
+ * Writes a temporary sibling of `path` holding `data` (or its chunks, in order) and returns its path; the caller renames it
  * into place (or hands it to a commit journal). Creates missing parent folders.
  */
-export async function writeTemp(path: string, data: Uint8Array | string): Promise<string> {
+export async function writeTemp(path: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<string> {
   const tmp = tempPathFor(path);
   trackTemp(tmp);
   try {

@@ -7,7 +7,8 @@ import { recordOutputs } from './output-registry.js';
 /** One output of a {@link commitOutputs} set. */
 export interface OutputFile {
   path: string;
-  data: Uint8Array | string;
+  /** The file's bytes or text, or its bytes in chunks (written in order: a big file is not joined first). */
+  data: Uint8Array | string | readonly Uint8Array[];
 }
 
 /** Marker in the names of commit journals. */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { evaluateSampled } from '@fm/eval';
 import { describeQuirks, readCandidates, type CandidateQuirks } from '../candidates.js';
 import { defineCommand } from '../command.js';
@@ -6,6 +7,7 @@ import { describeSideMissing } from '../side-features.js';
 import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
+import { parsePredictions } from '../predictions.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
 import { isShardDir, openShards, streamPointwise } from '../shard-input.js';
 import { formatTable } from '../text.js';
@@ -43,6 +45,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     negatives: { type: 'int', min: 1, description: 'sampled protocol: negatives per test user (default: 99)' },
     candidates: { type: 'string', placeholder: 'FILE', description: 'NCF .test.negative file with fixed candidates' },
     train: { type: 'string', placeholder: 'FILE', description: "training data whose items are never negatives / are masked (default: the model's record)" },
+    predictions: { type: 'string', placeholder: 'FILE', description: "pointwise metrics of a predictions file (fm predict, libFM's -out, libffm's output) against --data's labels, instead of the model's own scores" },
     backend: BACKEND_OPTION,
     seed: { type: 'int', description: 'sampled protocol: seed of the negatives (default: 42)' },
   },
@@ -50,6 +53,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     'fm eval --model out/fm-model --data out/test.arrow',
     'fm eval --model out/bpr --data out/test.tsv --format movielens --metrics hr@10,ndcg@10',
     'fm eval --model out/fm-model --data out/test.arrow --train out/train.arrow --metrics rmse,hr@10 --protocol full',
+    'fm eval --model out/fm-model --data ml-100k/ua.test --format movielens --predictions libfm.out',
   ],
   async run({ values: v }, ctx) {
     if (v.data === undefined && v.candidates === undefined) throw new UsageError('fm eval: missing required flag --data (or --candidates)', 'eval');
@@ -95,6 +99,11 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     let trainSource: string | null = null;
     // A shard directory is streamed for pointwise metrics (ranking metrics need its pairs in memory).
     const streamed = v.data !== undefined && parsed.ranking.metrics.length === 0 && (await isShardDir(v.data)) ? await openShards(v.data, '--data') : undefined;
+    if (v.predictions !== undefined) {
+      if (v.data === undefined) throw new UsageError('fm eval: --predictions are scored against the labels of --data; give --data FILE', 'eval');
+      if (parsed.ranking.metrics.length > 0) throw new UsageError(`fm eval: --predictions gives pointwise metrics (rmse, mae, auc, logloss); ${parsed.ranking.metrics.join(', ')} rank the model's own scores: drop one`, 'eval');
+      if (streamed) throw new UsageError(`fm eval: --predictions needs --data as a file; ${v.data} is a shard directory`, 'eval');
+    }
     if (streamed) {
       rows = streamed.numRows;
       Object.assign(
@@ -117,7 +126,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
       const note = data.unseen ? describeUnseen(v.data as string, data.unseen, rows) : undefined;
       if (note) ctx.note(note);
       if (parsed.pointwise.length > 0) {
-        const scores = await predictScores(bundle.model, data.dataset);
+        const scores = v.predictions !== undefined ? await readPredictions(v.predictions, task, rows) : await predictScores(bundle.model, data.dataset);
         try {
           Object.assign(results, pointwiseMetrics(parsed.pointwise, task, scores, data.dataset.labels, task === 'regression' ? bundle.meta.ratingRange : undefined));
         } catch (e) {
@@ -178,6 +187,28 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     };
   },
 });
+
+/**
+ * A predictions file as the scores `pointwiseMetrics` takes: ratings as they are, probabilities as logits. Errors
+ * name the file (and line), or the row counts when they differ from the data's.
+ */
+async function readPredictions(path: string, task: Task, rows: number): Promise<Float32Array> {
+  let p: Float32Array;
+  try {
+    p = parsePredictions(await readFile(path, 'utf8'), path);
+  } catch (e) {
+    throw new CliError(`--predictions ${(e as NodeJS.ErrnoException).code ? `${path}: cannot read (${(e as NodeJS.ErrnoException).code})` : (e as Error).message}`);
+  }
+  if (p.length !== rows) throw new CliError(`--predictions ${path} has ${p.length.toLocaleString('en-US')} predictions but --data has ${rows.toLocaleString('en-US')} rows; they must be line for line`);
+  if (task === 'regression') return p;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i] as number;
+    if (x < 0 || x > 1) throw new CliError(`--predictions ${path}:${i + 1}: ${x} is not a probability; a ${task} model's predictions are P(y = 1) in [0, 1]`);
+    const q = Math.min(1 - 1e-7, Math.max(1e-7, x));
+    p[i] = Math.log(q / (1 - q));
+  }
+  return p;
+}
 
 /**
  * The ranking flags, each an error where nothing would read it (they were silently ignored): --protocol,

@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
+import { predictCommand } from './predict.js';
 import { recommendCommand } from './recommend.js';
 import { similarCommand } from './similar.js';
 import { splitCommand } from './split.js';
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   splitCommand,
   trainCommand,
   evalCommand,
+  predictCommand,
   recommendCommand,
   similarCommand,
   benchCommand,
