@@ -19,7 +19,7 @@ beforeAll(async () => {
   const ffm = (n: number) =>
     Array.from({ length: n }, () => {
       const [a, b, c] = [Math.floor(rand() * 8), 8 + Math.floor(rand() * 6), 14 + Math.floor(rand() * 5)];
-      const y = (a % 2 === 0) === b % 3 === 0 ? 1 : rand() < 0.2 ? 1 : 0;
+      const y = (a % 2 === 0) === (b % 3 === 0) ? 1 : rand() < 0.2 ? 1 : 0;
       return `${y} 0:${a}:1 1:${b}:1 2:${c}:1`;
     }).join('\n');
   writeFiles(dir, {
