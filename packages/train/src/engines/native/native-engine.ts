@@ -1,3 +1,4 @@
+import { divergedError } from '../../diverged-error.js';
 import type { SparseDataset } from '@fm/data';
 import { copyInto, type PassHooks, type PassProgress, type TrainingEngine } from '../../engine.js';
 import { writeBackNative, type NativeBinding } from './binding.js';
@@ -89,7 +90,7 @@ export class NativeEngine implements TrainingEngine {
       p.positives += out[2] as number;
       p.batches += out[3] as number;
       if (!Number.isFinite(out[0])) {
-        throw new Error(`the training loss became ${out[0]} after ${p.positives} rows of the epoch — lower the learning rate (now ${this.settings.optimizer.learningRate})`);
+        throw divergedError(out[0] as number, p.positives, this.settings.optimizer.learningRate, data);
       }
       pos = end;
       if (await hooks.progress(p)) return { ...p, stopped: true };

@@ -1,3 +1,4 @@
+import { divergedError } from '../../diverged-error.js';
 import * as tf from '@tensorflow/tfjs';
 import type { DenseBatch, SparseDataset } from '@fm/data';
 import { copyInto, type PassHooks, type PassProgress, type TrainingEngine } from '../../engine.js';
@@ -75,7 +76,7 @@ export class TfjsEngine implements TrainingEngine {
       }
       const loss = await this.step.run(buf);
       if (!Number.isFinite(loss)) {
-        throw new Error(`the training loss became ${loss} after ${p.positives} rows of the epoch — lower the learning rate (now ${this.step.optimizer.config.learningRate})`);
+        throw divergedError(loss, p.positives, this.step.optimizer.config.learningRate, data);
       }
       const terms = this.settings.task === 'ranking' ? size : buf.rows;
       p.lossSum += loss * terms;
