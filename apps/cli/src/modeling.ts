@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
-import { fit, NativeModel, predict, selectBackend, trainsNatively } from '@fm/train';
+import { fit, isNativeModel, NativeModel, predict, selectBackend, trainsNatively } from '@fm/train';
 import type { NativeKind } from '@fm/train/native';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
@@ -293,9 +293,22 @@ export async function trainModel(model: tf.LayersModel | NativeModel, train: Spa
   }
 }
 
-/** Model outputs for every row: `[rows]` raw scores (ratings, or logits for binary/ranking). */
-export async function predictScores(model: tf.LayersModel | NativeModel, ds: SparseDataset): Promise<Float32Array> {
-  return predict(model, ds, { batchSize: 8192 });
+/** Rows a NativeModel scores between two looks at the signal (~0.1-0.5 s). */
+const SCORE_SLICE = 1 << 17;
+
+/**
+ * Model outputs for every row: `[rows]` raw scores (ratings, or logits for binary/ranking). With `signal`, a
+ * NativeModel scores a slice of rows at a time and stops between slices once it is aborted (Ctrl-C).
+ */
+export async function predictScores(model: tf.LayersModel | NativeModel, ds: SparseDataset, signal?: AbortSignal): Promise<Float32Array> {
+  if (!signal || !isNativeModel(model) || ds.numRows <= SCORE_SLICE) return predict(model, ds, { batchSize: 8192 });
+  const out = new Float32Array(ds.numRows);
+  for (let s = 0; s < ds.numRows; s += SCORE_SLICE) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets a Ctrl-C be seen
+    signal.throwIfAborted();
+    out.set(await predict(model, ds.slice(s, s + SCORE_SLICE)), s);
+  }
+  return out;
 }
 
 /**

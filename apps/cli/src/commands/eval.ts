@@ -126,7 +126,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
       const note = data.unseen ? describeUnseen(v.data as string, data.unseen, rows) : undefined;
       if (note) ctx.note(note);
       if (parsed.pointwise.length > 0) {
-        const scores = v.predictions !== undefined ? await readPredictions(v.predictions, task, rows) : await predictScores(bundle.model, data.dataset);
+        const scores = v.predictions !== undefined ? await readPredictions(v.predictions, task, rows) : await predictScores(bundle.model, data.dataset, ctx.signal);
         try {
           Object.assign(results, pointwiseMetrics(parsed.pointwise, task, scores, data.dataset.labels, task === 'regression' ? bundle.meta.ratingRange : undefined));
         } catch (e) {

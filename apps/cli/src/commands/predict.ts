@@ -78,7 +78,7 @@ at the end: an interrupted run leaves --out as it was.`,
       unseenRows = input.unseen?.rows ?? 0;
       const note = input.unseen ? describeUnseen(v.data, input.unseen, input.dataset.numRows) : undefined;
       if (note) ctx.note(note);
-      scores = await predictScores(bundle.model, input.dataset);
+      scores = await predictScores(bundle.model, input.dataset, ctx.signal);
       if (v.std) std = predictDistribution(bundle.model, input.dataset as SparseDataset).std;
     }
     ctx.signal.throwIfAborted();
