@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
+import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { recommendCommand } from './recommend.js';
 import { similarCommand } from './similar.js';
@@ -21,5 +22,6 @@ export const commands: readonly Command[] = [
   predictCommand,
   recommendCommand,
   similarCommand,
+  infoCommand,
   benchCommand,
 ] as unknown as readonly Command[];
