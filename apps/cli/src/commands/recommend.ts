@@ -26,7 +26,9 @@ export const recommendCommand = defineCommand({
   summary: "a user's top-k items from a saved model (raw ids in, titles out)",
   usage: 'recommend --model DIR --user ID|--all-users [--k 10] [--exclude-seen FILE] [--out FILE.csv]',
   description: `
-Scores every item for the user and prints the best k, with titles when the training data had them.
+Scores every item for the user and prints the best k, with titles when the training data had them: the
+predicted rating (clipped to the training ratings' range, as fm predict and fm eval do; ranked by the
+unclipped score) or P(relevant).
 --std (models trained with --solver mcmc) adds the predictive standard deviation of each score over
 the kept posterior samples: of the predicted rating, or of p(relevant) for a binary model.
 --exclude-seen FILE leaves out the items the user has in FILE (typically the training file) and
@@ -110,7 +112,9 @@ prints the user's own ratings from it next to the recommendations.
         tops.push(await topOf(u));
       }
     }
-    const toShown = (s: number) => (bundle.meta.task !== 'regression' ? 1 / (1 + Math.exp(-s)) : s);
+    // ranked by the raw score; shown as fm predict writes it: P(relevant), or the rating clipped to the training range
+    const range = bundle.meta.ratingRange;
+    const toShown = (s: number) => (bundle.meta.task !== 'regression' ? 1 / (1 + Math.exp(-s)) : range ? Math.min(range[1], Math.max(range[0], s)) : s);
     const listOf = (top: Top) =>
       Array.from(top.items).map((it, j) => {
         const raw = rawIdOf(bundle.encoder, 'item', it, layout);
