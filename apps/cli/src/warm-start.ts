@@ -1,7 +1,7 @@
 // `fm train --init-from MODEL_DIR`: continue a saved model on new data (issue 13).
 import type * as tf from '@tensorflow/tfjs';
 import { schemaGrowthMap, type Encoder, type FieldSchema } from '@fm/data';
-import { trainsNatively, warmStart, type NativeModel } from '@fm/train';
+import { nativeEngineRuns, warmStart, type NativeModel } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { disposeModel, loadModelBundle, loadNativeBundle, type ModelBundle } from './model-store.js';
@@ -15,9 +15,9 @@ export type InitBundle = ModelBundle<tf.LayersModel | NativeModel>;
  * FFM or MF; `trainsNatively`) it is read straight into native arrays: a big table is held once.
  */
 export async function loadInitFrom(dir: string, flags: { model: string; dim?: number; solver?: string; engine: string; backend: string }): Promise<InitBundle> {
-  // the saved kind is known once loaded: where the native engine would train an LR/FM/FFM/MF model, any model is
-  // read natively if it is one of those (others come back as tfjs models)
-  const bundle = trainsNatively('fm', flags.engine, flags.backend) ? await loadNativeBundle(dir, '--init-from') : await loadModelBundle(dir, '--init-from');
+  // the saved kind is known once loaded: where the native engine runs, an LR/FM/FFM/MF model is read natively
+  // (others come back as tfjs models)
+  const bundle = nativeEngineRuns(flags.engine, flags.backend) ? await loadNativeBundle(dir, '--init-from') : await loadModelBundle(dir, '--init-from');
   const kind = bundle.meta.kind;
   // --model has a default: only a kind other than the default and the saved one is a contradiction
   if (flags.model !== 'fm' && flags.model !== kind) {

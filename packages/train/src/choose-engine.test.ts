@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, pickModelConfig, type ModelKind } from '@fm/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseEngine, trainsNatively } from './choose-engine.js';
+import { chooseEngine, nativeEngineRuns, trainsNatively } from './choose-engine.js';
 import { inspectModel } from './model-info.js';
 
 beforeAll(async () => {
@@ -22,6 +22,7 @@ describe('trainsNatively', () => {
             native = false; // 'native' asked of a model it cannot train
           }
           expect(trainsNatively(kind, choice, backend), `${kind} ${choice} ${backend}`).toBe(native);
+          if (['lr', 'fm', 'ffm', 'mf'].includes(kind)) expect(nativeEngineRuns(choice, backend)).toBe(native);
         }
       }
       model.dispose();

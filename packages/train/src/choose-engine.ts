@@ -18,7 +18,12 @@ export function nativeBackend(backend: string): boolean {
  * a {@link NativeModel} instead in the first place.
  */
 export function trainsNatively(kind: string, choice: string, backend: string): boolean {
-  return (NATIVE_KINDS as readonly string[]).includes(kind) && (choice === 'native' || (choice === 'auto' && nativeBackend(backend)));
+  return (NATIVE_KINDS as readonly string[]).includes(kind) && nativeEngineRuns(choice, backend);
+}
+
+/** Whether the native engine runs LR/FM/FFM/MF models for this engine choice and backend ({@link trainsNatively} less the kind). */
+export function nativeEngineRuns(choice: string, backend: string): boolean {
+  return choice === 'native' || (choice === 'auto' && nativeBackend(backend));
 }
 
 /** What {@link chooseEngine} decided. */

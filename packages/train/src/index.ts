@@ -11,7 +11,7 @@ export type {
   EarlyStoppingMetric,
   StopReason,
 } from './fit-options.js';
-export { chooseEngine, chooseNativeModelEngine, nativeBackend, trainsNatively, type EngineDecision } from './choose-engine.js';
+export { chooseEngine, chooseNativeModelEngine, nativeBackend, nativeEngineRuns, trainsNatively, type EngineDecision } from './choose-engine.js';
 export { NativeModel, isNativeModel, type NativeInit, type NativeModelConfig } from './engines/native/native-model.js';
 export type { EngineName, EngineChoice, TrainingEngine, PassHooks, PassProgress } from './engine.js';
 export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, defaultBatchSize, defaultLearningRate, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
