@@ -91,19 +91,20 @@ prints the user's own ratings from it next to the recommendations.
       }
     }
     const excludeOf = (u: number) => new Set<number>([0, ...(seenOf.get(u) ?? []).map((x) => x.item)]);
+    const scorer = side ? undefined : pairScorer(bundle.model, layout);
     const topOf = async (u: number): Promise<Top> => {
       if (side) return recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, u), v.k, excludeOf(u), v.std === true);
-      const found = await recommend(pairScorer(bundle.model, layout), u, v.k, { exclude: excludeOf(u) });
+      const found = await recommend(scorer ?? pairScorer(bundle.model, layout), u, v.k, { exclude: excludeOf(u) });
       return { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, u, found.items) } : {}) };
     };
     let tops: Top[];
-    if (users.length > 1 && !side && !v.std) {
+    if (users.length > 1 && scorer && !v.std) {
       // the whole catalogue for a batch of users per call
       const exclude = new Map(Array.from(users, (u) => [u, excludeOf(u)] as const));
       tops = [];
       for (let at = 0; at < users.length; at += 1024) {
         ctx.signal.throwIfAborted();
-        tops.push(...(await recommendAll(pairScorer(bundle.model, layout), users.subarray(at, at + 1024), v.k, { exclude })));
+        tops.push(...(await recommendAll(scorer, users.subarray(at, at + 1024), v.k, { exclude })));
       }
     } else {
       tops = [];
