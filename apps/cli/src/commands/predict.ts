@@ -1,4 +1,3 @@
-import { SparseDataset } from '@fm/data';
 import { commitOutputs } from '@fm/data/node';
 import { predictDistribution } from '@fm/train';
 import { defineCommand } from '../command.js';
@@ -79,7 +78,7 @@ at the end: an interrupted run leaves --out as it was.`,
       const note = input.unseen ? describeUnseen(v.data, input.unseen, input.dataset.numRows) : undefined;
       if (note) ctx.note(note);
       scores = await predictScores(bundle.model, input.dataset, ctx.signal);
-      if (v.std) std = predictDistribution(bundle.model, input.dataset as SparseDataset).std;
+      if (v.std) std = predictDistribution(bundle.model, input.dataset).std;
     }
     ctx.signal.throwIfAborted();
     await commitOutputs([{ path: v.out, data: formatPredictions(scores, task, bundle.meta.ratingRange, std) }]);
