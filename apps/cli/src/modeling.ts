@@ -113,7 +113,7 @@ export async function buildTrainModel(
  * Progress of drawing a new model's table: on a terminal one line redrawn in place (share, ETA) once the draw
  * runs past a second; elsewhere nothing (the table is drawn before the first epoch line).
  */
-function drawProgress(ctx: CommandContext): { onProgress: (done: number, total: number) => void; clear: () => void } {
+export function drawProgress(ctx: CommandContext): { onProgress: (done: number, total: number) => void; clear: () => void } {
   const tty = ctx.stderr.isTTY === true;
   const start = performance.now();
   let drawn = false;

@@ -20,7 +20,7 @@ export { l2Penalty, resolveL2, touchedRows, touchedBlocks, PARAMETER_GROUPS, typ
 export type { OptimizerName, OptimizerConfig } from './optimizers.js';
 export type { NegativeOptions } from './negatives.js';
 export { predict, predictDistribution, type PredictOptions } from './predict.js';
-export { warmStart, type WarmStartReport } from './warm-start.js';
+export { warmStart, type WarmStartOptions, type WarmStartReport } from './warm-start.js';
 export { rankingScorer, type RankingScorerOptions, type SideFeatures } from './ranking-scorer.js';
 export { inspectModel, type ModelInfo, type TrainableParam } from './model-info.js';
 export { checkDataset } from './dataset-check.js';

@@ -125,9 +125,15 @@ describe('warmStart', () => {
     expect(same.model.params.factors).toBe(saved.params.factors);
     expect(same.report).toEqual({ copiedRows: 2 * from.numFeatures, newRows: 0, denseWeights: 1 });
     expect((await warmStart(saved, from, from)).model.params.factors).not.toBe(saved.params.factors);
-    const grown = await warmStart(saved, from, to, { reuse: true });
+    const seen: [number, number][] = [];
+    const grown = await warmStart(saved, from, to, { reuse: true, onProgress: (d, t) => seen.push([d, t]) });
     expect(grown.model.fieldDims).toEqual(to.fieldDims);
     expect(grown.report.newRows).toBe(2 * (to.numFeatures - from.numFeatures));
+    // the grown table's draw reports its progress and stops on an abort
+    expect(seen).toEqual([[to.numFeatures * 3 * 2, to.numFeatures * 3 * 2]]);
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    await expect(warmStart(saved, from, to, { signal: ac.signal })).rejects.toThrow('stop');
   });
 
   it('refuses a schema that is not a growth of the saved one', async () => {

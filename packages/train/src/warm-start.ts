@@ -15,6 +15,13 @@ export interface WarmStartReport {
   denseWeights: number;
 }
 
+/** Options of {@link warmStart}. */
+export interface WarmStartOptions {
+  reuse?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 /** Replaces every `fieldDims` (`field_dims` once serialised) in a layers-model topology (a JSON tree). */
 function withFieldDims(node: unknown, dims: number[]): unknown {
   if (Array.isArray(node)) return node.map((x) => withFieldDims(x, dims));
@@ -46,11 +53,12 @@ function withFieldDims(node: unknown, dims: number[]): unknown {
  * @param to the grown schema of the new data.
  * @param options.reuse a NativeModel only: `saved` is handed over, not kept: where nothing grew, the result holds
  *   its very arrays (no second table in memory); the caller no longer uses `saved`.
+ * @param options.onProgress, options.signal a NativeModel only: the grown table's draw, as `NativeModel.createAsync`.
  */
-export async function warmStart<M extends tf.LayersModel | NativeModel>(saved: M, from: FieldSchema, to: FieldSchema, options?: { reuse?: boolean }): Promise<{ model: M; report: WarmStartReport }>;
-export async function warmStart(saved: tf.LayersModel | NativeModel, from: FieldSchema, to: FieldSchema, options: { reuse?: boolean } = {}): Promise<{ model: tf.LayersModel | NativeModel; report: WarmStartReport }> {
+export async function warmStart<M extends tf.LayersModel | NativeModel>(saved: M, from: FieldSchema, to: FieldSchema, options?: WarmStartOptions): Promise<{ model: M; report: WarmStartReport }>;
+export async function warmStart(saved: tf.LayersModel | NativeModel, from: FieldSchema, to: FieldSchema, options: WarmStartOptions = {}): Promise<{ model: tf.LayersModel | NativeModel; report: WarmStartReport }> {
   if (bayesOf(saved)) throw new Error('warmStart: a Bayesian (MCMC/ALS) model keeps samples that cannot be grown; train a gradient model to continue it');
-  if (isNativeModel(saved)) return warmStartNative(saved, from, to, options.reuse === true);
+  if (isNativeModel(saved)) return warmStartNative(saved, from, to, options);
   const dims = modelFieldDims(saved);
   if (dims.join(',') !== from.fieldDims.join(',')) {
     throw new Error(`warmStart: the saved model was built for fieldDims [${dims.join(', ')}], the given schema has [${from.fieldDims.join(', ')}]`);
@@ -105,23 +113,27 @@ export async function warmStart(saved: tf.LayersModel | NativeModel, from: Field
 }
 
 /** {@link warmStart} of a NativeModel: its arrays copied row by row into a new NativeModel of the grown schema. */
-function warmStartNative(saved: NativeModel, from: FieldSchema, to: FieldSchema, reuse: boolean): { model: NativeModel; report: WarmStartReport } {
+async function warmStartNative(saved: NativeModel, from: FieldSchema, to: FieldSchema, options: WarmStartOptions): Promise<{ model: NativeModel; report: WarmStartReport }> {
   if (saved.fieldDims.join(',') !== from.fieldDims.join(',')) {
     throw new Error(`warmStart: the saved model was built for fieldDims [${saved.fieldDims.join(', ')}], the given schema has [${from.fieldDims.join(', ')}]`);
   }
   const map = schemaGrowthMap(from, to);
   const p = saved.params;
   const tables = factorRowLength(p) > 0 ? 2 : 1; // linear weights, factors; the bias is the one dense weight
-  if (reuse && to.numFeatures === p.numFeatures) {
+  if (options.reuse === true && to.numFeatures === p.numFeatures) {
     return { model: NativeModel.fromParams(p, to.fieldDims, saved.init), report: { copiedRows: tables * p.numFeatures, newRows: 0, denseWeights: 1 } };
   }
-  const model = NativeModel.create(p.kind, {
-    fieldDims: to.fieldDims,
-    embeddingDim: p.k,
-    initStd: saved.init.initStd,
-    ...(saved.init.seed !== undefined ? { seed: saved.init.seed } : {}),
-    ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
-  });
+  const model = await NativeModel.createAsync(
+    p.kind,
+    {
+      fieldDims: to.fieldDims,
+      embeddingDim: p.k,
+      initStd: saved.init.initStd,
+      ...(saved.init.seed !== undefined ? { seed: saved.init.seed } : {}),
+      ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),
+    },
+    { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+  );
   const q = model.params;
   const row = factorRowLength(p);
   q.bias.set(p.bias);
