@@ -83,7 +83,7 @@ at the end: an interrupted run leaves --out as it was.`,
     ctx.signal.throwIfAborted();
     await commitOutputs([{ path: v.out, data: formatPredictions(scores, task, bundle.meta.ratingRange, std) }]);
     const what = task === 'regression' ? 'predicted ratings' : task === 'binary' ? 'P(y = 1)' : 'P(relevant)';
-    ctx.print(`wrote ${v.out}: ${scores.length.toLocaleString('en-US')} rows of ${what}${std ? ' and their standard deviations' : ''} from ${v.model} (${bundle.meta.kind}, ${task})`);
+    ctx.print(`wrote ${v.out}: ${scores.length.toLocaleString('en-US')} row${scores.length === 1 ? '' : 's'} of ${what}${std ? ' and their standard deviations' : ''} from ${v.model} (${bundle.meta.kind}, ${task})`);
     return { backend: backend.backend, model: v.model, kind: bundle.meta.kind, task, rows: scores.length, unseen_rows: unseenRows, out: v.out, std: std !== undefined, seconds: (performance.now() - t0) / 1000 };
   },
 });
