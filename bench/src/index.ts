@@ -1,14 +1,16 @@
 /**
  * `pnpm bench`: data-path, out-of-core data, training-speed and engine benchmarks (not tests). Prints
  * tables; `--json FILE` also writes every row as JSON. `--quick` runs tiny sizes (a smoke run),
- * `--only data|shards|train|engine|zoo` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
+ * `--only data|shards|train|engine|zoo|cli` picks a part; `--shard-sizes 1e6,5e6` and `--libffm-lines 1e6` resize
  * the shards part (defaults 1M, 5M, 20M rows and a 10M-line libffm file: minutes), `--train-sizes 1e6,5e6`,
  * `--warm-rows 1e6`, `--warm-seeds 3` and `--shard-parts io,encode,train,warm` its training steps; `--baseline DIR` (a
  * built checkout of an earlier commit) adds its BPR and FFM figures to the engine part; `--case NAME` runs
  * only the engine cases whose name contains NAME (bpr, ffm, topk, …); `--libffm PATH/TO/ffm-train` (a libffm you built)
  * adds libffm on the `ffm-libffm` case's data and settings right after it. The zoo part is the model zoo's
  * quality-and-speed table (`zoo-quality.ts`: every model on the CTR generator and on MovieLens-100K ranking;
- * about 15 minutes on a loaded 2-core machine); `--models a,b` restricts it.
+ * about 15 minutes on a loaded 2-core machine); `--models a,b` restricts it. The cli part (`--only cli`, not in the default
+ * run: it makes a 2.5 GB model) times the `fm` command and its peak memory on big tables (`cli-bench.ts`), with
+ * `--baseline DIR`'s `fm` beside it.
  */
 import { writeFileAtomic } from '@fm/data/node';
 import { existsSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { formatTable } from './format-table.js';
 import { runTrainBench } from './train-bench.js';
 import { runEngineBench } from './engine-bench.js';
 import { runZooQuality, zooModels, zooQualitySettings } from './zoo-quality.js';
+import { runCliBench } from './cli-bench.js';
 import { benchArgs } from './bench-args.js';
 
 async function main(): Promise<void> {
@@ -40,6 +43,12 @@ async function main(): Promise<void> {
     },
   });
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
+  if (values.only === 'cli') {
+    console.log('\n== The fm command on big tables: wall time and peak RSS per command (each its own process) ==');
+    const rows = await runCliBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}) });
+    console.log(formatTable(rows as unknown as Record<string, unknown>[]));
+    out.cli = rows;
+  }
   if (!values.only || values.only === 'data') {
     console.log('\n== Data: loading, encoding, writing ==');
     const rows = await runDataBench({ quick: values.quick });
