@@ -11,7 +11,7 @@ import { BayesEngine } from './engines/bayes/bayes-engine.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from './engines/native/binding.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
-import { memoryWeightReader, nativeStreamedArtifacts, savedNativeParams } from './engines/native/saved-native.js';
+import { memoryWeightReader, savedNativeParams, streamedArtifactsOf } from './engines/native/saved-native.js';
 import { NativeEngine } from './engines/native/native-engine.js';
 import { nativeThreadPolicy } from './engines/native/threads.js';
 import { checkFitOptionKeys, checkOptimizerConfig } from './fit-option-keys.js';
@@ -21,7 +21,7 @@ import type { EarlyStoppingMetric, FitOptions, FitResult, StopReason } from './f
 import { fitResult, isImprovement } from './fit-result.js';
 import type { Task } from './losses.js';
 import { ffmNormalized, inspectModel, type ModelInfo } from './model-info.js';
-import { checkWeightBytes, modelArtifacts, streamedArtifacts, writeSavedWeights } from './model-io.js';
+import { checkWeightBytes, withWeightData, writeSavedWeights } from './model-io.js';
 import { RowNegatives } from './negatives.js';
 import { createOptimizer, type OptimizerName } from './optimizers.js';
 import { resolveL2 } from './regularization.js';
@@ -496,20 +496,11 @@ async function saveCheckpoint(model: tf.LayersModel | NativeModel, engine: Train
     state: opt.arrays.map((a) => ({ type: a instanceof Uint8Array ? 'uint8' : 'float32', size: a.length })),
     best: (s.best ?? []).map((b) => ({ size: b.length })),
   };
-  const options = { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } };
-  if (store.saveStreamed) {
-    // the weights and the trainer's arrays go to the store as they are, never joined in memory (a NativeModel's
-    // straight from its arrays)
-    const { artifacts, weights } = isNativeModel(model) ? await nativeStreamedArtifacts(model, options) : await streamedArtifacts(model, options);
-    await store.saveStreamed({ artifacts, weights, trainer, trainerParts: byteViews(arrays) });
-    return;
-  }
-  const layers = isNativeModel(model) ? model.toLayersModel() : model;
-  try {
-    await store.save({ artifacts: await modelArtifacts(layers, options), trainer, trainerData: packArrays(arrays) });
-  } finally {
-    if (layers !== model) layers.dispose();
-  }
+  // the weights as they are (a NativeModel's straight from its arrays, no tfjs copy)
+  const streamed = await streamedArtifactsOf(model, { meta: { task: s.task, labelMean: s.labelMean, ratingRange: s.labelRange } });
+  // a store that can write them as they are gets them never joined in memory, with the trainer's arrays
+  if (store.saveStreamed) await store.saveStreamed({ ...streamed, trainer, trainerParts: byteViews(arrays) });
+  else await store.save({ artifacts: withWeightData(streamed), trainer, trainerData: packArrays(arrays) });
 }
 
 /** Loads a checkpoint's weights into `model`; returns the trainer state for the engine to restore. */

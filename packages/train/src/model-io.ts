@@ -212,7 +212,11 @@ export async function streamedArtifacts(model: tf.LayersModel, options: SaveMode
  * copied once, into one buffer.
  */
 export async function modelArtifacts(model: tf.LayersModel, options: SaveModelOptions = {}): Promise<tf.io.ModelArtifacts> {
-  const { artifacts, weights } = await streamedArtifacts(model, options);
+  return withWeightData(await streamedArtifacts(model, options));
+}
+
+/** Artifacts with their weight stream joined into `weightData` (one buffer). @internal */
+export function withWeightData({ artifacts, weights }: { artifacts: tf.io.ModelArtifacts; weights: WeightStream }): tf.io.ModelArtifacts {
   const weightData = new Uint8Array(weights.byteLength);
   let at = 0;
   for (const s of weights.slices()) {

@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import { fileModelHandler, readModelDir, readWeightRange, toPath, writeModelDir } from './file-io.js';
 import {
   loadModel as loadModelCore,
-  streamedArtifacts,
   modelFromArtifacts,
   FM_METADATA_KEY,
   savedMeta,
@@ -13,8 +12,8 @@ import {
 } from './model-io.js';
 
 import { fileCheckpointStore } from './file-checkpoint-store.js';
-import { isNativeModel, NativeModel } from './engines/native/native-model.js';
-import { nativeStreamedArtifacts, savedNativeParams } from './engines/native/saved-native.js';
+import { NativeModel } from './engines/native/native-model.js';
+import { savedNativeParams, streamedArtifactsOf } from './engines/native/saved-native.js';
 import { attachBayes, bayesOf, BAYES_FILE } from './engines/bayes/attached.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { registerDirectoryCheckpointStore } from './checkpoint.js';
@@ -51,7 +50,7 @@ export async function saveModel(model: tf.LayersModel | NativeModel, url: string
   const opts = { ...options, ...(meta ? { meta } : {}) };
   // weights.bin is written a slice at a time, straight from the variables (a NativeModel: from its arrays, as its
   // @fm/layers equivalent, with no tfjs copy of its tables): the tables are never joined in memory
-  const { artifacts, weights } = isNativeModel(model) ? await nativeStreamedArtifacts(model, opts) : await streamedArtifacts(model, opts);
+  const { artifacts, weights } = await streamedArtifactsOf(model, opts);
   await writeModelDir(toPath(url), artifacts, files, weights);
   return { modelArtifactsInfo: { ...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: weights.byteLength } };
 }

@@ -4,7 +4,7 @@ import { byteViews } from '../../checkpoint.js';
 import { inspectModel } from '../../model-info.js';
 import { bytesStream, FM_METADATA_KEY, modelFromTopology, weightSpans, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
-import { layersEquivalent, type NativeInit, type NativeModel } from './native-model.js';
+import { isNativeModel, layersEquivalent, type NativeInit, type NativeModel } from './native-model.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import type { NativeParams } from './types.js';
 
@@ -112,6 +112,14 @@ export async function savedNativeParams(
   } finally {
     standIn.dispose();
   }
+}
+
+/**
+ * The artifacts (less the weight data) and weight stream a save or checkpoint writes for either kind of model: a
+ * NativeModel's from its arrays ({@link nativeStreamedArtifacts}), a tfjs model's from its variables.
+ */
+export function streamedArtifactsOf(model: tf.LayersModel | NativeModel, options: SaveModelOptions): Promise<{ artifacts: tf.io.ModelArtifacts; weights: WeightStream }> {
+  return isNativeModel(model) ? nativeStreamedArtifacts(model, options) : streamedArtifacts(model, options);
 }
 
 /**
