@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@fm/data';
 import { createModel, DEFAULT_INIT_STD, modelInit, normalDraws, withZeroInit } from '@fm/layers';
 import { assignVariable } from '../../heap-view.js';
 import { inspectModel } from '../../model-info.js';
 import { yieldToEventLoop } from '../../yield.js';
 import { bindNative, nativeLayout } from './binding.js';
-import { createNativeParams, factorRowLength } from './params.js';
+import { createNativeParams, factorRowLength, rngNormalDraws } from './params.js';
 import type { NativeKind, NativeParams } from './types.js';
 
 /** Options of {@link NativeModel.create}; the same meaning as `createModel`'s `ModelConfig`. */
@@ -101,12 +100,7 @@ export class NativeModel {
     const total = kind === 'lr' || !(initStd > 0) ? 0 : params.numFeatures * factorRowLength(params);
     // createModel's LR/FM/FFM/MF draw their one factor table from the model seed itself (the test against
     // createModel guards this); no tfjs is needed here. Seed 0: createNativeParams' own deterministic draw.
-    const rng = new Rng(seed);
-    const draw = seed
-      ? normalDraws(0, initStd, seed)
-      : (out: Float32Array, from: number, to: number) => {
-          for (let i = from; i < to; i++) out[i] = rng.normal() * initStd;
-        };
+    const draw = seed ? normalDraws(0, initStd, seed) : rngNormalDraws(seed, initStd);
     function* draws(): Generator<number, void> {
       for (let at = 0; at < total; ) {
         const to = Math.min(total, at + DRAW_PIECE);

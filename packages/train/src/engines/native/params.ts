@@ -66,10 +66,7 @@ export function createNativeParams(
   const shared = opts.shared ?? false;
   const factorLen = kind === 'lr' ? 0 : kind === 'ffm' ? n * F * k : n * k;
   const factors = allocFactors(kind, n, F, k, shared);
-  if (opts.initStd > 0) {
-    const rng = new Rng(opts.seed);
-    for (let i = 0; i < factorLen; i++) factors[i] = rng.normal() * opts.initStd;
-  }
+  if (opts.initStd > 0) rngNormalDraws(opts.seed, opts.initStd)(factors, 0, factorLen);
   return {
     kind,
     numFeatures: n,
@@ -80,6 +77,17 @@ export function createNativeParams(
     bias: allocFloat32(1, shared),
     linear: allocFloat32(n, shared),
     factors,
+  };
+}
+
+/**
+ * N(0, std²) values of a seeded {@link Rng}, drawn into `out[from, to)` call by call as one stream: the draw of
+ * {@link createNativeParams}, in pieces where a caller wants them.
+ */
+export function rngNormalDraws(seed: number, std: number): (out: Float32Array, from: number, to: number) => void {
+  const rng = new Rng(seed);
+  return (out, from, to) => {
+    for (let i = from; i < to; i++) out[i] = rng.normal() * std;
   };
 }
 
