@@ -121,7 +121,7 @@ export function disposeModel(model: tf.LayersModel | NativeModel): void {
 }
 
 /** `load(dir)` of a model directory, its errors naming the flag and the directory. */
-async function readModelDirAs<T>(dir: string, flag: string, load: (dir: string) => Promise<T>): Promise<T> {
+export async function readModelDirAs<T>(dir: string, flag: string, load: (dir: string) => Promise<T>): Promise<T> {
   const st = await stat(dir).catch(() => undefined);
   if (!st) throw new CliError(`${flag} ${dir}: no such model directory`);
   if (!st.isDirectory()) throw new CliError(`${flag} ${dir}: is a file, expected a model directory (written by fm train)`);

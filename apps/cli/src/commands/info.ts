@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { readModelDir } from '@fm/train/node';
 import { defineCommand } from '../command.js';
-import { CliError } from '../errors.js';
-import type { CliModelMeta } from '../model-store.js';
+import { FM_METADATA_KEY } from '@fm/train';
+import { readModelDirAs, type CliModelMeta } from '../model-store.js';
 import { SIDE_FILE } from '../side-features.js';
 import { fmtNum, formatTable } from '../text.js';
 
@@ -36,16 +35,8 @@ export const infoCommand = defineCommand({
   },
   examples: ['fm info --model out/fm-model'],
   async run({ values: v }, ctx) {
-    const st = await stat(v.model).catch(() => undefined);
-    if (!st) throw new CliError(`--model ${v.model}: no such model directory`);
-    if (!st.isDirectory()) throw new CliError(`--model ${v.model}: is a file, expected a model directory (written by fm train)`);
-    let dir;
-    try {
-      dir = await readModelDir(v.model, { weights: false });
-    } catch (e) {
-      throw new CliError(`--model ${v.model}: ${(e as Error).message.replace(`${v.model}: `, '')}`, { cause: e });
-    }
-    const fm = (dir.artifacts.userDefinedMetadata?.['fm'] ?? {}) as { meta?: CliModelMeta & { kind?: string; fieldDims?: number[] }; encoder?: unknown };
+    const dir = await readModelDirAs(v.model, '--model', (d) => readModelDir(d, { weights: false }));
+    const fm = (dir.artifacts.userDefinedMetadata?.[FM_METADATA_KEY] ?? {}) as { meta?: CliModelMeta & { kind?: string; fieldDims?: number[] }; encoder?: unknown };
     const meta = fm.meta;
     const specs = dir.artifacts.weightSpecs ?? [];
     const params = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
