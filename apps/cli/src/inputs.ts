@@ -20,7 +20,8 @@ import { cleanLeftovers, loadCsv, loadLibffm, loadLibsvm, loadMovieLens, loadPar
 import { encodeThroughShards, readShardInput } from './shard-encode.js';
 import { isShardDir } from './shard-input.js';
 import { CliError, UsageError } from './errors.js';
-import { countSideMissing, joinCsvSide, movieLensSideOptions, type SideBundle, type SideMissing } from './side-features.js';
+import { countSideMissing, describeSideMissing, joinCsvSide, movieLensSideOptions, type SideBundle, type SideMissing } from './side-features.js';
+import type { CommandContext } from './context.js';
 
 /** Input formats the commands read. */
 export const INPUT_FORMATS = ['arrow', 'movielens', 'csv', 'parquet', 'libfm', 'libffm'] as const;
@@ -496,4 +497,25 @@ export function columnSpec(path: string, opts: Pick<LoadInputOptions, 'columns' 
 /** `user:categorical(944), item:categorical(1683)`. */
 export function describeSchema(schema: SparseDataset['schema']): string {
   return schema.fields.map((f) => `${f.name}:${f.kind}(${f.cardinality})`).join(', ');
+}
+
+/**
+ * A data file read for a saved model (`fm eval`, `fm predict`): encoded with the model's encoder and side features,
+ * the side tables' missing ids noted, and checked to have the model's field sizes (an error names the flag, the
+ * file and what to run).
+ */
+export async function loadForModel(
+  path: string,
+  flag: string,
+  model: { dir: string; encoder?: Encoder; side?: SideBundle; meta: { fieldDims: readonly number[] } },
+  opts: Pick<LoadInputOptions, 'command' | 'format' | 'columns' | 'zeroBased'>,
+  ctx: Pick<CommandContext, 'note' | 'signal'>,
+): Promise<LoadedInput> {
+  const input = await loadInput(path, { ...opts, flag, signal: ctx.signal, ...(model.encoder ? { encoder: model.encoder } : {}), ...(model.side ? { side: model.side } : {}) });
+  if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
+  const dims = input.dataset.schema.fieldDims;
+  if (dims.join(',') !== model.meta.fieldDims.join(',')) {
+    throw new CliError(`${flag} ${path}: its fields have sizes [${dims.join(', ')}] but the model ${model.dir} was trained on [${model.meta.fieldDims.join(', ')}]; encode it with the model's encoder (fm encode --encoder ${model.dir})`);
+  }
+  return input;
 }

@@ -3,8 +3,7 @@ import { evaluateSampled } from '@fm/eval';
 import { describeQuirks, readCandidates, type CandidateQuirks } from '../candidates.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { describeSideMissing } from '../side-features.js';
-import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadForModel, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { parsePredictions } from '../predictions.js';
@@ -69,16 +68,8 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
     const bundle = await loadScoringBundle(v.model, backend.backend);
     const task = bundle.meta.task;
-    const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
-    const load = async (path: string, flag: string): Promise<LoadedInput> => {
-      const input = await loadInput(path, { command: 'eval', flag, ...(bundle.encoder ? { encoder: bundle.encoder } : {}), ...(bundle.side ? { side: bundle.side } : {}), ...fmt });
-      if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
-      const dims = input.dataset.schema.fieldDims;
-      if (dims.join(',') !== bundle.meta.fieldDims.join(',')) {
-        throw new CliError(`${flag} ${path}: its fields have sizes [${dims.join(', ')}] but the model ${v.model} was trained on [${bundle.meta.fieldDims.join(', ')}]; encode it with the model's encoder (fm encode --encoder ${v.model})`);
-      }
-      return input;
-    };
+    const fmt = { command: 'eval', ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'] };
+    const load = (path: string, flag: string): Promise<LoadedInput> => loadForModel(path, flag, bundle, fmt, ctx);
     let layout: UserItemLayout | undefined;
     try {
       layout = userItemLayout(bundle.schema, v.model);

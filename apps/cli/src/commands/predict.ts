@@ -1,15 +1,14 @@
 import { commitOutputs } from '@fm/data/node';
 import { predictDistribution } from '@fm/train';
 import { defineCommand } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, ZERO_BASED_OPTION } from '../inputs.js';
+import { UsageError } from '../errors.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadForModel, ZERO_BASED_OPTION } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, predictScores } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
 import { formatPredictions } from '../predictions.js';
 import { requireBayesian } from '../predictive-std.js';
 import { checkShardsMatch, isShardDir, openShards, streamScores } from '../shard-input.js';
-import { describeSideMissing } from '../side-features.js';
 
 /** `fm predict`: a saved model's prediction for every row of a file, written one per line. */
 export const predictCommand = defineCommand({
@@ -60,20 +59,8 @@ at the end: an interrupted run leaves --out as it was.`,
       checkShardsMatch(sd, bundle.meta.fieldDims, bundle.encoder, '--data');
       scores = (await streamScores(bundle.model, sd, ctx.signal)).scores;
     } else {
-      const input = await loadInput(v.data, {
-        command: 'predict',
-        ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
-        ...(bundle.side ? { side: bundle.side } : {}),
-        ...(v.format !== undefined ? { format: v.format } : {}),
-        ...(v.columns !== undefined ? { columns: v.columns } : {}),
-        zeroBased: v['zero-based'],
-        signal: ctx.signal,
-      });
-      if (input.sideMissing) for (const line of describeSideMissing(v.data, input.sideMissing, input.dataset.numRows)) ctx.note(line);
-      const dims = input.dataset.schema.fieldDims;
-      if (dims.join(',') !== bundle.meta.fieldDims.join(',')) {
-        throw new CliError(`--data ${v.data}: its fields have sizes [${dims.join(', ')}] but the model ${v.model} was trained on [${bundle.meta.fieldDims.join(', ')}]; encode it with the model's encoder (fm encode --encoder ${v.model})`);
-      }
+      const fmt = { command: 'predict', ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'] };
+      const input = await loadForModel(v.data, '--data', bundle, fmt, ctx);
       unseenRows = input.unseen?.rows ?? 0;
       const note = input.unseen ? describeUnseen(v.data, input.unseen, input.dataset.numRows) : undefined;
       if (note) ctx.note(note);
