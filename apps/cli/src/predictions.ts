@@ -17,13 +17,21 @@ export function formatPredictions(scores: Float32Array, task: Task, range?: read
     const to = Math.min(scores.length, from + ROWS_PER_CHUNK);
     const lines: string[] = [];
     for (let r = from; r < to; r++) {
-      const s = scores[r] as number;
-      const p = task === 'regression' ? (range ? Math.min(range[1], Math.max(range[0], s)) : s) : 1 / (1 + Math.exp(-s));
+      const p = predictionOf(scores[r] as number, task, range);
       lines.push(std ? `${num(p)}\t${num(std[r] as number)}` : num(p));
     }
     chunks.push(enc.encode(`${lines.join('\n')}\n`));
   }
   return chunks;
+}
+
+/**
+ * What fm shows and writes for a model's raw score (`predict`, `recommend`): the rating clipped to `range` when given
+ * (as libFM does), or σ(score) = P(y = 1) / P(relevant) for binary and ranking models.
+ */
+export function predictionOf(score: number, task: Task, range?: readonly [number, number]): number {
+  if (task !== 'regression') return 1 / (1 + Math.exp(-score));
+  return range ? Math.min(range[1], Math.max(range[0], score)) : score;
 }
 
 /** 7 significant digits (a float32 holds ~7), without trailing zeros. */

@@ -8,6 +8,7 @@ import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
+import { predictionOf } from '../predictions.js';
 import { pairStd, requireBayesian } from '../predictive-std.js';
 import { recommendWithSide, sideLayout, userRows } from '../side-recommend.js';
 
@@ -114,8 +115,7 @@ prints the user's own ratings from it next to the recommendations.
       }
     }
     // ranked by the raw score; shown as fm predict writes it: P(relevant), or the rating clipped to the training range
-    const range = bundle.meta.ratingRange;
-    const toShown = (s: number) => (bundle.meta.task !== 'regression' ? 1 / (1 + Math.exp(-s)) : range ? Math.min(range[1], Math.max(range[0], s)) : s);
+    const toShown = (s: number) => predictionOf(s, bundle.meta.task, bundle.meta.ratingRange);
     const listOf = (top: Top) =>
       Array.from(top.items).map((it, j) => {
         const raw = rawIdOf(bundle.encoder, 'item', it, layout);
