@@ -298,3 +298,15 @@ export const F64_SQRT = [0x9f];
 export const F64_GT = [0x64];
 /** `if … end` without a result: the i32 on top of the stack picks `body`. @internal */
 export const ifThen = (body: number[]) => [0x04, 0x40, ...body, ...END];
+/** `if … else … end` without a result: the i32 on top of the stack picks `then` (non-zero) or `otherwise`. @internal */
+export const ifElse = (then: number[], otherwise: number[]) => [0x04, 0x40, ...then, 0x05, ...otherwise, ...END];
+/** i32.ne. @internal */
+export const NE = [0x47];
+/** i32.lt_u. @internal */
+export const LT_U = [0x49];
+/** i32.eqz. @internal */
+export const EQZ = [0x45];
+/** `while (cond) body`: `cond` an i32 expression, tested before each pass. @internal */
+export function whileLoop(cond: number[], body: number[]): number[] {
+  return [...BLOCK, ...LOOP, ...cond, ...EQZ, ...brIf(1), ...body, ...br(0), ...END, ...END];
+}

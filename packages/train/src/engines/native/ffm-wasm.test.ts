@@ -82,13 +82,16 @@ describe('FFM WebAssembly SIMD step', () => {
       const cj = makeKernelCtx(ref.p, ref.s, data, settings(task));
       expect(cw.ffm).not.toBeNull();
       expect(cj.ffm).toBeNull();
-      const order = Int32Array.from({ length: 60 }, (_, t) => (t * 7) % data.numRows);
+      // every row, in a scrambled order (3 is coprime to the 7 rows)
+      const order = Int32Array.from({ length: 63 }, (_, t) => (t * 3) % data.numRows);
+      expect(new Set(order).size).toBe(data.numRows);
       const lg = new Float64Array(2);
       const lossW = kernelAdagradExamplesFfmWasm(cw, order, 0, order.length, lg);
       const lossJ = kernelAdagradExamplesFfm(cj, order, 0, order.length, lg);
       expect(lossW).toBeCloseTo(lossJ, 3);
       expect(maxDiff(p.factors, ref.p.factors)).toBeLessThan(2e-5);
-      expect(maxDiff(s.aFactors, ref.s.aFactors)).toBeLessThan(2e-5);
+      // accumulators grow (past 50 for unnormalised regression rows): float32 rounding, relative
+      expect(maxDiff(s.aFactors, ref.s.aFactors) / Math.max(1, ...Array.from(ref.s.aFactors, Math.abs))).toBeLessThan(2e-6);
       expect(maxDiff(p.linear, ref.p.linear)).toBeLessThan(2e-5);
       expect(Math.abs((p.bias[0] as number) - (ref.p.bias[0] as number))).toBeLessThan(2e-5);
       // and it trained: the blocks the rows use moved

@@ -15,8 +15,8 @@
  */
 import {
   ADD, F32, F32_ADD, F32_MUL, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, F32X4_SUB, I32, MUL, V128,
-  f32, f32LoadAt, f32StoreAt, f32x4ExtractLane, f32x4ReplaceLane, f32x4Shuffle, forLoop, get, horizontalSum, i32, i32LoadAt, set, tee,
-  typedModule, v128LoadAt, v128StoreAt,
+  LT_U, NE, f32, f32LoadAt, f32StoreAt, f32x4ExtractLane, f32x4ReplaceLane, f32x4Shuffle, forLoop, get, horizontalSum, i32, i32LoadAt,
+  ifElse, ifThen, set, typedModule, v128LoadAt, v128StoreAt, whileLoop,
 } from '@fm/layers/wasm-bytecode';
 import type { NativeParams, NativeState, NativeTask } from './types.js';
 
@@ -194,59 +194,99 @@ function assemble(k: number, shared: boolean): Uint8Array {
     ...get(9),
   ];
   // update: params 0 ent, 1 m, 2 gr, 3 lr, 4 l2v, 5 eps (f32); i32 locals 6 pj, 7 pl, 8 end, 9 vRow_j, 10 vField_j,
-  // 11 aRow_j, 12 aField_j, 13 o1, 14 o2, 15 q1, 16 q2; f32 17 gr·x_j, 18 the second accumulator (19 unused); v128 20 cc,
-  // 21 l2v, 22 Σg1² then step 1, 23 Σg2² then step 2, 24 1/k, 25 lr, 26 eps, 27 scratch, 28 + 4c.. v1, v2, g1, g2
-  // of lane group c. Both blocks' accumulators and steps share one vector [1, 1, 2, 2]: one sqrt and one divide.
-  const V1 = (c: number) => 28 + 4 * c;
-  const V2 = (c: number) => 29 + 4 * c;
-  const G1 = (c: number) => 30 + 4 * c;
-  const G2 = (c: number) => 31 + 4 * c;
-  const grad = (g: number, v: number, w: number) => [...get(20), ...get(w), ...F32X4_MUL, ...get(21), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...set(g)];
+  // 11 aRow_j, 12 aField_j, 13 pl of the second pair, 14-17 / 18-21 the first / second pair's block addresses o1, o2
+  // and accumulator addresses q1, q2; f32 22 gr·x_j, 23 scratch; v128 24 cc, 25 l2v, 26 1/k, 27 lr, 28 eps,
+  // 29 scratch, 30 scratch, then per pair Σg1², Σg2² and per lane group c v1, v2, g1, g2.
+  //
+  // The pairs (j, l) of one j go two at a time when l and l + 1 are in different fields: their four blocks are then
+  // distinct (a feature has one field, so any two of (i_j, f_l), (i_l, f_j), (i_j, f_l+1), (i_l+1, f_j) coincide
+  // only if f_l = f_l+1), so updating both from the values read before either is written is exactly the TypeScript
+  // kernel's pair-after-pair order, and their four accumulators share one vector: one sqrt and one divide for two
+  // pairs, which is what bounds the step at k = 4. A pair whose neighbour is in its own field (multi-hot) goes alone.
+  const PAIR_LOCALS = 2 + 4 * C;
+  const slot = (p: 0 | 1) => {
+    const v = 31 + p * PAIR_LOCALS;
+    return {
+      pl: p === 0 ? 7 : 13, o1: 14 + 4 * p, o2: 15 + 4 * p, q1: 16 + 4 * p, q2: 17 + 4 * p, s1: v, s2: v + 1,
+      V1: (c: number) => v + 2 + 4 * c, V2: (c: number) => v + 3 + 4 * c, G1: (c: number) => v + 4 + 4 * c, G2: (c: number) => v + 5 + 4 * c,
+    };
+  };
+  type Slot = ReturnType<typeof slot>;
+  const grad = (g: number, v: number, w: number) => [...get(24), ...get(w), ...F32X4_MUL, ...get(25), ...get(v), ...F32X4_MUL, ...F32X4_ADD, ...set(g)];
   const square = (acc: number, g: number, c: number) => [...get(g), ...get(g), ...F32X4_MUL, ...(c > 0 ? [...get(acc), ...F32X4_ADD] : []), ...set(acc)];
+  /** The pair's block and accumulator addresses, cc = gr·x_j·x_l, v1, v2, g1, g2 and Σg1², Σg2² per lane. */
+  const gradients = (q: Slot) => [
+    ...get(9), ...get(q.pl), ...i32LoadAt(4), ...ADD, ...set(q.o1),
+    ...get(q.pl), ...i32LoadAt(0), ...get(10), ...ADD, ...set(q.o2),
+    ...get(11), ...get(q.pl), ...i32LoadAt(12), ...ADD, ...set(q.q1),
+    ...get(q.pl), ...i32LoadAt(8), ...get(12), ...ADD, ...set(q.q2),
+    ...get(22), ...get(q.pl), ...f32LoadAt(16), ...F32_MUL, ...F32X4_SPLAT, ...set(24),
+    ...lanes.flatMap((c) => [
+      ...get(q.o1), ...v128LoadAt(16 * c), ...set(q.V1(c)),
+      ...get(q.o2), ...v128LoadAt(16 * c), ...set(q.V2(c)),
+      ...grad(q.G1(c), q.V1(c), q.V2(c)),
+      ...grad(q.G2(c), q.V2(c), q.V1(c)),
+      ...square(q.s1, q.G1(c), c),
+      ...square(q.s2, q.G2(c), c),
+    ]),
+  ];
+  /** v1 -= step·g1 and v2 -= step·g2, the steps broadcast from lanes `l1` and `l2` of local 29. */
+  const steps = (q: Slot, l1: number, l2: number) => [
+    ...get(29), ...get(29), ...f32x4Shuffle([l1, l1, l1, l1]), ...set(30),
+    ...lanes.flatMap((c) => [...get(q.o1), ...get(q.V1(c)), ...get(30), ...get(q.G1(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c)]),
+    ...get(29), ...get(29), ...f32x4Shuffle([l2, l2, l2, l2]), ...set(30),
+    ...lanes.flatMap((c) => [...get(q.o2), ...get(q.V2(c)), ...get(30), ...get(q.G2(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c)]),
+  ];
+  /** Local 29 = lr / (√(G + Σg²/k) + eps) of the accumulators in its lanes (G read before any is written). */
+  const adagrad = (addresses: number[]) => [
+    ...get(26), ...F32X4_MUL,
+    ...get(addresses[0] as number), ...f32LoadAt(0), ...F32X4_SPLAT,
+    ...addresses.slice(1).flatMap((q, i) => [...get(q), ...f32LoadAt(0), ...f32x4ReplaceLane(i + 1)]),
+    ...F32X4_ADD, ...set(29),
+    ...addresses.flatMap((q, i) => [...get(q), ...get(29), ...f32x4ExtractLane(i), ...f32StoreAt(0)]),
+    ...get(27), ...get(29), ...F32X4_SQRT, ...get(28), ...F32X4_ADD, ...F32X4_DIV, ...set(29),
+  ];
+  const A = slot(0);
+  const Bq = slot(1);
+  /** Lanes [Σs1, Σs2, …] folded pairwise: [a0+a2, a1+a3, b0+b2, b1+b3] of two per-lane sums a, b. */
+  const fold = (a: number, b: number) => [...get(a), ...get(b), ...f32x4Shuffle([0, 1, 4, 5]), ...get(a), ...get(b), ...f32x4Shuffle([2, 3, 6, 7]), ...F32X4_ADD];
+  // one pair: accumulators [A1, A2, A1, A1] (lanes 2 and 3 unused but well defined)
+  const single = [
+    ...gradients(A),
+    ...fold(A.s1, A.s2), ...set(29), ...get(29), ...get(29), ...f32x4Shuffle([0, 2, 4, 6]), ...get(29), ...get(29), ...f32x4Shuffle([1, 3, 5, 7]), ...F32X4_ADD,
+    ...adagrad([A.q1, A.q2]),
+    ...steps(A, 0, 1),
+  ];
+  // two pairs: accumulators [A1, A2, B1, B2]
+  const double = [
+    ...get(7), ...i32(E), ...ADD, ...set(13),
+    ...gradients(A),
+    ...gradients(Bq),
+    ...fold(A.s1, A.s2), ...set(29), ...fold(Bq.s1, Bq.s2), ...set(30),
+    ...get(29), ...get(30), ...f32x4Shuffle([0, 2, 4, 6]), ...get(29), ...get(30), ...f32x4Shuffle([1, 3, 5, 7]), ...F32X4_ADD,
+    ...adagrad([A.q1, A.q2, Bq.q1, Bq.q2]),
+    ...steps(A, 0, 1),
+    ...steps(Bq, 2, 3),
+  ];
   const update = [
     ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(8),
-    ...get(4), ...F32X4_SPLAT, ...set(21),
-    ...f32(1 / k), ...F32X4_SPLAT, ...set(24),
-    ...get(3), ...F32X4_SPLAT, ...set(25),
-    ...get(5), ...F32X4_SPLAT, ...set(26),
+    ...get(4), ...F32X4_SPLAT, ...set(25),
+    ...f32(1 / k), ...F32X4_SPLAT, ...set(26),
+    ...get(3), ...F32X4_SPLAT, ...set(27),
+    ...get(5), ...F32X4_SPLAT, ...set(28),
     ...forLoop(6, get(0), get(8), i32(E), [
       ...get(6), ...i32LoadAt(0), ...set(9),
       ...get(6), ...i32LoadAt(4), ...set(10),
       ...get(6), ...i32LoadAt(8), ...set(11),
       ...get(6), ...i32LoadAt(12), ...set(12),
-      ...get(2), ...get(6), ...f32LoadAt(16), ...F32_MUL, ...set(17),
-      ...forLoop(7, [...get(6), ...i32(E), ...ADD], get(8), i32(E), [
-        ...get(9), ...get(7), ...i32LoadAt(4), ...ADD, ...set(13),
-        ...get(7), ...i32LoadAt(0), ...get(10), ...ADD, ...set(14),
-        ...get(11), ...get(7), ...i32LoadAt(12), ...ADD, ...set(15),
-        ...get(7), ...i32LoadAt(8), ...get(12), ...ADD, ...set(16),
-        ...get(17), ...get(7), ...f32LoadAt(16), ...F32_MUL, ...F32X4_SPLAT, ...set(20),
-        ...lanes.flatMap((c) => [
-          ...get(13), ...v128LoadAt(16 * c), ...set(V1(c)),
-          ...get(14), ...v128LoadAt(16 * c), ...set(V2(c)),
-          ...grad(G1(c), V1(c), V2(c)),
-          ...grad(G2(c), V2(c), V1(c)),
-          ...square(22, G1(c), c),
-          ...square(23, G2(c), c),
-        ]),
-        // [Σg1², Σg1², Σg2², Σg2²] in 27
-        ...get(22), ...get(23), ...f32x4Shuffle([0, 1, 4, 5]), ...get(22), ...get(23), ...f32x4Shuffle([2, 3, 6, 7]), ...F32X4_ADD, ...set(27),
-        ...get(27), ...get(27), ...f32x4Shuffle([1, 0, 3, 2]), ...get(27), ...F32X4_ADD,
-        // + [A1, A1, A2, A2] (both read before either is written, as the TypeScript kernel: a block used twice)
-        ...get(24), ...F32X4_MUL,
-        ...get(15), ...f32LoadAt(0), ...F32X4_SPLAT, ...get(16), ...f32LoadAt(0), ...tee(18), ...f32x4ReplaceLane(2), ...get(18), ...f32x4ReplaceLane(3),
-        ...F32X4_ADD, ...set(27),
-        ...get(15), ...get(27), ...f32x4ExtractLane(0), ...f32StoreAt(0),
-        ...get(16), ...get(27), ...f32x4ExtractLane(2), ...f32StoreAt(0),
-        // steps lr / (√G + eps), then each broadcast
-        ...get(25), ...get(27), ...F32X4_SQRT, ...get(26), ...F32X4_ADD, ...F32X4_DIV, ...set(27),
-        ...get(27), ...get(27), ...f32x4Shuffle([0, 0, 0, 0]), ...set(22),
-        ...get(27), ...get(27), ...f32x4Shuffle([2, 2, 2, 2]), ...set(23),
-        ...lanes.flatMap((c) => [
-          ...get(13), ...get(V1(c)), ...get(22), ...get(G1(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c),
-          ...get(14), ...get(V2(c)), ...get(23), ...get(G2(c)), ...F32X4_MUL, ...F32X4_SUB, ...v128StoreAt(16 * c),
-        ]),
+      ...get(2), ...get(6), ...f32LoadAt(16), ...F32_MUL, ...set(22),
+      ...get(6), ...i32(E), ...ADD, ...set(7),
+      // while l + 1 < end: two pairs when their fields differ, else one
+      ...whileLoop([...get(7), ...i32(E), ...ADD, ...get(8), ...LT_U], [
+        ...get(7), ...i32LoadAt(4), ...get(7), ...i32LoadAt(4 + E), ...NE,
+        ...ifElse([...double, ...get(7), ...i32(2 * E), ...ADD, ...set(7)], [...single, ...get(7), ...i32(E), ...ADD, ...set(7)]),
       ]),
+      ...get(7), ...get(8), ...LT_U, ...ifThen(single),
     ]),
   ];
   // touch: params 0 ent, 1 m, 2 vBytes, 3 aBytes; i32 locals 4 pj, 5 end, 6 row, 7 o; f32 8 sum
@@ -263,7 +303,7 @@ function assemble(k: number, shared: boolean): Uint8Array {
     [
       { name: 'touch', params: [I32, I32, I32, I32], results: [F32], locals: [[4, I32], [1, F32]], body: touch },
       { name: 'pairs', params: [I32, I32], results: [F32], locals: [[7, I32], [1, F32], [1, V128]], body: pairs },
-      { name: 'update', params: [I32, I32, F32, F32, F32, F32], results: [], locals: [[11, I32], [3, F32], [8 + 4 * C, V128]], body: update },
+      { name: 'update', params: [I32, I32, F32, F32, F32, F32], results: [], locals: [[16, I32], [2, F32], [7 + 2 * PAIR_LOCALS, V128]], body: update },
     ],
     shared,
   );
