@@ -84,8 +84,9 @@ function vocabOptions(fields: FieldConfig[], o: EncodeToShardsOptions): FieldCon
   );
 }
 
-function needsVocabulary(fields: readonly Readonly<FieldConfig>[]): boolean {
-  return fields.some((f) => f.kind !== 'numeric' && f.hashBits === undefined);
+/** Whether fitting needs a pass over the data: a vocabulary to count, or a numeric scaling to measure. */
+function needsFitting(fields: readonly Readonly<FieldConfig>[]): boolean {
+  return fields.some((f) => (f.kind === 'numeric' ? f.scale !== undefined && f.scale !== 'none' && f.scaleBy === undefined : f.hashBits === undefined));
 }
 
 function hashingOf(enc: Encoder, report: HashReport | undefined): ShardHashing | undefined {
@@ -188,7 +189,7 @@ export async function encodeToShards(input: EncodeInput, outDir: string, options
   const twoPass =
     options.grow === true ||
     (!options.encoder &&
-      (configs ? needsVocabulary(configs) : !(options.hashing && typeof options.hashing.bits === 'number')));
+      (configs ? needsFitting(configs) : !(options.hashing && typeof options.hashing.bits === 'number')));
   const passes = twoPass ? 2 : 1;
   const clock = new ProgressClock(options.onProgress, passes);
 

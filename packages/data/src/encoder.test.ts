@@ -199,8 +199,16 @@ describe('Encoder', () => {
     );
     expect(() => Encoder.fit(frame, [{ name: 'city', kind: 'multi-hot' }])).toThrow('must be a multi-hot column, got an array of keys');
     const enc = Encoder.fit(frame, fields);
+    const inf = { ...frame, columns: { ...frame.columns, age: Float32Array.from([1, Infinity, 1, 1, 1]) } };
+    expect(() => enc.transform(inf, 'y')).toThrow('Encoder.transform: field "age" (column "age") row 1: expected a finite number, got Infinity');
+    const text = { ...frame, columns: { ...frame.columns, age: [1, '', 1, 1, 1] } };
+    expect(() => enc.transform(text, 'y')).toThrow('Encoder.transform: field "age" (column "age") row 1: expected a finite number, got ""');
+    // NaN is a missing value: the feature is stored as 0 (absent from the FM terms)
     const nan = { ...frame, columns: { ...frame.columns, age: Float32Array.from([1, NaN, 1, 1, 1]) } };
-    expect(() => enc.transform(nan, 'y')).toThrow('Encoder.transform: field "age" (column "age") row 1: expected a finite number, got NaN');
+    const withNaN = enc.transform(nan, 'y');
+    const ageField = withNaN.schema.fieldIndex('age');
+    expect(Array.from(withNaN.values).filter((_, j) => withNaN.fields[j] === ageField)).toEqual([1, 0, 1, 1, 1]);
+    expect(() => enc.transform({ ...frame, columns: { ...frame.columns, y: Float32Array.from([1, NaN, 1, 1, 1]) } }, 'y')).toThrow('label column "y" row 1: expected a finite number, got NaN');
     expect(() => enc.transform(frame, 'city')).toThrow('label column "city" row 0: expected a finite number, got "paris"');
     const short = { ...frame, columns: { ...frame.columns, user: Int32Array.from([1]) } };
     expect(() => enc.transform(short, 'y')).toThrow('Frame: column "user" has 1 rows, expected 5');

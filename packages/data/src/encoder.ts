@@ -28,7 +28,27 @@ export interface FieldConfig {
   hashBits?: number;
   /** Seed of the hash of a hashed field (default 0). */
   hashSeed?: number;
+  /**
+   * Numeric: how raw values become feature values — `'none'` (default): as given; `'minmax'`: (x − min) / (max − min)
+   * over the rows fitted on, so they lie in [0, 1] there; `'standard'`: (x − mean) / standard deviation. FM-family
+   * pair terms grow with xᵢ·xⱼ, so an unscaled column such as an age or a price makes SGD diverge. Fitting records
+   * the result in {@link scaleBy}; later rows (a test file, a warm start) are scaled the same way, not clipped.
+   * NaN in a numeric column marks a missing value (e.g. a side-feature row the table lacks): the feature gets value 0,
+   * absent from the FM terms, whatever the scaling, and is left out of the fitted scaling.
+   */
+  scale?: NumericScaling;
+  /** Numeric: the fitted scaling, value → (value − center) / spread; set by fitting when `scale` is not `'none'`. */
+  scaleBy?: NumericScale;
 }
+
+/** How a numeric field's raw values are scaled (see {@link FieldConfig.scale}). */
+export type NumericScaling = 'none' | 'minmax' | 'standard';
+/** A fitted numeric scaling: feature value = (raw − center) / spread, spread > 0. */
+export interface NumericScale {
+  center: number;
+  spread: number;
+}
+const SCALINGS: readonly NumericScaling[] = ['none', 'minmax', 'standard'];
 
 /** How a multi-hot row's weights are scaled (see {@link FieldConfig.normalize}). */
 export type MultiHotNormalize = boolean | 'l2';
@@ -46,6 +66,9 @@ export interface EncoderFieldJSON {
   hashSeed?: number;
   /** Categorical/multi-hot with a vocabulary: keys in id order (key `i` has local id `i + 1`). */
   keys?: VocabKey[];
+  /** Numeric fields with a scaling: how, and the fitted center and spread. */
+  scale?: NumericScaling;
+  scaleBy?: NumericScale;
 }
 
 /** The serialised form of an {@link Encoder}, saved next to a model to score raw ids later. */
@@ -66,6 +89,8 @@ interface ResolvedField {
   normalize: MultiHotNormalize;
   hashBits?: number;
   hashSeed?: number;
+  scale?: NumericScaling;
+  scaleBy?: NumericScale;
 }
 
 /** Applies hashing settings to field configs: categorical/multi-hot fields it names get `hashBits`/`hashSeed`. */
@@ -249,6 +274,20 @@ export class Encoder {
     } else if (f.hashSeed !== undefined) {
       throw new Error(`${where}: field "${f.name}" has a hashSeed but no hashBits`);
     }
+    if (f.scale !== undefined || f.scaleBy !== undefined) {
+      if (f.kind !== 'numeric') throw new Error(`${where}: field "${f.name}" is ${f.kind}; scale and scaleBy apply to numeric fields`);
+      if (f.scale !== undefined && !SCALINGS.includes(f.scale)) {
+        throw new Error(`${where}: field "${f.name}" scale must be ${SCALINGS.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(f.scale)}`);
+      }
+      if (f.scale !== undefined) r.scale = f.scale;
+      const b = f.scaleBy;
+      if (b !== undefined) {
+        if (typeof b !== 'object' || b === null || !Number.isFinite(b.center) || !Number.isFinite(b.spread) || !(b.spread > 0)) {
+          throw new Error(`${where}: field "${f.name}" scaleBy must be { center: a finite number, spread: a finite number > 0 }, got ${JSON.stringify(b)}`);
+        }
+        r.scaleBy = { center: b.center, spread: b.spread };
+      }
+    }
     return r;
   }
 
@@ -370,7 +409,7 @@ export class Encoder {
     preps.forEach((p, f) => {
       const off = this.schema.offsets[f] as number;
       if (p.kind === 'categorical') writeCategorical(p.local, off, f, cursor, ids, values, fields);
-      else if (p.kind === 'numeric') writeNumeric(p.values, off, f, cursor, ids, values, fields);
+      else if (p.kind === 'numeric') writeNumeric(p.values, off, f, cursor, ids, values, fields, this.scaleOf(f, where));
       else writeBags(p.start, p.local, p.weights, off, f, cursor, ids, values, fields);
     });
     const columns: Record<string, RowColumn> = {};
@@ -384,6 +423,14 @@ export class Encoder {
       { schema: this.schema, labels: y instanceof Float32Array ? y.slice() : Float32Array.from(y), offsets, ids, values, fields, columns },
       { validate: false },
     );
+  }
+
+  /** The fitted scaling of numeric field `f`, undefined when it is used as given; throws when it was never fitted. */
+  private scaleOf(f: number, where: string): NumericScale | undefined {
+    const spec = this.fieldList[f] as ResolvedField;
+    if (spec.scale === undefined || spec.scale === 'none') return spec.scaleBy;
+    if (spec.scaleBy === undefined) throw new Error(`${where}: field "${spec.name}" has scale "${spec.scale}" but no fitted scaleBy (fit the encoder, or give scaleBy)`);
+    return spec.scaleBy;
   }
 
   /** Local id of each key of field `f`: its vocabulary id, or its hash bucket (recorded in `stats`). */
@@ -410,7 +457,7 @@ export class Encoder {
     const c = columnOf(frame, spec, where);
     const rows = frame.length;
     if (spec.kind === 'numeric') {
-      const v = numericColumn(frame, spec.column, where, `field "${spec.name}" (column "${spec.column}")`);
+      const v = numericColumn(frame, spec.column, where, `field "${spec.name}" (column "${spec.column}")`, true);
       return { kind: 'numeric', values: v instanceof Float32Array ? v : Float32Array.from(v) };
     }
     const get = this.lookup(f, stats);
@@ -475,6 +522,8 @@ export class Encoder {
           out.hashBits = f.hashBits;
           out.hashSeed = f.hashSeed ?? 0;
         }
+        if (f.scale !== undefined) out.scale = f.scale;
+        if (f.scaleBy !== undefined) out.scaleBy = { ...f.scaleBy };
         const v = this.vocabs[i];
         if (v) out.keys = [...v.keys];
         return out;
@@ -497,6 +546,7 @@ export class Encoder {
       const label = `field ${i} (${JSON.stringify(f.name)})`;
       if (typeof f.column !== 'string') throw new Error(`${where}: ${label}: expected a string "column"`);
       const r = Encoder.resolve(f as FieldConfig, i, where);
+      if (r.scale !== undefined && r.scale !== 'none' && r.scaleBy === undefined) throw new Error(`${where}: ${label}: scale "${r.scale}" needs its fitted "scaleBy"`);
       resolved.push(r);
       if (r.kind === 'numeric' || r.hashBits !== undefined) {
         if (f.keys !== undefined) throw new Error(`${where}: ${label}: a ${r.kind === 'numeric' ? 'numeric' : 'hashed'} field has no "keys"`);
@@ -518,14 +568,18 @@ export class Encoder {
   }
 }
 
-/** A frame column as numbers; throws naming the column and row for non-numbers. */
-function numericColumn(frame: Frame, name: string, where: string, what: string): Float32Array | Float64Array | Int32Array {
+/**
+ * A frame column as numbers; throws naming the column and row for non-numbers. With `missing`, NaN numbers are let
+ * through (a numeric field's missing values). @internal
+ */
+export function numericColumn(frame: Frame, name: string, where: string, what: string, missing = false): Float32Array | Float64Array | Int32Array {
   const c = frame.columns[name];
   if (c === undefined) throw new Error(`${where}: ${what} is not in the frame (columns: ${Object.keys(frame.columns).join(', ')})`);
   if (isMultiHot(c)) throw new Error(`${where}: ${what} is a multi-hot column, expected numbers`);
   if (!Array.isArray(c)) {
     for (let r = 0; r < c.length; r++) {
-      if (!Number.isFinite(c[r] as number)) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${c[r]}`);
+      const x = c[r] as number;
+      if (!Number.isFinite(x) && !(missing && Number.isNaN(x))) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${x}`);
     }
     return c;
   }
@@ -533,7 +587,7 @@ function numericColumn(frame: Frame, name: string, where: string, what: string):
   for (let r = 0; r < c.length; r++) {
     const v = c[r];
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    if (!Number.isFinite(n)) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(n) && !(missing && typeof v === 'number' && Number.isNaN(v))) throw new Error(`${where}: ${what} row ${r}: expected a finite number, got ${JSON.stringify(v)}`);
     out[r] = n;
   }
   return out;
@@ -557,12 +611,16 @@ function writeCategorical(
 }
 
 function writeNumeric(
-  v: Float32Array, off: number, f: number, cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array,
+  v: Float32Array, off: number, f: number, cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array, scale: NumericScale | undefined,
 ): void {
+  const center = scale?.center ?? 0;
+  const spread = scale?.spread ?? 1;
   for (let r = 0; r < v.length; r++) {
     const p = cursor[r] as number;
     ids[p] = off;
-    values[p] = v[r] as number;
+    const x = v[r] as number;
+    // NaN: a missing value, the feature absent
+    values[p] = Number.isNaN(x) ? 0 : scale === undefined ? x : (x - center) / spread;
     fields[p] = f;
     cursor[r] = p + 1;
   }

@@ -26,7 +26,7 @@ describe('parseSideFeatureSpec', () => {
       ],
     });
     expect(() => parseSideFeatureSpec('age:num')).toThrow('parseSideFeatureSpec: no key column (add key=NAME)');
-    expect(() => parseSideFeatureSpec('label=y,age:num')).toThrow('unknown option "label", expected key=, header= or delim=');
+    expect(() => parseSideFeatureSpec('label=y,age:num')).toThrow('unknown option "label", expected key=, header=, delim= or scale=');
     expect(() => parseSideFeatureSpec('key=user,user:cat')).toThrow('column "user" is listed twice (or is also the key)');
   });
 });
@@ -70,7 +70,8 @@ describe('joinSideFeatures', () => {
     const frame = { length: 2, columns: { user: ['1', '42'] } };
     expect(() => joinSideFeatures(frame, 'user', features)).toThrow('row 1 has user "42", which the side features (key "user") do not list');
     const out = joinSideFeatures(frame, 'user', features, { missing: 'empty' });
-    expect(Array.from(out.columns.age as Float64Array)).toEqual([24, 0]);
+    // a missing number is NaN: the encoder stores the feature as 0 (absent) and leaves it out of the scaling
+    expect(Array.from(out.columns.age as Float64Array)).toEqual([24, NaN]);
     expect(out.columns.job).toEqual(['writer', '']);
     expect(Array.from((out.columns.tags as MultiHotColumn).offsets)).toEqual([0, 2, 2]);
     expect(() => joinSideFeatures(frame, 'nope', features)).toThrow('the frame has no column "nope"');
@@ -117,21 +118,35 @@ describe('encodeInteractions with side-feature files', () => {
       const j = Array.from(dataset.fields.subarray(dataset.offsets[r], dataset.offsets[r + 1])).indexOf(f);
       return j < 0 ? undefined : (dataset.values[(dataset.offsets[r] as number) + j] as number);
     };
-    expect(valueOf(0, 'age')).toBe(40);
-    expect(valueOf(0, 'year')).toBe(1995);
+    // numeric columns are min-max scaled over the rows encoded: ages 40, 24, 17 and years 1995, 1977, 1995
+    expect(valueOf(0, 'age')).toBe(1);
+    expect(valueOf(1, 'age')).toBe(Math.fround((24 - 17) / (40 - 17)));
+    expect(valueOf(2, 'age')).toBe(0);
+    expect(valueOf(0, 'year')).toBe(1);
+    expect(valueOf(1, 'year')).toBe(0);
     expect(valueOf(0, 'tags')).toBeUndefined();
-    expect(valueOf(2, 'year')).toBe(1995);
+    expect(valueOf(2, 'year')).toBe(1);
     expect(dataset.ids[(dataset.offsets[0] as number) + 3]).toBe(encoder.encode('job', 'artist'));
     // The same encoder re-applies the features to a test log.
     const again = encodeInteractions(x, { encoder, userFeatures: users, itemFeatures: items });
     expect(Array.from(again.dataset.ids)).toEqual(Array.from(dataset.ids));
+    expect(Array.from(again.dataset.values)).toEqual(Array.from(dataset.values));
+    // scale=none keeps the raw numbers
+    const { features: rawItems } = await parseSideFeatures(['movie,year', '10,1995', '20,1977'], 'key=movie,year:num,scale=none');
+    const raw = encodeInteractions(x, { userFeatures: users, itemFeatures: rawItems });
+    const f = raw.encoder.schema.fieldIndex('year');
+    const years = Array.from(raw.dataset.values).filter((_, j) => raw.dataset.fields[j] === f);
+    expect(years).toEqual([1995, 1977, 1995]);
   });
 
   it('rejects an unknown user unless missing side features are allowed', async () => {
     const { features: users } = await parseSideFeatures(['user,age', '5,40', '1,24'], 'key=user,age:num');
     expect(() => encodeInteractions(x, { userFeatures: users })).toThrow('row 2 has user "9"');
     const { dataset } = encodeInteractions(x, { userFeatures: users, missingSideFeatures: 'empty' });
+    // user 9 is absent (value 0); the min-max scaling is over the ages present, 40 and 24
     expect(dataset.values[(dataset.offsets[2] as number) + 2]).toBe(0);
+    expect(dataset.values[(dataset.offsets[0] as number) + 2]).toBe(1);
+    expect(dataset.values[(dataset.offsets[1] as number) + 2]).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FieldConfig } from './encoder.js';
+import type { FieldConfig, NumericScaling } from './encoder.js';
 import { isMultiHot, type Column, type Frame, type MultiHotColumn } from './frame.js';
 import type { LineSource } from './line-source.js';
 import { csvFieldConfigs, parseSideFeatureSpec, readCsv, type CsvColumn, type SideFeatureSpec } from './loaders/csv.js';
@@ -18,6 +18,8 @@ export interface SideFeatures {
   frame: Frame;
   /** How each attribute column is typed, in file order (skipped columns left out). */
   columns: CsvColumn[];
+  /** How `num` columns are scaled when an encoder is fitted on them (the spec's `scale=`; default min-max). */
+  scale?: NumericScaling;
 }
 
 /** What {@link joinSideFeatures} does with a row whose id the side file lacks. */
@@ -29,6 +31,7 @@ export interface SideFeaturesJSON {
   key: string;
   ids: string[];
   columns: CsvColumn[];
+  scale?: NumericScaling;
   /** Per column: keys (cat), numbers (num) or `{ offsets, tokens }` (multi). */
   values: Record<string, (string | number)[] | number[] | { offsets: number[]; tokens: (string | number)[] }>;
 }
@@ -57,7 +60,7 @@ export async function parseSideFeatures(
   const spec = typeof specIn === 'string' ? parseSideFeatureSpec(specIn) : specIn;
   const { key, ...rest } = spec;
   const { frame, keys, skipped, errors } = await readCsv(lines, { label: key, ...rest }, opts, 'key');
-  const features: SideFeatures = { key, ids: keys, frame, columns: spec.columns.filter((c) => c.kind !== 'skip') };
+  const features: SideFeatures = { key, ids: keys, frame, columns: spec.columns.filter((c) => c.kind !== 'skip'), ...(spec.scale ? { scale: spec.scale } : {}) };
   sideIndex(features, `${where}: ${opts?.file ?? '<input>'}`);
   return { features, skipped, errors };
 }
@@ -96,16 +99,17 @@ export function sideFeatureRow(side: SideFeatures, id: string | number): number 
   return undefined;
 }
 
-/** Encoder fields for a side table's columns: cat → categorical, num → numeric, multi → multi-hot. */
+/** Encoder fields for a side table's columns: cat → categorical, num → numeric (scaled as `side.scale`), multi → multi-hot. */
 export function sideFeatureFields(side: SideFeatures): FieldConfig[] {
-  return csvFieldConfigs({ label: '', columns: side.columns });
+  return csvFieldConfigs(side);
 }
 
 /**
  * Adds a side table's columns to `frame` by looking up each row's id in column `on` (raw ids: numbers
  * or strings; numeric ids match across forms like `7`/`"007"`). A row whose id the table lacks is an
- * error naming the id and row, unless `missing` is `'empty'`: then it gets what an empty CSV field
- * gives (key `""`, number 0, empty bag). Column names must not clash with the frame's.
+ * error naming the id and row, unless `missing` is `'empty'`: then it gets key `""`, an empty bag, and NaN for
+ * numbers (a missing value: the encoder stores the feature as 0, absent, and leaves it out of a fitted scaling).
+ * Column names must not clash with the frame's.
  * @returns a new frame sharing the input's columns.
  */
 export function joinSideFeatures(frame: Frame, on: string, side: SideFeatures, options: { missing?: MissingSideFeatures } = {}): Frame {
@@ -138,7 +142,7 @@ export function joinSideFeatures(frame: Frame, on: string, side: SideFeatures, o
     const src = side.frame.columns[c.name] as Column;
     if (c.kind === 'num') {
       const s = src as Float64Array;
-      columns[c.name] = Float64Array.from(rowOf, (row) => (row < 0 ? 0 : (s[row] as number)));
+      columns[c.name] = Float64Array.from(rowOf, (row) => (row < 0 ? NaN : (s[row] as number)));
     } else if (c.kind === 'cat') {
       const s = src as (string | number)[];
       columns[c.name] = Array.from(rowOf, (row) => (row < 0 ? '' : (s[row] as string | number)));
@@ -179,7 +183,7 @@ export function sideFeaturesToJSON(side: SideFeatures): SideFeaturesJSON {
     if (isMultiHot(col)) values[c.name] = { offsets: Array.from(col.offsets), tokens: [...col.tokens] };
     else values[c.name] = Array.from(col as ArrayLike<string | number>);
   }
-  return { format: 'fm-side-features/1', key: side.key, ids: [...side.ids], columns: side.columns.map((c) => ({ ...c })), values };
+  return { format: 'fm-side-features/1', key: side.key, ids: [...side.ids], columns: side.columns.map((c) => ({ ...c })), ...(side.scale ? { scale: side.scale } : {}), values };
 }
 
 /** Reads {@link sideFeaturesToJSON}'s output back; throws naming what is wrong. */
@@ -190,6 +194,7 @@ export function sideFeaturesFromJSON(json: unknown): SideFeatures {
   if (typeof j.key !== 'string' || !Array.isArray(j.ids) || !Array.isArray(j.columns) || typeof j.values !== 'object') {
     throw new Error(`${where}: expected key, ids, columns and values`);
   }
+  if (j.scale !== undefined && !['minmax', 'standard', 'none'].includes(j.scale)) throw new Error(`${where}: scale must be minmax, standard or none, got ${JSON.stringify(j.scale)}`);
   const n = j.ids.length;
   const columns: Record<string, Column> = {};
   for (const c of j.columns) {
@@ -203,7 +208,7 @@ export function sideFeaturesFromJSON(json: unknown): SideFeatures {
       columns[c.name] = c.kind === 'num' ? Float64Array.from(arr as number[]) : arr;
     }
   }
-  const features: SideFeatures = { key: j.key, ids: j.ids.map(String), frame: { length: n, columns }, columns: j.columns };
+  const features: SideFeatures = { key: j.key, ids: j.ids.map(String), frame: { length: n, columns }, columns: j.columns, ...(j.scale ? { scale: j.scale } : {}) };
   sideIndex(features, where);
   return features;
 }

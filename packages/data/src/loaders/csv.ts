@@ -1,4 +1,4 @@
-import type { FieldConfig } from '../encoder.js';
+import type { FieldConfig, NumericScaling } from '../encoder.js';
 import type { Frame, Column } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
 import { BadLines, FLOAT32_RANGE, fitsFloat32, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
@@ -26,7 +26,9 @@ export interface CsvColumn {
  * - `NAME:cat`, `NAME:num`, `NAME:skip`, `NAME:multi` or `NAME:multiSEP` (e.g. `genres:multi|`,
  *   `tags:multi;`; default separator `|`);
  * - `header=yes|no` (default yes; without a header NAME is the 0-based column position);
- * - `delim=comma|tab|semicolon|pipe|space|C` for a single character C (default comma).
+ * - `delim=comma|tab|semicolon|pipe|space|C` for a single character C (default comma);
+ * - `scale=minmax|standard|none`: how `num` columns are scaled (default `minmax`: to [0, 1] over the rows the encoder
+ *   is fitted on; see `FieldConfig.scale`). Raw numbers such as ages or prices make FM training diverge.
  *
  * Example: `"label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"`.
  */
@@ -38,7 +40,13 @@ export interface CsvColumnSpec {
   header?: boolean;
   /** Field delimiter (default `,`). Fields may be quoted as in RFC 4180, within one line. */
   delimiter?: string;
+  /** How `num` columns are scaled ({@link CSV_NUMERIC_SCALING} when absent). */
+  scale?: NumericScaling;
 }
+
+/** How a CSV spec's `num` columns are scaled unless it says `scale=`: to [0, 1] (as DeepCTR's examples do). */
+export const CSV_NUMERIC_SCALING: NumericScaling = 'minmax';
+const SCALINGS: readonly string[] = ['minmax', 'standard', 'none'];
 
 const DELIMS: Record<string, string> = { comma: ',', tab: '\t', semicolon: ';', pipe: '|', space: ' ' };
 const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
@@ -59,6 +67,7 @@ export interface SideFeatureSpec {
   columns: CsvColumn[];
   header?: boolean;
   delimiter?: string;
+  scale?: NumericScaling;
 }
 
 /** Parses the compact string form of a {@link SideFeatureSpec}; throws naming the bad entry. */
@@ -91,8 +100,11 @@ function parseSpecText(text: string, where: string, role: SpecialColumn): CsvCol
         const d = DELIMS[value] ?? (value.length === 1 ? value : undefined);
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
+      } else if (key === 'scale') {
+        if (!SCALINGS.includes(value)) throw new Error(`${where}: "${entry}": expected scale=minmax, scale=standard or scale=none`);
+        spec.scale = value as NumericScaling;
       } else {
-        throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header= or delim=`);
+        throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header=, delim= or scale=`);
       }
       continue;
     }
@@ -142,10 +154,17 @@ interface Slot {
   separator: string;
 }
 
-/** Encoder fields for a CSV spec: `cat` → categorical, `num` → numeric, `multi` → multi-hot (weights normalised); `skip` dropped. */
-export function csvFieldConfigs(spec: CsvColumnSpec): FieldConfig[] {
-  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
-  return spec.columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
+/**
+ * Encoder fields for a CSV spec: `cat` → categorical, `num` → numeric (scaled as the spec's `scale`, default
+ * {@link CSV_NUMERIC_SCALING}), `multi` → multi-hot (weights normalised); `skip` dropped.
+ */
+export function csvFieldConfigs(spec: Pick<CsvColumnSpec, 'columns' | 'scale'>): FieldConfig[] {
+  const scale = spec.scale ?? CSV_NUMERIC_SCALING;
+  return spec.columns.flatMap((c): FieldConfig[] => {
+    if (c.kind === 'skip') return [];
+    if (c.kind === 'num') return [{ name: c.name, kind: 'numeric', scale }];
+    return [{ name: c.name, kind: c.kind === 'cat' ? 'categorical' : 'multi-hot' }];
+  });
 }
 
 type MultiAcc = { offsets: Growable<Int32Array>; tokens: string[] };
