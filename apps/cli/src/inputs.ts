@@ -8,7 +8,7 @@ import {
   encodeInteractions,
   parseCsvSpec,
   type CsvColumnSpec,
-  type FieldConfig,
+  csvFieldConfigs,
   type HashingConfig,
   type HashReport,
   type Interactions,
@@ -40,7 +40,7 @@ export const FORMAT_OPTION = {
 export const COLUMNS_OPTION = {
   type: 'string',
   placeholder: 'SPEC',
-  description: 'CSV/Parquet columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"',
+  description: 'CSV/Parquet columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip" (num columns min-max scaled; scale=standard|none)',
 } as const;
 /** Flag spec for 0-based libFM/libsvm files. */
 export const ZERO_BASED_OPTION = {
@@ -262,11 +262,6 @@ export async function checkInputPath(path: string, flag: string, allowDir = fals
   if (st.isDirectory() && !allowDir) throw new CliError(`${flag} ${path}: is a directory, expected a file`);
 }
 
-function fieldConfigsOf(spec: CsvColumnSpec): FieldConfig[] {
-  const kinds = { cat: 'categorical', num: 'numeric', multi: 'multi-hot' } as const;
-  return spec.columns.flatMap((c) => (c.kind === 'skip' ? [] : [{ name: c.name, kind: kinds[c.kind] }]));
-}
-
 /** Feature values of `ds` in an out-of-vocabulary bucket (local id 0 of a categorical or multi-hot field). */
 export function countUnseen(ds: SparseDataset): UnseenReport {
   const { schema } = ds;
@@ -421,7 +416,7 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         throw new CliError(`${flag} ${(e as Error).message.replace(/^readParquetFrames: /, '')}`);
       }
       try {
-        const encoder = opts.encoder ?? Encoder.fit(r.frame, fieldConfigsOf(spec));
+        const encoder = opts.encoder ?? Encoder.fit(r.frame, csvFieldConfigs(spec));
         out = { path, source: path, format, dataset: encoder.transform(r.frame, r.labels), encoder };
       } catch (e) {
         throw new CliError(`${flag} ${path}: ${(e as Error).message}`);
@@ -439,7 +434,7 @@ export async function loadInput(path: string, opts: LoadInputOptions): Promise<L
         throw new UsageError(`fm ${opts.command}: --columns: ${(e as Error).message}`, opts.command);
       }
       const { frame: raw, labels } = await loadCsv(path, spec, signal);
-      const { frame, configs } = opts.side ? joinCsvSide(raw, fieldConfigsOf(spec), opts.side, path) : { frame: raw, configs: fieldConfigsOf(spec) };
+      const { frame, configs } = opts.side ? joinCsvSide(raw, csvFieldConfigs(spec), opts.side, path) : { frame: raw, configs: csvFieldConfigs(spec) };
       try {
         const encoder = opts.encoder ?? Encoder.fit(frame, configs);
         out = { path, source: path, format, dataset: encoder.transform(frame, labels), encoder };

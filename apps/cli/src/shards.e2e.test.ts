@@ -99,8 +99,12 @@ describe('fm encode --shards → fm train → fm eval', () => {
     const r = await runFm(['encode', '--input', join(dir, 'train.csv'), '--columns', SPEC, '--shards', '--hash-bits', '4', '--hash-seed', '9', '--out', join(dir, 'hashed'), '--json']);
     expect(r.code, r.err).toBe(0);
     const j = r.json();
-    expect(j.passes).toBe(1);
+    // hashed fields need no vocabulary pass; the numeric column's min-max scaling does (scale=none: one pass)
+    expect(j.passes).toBe(2);
     expect(j.fields.map((f: { cardinality: number }) => f.cardinality)).toEqual([16, 16, 1]);
+    const one = await runFm(['encode', '--input', join(dir, 'train.csv'), '--columns', `${SPEC},scale=none`, '--shards', '--hash-bits', '4', '--out', join(dir, 'hashed-raw'), '--json']);
+    expect(one.code, one.err).toBe(0);
+    expect(one.json().passes).toBe(1);
     // reference: distinct values and occupied buckets per field, counted here
     const rows = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     for (const [col, field] of [[1, 'user'], [2, 'item']] as const) {

@@ -204,7 +204,8 @@ describe('fm train --user-features FILE.csv', () => {
     expect(e.code, e.err).toBe(0);
     expect(e.err).toContain(`${missTest} of ${test.length} rows (1 distinct users) have a user id that --user-features does not list`);
 
-    // the encoded rows: age is the file's number, job its category; user 7 gets age 0 and job ""
+    // the encoded rows: age is the file's number min-max scaled over the training rows that have one, job its
+    // category; user 7 gets age 0 (absent) and job ""
     const bundle = await loadModelBundle(out);
     const enc = bundle.encoder;
     if (!enc || !bundle.side) throw new Error('no encoder or side features saved');
@@ -213,6 +214,10 @@ describe('fm train --user-features FILE.csv', () => {
     const ds = (await loadInput(join(dir, 'ml/ua.base'), { command: 'eval', encoder: enc, side: bundle.side })).dataset;
     const age = ds.schema.fields.findIndex((f) => f.name === 'age');
     const job = ds.schema.fields.findIndex((f) => f.name === 'job');
+    const known = base.filter((x) => x[0] !== 7).map((x) => ageOf(x[0] as number));
+    const lo = Math.min(...known);
+    const hi = Math.max(...known);
+    expect(hi).toBeGreaterThan(lo);
     base.forEach((x, row) => {
       let a = NaN;
       let jk: unknown;
@@ -221,7 +226,7 @@ describe('fm train --user-features FILE.csv', () => {
         if (ds.fields[p] === job) jk = enc.decode('job', ds.ids[p] as number);
       }
       const u = x[0] as number;
-      expect(Number.isNaN(a) ? 0 : a).toBe(u === 7 ? 0 : ageOf(u));
+      expect(Number.isNaN(a) ? 0 : a).toBe(u === 7 ? 0 : Math.fround((ageOf(u) - lo) / (hi - lo)));
       expect(jk).toBe(u === 7 ? '' : occupationOf(u));
     });
   }, 60_000);
