@@ -23,7 +23,7 @@ export function divergedError(loss: number, rows: number, learningRate: number, 
   let hint = '';
   if (at >= 0) {
     const field = data.schema.fields[data.schema.fieldOf(ids[at] as number)]?.name ?? '?';
-    hint = `, or scale field "${field}": its values reach ${Number(max.toPrecision(4))}, and the pair terms grow with the product of two values (scale numeric fields into about [-1, 1])`;
+    hint = `, or scale field "${field}": its values reach ${Number(max.toPrecision(4))}, and the pair terms grow with the product of two values (scale numeric fields into about [-1, 1]: an encoder field's scale 'minmax' or 'standard', scale=minmax in a CSV column spec)`;
   }
   return new Error(`the training loss became ${loss} after ${rows} rows of the epoch — lower the learning rate (now ${learningRate})${hint}`);
 }
