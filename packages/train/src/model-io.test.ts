@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '@fm/layers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isModelDir, loadModel, saveModel } from './node.js';
 import { predict } from './predict.js';
 import { fileCheckpointStore } from './file-checkpoint-store.js';
@@ -16,7 +16,16 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const newDir = async (name: string) => join(await mkdtemp(join(tmpdir(), 'fm-train-')), name);
+const roots: string[] = [];
+/** A fresh folder under a temporary root (removed after the file's tests). */
+const newDir = async (name: string) => {
+  const root = await mkdtemp(join(tmpdir(), 'fm-train-'));
+  roots.push(root);
+  return join(root, name);
+};
+afterAll(async () => {
+  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
+});
 const versionDirs = async (dir: string) => (await readdir(dir)).filter((f) => f.startsWith('v-'));
 
 async function trained(seed: number): Promise<tf.LayersModel> {
