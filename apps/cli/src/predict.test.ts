@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Encoder, SparseDataset } from '@fm/data';
 import { predict, predictDistribution } from '@fm/train';
-import { loadModel } from '@fm/train/node';
+import { createModel } from '@fm/layers';
+import { loadModel, saveModel } from '@fm/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ratingLines, removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
 
@@ -126,6 +127,25 @@ describe('fm predict', () => {
     expect(readFileSync(join(dir, 'mine.txt'), 'utf8')).toBe('my notes\n');
     const again = await runFm(['predict', '--model', m, '--data', test, '--format', 'movielens', '--out', join(dir, 'fm.pred')]);
     expect(again.code, again.err).toBe(0);
+  });
+
+  it('eval and predict refuse an encoded file that does not fit the model, naming both', async () => {
+    const arrow = join(dir, 'other.arrow');
+    const enc = await runFm(['encode', '--input', join(dir, 'te.ffm'), '--format', 'libffm', '--out', arrow]);
+    expect(enc.code, enc.err).toBe(0);
+    // a model saved with its encoder: the file's fields are not the encoder's
+    const m = join(dir, 'fm');
+    // a model saved by the library, without an encoder: the field sizes are compared
+    const lib = join(dir, 'lib-model');
+    await saveModel(createModel('fm', { fieldDims: [4, 5], embeddingDim: 2, seed: 1 }), lib);
+    for (const cmd of [['eval'], ['predict', '--out', join(dir, 'never.pred')]]) {
+      const r = await runFm([...cmd, '--model', m, '--data', arrow]);
+      expect(r.code, r.err).toBe(1);
+      expect(r.err).toContain(`${arrow}: its fields (f0:multi-hot(9), f1:multi-hot(7), f2:multi-hot(6)) differ from the encoder's (user:categorical(`);
+      const l = await runFm([...cmd, '--model', lib, '--data', arrow]);
+      expect(l.code, l.err).toBe(1);
+      expect(l.err).toContain(`--data ${arrow}: its fields have sizes [9, 7, 6] but the model ${lib} was trained on [4, 5]; encode it with the model's encoder (fm encode --encoder ${lib})`);
+    }
   });
 
   it('eval --predictions: a short file, a bad line or a probability out of [0, 1] is an error naming it', async () => {
