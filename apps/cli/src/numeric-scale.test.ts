@@ -47,6 +47,10 @@ describe('CSV number columns', () => {
     expect(got[2]).toBeGreaterThan(1); // not clipped
     const e = await runFm(['eval', '--model', out, '--data', join(dir, 'test.csv'), '--columns', cols, '--backend', 'cpu']);
     expect(e.code, e.err).toBe(0);
+    // fm info shows it
+    const info = await runFm(['info', '--model', out, '--json']);
+    expect(info.json().numeric_scaling).toEqual({ price: { scale: 'minmax', center: lo, spread: hi - lo } });
+    expect((await runFm(['info', '--model', out])).out).toMatch(new RegExp(`price +numeric +1 +min-max: \\(x − ${lo}\\) / ${hi - lo}`));
   }, 60_000);
 
   it('scale=none keeps raw values; the divergence it causes names the field', async () => {

@@ -58,7 +58,12 @@ export const infoCommand = defineCommand({
     ctx.print(`model ${v.model}: ${kind}, task ${task}${typeof k === 'number' ? `, k = ${k}` : ''}, ${fmtNum(params)} parameters (${fmtNum(bytes)} bytes of weights)`);
     if (meta?.createdAt) ctx.print(`saved ${meta.createdAt}`);
     ctx.print('');
-    ctx.print(formatTable(['field', 'kind', 'ids'], fields.map((f) => [f.name, f.kind, f.cardinality])));
+    const scaling = numericScaling(fm.encoder);
+    if (fields.some((f) => f.kind === 'numeric')) {
+      ctx.print(formatTable(['field', 'kind', 'ids', 'values'], fields.map((f) => [f.name, f.kind, f.cardinality, f.kind === 'numeric' ? describeScaling(scaling[f.name]) : ''])));
+    } else {
+      ctx.print(formatTable(['field', 'kind', 'ids'], fields.map((f) => [f.name, f.kind, f.cardinality])));
+    }
     if (meta?.ratingRange && task === 'regression') ctx.print(`ratings in [${meta.ratingRange.join(', ')}] (predictions are clipped to it)`);
     if (training) {
       ctx.print('');
@@ -89,6 +94,7 @@ export const infoCommand = defineCommand({
       parameters: params,
       weight_bytes: bytes,
       fields,
+      numeric_scaling: scaling,
       rating_range: task === 'regression' ? (meta?.ratingRange ?? null) : null,
       training: training ?? null,
       created_at: meta?.createdAt ?? null,
@@ -99,3 +105,32 @@ export const infoCommand = defineCommand({
     };
   },
 });
+
+/** A numeric field's scaling as saved in the encoder: how, and value = (raw − center) / spread. */
+interface Scaling {
+  scale: string;
+  center: number;
+  spread: number;
+}
+
+/** The scaled numeric fields of a saved encoder's JSON, by field name (absent: raw values). */
+function numericScaling(encoder: unknown): Record<string, Scaling> {
+  const out: Record<string, Scaling> = {};
+  const fields = (encoder as { fields?: unknown } | undefined)?.fields;
+  if (!Array.isArray(fields)) return out;
+  for (const f of fields as { name?: unknown; scale?: unknown; scaleBy?: { center?: unknown; spread?: unknown } }[]) {
+    const by = f.scaleBy;
+    if (typeof f.name === 'string' && typeof by?.center === 'number' && typeof by.spread === 'number') {
+      out[f.name] = { scale: typeof f.scale === 'string' ? f.scale : 'given', center: by.center, spread: by.spread };
+    }
+  }
+  return out;
+}
+
+/** "min-max: (x − 100) / 4900", or "raw" for a numeric field used as given. */
+function describeScaling(s: Scaling | undefined): string {
+  if (s === undefined) return 'raw';
+  const n = (x: number) => String(Number(x.toPrecision(6)));
+  const how = s.scale === 'minmax' ? 'min-max' : s.scale;
+  return `${how}: (x ${s.center < 0 ? '+' : '−'} ${n(Math.abs(s.center))}) / ${n(s.spread)}`;
+}
