@@ -23,8 +23,9 @@ describe('gemmTransposedA', () => {
     [130, 17, 9],
     [37, 8, 1], // N not a multiple of 4, K one: computed as (dyᵀ x)ᵀ
     [130, 16, 3],
-    [20, 1030, 32], // K over 4 tiles of 256 columns (32 KB of out), the last one partial
-    [8, 4100, 4], // N = 4: tiles of 2,048 columns
+    [20, 1030, 32], // wide x: K = 4·257 + 2 (blocks of 4 columns and a remainder)
+    [8, 4100, 4], // N = 4: the 4-wide kernels only
+    [70, 7, 12], // 3 chunks of rows (32, 32, 6), K and N remainders: all four kernels
   ])('xᵀ @ dy for [M=%i, K=%i] and [M, N=%i]: SIMD and loop both equal the definition', (m, k, n) => {
     const rnd = uniform(m * 31 + k * 7 + n);
     const x = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
@@ -48,9 +49,11 @@ describe('gemmTransposedA', () => {
   });
 
   it.each([
-    [12, 5, 8], // M and N multiples of 4: in place on the heap (K any)
-    [12, 1030, 32], // in place, over tiles of 256 columns of x
-    [13, 4, 8], // M ragged: copied and padded
+    [12, 5, 8], // N a multiple of 4: in place on the heap (M and K any)
+    [12, 1030, 32], // in place, a wide x
+    [13, 4, 8], // M ragged: in place too
+    [70, 7, 12], // in place over 3 chunks of rows, with K and N remainders
+    [9, 6, 5], // N ragged: copied, dy's rows padded
   ])('on views of the wasm backend heap, [M=%i, K=%i] and [M, N=%i], equals the definition', async (m, k, n) => {
     await tf.setBackend('wasm');
     const rnd = uniform(m + k + n);

@@ -1,85 +1,95 @@
 /**
  * `out[K, N] = xᵀ @ dy` for `x` `[M, K]`, `dy` `[M, N]`: the weight gradient of a dense layer, a reduction over
  * the M rows of a batch. tfjs-backend-wasm computes it with a naive loop (XNNPACK only runs untransposed
- * products), about 1 ns per multiply-add; this module does it with WebAssembly SIMD (f32x4), 4 rows of x at a
- * time, ~0.1-0.3 ns per multiply-add measured. The bytecode is assembled below (no toolchain: a few opcodes).
+ * products), about 1 ns per multiply-add; this module does it with WebAssembly SIMD (f32x4): blocks of 4 × 8 of out
+ * held in registers over chunks of 32 rows of the batch, ~0.1-0.15 ns per multiply-add measured. The bytecode is
+ * assembled below (no toolchain: a few opcodes).
  */
 
 import {
-  ADD, BLOCK, END, F32_LOAD, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_U, I32, IMPORT_MEMORY, LOOP, MAGIC, MUL, V128, V128_LOAD,
-  V128_STORE, br, brIf, get, i32, name, section, set, tee, uleb, heapModule, vec, wasmApi, type WasmMemory,
+  ADD, F32X4_ADD, F32X4_MUL, I32, LT_U, MUL, V128, forLoop, get, heapModule, i32, set, typedModule, v128Load32SplatAt, v128LoadAt, v128StoreAt,
+  wasmApi, whileLoop, type WasmMemory,
 } from './wasm-bytecode.js';
 
 /**
- * `gemm(x, dy, out, M, K, N, S)` (byte offsets; M % 4 = 0, N % 4 = 0; x's rows S floats long, of which the first K
- * are used): out[k, n] += Σ_m x[m, k]·dy[m, n].
+ * One kernel: for k in [k0, k1) by `kb` and n in [n0, n1) by 4·`nv` (floats), an `[kb, 4·nv]` block of out held in
+ * registers while `rows` rows of x and dy add into it, then added to out. Params (i32): 0 x, 1 dy, 2 out (byte
+ * addresses of the chunk's first row and of out), 3 rows, 4 k0, 5 k1, 6 n0, 7 n1, 8 S (floats per row of x),
+ * 9 N (floats per row of dy and out).
  */
-function gemmModule(importMemory: boolean): Uint8Array {
-  // params 0-6: x, dy, out, M, K, N, S; locals: 7 m, 8 k, 9 n, 10 row bytes of dy/out, 11 x row, 12 dy row,
-  // 13 address scratch, 14-17 x[m..m+3, k] splatted, 18 row bytes of x
-  const [x, dy, out, M, K, N, S, m, k, n, nb, xRow, dyRow, addr, a0, a1, a2, a3, kb] = [...Array(19).keys()] as number[];
-  const dyAt = (row: number) => [...get(dyRow as number), ...get(n as number), ...ADD, ...(row === 0 ? [] : [...get(nb as number), ...i32(row), ...MUL, ...ADD]), ...V128_LOAD];
-  const term = (a: number, row: number) => [...get(a), ...dyAt(row), ...F32X4_MUL, ...F32X4_ADD];
-  const code = [
-    ...get(N as number), ...i32(4), ...MUL, ...set(nb as number),
-    ...get(S as number), ...i32(4), ...MUL, ...set(kb as number),
-    ...i32(0), ...set(m as number),
-    ...BLOCK, ...LOOP,
-    ...get(m as number), ...get(M as number), ...GE_U, ...brIf(1),
-    ...get(x as number), ...get(m as number), ...get(kb as number), ...MUL, ...ADD, ...set(xRow as number),
-    ...get(dy as number), ...get(m as number), ...get(nb as number), ...MUL, ...ADD, ...set(dyRow as number),
-    ...i32(0), ...set(k as number),
-    ...BLOCK, ...LOOP,
-    ...get(k as number), ...get(K as number), ...GE_U, ...brIf(1),
-    ...get(xRow as number), ...get(k as number), ...i32(4), ...MUL, ...ADD, ...tee(addr as number), ...F32_LOAD, ...F32X4_SPLAT, ...set(a0 as number),
-    ...get(addr as number), ...get(kb as number), ...ADD, ...tee(addr as number), ...F32_LOAD, ...F32X4_SPLAT, ...set(a1 as number),
-    ...get(addr as number), ...get(kb as number), ...ADD, ...tee(addr as number), ...F32_LOAD, ...F32X4_SPLAT, ...set(a2 as number),
-    ...get(addr as number), ...get(kb as number), ...ADD, ...F32_LOAD, ...F32X4_SPLAT, ...set(a3 as number),
-    ...get(out as number), ...get(k as number), ...get(nb as number), ...MUL, ...ADD, ...set(addr as number),
-    ...i32(0), ...set(n as number),
-    ...BLOCK, ...LOOP,
-    ...get(n as number), ...get(nb as number), ...GE_U, ...brIf(1),
-    ...get(addr as number), ...get(n as number), ...ADD,
-    ...get(addr as number), ...get(n as number), ...ADD, ...V128_LOAD,
-    ...term(a0 as number, 0), ...term(a1 as number, 1), ...term(a2 as number, 2), ...term(a3 as number, 3),
-    ...V128_STORE,
-    ...get(n as number), ...i32(16), ...ADD, ...set(n as number),
-    ...br(0),
-    ...END, ...END,
-    ...get(k as number), ...i32(1), ...ADD, ...set(k as number),
-    ...br(0),
-    ...END, ...END,
-    ...get(m as number), ...i32(4), ...ADD, ...set(m as number),
-    ...br(0),
-    ...END, ...END,
-    ...END,
+function kernel(kb: 1 | 4, nv: 1 | 2): number[] {
+  const [x, dy, out, rows, k0, k1, n0, n1, S, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [k, n, xp, dp, xEnd, xRow, dyRow, oa] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const splat = (i: number) => 18 + i;
+  const d = (j: number) => 22 + j;
+  const acc = (i: number, j: number) => 24 + 2 * i + j;
+  const is = Array.from({ length: kb }, (_, i) => i);
+  const js = Array.from({ length: nv }, (_, j) => j);
+  const zero = [0xfd, 12, ...new Array<number>(16).fill(0)];
+  return [
+    ...get(S), ...i32(4), ...MUL, ...set(xRow),
+    ...get(N), ...i32(4), ...MUL, ...set(dyRow),
+    ...forLoop(k, get(k0), get(k1), i32(kb), [
+      ...forLoop(n, get(n0), get(n1), i32(4 * nv), [
+        ...is.flatMap((i) => js.flatMap((j) => [...zero, ...set(acc(i, j))])),
+        ...get(x), ...get(k), ...i32(4), ...MUL, ...ADD, ...set(xp),
+        ...get(dy), ...get(n), ...i32(4), ...MUL, ...ADD, ...set(dp),
+        ...get(xp), ...get(rows), ...get(xRow), ...MUL, ...ADD, ...set(xEnd),
+        ...whileLoop([...get(xp), ...get(xEnd), ...LT_U], [
+          ...is.flatMap((i) => [...get(xp), ...v128Load32SplatAt(4 * i), ...set(splat(i))]),
+          ...js.flatMap((j) => [...get(dp), ...v128LoadAt(16 * j), ...set(d(j))]),
+          ...is.flatMap((i) => js.flatMap((j) => [...get(acc(i, j)), ...get(splat(i)), ...get(d(j)), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(i, j))])),
+          ...get(xp), ...get(xRow), ...ADD, ...set(xp),
+          ...get(dp), ...get(dyRow), ...ADD, ...set(dp),
+        ]),
+        ...is.flatMap((i) => [
+          ...get(out), ...get(k), ...i32(i), ...ADD, ...get(dyRow), ...MUL, ...ADD, ...get(n), ...i32(4), ...MUL, ...ADD, ...set(oa),
+          ...js.flatMap((j) => [...get(oa), ...get(oa), ...v128LoadAt(16 * j), ...get(acc(i, j)), ...F32X4_ADD, ...v128StoreAt(16 * j)]),
+        ]),
+      ]),
+    ]),
   ];
-  const body = [...vec([[...uleb(7), I32], [...uleb(4), V128], [...uleb(1), I32]]), ...code];
-  return new Uint8Array([
-    ...MAGIC,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
-    ...(importMemory ? IMPORT_MEMORY : []),
-    ...section(3, vec([[0]])),
-    ...(importMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
-    ...section(7, vec(importMemory ? [[...name('gemm'), 0x00, 0]] : [[...name('gemm'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
 }
 
+/**
+ * `out[k, n] += Σ_m x[m, k]·dy[m, n]` for a chunk of rows: `k4n8` on k in blocks of 4 and n in blocks of 8, `k4n4`,
+ * `k1n8` and `k1n4` on the remainders (N a multiple of 4). Imports its memory.
+ */
+function gemmModule(): Uint8Array {
+  const params = Array.from({ length: 10 }, () => I32);
+  const locals: [number, number][] = [[8, I32], [14, V128]];
+  return typedModule(
+    ([['k4n8', 4, 2], ['k4n4', 4, 1], ['k1n8', 1, 2], ['k1n4', 1, 1]] as const).map(([name, kb, nv]) => ({ name, params, results: [], locals, body: kernel(kb, nv) })),
+    false,
+  );
+}
+
+type Kernel = (x: number, dy: number, out: number, rows: number, k0: number, k1: number, n0: number, n1: number, s: number, n: number) => void;
+interface GemmKernels {
+  k4n8: Kernel;
+  k4n4: Kernel;
+  k1n8: Kernel;
+  k1n4: Kernel;
+}
+/** The module on a memory of its own (operands copied in), and that memory. */
 interface GemmInstance {
-  gemm(x: number, dy: number, out: number, m: number, k: number, n: number, s: number): void;
+  kernels: GemmKernels;
   memory: WasmMemory;
 }
-type InPlaceGemm = Pick<GemmInstance, 'gemm'>;
 
 let instance: GemmInstance | null | undefined;
 
-/** The compiled module, or null where WebAssembly SIMD is unavailable. */
+/** The compiled module on its own memory, or null where WebAssembly SIMD is unavailable. */
 function gemmInstance(): GemmInstance | null {
   if (instance !== undefined) return instance;
   try {
-    const bytes = gemmModule(false);
-    instance = wasmApi !== undefined && wasmApi.validate(bytes) ? (new wasmApi.Instance(new wasmApi.Module(bytes)).exports as unknown as GemmInstance) : null;
+    const bytes = gemmModule();
+    const api = wasmApi as (typeof wasmApi & { Memory: new (d: { initial: number }) => WasmMemory }) | undefined;
+    if (api === undefined || !api.validate(bytes)) instance = null;
+    else {
+      const memory = new api.Memory({ initial: 1 });
+      instance = { kernels: new api.Instance(new api.Module(bytes), { env: { memory } }).exports as unknown as GemmKernels, memory };
+    }
   } catch {
     instance = null;
   }
@@ -87,21 +97,30 @@ function gemmInstance(): GemmInstance | null {
 }
 
 /** The module instantiated over the wasm backend's heap `buffer` (operands used in place), or null. */
-const inPlaceGemm = heapModule<InPlaceGemm>(() => gemmModule(true));
+const inPlaceGemm = heapModule<GemmKernels>(gemmModule);
 
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
-/** Bytes of `out` one pass over the batch accumulates into: a tile that stays in cache across the M rows. */
-const OUT_TILE_BYTES = 32 << 10;
-
 /**
- * The kernel over column tiles of x (and row tiles of out): each tile's rows of out stay in cache while every row
- * of the batch adds into them. Untiled, a wide x (FiBiNET's 23,712 inputs: out is 3 MB) streams all of out
- * through memory once per 4 rows of the batch.
+ * Rows of the batch each kernel call runs over. Its `[kb, 8]` block of out stays in registers over them; the rows of
+ * x they read (a page apart for a wide x, FiBiNET's 23,712 inputs) stay in the TLB and L1 while the k and n blocks
+ * go by. With the whole batch at once, every row read would be a TLB miss.
  */
-function tiledGemm(g: Pick<GemmInstance, 'gemm'>, x: number, dy: number, out: number, m: number, k: number, n: number): void {
-  const tile = Math.max(4, Math.floor(OUT_TILE_BYTES / (n * 4)));
-  for (let k0 = 0; k0 < k; k0 += tile) g.gemm(x + k0 * 4, dy, out + k0 * n * 4, m, Math.min(tile, k - k0), n, k);
+const M_CHUNK = 32;
+
+/** `out += xᵀ @ dy` by chunks of rows (byte addresses; x's rows `s` floats long; n a multiple of 4). */
+function chunkedGemm(g: GemmKernels, x: number, dy: number, out: number, m: number, k: number, n: number, s: number): void {
+  const k4 = k - (k % 4);
+  const n8 = n - (n % 8);
+  for (let m0 = 0; m0 < m; m0 += M_CHUNK) {
+    const rows = Math.min(M_CHUNK, m - m0);
+    const xa = x + m0 * s * 4;
+    const da = dy + m0 * n * 4;
+    if (k4 > 0 && n8 > 0) g.k4n8(xa, da, out, rows, 0, k4, 0, n8, s, n);
+    if (k4 > 0 && n8 < n) g.k4n4(xa, da, out, rows, 0, k4, n8, n, s, n);
+    if (k4 < k && n8 > 0) g.k1n8(xa, da, out, rows, k4, k, 0, n8, s, n);
+    if (k4 < k && n8 < n) g.k1n4(xa, da, out, rows, k4, k, n8, n, s, n);
+  }
 }
 
 /**
@@ -113,12 +132,12 @@ function tiledGemm(g: Pick<GemmInstance, 'gemm'>, x: number, dy: number, out: nu
  */
 export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array, simd = true): void {
   const wasm = simd ? gemmInstance() : null;
-  if (wasm !== null && m % 4 === 0 && n % 4 === 0 && x.buffer === dy.buffer && dy.buffer === out.buffer) {
+  if (wasm !== null && n % 4 === 0 && x.buffer === dy.buffer && dy.buffer === out.buffer) {
     // all three on the wasm backend's heap, no padding needed: no copies
     const heapGemm = inPlaceGemm(out.buffer);
     if (heapGemm !== null) {
       out.subarray(0, k * n).fill(0);
-      tiledGemm(heapGemm, x.byteOffset, dy.byteOffset, out.byteOffset, m, k, n);
+      chunkedGemm(heapGemm, x.byteOffset, dy.byteOffset, out.byteOffset, m, k, n, k);
       return;
     }
   }
@@ -144,29 +163,26 @@ export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k:
   runGemm(wasm, x, dy, m, k, n, out);
 }
 
-/** `out = xᵀ @ dy` on the SIMD module: operands copied into its memory, zero-padded to multiples of 4. */
+/** `out = xᵀ @ dy` on the SIMD module: operands copied into its memory, dy's rows zero-padded to a multiple of 4. */
 function runGemm(wasm: GemmInstance, x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array): void {
-  const m4 = up(m, 4);
   const n4 = up(n, 4);
-  const xBytes = up(m4 * k * 4, 16);
-  const dyBytes = m4 * n4 * 4;
+  const xBytes = up(m * k * 4, 16);
+  const dyBytes = m * n4 * 4;
   const need = xBytes + dyBytes + k * n4 * 4;
   const have = wasm.memory.buffer.byteLength;
   if (have < need) wasm.memory.grow(Math.ceil((need - have) / 65536));
   const heap = new Float32Array(wasm.memory.buffer);
   heap.set(x.subarray(0, m * k), 0);
-  heap.fill(0, m * k, m4 * k);
   const dyAt = xBytes / 4;
   if (n4 === n) {
     heap.set(dy.subarray(0, m * n), dyAt);
-    heap.fill(0, dyAt + m * n, dyAt + m4 * n);
   } else {
-    heap.fill(0, dyAt, dyAt + m4 * n4);
+    heap.fill(0, dyAt, dyAt + m * n4);
     for (let r = 0; r < m; r++) heap.set(dy.subarray(r * n, r * n + n), dyAt + r * n4);
   }
-  const outAt = dyAt + m4 * n4;
+  const outAt = dyAt + m * n4;
   heap.fill(0, outAt, outAt + k * n4);
-  tiledGemm(wasm, 0, dyAt * 4, outAt * 4, m4, k, n4);
+  chunkedGemm(wasm.kernels, 0, dyAt * 4, outAt * 4, m, k, n4, k);
   if (n4 === n) out.set(heap.subarray(outAt, outAt + k * n));
   else for (let i = 0; i < k; i++) out.set(heap.subarray(outAt + i * n4, outAt + i * n4 + n), i * n);
 }

@@ -76,6 +76,8 @@ export const F32_ADD = [0x92];
 export const v128LoadAt = (offset: number): number[] => [0xfd, ...uleb(0), 0x04, ...uleb(offset)];
 /** `v128.store` with a 16-byte alignment hint and a constant byte `offset` added to the address. @internal */
 export const v128StoreAt = (offset: number): number[] => [0xfd, ...uleb(11), 0x04, ...uleb(offset)];
+/** `v128.load32_splat`: the f32 at the address plus a constant byte `offset`, in all four lanes. @internal */
+export const v128Load32SplatAt = (offset: number): number[] => [0xfd, ...uleb(9), 0x02, ...uleb(offset)];
 /** @internal */
 export const V128_LOAD = v128LoadAt(0);
 /** @internal */
