@@ -91,6 +91,7 @@ describe('numeric field scaling', () => {
     );
     expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'log' as never }])).toThrow('field "age" scale must be "none", "minmax", "standard", got "log"');
     expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scaleBy: { center: 1, spread: 0 } }])).toThrow('field "age" scaleBy must be');
+    expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'none', scaleBy: { center: 1, spread: 2 } }])).toThrow('field "age" has scale "none" and a scaleBy; drop one');
     // a given scaleBy is used as is (no fitting)
     const fixed = Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'minmax', scaleBy: { center: 10, spread: 2 } }]);
     expect(valuesOf(fixed.transform(test, new Float32Array(3)), 'age')).toEqual([0, 12.5, 35]);

@@ -48,7 +48,8 @@ export interface NumericScale {
   center: number;
   spread: number;
 }
-const SCALINGS: readonly NumericScaling[] = ['none', 'minmax', 'standard'];
+/** The values of {@link NumericScaling}. */
+export const NUMERIC_SCALINGS: readonly NumericScaling[] = ['none', 'minmax', 'standard'];
 
 /** How a multi-hot row's weights are scaled (see {@link FieldConfig.normalize}). */
 export type MultiHotNormalize = boolean | 'l2';
@@ -276,10 +277,11 @@ export class Encoder {
     }
     if (f.scale !== undefined || f.scaleBy !== undefined) {
       if (f.kind !== 'numeric') throw new Error(`${where}: field "${f.name}" is ${f.kind}; scale and scaleBy apply to numeric fields`);
-      if (f.scale !== undefined && !SCALINGS.includes(f.scale)) {
-        throw new Error(`${where}: field "${f.name}" scale must be ${SCALINGS.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(f.scale)}`);
+      if (f.scale !== undefined && !NUMERIC_SCALINGS.includes(f.scale)) {
+        throw new Error(`${where}: field "${f.name}" scale must be ${NUMERIC_SCALINGS.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(f.scale)}`);
       }
       if (f.scale !== undefined) r.scale = f.scale;
+      if (f.scale === 'none' && f.scaleBy !== undefined) throw new Error(`${where}: field "${f.name}" has scale "none" and a scaleBy; drop one`);
       const b = f.scaleBy;
       if (b !== undefined) {
         if (typeof b !== 'object' || b === null || !Number.isFinite(b.center) || !Number.isFinite(b.spread) || !(b.spread > 0)) {
@@ -428,7 +430,8 @@ export class Encoder {
   /** The fitted scaling of numeric field `f`, undefined when it is used as given; throws when it was never fitted. */
   private scaleOf(f: number, where: string): NumericScale | undefined {
     const spec = this.fieldList[f] as ResolvedField;
-    if (spec.scale === undefined || spec.scale === 'none') return spec.scaleBy;
+    if (spec.scale === undefined) return spec.scaleBy;
+    if (spec.scale === 'none') return undefined;
     if (spec.scaleBy === undefined) throw new Error(`${where}: field "${spec.name}" has scale "${spec.scale}" but no fitted scaleBy (fit the encoder, or give scaleBy)`);
     return spec.scaleBy;
   }

@@ -13,7 +13,7 @@ export {
 export { type Interactions, type ItemInfo, type UserInfo, selectInteractions } from './interactions.js';
 export { type Frame, type Column, type MultiHotColumn, isMultiHot, columnLength, validateFrame, concatFrames } from './frame.js';
 export { Vocabulary, type VocabKey, compareKeys } from './vocabulary.js';
-export { Encoder, withHashing, type FieldConfig, type EncoderJSON, type EncoderFieldJSON, type MultiHotNormalize, type NumericScaling, type NumericScale } from './encoder.js';
+export { Encoder, withHashing, type FieldConfig, type EncoderJSON, type EncoderFieldJSON, type MultiHotNormalize, type NumericScaling, type NumericScale, NUMERIC_SCALINGS } from './encoder.js';
 export { EncoderFitter } from './encoder-fitter.js';
 // Streaming sources, shuffling and feature hashing (issue 13).
 export {
@@ -91,6 +91,7 @@ export {
   parseCsvSpec,
   parseSideFeatureSpec,
   csvFieldConfigs,
+  CSV_NUMERIC_SCALING,
   type CsvColumnSpec,
   type CsvColumn,
   type CsvColumnKind,

@@ -1,4 +1,4 @@
-import type { FieldConfig, NumericScaling } from './encoder.js';
+import { NUMERIC_SCALINGS, type FieldConfig, type NumericScaling } from './encoder.js';
 import { isMultiHot, type Column, type Frame, type MultiHotColumn } from './frame.js';
 import type { LineSource } from './line-source.js';
 import { csvFieldConfigs, parseSideFeatureSpec, readCsv, type CsvColumn, type SideFeatureSpec } from './loaders/csv.js';
@@ -194,7 +194,7 @@ export function sideFeaturesFromJSON(json: unknown): SideFeatures {
   if (typeof j.key !== 'string' || !Array.isArray(j.ids) || !Array.isArray(j.columns) || typeof j.values !== 'object') {
     throw new Error(`${where}: expected key, ids, columns and values`);
   }
-  if (j.scale !== undefined && !['minmax', 'standard', 'none'].includes(j.scale)) throw new Error(`${where}: scale must be minmax, standard or none, got ${JSON.stringify(j.scale)}`);
+  if (j.scale !== undefined && !NUMERIC_SCALINGS.includes(j.scale)) throw new Error(`${where}: scale must be minmax, standard or none, got ${JSON.stringify(j.scale)}`);
   const n = j.ids.length;
   const columns: Record<string, Column> = {};
   for (const c of j.columns) {

@@ -1,4 +1,4 @@
-import type { FieldConfig, NumericScaling } from '../encoder.js';
+import { NUMERIC_SCALINGS, type FieldConfig, type NumericScaling } from '../encoder.js';
 import type { Frame, Column } from '../frame.js';
 import { isBlank, forEachLine, type LineSource } from '../line-source.js';
 import { BadLines, FLOAT32_RANGE, fitsFloat32, ParseError, toNumber, type LoadOptions } from '../parse-error.js';
@@ -46,7 +46,6 @@ export interface CsvColumnSpec {
 
 /** How a CSV spec's `num` columns are scaled unless it says `scale=`: to [0, 1] (as DeepCTR's examples do). */
 export const CSV_NUMERIC_SCALING: NumericScaling = 'minmax';
-const SCALINGS: readonly string[] = ['minmax', 'standard', 'none'];
 
 const DELIMS: Record<string, string> = { comma: ',', tab: '\t', semicolon: ';', pipe: '|', space: ' ' };
 const KINDS: readonly string[] = ['cat', 'num', 'multi', 'skip'];
@@ -101,7 +100,7 @@ function parseSpecText(text: string, where: string, role: SpecialColumn): CsvCol
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
       } else if (key === 'scale') {
-        if (!SCALINGS.includes(value)) throw new Error(`${where}: "${entry}": expected scale=minmax, scale=standard or scale=none`);
+        if (!(NUMERIC_SCALINGS as readonly string[]).includes(value)) throw new Error(`${where}: "${entry}": expected scale=minmax, scale=standard or scale=none`);
         spec.scale = value as NumericScaling;
       } else {
         throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header=, delim= or scale=`);
