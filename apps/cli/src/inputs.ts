@@ -40,7 +40,7 @@ export const FORMAT_OPTION = {
 export const COLUMNS_OPTION = {
   type: 'string',
   placeholder: 'SPEC',
-  description: 'CSV/Parquet columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip" (num columns min-max scaled; scale=standard|none)',
+  description: 'CSV/Parquet columns, e.g. "label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip" (num columns min-max scaled; scale=standard|log|none)',
 } as const;
 /** Flag spec for 0-based libFM/libsvm files. */
 export const ZERO_BASED_OPTION = {

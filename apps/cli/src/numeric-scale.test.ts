@@ -59,7 +59,7 @@ describe('CSV number columns', () => {
     expect(r.err).toMatch(/the training loss became (NaN|Infinity).*scale field "price": its values reach \d+/);
   }, 60_000);
 
-  it('scale=standard and a bad scale= value', async () => {
+  it('scale=standard, scale=log and a bad scale= value', async () => {
     const out = join(dir, 'std');
     const r = await runFm(['train', '--data', join(dir, 'train.csv'), '--columns', `${cols},scale=standard`, '--model', 'fm', '--epochs', '2', '--backend', 'cpu', '--out', out]);
     expect(r.code, r.err).toBe(0);
@@ -69,8 +69,14 @@ describe('CSV number columns', () => {
     const by = (await loadModelBundle(out)).encoder?.fields.find((f) => f.name === 'price')?.scaleBy;
     expect(by?.center).toBeCloseTo(mean, 6);
     expect(by?.spread).toBeCloseTo(sd, 6);
-    const bad = await runFm(['train', '--data', join(dir, 'train.csv'), '--columns', `${cols},scale=log`, '--out', join(dir, 'never')]);
+    const logOut = join(dir, 'log');
+    const l = await runFm(['train', '--data', join(dir, 'train.csv'), '--columns', `${cols},scale=log`, '--model', 'fm', '--epochs', '2', '--backend', 'cpu', '--out', logOut]);
+    expect(l.code, l.err).toBe(0);
+    const logs = prices.map((p) => Math.log1p(p));
+    expect((await loadModelBundle(logOut)).encoder?.fields.find((f) => f.name === 'price')).toMatchObject({ scale: 'log', scaleBy: { center: Math.min(...logs) } });
+    expect((await runFm(['info', '--model', logOut])).out).toMatch(/price +numeric +1 +log, then min-max: \(ln\(1 \+ x\) − [\d.]+\) \/ [\d.]+/);
+    const bad = await runFm(['train', '--data', join(dir, 'train.csv'), '--columns', `${cols},scale=sqrt`, '--out', join(dir, 'never')]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--columns: parseCsvSpec: "scale=log": expected scale=minmax, scale=standard or scale=none');
+    expect(bad.err).toContain('--columns: parseCsvSpec: "scale=sqrt": expected scale=none, scale=minmax, scale=standard, scale=log');
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { Encoder, addKeyCounts, columnOf, numericColumn, type FieldConfig, type NumericScale } from './encoder.js';
+import { Encoder, addKeyCounts, columnOf, numericColumn, preScale, type FieldConfig, type NumericScale, type NumericScaling } from './encoder.js';
 import { isMultiHot, validateFrame, type Frame } from './frame.js';
 import { Vocabulary, compareKeys, type VocabKey } from './vocabulary.js';
 
@@ -12,8 +12,9 @@ import { Vocabulary, compareKeys, type VocabKey } from './vocabulary.js';
  * at least `minCount` times get new ids after the old ones, in sorted key order (at most up to
  * the field's `maxSize` keys in all, the most frequent first). Hashed and numeric fields never grow.
  *
- * A numeric field with `scale` `'minmax'` or `'standard'` and no `scaleBy` gets its scaling from the rows fed (their
- * min and max, or mean and population standard deviation, of the float32 values the encoder stores); a field whose
+ * A numeric field with a `scale` other than `'none'` and no `scaleBy` gets its scaling from the rows fed (their min
+ * and max, or mean and population standard deviation, of the float32 values the encoder stores, after the log of
+ * `'log'`); a field whose
  * values are all equal gets spread 1. A grown encoder keeps its fields' scalings.
  */
 export class EncoderFitter {
@@ -39,7 +40,7 @@ export class EncoderFitter {
     }
     this.counts = this.configs.map((f) => (f.kind === 'numeric' || f.hashBits !== undefined ? undefined : new Map()));
     this.moments = this.configs.map((f) =>
-      f.kind === 'numeric' && f.scaleBy === undefined && (f.scale === 'minmax' || f.scale === 'standard') ? Float64Array.of(0, 0, 0, Infinity, -Infinity) : undefined,
+      f.kind === 'numeric' && f.scaleBy === undefined && f.scale !== undefined && f.scale !== 'none' ? Float64Array.of(0, 0, 0, Infinity, -Infinity) : undefined,
     );
   }
 
@@ -50,7 +51,7 @@ export class EncoderFitter {
       const column = f.column ?? f.name;
       const c = columnOf(frame, { name: f.name, kind: f.kind, column }, this.where);
       const m = this.moments[i];
-      if (m) addMoments(m, numericColumn(frame, column, this.where, `field "${f.name}" (column "${column}")`, true));
+      if (m) addMoments(m, numericColumn(frame, column, this.where, `field "${f.name}" (column "${column}")`, true), f.scale);
       const counts = this.counts[i];
       if (!counts) return;
       addKeyCounts(counts, isMultiHot(c) ? c.tokens : (c as ArrayLike<unknown>), this.where, f.name);
@@ -74,17 +75,17 @@ export class EncoderFitter {
     });
     const configs = this.configs.map((f, i) => {
       const m = this.moments[i];
-      return m ? { ...f, scaleBy: fittedScale(m, f.scale === 'minmax') } : f;
+      return m ? { ...f, scaleBy: fittedScale(m, f.scale !== 'standard') } : f;
     });
     return Encoder.fromParts(configs, vocabs, this.where);
   }
 }
 
 /** Adds `values` (as float32, what the encoder stores; NaN = missing, skipped) to running moments [n, mean, M2, min, max] (Welford). */
-function addMoments(m: Float64Array, values: ArrayLike<number>): void {
+function addMoments(m: Float64Array, values: ArrayLike<number>, scale: NumericScaling | undefined): void {
   let [n, mean, m2, min, max] = m as unknown as [number, number, number, number, number];
   for (let r = 0; r < values.length; r++) {
-    const x = Math.fround(values[r] as number);
+    const x = preScale(scale, Math.fround(values[r] as number));
     if (Number.isNaN(x)) continue;
     n++;
     const d = x - mean;

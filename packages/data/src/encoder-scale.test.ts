@@ -50,6 +50,21 @@ describe('numeric field scaling', () => {
     expect(valuesOf(enc.transform(test, new Float32Array(3)), 'age')).toEqual([5, 30, 75]);
   });
 
+  it('log takes sign(x)·ln(1 + |x|), then min-max over the fitted rows', () => {
+    const counts = [0, 9, 99, 999, 9999, -9];
+    const frame: Frame = { length: counts.length, columns: { user: counts.map(() => 'u'), age: Float64Array.from(counts) } };
+    const enc = Encoder.fit(frame, fields('log'));
+    const t = counts.map((c) => Math.sign(c) * Math.log(1 + Math.abs(c)));
+    const lo = Math.min(...t);
+    const hi = Math.max(...t);
+    const by = enc.fields[1]?.scaleBy as { center: number; spread: number };
+    expect(by.center).toBeCloseTo(lo, 12);
+    expect(by.spread).toBeCloseTo(hi - lo, 12);
+    const got = valuesOf(enc.transform(frame, new Float32Array(counts.length)), 'age');
+    t.forEach((x, i) => expect(got[i]).toBeCloseTo((x - lo) / (hi - lo), 6));
+    expect(Encoder.fromJSON(JSON.parse(JSON.stringify(enc.toJSON()))).transform(frame, new Float32Array(counts.length)).values).toEqual(enc.transform(frame, new Float32Array(counts.length)).values);
+  });
+
   it('missing values (NaN) are stored as 0 and left out of the fitted scaling', () => {
     const gappy: Frame = { length: 9, columns: { user: [...(train.columns['user'] as string[]), 'u1', 'u2'], age: Float64Array.from([...ages, NaN, NaN]) } };
     for (const scale of ['minmax', 'standard'] as const) {
@@ -89,7 +104,7 @@ describe('numeric field scaling', () => {
     expect(() => Encoder.fit(train, [{ name: 'user', kind: 'categorical', scale: 'minmax' }, { name: 'age', kind: 'numeric' }])).toThrow(
       'field "user" is categorical; scale and scaleBy apply to numeric fields',
     );
-    expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'log' as never }])).toThrow('field "age" scale must be "none", "minmax", "standard", got "log"');
+    expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'sqrt' as never }])).toThrow('field "age" scale must be "none", "minmax", "standard", "log", got "sqrt"');
     expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scaleBy: { center: 1, spread: 0 } }])).toThrow('field "age" scaleBy must be');
     expect(() => Encoder.fit(train, [{ name: 'age', kind: 'numeric', scale: 'none', scaleBy: { center: 1, spread: 2 } }])).toThrow('field "age" has scale "none" and a scaleBy; drop one');
     // a given scaleBy is used as is (no fitting)
@@ -106,6 +121,7 @@ describe('CSV specs: scale=', () => {
     ]);
     expect(parseCsvSpec('label=y,age:num,scale=standard').scale).toBe('standard');
     expect(csvFieldConfigs(parseCsvSpec('label=y,age:num,scale=none'))).toEqual([{ name: 'age', kind: 'numeric', scale: 'none' }]);
-    expect(() => parseCsvSpec('label=y,age:num,scale=log')).toThrow('"scale=log": expected scale=minmax, scale=standard or scale=none');
+    expect(parseCsvSpec('label=y,age:num,scale=log').scale).toBe('log');
+    expect(() => parseCsvSpec('label=y,age:num,scale=sqrt')).toThrow('"scale=sqrt": expected scale=none, scale=minmax, scale=standard, scale=log');
   });
 });

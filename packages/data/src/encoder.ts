@@ -30,7 +30,8 @@ export interface FieldConfig {
   hashSeed?: number;
   /**
    * Numeric: how raw values become feature values — `'none'` (default): as given; `'minmax'`: (x − min) / (max − min)
-   * over the rows fitted on, so they lie in [0, 1] there; `'standard'`: (x − mean) / standard deviation. FM-family
+   * over the rows fitted on, so they lie in [0, 1] there; `'standard'`: (x − mean) / standard deviation; `'log'`:
+   * sign(x)·ln(1 + |x|), then min-max (for heavy-tailed counts such as impressions or prices). FM-family
    * pair terms grow with xᵢ·xⱼ, so an unscaled column such as an age or a price makes SGD diverge. Fitting records
    * the result in {@link scaleBy}; later rows (a test file, a warm start) are scaled the same way, not clipped.
    * NaN in a numeric column marks a missing value (e.g. a side-feature row the table lacks): the feature gets value 0,
@@ -42,14 +43,19 @@ export interface FieldConfig {
 }
 
 /** How a numeric field's raw values are scaled (see {@link FieldConfig.scale}). */
-export type NumericScaling = 'none' | 'minmax' | 'standard';
+export type NumericScaling = 'none' | 'minmax' | 'standard' | 'log';
 /** A fitted numeric scaling: feature value = (raw − center) / spread, spread > 0. */
 export interface NumericScale {
   center: number;
   spread: number;
 }
 /** The values of {@link NumericScaling}. */
-export const NUMERIC_SCALINGS: readonly NumericScaling[] = ['none', 'minmax', 'standard'];
+export const NUMERIC_SCALINGS: readonly NumericScaling[] = ['none', 'minmax', 'standard', 'log'];
+
+/** What a scaling does to a raw value before centring: sign(x)·ln(1 + |x|) for `'log'`, else nothing. @internal */
+export function preScale(scale: NumericScaling | undefined, x: number): number {
+  return scale === 'log' ? Math.sign(x) * Math.log1p(Math.abs(x)) : x;
+}
 
 /** How a multi-hot row's weights are scaled (see {@link FieldConfig.normalize}). */
 export type MultiHotNormalize = boolean | 'l2';
@@ -411,7 +417,7 @@ export class Encoder {
     preps.forEach((p, f) => {
       const off = this.schema.offsets[f] as number;
       if (p.kind === 'categorical') writeCategorical(p.local, off, f, cursor, ids, values, fields);
-      else if (p.kind === 'numeric') writeNumeric(p.values, off, f, cursor, ids, values, fields, this.scaleOf(f, where));
+      else if (p.kind === 'numeric') writeNumeric(p.values, off, f, cursor, ids, values, fields, this.scaleOf(f, where), (this.fieldList[f] as ResolvedField).scale === 'log');
       else writeBags(p.start, p.local, p.weights, off, f, cursor, ids, values, fields);
     });
     const columns: Record<string, RowColumn> = {};
@@ -615,13 +621,14 @@ function writeCategorical(
 
 function writeNumeric(
   v: Float32Array, off: number, f: number, cursor: Int32Array, ids: Int32Array, values: Float32Array, fields: Int32Array, scale: NumericScale | undefined,
+  log: boolean,
 ): void {
   const center = scale?.center ?? 0;
   const spread = scale?.spread ?? 1;
   for (let r = 0; r < v.length; r++) {
     const p = cursor[r] as number;
     ids[p] = off;
-    const x = v[r] as number;
+    const x = log ? preScale('log', v[r] as number) : (v[r] as number);
     // NaN: a missing value, the feature absent
     values[p] = Number.isNaN(x) ? 0 : scale === undefined ? x : (x - center) / spread;
     fields[p] = f;

@@ -194,7 +194,7 @@ export function sideFeaturesFromJSON(json: unknown): SideFeatures {
   if (typeof j.key !== 'string' || !Array.isArray(j.ids) || !Array.isArray(j.columns) || typeof j.values !== 'object') {
     throw new Error(`${where}: expected key, ids, columns and values`);
   }
-  if (j.scale !== undefined && !NUMERIC_SCALINGS.includes(j.scale)) throw new Error(`${where}: scale must be minmax, standard or none, got ${JSON.stringify(j.scale)}`);
+  if (j.scale !== undefined && !NUMERIC_SCALINGS.includes(j.scale)) throw new Error(`${where}: scale must be one of ${NUMERIC_SCALINGS.join(', ')}, got ${JSON.stringify(j.scale)}`);
   const n = j.ids.length;
   const columns: Record<string, Column> = {};
   for (const c of j.columns) {

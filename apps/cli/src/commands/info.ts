@@ -131,6 +131,7 @@ function numericScaling(encoder: unknown): Record<string, Scaling> {
 function describeScaling(s: Scaling | undefined): string {
   if (s === undefined) return 'raw';
   const n = (x: number) => String(Number(x.toPrecision(6)));
-  const how = s.scale === 'minmax' ? 'min-max' : s.scale;
-  return `${how}: (x ${s.center < 0 ? '+' : '−'} ${n(Math.abs(s.center))}) / ${n(s.spread)}`;
+  const how = s.scale === 'minmax' ? 'min-max' : s.scale === 'log' ? 'log, then min-max' : s.scale;
+  const x = s.scale === 'log' ? 'ln(1 + x)' : 'x';
+  return `${how}: (${x} ${s.center < 0 ? '+' : '−'} ${n(Math.abs(s.center))}) / ${n(s.spread)}`;
 }

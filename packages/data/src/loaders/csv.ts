@@ -27,8 +27,9 @@ export interface CsvColumn {
  *   `tags:multi;`; default separator `|`);
  * - `header=yes|no` (default yes; without a header NAME is the 0-based column position);
  * - `delim=comma|tab|semicolon|pipe|space|C` for a single character C (default comma);
- * - `scale=minmax|standard|none`: how `num` columns are scaled (default `minmax`: to [0, 1] over the rows the encoder
- *   is fitted on; see `FieldConfig.scale`). Raw numbers such as ages or prices make FM training diverge.
+ * - `scale=minmax|standard|log|none`: how `num` columns are scaled (default `minmax`: to [0, 1] over the rows the
+ *   encoder is fitted on; `log`: ln(1 + x) first, for counts; see `FieldConfig.scale`). Raw numbers such as ages or
+ *   prices make FM training diverge.
  *
  * Example: `"label=rating,user:cat,item:cat,age:num,genres:multi|,ts:skip"`.
  */
@@ -100,7 +101,7 @@ function parseSpecText(text: string, where: string, role: SpecialColumn): CsvCol
         if (d === undefined) throw new Error(`${where}: "${entry}": expected delim=comma|tab|semicolon|pipe|space or one character`);
         spec.delimiter = d;
       } else if (key === 'scale') {
-        if (!(NUMERIC_SCALINGS as readonly string[]).includes(value)) throw new Error(`${where}: "${entry}": expected scale=minmax, scale=standard or scale=none`);
+        if (!(NUMERIC_SCALINGS as readonly string[]).includes(value)) throw new Error(`${where}: "${entry}": expected ${NUMERIC_SCALINGS.map((x) => `scale=${x}`).join(', ')}`);
         spec.scale = value as NumericScaling;
       } else {
         throw new Error(`${where}: "${entry}": unknown option "${key}", expected ${role}=, header=, delim= or scale=`);
