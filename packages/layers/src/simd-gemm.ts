@@ -125,9 +125,9 @@ function chunkedGemm(g: GemmKernels, x: number, dy: number, out: number, m: numb
 
 /**
  * Writes `xᵀ @ dy` (`[K, N]`) into `out`, from row-major `x` `[M, K]` and `dy` `[M, N]`: with WebAssembly SIMD
- * where available — in place when all three are views of the wasm backend's heap and M and N are multiples of
- * 4, else copied into the module's own memory with rows and columns zero-padded to multiples of 4 — else a
- * TypeScript loop (also with `simd: false`).
+ * where available — in place when all three are views of the wasm backend's heap and N is a multiple of 4, else
+ * copied into the module's own memory with dy's rows zero-padded to a multiple of 4 (or, for a narrow dy and K a
+ * multiple of 4, as `(dyᵀ x)ᵀ`) — else a TypeScript loop (also with `simd: false`).
  * @internal
  */
 export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k: number, n: number, out: Float32Array, simd = true): void {
