@@ -60,6 +60,15 @@ const FLAG_FORMATS: Readonly<Record<'--columns' | '--zero-based', readonly Loade
  * is read: formats come from `--format`, the names and the first lines ({@link resolveFormat}); a path whose format
  * cannot be told is left to its own load to report. ("synthetic" is `fm train`'s generated data.)
  */
+/** The --format, --columns and --zero-based flags of a command as {@link LoadInputOptions} (flags not given left out). */
+export function formatFlags(given: { format?: string | undefined; columns?: string | undefined; 'zero-based'?: boolean | undefined }): Pick<LoadInputOptions, 'format' | 'columns' | 'zeroBased'> {
+  return {
+    ...(given.format !== undefined ? { format: given.format } : {}),
+    ...(given.columns !== undefined ? { columns: given.columns } : {}),
+    ...(given['zero-based'] !== undefined ? { zeroBased: given['zero-based'] } : {}),
+  };
+}
+
 export async function checkFormatFlags(
   command: string,
   given: { format?: string | undefined; columns?: string | undefined; 'zero-based'?: boolean | undefined },

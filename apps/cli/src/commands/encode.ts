@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Encoder } from '@fm/data';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, encoderSidecar, FORMAT_OPTION, formatFlags, loadInput, titlesSidecar, ZERO_BASED_OPTION } from '../inputs.js';
 import { loadEncoderOf } from '../model-store.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
 import { datasetOutputs, writeDataset } from '../outputs.js';
@@ -97,10 +97,8 @@ as a unit; Ctrl-C or a crash leaves the old one. fm train, fm eval take the dire
     const input = await loadInput(v.input, {
       command: 'encode',
       flag: '--input',
-      ...(v.format !== undefined ? { format: v.format } : {}),
-      ...(v.columns !== undefined ? { columns: v.columns } : {}),
+      ...formatFlags(v),
       ...(encoder ? { encoder } : {}),
-      zeroBased: v['zero-based'],
       signal: ctx.signal,
     });
     const unseen = input.unseen ? describeUnseen(v.input, input.unseen, input.dataset.numRows) : undefined;

@@ -3,7 +3,7 @@ import { evaluateSampled } from '@fm/eval';
 import { describeQuirks, readCandidates, type CandidateQuirks } from '../candidates.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadForModel, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadForModel, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { parsePredictions } from '../predictions.js';
@@ -68,7 +68,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
     const bundle = await loadScoringBundle(v.model, backend.backend);
     const task = bundle.meta.task;
-    const fmt = { command: 'eval', ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'] };
+    const fmt = { command: 'eval', ...formatFlags(v) };
     const load = (path: string, flag: string): Promise<LoadedInput> => loadForModel(path, flag, bundle, fmt, ctx);
     let layout: UserItemLayout | undefined;
     try {

@@ -2,7 +2,7 @@ import { commitOutputs } from '@fm/data/node';
 import { predictDistribution } from '@fm/train';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadForModel, ZERO_BASED_OPTION } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadForModel, ZERO_BASED_OPTION } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, predictScores } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
@@ -59,8 +59,7 @@ at the end: an interrupted run leaves --out as it was.`,
       checkShardsMatch(sd, bundle.meta.fieldDims, bundle.encoder, '--data');
       scores = (await streamScores(bundle.model, sd, ctx.signal)).scores;
     } else {
-      const fmt = { command: 'predict', ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'] };
-      const input = await loadForModel(v.data, '--data', bundle, fmt, ctx);
+      const input = await loadForModel(v.data, '--data', bundle, { command: 'predict', ...formatFlags(v) }, ctx);
       unseenRows = input.unseen?.rows ?? 0;
       const note = input.unseen ? describeUnseen(v.data, input.unseen, input.dataset.numRows) : undefined;
       if (note) ctx.note(note);

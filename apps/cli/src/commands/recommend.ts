@@ -1,8 +1,8 @@
 import { recommend, recommendAll } from '@fm/eval';
 import { commitOutputs } from '@fm/data/node';
 import { defineCommand } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, loadInput } from '../inputs.js';
+import { UsageError } from '../errors.js';
+import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, formatFlags, loadForModel } from '../inputs.js';
 import { loadScoringBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
@@ -71,18 +71,7 @@ prints the user's own ratings from it next to the recommendations.
     // each user's excluded items (the out-of-vocabulary bucket is never an item) and their ratings there
     const seenOf = new Map<number, { item: number; rating: number }[]>();
     if (v['exclude-seen'] !== undefined) {
-      const input = await loadInput(v['exclude-seen'], {
-        command: 'recommend',
-        flag: '--exclude-seen',
-        signal: ctx.signal,
-        ...(bundle.encoder ? { encoder: bundle.encoder } : {}),
-        ...(bundle.side ? { side: bundle.side } : {}),
-        ...(v.format !== undefined ? { format: v.format } : {}),
-        ...(v.columns !== undefined ? { columns: v.columns } : {}),
-      });
-      if (input.dataset.schema.fieldDims.join(',') !== bundle.meta.fieldDims.join(',')) {
-        throw new CliError(`${v['exclude-seen']}: its fields differ from the model's; pass a file encoded with the model's encoder`);
-      }
+      const input = await loadForModel(v['exclude-seen'], '--exclude-seen', bundle, { command: 'recommend', ...formatFlags(v) }, ctx);
       const pairs = userItemPairs(input.dataset, layout);
       for (let r = 0; r < pairs.user.length; r++) {
         const u = pairs.user[r] as number;

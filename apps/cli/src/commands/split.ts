@@ -2,7 +2,7 @@ import { leaveLastOut, randomSplit, temporalSplit, type Split } from '@fm/data';
 import { commitOutputs, readLines, type OutputFile } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { checkFormatFlags, COLUMNS_OPTION, encoderSidecar, FORMAT_OPTION, loadInput, titlesSidecar, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, COLUMNS_OPTION, encoderSidecar, FORMAT_OPTION, formatFlags, loadInput, titlesSidecar, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { datasetFiles, datasetOutputs } from '../outputs.js';
 import { fmtNum } from '../text.js';
@@ -90,9 +90,7 @@ leave-last-out and temporal need user ids and timestamps (MovieLens input, or .a
     const input = await loadInput(v.input, {
       command: 'split',
       flag: '--input',
-      ...(v.format !== undefined ? { format: v.format } : {}),
-      ...(v.columns !== undefined ? { columns: v.columns } : {}),
-      zeroBased: v['zero-based'],
+      ...formatFlags(v),
       signal: ctx.signal,
     });
     if (input.format === 'arrow') {

@@ -4,7 +4,7 @@ import { ShardedDataset } from '@fm/data/node';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
-import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
+import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { disposeModel, saveModelDir, type CliModelMeta } from '../model-store.js';
 import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNatively, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
@@ -58,9 +58,7 @@ async function loadTrainData(
     ...(extra.encoder ? { encoder: extra.encoder, grow: true } : {}),
     ...(extra.hashing ? { hashing: extra.hashing } : {}),
     command: 'train',
-    ...(v.format !== undefined ? { format: v.format } : {}),
-    ...(v.columns !== undefined ? { columns: v.columns } : {}),
-    zeroBased: v['zero-based'],
+    ...formatFlags(v),
     signal: ctx.signal,
     ...(side ? { side } : {}),
   });
@@ -262,7 +260,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     }
     if (stream && v.negatives !== undefined) throw new UsageError('fm train: --negatives needs the training rows in memory; shard directories are streamed', 'train');
     if (!stream && v['shuffle-buffer'] !== undefined) ctx.note(`--shuffle-buffer applies to shard directories; ${data.source} is shuffled in memory`);
-    const fmt = { ...(v.format !== undefined ? { format: v.format } : {}), ...(v.columns !== undefined ? { columns: v.columns } : {}), zeroBased: v['zero-based'], signal: ctx.signal };
+    const fmt = { ...formatFlags(v), signal: ctx.signal };
     const withEncoder = async (path: string, flag: string): Promise<LoadedInput> => {
       const input = await loadInput(path, { command: 'train', flag, ...(data.encoder ? { encoder: data.encoder } : {}), ...(side ? { side } : {}), ...fmt });
       if (input.sideMissing) for (const line of describeSideMissing(path, input.sideMissing, input.dataset.numRows)) ctx.note(line);
