@@ -195,7 +195,7 @@ function assemble(k: number, shared: boolean): Uint8Array {
   ];
   // update: params 0 ent, 1 m, 2 gr, 3 lr, 4 l2v, 5 eps (f32); i32 locals 6 pj, 7 pl, 8 end, 9 vRow_j, 10 vField_j,
   // 11 aRow_j, 12 aField_j, 13 pl of the second pair, 14-17 / 18-21 the first / second pair's block addresses o1, o2
-  // and accumulator addresses q1, q2; f32 22 gr·x_j, 23 scratch; v128 24 cc, 25 l2v, 26 1/k, 27 lr, 28 eps,
+  // and accumulator addresses q1, q2; f32 22 gr·x_j (23 unused); v128 24 cc, 25 l2v, 26 1/k, 27 lr, 28 eps,
   // 29 scratch, 30 scratch, then per pair Σg1², Σg2² and per lane group c v1, v2, g1, g2.
   //
   // The pairs (j, l) of one j go two at a time when l and l + 1 are in different fields: their four blocks are then
