@@ -67,6 +67,13 @@ export interface BayesianFmOptions {
    * [min, max] as libFM does, `false` never clips.
    */
   clip?: boolean | readonly [number, number];
+  /**
+   * Sweep relational blocks per key (default true): a field whose entries repeat on every row of a key, as
+   * MovieLens' `rated` bag on every row of its user, takes the same updates computed from per-key sums (Rendle,
+   * "Scaling Factorization Machines to Relational Data", VLDB 2013) where that is less work than per row. The
+   * chain is the same up to floating-point rounding; `false` sweeps every block row by row. Not saved with the model.
+   */
+  relational?: boolean;
 }
 
 /**

@@ -1,12 +1,16 @@
 import { Rng, logNormalCdf } from '@fm/data';
 import { describe, expect, it } from 'vitest';
 import { BayesianFm } from './bayesian-fm.js';
-import { bruteFm, denseDataset, invert, matVec, mixedDataset as dataset, type Point } from './test-utils/references.js';
+import { findRelationalBlocks } from './relational-block.js';
+import { bruteFm, denseDataset, invert, matVec, mixedDataset as dataset, relationalDataset, type Point } from './test-utils/references.js';
 
 describe('BayesianFm ALS', () => {
-  it('every coordinate update is the exact least-squares optimum given the rest (per-group L2)', () => {
-    const ds = dataset(40, 2);
+  it.each([
+    ['', dataset(40, 2), 0],
+    [', a relational block swept per key included', relationalDataset(120, 2), 1],
+  ])('every coordinate update is the exact least-squares optimum given the rest (per-group L2)%s', (_name, ds, blocks) => {
     const k = 2;
+    expect(findRelationalBlocks(ds, k).length).toBe(blocks);
     const initStd = 0.2;
     const seed = 5;
     const l2 = { bias: 0.3, linear: [1, 2, 0.5, 0.8], factors: [3, 0.7, 1.5, 0.4] };

@@ -3,6 +3,7 @@ import { decodeChainState, encodeChainState } from './bayes-bytes.js';
 import { resolveBayesSettings, type BayesianFmOptions, type BayesSettings } from './bayesian-fm-options.js';
 import { createChainState, type ChainState, type SavedTrack } from './chain-state.js';
 import { buildColumnView } from './column-view.js';
+import { createBlockSweep, findRelationalBlocks, forwardWithBlocks, type RelationalBlock } from './relational-block.js';
 import { sweepBias, sweepFeatures, type SweepContext } from './coordinate-sweep.js';
 import { forwardRows, type FmArrays } from './fm-forward.js';
 import { drawGroupHyperparameters, drawNoisePrecision } from './priors.js';
@@ -74,6 +75,8 @@ interface TrainBinding {
 
 interface Track {
   ds: SparseDataset;
+  /** Its relational blocks, scored per key. */
+  blocks: RelationalBlock[];
   moments: RunningMoments;
   buf: Float64Array;
 }
@@ -105,7 +108,9 @@ function labelRange(ds: SparseDataset): [number, number] {
  *   the probit MAP).
  *
  * One {@link iterate} is one sweep over every parameter, O(k·nnz) with cached residuals and
- * q_f(x) terms. Seeded and deterministic; {@link toBytes}/{@link BayesianFm.fromBytes} save and
+ * q_f(x) terms; a field that repeats on every row of a key (MovieLens' `rated` bag, the same on all of a user's
+ * rows) is swept and scored once per key instead (Rendle, "Scaling Factorization Machines to Relational Data",
+ * VLDB 2013; option `relational`). Seeded and deterministic; {@link toBytes}/{@link BayesianFm.fromBytes} save and
  * resume the chain exactly. The training set is bound at construction; datasets passed to
  * {@link track} get a running predictive mean at O(k·nnz) per iteration.
  *
@@ -125,6 +130,7 @@ export class BayesianFm {
   private train: TrainBinding | undefined;
   private readonly tracks: Track[] = [];
   private readonly scratch: Float64Array;
+  private readonly relational: boolean;
 
   /**
    * @param train the training rows; its schema fixes the features (n) and fields (groups).
@@ -133,6 +139,7 @@ export class BayesianFm {
   /** @internal resumes a decoded chain. */
   constructor(train: SparseDataset | undefined, options: BayesianFmOptions, state: ChainState);
   constructor(train: SparseDataset | undefined, options: BayesianFmOptions = {}, state?: ChainState) {
+    this.relational = options.relational ?? true;
     if (state) this.s = state;
     else {
       if (!train) throw new Error('BayesianFm: a training data set is required');
@@ -209,7 +216,8 @@ export class BayesianFm {
     }
     const rows = ds.numRows;
     const k = s.settings.k;
-    const cols = buildColumnView(ds);
+    const blocks = this.relational ? findRelationalBlocks(ds, k) : [];
+    const cols = buildColumnView(ds, blocks);
     const ctx: SweepContext = {
       k,
       cols,
@@ -226,6 +234,7 @@ export class BayesianFm {
       muV: s.muV,
       lambdaBias: s.settings.solver === 'mcmc' ? s.settings.prior.biasPrecision : s.settings.l2.bias,
       rng: undefined,
+      blocks: blocks.map((b) => createBlockSweep(b, k)),
     };
     const G = s.groups.count;
     const d: TrainBinding = {
@@ -245,7 +254,7 @@ export class BayesianFm {
       ctx.q.set(saved.q);
     } else {
       // ŷ and q from the parameters; binary targets start at ŷ (r = 0) and are drawn each iteration.
-      forwardRows(this.current(), k, ds, d.scores, this.scratch, ctx.q);
+      this.forward(this.current(), ds, blocks, d.scores, ctx.q);
       if (binary) d.targets.set(d.scores);
       for (let i = 0; i < rows; i++) ctx.residual[i] = (d.targets[i] as number) - (d.scores[i] as number);
     }
@@ -335,20 +344,32 @@ export class BayesianFm {
     if (s.settings.task === 'regression') s.noiseVarianceSum += 1 / s.alpha;
     s.store.offer(this.current(), s.alpha);
     for (const t of this.tracks) {
-      this.currentOutputs(t.ds, t.buf);
+      this.currentOutputs(t.ds, t.buf, t.blocks);
       t.moments.add(t.buf);
     }
   }
 
+  /** ŷ of `p` on every row of `ds` into `out` (and q_f into `q`), its relational `blocks` summed per key. */
+  private forward(p: FmArrays, ds: SparseDataset, blocks: readonly RelationalBlock[], out: Float64Array, q?: Float64Array): void {
+    const k = this.s.settings.k;
+    if (blocks.length > 0) forwardWithBlocks(p, k, ds, blocks, out, q);
+    else forwardRows(p, k, ds, out, this.scratch, q);
+  }
+
+  /** The relational blocks of `ds` worth scoring per key (none when `relational` is off). */
+  private scoringBlocks(ds: SparseDataset): RelationalBlock[] {
+    return this.relational && ds.schema.equals(this.s.schema) ? findRelationalBlocks(ds, this.s.settings.k, 'score') : [];
+  }
+
   /** The current sample's outputs on `ds` (ŷ for regression, Φ(ŷ) for binary) into `out`. */
-  private currentOutputs(ds: SparseDataset, out: Float64Array): void {
+  private currentOutputs(ds: SparseDataset, out: Float64Array, blocks: readonly RelationalBlock[]): void {
     const d = this.train;
     if (d && ds === d.ds) {
       // The bound training set: ŷ = t − r is at hand.
       const r = d.ctx.residual;
       for (let i = 0; i < out.length; i++) out[i] = (d.targets[i] as number) - (r[i] as number);
     } else {
-      forwardRows(this.current(), this.s.settings.k, ds, out, this.scratch);
+      this.forward(this.current(), ds, blocks, out);
     }
     if (this.s.settings.task === 'binary') for (let i = 0; i < out.length; i++) out[i] = normalCdf(out[i] as number);
   }
@@ -371,7 +392,7 @@ export class BayesianFm {
       moments.mean.set(pending.mean);
       moments.m2.set(pending.m2);
     }
-    this.tracks.push({ ds, moments, buf: new Float64Array(ds.numRows) });
+    this.tracks.push({ ds, blocks: this.scoringBlocks(ds), moments, buf: new Float64Array(ds.numRows) });
     return this.tracks.length - 1;
   }
 
@@ -388,7 +409,7 @@ export class BayesianFm {
   trackedMean(h: TrackHandle): Float32Array {
     const t = this.tracked(h);
     if (t.moments.count === 0) {
-      this.currentOutputs(t.ds, t.buf);
+      this.currentOutputs(t.ds, t.buf, t.blocks);
       return this.finishMean(t.buf);
     }
     return this.finishMean(t.moments.mean);
@@ -420,26 +441,26 @@ export class BayesianFm {
 
   /**
    * Scores any rows with the kept samples (MCMC) or the current point (ALS, or an MCMC chain still in
-   * burn-in): predictive mean and standard deviation per row. O(kept samples · k · nnz).
+   * burn-in): predictive mean and standard deviation per row. O(kept samples · k · nnz), relational blocks
+   * summed once per key.
    */
   predict(ds: SparseDataset, options: { includeNoise?: boolean } = {}): BayesPrediction {
     this.checkFits(ds, 'predict');
     const s = this.s;
-    const k = s.settings.k;
     const rows = ds.numRows;
     const buf = new Float64Array(rows);
-    const scratch = new Float64Array(2 * Math.max(1, k));
+    const blocks = this.scoringBlocks(ds);
     const binary = s.settings.task === 'binary';
     const store = s.store;
     if (store.count === 0) {
-      forwardRows(this.current(), k, ds, buf, scratch);
+      this.forward(this.current(), ds, blocks, buf);
       if (binary) for (let i = 0; i < rows; i++) buf[i] = normalCdf(buf[i] as number);
       return { mean: this.finishMean(buf), std: new Float32Array(rows), samples: 0 };
     }
     const moments = new RunningMoments(rows);
     let noise = 0;
     for (let i = 0; i < store.count; i++) {
-      forwardRows(store.sample(i), k, ds, buf, scratch);
+      this.forward(store.sample(i), ds, blocks, buf);
       if (binary) for (let r = 0; r < rows; r++) buf[r] = normalCdf(buf[r] as number);
       moments.add(buf);
       noise += 1 / (store.alpha[i] as number);

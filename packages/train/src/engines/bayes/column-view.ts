@@ -25,16 +25,24 @@ export interface ColumnView {
   unit: Uint8Array;
 }
 
-/** Transposes `ds`'s CSR features into a {@link ColumnView} (a counting sort by feature id). */
-export function buildColumnView(ds: SparseDataset): ColumnView {
+/**
+ * Transposes `ds`'s CSR features into a {@link ColumnView} (a counting sort by feature id). Entries of the
+ * feature ranges `[lo, hi)` in `skip` are left out (their columns are empty): the relational blocks, swept per key.
+ */
+export function buildColumnView(ds: SparseDataset, skip: readonly { lo: number; hi: number }[] = []): ColumnView {
   const n = ds.schema.numFeatures;
+  const kept = new Uint8Array(n).fill(1);
+  for (const { lo, hi } of skip) kept.fill(0, lo, hi);
   const rows = ds.numRows;
   const nnz = ds.nnz;
   const starts = new Int32Array(n + 1);
   const ids = ds.ids;
+  let stored = 0;
   for (let j = 0; j < nnz; j++) {
-    const c = (ids[j] as number) + 1;
-    starts[c] = (starts[c] as number) + 1;
+    const id = ids[j] as number;
+    if (kept[id] === 0) continue;
+    starts[id + 1] = (starts[id + 1] as number) + 1;
+    stored++;
   }
   let maxLen = 0;
   for (let c = 0; c < n; c++) {
@@ -43,14 +51,15 @@ export function buildColumnView(ds: SparseDataset): ColumnView {
     starts[c + 1] = (starts[c] as number) + len;
   }
   const fill = starts.slice(0, n);
-  const outRows = new Int32Array(nnz);
-  const outValues = new Float64Array(nnz);
+  const outRows = new Int32Array(stored);
+  const outValues = new Float64Array(stored);
   const sumSquares = new Float64Array(n);
   const offsets = ds.offsets;
   const values = ds.values;
   for (let r = 0; r < rows; r++) {
     for (let j = offsets[r] as number; j < (offsets[r + 1] as number); j++) {
       const c = ids[j] as number;
+      if (kept[c] === 0) continue;
       const p = fill[c] as number;
       fill[c] = p + 1;
       const x = values[j] as number;

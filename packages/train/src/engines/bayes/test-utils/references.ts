@@ -132,3 +132,59 @@ export function mixedDataset(rows: number, seed: number, binary = false): Sparse
   }
   return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
 }
+
+/**
+ * Rows (user, item, age, rated[, tags]) where `rated` is the user's bag of rated items with weights 1/count, the
+ * same on every row of the user (a relational block keyed by user, as MovieLens' `rated`): 6 users with bags of
+ * 8-12 of 14 items. With `tags`, a second block keyed by item: each item's bag of 3-6 of 8 tags, weights 1.
+ * `breakRow` gives that row's rated bag one changed weight (no longer a block).
+ */
+export function relationalDataset(rows: number, seed: number, options: { binary?: boolean; breakRow?: number; tags?: boolean } = {}): SparseDataset {
+  const rng = new Rng(seed);
+  const U = 6;
+  const I = 14;
+  const T = 8;
+  const schema = new FieldSchema([
+    { name: 'user', kind: 'categorical', cardinality: U },
+    { name: 'item', kind: 'categorical', cardinality: I },
+    { name: 'age', kind: 'numeric', cardinality: 1 },
+    { name: 'rated', kind: 'multi-hot', cardinality: I },
+    ...(options.tags ? [{ name: 'tags', kind: 'multi-hot' as const, cardinality: T }] : []),
+  ]);
+  const subset = (of: number, min: number, spread: number) => {
+    const order = Array.from({ length: of }, (_, i) => i);
+    for (let i = of - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    return order.slice(0, min + rng.int(spread)).sort((a, b) => a - b);
+  };
+  const bags = Array.from({ length: U }, () => subset(I, 8, 5));
+  const tags = Array.from({ length: I }, () => subset(T, 3, 4));
+  const ages = Array.from({ length: U }, () => 0.5 + rng.next());
+  const offsets = [0];
+  const ids: number[] = [];
+  const values: number[] = [];
+  const labels: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const u = rng.int(U);
+    const bag = bags[u] as number[];
+    const i = bag[rng.int(bag.length)] as number;
+    ids.push(u, U + i, U + I);
+    values.push(1, 1, ages[u] as number);
+    for (const b of bag) {
+      ids.push(U + I + 1 + b);
+      values.push((r === options.breakRow && b === bag[0] ? 2 : 1) / bag.length);
+    }
+    if (options.tags) {
+      for (const t of tags[i] as number[]) {
+        ids.push(U + 2 * I + 1 + t);
+        values.push(1);
+      }
+    }
+    offsets.push(ids.length);
+    const s = (u - 2.5) * 0.3 + (i % 3) * 0.4 - ((ages[u] as number) - 1) * 0.3 + (bag.includes((i + 1) % I) ? 0.5 : -0.3) + 0.4 * rng.normal();
+    labels.push(options.binary ? (s > 0 ? 1 : 0) : 3 + s);
+  }
+  return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
+}
