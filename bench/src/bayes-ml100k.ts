@@ -188,6 +188,15 @@ async function tune(split: Split, side: Side, iterations: number): Promise<void>
     als.push(row);
   }
   console.log(formatTable(als));
+  // k is the (8); this shows what a larger one does with the side features (validation only)
+  console.log('\n== Validation: MCMC with the side features (genres, age, gender, occupation, rated), RMSE by k, seed 1 ==');
+  const withFeatures = encode(inner, side, FEATURES);
+  const byK: Record<string, unknown>[] = [];
+  for (const k of [4, 8, 16, 32]) {
+    const r = runSolver(withFeatures.train, withFeatures.test, { k, seed: 1 }, iterations);
+    byK.push({ k, 'validation RMSE': rmse(r.mean, withFeatures.test.labels), 'wall s': r.seconds });
+  }
+  console.log(formatTable(byK));
 }
 
 /** Expected calibration error over 10 equal-width probability bins (|mean p − positive rate|, weighted by bin size). */
