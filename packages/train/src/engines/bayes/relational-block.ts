@@ -51,12 +51,15 @@ export interface BlockSweep {
   m: Float64Array;
 }
 
+/** Most Σ m_f m_g values a block's sweep may keep (K·k·k, Float64). */
+const MAX_KEY_SUMS = 2 ** 24;
+
 /**
  * The relational blocks of a data set worth handling per key: for each field with more entries than rows, the
  * first field holding exactly one entry on every row (the key) such that every row of a key holds the same block
  * entries (ids and values, in the same order), kept when per key is less work than per row at factor size `k`
  * for `use`: a coordinate sweep ({@link sweepBlock}: k² per row) or scoring ({@link forwardWithBlocks}: k per
- * row). Blocks come in id order. O(nnz) per field pair tried.
+ * row; a sweep also needs K·k² ≤ 2²⁴ per-key sums). Blocks come in id order. O(nnz) per field pair tried.
  */
 export function findRelationalBlocks(ds: SparseDataset, k: number, use: 'sweep' | 'score' = 'sweep'): RelationalBlock[] {
   const schema = ds.schema;
@@ -88,7 +91,8 @@ export function findRelationalBlocks(ds: SparseDataset, k: number, use: 'sweep' 
       const bagNnz = b.bagIds.length;
       const rowWise = (total[f] as number) * (k + 1);
       const perKey = use === 'sweep' ? rows * (k * k + 2 * k + 2) + bagNnz * (k + 1) * (k + 4) : (rows + bagNnz) * (k + 1);
-      if (perKey < rowWise) blocks.push(b);
+      // the sweep keeps k × k sums per key: at most 2²⁴ values (128 MiB), else row by row
+      if (perKey < rowWise && (use === 'score' || b.keys * k * k <= MAX_KEY_SUMS)) blocks.push(b);
       break;
     }
   }
