@@ -47,6 +47,8 @@ export interface BlockSweep {
   m1: Float64Array;
   rm: Float64Array;
   m2: Float64Array;
+  /** `[K]` rows of each key. */
+  n: Float64Array;
   /** `[k]` scratch. */
   m: Float64Array;
 }
@@ -202,6 +204,7 @@ export function createBlockSweep(block: RelationalBlock, k: number): BlockSweep 
     m1: new Float64Array(K * k),
     rm: new Float64Array(K * k),
     m2: new Float64Array(K * k * k),
+    n: Float64Array.from({ length: K }, (_, u) => (block.rowStart[u + 1] as number) - (block.rowStart[u] as number)),
     m: new Float64Array(Math.max(1, 2 * k)),
   };
 }
@@ -284,65 +287,78 @@ export function sweepBlock(c: SweepContext, bs: BlockSweep, linear: boolean): vo
     rr[u] = su;
     for (let f = 1; f < k; f++) for (let g = 0; g < f; g++) m2[ukk + f * k + g] = m2[ukk + g * k + f] as number;
   }
+  const nk = bs.n;
   for (let l = b.lo; l < b.hi; l++) {
     const s = featStart[l - b.lo] as number;
     const e = featStart[l - b.lo + 1] as number;
     const grp = c.groupOf[l] as number;
-    if (linear) {
-      let a = 0;
-      let sb = 0;
-      for (let j = s; j < e; j++) {
-        const u = featKeys[j] as number;
-        const x = featValues[j] as number;
-        a += ((rowStart[u + 1] as number) - (rowStart[u] as number)) * x * x;
+    const base = l * k;
+    // Coordinates in the row-wise sweep's order: w_l (f = −1, when `linear`), then v_l0 … v_l,k−1. One pass over
+    // the feature's keys per coordinate: it applies the previous coordinate's change and gathers this one's sums.
+    const first = linear ? -1 : 0;
+    if (first >= k) continue;
+    let a = 0;
+    let sb = 0;
+    for (let j = s; j < e; j++) {
+      const u = featKeys[j] as number;
+      const x = featValues[j] as number;
+      if (first < 0) {
+        a += (nk[u] as number) * x * x;
         sb += x * (rr[u] as number);
-      }
-      const old = w[l] as number;
-      const next = update(c, old, a, sb, c.lambdaW[grp] as number, c.muW[grp] as number);
-      w[l] = next;
-      const dw = next - old;
-      if (dw !== 0) {
-        for (let j = s; j < e; j++) {
-          const u = featKeys[j] as number;
-          const dx = dw * (featValues[j] as number);
-          const uk = u * k;
-          rr[u] = (rr[u] as number) - ((rowStart[u + 1] as number) - (rowStart[u] as number)) * dx;
-          for (let g = 0; g < k; g++) rm[uk + g] = (rm[uk + g] as number) - dx * (m1[uk + g] as number);
-        }
+      } else {
+        const cu = (qb[u * k] as number) - (v[base] as number) * x;
+        a += x * x * ((m2[u * kk] as number) + 2 * cu * (m1[u * k] as number) + (nk[u] as number) * cu * cu);
+        sb += x * ((rm[u * k] as number) + cu * (rr[u] as number));
       }
     }
-    const base = l * k;
-    for (let f = 0; f < k; f++) {
-      const old = v[base + f] as number;
-      let a = 0;
-      let sb = 0;
-      for (let j = s; j < e; j++) {
-        const u = featKeys[j] as number;
-        const x = featValues[j] as number;
-        const nu = (rowStart[u + 1] as number) - (rowStart[u] as number);
-        const uf = u * k + f;
-        const cu = (qb[uf] as number) - old * x;
-        const mf = m1[uf] as number;
-        a += x * x * ((m2[u * kk + f * k + f] as number) + 2 * cu * mf + nu * cu * cu);
-        sb += x * ((rm[uf] as number) + cu * (rr[u] as number));
+    for (let f = first; f < k; f++) {
+      let old: number;
+      let d: number;
+      if (f < 0) {
+        old = w[l] as number;
+        const next = update(c, old, a, sb, c.lambdaW[grp] as number, c.muW[grp] as number);
+        w[l] = next;
+        d = next - old;
+      } else {
+        old = v[base + f] as number;
+        const gf = grp * k + f;
+        const next = update(c, old, a, sb, c.lambdaV[gf] as number, c.muV[gf] as number);
+        v[base + f] = next;
+        d = next - old;
       }
-      const gf = grp * k + f;
-      const next = update(c, old, a, sb, c.lambdaV[gf] as number, c.muV[gf] as number);
-      v[base + f] = next;
-      const d = next - old;
-      if (d === 0) continue;
+      const nf = f + 1;
+      const more = nf < k;
+      if (d === 0 && !more) break;
+      const oldNext = more ? (v[base + nf] as number) : 0;
+      a = 0;
+      sb = 0;
       for (let j = s; j < e; j++) {
         const u = featKeys[j] as number;
         const x = featValues[j] as number;
-        const nu = (rowStart[u + 1] as number) - (rowStart[u] as number);
+        const nu = nk[u] as number;
         const uk = u * k;
-        const uf = uk + f;
-        const cu = (qb[uf] as number) - old * x;
-        const dx = d * x;
-        rr[u] = (rr[u] as number) - dx * ((m1[uf] as number) + nu * cu);
-        const row = u * kk + f * k;
-        for (let g = 0; g < k; g++) rm[uk + g] = (rm[uk + g] as number) - dx * ((m2[row + g] as number) + cu * (m1[uk + g] as number));
-        qb[uf] = (qb[uf] as number) + dx;
+        if (d !== 0) {
+          const dx = d * x;
+          if (f < 0) {
+            // Δr = −dw·x on the key's rows
+            rr[u] = (rr[u] as number) - nu * dx;
+            for (let g = 0; g < k; g++) rm[uk + g] = (rm[uk + g] as number) - dx * (m1[uk + g] as number);
+          } else {
+            // Δr = −d·x·(m_f + c) on the key's rows
+            const uf = uk + f;
+            const cu = (qb[uf] as number) - old * x;
+            rr[u] = (rr[u] as number) - dx * ((m1[uf] as number) + nu * cu);
+            const row = u * kk + f * k;
+            for (let g = 0; g < k; g++) rm[uk + g] = (rm[uk + g] as number) - dx * ((m2[row + g] as number) + cu * (m1[uk + g] as number));
+            qb[uf] = (qb[uf] as number) + dx;
+          }
+        }
+        if (more) {
+          const uf = uk + nf;
+          const cu = (qb[uf] as number) - oldNext * x;
+          a += x * x * ((m2[u * kk + nf * k + nf] as number) + 2 * cu * (m1[uf] as number) + nu * cu * cu);
+          sb += x * ((rm[uf] as number) + cu * (rr[u] as number));
+        }
       }
     }
   }
