@@ -6,6 +6,7 @@ import { createModel } from '@fm/layers';
 import { resolveUserItemFields } from '@fm/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from './checkpoint.js';
+import { bayesOf } from './engines/bayes/attached.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { NativeModel } from './engines/native/native-model.js';
 import { fit } from './fit.js';
@@ -25,6 +26,17 @@ const train = all.slice(0, 750);
 const test = all.slice(750);
 
 describe('fit with solver mcmc / als', () => {
+  it("predict gives the unclipped predictive mean, as every model's raw output; BayesianFm.predict clips unless clip: false", async () => {
+    const model = createModel('fm', { fieldDims: train.schema.fieldDims, embeddingDim: 3, seed: 1 });
+    await fit(model, train, { solver: 'mcmc', epochs: 12, seed: 2, validation: false, bayes: { burnIn: 2, clip: [2.9, 3.1] } });
+    const fm = bayesOf(model) as BayesianFm;
+    const raw = fm.predict(test, { clip: false }).mean;
+    const clipped = fm.predict(test).mean;
+    expect(Array.from(await predict(model, test))).toEqual(Array.from(raw));
+    raw.forEach((x, i) => expect(clipped[i]).toBe(Math.fround(Math.min(3.1, Math.max(2.9, x)))));
+    expect(raw.some((x) => x > 3.1) && raw.some((x) => x < 2.9)).toBe(true);
+  });
+
   it('mcmc: the same chain as BayesianFm directly; the model predicts with the kept samples, also after save/load', async () => {
     const model = createModel('fm', { fieldDims: train.schema.fieldDims, embeddingDim: 3, seed: 1 });
     const r = await fit(model, train, { solver: 'mcmc', epochs: 25, seed: 4, validation: test, bayes: { burnIn: 5 } });

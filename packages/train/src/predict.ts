@@ -35,8 +35,9 @@ export async function predict(model: tf.LayersModel | NativeModel, ds: SparseDat
   let scores: Float32Array;
   const fm = bayesOf(model);
   if (fm) {
-    // a Bayesian model: the predictive mean over its kept samples (binary: the logit of P(y = 1))
-    scores = fm.predict(ds).mean;
+    // a Bayesian model: the predictive mean over its kept samples, unclipped like every model's raw output (binary:
+    // the logit of P(y = 1))
+    scores = fm.predict(ds, { clip: false }).mean;
     if (fm.settings.task === 'binary') scores = scores.map((p) => Math.log(Math.max(1e-7, Math.min(1 - 1e-7, p)) / (1 - Math.max(1e-7, Math.min(1 - 1e-7, p)))));
   } else if (isNativeModel(model)) {
     if (options.engine === 'tfjs') throw new Error("predict: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");

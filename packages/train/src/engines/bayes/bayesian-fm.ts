@@ -3,7 +3,7 @@ import { decodeChainState, encodeChainState } from './bayes-bytes.js';
 import { resolveBayesSettings, type BayesianFmOptions, type BayesSettings } from './bayesian-fm-options.js';
 import { createChainState, type ChainState, type SavedTrack } from './chain-state.js';
 import { buildColumnView } from './column-view.js';
-import { createBlockSweep, findRelationalBlocks, forwardWithBlocks, type RelationalBlock } from './relational-block.js';
+import { createBlockSweep, findRelationalBlocks, forwardWithBlocks, prepareBlockScoring, type BlockScoring } from './relational-block.js';
 import { sweepBias, sweepFeatures, type SweepContext } from './coordinate-sweep.js';
 import { forwardRows, type FmArrays } from './fm-forward.js';
 import { drawGroupHyperparameters, drawNoisePrecision } from './priors.js';
@@ -75,8 +75,8 @@ interface TrainBinding {
 
 interface Track {
   ds: SparseDataset;
-  /** Its relational blocks, scored per key. */
-  blocks: RelationalBlock[];
+  /** Its relational blocks, scored per key (undefined: none). */
+  scoring: BlockScoring | undefined;
   moments: RunningMoments;
   buf: Float64Array;
 }
@@ -254,7 +254,7 @@ export class BayesianFm {
       ctx.q.set(saved.q);
     } else {
       // ŷ and q from the parameters; binary targets start at ŷ (r = 0) and are drawn each iteration.
-      this.forward(this.current(), ds, blocks, d.scores, ctx.q);
+      this.forward(this.current(), ds, blocks.length > 0 ? prepareBlockScoring(ds, blocks) : undefined, d.scores, ctx.q);
       if (binary) d.targets.set(d.scores);
       for (let i = 0; i < rows; i++) ctx.residual[i] = (d.targets[i] as number) - (d.scores[i] as number);
     }
@@ -344,32 +344,34 @@ export class BayesianFm {
     if (s.settings.task === 'regression') s.noiseVarianceSum += 1 / s.alpha;
     s.store.offer(this.current(), s.alpha);
     for (const t of this.tracks) {
-      this.currentOutputs(t.ds, t.buf, t.blocks);
+      this.currentOutputs(t.ds, t.buf, t.scoring);
       t.moments.add(t.buf);
     }
   }
 
-  /** ŷ of `p` on every row of `ds` into `out` (and q_f into `q`), its relational `blocks` summed per key. */
-  private forward(p: FmArrays, ds: SparseDataset, blocks: readonly RelationalBlock[], out: Float64Array, q?: Float64Array): void {
+  /** ŷ of `p` on every row of `ds` into `out` (and q_f into `q`), its relational blocks (`scoring`) summed per key. */
+  private forward(p: FmArrays, ds: SparseDataset, scoring: BlockScoring | undefined, out: Float64Array, q?: Float64Array): void {
     const k = this.s.settings.k;
-    if (blocks.length > 0) forwardWithBlocks(p, k, ds, blocks, out, q);
+    if (scoring !== undefined) forwardWithBlocks(p, k, scoring, out, q);
     else forwardRows(p, k, ds, out, this.scratch, q);
   }
 
-  /** The relational blocks of `ds` worth scoring per key (none when `relational` is off). */
-  private scoringBlocks(ds: SparseDataset): RelationalBlock[] {
-    return this.relational && ds.schema.equals(this.s.schema) ? findRelationalBlocks(ds, this.s.settings.k, 'score') : [];
+  /** `ds` prepared for scoring its relational blocks per key, or undefined (none worth it, or `relational` off). */
+  private scoring(ds: SparseDataset): BlockScoring | undefined {
+    if (!this.relational || !ds.schema.equals(this.s.schema)) return undefined;
+    const blocks = findRelationalBlocks(ds, this.s.settings.k, 'score');
+    return blocks.length > 0 ? prepareBlockScoring(ds, blocks) : undefined;
   }
 
   /** The current sample's outputs on `ds` (ŷ for regression, Φ(ŷ) for binary) into `out`. */
-  private currentOutputs(ds: SparseDataset, out: Float64Array, blocks: readonly RelationalBlock[]): void {
+  private currentOutputs(ds: SparseDataset, out: Float64Array, scoring: BlockScoring | undefined): void {
     const d = this.train;
     if (d && ds === d.ds) {
       // The bound training set: ŷ = t − r is at hand.
       const r = d.ctx.residual;
       for (let i = 0; i < out.length; i++) out[i] = (d.targets[i] as number) - (r[i] as number);
     } else {
-      this.forward(this.current(), ds, blocks, out);
+      this.forward(this.current(), ds, scoring, out);
     }
     if (this.s.settings.task === 'binary') for (let i = 0; i < out.length; i++) out[i] = normalCdf(out[i] as number);
   }
@@ -392,7 +394,7 @@ export class BayesianFm {
       moments.mean.set(pending.mean);
       moments.m2.set(pending.m2);
     }
-    this.tracks.push({ ds, blocks: this.scoringBlocks(ds), moments, buf: new Float64Array(ds.numRows) });
+    this.tracks.push({ ds, scoring: this.scoring(ds), moments, buf: new Float64Array(ds.numRows) });
     return this.tracks.length - 1;
   }
 
@@ -409,7 +411,7 @@ export class BayesianFm {
   trackedMean(h: TrackHandle): Float32Array {
     const t = this.tracked(h);
     if (t.moments.count === 0) {
-      this.currentOutputs(t.ds, t.buf, t.blocks);
+      this.currentOutputs(t.ds, t.buf, t.scoring);
       return this.finishMean(t.buf);
     }
     return this.finishMean(t.moments.mean);
@@ -423,9 +425,9 @@ export class BayesianFm {
     return t.moments.std(noise);
   }
 
-  private finishMean(values: Float64Array): Float32Array {
+  private finishMean(values: Float64Array, clipped = true): Float32Array {
     const out = Float32Array.from(values);
-    const clip = this.s.settings.clip;
+    const clip = clipped ? this.s.settings.clip : null;
     if (clip) for (let i = 0; i < out.length; i++) out[i] = Math.min(clip[1], Math.max(clip[0], out[i] as number));
     return out;
   }
@@ -442,31 +444,31 @@ export class BayesianFm {
   /**
    * Scores any rows with the kept samples (MCMC) or the current point (ALS, or an MCMC chain still in
    * burn-in): predictive mean and standard deviation per row. O(kept samples · k · nnz), relational blocks
-   * summed once per key.
+   * summed once per key. Regression means are clipped to the model's `clip` range unless `clip: false`.
    */
-  predict(ds: SparseDataset, options: { includeNoise?: boolean } = {}): BayesPrediction {
+  predict(ds: SparseDataset, options: { includeNoise?: boolean; clip?: boolean } = {}): BayesPrediction {
     this.checkFits(ds, 'predict');
     const s = this.s;
     const rows = ds.numRows;
     const buf = new Float64Array(rows);
-    const blocks = this.scoringBlocks(ds);
+    const scoring = this.scoring(ds);
     const binary = s.settings.task === 'binary';
     const store = s.store;
     if (store.count === 0) {
-      this.forward(this.current(), ds, blocks, buf);
+      this.forward(this.current(), ds, scoring, buf);
       if (binary) for (let i = 0; i < rows; i++) buf[i] = normalCdf(buf[i] as number);
-      return { mean: this.finishMean(buf), std: new Float32Array(rows), samples: 0 };
+      return { mean: this.finishMean(buf, options.clip), std: new Float32Array(rows), samples: 0 };
     }
     const moments = new RunningMoments(rows);
     let noise = 0;
     for (let i = 0; i < store.count; i++) {
-      this.forward(store.sample(i), ds, blocks, buf);
+      this.forward(store.sample(i), ds, scoring, buf);
       if (binary) for (let r = 0; r < rows; r++) buf[r] = normalCdf(buf[r] as number);
       moments.add(buf);
       noise += 1 / (store.alpha[i] as number);
     }
     const extra = options.includeNoise && !binary ? noise / store.count : 0;
-    return { mean: this.finishMean(moments.mean), std: moments.std(extra), samples: store.count };
+    return { mean: this.finishMean(moments.mean, options.clip), std: moments.std(extra), samples: store.count };
   }
 
   /**

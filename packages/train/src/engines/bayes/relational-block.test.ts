@@ -3,7 +3,7 @@ import { Rng } from '@fm/data';
 import { BayesianFm } from './bayesian-fm.js';
 import type { BayesianFmOptions } from './bayesian-fm-options.js';
 import { forwardRows } from './fm-forward.js';
-import { findRelationalBlocks, forwardWithBlocks } from './relational-block.js';
+import { findRelationalBlocks, forwardWithBlocks, prepareBlockScoring } from './relational-block.js';
 import { mixedDataset, relationalDataset } from './test-utils/references.js';
 
 describe('findRelationalBlocks', () => {
@@ -100,6 +100,27 @@ describe('BayesianFm over a relational block', () => {
   });
 });
 
+describe('BayesianFm.predict and track over relational blocks', () => {
+  it('give the row-wise predictive means and standard deviations', () => {
+    const train = relationalDataset(80, 5, { tags: true });
+    const test = relationalDataset(30, 12, { tags: true });
+    expect(findRelationalBlocks(test, 3, 'score').length).toBe(2);
+    const runs = [true, false].map((relational) => {
+      const fm = new BayesianFm(train, { k: 3, seed: 4, burnIn: 2, relational });
+      const h = fm.track(test);
+      for (let i = 0; i < 6; i++) fm.iterate();
+      return { p: fm.predict(test), tracked: fm.trackedMean(h) };
+    });
+    const [a, b] = runs as [(typeof runs)[number], (typeof runs)[number]];
+    for (let r = 0; r < test.numRows; r++) {
+      expect(a.p.mean[r]).toBeCloseTo(b.p.mean[r] as number, 5);
+      expect(a.p.std[r]).toBeCloseTo(b.p.std[r] as number, 5);
+      expect(a.tracked[r]).toBeCloseTo(b.tracked[r] as number, 5);
+    }
+    expect(Math.max(...a.p.std)).toBeGreaterThan(0.01);
+  });
+});
+
 describe('forwardWithBlocks', () => {
   it.each([
     ['one block', relationalDataset(50, 4), 3, 1],
@@ -120,7 +141,7 @@ describe('forwardWithBlocks', () => {
     forwardRows(p, k, ds, want, new Float64Array(2 * Math.max(1, k)), wantQ);
     const got = new Float64Array(ds.numRows);
     const gotQ = new Float64Array(ds.numRows * k);
-    forwardWithBlocks(p, k, ds, blocks, got, gotQ);
+    forwardWithBlocks(p, k, prepareBlockScoring(ds, blocks), got, gotQ);
     for (let r = 0; r < ds.numRows; r++) expect(got[r]).toBeCloseTo(want[r] as number, 9);
     for (let i = 0; i < gotQ.length; i++) expect(gotQ[i]).toBeCloseTo(wantQ[i] as number, 9);
   });

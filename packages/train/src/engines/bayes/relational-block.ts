@@ -1,5 +1,5 @@
 import type { SparseDataset } from '@fm/data';
-import type { FmArrays } from './fm-forward.js';
+import type { CsrRows, FmArrays } from './fm-forward.js';
 import { update, type SweepContext } from './sweep-context.js';
 
 /**
@@ -383,32 +383,67 @@ export function sweepBlock(c: SweepContext, bs: BlockSweep, linear: boolean): vo
   }
 }
 
-/**
- * ŷ of every row of `ds` as `forwardRows` computes it (and q_f(x) into `q`, `[rows·k]`, when given), with each
- * block's entries summed once per key: with s_f, s2_f the sums over a row's other entries and qb_f(u), y(u) of its
- * blocks' keys, ŷ = w₀ + Σ wₗxₗ (others) + ½ Σ_f (q_f² − s2_f − Σ_blocks qb_f²) + Σ_blocks y(u), q_f = s_f + Σ qb_f.
- * O(k·(other entries + rows + bag entries)).
- */
-export function forwardWithBlocks(p: FmArrays, k: number, ds: SparseDataset, blocks: readonly RelationalBlock[], out: Float64Array, q?: Float64Array): void {
+/** A data set prepared for scoring with its relational blocks: the blocks, and every other entry as CSR rows. */
+export interface BlockScoring {
+  blocks: readonly RelationalBlock[];
+  rest: CsrRows;
+}
+
+/** `ds`'s entries outside `blocks`, for {@link forwardWithBlocks} (built once, used for every sample scored). */
+export function prepareBlockScoring(ds: SparseDataset, blocks: readonly RelationalBlock[]): BlockScoring {
   const inBlock = new Uint8Array(ds.schema.numFeatures);
   for (const b of blocks) inBlock.fill(1, b.lo, b.hi);
+  const { offsets, ids, values } = ds;
+  let kept = 0;
+  for (let j = 0; j < ids.length; j++) if (inBlock[ids[j] as number] === 0) kept++;
+  const restOffsets = new Int32Array(ds.numRows + 1);
+  const restIds = new Int32Array(kept);
+  const restValues = new Float32Array(kept);
+  let t = 0;
+  for (let r = 0; r < ds.numRows; r++) {
+    for (let j = offsets[r] as number; j < (offsets[r + 1] as number); j++) {
+      const id = ids[j] as number;
+      if (inBlock[id] === 1) continue;
+      restIds[t] = id;
+      restValues[t] = values[j] as number;
+      t++;
+    }
+    restOffsets[r + 1] = t;
+  }
+  return { blocks, rest: { offsets: restOffsets, ids: restIds, values: restValues } };
+}
+
+/**
+ * ŷ of every row of a prepared data set ({@link prepareBlockScoring}) as `forwardRows` computes it on the whole
+ * rows (and q_f(x) into `q`, `[rows·k]`, when given), with each block's entries summed once per key: with s_f, s2_f
+ * the sums over a row's other entries and qb_f(u), y(u) of its blocks' keys, ŷ = w₀ + Σ wₗxₗ (others) +
+ * ½ Σ_f (q_f² − s2_f − Σ_blocks qb_f²) + Σ_blocks y(u), q_f = s_f + Σ qb_f. O(k·(other entries + rows + bag entries)).
+ */
+export function forwardWithBlocks(p: FmArrays, k: number, prepared: BlockScoring, out: Float64Array, q?: Float64Array): void {
   const s = new Float64Array(2 * Math.max(1, k));
-  const terms = blocks.map((b) => {
+  const blocks = prepared.blocks;
+  const nb = blocks.length;
+  const qbs: Float64Array[] = [];
+  const ys: Float64Array[] = [];
+  const keyOf: Int32Array[] = [];
+  for (const b of blocks) {
     const qb = new Float64Array(b.keys * k);
     const y = new Float64Array(b.keys);
     blockTerms(p, k, b, qb, y, s);
-    return { b, qb, y };
-  });
-  const { offsets, ids, values } = ds;
+    qbs.push(qb);
+    ys.push(y);
+    keyOf.push(b.keyOfRow);
+  }
+  const { offsets, ids, values } = prepared.rest;
   const w0 = p.bias[0] as number;
   const w = p.linear;
   const v = p.factors;
-  for (let r = 0; r < ds.numRows; r++) {
+  const rows = offsets.length - 1;
+  for (let r = 0; r < rows; r++) {
     let y = w0;
     for (let f = 0; f < 2 * k; f++) s[f] = 0;
     for (let j = offsets[r] as number; j < (offsets[r + 1] as number); j++) {
       const id = ids[j] as number;
-      if (inBlock[id] === 1) continue;
       const x = values[j] as number;
       y += (w[id] as number) * x;
       const base = id * k;
@@ -418,19 +453,22 @@ export function forwardWithBlocks(p: FmArrays, k: number, ds: SparseDataset, blo
         s[k + f] = (s[k + f] as number) + vx * vx;
       }
     }
+    for (let t = 0; t < nb; t++) {
+      const u = (keyOf[t] as Int32Array)[r] as number;
+      const qb = qbs[t] as Float64Array;
+      y += (ys[t] as Float64Array)[u] as number;
+      for (let f = 0; f < k; f++) {
+        const qbf = qb[u * k + f] as number;
+        s[f] = (s[f] as number) + qbf;
+        s[k + f] = (s[k + f] as number) + qbf * qbf;
+      }
+    }
     let pair = 0;
     for (let f = 0; f < k; f++) {
-      let qf = s[f] as number;
-      let sq = s[k + f] as number;
-      for (const t of terms) {
-        const qbf = t.qb[(t.b.keyOfRow[r] as number) * k + f] as number;
-        qf += qbf;
-        sq += qbf * qbf;
-      }
-      pair += qf * qf - sq;
+      const qf = s[f] as number;
+      pair += qf * qf - (s[k + f] as number);
       if (q) q[r * k + f] = qf;
     }
-    for (const t of terms) y += t.y[t.b.keyOfRow[r] as number] as number;
     out[r] = y + 0.5 * pair;
   }
 }
