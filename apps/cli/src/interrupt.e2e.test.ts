@@ -69,6 +69,29 @@ describe('Ctrl-C stops training at the next batch, exit 130, previous model inta
   }, 300_000);
 });
 
+describe('Ctrl-C stops fm recommend --all-users between users (Why: seen only after the last user, the file written)', () => {
+  it('an MCMC model over 3,000 users (about 30 s uninterrupted here)', async () => {
+    const data = join(dir, 'rec-u.data');
+    const g = await runFm(['generate', 'ratings', '--users', '3000', '--items', '1500', '--density', '0.02', '--format', 'movielens', '--out', data]);
+    expect(g.code, g.err).toBe(0);
+    const m = join(dir, 'rec-mcmc');
+    const t = await runFm(['train', '--data', data, '--solver', 'mcmc', '--iterations', '60', '--out', m]);
+    expect(t.code, t.err).toBe(0);
+    const out = join(dir, 'rec-all.csv');
+    const c = spawnFm(['recommend', '--model', m, '--all-users', '--out', out]);
+    await c.waitFor(/backend: /, 120_000);
+    await new Promise((r) => setTimeout(r, 3000)); // past loading, among the users
+    const t0 = c.kill('SIGINT');
+    const r = await c.exited;
+    const ms = performance.now() - t0;
+    expect(r.code, c.output()).toBe(130);
+    console.log(`recommend --all-users (mcmc): exit ${r.code} ${ms.toFixed(0)} ms after Ctrl-C`);
+    expect(ms, `exit ${ms.toFixed(0)} ms after Ctrl-C`).toBeLessThan(CTRL_C_MS);
+    expect(c.output()).toMatch(/interrupted: .*rec-all\.csv not written/);
+    expect(existsSync(out)).toBe(false);
+  }, 300_000);
+});
+
 describe('--checkpoint and --resume (Why: the CLI exposed neither)', () => {
   it('a checkpoint left by Ctrl-C resumes to the model of an uninterrupted run', async () => {
     writeFiles(dir, { 'ck/u.data': `${ratingLines(300, 400, 60, 11).join('\n')}\n` });

@@ -92,7 +92,7 @@ export async function buildTrainModel(
   checkPairKind(kind, ds);
   checkDropoutFlag(kind, opts.dropout);
   // a big table takes a while to draw (a 1M-feature FFM at k = 16: 625M values, ~20 s): progress, and Ctrl-C
-  const progress = drawProgress(ctx);
+  const progress = drawProgress(ctx, DRAWING_FACTORS);
   try {
     return await NativeModel.createAsync(
       kind as NativeKind,
@@ -109,11 +109,14 @@ export async function buildTrainModel(
   }
 }
 
+/** What {@link drawProgress} says of drawing a new model's table. */
+export const DRAWING_FACTORS = (total: number): string => `creating the model: drawing ${fmtNum(total)} initial factors`;
+
 /**
- * Progress of drawing a new model's table: on a terminal one line redrawn in place (share, ETA) once the draw
- * runs past a second; elsewhere nothing (the table is drawn before the first epoch line).
+ * Progress of a long step counted in units (a new model's table drawn, users recommended for): on a terminal one
+ * line redrawn in place (`label(total)`, bar, share, ETA) once the step runs past a second; elsewhere nothing.
  */
-export function drawProgress(ctx: CommandContext): { onProgress: (done: number, total: number) => void; clear: () => void } {
+export function drawProgress(ctx: CommandContext, label: (total: number) => string): { onProgress: (done: number, total: number) => void; clear: () => void } {
   const tty = ctx.stderr.isTTY === true;
   const start = performance.now();
   let drawn = false;
@@ -123,7 +126,7 @@ export function drawProgress(ctx: CommandContext): { onProgress: (done: number, 
       if (!tty || done >= total || elapsed < 1) return;
       drawn = true;
       const eta = (elapsed / done) * (total - done);
-      ctx.stderr.write(`\rcreating the model: drawing ${fmtNum(total)} initial factors ${formatBar(done, total, 20)} ${((100 * done) / total).toFixed(0)}% ETA ${formatDuration(eta)}\x1b[K`);
+      ctx.stderr.write(`\r${label(total)} ${formatBar(done, total, 20)} ${((100 * done) / total).toFixed(0)}% ETA ${formatDuration(eta)}\x1b[K`);
     },
     clear() {
       if (drawn) ctx.stderr.write('\r\x1b[K');

@@ -5,7 +5,7 @@ import { nativeEngineRuns, warmStart, type NativeModel } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { disposeModel, loadModelBundle, loadNativeBundle, type ModelBundle } from './model-store.js';
-import { drawProgress } from './modeling.js';
+import { DRAWING_FACTORS, drawProgress } from './modeling.js';
 import { fmtNum } from './text.js';
 
 /** A model to continue: a tfjs model, or an LR/FM/FFM/MF model the native engine trains as a {@link NativeModel}. */
@@ -65,7 +65,7 @@ export function checkGrowth(bundle: InitBundle, schema: FieldSchema, encoder: En
 export async function warmStartModel(bundle: InitBundle, schema: FieldSchema, ctx: CommandContext): Promise<tf.LayersModel | NativeModel> {
   let out;
   // a grown NativeModel draws its new table (~20 s for a 1M-feature FFM at k = 16): progress, and Ctrl-C
-  const progress = drawProgress(ctx);
+  const progress = drawProgress(ctx, DRAWING_FACTORS);
   try {
     // the saved model is not used again: a NativeModel whose ids did not grow (hashing) is trained as loaded
     out = await warmStart(bundle.model, bundle.schema, schema, { reuse: true, onProgress: progress.onProgress, signal: ctx.signal });

@@ -4,7 +4,8 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, formatFlags, loadForModel } from '../inputs.js';
 import { loadScoringBundle, titleOf } from '../model-store.js';
-import { BACKEND_OPTION, initBackend } from '../modeling.js';
+import { yieldToEventLoop } from '@fm/train';
+import { BACKEND_OPTION, drawProgress, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
@@ -87,21 +88,37 @@ prints the user's own ratings from it next to the recommendations.
       const found = await recommend(scorer ?? pairScorer(bundle.model, layout), u, v.k, { exclude: excludeOf(u) });
       return { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, u, found.items) } : {}) };
     };
-    let tops: Top[];
-    if (users.length > 1 && scorer && !v.std) {
-      // the whole catalogue for a batch of users per call
-      const exclude = new Map(Array.from(users, (u) => [u, excludeOf(u)] as const));
-      tops = [];
-      for (let at = 0; at < users.length; at += 1024) {
-        ctx.signal.throwIfAborted();
-        tops.push(...(await recommendAll(scorer, users.subarray(at, at + 1024), v.k, { exclude })));
+    // between users (or batches of them) Ctrl-C gets a turn and the progress line moves
+    const progress = drawProgress(ctx, (total) => `recommending for ${total.toLocaleString('en-US')} users`);
+    const step = async (done: number) => {
+      progress.onProgress(done, users.length);
+      await yieldToEventLoop();
+      ctx.signal.throwIfAborted();
+    };
+    const tops: Top[] = [];
+    try {
+      if (users.length > 1 && scorer && !v.std) {
+        // the whole catalogue for a batch of users per call; batches grow (to 1,024 users) while a call takes under
+        // 50 ms and shrink past 200 ms, so a slow scorer (a Bayesian model averages its samples) still stops promptly
+        const exclude = new Map(Array.from(users, (u) => [u, excludeOf(u)] as const));
+        let batch = 1;
+        for (let at = 0; at < users.length; ) {
+          await step(at);
+          const size = Math.min(batch, users.length - at);
+          const t0 = performance.now();
+          tops.push(...(await recommendAll(scorer, users.subarray(at, at + size), v.k, { exclude })));
+          const ms = performance.now() - t0;
+          batch = ms < 50 ? Math.min(1024, 2 * batch) : ms > 200 ? Math.max(1, batch >> 1) : batch;
+          at += size;
+        }
+      } else {
+        for (const u of users) {
+          await step(tops.length);
+          tops.push(await topOf(u));
+        }
       }
-    } else {
-      tops = [];
-      for (const u of users) {
-        ctx.signal.throwIfAborted();
-        tops.push(await topOf(u));
-      }
+    } finally {
+      progress.clear();
     }
     // ranked by the raw score; shown as fm predict writes it: P(relevant), or the rating clipped to the training range
     const toShown = (s: number) => predictionOf(s, bundle.meta.task, bundle.meta.ratingRange);
