@@ -16,10 +16,22 @@ export interface CsrRows {
 }
 
 /**
+ * Parts of the rows summed elsewhere, once per key (relational blocks, relational-block.ts): for each part t, row r
+ * adds the key `keyOf[t][r]`'s linear-and-inner term `y[t][key]` and factor sums `qb[t][key·k + f]`.
+ */
+export interface KeyedParts {
+  keyOf: Int32Array[];
+  y: Float64Array[];
+  qb: Float64Array[];
+}
+
+/**
  * The FM score of every row, ŷ(x) = w₀ + Σᵢ wᵢxᵢ + ½ Σ_f [(Σᵢ v_if xᵢ)² − Σᵢ v_if² xᵢ²]
  * (Rendle, "Factorization Machines", ICDM 2010, eq. 5), O(k·nnz). When `q` is given
  * (`[rows * k]`) it receives q_f(x) = Σᵢ v_if xᵢ per row and factor, the cache of the
- * coordinate-wise solvers (Rendle, ACM TIST 2012, §4.2), row-major at `q[r * k + f]`.
+ * coordinate-wise solvers (Rendle, ACM TIST 2012, §4.2), row-major at `q[r * k + f]`. With `keyed`, each row's
+ * keyed parts join its own entries: their y adds to ŷ, their factor sums to q_f (and their squares to the Σ v² x²
+ * term, so the pairs inside a part are the part's own, already in y).
  * @param out `[rows]` receives ŷ.
  * @param scratch `[2k]` work space.
  */
@@ -30,6 +42,7 @@ export function forwardRows(
   out: Float64Array,
   scratch: Float64Array,
   q?: Float64Array,
+  keyed?: KeyedParts,
 ): void {
   const { offsets, ids, values } = rows;
   const n = out.length;
@@ -51,6 +64,16 @@ export function forwardRows(
         const vx = (v[base + f] as number) * x;
         scratch[f] = (scratch[f] as number) + vx;
         scratch[k + f] = (scratch[k + f] as number) + vx * vx;
+      }
+    }
+    for (let t = 0; keyed !== undefined && t < keyed.keyOf.length; t++) {
+      const u = (keyed.keyOf[t] as Int32Array)[r] as number;
+      const qb = keyed.qb[t] as Float64Array;
+      y += (keyed.y[t] as Float64Array)[u] as number;
+      for (let f = 0; f < k; f++) {
+        const qbf = qb[u * k + f] as number;
+        scratch[f] = (scratch[f] as number) + qbf;
+        scratch[k + f] = (scratch[k + f] as number) + qbf * qbf;
       }
     }
     let pair = 0;

@@ -1,5 +1,5 @@
 import type { SparseDataset } from '@fm/data';
-import type { CsrRows, FmArrays } from './fm-forward.js';
+import { forwardRows, type CsrRows, type FmArrays, type KeyedParts } from './fm-forward.js';
 import { update, type SweepContext } from './sweep-context.js';
 
 /**
@@ -421,54 +421,13 @@ export function prepareBlockScoring(ds: SparseDataset, blocks: readonly Relation
  */
 export function forwardWithBlocks(p: FmArrays, k: number, prepared: BlockScoring, out: Float64Array, q?: Float64Array): void {
   const s = new Float64Array(2 * Math.max(1, k));
-  const blocks = prepared.blocks;
-  const nb = blocks.length;
-  const qbs: Float64Array[] = [];
-  const ys: Float64Array[] = [];
-  const keyOf: Int32Array[] = [];
-  for (const b of blocks) {
+  const keyed: KeyedParts = { keyOf: prepared.blocks.map((b) => b.keyOfRow), y: [], qb: [] };
+  for (const b of prepared.blocks) {
     const qb = new Float64Array(b.keys * k);
     const y = new Float64Array(b.keys);
     blockTerms(p, k, b, qb, y, s);
-    qbs.push(qb);
-    ys.push(y);
-    keyOf.push(b.keyOfRow);
+    keyed.y.push(y);
+    keyed.qb.push(qb);
   }
-  const { offsets, ids, values } = prepared.rest;
-  const w0 = p.bias[0] as number;
-  const w = p.linear;
-  const v = p.factors;
-  const rows = offsets.length - 1;
-  for (let r = 0; r < rows; r++) {
-    let y = w0;
-    for (let f = 0; f < 2 * k; f++) s[f] = 0;
-    for (let j = offsets[r] as number; j < (offsets[r + 1] as number); j++) {
-      const id = ids[j] as number;
-      const x = values[j] as number;
-      y += (w[id] as number) * x;
-      const base = id * k;
-      for (let f = 0; f < k; f++) {
-        const vx = (v[base + f] as number) * x;
-        s[f] = (s[f] as number) + vx;
-        s[k + f] = (s[k + f] as number) + vx * vx;
-      }
-    }
-    for (let t = 0; t < nb; t++) {
-      const u = (keyOf[t] as Int32Array)[r] as number;
-      const qb = qbs[t] as Float64Array;
-      y += (ys[t] as Float64Array)[u] as number;
-      for (let f = 0; f < k; f++) {
-        const qbf = qb[u * k + f] as number;
-        s[f] = (s[f] as number) + qbf;
-        s[k + f] = (s[k + f] as number) + qbf * qbf;
-      }
-    }
-    let pair = 0;
-    for (let f = 0; f < k; f++) {
-      const qf = s[f] as number;
-      pair += qf * qf - (s[k + f] as number);
-      if (q) q[r * k + f] = qf;
-    }
-    out[r] = y + 0.5 * pair;
-  }
+  forwardRows(p, k, prepared.rest, out, s, q, keyed);
 }
