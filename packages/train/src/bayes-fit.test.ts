@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '@fm/layers';
-import { resolveUserItemFields } from '@fm/data';
+import { resolveUserItemFields, SparseDataset } from '@fm/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from './checkpoint.js';
 import { bayesOf } from './engines/bayes/attached.js';
@@ -26,6 +26,35 @@ const train = all.slice(0, 750);
 const test = all.slice(750);
 
 describe('fit with solver mcmc / als', () => {
+  it("the Bayesian ranking scorer gives predict()'s score of every (user, item) row: regression past the clip range, binary as a logit", async () => {
+    const fields = resolveUserItemFields(train.schema);
+    const users = Int32Array.from({ length: 6 }, (_, j) => (j * 7) % fields.numUsers);
+    const offsets = [0];
+    const ids: number[] = [];
+    for (const u of users) {
+      for (let i = 0; i < fields.numItems; i++) {
+        ids.push(fields.userOffset + u, fields.itemOffset + i);
+        offsets.push(ids.length);
+      }
+    }
+    const rows = new SparseDataset({ schema: train.schema, labels: new Float32Array(offsets.length - 1), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: new Float32Array(ids.length).fill(1) });
+    const median = [...train.labels].sort((a, b) => a - b)[train.numRows >> 1] as number;
+    const binary = new SparseDataset({ schema: train.schema, labels: train.labels.map((y) => (y > median ? 1 : 0)), offsets: train.offsets, ids: train.ids, values: train.values });
+    for (const [task, data] of [['regression', train], ['binary', binary]] as const) {
+      const model = createModel('fm', { fieldDims: train.schema.fieldDims, embeddingDim: 3, seed: 1 });
+      await fit(model, data, { task, solver: 'mcmc', epochs: 10, seed: 3, validation: false, bayes: { burnIn: 3, ...(task === 'regression' ? { clip: [2.9, 3.1] as [number, number] } : {}) } });
+      const want = await predict(model, rows);
+      if (task === 'regression') expect(want.some((y) => y > 3.1)).toBe(true);
+      const scorer = rankingScorer(model, { fields });
+      const got = scorer.scoreMatrix(users).dataSync();
+      expect(got.length).toBe(want.length);
+      got.forEach((x, j) => expect(x).toBeCloseTo(want[j] as number, 4));
+      const items = Int32Array.from(users, (_, j) => (j * 5) % fields.numItems);
+      const pairs = scorer.scorePairs?.(users, items).dataSync() ?? [];
+      pairs.forEach((x, j) => expect(x).toBeCloseTo(want[j * fields.numItems + (items[j] as number)] as number, 4));
+    }
+  });
+
   it("predict gives the unclipped predictive mean, as every model's raw output; BayesianFm.predict clips unless clip: false", async () => {
     const model = createModel('fm', { fieldDims: train.schema.fieldDims, embeddingDim: 3, seed: 1 });
     await fit(model, train, { solver: 'mcmc', epochs: 12, seed: 2, validation: false, bayes: { burnIn: 2, clip: [2.9, 3.1] } });

@@ -1,6 +1,6 @@
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
-import { SparseDataset, type UserItemFields } from '@fm/data';
+import { normalCdf, type UserItemFields } from '@fm/data';
 import { modelScorer, type RankingScorer } from '@fm/eval';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineChoice, EngineName } from './engine.js';
@@ -111,8 +111,8 @@ function sideRow(id: number, extra: SideFeatures | undefined): { ids: number[]; 
   return { ids, values };
 }
 
-/** FM/MF: per part, [linear + within-part pairs] and the factor sum S = Σ v x. */
-function partTerms(p: NativeParams, row: { ids: number[]; values: number[] }, S: Float32Array, at: number): number {
+/** FM/MF: per part, [linear + within-part pairs] and the factor sum S = Σ v x (k floats at `at`). */
+function partTerms(p: { k: number; linear: ArrayLike<number>; factors: ArrayLike<number> }, row: { ids: number[]; values: number[] }, S: Float32Array, at: number): number {
   const k = p.k;
   let lin = 0;
   let sq = 0;
@@ -217,42 +217,81 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
   };
 }
 
-/** A Bayesian model's scorer: the predictive mean over its kept samples of each (user, item) row. */
+/** Most floats the Bayesian scorer keeps for the items' parts of every sample (128 MiB); beyond, per call. */
+const MAX_BAYES_ITEM_PARTS = 2 ** 25;
+
+/**
+ * A Bayesian model's scorer: the predictive mean over its kept samples ({@link BayesianFm.scoringPoints}) of each
+ * (user, item) row, unclipped as `predict` gives it (binary: the logit of P(y = 1) = E[Φ(ŷ)]). Per sample, every
+ * row splits into its user and item parts as in the native FM scorer, ŷ = w₀ + a_u + c_i + ⟨S_u, S_i⟩: the items'
+ * parts once per sample (kept across calls up to {@link MAX_BAYES_ITEM_PARTS} floats), then O(k) per pair.
+ */
 function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer {
   const { fields } = opts;
-  const rowOf = (u: number, i: number) => {
-    const user = sideRow(fields.userOffset + u, opts.userFeatures?.(u));
-    const item = sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
-    return { ids: [...user.ids, ...item.ids], values: [...user.values, ...item.values] };
+  const numItems = fields.numItems;
+  const k = fm.settings.k;
+  const binary = fm.settings.task === 'binary';
+  const points = fm.scoringPoints().map((p) => ({ k, bias: p.bias[0] as number, linear: p.linear, factors: p.factors }));
+  const userRow = (u: number) => sideRow(fields.userOffset + u, opts.userFeatures?.(u));
+  const itemRow = (i: number) => sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
+  const checkIds = (what: string, xs: Int32Array, n: number) => {
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j] as number;
+      if (!Number.isInteger(x) || x < 0 || x >= n) throw new Error(`rankingScorer: ${what}[${j}] = ${x} is outside [0, ${n})`);
+    }
   };
-  const score = (users: ArrayLike<number>, items: (r: number) => ArrayLike<number>): Float32Array => {
-    const ids: number[] = [];
-    const values: number[] = [];
-    const offsets = [0];
-    for (let r = 0; r < users.length; r++) {
-      const its = items(r);
-      for (let c = 0; c < its.length; c++) {
-        const row = rowOf(users[r] as number, its[c] as number);
-        ids.push(...row.ids);
-        values.push(...row.values);
-        offsets.push(ids.length);
+  let itemRows: { ids: number[]; values: number[] }[] | undefined;
+  const itemPartsOf = (p: (typeof points)[number]) => {
+    itemRows ??= Array.from({ length: numItems }, (_, i) => itemRow(i));
+    const S = new Float32Array(numItems * k);
+    const C = new Float32Array(numItems);
+    for (let i = 0; i < numItems; i++) C[i] = partTerms(p, itemRows[i] as { ids: number[]; values: number[] }, S, i * k);
+    return { S, C };
+  };
+  let cached: { S: Float32Array; C: Float32Array }[] | undefined;
+  const keep = points.length * numItems * (k + 1) <= MAX_BAYES_ITEM_PARTS;
+  const su = new Float32Array(k);
+  const allItems = Int32Array.from({ length: numItems }, (_, i) => i);
+  /** `[U, I]` scores of users × items (`pairs`: users[j] with items[j] only, `[U]`). */
+  const score = (users: Int32Array, items: Int32Array | undefined, pairs: boolean): Float32Array => {
+    checkIds('users', users, fields.numUsers);
+    if (items) checkIds('items', items, numItems);
+    const I = pairs ? 1 : items ? items.length : numItems;
+    const sum = new Float64Array(users.length * I);
+    if (keep) cached ??= points.map(itemPartsOf);
+    const userRows = Array.from(users, (u) => userRow(u));
+    for (let t = 0; t < points.length; t++) {
+      const p = points[t] as (typeof points)[number];
+      const { S, C } = cached?.[t] ?? itemPartsOf(p);
+      for (let r = 0; r < users.length; r++) {
+        const a = p.bias + partTerms(p, userRows[r] as { ids: number[]; values: number[] }, su, 0);
+        const its = pairs ? (items as Int32Array).subarray(r, r + 1) : (items ?? allItems);
+        const at = r * I;
+        for (let c = 0; c < I; c++) {
+          const it = its[c] as number;
+          const o = it * k;
+          let dot = 0;
+          for (let f = 0; f < k; f++) dot += (su[f] as number) * (S[o + f] as number);
+          const y = a + (C[it] as number) + dot;
+          sum[at + c] = (sum[at + c] as number) + (binary ? normalCdf(y) : y);
+        }
       }
     }
-    const ds = new SparseDataset(
-      { schema: fm.schema, labels: new Float32Array(offsets.length - 1), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) },
-      { validate: false },
-    );
-    return fm.predict(ds).mean;
+    return Float32Array.from(sum, (x) => {
+      const m = x / points.length;
+      if (!binary) return m;
+      const q = Math.min(1 - 1e-7, Math.max(1e-7, m));
+      return Math.log(q / (1 - q));
+    });
   };
-  const all = Int32Array.from({ length: fields.numItems }, (_, i) => i);
   return {
-    numItems: fields.numItems,
+    numItems,
     scoreMatrix(users: Int32Array, items?: Int32Array): tf.Tensor2D {
-      const its = items ?? all;
-      return tf.tensor2d(score(users, () => its), [users.length, its.length]);
+      return tf.tensor2d(score(users, items, false), [users.length, items ? items.length : numItems]);
     },
     scorePairs(users: Int32Array, items: Int32Array): tf.Tensor1D {
-      return tf.tensor1d(score(users, (r) => [items[r] as number]));
+      if (users.length !== items.length) throw new Error(`rankingScorer.scorePairs: ${users.length} users but ${items.length} items`);
+      return tf.tensor1d(score(users, items, true));
     },
   };
 }

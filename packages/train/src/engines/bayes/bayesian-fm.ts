@@ -472,6 +472,16 @@ export class BayesianFm {
   }
 
   /**
+   * The parameter sets {@link predict} averages over: every kept sample (MCMC), or the current point when none is
+   * kept (ALS, or a chain still in burn-in). Views into the model, in `NativeParams` layout: read them, do not write.
+   */
+  scoringPoints(): FmArrays[] {
+    const store = this.s.store;
+    if (store.count === 0) return [this.current()];
+    return Array.from({ length: store.count }, (_, i) => store.sample(i));
+  }
+
+  /**
    * The posterior mean of the parameters (MCMC, over every sample after burn-in) or the current
    * point (ALS, or during burn-in), in `NativeParams` layout. Note that an FM scored with averaged
    * parameters is not the Bayesian predictive mean (ŷ is not linear in V): {@link predict} is; this

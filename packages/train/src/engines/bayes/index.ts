@@ -10,5 +10,6 @@ export {
   type AlsL2,
 } from './bayesian-fm-options.js';
 export { DEFAULT_BAYES_PRIOR, type BayesPrior } from './priors.js';
+export type { FmArrays } from './fm-forward.js';
 export { type FeatureGrouping } from './feature-groups.js';
 export { BAYES_FORMAT, BAYES_FORMAT_VERSION } from './bayes-bytes.js';
