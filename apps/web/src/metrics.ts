@@ -57,8 +57,20 @@ function tfDiag(m: tf.Tensor2D): tf.Tensor1D {
   return tfjs.tidy(() => tfjs.sum(tfjs.mul(m, tfjs.eye(m.shape[0] as number)), 1) as tf.Tensor1D);
 }
 
+/** `scores` clipped to [min, max] of `labels` (the training ratings). */
+export function clipToLabels(scores: Float32Array, labels: Float32Array): Float32Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const y of labels) {
+    if (y < lo) lo = y;
+    if (y > hi) hi = y;
+  }
+  return scores.map((s) => Math.min(hi, Math.max(lo, s)));
+}
+
 /**
- * Pointwise metrics on the test rows (RMSE/MAE for ratings; AUC/log loss from logits for 0/1 labels)
+ * Pointwise metrics on the test rows (RMSE/MAE for ratings, predictions clipped to the training ratings' range;
+ * AUC/log loss from logits for 0/1 labels)
  * and, when the data has users and items, HR@10 / NDCG@10 / MAP@10 under the sampled protocol: every
  * test row whose label is at least `prepared.relevanceThreshold` is ranked against N = min(99, fewest
  * unseen items of any evaluated user) items the user never rated (in train or test), drawn with a
@@ -68,8 +80,10 @@ export async function computeMetrics(model: tf.LayersModel, prepared: PreparedDa
   const labels = prepared.test.labels;
   const out: SessionMetrics = { task: prepared.task, trainRows: prepared.train.numRows, testRows: prepared.test.numRows };
   if (prepared.task === 'regression') {
-    out.rmse = rmse(scores, labels);
-    out.mae = mae(scores, labels);
+    // predicted ratings clipped to the training ratings' range, as fm eval and libFM score them
+    const clipped = clipToLabels(scores, prepared.train.labels);
+    out.rmse = rmse(clipped, labels);
+    out.mae = mae(clipped, labels);
   } else {
     const y01 = Float32Array.from(labels, (y) => (y > 0 ? 1 : 0));
     let pos = 0;
