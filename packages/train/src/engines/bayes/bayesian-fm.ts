@@ -139,6 +139,9 @@ export class BayesianFm {
   /** @internal resumes a decoded chain. */
   constructor(train: SparseDataset | undefined, options: BayesianFmOptions, state: ChainState);
   constructor(train: SparseDataset | undefined, options: BayesianFmOptions = {}, state?: ChainState) {
+    if (options.relational !== undefined && typeof options.relational !== 'boolean') {
+      throw new Error(`BayesianFm: relational must be true or false, got ${JSON.stringify(options.relational)}`);
+    }
     this.relational = options.relational ?? true;
     if (state) this.s = state;
     else {

@@ -100,6 +100,12 @@ describe('BayesianFm over a relational block', () => {
   });
 });
 
+describe('BayesianFm option relational', () => {
+  it('is true or false; anything else is an error naming it', () => {
+    expect(() => new BayesianFm(relationalDataset(20, 1), { relational: 'no' as unknown as boolean })).toThrow(/relational must be true or false, got "no"/);
+  });
+});
+
 describe('BayesianFm.predict and track over relational blocks', () => {
   it('give the row-wise predictive means and standard deviations', () => {
     const train = relationalDataset(80, 5, { tags: true });
