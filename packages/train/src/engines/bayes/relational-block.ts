@@ -49,7 +49,7 @@ export interface BlockSweep {
   m2: Float64Array;
   /** `[K]` rows of each key. */
   n: Float64Array;
-  /** `[k]` scratch. */
+  /** `[2k]` scratch (one row's m_f; the block terms' Σ v² x²; the per-key change of qb). */
   m: Float64Array;
 }
 
