@@ -132,30 +132,66 @@ function partTerms(p: { k: number; linear: ArrayLike<number>; factors: ArrayLike
   return lin + 0.5 * (s2 - sq);
 }
 
+/** A user's or an item's row: its id feature then its side features. */
+type PartRow = { ids: number[]; values: number[] };
+/** What {@link partTerms} reads of a parameter set. */
+type PartParams = Parameters<typeof partTerms>[0];
+
+/** Throws unless every entry of `xs` is an index in [0, n). */
+function checkIds(what: string, xs: Int32Array, n: number): void {
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j] as number;
+    if (!Number.isInteger(x) || x < 0 || x >= n) throw new Error(`rankingScorer: ${what}[${j}] = ${x} is outside [0, ${n})`);
+  }
+}
+
+/** Every item's part of one parameter set: its factor sums S `[items·k]` and linear + inner terms C `[items]`. */
+function itemPartsOf(p: PartParams, rows: readonly PartRow[]): { S: Float32Array; C: Float32Array } {
+  const S = new Float32Array(rows.length * p.k);
+  const C = new Float32Array(rows.length);
+  rows.forEach((row, i) => (C[i] = partTerms(p, row, S, i * p.k)));
+  return { S, C };
+}
+
+/**
+ * Adds g(ŷ) of user row r with item `itemsOf(r)[c]` into `out[r·I + c]`, ŷ = w₀ + a_u + c_i + ⟨S_u, S_i⟩ from the
+ * items' parts `S`, `C` of the same parameter set (g: identity unless given).
+ */
+function addPartScores(
+  p: PartParams & { bias: number },
+  userRows: readonly PartRow[],
+  itemsOf: (r: number) => ArrayLike<number>,
+  I: number,
+  items: { S: Float32Array; C: Float32Array },
+  out: Float64Array,
+  g?: (y: number) => number,
+): void {
+  const k = p.k;
+  const { S, C } = items;
+  const su = new Float32Array(k);
+  for (let r = 0; r < userRows.length; r++) {
+    const a = p.bias + partTerms(p, userRows[r] as PartRow, su, 0);
+    const its = itemsOf(r);
+    const at = r * I;
+    for (let c = 0; c < I; c++) {
+      const it = its[c] as number;
+      const o = it * k;
+      let dot = 0;
+      for (let f = 0; f < k; f++) dot += (su[f] as number) * (S[o + f] as number);
+      const y = a + (C[it] as number) + dot;
+      out[at + c] = (out[at + c] as number) + (g ? g(y) : y);
+    }
+  }
+}
+
 /** The native scorer over bare parameters (see {@link rankingScorer}). */
 export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): RankingScorer {
   const { fields } = opts;
   const numItems = fields.numItems;
-  const k = p.k;
-  const checkIds = (what: string, xs: Int32Array, n: number) => {
-    for (let j = 0; j < xs.length; j++) {
-      const x = xs[j] as number;
-      if (!Number.isInteger(x) || x < 0 || x >= n) throw new Error(`rankingScorer: ${what}[${j}] = ${x} is outside [0, ${n})`);
-    }
-  };
   const userRow = (u: number) => sideRow(fields.userOffset + u, opts.userFeatures?.(u));
   const itemRow = (i: number) => sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
   // FM / MF: item parts once
-  let itemS: Float32Array | undefined;
-  let itemC: Float32Array | undefined;
-  const itemParts = () => {
-    if (!itemS || !itemC) {
-      itemS = new Float32Array(numItems * k);
-      itemC = new Float32Array(numItems);
-      for (let i = 0; i < numItems; i++) itemC[i] = partTerms(p, itemRow(i), itemS, i * k);
-    }
-    return { S: itemS, C: itemC };
-  };
+  let parts: { S: Float32Array; C: Float32Array } | undefined;
   // LR / FFM: the kernel's forward pass on the concatenated row
   const ctx = makeKernelCtx(p, undefined, { labels: new Float32Array(0), offsets: new Int32Array(1), ids: new Int32Array(0), values: new Float32Array(0), maxRowLength: 0 }, {
     task: 'regression',
@@ -171,24 +207,17 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
   };
   const fm = p.kind === 'fm' || p.kind === 'mf';
   const b0 = p.bias[0] as number;
+  const allItems = Int32Array.from({ length: numItems }, (_, i) => i);
   const matrix = (users: Int32Array, items: Int32Array | undefined): Float32Array => {
     checkIds('users', users, fields.numUsers);
     if (items) checkIds('items', items, numItems);
     const I = items ? items.length : numItems;
     const out = new Float32Array(users.length * I);
     if (fm) {
-      const { S, C } = itemParts();
-      const su = new Float32Array(k);
-      for (let r = 0; r < users.length; r++) {
-        const a = b0 + partTerms(p, userRow(users[r] as number), su, 0);
-        for (let c = 0; c < I; c++) {
-          const it = items ? (items[c] as number) : c;
-          const o = it * k;
-          let dot = 0;
-          for (let f = 0; f < k; f++) dot += (su[f] as number) * (S[o + f] as number);
-          out[r * I + c] = a + (C[it] as number) + dot;
-        }
-      }
+      parts ??= itemPartsOf(p, Array.from({ length: numItems }, (_, i) => itemRow(i)));
+      const sum = new Float64Array(users.length * I);
+      addPartScores({ ...p, bias: b0 }, Array.from(users, (u) => userRow(u)), () => items ?? allItems, I, parts, sum);
+      out.set(sum);
       return out;
     }
     const itemRows = new Map<number, { ids: number[]; values: number[] }>();
@@ -234,23 +263,10 @@ function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer 
   const points = fm.scoringPoints().map((p) => ({ k, bias: p.bias[0] as number, linear: p.linear, factors: p.factors }));
   const userRow = (u: number) => sideRow(fields.userOffset + u, opts.userFeatures?.(u));
   const itemRow = (i: number) => sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
-  const checkIds = (what: string, xs: Int32Array, n: number) => {
-    for (let j = 0; j < xs.length; j++) {
-      const x = xs[j] as number;
-      if (!Number.isInteger(x) || x < 0 || x >= n) throw new Error(`rankingScorer: ${what}[${j}] = ${x} is outside [0, ${n})`);
-    }
-  };
-  let itemRows: { ids: number[]; values: number[] }[] | undefined;
-  const itemPartsOf = (p: (typeof points)[number]) => {
-    itemRows ??= Array.from({ length: numItems }, (_, i) => itemRow(i));
-    const S = new Float32Array(numItems * k);
-    const C = new Float32Array(numItems);
-    for (let i = 0; i < numItems; i++) C[i] = partTerms(p, itemRows[i] as { ids: number[]; values: number[] }, S, i * k);
-    return { S, C };
-  };
+  let itemRows: PartRow[] | undefined;
+  const partsOf = (p: PartParams) => itemPartsOf(p, (itemRows ??= Array.from({ length: numItems }, (_, i) => itemRow(i))));
   let cached: { S: Float32Array; C: Float32Array }[] | undefined;
   const keep = points.length * numItems * (k + 1) <= MAX_BAYES_ITEM_PARTS;
-  const su = new Float32Array(k);
   const allItems = Int32Array.from({ length: numItems }, (_, i) => i);
   /** `[U, I]` scores of users × items (`pairs`: users[j] with items[j] only, `[U]`). */
   const score = (users: Int32Array, items: Int32Array | undefined, pairs: boolean): Float32Array => {
@@ -258,25 +274,10 @@ function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer 
     if (items) checkIds('items', items, numItems);
     const I = pairs ? 1 : items ? items.length : numItems;
     const sum = new Float64Array(users.length * I);
-    if (keep) cached ??= points.map(itemPartsOf);
+    if (keep) cached ??= points.map(partsOf);
     const userRows = Array.from(users, (u) => userRow(u));
-    for (let t = 0; t < points.length; t++) {
-      const p = points[t] as (typeof points)[number];
-      const { S, C } = cached?.[t] ?? itemPartsOf(p);
-      for (let r = 0; r < users.length; r++) {
-        const a = p.bias + partTerms(p, userRows[r] as { ids: number[]; values: number[] }, su, 0);
-        const its = pairs ? (items as Int32Array).subarray(r, r + 1) : (items ?? allItems);
-        const at = r * I;
-        for (let c = 0; c < I; c++) {
-          const it = its[c] as number;
-          const o = it * k;
-          let dot = 0;
-          for (let f = 0; f < k; f++) dot += (su[f] as number) * (S[o + f] as number);
-          const y = a + (C[it] as number) + dot;
-          sum[at + c] = (sum[at + c] as number) + (binary ? normalCdf(y) : y);
-        }
-      }
-    }
+    const itemsOf = (r: number) => (pairs ? (items as Int32Array).subarray(r, r + 1) : (items ?? allItems));
+    points.forEach((p, t) => addPartScores(p, userRows, itemsOf, I, cached?.[t] ?? partsOf(p), sum, binary ? normalCdf : undefined));
     return Float32Array.from(sum, (x) => {
       const m = x / points.length;
       if (!binary) return m;
