@@ -397,7 +397,8 @@ export class BayesianFm {
       moments.mean.set(pending.mean);
       moments.m2.set(pending.m2);
     }
-    this.tracks.push({ ds, scoring: this.scoring(ds), moments, buf: new Float64Array(ds.numRows) });
+    // the bound training set is read off its residuals, never scored
+    this.tracks.push({ ds, scoring: ds === this.train?.ds ? undefined : this.scoring(ds), moments, buf: new Float64Array(ds.numRows) });
     return this.tracks.length - 1;
   }
 
