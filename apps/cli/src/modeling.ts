@@ -98,6 +98,8 @@ export async function buildTrainModel(
       kind as NativeKind,
       {
         fieldDims: ds.schema.fieldDims,
+        // the saved topology's row width, as buildModel's: loadModel gives a tfjs model that takes the training rows
+        width: Math.max(1, ds.maxRowLength),
         seed: opts.seed,
         ...(opts.dim !== undefined ? { embeddingDim: opts.dim } : {}),
         ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}),

@@ -70,7 +70,7 @@ export async function loadNativeModel(url: string): Promise<(Omit<LoadedModel, '
     const shared = typeof SharedArrayBuffer !== 'undefined';
     const got = await savedNativeParams(artifacts, (offset, out) => readWeightRange(weightFiles, offset, out), shared);
     if (!got) return undefined;
-    const model = NativeModel.fromParams(got.params, got.fieldDims, got.init);
+    const model = NativeModel.fromParams(got.params, got.fieldDims, got.init, got.width);
     const loaded = { model, ...savedMeta(artifacts, model.kind, got.fieldDims, url) };
     return Object.keys(files).length > 0 ? { ...loaded, files } : loaded;
   } catch (e) {

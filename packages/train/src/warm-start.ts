@@ -121,13 +121,14 @@ async function warmStartNative(saved: NativeModel, from: FieldSchema, to: FieldS
   const p = saved.params;
   const tables = factorRowLength(p) > 0 ? 2 : 1; // linear weights, factors; the bias is the one dense weight
   if (options.reuse === true && to.numFeatures === p.numFeatures) {
-    return { model: NativeModel.fromParams(p, to.fieldDims, saved.init), report: { copiedRows: tables * p.numFeatures, newRows: 0, denseWeights: 1 } };
+    return { model: NativeModel.fromParams(p, to.fieldDims, saved.init, saved.width), report: { copiedRows: tables * p.numFeatures, newRows: 0, denseWeights: 1 } };
   }
   const model = await NativeModel.createAsync(
     p.kind,
     {
       fieldDims: to.fieldDims,
       embeddingDim: p.k,
+      width: saved.width,
       initStd: saved.init.initStd,
       ...(saved.init.seed !== undefined ? { seed: saved.init.seed } : {}),
       ...(p.kind === 'ffm' ? { normalize: p.normalize } : {}),

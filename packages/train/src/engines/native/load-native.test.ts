@@ -11,6 +11,8 @@ import { modelArtifacts } from '../../model-io.js';
 import { NativeModel } from './native-model.js';
 import { loadModel, loadNativeModel, saveModel } from '../../node.js';
 import { predict } from '../../predict.js';
+import { warmStart } from '../../warm-start.js';
+import { FieldSchema, SparseDataset } from '@fm/data';
 import { syntheticRatings } from '../../test-utils/toy.js';
 
 // loadNativeModel reads a saved LR/FM/FFM/MF model's weights from disk straight into native arrays.
@@ -111,6 +113,54 @@ describe.each(['cpu', 'wasm'])('loadNativeModel on %s', (backend) => {
     const tfjs = await loadModel(out);
     expect(modelInit(tfjs.model)).toEqual({ initStd: 0.05, seed: 9 });
     tfjs.model.dispose();
+  });
+
+  it.each(['fm', 'ffm'] as const)("%s over multi-hot rows: the save records the row width, so loadModel's tfjs model scores the training rows", async (kind) => {
+    // user, item and a bag of up to 5 tags: rows of 2-7 entries, more than the 3 fields
+    const schema = new FieldSchema([
+      { name: 'user', kind: 'categorical', cardinality: 6 },
+      { name: 'item', kind: 'categorical', cardinality: 5 },
+      { name: 'tags', kind: 'multi-hot', cardinality: 8 },
+    ]);
+    const ids: number[] = [];
+    const values: number[] = [];
+    const offsets = [0];
+    for (let r = 0; r < 40; r++) {
+      ids.push(schema.globalId('user', r % 6), schema.globalId('item', (r * 3) % 5));
+      values.push(1, 1);
+      for (let t = 0; t < r % 6; t++) {
+        ids.push(schema.globalId('tags', (r + 2 * t) % 8));
+        values.push(0.5);
+      }
+      offsets.push(ids.length);
+    }
+    const bags = new SparseDataset({ schema, labels: Float32Array.from({ length: 40 }, (_, r) => (r % 5) - 2), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
+    expect(bags.maxRowLength).toBe(7);
+    const nm = NativeModel.create(kind, { fieldDims: schema.fieldDims, embeddingDim: 3, seed: 2, initStd: 0.1, width: bags.maxRowLength });
+    await fit(nm, bags, { epochs: 1, validation: false });
+    const out = join(dir, `${backend}-native-width-${kind}`);
+    await saveModel(nm, out);
+    const viaTfjs = await loadModel(out);
+    expect(viaTfjs.model.inputs[0]?.shape).toEqual([null, 7]);
+    const want = await predict(nm, bags);
+    const got = await predict(viaTfjs.model, bags, { engine: 'tfjs' });
+    got.forEach((x, i) => expect(x).toBeCloseTo(want[i] as number, 4));
+    // loaded natively, converted, and grown by a warm start, the width stays
+    const back = (await loadNativeModel(out))!.model;
+    expect(back.width).toBe(7);
+    const layers = back.toLayersModel();
+    expect(layers.inputs[0]?.shape).toEqual([null, 7]);
+    expect(NativeModel.fromLayersModel(layers).width).toBe(7);
+    const grown = new FieldSchema([
+      { name: 'user', kind: 'categorical', cardinality: 7 },
+      { name: 'item', kind: 'categorical', cardinality: 5 },
+      { name: 'tags', kind: 'multi-hot', cardinality: 8 },
+    ]);
+    expect((await warmStart(back, schema, grown)).model.width).toBe(7);
+    // without it: createModel's default, one slot per field
+    expect(NativeModel.create(kind, { fieldDims: schema.fieldDims }).width).toBe(3);
+    layers.dispose();
+    viaTfjs.model.dispose();
   });
 
   it('weights split over two files (at an odd byte) read the same', async () => {

@@ -18,6 +18,12 @@ export interface NativeModelConfig {
   seed?: number;
   /** FFM: instance-wise normalisation (default true, as `createModel('ffm')`). */
   normalize?: boolean;
+  /**
+   * Slots per row of the equivalent tfjs model ({@link NativeModel.toLayersModel}, and the topology `saveModel`
+   * writes, which `loadModel` reads back): at least the training data's longest row (`maxRowLength`) when fields
+   * are multi-hot. Default fieldDims.length, as `createModel`. The native kernels take rows of any length.
+   */
+  width?: number;
 }
 
 /** Values of a table drawn between two progress reports of {@link NativeModel.createAsync} (~0.5 s). */
@@ -47,7 +53,11 @@ export class NativeModel {
     readonly fieldDims: number[],
     /** How the factor table was (and new ids' rows are) initialised. */
     readonly init: NativeInit,
-  ) {}
+    /** Slots per row of the equivalent tfjs model (see {@link NativeModelConfig.width}). */
+    readonly width: number,
+  ) {
+    if (!Number.isInteger(width) || width < 1) throw new Error(`NativeModel: width must be a positive integer, got ${width}`);
+  }
 
   /** The model kind. */
   get kind(): NativeKind {
@@ -109,7 +119,8 @@ export class NativeModel {
         yield at;
       }
     }
-    return { model: new NativeModel(params, [...config.fieldDims], { initStd, seed }), draws: draws(), total };
+    const model = new NativeModel(params, [...config.fieldDims], { initStd, seed }, config.width ?? config.fieldDims.length);
+    return { model, draws: draws(), total };
   }
 
   /** The number of weights (bias, linear table, factor table), as `tf.LayersModel.countParams()`. */
@@ -146,13 +157,14 @@ export class NativeModel {
   /**
    * Wraps existing arrays (they are used, not copied).
    * @param init how they were initialised (default: createModel's, N(0, 0.01²) unseeded).
+   * @param width slots per row of the equivalent tfjs model (default fieldDims.length; {@link NativeModelConfig.width}).
    */
-  static fromParams(params: NativeParams, fieldDims: readonly number[], init: NativeInit = { initStd: DEFAULT_INIT_STD }): NativeModel {
+  static fromParams(params: NativeParams, fieldDims: readonly number[], init: NativeInit = { initStd: DEFAULT_INIT_STD }, width = fieldDims.length): NativeModel {
     const n = fieldDims.reduce((a, b) => a + b, 0);
     if (n !== params.numFeatures || fieldDims.length !== params.numFields) {
       throw new Error(`NativeModel: fieldDims [${fieldDims.join(', ')}] do not match the parameters (${params.numFields} fields, ${params.numFeatures} features)`);
     }
-    return new NativeModel(params, [...fieldDims], { ...init });
+    return new NativeModel(params, [...fieldDims], { ...init }, width);
   }
 
   /** A copy of a `@fm/layers` model's weights, or an error saying why the native kernels cannot run it. */
@@ -160,14 +172,14 @@ export class NativeModel {
     const info = inspectModel(model);
     const b = bindNative(model, info, typeof SharedArrayBuffer !== 'undefined');
     if (typeof b === 'string') throw new Error(`NativeModel.fromLayersModel: ${b}`);
-    return new NativeModel(b.params, info.fieldDims, modelInit(model));
+    return new NativeModel(b.params, info.fieldDims, modelInit(model), layersWidth(model));
   }
 
   /** The equivalent `@fm/layers` model (`createModel(kind)`), holding a copy of these weights. */
   toLayersModel(): tf.LayersModel {
     const p = this.params;
     // zero tables, written next in place on wasm (a new tensor beside each would hold the table twice in the heap)
-    const model = layersEquivalent(p, this.fieldDims, this.init);
+    const model = layersEquivalent(p, this.fieldDims, this.init, this.width);
     const layout = nativeLayout(model, inspectModel(model));
     if (typeof layout === 'string') throw new Error(`NativeModel.toLayersModel: ${layout}`);
     assignVariable(layout.bias.weight, p.bias, true);
@@ -183,16 +195,24 @@ export class NativeModel {
  * (or, over one id per field, a stand-in for its topology and weight names).
  * @internal
  */
-export function layersEquivalent(params: NativeParams, fieldDims: readonly number[], init: NativeInit): tf.LayersModel {
+export function layersEquivalent(params: NativeParams, fieldDims: readonly number[], init: NativeInit, width: number): tf.LayersModel {
   return withZeroInit(() =>
     createModel(params.kind, {
       fieldDims: [...fieldDims],
+      width,
       embeddingDim: Math.max(1, params.k),
       initStd: init.initStd,
       ...(init.seed !== undefined ? { seed: init.seed } : {}),
       ...(params.kind === 'ffm' ? { normalize: params.normalize } : {}),
     }),
   );
+}
+
+/** Slots per row a `@fm/layers` model takes (its `ids` input's second dimension). @internal */
+export function layersWidth(model: tf.LayersModel): number {
+  const w = model.inputs[0]?.shape[1];
+  if (typeof w !== 'number') throw new Error(`model "${model.name}" has no fixed row width`);
+  return w;
 }
 
 /** True for a {@link NativeModel}. */

@@ -4,7 +4,7 @@ import { byteViews } from '../../checkpoint.js';
 import { inspectModel } from '../../model-info.js';
 import { bytesStream, FM_METADATA_KEY, modelFromTopology, weightSpans, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
-import { isNativeModel, layersEquivalent, type NativeInit, type NativeModel } from './native-model.js';
+import { isNativeModel, layersEquivalent, layersWidth, type NativeInit, type NativeModel } from './native-model.js';
 import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
 import type { NativeParams } from './types.js';
 
@@ -40,7 +40,7 @@ export async function savedNativeParams(
   read: WeightReader,
   shared: boolean,
   into?: { params: NativeParams; fieldDims: readonly number[] },
-): Promise<{ params: NativeParams; fieldDims: number[]; init: NativeInit } | undefined> {
+): Promise<{ params: NativeParams; fieldDims: number[]; init: NativeInit; width: number } | undefined> {
   const specs = artifacts.weightSpecs ?? [];
   const withDims = layersOf(artifacts.modelTopology).filter((l) => Array.isArray(l.config?.field_dims));
   const dims = withDims[0]?.config?.field_dims as unknown[] | undefined;
@@ -94,7 +94,7 @@ export async function savedNativeParams(
       await fill(layout.bias, q.bias);
       await fill(layout.linear, q.linear);
       await fill(layout.factors, q.factors);
-      return { params: q, fieldDims: [...fieldDims], init: modelInit(standIn) };
+      return { params: q, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn) };
     }
     const params: NativeParams = {
       kind: layout.kind,
@@ -108,7 +108,7 @@ export async function savedNativeParams(
       // FFM's table where its WebAssembly step can score it
       factors: await fill(layout.factors, allocFactors(layout.kind, n, F, layout.k, shared)),
     };
-    return { params, fieldDims: [...fieldDims], init: modelInit(standIn) };
+    return { params, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn) };
   } finally {
     standIn.dispose();
   }
@@ -130,7 +130,7 @@ export function streamedArtifactsOf(model: tf.LayersModel | NativeModel, options
  */
 export async function nativeStreamedArtifacts(model: NativeModel, options: SaveModelOptions): Promise<{ artifacts: tf.io.ModelArtifacts; weights: WeightStream }> {
   const p = model.params;
-  const standIn = layersEquivalent(p, model.fieldDims.map(() => 1), model.init);
+  const standIn = layersEquivalent(p, model.fieldDims.map(() => 1), model.init, model.width);
   try {
     const layout = nativeLayout(standIn, inspectModel(standIn));
     if (typeof layout === 'string') throw new Error(`saveModel: ${layout}`);
