@@ -1,6 +1,7 @@
 // fm train --features / --user-features on a tiny MovieLens-format folder written here: the saved
 // model applies the same side features at eval and recommend time (checked against the fixture's
 // own tables and against the library path: encodeInteractions + fit + predict with the same seed).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ageGroup, encodeInteractions, ML100K_GENRES, type Interactions, type ItemInfo, type UserInfo } from '@fm/data';
@@ -8,7 +9,7 @@ import { createModel } from '@fm/layers';
 import { fit, predict, selectBackend } from '@fm/train';
 import { rmse } from '@fm/eval';
 import { loadInput } from './inputs.js';
-import { loadModelBundle } from './model-store.js';
+import { loadModelBundle, loadScoringBundle } from './model-store.js';
 import { removeTempDirs, runFm, tempDir, writeFiles } from './test-utils/run.js';
 
 const USERS = 12;
@@ -256,6 +257,51 @@ describe('fm train --user-features FILE.csv', () => {
     const recs = rec.json().recommendations as { item: string | number; score: number }[];
     expect(recs.map((x) => Number(x.item))).toEqual(best.map((b) => b.it));
     recs.forEach((x, c) => expect(x.score).toBeCloseTo(best[c]?.s as number, 5));
+  }, 60_000);
+
+  // --all-users scores a user's part against every item's part (native kernels, Bayesian samples), a tfjs model each
+  // full row: either way every list must be the brute-force top-k of the user's full rows, encoded as fm eval encodes
+  // a file of (user, item) pairs and scored by predict
+  it.each([
+    ['fm (native) with rated and raters bags', 'ml', ['--features', 'genres,age,gender,rated,raters', '--epochs', '3']],
+    ['mcmc with occupation and genres', 'ml', ['--features', 'occupation,genres', '--solver', 'mcmc', '--iterations', '12', '--burn-in', '4']],
+    ['ffm (native) with user and item tables', 'csv', ['--model', 'ffm', '--user-features', 'users.csv', '--user-columns', 'key=user,age:num,job:cat', '--item-features', 'items.csv', '--item-columns', 'key=item,kind:cat', '--epochs', '3']],
+    ['deepfm (tfjs) with genres and age', 'ml', ['--model', 'deepfm', '--features', 'genres,age', '--epochs', '2']],
+  ] as const)('recommend --all-users, %s: each list is the top-k of the full rows by predict', async (name, kind, flags) => {
+    const out = join(dir, `m-all-${name.split(' ')[0]}`);
+    const data = kind === 'ml' ? join(dir, 'ml/ua.base') : join(dir, 'csv/train.csv');
+    const cols = kind === 'csv' ? ['--columns', 'label=rating,user:cat,item:cat'] : [];
+    const args = flags.map((f) => (f.endsWith('.csv') ? join(dir, f) : f));
+    const t = await runFm(['train', '--data', data, ...cols, ...args, '--dim', '3', '--seed', '3', '--backend', 'cpu', '--out', out]);
+    expect(t.code, t.err).toBe(0);
+    const csv = join(dir, `${name.split(' ')[0]}-recs.csv`);
+    const r = await runFm(['recommend', '--model', out, '--all-users', '--k', '4', '--out', csv, '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    const got = new Map<number, { item: number; score: number }[]>();
+    for (const line of readFileSync(csv, 'utf8').trim().split('\n').slice(1)) {
+      const [u, it, , score] = line.split(',').map(Number) as [number, number, number, number];
+      got.set(u, [...(got.get(u) ?? []), { item: it, score }]);
+    }
+    // every (user, item) of the model's vocabulary as a file, encoded and scored as fm eval would
+    const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
+    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
+    const pairs = users.flatMap((u) => items.map((it) => [u, it]));
+    const file = kind === 'ml' ? join(dir, 'ml/all.data') : join(dir, 'csv/all.csv');
+    writeFiles(dir, kind === 'ml' ? { 'ml/all.data': lines(pairs.map(([u, it]) => [u as number, it as number, 1, 0])) } : { 'csv/all.csv': 'user,item,rating\n' + pairs.map((p) => `${p.join(',')},1`).join('\n') + '\n' });
+    // the native kernels' forward pass of each full row for LR/FM/FFM/MF (rows pairing the user with most rated
+    // items and the item with most raters can be longer than any training row), tfjs for the rest
+    const bundle = await loadScoringBundle(out, 'cpu');
+    if (!bundle.encoder || !bundle.side) throw new Error('no encoder or side features saved');
+    const ds = (await loadInput(file, { command: 'eval', encoder: bundle.encoder, side: bundle.side, ...(kind === 'csv' ? { columns: 'label=rating,user:cat,item:cat' } : {}) })).dataset;
+    const s = await predict(bundle.model, ds);
+    expect([...got.keys()].sort((a, b) => a - b)).toEqual(users);
+    users.forEach((u, c) => {
+      const best = items.map((it, j) => ({ it, s: s[c * items.length + j] as number })).sort((a, b) => b.s - a.s || a.it - b.it).slice(0, 4);
+      const list = got.get(u) ?? [];
+      expect(list.map((x) => x.item)).toEqual(best.map((b) => b.it));
+      // shown as fm predict writes it: the rating clipped to the training range
+      list.forEach((x, j) => expect(x.score).toBeCloseTo(Math.min(5, Math.max(1, best[j]?.s as number)), 4));
+    });
   }, 60_000);
 
   it('--user-features without --user-columns exits 2 naming the flag', async () => {

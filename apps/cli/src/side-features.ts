@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   INTERACTION_FEATURES,
+  INTERACTION_FEATURE_SIDE,
   joinSideFeatures,
   parseInteractionFeatures,
   parseSideFeatureSpec,
@@ -152,7 +153,7 @@ export async function readSideFlags(v: SideFlagValues, command: string): Promise
  */
 export function checkSideWithNegatives(bundle: SideBundle | undefined, task: string, negatives: number | undefined): void {
   if (!bundle || (task !== 'ranking' && negatives === undefined)) return;
-  const itemSide = [...bundle.features.filter((f) => f === 'genres' || f === 'raters'), ...(bundle.itemTable ? ['--item-features'] : [])];
+  const itemSide = [...bundle.features.filter((f) => INTERACTION_FEATURE_SIDE[f] === 'item'), ...(bundle.itemTable ? ['--item-features'] : [])];
   if (itemSide.length === 0) return;
   const why = task === 'ranking' ? '--task ranking' : '--negatives';
   throw new UsageError(

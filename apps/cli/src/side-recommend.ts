@@ -1,6 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
-import { encodeInteractions, joinSideFeatures, resolveUserItemFields, type Encoder, type Frame, type SparseDataset } from '@fm/data';
-import { predict, predictDistribution, type NativeModel } from '@fm/train';
+import {
+  encodeInteractions,
+  INTERACTION_FEATURE_SIDE,
+  joinSideFeatures,
+  resolveUserItemFields,
+  sideFeatureFields,
+  type Encoder,
+  type Frame,
+  type SparseDataset,
+} from '@fm/data';
+import type { RankingScorer } from '@fm/eval';
+import { bayesOf, isNativeModel, predict, predictDistribution, rankingScorer, type NativeModel, type SideFeatures } from '@fm/train';
 import { CliError } from './errors.js';
 import type { UserItemLayout } from './ranking.js';
 import { movieLensSideOptions, type SideBundle } from './side-features.js';
@@ -15,63 +25,140 @@ export function sideLayout(schema: Parameters<typeof resolveUserItemFields>[0], 
 }
 
 /**
- * The rows (user, item, side features of both) of one user with every item of the model's
- * vocabulary, encoded as training encoded them: with MovieLens `--features`, `encodeInteractions`
- * with the saved tables (the user's `rated` block from the training log, the items' genres; numeric
- * ids); otherwise the user/item attribute tables joined on the user and item fields.
- * @param user the user's field-local id (known to the encoder).
- * @returns the dataset `[items]` and the items' local ids in row order.
+ * Rows (user, item, side features of both) of aligned (user, item) pairs, encoded as training encoded them: with
+ * MovieLens `--features`, `encodeInteractions` with the saved tables (the user's `rated` block from the training
+ * log, the items' genres; numeric ids); otherwise the user/item attribute tables joined on the user and item fields.
+ * @param users `[n]` field-local user ids (known to the encoder).
+ * @param items `[n]` field-local item ids.
+ * @returns the dataset `[n]`, row r for (users[r], items[r]).
  */
-export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLayout, user: number): { ds: SparseDataset; items: Int32Array } {
+export function pairRows(encoder: Encoder, side: SideBundle, layout: UserItemLayout, users: Int32Array, items: Int32Array): SparseDataset {
   const userField = encoder.fields[layout.userField]?.name ?? 'user';
   const itemField = encoder.fields[layout.itemField]?.name ?? 'item';
-  const userKey = encoder.decode(userField, layout.userOffset + user) as string | number;
-  const keys = encoder.vocabulary(itemField).keys;
-  const n = keys.length;
-  const items = Int32Array.from(keys, (k) => encoder.encode(itemField, k) - layout.itemOffset);
+  const n = users.length;
+  const userKeys = Array.from(users, (u) => encoder.decode(userField, layout.userOffset + u) as string | number);
+  const itemKeys = Array.from(items, (i) => encoder.decode(itemField, layout.itemOffset + i) as string | number);
   if (side.features.length > 0) {
     const numeric = (k: unknown, what: string) => {
       if (typeof k !== 'number' || !Number.isInteger(k)) throw new CliError(`${what} "${String(k)}": a model with MovieLens --features recommends for numeric ids only`);
       return k;
     };
-    const u = numeric(userKey, 'user');
-    const raw = Int32Array.from(keys, (k) => numeric(k, 'item'));
     const { dataset } = encodeInteractions(
-      { user: new Int32Array(n).fill(u), item: raw, rating: new Float32Array(n), timestamp: new Float64Array(n), length: n },
+      { user: Int32Array.from(userKeys, (k) => numeric(k, 'user')), item: Int32Array.from(itemKeys, (k) => numeric(k, 'item')), rating: new Float32Array(n), timestamp: new Float64Array(n), length: n },
       { encoder, ...movieLensSideOptions(side) },
     );
-    return { ds: dataset, items };
+    return dataset;
   }
-  let frame: Frame = { length: n, columns: { [userField]: new Array<string | number>(n).fill(userKey), [itemField]: [...keys] } };
+  let frame: Frame = { length: n, columns: { [userField]: userKeys, [itemField]: itemKeys } };
   for (const [on, table] of [[userField, side.userTable], [itemField, side.itemTable]] as const) {
     if (table) frame = joinSideFeatures(frame, on, table, { missing: 'empty' });
   }
   try {
-    return { ds: encoder.transform(frame, new Float32Array(n)), items };
+    return encoder.transform(frame, new Float32Array(n));
   } catch (e) {
     throw new CliError(`recommending needs rows of only the user, the item and their attributes: ${(e as Error).message}`);
   }
 }
 
 /**
- * Top-k items for one user of a model with side features: every item's row scored (the Bayesian
- * predictive mean for an MCMC model), `exclude` (local item ids) left out, best first.
- * @returns local item ids, raw scores (ratings or logits) and, with `std`, the predictive std.
+ * The rows of one user with every item of the model's vocabulary (or the items `only`), as {@link pairRows}.
+ * @param user the user's field-local id (known to the encoder).
+ * @returns the dataset `[items]` and the items' local ids in row order.
+ */
+export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLayout, user: number, only?: Int32Array): { ds: SparseDataset; items: Int32Array } {
+  const itemField = encoder.fields[layout.itemField]?.name ?? 'item';
+  const items = only ?? Int32Array.from(encoder.vocabulary(itemField).keys, (k) => encoder.encode(itemField, k) - layout.itemOffset);
+  return { ds: pairRows(encoder, side, layout, new Int32Array(items.length).fill(user), items), items };
+}
+
+/** Users whose parts one call of {@link sideParts}' `userFeatures` encodes at once. */
+const USER_CHUNK = 1024;
+
+/**
+ * A side-feature model's rows split into a user part and an item part, for `rankingScorer`: a user's features are
+ * its own fields' entries (demographics, `rated`, the `--user-features` columns), an item's those of the item's
+ * (genres, `raters`, the `--item-features` columns), read off rows encoded by {@link pairRows}; the row of (u, i) is
+ * then u's id and part plus i's id and part. The items' parts are encoded once, the users' 1,024 users at a time as
+ * they are asked for.
+ */
+export function sideParts(
+  encoder: Encoder,
+  side: SideBundle,
+  layout: UserItemLayout,
+): { userFeatures: (u: number) => SideFeatures; itemFeatures: (i: number) => SideFeatures } {
+  const names = (t: SideBundle['userTable']) => (t ? sideFeatureFields(t).map((f) => f.name) : []);
+  const userNames = new Set([...side.features.filter((f) => INTERACTION_FEATURE_SIDE[f] === 'user'), ...names(side.userTable)]);
+  const itemNames = new Set([...side.features.filter((f) => INTERACTION_FEATURE_SIDE[f] === 'item'), ...names(side.itemTable)]);
+  const sideOf = encoder.fields.map((f, j) => (j === layout.userField || j === layout.itemField ? undefined : userNames.has(f.name) ? 'user' : itemNames.has(f.name) ? 'item' : 'neither'));
+  const odd = encoder.fields.filter((_, j) => sideOf[j] === 'neither').map((f) => f.name);
+  if (odd.length > 0) throw new CliError(`recommending needs rows of only the user, the item and their attributes; field(s) ${odd.join(', ')} belong to neither`);
+  /** The entries of row r of `ds` in fields of `which`. */
+  const partOf = (ds: SparseDataset, r: number, which: 'user' | 'item'): SideFeatures => {
+    const ids: number[] = [];
+    const values: number[] = [];
+    for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) {
+      if (sideOf[ds.fields[p] as number] !== which) continue;
+      ids.push(ds.ids[p] as number);
+      values.push(ds.values[p] as number);
+    }
+    return { ids, values };
+  };
+  const none: SideFeatures = { ids: [], values: [] };
+  // every item against one user (the first that is not the out-of-vocabulary bucket, 0)
+  if (layout.numUsers < 2) throw new CliError('recommending needs a model that knows at least one user');
+  const anyUser = 1;
+  const itemParts = new Map<number, SideFeatures>();
+  const items = userRows(encoder, side, layout, anyUser);
+  items.items.forEach((it, r) => itemParts.set(it, partOf(items.ds, r, 'item')));
+  const anyItem = items.items[0] ?? 0;
+  const userParts = new Map<number, SideFeatures>();
+  return {
+    itemFeatures: (i) => itemParts.get(i) ?? none,
+    userFeatures(u) {
+      let got = userParts.get(u);
+      if (got === undefined) {
+        if (u < 1 || u >= layout.numUsers) return none; // the out-of-vocabulary bucket has no attributes
+        const from = Math.max(1, u - (u % USER_CHUNK));
+        const users = Int32Array.from({ length: Math.min(USER_CHUNK, layout.numUsers - from) }, (_, j) => from + j);
+        const ds = pairRows(encoder, side, layout, users, new Int32Array(users.length).fill(anyItem));
+        users.forEach((x, r) => userParts.set(x, partOf(ds, r, 'user')));
+        got = userParts.get(u) ?? none;
+      }
+      return got;
+    },
+  };
+}
+
+/**
+ * A ranking scorer over (user, item) local ids of a side-feature model that the native kernels or the Bayesian
+ * solver score (`rankingScorer` with {@link sideParts}): the catalogue for a user in one pass instead of a row per
+ * item through `predict`. Undefined for tfjs models, which read a row's slots by position: they score full rows.
+ */
+export function sideScorer(model: tf.LayersModel | NativeModel, encoder: Encoder, side: SideBundle, layout: UserItemLayout): RankingScorer | undefined {
+  if (!isNativeModel(model) && bayesOf(model) === undefined) return undefined;
+  return rankingScorer(model, { fields: layout, ...sideParts(encoder, side, layout) });
+}
+
+/**
+ * Top-k items for one user of a model with side features that {@link sideScorer} cannot score: every item's row
+ * scored through `predict`, `exclude` (local item ids) left out, best first.
+ * @returns local item ids and raw scores (ratings or logits).
  */
 export async function recommendWithSide(
   model: tf.LayersModel | NativeModel,
   rows: { ds: SparseDataset; items: Int32Array },
   k: number,
   exclude: Set<number>,
-  std: boolean,
-): Promise<{ items: Int32Array; scores: Float32Array; std?: Float32Array }> {
+): Promise<{ items: Int32Array; scores: Float32Array }> {
   const scores = await predict(model, rows.ds);
   const order = Array.from(rows.items.keys())
     .filter((r) => !exclude.has(rows.items[r] as number))
     .sort((a, b) => (scores[b] as number) - (scores[a] as number) || (rows.items[a] as number) - (rows.items[b] as number))
     .slice(0, k);
-  const out = { items: Int32Array.from(order, (r) => rows.items[r] as number), scores: Float32Array.from(order, (r) => scores[r] as number) };
-  if (!std) return out;
-  const d = predictDistribution(model, rows.ds.select(Int32Array.from(order)));
-  return { ...out, std: d.std };
+  return { items: Int32Array.from(order, (r) => rows.items[r] as number), scores: Float32Array.from(order, (r) => scores[r] as number) };
+}
+
+/** The predictive std of a Bayesian side-feature model's scores of `user` with `items` (their full rows). */
+export function sideStd(model: tf.LayersModel | NativeModel, encoder: Encoder, side: SideBundle, layout: UserItemLayout, user: number, items: Int32Array): Float32Array {
+  return predictDistribution(model, userRows(encoder, side, layout, user, items).ds).std;
 }

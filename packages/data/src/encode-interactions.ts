@@ -16,6 +16,20 @@ export type InteractionFeature = 'genres' | 'age' | 'gender' | 'occupation' | 'r
 export const INTERACTION_FEATURES: readonly InteractionFeature[] = ['genres', 'age', 'gender', 'occupation', 'rated', 'raters'];
 
 /**
+ * The side of a (user, item) row each {@link InteractionFeature} describes: `genres` and `raters` the item's, the
+ * others the user's. A row's user part (its user id and user-side fields) is the same on every row of that user,
+ * its item part on every row of that item: what ranking scorers split rows by.
+ */
+export const INTERACTION_FEATURE_SIDE: Readonly<Record<InteractionFeature, 'user' | 'item'>> = {
+  genres: 'item',
+  age: 'user',
+  gender: 'user',
+  occupation: 'user',
+  rated: 'user',
+  raters: 'item',
+};
+
+/**
  * Parses a comma-separated feature list such as `"genres,age,gender,occupation,rated"` (the CLI's
  * `--features`); throws naming an unknown or repeated name and the valid ones.
  */

@@ -57,6 +57,7 @@ export {
   ageGroup,
   parseInteractionFeatures,
   INTERACTION_FEATURES,
+  INTERACTION_FEATURE_SIDE,
   type EncodeInteractionsOptions,
   type InteractionFeature,
 } from './encode-interactions.js';

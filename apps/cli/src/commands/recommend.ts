@@ -11,7 +11,7 @@ import { formatTable } from '../text.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
 import { predictionOf } from '../predictions.js';
 import { pairStd, requireBayesian } from '../predictive-std.js';
-import { recommendWithSide, sideLayout, userRows } from '../side-recommend.js';
+import { recommendWithSide, sideLayout, sideScorer, sideStd, userRows } from '../side-recommend.js';
 
 /** A user's list: local item ids, raw scores (ratings or logits), and the predictive std when asked. */
 type Top = { items: Int32Array; scores: Float32Array; std?: Float32Array };
@@ -82,11 +82,18 @@ prints the user's own ratings from it next to the recommendations.
       }
     }
     const excludeOf = (u: number) => new Set<number>([0, ...(seenOf.get(u) ?? []).map((x) => x.item)]);
-    const scorer = side ? undefined : pairScorer(bundle.model, layout);
+    // a side-feature model scores the user's part against every item's part (native kernels, Bayesian samples);
+    // only a tfjs model, which reads a row's slots by position, scores each full row
+    const scorer = side ? sideScorer(bundle.model, side.encoder, side.side, layout) : pairScorer(bundle.model, layout);
     const topOf = async (u: number): Promise<Top> => {
-      if (side) return recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, u), v.k, excludeOf(u), v.std === true);
-      const found = await recommend(scorer ?? pairScorer(bundle.model, layout), u, v.k, { exclude: excludeOf(u) });
-      return { items: found.items, scores: found.scores, ...(v.std ? { std: pairStd(bundle.model, bundle.schema, layout, u, found.items) } : {}) };
+      if (!scorer) {
+        if (!side) throw new Error('fm recommend: a model without side features always has a scorer');
+        return recommendWithSide(bundle.model, userRows(side.encoder, side.side, layout, u), v.k, excludeOf(u));
+      }
+      const found = await recommend(scorer, u, v.k, { exclude: excludeOf(u) });
+      if (!v.std) return found;
+      const std = side ? sideStd(bundle.model, side.encoder, side.side, layout, u, found.items) : pairStd(bundle.model, bundle.schema, layout, u, found.items);
+      return { items: found.items, scores: found.scores, std };
     };
     // between users (or batches of them) Ctrl-C gets a turn and the progress line moves
     const progress = drawProgress(ctx, (total) => `recommending for ${total.toLocaleString('en-US')} users`);
