@@ -302,6 +302,16 @@ describe('fm train --user-features FILE.csv', () => {
       // shown as fm predict writes it: the rating clipped to the training range
       list.forEach((x, j) => expect(x.score).toBeCloseTo(Math.min(5, Math.max(1, best[j]?.s as number)), 4));
     });
+    if (name.startsWith('fm')) {
+      // the saved topology takes the training rows (bags make them longer than one slot per field): the library's
+      // loadModel scores them through tfjs as the native model does
+      const trainRows = (await loadInput(data, { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+      const tfjs = await loadModelBundle(out);
+      const viaTfjs = await predict(tfjs.model, trainRows, { engine: 'tfjs' });
+      const native = await predict(bundle.model, trainRows);
+      viaTfjs.forEach((x, r) => expect(x).toBeCloseTo(native[r] as number, 4));
+      tfjs.model.dispose();
+    }
   }, 60_000);
 
   it('--user-features without --user-columns exits 2 naming the flag', async () => {
