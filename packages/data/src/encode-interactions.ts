@@ -3,6 +3,8 @@ import type { Column, Frame, MultiHotColumn } from './frame.js';
 import type { Interactions, ItemInfo, UserInfo } from './interactions.js';
 import { joinSideFeatures, sideFeatureFields, type MissingSideFeatures, type SideFeatures } from './side-features.js';
 import type { SparseDataset } from './sparse-dataset.js';
+import { groupByKey } from './group-by-key.js';
+import { IntIndex } from './int-index.js';
 
 /**
  * Extra fields {@link encodeInteractions} can add after `user` and `item`: the item's `genres`,
@@ -224,39 +226,21 @@ function userColumn(
  * users who rated the row's item). A counting sort over a dense key index, O(rows + log).
  */
 function implicitColumn(keys: Int32Array, fromKeys: Int32Array, fromValues: Int32Array): MultiHotColumn {
-  const keyIndex = new Map<number, number>();
-  for (let r = 0; r < fromKeys.length; r++) {
-    const u = fromKeys[r] as number;
-    if (!keyIndex.has(u)) keyIndex.set(u, keyIndex.size);
-  }
-  const U = keyIndex.size;
-  const start = new Int32Array(U + 1);
-  const kidx = new Int32Array(fromKeys.length);
-  for (let r = 0; r < fromKeys.length; r++) {
-    const k = keyIndex.get(fromKeys[r] as number) as number;
-    kidx[r] = k;
-    start[k + 1] = (start[k + 1] as number) + 1;
-  }
-  for (let k = 0; k < U; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
-  const fill = start.slice(0, U);
-  const grouped = new Int32Array(fromKeys.length);
-  for (let r = 0; r < fromKeys.length; r++) {
-    const k = kidx[r] as number;
-    grouped[fill[k] as number] = fromValues[r] as number;
-    fill[k] = (fill[k] as number) + 1;
-  }
+  const { index: keyIndex, codes } = IntIndex.build(fromKeys);
+  const { start, order } = groupByKey(codes, keyIndex.size);
+  const grouped = Int32Array.from(order, (r) => fromValues[r] as number);
   const offsets = new Int32Array(keys.length + 1);
   let total = 0;
   for (let r = 0; r < keys.length; r++) {
     const k = keyIndex.get(keys[r] as number);
-    total += k === undefined ? 0 : (start[k + 1] as number) - (start[k] as number);
+    total += k < 0 ? 0 : (start[k + 1] as number) - (start[k] as number);
     offsets[r + 1] = total;
   }
   const tokens: number[] = new Array<number>(total);
   let p = 0;
   for (let r = 0; r < keys.length; r++) {
     const k = keyIndex.get(keys[r] as number);
-    if (k === undefined) continue;
+    if (k < 0) continue;
     for (let j = start[k] as number; j < (start[k + 1] as number); j++) tokens[p++] = grouped[j] as number;
   }
   return { kind: 'multi-hot', offsets, tokens };

@@ -1,4 +1,5 @@
 import { AliasTable } from './alias-table.js';
+import { groupByKey } from './group-by-key.js';
 import { IntIndex } from './int-index.js';
 import { Rng } from './rng.js';
 
@@ -92,7 +93,6 @@ export class NegativeSampler {
     const { index: users, codes: userCodes } = IntIndex.build(positives.user);
     this.users = users;
     const numUsers = users.size;
-    const counts = new Int32Array(numUsers + 1);
     const itemCodes = new Int32Array(rows);
     for (let r = 0; r < rows; r++) {
       const it = items.get(positives.item[r] as number);
@@ -100,18 +100,10 @@ export class NegativeSampler {
         throw new Error(`NegativeSampler: positive row ${r} has item ${positives.item[r]}, which is not in the catalogue of ${numItems} items`);
       }
       itemCodes[r] = it;
-      const cu = (userCodes[r] as number) + 1;
-      counts[cu] = (counts[cu] as number) + 1;
     }
-    for (let u = 0; u < numUsers; u++) counts[u + 1] = (counts[u + 1] as number) + (counts[u] as number);
-    const fill = counts.slice(0, numUsers);
-    const raw = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const cu = userCodes[r] as number;
-      const at = fill[cu] as number;
-      raw[at] = itemCodes[r] as number;
-      fill[cu] = at + 1;
-    }
+    // each user's items, grouped by user
+    const { start: counts, order } = groupByKey(userCodes, numUsers);
+    const raw = Int32Array.from(order, (r) => itemCodes[r] as number);
     // Sort and de-duplicate each user's list, compacting in place.
     const offsets = new Int32Array(numUsers + 1);
     let w = 0;

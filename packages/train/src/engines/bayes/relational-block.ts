@@ -1,4 +1,4 @@
-import type { SparseDataset } from '@fm/data';
+import { groupByKey, type SparseDataset } from '@fm/data';
 import { forwardRows, type CsrRows, type FmArrays, type KeyedParts } from './fm-forward.js';
 import { update, type SweepContext } from './sweep-context.js';
 
@@ -145,19 +145,7 @@ function tryBlock(ds: SparseDataset, fieldOf: Int32Array, f: number, g: number):
     keyOfRow[r] = u;
   }
   const K = firstRow.length;
-  const rowStart = new Int32Array(K + 1);
-  for (let r = 0; r < rows; r++) {
-    const u = (keyOfRow[r] as number) + 1;
-    rowStart[u] = (rowStart[u] as number) + 1;
-  }
-  for (let u = 0; u < K; u++) rowStart[u + 1] = (rowStart[u + 1] as number) + (rowStart[u] as number);
-  const fill = rowStart.slice(0, K);
-  const rowList = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const u = keyOfRow[r] as number;
-    rowList[fill[u] as number] = r;
-    fill[u] = (fill[u] as number) + 1;
-  }
+  const { start: rowStart, order: rowList } = groupByKey(keyOfRow, K);
   const bagStart = new Int32Array(K + 1);
   const bagIds = new Int32Array(bagNnz);
   const bagValues = new Float64Array(bagNnz);
