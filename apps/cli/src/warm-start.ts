@@ -1,7 +1,7 @@
 // `fm train --init-from MODEL_DIR`: continue a saved model on new data (issue 13).
 import type * as tf from '@tensorflow/tfjs';
-import { schemaGrowthMap, type Encoder, type FieldSchema } from '@fm/data';
-import { nativeEngineRuns, warmStart, type NativeModel } from '@fm/train';
+import { schemaGrowthMap, type Encoder, type FieldSchema, type SparseDataset } from '@fm/data';
+import { isNativeModel, nativeEngineRuns, NativeModel, warmStart } from '@fm/train';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { disposeModel, loadModelBundle, loadNativeBundle, type ModelBundle } from './model-store.js';
@@ -61,8 +61,16 @@ export function checkGrowth(bundle: InitBundle, schema: FieldSchema, encoder: En
   }
 }
 
-/** The saved model grown to `schema` (see `warmStart` of `@fm/train`); says what grew. `bundle.model` is used up. */
-export async function warmStartModel(bundle: InitBundle, schema: FieldSchema, ctx: CommandContext): Promise<tf.LayersModel | NativeModel> {
+/**
+ * The saved model grown to the data's schema (see `warmStart` of `@fm/train`); says what grew. `bundle.model` is used
+ * up. A NativeModel's row width grows to the data's longest row, so the saved topology takes the rows it trained on.
+ */
+export async function warmStartModel(
+  bundle: InitBundle,
+  data: Pick<SparseDataset, 'schema' | 'maxRowLength'>,
+  ctx: CommandContext,
+): Promise<tf.LayersModel | NativeModel> {
+  const schema = data.schema;
   let out;
   // a grown NativeModel draws its new table (~20 s for a 1M-feature FFM at k = 16): progress, and Ctrl-C
   const progress = drawProgress(ctx, DRAWING_FACTORS);
@@ -79,5 +87,6 @@ export async function warmStartModel(bundle: InitBundle, schema: FieldSchema, ct
   ctx.note(
     `init from ${bundle.dir} (${bundle.meta.kind}): ${grown.length ? `new ids ${grown.map(([n, d]) => `${n} +${fmtNum(d)}`).join(', ')} start as in a fresh model` : 'no new ids'}; every saved weight is kept; the optimizer state starts fresh`,
   );
-  return out.model;
+  const m = out.model;
+  return isNativeModel(m) && data.maxRowLength > m.width ? NativeModel.fromParams(m.params, m.fieldDims, m.init, data.maxRowLength) : m;
 }

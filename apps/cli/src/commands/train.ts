@@ -301,7 +301,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     };
     // gradient training of LR/FM/FFM/MF on cpu/wasm: a NativeModel (the table held once); MCMC/ALS build their own
     const model: tf.LayersModel | NativeModel = init
-      ? await warmStartModel(init, train.schema, ctx)
+      ? await warmStartModel(init, train, ctx)
       : bayes
         ? buildModel(kind, train, build)
         : await buildTrainModel(kind, train, { ...build, engine: v.engine as string, backend: backend.backend }, ctx);
