@@ -10,7 +10,7 @@
  * quality-and-speed table (`zoo-quality.ts`: every model on the CTR generator and on MovieLens-100K ranking;
  * about 15 minutes on a loaded 2-core machine); `--models a,b` restricts it. The cli part (`--only cli`, not in the default
  * run: it makes a 2.5 GB model) times the `fm` command and its peak memory on big tables (`cli-bench.ts`), with
- * `--baseline DIR`'s `fm` beside it.
+ * `--baseline DIR`'s `fm` beside it; there `--case NAME` runs only the steps whose name contains NAME (e.g. `all-users`).
  */
 import { writeFileAtomic } from '@fm/data/node';
 import { existsSync } from 'node:fs';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
   if (values.only === 'cli') {
     console.log('\n== The fm command on big tables: wall time and peak RSS per command (each its own process) ==');
-    const rows = await runCliBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}) });
+    const rows = await runCliBench({ quick: values.quick, ...(values.baseline ? { baseline: values.baseline } : {}), ...(values.case ? { steps: values.case } : {}) });
     console.log(formatTable(rows as unknown as Record<string, unknown>[]));
     out.cli = rows;
   }
