@@ -314,6 +314,51 @@ describe('fm train --user-features FILE.csv', () => {
     }
   }, 60_000);
 
+  // fm eval ranks a side-feature model's test items through its user and item parts: MRR and HR@3 of the full
+  // protocol (every item but the user's training items) by brute force over the full rows scored by predict
+  it.each([
+    ['fm', ['--features', 'genres,age,rated,raters', '--epochs', '20', '--lr', '0.05']],
+    ['mcmc', ['--features', 'occupation,genres,rated', '--solver', 'mcmc', '--iterations', '12', '--burn-in', '4']],
+  ] as const)('fm eval --protocol full on a side-feature %s model: MRR and HR@3 of the full rows', async (name, flags) => {
+    const out = join(dir, `m-rank-${name}`);
+    const t = await runFm(['train', '--data', join(dir, 'ml/ua.base'), ...flags, '--dim', '3', '--seed', '4', '--backend', 'cpu', '--out', out]);
+    expect(t.code, t.err).toBe(0);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--metrics', 'mrr,hr@3', '--protocol', 'full', '--backend', 'cpu', '--json']);
+    expect(e.code, e.err).toBe(0);
+    // the training items came from the model's own record of them
+    expect(e.json().training_items_from).toMatch(/its record of the training interactions/);
+    const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
+    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
+    writeFiles(dir, { 'ml/rank-all.data': lines(users.flatMap((u) => items.map((it) => [u, it, 1, 0]))) });
+    const bundle = await loadScoringBundle(out, 'cpu');
+    const ds = (await loadInput(join(dir, 'ml/rank-all.data'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+    const s = await predict(bundle.model, ds);
+    let mrr = 0;
+    let hr = 0;
+    const tested = [...new Set(test.map((x) => x[0] as number))];
+    for (const u of tested) {
+      const c = users.indexOf(u);
+      const seen = new Set(base.filter((x) => x[0] === u).map((x) => x[1] as number));
+      const relevant = new Set(test.filter((x) => x[0] === u).map((x) => x[1] as number));
+      const scoreOf = (it: number) => s[c * items.length + items.indexOf(it)] as number;
+      const best = Math.max(...[...relevant].map(scoreOf));
+      // pessimistic: every other unmasked item scored at least as high ranks first
+      const rank = 1 + items.filter((it) => !seen.has(it) && !relevant.has(it) && scoreOf(it) >= best).length;
+      mrr += 1 / rank;
+      hr += rank <= 3 ? 1 : 0;
+    }
+    expect(e.json().metrics.mrr).toBeCloseTo(mrr / tested.length, 4);
+    expect(e.json().metrics['hr@3']).toBeCloseTo(hr / tested.length, 4);
+  }, 60_000);
+
+  it('fm eval ranking metrics of a side-feature tfjs model exit 1 naming what ranks', async () => {
+    const out = join(dir, 'm-rank-deepfm');
+    expect((await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--model', 'deepfm', '--features', 'genres', '--epochs', '1', '--backend', 'cpu', '--out', out])).code).toBe(0);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--metrics', 'hr@3', '--backend', 'cpu']);
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/ranking metrics of a deepfm model with side features are not supported .* LR, FM, FFM, MF and MCMC\/ALS models rank/);
+  }, 60_000);
+
   it('--user-features without --user-columns exits 2 naming the flag', async () => {
     const r = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--user-features', join(dir, 'users.csv'), '--out', join(dir, 'never')]);
     expect(r.code).toBe(2);

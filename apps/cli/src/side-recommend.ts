@@ -24,6 +24,15 @@ export function sideLayout(schema: Parameters<typeof resolveUserItemFields>[0], 
   }
 }
 
+/** {@link sideLayout}, or undefined where the schema has no user and item fields. */
+export function trySideLayout(schema: Parameters<typeof resolveUserItemFields>[0]): UserItemLayout | undefined {
+  try {
+    return resolveUserItemFields(schema);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Rows (user, item, side features of both) of aligned (user, item) pairs, encoded as training encoded them: with
  * MovieLens `--features`, `encodeInteractions` with the saved tables (the user's `rated` block from the training

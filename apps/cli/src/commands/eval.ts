@@ -8,6 +8,7 @@ import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { parsePredictions } from '../predictions.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
+import { sideLayout, sideScorer } from '../side-recommend.js';
 import { isShardDir, openShards, streamPointwise } from '../shard-input.js';
 import { formatTable } from '../text.js';
 
@@ -70,9 +71,11 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     const task = bundle.meta.task;
     const fmt = { command: 'eval', ...formatFlags(v) };
     const load = (path: string, flag: string): Promise<LoadedInput> => loadForModel(path, flag, bundle, fmt, ctx);
+    // a model with side features ranks through its user and item parts (LR/FM/FFM/MF, MCMC/ALS)
+    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
     let layout: UserItemLayout | undefined;
     try {
-      layout = userItemLayout(bundle.schema, v.model);
+      layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
     } catch {
       layout = undefined;
     }
@@ -128,7 +131,12 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     if (parsed.ranking.metrics.length > 0) {
       if (!layout) throw new CliError(`${v.model}: ranking metrics need a model over (user, item) fields; its fields are ${bundle.schema.fields.map((f) => f.name).join(', ')}`);
       const ks = parsed.ranking.ks.length ? parsed.ranking.ks : [10];
+      const scorer = side ? sideScorer(bundle.model, side.encoder, side.side, layout) : pairScorer(bundle.model, layout);
+      if (!scorer) {
+        throw new CliError(`${v.model}: ranking metrics of a ${bundle.meta.kind} model with side features are not supported (it reads a row's slots by position); LR, FM, FFM, MF and MCMC/ALS models rank through their user and item parts`);
+      }
       if (v.candidates !== undefined) {
+        if (side) throw new CliError(`${v.model}: --candidates ranks (user, item) pairs of a two-field model; this model has side features (rank with --data and --protocol instead)`);
         const c = await readCandidates(v.candidates, bundle.encoder, layout);
         quirks = c.quirks;
         const note = describeQuirks(v.candidates, c.quirks);
@@ -147,7 +155,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
         if (!train) {
           ctx.note(`note: ${v.model} has no record of its training interactions (written by an older fm) and no --train FILE was given: the users' training items may be drawn as negatives; pass --train FILE`);
         }
-        const r = await rankingEvaluation(pairScorer(bundle.model, layout), layout, test, train ?? { user: new Int32Array(0), item: new Int32Array(0) }, {
+        const r = await rankingEvaluation(scorer, layout, test, train ?? { user: new Int32Array(0), item: new Int32Array(0) }, {
           protocol,
           negatives,
           ks,

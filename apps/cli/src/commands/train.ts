@@ -10,6 +10,7 @@ import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNa
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
+import { trySideLayout } from '../side-recommend.js';
 import type * as tf from '@tensorflow/tfjs';
 import { chooseEngine, chooseNativeModelEngine, inspectModel, isNativeModel, type NativeModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
@@ -365,7 +366,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       }
       // 3. Save, then evaluate: a failing evaluation never loses the model.
       const stats = stream ? { mean: outcome.labelMean, range: outcome.labelRange } : labelStats(train as SparseDataset);
-      const pairs = layout && !stream ? { ...userItemPairs(train as SparseDataset, layout), userField: train.schema.fields[layout.userField]!.name, itemField: train.schema.fields[layout.itemField]!.name } : undefined;
+      // the training interactions, recorded for ranking evaluation later (fm eval leaves them out of the candidates)
+      const pairsLayout = layout ?? (side && !stream ? trySideLayout(train.schema) : undefined);
+      const pairs = pairsLayout && !stream ? { ...userItemPairs(train as SparseDataset, pairsLayout), userField: train.schema.fields[pairsLayout.userField]!.name, itemField: train.schema.fields[pairsLayout.itemField]!.name } : undefined;
       const training = {
         data: data.source,
         epochs: outcome.epochs,
