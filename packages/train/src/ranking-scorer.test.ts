@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel, type ModelKind } from '@fm/layers';
 import { FieldSchema, Rng, SparseDataset, resolveUserItemFields } from '@fm/data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fit } from './fit.js';
 import { predict } from './predict.js';
 import { rankingScorer } from './ranking-scorer.js';
 
@@ -41,15 +42,50 @@ describe('rankingScorer: the native scores equal the tfjs model on the same rows
       expect(a.shape).toEqual([4, 7]);
       const [x, y] = [a.dataSync(), b.dataSync()];
       x.forEach((v, j) => expect(v).toBeCloseTo(y[j] as number, 4));
-      const pu = Int32Array.of(2, 2, 0);
-      const pi = Int32Array.of(6, 1, 3);
+      // runs of one user, and a user coming back after another
+      const pu = Int32Array.of(2, 2, 0, 2, 0);
+      const pi = Int32Array.of(6, 1, 3, 0, 5);
       const p = native.scorePairs?.(pu, pi).dataSync() as Float32Array;
       const sub = viaTfjs.scoreMatrix(pu, pi).dataSync();
-      p.forEach((v, j) => expect(v).toBeCloseTo(sub[j * 3 + j] as number, 4));
+      p.forEach((v, j) => expect(v).toBeCloseTo(sub[j * pu.length + j] as number, 4));
       tf.dispose([a, b]);
       expect(() => native.scoreMatrix(Int32Array.of(5))).toThrow(/users\[0\] = 5 is outside \[0, 5\)/);
     });
   }
+});
+
+describe('rankingScorer of a Bayesian model with side features', () => {
+  it('scoreMatrix and scorePairs (runs of one user, users coming back) equal predict on the full rows', async () => {
+    // rows: user, item, the user's age, the item's genres (as ageOf / genresOf give them)
+    const rng = new Rng(8);
+    const fullRow = (u: number, i: number) => ({ ids: [fields.userOffset + u, fields.itemOffset + i, ...ageOf(u).ids, ...genresOf(i).ids], values: [1, 1, ...ageOf(u).values, ...genresOf(i).values] });
+    const rowsOf = (pairs: [number, number][], labels: number[]) => {
+      const rows = pairs.map(([u, i]) => fullRow(u, i));
+      return new SparseDataset({
+        schema,
+        labels: Float32Array.from(labels),
+        offsets: Int32Array.from([0, ...rows.map((_, r) => rows.slice(0, r + 1).reduce((n, x) => n + x.ids.length, 0))]),
+        ids: Int32Array.from(rows.flatMap((x) => x.ids)),
+        values: Float32Array.from(rows.flatMap((x) => x.values)),
+      });
+    };
+    const pairs: [number, number][] = Array.from({ length: 60 }, () => [Math.floor(rng.next() * 5), Math.floor(rng.next() * 7)]);
+    const train = rowsOf(pairs, pairs.map(([u, i]) => 3 + ((u + 2 * i) % 3) - 1 + 0.3 * rng.normal()));
+    const model = createModel('fm', { fieldDims: schema.fieldDims, embeddingDim: 2, seed: 1, width: 5 });
+    await fit(model, train, { solver: 'mcmc', epochs: 12, seed: 5, validation: false, bayes: { burnIn: 3 } });
+    const scorer = rankingScorer(model, { fields, userFeatures: ageOf, itemFeatures: genresOf });
+    const all: [number, number][] = [];
+    for (let u = 0; u < 5; u++) for (let i = 0; i < 7; i++) all.push([u, i]);
+    const want = await predict(model, rowsOf(all, all.map(() => 0)));
+    const m = scorer.scoreMatrix(Int32Array.of(0, 1, 2, 3, 4)).dataSync();
+    m.forEach((x, j) => expect(x).toBeCloseTo(want[j] as number, 4));
+    const pu = Int32Array.of(3, 3, 3, 1, 3, 1, 1);
+    const pi = Int32Array.of(0, 6, 2, 2, 5, 4, 0);
+    const p = scorer.scorePairs?.(pu, pi).dataSync() ?? [];
+    expect(p.length).toBe(pu.length);
+    p.forEach((x, j) => expect(x).toBeCloseTo(want[(pu[j] as number) * 7 + (pi[j] as number)] as number, 4));
+    model.dispose();
+  });
 });
 
 describe('predict', () => {

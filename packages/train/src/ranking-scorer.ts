@@ -155,7 +155,8 @@ function itemPartsOf(p: PartParams, rows: readonly PartRow[]): { S: Float32Array
 
 /**
  * Adds g(ŷ) of user row r with item `itemsOf(r)[c]` into `out[r·I + c]`, ŷ = w₀ + a_u + c_i + ⟨S_u, S_i⟩ from the
- * items' parts `S`, `C` of the same parameter set (g: identity unless given).
+ * items' parts `S`, `C` of the same parameter set (g: identity unless given). A user's part is computed once for a
+ * run of rows holding the same row object (aligned pairs of one user with many items).
  */
 function addPartScores(
   p: PartParams & { bias: number },
@@ -169,8 +170,12 @@ function addPartScores(
   const k = p.k;
   const { S, C } = items;
   const su = new Float32Array(k);
+  let prev: PartRow | undefined;
+  let a = 0;
   for (let r = 0; r < userRows.length; r++) {
-    const a = p.bias + partTerms(p, userRows[r] as PartRow, su, 0);
+    const row = userRows[r] as PartRow;
+    if (row !== prev) a = p.bias + partTerms(p, row, su, 0);
+    prev = row;
     const its = itemsOf(r);
     const at = r * I;
     for (let c = 0; c < I; c++) {
@@ -240,7 +245,13 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
     scorePairs(users: Int32Array, items: Int32Array): tf.Tensor1D {
       if (users.length !== items.length) throw new Error(`rankingScorer.scorePairs: ${users.length} users but ${items.length} items`);
       const out = new Float32Array(users.length);
-      for (let j = 0; j < users.length; j++) out[j] = matrix(users.subarray(j, j + 1), items.subarray(j, j + 1))[0] as number;
+      // a run of pairs of one user is that user's row of the matrix over the run's items (its part computed once)
+      for (let j = 0; j < users.length; ) {
+        let e = j + 1;
+        while (e < users.length && users[e] === users[j]) e++;
+        out.set(matrix(users.subarray(j, j + 1), items.subarray(j, e)), j);
+        j = e;
+      }
       return tf.tensor1d(out);
     },
   };
@@ -275,7 +286,13 @@ function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer 
     const I = pairs ? 1 : items ? items.length : numItems;
     const sum = new Float64Array(users.length * I);
     if (keep) cached ??= points.map(partsOf);
-    const userRows = Array.from(users, (u) => userRow(u));
+    // one row object per distinct user, so each user's part is computed once per run of its pairs
+    const distinct = new Map<number, PartRow>();
+    const userRows = Array.from(users, (u) => {
+      let row = distinct.get(u);
+      if (!row) distinct.set(u, (row = userRow(u)));
+      return row;
+    });
     const itemsOf = (r: number) => (pairs ? (items as Int32Array).subarray(r, r + 1) : (items ?? allItems));
     points.forEach((p, t) => addPartScores(p, userRows, itemsOf, I, cached?.[t] ?? partsOf(p), sum, binary ? normalCdf : undefined));
     return Float32Array.from(sum, (x) => {
