@@ -351,6 +351,42 @@ describe('fm train --user-features FILE.csv', () => {
     expect(e.json().metrics['hr@3']).toBeCloseTo(hr / tested.length, 4);
   }, 60_000);
 
+  it('--task ranking with user-side features trains (BPR); the test HR/NDCG are fm eval\'s, and its full-protocol MRR the full rows\' by predict', async () => {
+    const out = join(dir, 'm-bpr-side');
+    const t = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--task', 'ranking', '--features', 'age,gender,rated', '--epochs', '20', '--lr', '0.05', '--dim', '3', '--seed', '6', '--backend', 'cpu', '--out', out, '--json']);
+    expect(t.code, t.err).toBe(0);
+    const j = t.json();
+    expect(j.side_features.fields).toEqual(['user', 'item', 'age', 'gender', 'rated']);
+    const e = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--metrics', 'hr@10,ndcg@10', '--negatives', '4', '--seed', '6', '--backend', 'cpu', '--json']);
+    expect(e.code, e.err).toBe(0);
+    // the training run's test metrics: the sampled protocol (as many negatives as every user has: 4 here), its --seed
+    const t3 = await runFm(['eval', '--model', out, '--data', join(dir, 'ml/ua.test'), '--metrics', 'mrr', '--protocol', 'full', '--backend', 'cpu', '--json']);
+    expect(t3.code, t3.err).toBe(0);
+    expect(j.test['hr@10']).toBeCloseTo(e.json().metrics['hr@10'], 9);
+    expect(j.test['ndcg@10']).toBeCloseTo(e.json().metrics['ndcg@10'], 9);
+    const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
+    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
+    writeFiles(dir, { 'ml/bpr-all.data': lines(users.flatMap((u) => items.map((it) => [u, it, 1, 0]))) });
+    const bundle = await loadScoringBundle(out, 'cpu');
+    const ds = (await loadInput(join(dir, 'ml/bpr-all.data'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+    const s = await predict(bundle.model, ds);
+    let mrr = 0;
+    const tested = [...new Set(test.map((x) => x[0] as number))];
+    for (const u of tested) {
+      const c = users.indexOf(u);
+      const seen = new Set(base.filter((x) => x[0] === u).map((x) => x[1] as number));
+      const relevant = new Set(test.filter((x) => x[0] === u).map((x) => x[1] as number));
+      const scoreOf = (it: number) => s[c * items.length + items.indexOf(it)] as number;
+      const best = Math.max(...[...relevant].map(scoreOf));
+      mrr += 1 / (1 + items.filter((it) => !seen.has(it) && !relevant.has(it) && scoreOf(it) >= best).length);
+    }
+    expect(t3.json().metrics.mrr).toBeCloseTo(mrr / tested.length, 4);
+    // a tfjs model with side features trains too; its test ranking metrics are not computed, and it says why
+    const d = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--task', 'ranking', '--model', 'deepfm', '--features', 'age', '--epochs', '1', '--backend', 'cpu', '--out', join(dir, 'm-bpr-deepfm')]);
+    expect(d.code, d.err).toBe(0);
+    expect(d.err).toMatch(/no ranking metrics: a deepfm model with side features reads a row's slots by position/);
+  }, 60_000);
+
   it('fm eval ranking metrics of a side-feature tfjs model exit 1 naming what ranks', async () => {
     const out = join(dir, 'm-rank-deepfm');
     expect((await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--model', 'deepfm', '--features', 'genres', '--epochs', '1', '--backend', 'cpu', '--out', out])).code).toBe(0);

@@ -1,11 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { SparseDataset } from '@fm/data';
+import type { RankingScorer } from '@fm/eval';
 import type { NativeModel } from '@fm/train';
 import { UsageError } from './errors.js';
 import type { LoadedInput } from './inputs.js';
 import type { UserItemPairs } from './model-store.js';
 import { pointwiseMetrics, predictScores, type Task } from './modeling.js';
 import { pairScorer, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from './ranking.js';
+import { sideLayout } from './side-recommend.js';
 
 function labelSet(ds: SparseDataset): { lo: number; hi: number; binary: boolean; signed: boolean } {
   let lo = Infinity;
@@ -26,7 +28,7 @@ function labelSet(ds: SparseDataset): { lo: number; hi: number; binary: boolean;
  * turned into 0/1, and a note says so), ranking needs (user, item) rows; the test file is held to the
  * same. Throws a usage error naming the file and what would work instead; returns the notes.
  */
-export function checkTaskData(task: Task, train: SparseDataset, source: string, test?: LoadedInput): string[] {
+export function checkTaskData(task: Task, train: SparseDataset, source: string, test?: LoadedInput, withSide = false): string[] {
   const notes: string[] = [];
   const sets: [SparseDataset, string][] = [[train, source]];
   if (test) sets.push([test.dataset, test.path]);
@@ -48,7 +50,9 @@ export function checkTaskData(task: Task, train: SparseDataset, source: string, 
   }
   if (task === 'ranking') {
     try {
-      userItemLayout(train.schema, source);
+      // side features (user-side only: checkSideWithNegatives) ride along with the (user, item) pair
+      if (withSide) sideLayout(train.schema, source);
+      else userItemLayout(train.schema, source);
     } catch (e) {
       throw new UsageError(`fm train: --task ranking needs (user, item) rows: ${(e as Error).message}`, 'train');
     }
@@ -76,20 +80,21 @@ function fewestUnseen(catalogue: number, train: UserItemPairs, test: UserItemPai
 /**
  * Test metrics of a freshly trained model: RMSE/MAE (regression, clipped to the training label
  * range), AUC/log loss (binary), or HR@10/NDCG@10 against 99 sampled items the user never
- * interacted with (ranking; training pairs excluded; fewer when some user has fewer unseen items).
+ * interacted with (ranking; training pairs excluded; fewer when some user has fewer unseen items),
+ * scored by `o.scorer` (default: the two-field pair scorer).
  */
 export async function evaluateTest(
   model: tf.LayersModel | NativeModel,
   task: Task,
   test: SparseDataset,
-  o: { range: [number, number]; layout: UserItemLayout | undefined; trainPairs: UserItemPairs | undefined; seed: number },
+  o: { range: [number, number]; layout: UserItemLayout | undefined; scorer?: RankingScorer; trainPairs: UserItemPairs | undefined; seed: number },
 ): Promise<Record<string, number>> {
   if (task === 'ranking' && o.layout) {
     const pairs = userItemPairs(test, o.layout);
     const train = o.trainPairs ?? { user: new Int32Array(0), item: new Int32Array(0) };
     const negatives = Math.min(99, fewestUnseen(o.layout.numItems - 1, train, pairs));
     if (negatives < 1) return {};
-    const r = await rankingEvaluation(pairScorer(model, o.layout), o.layout, pairs, train, {
+    const r = await rankingEvaluation(o.scorer ?? pairScorer(model, o.layout), o.layout, pairs, train, {
       protocol: 'sampled',
       negatives,
       ks: [10],

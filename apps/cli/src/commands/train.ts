@@ -10,7 +10,7 @@ import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNa
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
-import { trySideLayout } from '../side-recommend.js';
+import { sideScorer, trySideLayout } from '../side-recommend.js';
 import type * as tf from '@tensorflow/tfjs';
 import { chooseEngine, chooseNativeModelEngine, inspectModel, isNativeModel, type NativeModel } from '@fm/train';
 import { readModelDir } from '@fm/train/node';
@@ -279,7 +279,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (stream) {
       if (task === 'ranking') throw new UsageError('fm train: --task ranking draws negatives from every positive in memory; shard directories are streamed (use a file)', 'train');
       if (test) checkTaskData(task, test.dataset, test.path);
-    } else for (const note of checkTaskData(task, train as SparseDataset, data.source, test)) ctx.note(note);
+    } else for (const note of checkTaskData(task, train as SparseDataset, data.source, test, side !== undefined)) ctx.note(note);
     const layout = (() => {
       if (stream) return undefined;
       try {
@@ -422,8 +422,12 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         });
         ctx.print(`test ${v.test}: ${Object.entries(testMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       }
-      if (test) {
-        testMetrics = await evaluateTest(model, task, test.dataset, { range: stats.range, layout, trainPairs: pairs, seed: v.seed });
+      // a side-feature model ranks its test items through its user and item parts (LR/FM/FFM/MF, MCMC/ALS)
+      const sideRanker = task === 'ranking' && side && data.encoder && pairsLayout ? sideScorer(model, data.encoder, side, pairsLayout) : undefined;
+      if (test && task === 'ranking' && side && !sideRanker) {
+        ctx.note(`test ${v.test}: no ranking metrics: a ${modelKind} model with side features reads a row's slots by position (LR, FM, FFM and MF models rank through their user and item parts)`);
+      } else if (test) {
+        testMetrics = await evaluateTest(model, task, test.dataset, { range: stats.range, layout: pairsLayout, ...(sideRanker ? { scorer: sideRanker } : {}), trainPairs: pairs, seed: v.seed });
         if (Object.keys(testMetrics).length === 0) ctx.note(`test ${v.test}: no ranking metrics (a test user has interacted with every item, so no negative can be drawn)`);
         else ctx.print(`test ${v.test}: ${Object.entries(testMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       }
