@@ -387,6 +387,39 @@ describe('fm train --user-features FILE.csv', () => {
     expect(d.err).toMatch(/no ranking metrics: a deepfm model with side features reads a row's slots by position/);
   }, 60_000);
 
+  it.each(['fm', 'mcmc'] as const)('fm similar on a side-feature %s model compares each item\'s part: its id\'s factors plus its genres\' and raters\'', async (name) => {
+    const out = join(dir, `m-sim-${name}`);
+    const flags = name === 'fm' ? ['--epochs', '20', '--lr', '0.05'] : ['--solver', 'mcmc', '--iterations', '12', '--burn-in', '4'];
+    const t = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--features', 'genres,age,raters', ...flags, '--dim', '3', '--seed', '7', '--backend', 'cpu', '--out', out]);
+    expect(t.code, t.err).toBe(0);
+    const r = await runFm(['similar', '--model', out, '--item', '3', '--k', '4', '--backend', 'cpu', '--json']);
+    expect(r.code, r.err).toBe(0);
+    // reference: each item's row (with any user) encoded as fm eval encodes a file; S_i = Σ x·v over its item,
+    // genres and raters entries, from the saved model's factor table read as tfjs weights
+    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
+    writeFiles(dir, { 'ml/sim-rows.data': lines(items.map((it) => [1, it, 1, 0])) });
+    const bundle = await loadModelBundle(out);
+    const ds = (await loadInput(join(dir, 'ml/sim-rows.data'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+    const names = ds.schema.fields.map((f) => f.name);
+    const table = bundle.model.getWeights().find((w) => w.shape.length === 2 && w.shape[0] === ds.schema.numFeatures);
+    if (!table) throw new Error('no factor table');
+    const V = table.dataSync();
+    const S = items.map((_, r) => {
+      const s = [0, 0, 0];
+      for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) {
+        if (!['item', 'genres', 'raters'].includes(names[ds.fields[p] as number] as string)) continue;
+        for (let c = 0; c < 3; c++) s[c] = (s[c] as number) + (ds.values[p] as number) * (V[(ds.ids[p] as number) * 3 + c] as number);
+      }
+      return s;
+    });
+    const cos = (a: number[], b: number[]) => a.reduce((n, x, c) => n + x * (b[c] as number), 0) / Math.hypot(...a) / Math.hypot(...b);
+    const q = S[items.indexOf(3)] as number[];
+    const best = items.map((it, r) => ({ it, s: cos(q, S[r] as number[]) })).filter((x) => x.it !== 3).sort((a, b) => b.s - a.s).slice(0, 4);
+    const got = r.json().similar as { item: number; score: number }[];
+    expect(got.map((x) => Number(x.item))).toEqual(best.map((b) => b.it));
+    got.forEach((x, j) => expect(x.score).toBeCloseTo(best[j]?.s as number, 4));
+  }, 60_000);
+
   it('fm eval ranking metrics of a side-feature tfjs model exit 1 naming what ranks', async () => {
     const out = join(dir, 'm-rank-deepfm');
     expect((await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--model', 'deepfm', '--features', 'genres', '--epochs', '1', '--backend', 'cpu', '--out', out])).code).toBe(0);

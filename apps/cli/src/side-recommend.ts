@@ -6,6 +6,7 @@ import {
   resolveUserItemFields,
   sideFeatureFields,
   type Encoder,
+  type FieldSchema,
   type Frame,
   type SparseDataset,
 } from '@fm/data';
@@ -146,6 +147,43 @@ export function sideParts(
 export function sideScorer(model: tf.LayersModel | NativeModel, encoder: Encoder, side: SideBundle, layout: UserItemLayout): RankingScorer | undefined {
   if (!isNativeModel(model) && bayesOf(model) === undefined) return undefined;
   return rankingScorer(model, { fields: layout, ...sideParts(encoder, side, layout) });
+}
+
+/**
+ * Every item's latent vector in a side-feature model: the sum of its part's factors, S_i = Σ_j v_j x_j over the item
+ * id and its attributes (genres, `raters`, `--item-features` columns; {@link sideParts}), the vector the FM score pairs
+ * with the user's part (for FFM the blocks towards the user field). What `fm similar` compares for such a model.
+ * @param factorsOf one field's factor rows `[fieldDims[field], k]` (FFM: the block towards the user field).
+ * @returns `[numItems · k]` row-major, and k.
+ */
+export function itemPartFactors(
+  schema: FieldSchema,
+  layout: UserItemLayout,
+  itemFeatures: (i: number) => SideFeatures,
+  factorsOf: (field: number) => { values: Float32Array; k: number },
+): { values: Float32Array; k: number } {
+  const tables = new Map<number, { values: Float32Array; k: number }>();
+  const tableOf = (f: number) => {
+    let t = tables.get(f);
+    if (!t) tables.set(f, (t = factorsOf(f)));
+    return t;
+  };
+  const ids = tableOf(layout.itemField);
+  const k = ids.k;
+  const n = layout.numItems;
+  const out = ids.values.slice(0, n * k);
+  for (let i = 0; i < n; i++) {
+    const part = itemFeatures(i);
+    for (let j = 0; j < part.ids.length; j++) {
+      const g = part.ids[j] as number;
+      const x = part.values[j] as number;
+      const f = schema.fieldOf(g);
+      const t = tableOf(f);
+      const at = (g - (schema.offsets[f] as number)) * k;
+      for (let c = 0; c < k; c++) out[i * k + c] = (out[i * k + c] as number) + x * (t.values[at + c] as number);
+    }
+  }
+  return { values: out, k };
 }
 
 /**

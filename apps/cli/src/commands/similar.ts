@@ -8,6 +8,7 @@ import { loadScoringBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
 import { formatTable } from '../text.js';
+import { itemPartFactors, sideLayout, sideParts } from '../side-recommend.js';
 
 /** `fm similar`: items closest to an item in the model's latent space. */
 export const similarCommand = defineCommand({
@@ -27,15 +28,25 @@ export const similarCommand = defineCommand({
     const backend = await initBackend(v.backend, ctx);
     // an LR/FM/FFM/MF model is read straight into native arrays; only its item rows become a tensor
     const bundle = await loadScoringBundle(v.model, backend.backend);
-    const layout = userItemLayout(bundle.schema, v.model);
+    // a model with side features compares each item's part (its id's factors plus its attributes')
+    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
+    const layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
     const item = localIdOf(bundle.encoder, 'item', v.item, layout);
     let factors: tf.Tensor2D;
     try {
       const model = bundle.model;
-      if (isNativeModel(model)) {
-        const { values, k } = model.fieldFactors(layout.itemField, layout.userField);
-        factors = tf.tensor2d(values, [values.length / k, k]);
-      } else factors = itemFactors(model, layout.itemField, layout.userField);
+      /** One field's factor rows (FFM: the block towards the user field). */
+      const factorsOf = (field: number): { values: Float32Array; k: number } => {
+        if (isNativeModel(model)) return model.fieldFactors(field, layout.userField);
+        const t = itemFactors(model, field, layout.userField);
+        try {
+          return { values: t.dataSync() as Float32Array, k: t.shape[1] };
+        } finally {
+          t.dispose();
+        }
+      };
+      const { values, k } = side ? itemPartFactors(bundle.schema, layout, sideParts(side.encoder, side.side, layout).itemFeatures, factorsOf) : factorsOf(layout.itemField);
+      factors = tf.tensor2d(values, [values.length / k, k]);
     } catch (e) {
       throw new CliError(`${v.model}: a ${bundle.meta.kind} model has no item factors to compare (${(e as Error).message})`);
     }
