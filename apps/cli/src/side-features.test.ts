@@ -70,6 +70,35 @@ beforeAll(async () => {
 
 afterAll(() => removeTempDirs());
 
+/**
+ * Brute-force full-protocol ranks of a saved model: every (user, item) of the training vocabulary written as a file,
+ * encoded as fm eval encodes it and scored by predict; per test user the pessimistic rank of its best test item among
+ * the items it has no training row for. Returns MRR and HR@3 averaged over test users.
+ */
+async function bruteFullRanks(model: string, name: string): Promise<{ mrr: number; hr3: number }> {
+  const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
+  const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
+  writeFiles(dir, { [`ml/${name}.data`]: lines(users.flatMap((u) => items.map((it) => [u, it, 1, 0]))) });
+  const bundle = await loadScoringBundle(model, 'cpu');
+  const ds = (await loadInput(join(dir, `ml/${name}.data`), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
+  const s = await predict(bundle.model, ds);
+  let mrr = 0;
+  let hr3 = 0;
+  const tested = [...new Set(test.map((x) => x[0] as number))];
+  for (const u of tested) {
+    const c = users.indexOf(u);
+    const seen = new Set(base.filter((x) => x[0] === u).map((x) => x[1] as number));
+    const relevant = new Set(test.filter((x) => x[0] === u).map((x) => x[1] as number));
+    const scoreOf = (it: number) => s[c * items.length + items.indexOf(it)] as number;
+    const best = Math.max(...[...relevant].map(scoreOf));
+    // pessimistic: every other unmasked item scored at least as high ranks first
+    const rank = 1 + items.filter((it) => !seen.has(it) && !relevant.has(it) && scoreOf(it) >= best).length;
+    mrr += 1 / rank;
+    hr3 += rank <= 3 ? 1 : 0;
+  }
+  return { mrr: mrr / tested.length, hr3: hr3 / tested.length };
+}
+
 const FEATURES = 'genres,age,gender,occupation,rated';
 
 describe('fm train --features (MovieLens folder)', () => {
@@ -327,28 +356,9 @@ describe('fm train --user-features FILE.csv', () => {
     expect(e.code, e.err).toBe(0);
     // the training items came from the model's own record of them
     expect(e.json().training_items_from).toMatch(/its record of the training interactions/);
-    const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
-    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
-    writeFiles(dir, { 'ml/rank-all.data': lines(users.flatMap((u) => items.map((it) => [u, it, 1, 0]))) });
-    const bundle = await loadScoringBundle(out, 'cpu');
-    const ds = (await loadInput(join(dir, 'ml/rank-all.data'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
-    const s = await predict(bundle.model, ds);
-    let mrr = 0;
-    let hr = 0;
-    const tested = [...new Set(test.map((x) => x[0] as number))];
-    for (const u of tested) {
-      const c = users.indexOf(u);
-      const seen = new Set(base.filter((x) => x[0] === u).map((x) => x[1] as number));
-      const relevant = new Set(test.filter((x) => x[0] === u).map((x) => x[1] as number));
-      const scoreOf = (it: number) => s[c * items.length + items.indexOf(it)] as number;
-      const best = Math.max(...[...relevant].map(scoreOf));
-      // pessimistic: every other unmasked item scored at least as high ranks first
-      const rank = 1 + items.filter((it) => !seen.has(it) && !relevant.has(it) && scoreOf(it) >= best).length;
-      mrr += 1 / rank;
-      hr += rank <= 3 ? 1 : 0;
-    }
-    expect(e.json().metrics.mrr).toBeCloseTo(mrr / tested.length, 4);
-    expect(e.json().metrics['hr@3']).toBeCloseTo(hr / tested.length, 4);
+    const want = await bruteFullRanks(out, `rank-all-${name}`);
+    expect(e.json().metrics.mrr).toBeCloseTo(want.mrr, 4);
+    expect(e.json().metrics['hr@3']).toBeCloseTo(want.hr3, 4);
   }, 60_000);
 
   it('--task ranking with user-side features trains (BPR); the test HR/NDCG are fm eval\'s, and its full-protocol MRR the full rows\' by predict', async () => {
@@ -364,23 +374,7 @@ describe('fm train --user-features FILE.csv', () => {
     expect(t3.code, t3.err).toBe(0);
     expect(j.test['hr@10']).toBeCloseTo(e.json().metrics['hr@10'], 9);
     expect(j.test['ndcg@10']).toBeCloseTo(e.json().metrics['ndcg@10'], 9);
-    const users = [...new Set(base.map((x) => x[0] as number))].sort((a, b) => a - b);
-    const items = [...new Set(base.map((x) => x[1] as number))].sort((a, b) => a - b);
-    writeFiles(dir, { 'ml/bpr-all.data': lines(users.flatMap((u) => items.map((it) => [u, it, 1, 0]))) });
-    const bundle = await loadScoringBundle(out, 'cpu');
-    const ds = (await loadInput(join(dir, 'ml/bpr-all.data'), { command: 'eval', encoder: bundle.encoder, side: bundle.side })).dataset;
-    const s = await predict(bundle.model, ds);
-    let mrr = 0;
-    const tested = [...new Set(test.map((x) => x[0] as number))];
-    for (const u of tested) {
-      const c = users.indexOf(u);
-      const seen = new Set(base.filter((x) => x[0] === u).map((x) => x[1] as number));
-      const relevant = new Set(test.filter((x) => x[0] === u).map((x) => x[1] as number));
-      const scoreOf = (it: number) => s[c * items.length + items.indexOf(it)] as number;
-      const best = Math.max(...[...relevant].map(scoreOf));
-      mrr += 1 / (1 + items.filter((it) => !seen.has(it) && !relevant.has(it) && scoreOf(it) >= best).length);
-    }
-    expect(t3.json().metrics.mrr).toBeCloseTo(mrr / tested.length, 4);
+    expect(t3.json().metrics.mrr).toBeCloseTo((await bruteFullRanks(out, 'bpr-all')).mrr, 4);
     // a tfjs model with side features trains too; its test ranking metrics are not computed, and it says why
     const d = await runFm(['train', '--data', join(dir, 'ml/ua.base'), '--test', join(dir, 'ml/ua.test'), '--task', 'ranking', '--model', 'deepfm', '--features', 'age', '--epochs', '1', '--backend', 'cpu', '--out', join(dir, 'm-bpr-deepfm')]);
     expect(d.code, d.err).toBe(0);
