@@ -172,7 +172,7 @@ export class NativeModel {
     const info = inspectModel(model);
     const b = bindNative(model, info, typeof SharedArrayBuffer !== 'undefined');
     if (typeof b === 'string') throw new Error(`NativeModel.fromLayersModel: ${b}`);
-    return new NativeModel(b.params, info.fieldDims, modelInit(model), layersWidth(model));
+    return new NativeModel(b.params, info.fieldDims, modelInit(model), layersWidth(model, info.fieldDims.length));
   }
 
   /** The equivalent `@fm/layers` model (`createModel(kind)`), holding a copy of these weights. */
@@ -208,11 +208,13 @@ export function layersEquivalent(params: NativeParams, fieldDims: readonly numbe
   );
 }
 
-/** Slots per row a `@fm/layers` model takes (its `ids` input's second dimension). @internal */
-export function layersWidth(model: tf.LayersModel): number {
+/**
+ * Slots per row a `@fm/layers` model takes (its `ids` input's second dimension); one per field where the input
+ * leaves it open. @internal
+ */
+export function layersWidth(model: tf.LayersModel, fields: number): number {
   const w = model.inputs[0]?.shape[1];
-  if (typeof w !== 'number') throw new Error(`model "${model.name}" has no fixed row width`);
-  return w;
+  return typeof w === 'number' ? w : fields;
 }
 
 /** True for a {@link NativeModel}. */

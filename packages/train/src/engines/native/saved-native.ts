@@ -94,7 +94,7 @@ export async function savedNativeParams(
       await fill(layout.bias, q.bias);
       await fill(layout.linear, q.linear);
       await fill(layout.factors, q.factors);
-      return { params: q, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn) };
+      return { params: q, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn, fieldDims.length) };
     }
     const params: NativeParams = {
       kind: layout.kind,
@@ -108,7 +108,7 @@ export async function savedNativeParams(
       // FFM's table where its WebAssembly step can score it
       factors: await fill(layout.factors, allocFactors(layout.kind, n, F, layout.k, shared)),
     };
-    return { params, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn) };
+    return { params, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn, fieldDims.length) };
   } finally {
     standIn.dispose();
   }
