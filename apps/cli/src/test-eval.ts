@@ -25,8 +25,8 @@ function labelSet(ds: SparseDataset): { lo: number; hi: number; binary: boolean;
 
 /**
  * Checks, before training, that the data fits the task: binary needs 0/1 labels (libsvm's −1/+1 are
- * turned into 0/1, and a note says so), ranking needs (user, item) rows; the test file is held to the
- * same. Throws a usage error naming the file and what would work instead; returns the notes.
+ * turned into 0/1, and a note says so), ranking needs (user, item) rows (with user-side features when `withSide`);
+ * the test file is held to the same. Throws a usage error naming the file and what would work instead; returns the notes.
  */
 export function checkTaskData(task: Task, train: SparseDataset, source: string, test?: LoadedInput, withSide = false): string[] {
   const notes: string[] = [];
