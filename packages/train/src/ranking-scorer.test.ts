@@ -21,17 +21,17 @@ const fields = resolveUserItemFields(schema);
 const ageOf = (u: number) => ({ ids: [schema.globalId('age', u % 3)], values: [1] });
 const genresOf = (i: number) => ({ ids: [schema.globalId('genres', i % 4), schema.globalId('genres', (i + 1) % 4)], values: [0.5, 0.5] });
 
-function withWeights(kind: ModelKind): tf.LayersModel {
-  const model = createModel(kind, { fieldDims: schema.fieldDims, embeddingDim: 3, seed: 2, initStd: 0.5, width: 5 });
+function withWeights(kind: ModelKind, normalize = true): tf.LayersModel {
+  const model = createModel(kind, { fieldDims: schema.fieldDims, embeddingDim: 3, seed: 2, initStd: 0.5, width: 5, ...(kind === 'ffm' ? { normalize } : {}) });
   const rng = new Rng(4);
   model.setWeights(model.weights.map((w) => tf.tensor(Float32Array.from({ length: w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) }, () => rng.normal()), w.shape as number[])));
   return model;
 }
 
 describe('rankingScorer: the native scores equal the tfjs model on the same rows', () => {
-  for (const kind of ['fm', 'ffm', 'lr'] as const) {
-    it(`${kind}, with user and item side features, whole catalogue and pairs`, async () => {
-      const model = withWeights(kind);
+  for (const [kind, normalize] of [['fm', true], ['ffm', true], ['ffm', false], ['lr', true]] as const) {
+    it(`${kind}${normalize ? '' : ' without normalisation'}, with user and item side features, whole catalogue and pairs`, async () => {
+      const model = withWeights(kind, normalize);
       const native = rankingScorer(model, { fields, userFeatures: ageOf, itemFeatures: genresOf });
       const viaTfjs = rankingScorer(model, { fields, userFeatures: ageOf, itemFeatures: genresOf, engine: 'tfjs' });
       expect(native.engine).toBe('native');

@@ -5,8 +5,7 @@ import { modelScorer, type RankingScorer } from '@fm/eval';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineChoice, EngineName } from './engine.js';
 import { bindNative } from './engines/native/binding.js';
-import { kernelForward } from './engines/native/kernel.js';
-import { makeKernelCtx } from './engines/native/kernel-ctx.js';
+import { ffmPart, ffmPartsScore, type FfmPart } from './ffm-parts.js';
 import { bayesOf } from './engines/bayes/attached.js';
 import type { BayesianFm } from './engines/bayes/bayesian-fm.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
@@ -42,8 +41,10 @@ export interface RankingScorerOptions {
  * Native FM/MF scoring splits every row into a user part U and an item part I (the ids plus their
  * side features): ŷ(u, i) = w₀ + a_u + c_i + ⟨S_u, S_i⟩ with S = Σ v·x over a part and a, c each
  * part's linear and within-part pair terms (Rendle 2010, eq. 5, applied per part), so the whole
- * catalogue for a user is one dense [k] × [k, I] product: O(k·(U + I) + U·I·k). FFM and LR score
- * each row with the kernel's forward pass. Through tfjs, a pair is the row `[user, item, user features,
+ * catalogue for a user is one dense [k] × [k, I] product: O(k·(U + I) + U·I·k). FFM regroups the same way
+ * (`ffmPart`: per part its linear and own pair terms, Σx², and per field h of the part A_h = Σ x v over the
+ * entries of field h), O(k · fields(U) · fields(I)) per pair; LR adds the parts' linear terms. Through tfjs, a pair
+ * is the row `[user, item, user features,
  * item features]`: models that read slots by position (DeepFM's MLP, FNN, …) must have been trained on
  * rows in that order, as `encodeInteractions` writes them.
  *
@@ -197,19 +198,8 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
   const itemRow = (i: number) => sideRow(fields.itemOffset + i, opts.itemFeatures?.(i));
   // FM / MF: item parts once
   let parts: { S: Float32Array; C: Float32Array } | undefined;
-  // LR / FFM: the kernel's forward pass on the concatenated row
-  const ctx = makeKernelCtx(p, undefined, { labels: new Float32Array(0), offsets: new Int32Array(1), ids: new Int32Array(0), values: new Float32Array(0), maxRowLength: 0 }, {
-    task: 'regression',
-    optimizer: { learningRate: 1, epsilon: 0, initialAccumulatorValue: 0, beta1: 0, beta2: 0, ftrlBeta: 0, ftrlL1: 0, ftrlL2: 0 },
-    l2: { bias: 0, linear: 0, factors: 0 },
-    batchSize: 1,
-    negatives: 0,
-  }, false);
-  const rowScore = (u: { ids: number[]; values: number[] }, i: { ids: number[]; values: number[] }) => {
-    const ids = Int32Array.from([...u.ids, ...i.ids]);
-    const values = Float32Array.from([...u.values, ...i.values]);
-    return kernelForward(ctx, ids, values, 0, ids.length, ctx.sum);
-  };
+  // LR / FFM: each item's FfmPart once, each user's once per call (LR: linear terms only)
+  let ffmItems: FfmPart[] | undefined;
   const fm = p.kind === 'fm' || p.kind === 'mf';
   const b0 = p.bias[0] as number;
   const allItems = Int32Array.from({ length: numItems }, (_, i) => i);
@@ -225,15 +215,11 @@ export function nativeScorer(p: NativeParams, opts: RankingScorerOptions): Ranki
       out.set(sum);
       return out;
     }
-    const itemRows = new Map<number, { ids: number[]; values: number[] }>();
+    ffmItems ??= Array.from({ length: numItems }, (_, i) => ffmPart(p, itemRow(i)));
+    const its = ffmItems;
     for (let r = 0; r < users.length; r++) {
-      const ur = userRow(users[r] as number);
-      for (let c = 0; c < I; c++) {
-        const it = items ? (items[c] as number) : c;
-        let ir = itemRows.get(it);
-        if (!ir) itemRows.set(it, (ir = itemRow(it)));
-        out[r * I + c] = rowScore(ur, ir);
-      }
+      const up = ffmPart(p, userRow(users[r] as number));
+      for (let c = 0; c < I; c++) out[r * I + c] = ffmPartsScore(p, up, its[items ? (items[c] as number) : c] as FfmPart);
     }
     return out;
   };
