@@ -81,15 +81,15 @@ export function userRows(encoder: Encoder, side: SideBundle, layout: UserItemLay
   return { ds: pairRows(encoder, side, layout, new Int32Array(items.length).fill(user), items), items };
 }
 
-/** Users whose parts one call of {@link sideParts}' `userFeatures` encodes at once. */
-const USER_CHUNK = 1024;
+/** Users (items) whose parts one call of {@link sideParts}' `userFeatures` (`itemFeatures`) encodes at once. */
+const PART_CHUNK = 1024;
 
 /**
  * A side-feature model's rows split into a user part and an item part, for `rankingScorer`: a user's features are
  * its own fields' entries (demographics, `rated`, the `--user-features` columns), an item's those of the item's
  * (genres, `raters`, the `--item-features` columns), read off rows encoded by {@link pairRows}; the row of (u, i) is
- * then u's id and part plus i's id and part. The items' parts are encoded once, the users' 1,024 users at a time as
- * they are asked for.
+ * then u's id and part plus i's id and part. Parts are encoded 1,024 users (items) at a time as they are asked for,
+ * each against the first item (user), so memory stays bounded by a chunk of rows whatever the catalogue.
  */
 export function sideParts(
   encoder: Encoder,
@@ -102,41 +102,34 @@ export function sideParts(
   const sideOf = encoder.fields.map((f, j) => (j === layout.userField || j === layout.itemField ? undefined : userNames.has(f.name) ? 'user' : itemNames.has(f.name) ? 'item' : 'neither'));
   const odd = encoder.fields.filter((_, j) => sideOf[j] === 'neither').map((f) => f.name);
   if (odd.length > 0) throw new CliError(`recommending needs rows of only the user, the item and their attributes; field(s) ${odd.join(', ')} belong to neither`);
-  /** The entries of row r of `ds` in fields of `which`. */
-  const partOf = (ds: SparseDataset, r: number, which: 'user' | 'item'): SideFeatures => {
-    const ids: number[] = [];
-    const values: number[] = [];
-    for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) {
-      if (sideOf[ds.fields[p] as number] !== which) continue;
-      ids.push(ds.ids[p] as number);
-      values.push(ds.values[p] as number);
-    }
-    return { ids, values };
-  };
+  // local id 0 is each field's out-of-vocabulary bucket: the first user and item are 1
+  if (layout.numUsers < 2 || layout.numItems < 2) throw new CliError('recommending needs a model that knows at least one user and one item');
   const none: SideFeatures = { ids: [], values: [] };
-  // every item against one user (the first that is not the out-of-vocabulary bucket, 0)
-  if (layout.numUsers < 2) throw new CliError('recommending needs a model that knows at least one user');
-  const anyUser = 1;
-  const itemParts = new Map<number, SideFeatures>();
-  const items = userRows(encoder, side, layout, anyUser);
-  items.items.forEach((it, r) => itemParts.set(it, partOf(items.ds, r, 'item')));
-  const anyItem = items.items[0] ?? 0;
-  const userParts = new Map<number, SideFeatures>();
-  return {
-    itemFeatures: (i) => itemParts.get(i) ?? none,
-    userFeatures(u) {
-      let got = userParts.get(u);
-      if (got === undefined) {
-        if (u < 1 || u >= layout.numUsers) return none; // the out-of-vocabulary bucket has no attributes
-        const from = Math.max(1, u - (u % USER_CHUNK));
-        const users = Int32Array.from({ length: Math.min(USER_CHUNK, layout.numUsers - from) }, (_, j) => from + j);
-        const ds = pairRows(encoder, side, layout, users, new Int32Array(users.length).fill(anyItem));
-        users.forEach((x, r) => userParts.set(x, partOf(ds, r, 'user')));
-        got = userParts.get(u) ?? none;
-      }
-      return got;
-    },
+  /** The parts of `which` side, encoded a chunk at a time against the other side's first id. */
+  const chunked = (which: 'user' | 'item', n: number) => {
+    const cache = new Map<number, SideFeatures>();
+    return (x: number): SideFeatures => {
+      const got = cache.get(x);
+      if (got !== undefined) return got;
+      if (!(x >= 1 && x < n)) return none; // the out-of-vocabulary bucket has no attributes
+      const from = Math.max(1, x - (x % PART_CHUNK));
+      const ids = Int32Array.from({ length: Math.min(PART_CHUNK, n - from) }, (_, j) => from + j);
+      const other = new Int32Array(ids.length).fill(1);
+      const ds = which === 'user' ? pairRows(encoder, side, layout, ids, other) : pairRows(encoder, side, layout, other, ids);
+      ids.forEach((y, r) => {
+        const partIds: number[] = [];
+        const values: number[] = [];
+        for (let p = ds.offsets[r] as number; p < (ds.offsets[r + 1] as number); p++) {
+          if (sideOf[ds.fields[p] as number] !== which) continue;
+          partIds.push(ds.ids[p] as number);
+          values.push(ds.values[p] as number);
+        }
+        cache.set(y, { ids: partIds, values });
+      });
+      return cache.get(x) ?? none;
+    };
   };
+  return { userFeatures: chunked('user', layout.numUsers), itemFeatures: chunked('item', layout.numItems) };
 }
 
 /**
