@@ -102,6 +102,7 @@ export {
 export { randomSplit, kFold, leaveLastOut, temporalSplit, splitFromMask, type Split } from './splits.js';
 export { NegativeSampler, type NegativeSamplerOptions } from './negative-sampler.js';
 export { groupByKey } from './group-by-key.js';
+export { logit } from './logit.js';
 export { resolveUserItemFields, USER_FIELD_NAMES, ITEM_FIELD_NAMES, type UserItemFields } from './user-item-fields.js';
 export { AliasTable } from './alias-table.js';
 export { IntIndex } from './int-index.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { epochPermutation, InMemorySource, Rng, SparseDataset, type DatasetSource } from '@fm/data';
+import { epochPermutation, InMemorySource, logit, Rng, SparseDataset, type DatasetSource } from '@fm/data';
 import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, byteViews, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { chooseEngine, chooseNativeModelEngine } from './choose-engine.js';
@@ -183,7 +183,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   const resumeStore = typeof options.resumeFrom === 'string' ? directoryCheckpointStore(options.resumeFrom) : options.resumeFrom;
   const resumed = resumeStore ? await loadCheckpoint(model, resumeStore) : undefined;
   if (!resumed && !bayes && options.initBias !== false && task !== 'ranking') {
-    const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean);
+    const b0 = task === 'regression' ? labelMean : logit(negPerPos > 0 ? 1 / (1 + negPerPos) : labelMean, 1e-6);
     if (native) {
       if (native.params.bias[0] === 0) native.params.bias[0] = b0;
     } else if (layersInfo) await initBias(layersInfo, b0);
@@ -416,11 +416,6 @@ function checkBayesOptions(solver: string, task: Task, kind: string, o: FitOptio
 async function firstChunk(source: DatasetSource): Promise<SparseDataset> {
   for await (const c of source.chunks({ shuffle: false })) return c.order ? c.data.select(c.order) : c.data;
   throw new Error('fit: the training source yielded no rows');
-}
-
-function logit(p: number): number {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-  return Math.log(q / (1 - q));
 }
 
 /** Sets the model's single scalar 'bias' weight to `value` when it is still exactly 0 (an async read: no GPU sync). */

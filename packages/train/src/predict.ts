@@ -1,6 +1,6 @@
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
-import type { DenseBatch, SparseDataset } from '@fm/data';
+import { logit, type DenseBatch, type SparseDataset } from '@fm/data';
 import { chooseEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
 import type { EngineChoice } from './engine.js';
@@ -38,7 +38,7 @@ export async function predict(model: tf.LayersModel | NativeModel, ds: SparseDat
     // a Bayesian model: the predictive mean over its kept samples, unclipped like every model's raw output (binary:
     // the logit of P(y = 1))
     scores = fm.predict(ds, { clip: false }).mean;
-    if (fm.settings.task === 'binary') scores = scores.map((p) => Math.log(Math.max(1e-7, Math.min(1 - 1e-7, p)) / (1 - Math.max(1e-7, Math.min(1 - 1e-7, p)))));
+    if (fm.settings.task === 'binary') scores = scores.map((p) => logit(p));
   } else if (isNativeModel(model)) {
     if (options.engine === 'tfjs') throw new Error("predict: a NativeModel scores with the native kernels; for engine 'tfjs' pass model.toLayersModel()");
     checkDataset({ name: model.kind }, model.fieldDims, ds, 'predict', undefined);

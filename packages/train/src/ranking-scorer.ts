@@ -1,6 +1,6 @@
 import { checkOptionNames } from '@fm/layers/option-names';
 import * as tf from '@tensorflow/tfjs';
-import { normalCdf, type UserItemFields } from '@fm/data';
+import { logit, normalCdf, type UserItemFields } from '@fm/data';
 import { modelScorer, type RankingScorer } from '@fm/eval';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineChoice, EngineName } from './engine.js';
@@ -281,12 +281,7 @@ function bayesScorer(fm: BayesianFm, opts: RankingScorerOptions): RankingScorer 
     });
     const itemsOf = (r: number) => (pairs ? (items as Int32Array).subarray(r, r + 1) : (items ?? allItems));
     points.forEach((p, t) => addPartScores(p, userRows, itemsOf, I, cached?.[t] ?? partsOf(p), sum, binary ? normalCdf : undefined));
-    return Float32Array.from(sum, (x) => {
-      const m = x / points.length;
-      if (!binary) return m;
-      const q = Math.min(1 - 1e-7, Math.max(1e-7, m));
-      return Math.log(q / (1 - q));
-    });
+    return Float32Array.from(sum, (x) => (binary ? logit(x / points.length) : x / points.length));
   };
   return {
     numItems,

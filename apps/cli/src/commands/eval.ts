@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { logit } from '@fm/data';
 import { evaluateSampled } from '@fm/eval';
 import { describeQuirks, readCandidates, type CandidateQuirks } from '../candidates.js';
 import { defineCommand } from '../command.js';
@@ -203,8 +204,7 @@ async function readPredictions(path: string, task: Task, rows: number): Promise<
   for (let i = 0; i < p.length; i++) {
     const x = p[i] as number;
     if (x < 0 || x > 1) throw new CliError(`--predictions ${path}:${i + 1}: ${x} is not a probability; a ${task} model's predictions are P(y = 1) in [0, 1]`);
-    const q = Math.min(1 - 1e-7, Math.max(1e-7, x));
-    p[i] = Math.log(q / (1 - q));
+    p[i] = logit(x);
   }
   return p;
 }

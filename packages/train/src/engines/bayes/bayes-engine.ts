@@ -1,4 +1,4 @@
-import type { SparseDataset } from '@fm/data';
+import { logit, type SparseDataset } from '@fm/data';
 import type { PassHooks, PassProgress, TrainingEngine } from '../../engine.js';
 import type { NativeParams } from '../native/types.js';
 import { BayesianFm, type TrackHandle } from './bayesian-fm.js';
@@ -42,10 +42,7 @@ export class BayesEngine implements TrainingEngine {
     const h = this.tracked.get(data);
     const mean = h !== undefined ? this.fm.trackedMean(h) : this.fm.predict(data).mean;
     if (this.fm.settings.task === 'binary') {
-      for (let i = 0; i < mean.length; i++) {
-        const p = Math.min(1 - 1e-7, Math.max(1e-7, mean[i] as number));
-        mean[i] = Math.log(p / (1 - p));
-      }
+      for (let i = 0; i < mean.length; i++) mean[i] = logit(mean[i] as number);
     }
     return Promise.resolve(mean);
   }
