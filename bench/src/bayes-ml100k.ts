@@ -32,6 +32,7 @@ import {
 import { loadMovieLens } from '@fm/data/node';
 import { createModel } from '@fm/layers';
 import { BayesianFm, fit, predict, selectBackend, type BayesianFmOptions } from '@fm/train';
+import '@fm/train/node'; // registers the MCMC/ALS sweep threads
 import { createNativeParams, nativePredict } from '@fm/train/native';
 import { auc, logLoss, rmse } from '@fm/eval';
 import { formatTable } from './format-table.js';
@@ -96,7 +97,10 @@ function runSolver(train: SparseDataset, test: SparseDataset, options: BayesianF
       log(`  iteration ${i + 1}: ${metric}, ${info.millis.toFixed(0)} ms`);
     }
   }
-  return { fm, mean: fm.trackedMean(h), seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  const threads = fm.threads;
+  fm.close(); // stops its sweep threads; it still predicts
+  return { fm, mean: fm.trackedMean(h), seconds, threads };
 }
 
 /** Test RMSE of one FM holding the posterior-mean parameters (what a tfjs FM gets when they are written into it), clipped to [1, 5]. */
@@ -291,9 +295,23 @@ async function main(): Promise<void> {
   if (only.has('timing')) {
     const ua = splits[0] as Split;
     const { train, test } = encode(ua, side, []);
-    const times: number[] = [];
-    for (let i = 0; i < repeats; i++) times.push(runSolver(train, test, { k: 8 }, iterations).seconds);
-    const timing = [{ what: `${iterations} MCMC iterations, ua.base, k=8, ids only, test tracked`, 'median wall s': median(times), runs: times.map((t) => t.toFixed(2)).join(' ') }];
+    // one thread and the default ('auto': the sweep threads `@fm/train/node` registers) alternating, side by side
+    const times: Record<string, { threads: number; runs: number[] }> = { '1': { threads: 1, runs: [] }, auto: { threads: 1, runs: [] } };
+    for (let i = 0; i < repeats; i++) {
+      for (const t of ['1', 'auto'] as const) {
+        const r = runSolver(train, test, { k: 8, threads: t === 'auto' ? 'auto' : 1 }, iterations);
+        const slot = times[t] as { threads: number; runs: number[] };
+        slot.threads = r.threads;
+        slot.runs.push(r.seconds);
+      }
+    }
+    const timing = Object.entries(times).map(([t, { threads, runs }]) => ({
+      what: `${iterations} MCMC iterations, ua.base, k=8, ids only, test tracked`,
+      'threads option': t,
+      threads,
+      'median wall s': median(runs),
+      runs: runs.map((x) => x.toFixed(2)).join(' '),
+    }));
     console.log('\n== Timing (loop only; data loading and encoding excluded) ==');
     console.log(formatTable(timing));
     out.timing = timing;

@@ -20,7 +20,9 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = tempDir('fm-cli-threads-');
   const g = generateRatings({ users: 40, items: 30, density: 0.4, minPerUser: 5, seed: 6, round: true });
-  writeFiles(dir, { 'u.data': uDataText(g.interactions) });
+  // large enough for MCMC to split its user and item fields across threads (≥ 16 ids, ≥ 1,024 rows)
+  const big = generateRatings({ users: 200, items: 120, density: 0.1, minPerUser: 5, seed: 7, round: true });
+  writeFiles(dir, { 'u.data': uDataText(g.interactions), 'big.data': uDataText(big.interactions) });
 });
 
 afterAll(() => removeTempDirs());
@@ -49,11 +51,39 @@ describe('fm train on the native engine', () => {
     for (const [args, why] of [
       [['--model', 'deepfm', '--epochs', '1'], /trains a deepfm model with tfjs on backend wasm: drop --threads/],
       [['--model', 'fm', '--engine', 'tfjs', '--epochs', '1'], /trains a fm model with tfjs on backend wasm: drop --threads/],
-      [['--model', 'fm', '--solver', 'mcmc', '--iterations', '2'], /uses --solver mcmc: drop --threads/],
     ] as const) {
       const r = await runFm(['train', '--data', join(dir, 'u.data'), ...args, '--threads', '2', '--backend', 'wasm', '--out', join(dir, 'x')]);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(why);
     }
+  });
+});
+
+describe('fm train --solver mcmc/als on threads', () => {
+  it('--threads 2 sweeps on two threads, says so, and saves the very model --threads 1 saves', async () => {
+    for (const solver of ['mcmc', 'als']) {
+      const run = (threads: string) =>
+        runFm(['train', '--data', join(dir, 'big.data'), '--model', 'fm', '--solver', solver, '--iterations', '6', '--dim', '4', '--threads', threads, '--out', join(dir, `${solver}-${threads}`), '--json']);
+      const [one, two] = [await run('1'), await run('2')];
+      expect(one.code, one.err).toBe(0);
+      expect(two.code, two.err).toBe(0);
+      expect(one.json().threads).toBe(1);
+      expect(two.json().threads).toBe(2);
+      expect(two.json().engine_reason).toMatch(/2 threads/);
+      expect(await savedWeights(join(dir, `${solver}-2`))).toEqual(await savedWeights(join(dir, `${solver}-1`)));
+    }
+  });
+
+  it('on data too small to split, --threads 2 runs on one thread and says why', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--solver', 'mcmc', '--iterations', '2', '--threads', '2', '--out', join(dir, 'mcmc-small'), '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.json().threads).toBe(1);
+    expect(r.json().engine_reason).toMatch(/1 thread: no categorical field/);
+  });
+
+  it('--threads beyond 8 is a usage error', async () => {
+    const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--solver', 'mcmc', '--iterations', '2', '--threads', '9', '--out', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--threads 9: --solver mcmc runs on at most 8 threads/);
   });
 });

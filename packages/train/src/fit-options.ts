@@ -68,7 +68,10 @@ export interface FitOptions {
   solver?: 'gradient' | 'mcmc' | 'als';
   /** MCMC/ALS settings beyond `epochs`, `seed` and `l2`: burn-in, initial factor spread, groups, kept samples, priors. */
   bayes?: Omit<BayesianFmOptions, 'solver' | 'task' | 'k' | 'seed' | 'l2'>;
-  /** Native engine: Hogwild worker threads (Node, after importing '@fm/train/node'); default 'auto'. */
+  /**
+   * Worker threads (Node, after importing '@fm/train/node'; default 'auto'): the native engine's Hogwild threads,
+   * or the MCMC/ALS solvers' sweep threads (the same chain for any number).
+   */
   threads?: number | 'auto';
   /** Maximum epochs (default from `TRAINING_DEFAULTS`; early stopping usually ends sooner). */
   epochs?: number;
@@ -134,7 +137,7 @@ export interface FitResult {
   engine: EngineName;
   /** Why that engine (e.g. "model fm on backend wasm: native kernels"). */
   engineReason: string;
-  /** Worker threads used (1 unless the native engine ran Hogwild). */
+  /** Worker threads used (1 unless the native engine ran Hogwild or the MCMC/ALS sweeps ran on threads). */
   threads: number;
   /**
    * The gradient solver's settings as run, defaults resolved (the deep cell's batch and Adam rate grow

@@ -9,6 +9,7 @@ import type { PassProgress, TrainingEngine } from './engine.js';
 import { attachBayes } from './engines/bayes/attached.js';
 import { BayesEngine } from './engines/bayes/bayes-engine.js';
 import { BayesianFm } from './engines/bayes/bayesian-fm.js';
+import { LANED_FIELD_MIN } from './engines/bayes/sweep-plan.js';
 import { bindNative, nativeLayout, writeBackNative, type NativeBinding } from './engines/native/binding.js';
 import { isNativeModel, type NativeModel } from './engines/native/native-model.js';
 import { memoryWeightReader, savedNativeParams, streamedArtifactsOf } from './engines/native/saved-native.js';
@@ -200,16 +201,19 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     const subset = trainRows.length === train.numRows ? train : train.select(trainRows);
     const fm = new BayesianFm(subset, {
       ...options.bayes,
+      threads: options.threads ?? 'auto',
       solver,
       task: task as 'regression' | 'binary',
       k,
       seed,
       ...(solver === 'als' && options.l2 !== undefined ? { l2: typeof options.l2 === 'number' ? { bias: 0, linear: options.l2, factors: options.l2 } : { bias: options.l2.bias ?? 0, ...(options.l2.linear !== undefined ? { linear: options.l2.linear } : {}), ...(options.l2.factors !== undefined ? { factors: options.l2.factors } : {}) } } : {}),
     });
-    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding);
+    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding, options.threads ?? 'auto');
     if (val) be.track(val);
     engine = be;
     reason = solver === 'mcmc' ? `solver mcmc: Gibbs sampling of a Bayesian FM (k=${k}), native` : `solver als: coordinate descent (k=${k}), native`;
+    if (fm.threads > 1) reason += `, ${fm.threads} threads`;
+    else if (typeof options.threads === 'number' && options.threads > 1) reason += `, 1 thread: no categorical field of ≥ ${LANED_FIELD_MIN.ids} ids and ≥ ${LANED_FIELD_MIN.entries.toLocaleString('en-US')} rows to split`;
   } else if (decision.name === 'native') {
     const k = native ? native.params.k : (decision.layout?.k ?? 0);
     const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);
@@ -404,7 +408,7 @@ function checkBayesOptions(solver: string, task: Task, kind: string, o: FitOptio
   if (task === 'ranking') refuse('the ranking task (BPR)');
   if (o.negativesPerPositive) refuse('negativesPerPositive');
   if (!['fm', 'lr', 'mf'].includes(kind)) throw new Error(`fit: the ${solver} solver trains LR, FM and MF models, not "${kind}"`);
-  for (const key of ['optimizer', 'learningRate', 'optimizerConfig', 'batchSize', 'threads', 'shuffleBuffer'] as const) {
+  for (const key of ['optimizer', 'learningRate', 'optimizerConfig', 'batchSize', 'shuffleBuffer'] as const) {
     if (o[key] !== undefined) refuse(key);
   }
   if (o.engine !== undefined && o.engine !== 'auto' && o.engine !== 'native') refuse(`engine '${o.engine}'`);

@@ -122,3 +122,8 @@ registerNativeThreads({
   threads: (table, nnz, requested) => (requested === 'auto' ? autoThreads(table, nnz) : requested),
   runner: makeHogwild,
 });
+
+// MCMC and ALS sweep the lanes of their categorical fields on worker threads (the same chain for any thread count).
+import { registerSweepThreads } from './engines/bayes/sweep-lanes.js';
+import { workerSweepThreads } from './engines/bayes/sweep-lanes-node.js';
+registerSweepThreads(workerSweepThreads);

@@ -159,7 +159,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       type: 'int',
       min: 1,
       placeholder: 'N',
-      description: 'native engine: Hogwild worker threads (default: 2-4 on a big table and epoch where the machine has the cores, else 1; 1 gives the same model for the same --seed)',
+      description:
+        'worker threads: the native engine\'s Hogwild threads (default: 2-4 on a big table and epoch where the machine has the cores, else 1; 1 gives the same model for the same --seed), ' +
+        'or --solver mcmc/als sweep threads (default: up to 4 on large data; the same model for any count, at most 8)',
     },
     resume: { type: 'string', placeholder: 'DIR', description: 'continue from the checkpoint in DIR (same data and flags)' },
     'init-from': { type: 'string', placeholder: 'MODEL_DIR', description: 'continue a saved model on new data: new ids get fresh rows, saved weights are kept, the optimizer starts fresh' },
@@ -243,14 +245,15 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       throw new UsageError(`fm train: --init-from continues gradient training; --solver ${bayes.solver} starts from its own priors`, 'train');
     }
     const trainedKind = (init ? init.meta.kind : kind) as ModelKind;
-    if (v.threads !== undefined && (bayes !== undefined || !trainsNatively(trainedKind, v.engine as string, backend.backend))) {
+    if (v.threads !== undefined && bayes === undefined && !trainsNatively(trainedKind, v.engine as string, backend.backend)) {
       if (init) disposeModel(init.model);
       throw new UsageError(
-        `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend, or with --engine native); ` +
-          `this run ${bayes ? `uses --solver ${bayes.solver}` : `trains a ${trainedKind} model with tfjs on backend ${backend.backend}`}: drop --threads`,
+        `fm train: --threads applies to the native engine's gradient training (--model lr, fm, ffm or mf on the cpu or wasm backend, or with --engine native) ` +
+          `and to --solver mcmc or als; this run trains a ${trainedKind} model with tfjs on backend ${backend.backend}: drop --threads`,
         'train',
       );
     }
+    if (v.threads !== undefined && bayes !== undefined && v.threads > 8) throw new UsageError(`fm train: --threads ${v.threads}: --solver ${bayes.solver} runs on at most 8 threads`, 'train');
     const hashing = hashingFlags('train', v['hash-bits'], v['hash-seed']);
     const data = await loadTrainData(v, ctx, side, { ...(init?.encoder ? { encoder: init.encoder } : {}), ...(hashing ? { hashing } : {}) });
     const train = data.dataset;

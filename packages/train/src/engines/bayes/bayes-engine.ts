@@ -12,15 +12,21 @@ import { BayesianFm, type TrackHandle } from './bayesian-fm.js';
  */
 export class BayesEngine implements TrainingEngine {
   readonly name: 'mcmc' | 'als';
-  readonly threads = 1;
   private readonly tracked = new Map<SparseDataset, TrackHandle>();
 
   constructor(
     public fm: BayesianFm,
     private readonly train: SparseDataset,
     private readonly target: { params: NativeParams; writeBack?: () => void },
+    /** The `threads` option the chain was made with (a resumed chain gets it too). */
+    private readonly threadsOption: number | 'auto' = 'auto',
   ) {
     this.name = fm.settings.solver;
+  }
+
+  /** Threads the chain's sweeps run on. */
+  get threads(): number {
+    return this.fm.threads;
   }
 
   /** Keeps a running predictive mean of `ds` (cheap per iteration); `score(ds)` then returns it. */
@@ -64,7 +70,8 @@ export class BayesEngine implements TrainingEngine {
     if (arrays.length !== 1 || !(bytes instanceof Uint8Array)) throw new Error(`${where}: expected the ${this.name} chain's bytes`);
     const tracked = [...this.tracked.keys()];
     this.tracked.clear();
-    this.fm = BayesianFm.fromBytes(bytes, this.train);
+    this.fm.close();
+    this.fm = BayesianFm.fromBytes(bytes, this.train, { threads: this.threadsOption });
     for (const ds of tracked) this.track(ds);
   }
 
@@ -79,6 +86,7 @@ export class BayesEngine implements TrainingEngine {
   }
 
   close(): Promise<void> {
+    this.fm.close();
     return Promise.resolve();
   }
 }

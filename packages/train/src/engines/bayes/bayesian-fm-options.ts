@@ -74,6 +74,13 @@ export interface BayesianFmOptions {
    * chain is the same up to floating-point rounding; `false` sweeps every block row by row. Not saved with the model.
    */
   relational?: boolean;
+  /**
+   * Threads of a sweep (default `'auto'`): a field in which no row has two entries (user ids, item ids, …) is cut into
+   * lanes of features that share no rows, swept at once on worker threads in Node after importing
+   * `@fm/train/node` (`'auto'`: up to 4 where the machine has the cores and the data is large enough); elsewhere
+   * one. The chain is the same for any number of threads. Not saved with the model.
+   */
+  threads?: number | 'auto';
 }
 
 /**

@@ -1,10 +1,13 @@
 import { normalCdf, type FieldSchema, type SparseDataset } from '@fm/data';
+import { shareOf } from '../../shared-array.js';
 import { decodeChainState, encodeChainState } from './bayes-bytes.js';
 import { resolveBayesSettings, type BayesianFmOptions, type BayesSettings } from './bayesian-fm-options.js';
 import { createChainState, type ChainState, type SavedTrack } from './chain-state.js';
 import { buildColumnView } from './column-view.js';
 import { createBlockSweep, findRelationalBlocks, forwardWithBlocks, prepareBlockScoring, type BlockScoring } from './relational-block.js';
 import { sweepBias, sweepFeatures, type SweepContext } from './coordinate-sweep.js';
+import { localLanes, sweepThreadPolicy } from './sweep-lanes.js';
+import { planSweep } from './sweep-plan.js';
 import { forwardRows, type FmArrays } from './fm-forward.js';
 import { drawGroupHyperparameters, drawNoisePrecision } from './priors.js';
 import { drawProbitTargets, expectedProbitTargets, probitLogLoss } from './probit.js';
@@ -69,6 +72,8 @@ interface TrainBinding {
   /** `[rows]` scratch for ŷ. */
   scores: Float64Array;
   ctx: SweepContext;
+  /** Threads of the laned sweeps (kept after {@link BayesianFm.close}). */
+  threads: number;
   hyperSums: Float64Array;
   hyperSquares: Float64Array;
 }
@@ -131,6 +136,8 @@ export class BayesianFm {
   private readonly tracks: Track[] = [];
   private readonly scratch: Float64Array;
   private readonly relational: boolean;
+  private readonly requestedThreads: number | 'auto';
+  private closed = false;
 
   /**
    * @param train the training rows; its schema fixes the features (n) and fields (groups).
@@ -143,6 +150,9 @@ export class BayesianFm {
       throw new Error(`BayesianFm: relational must be true or false, got ${JSON.stringify(options.relational)}`);
     }
     this.relational = options.relational ?? true;
+    const t = options.threads ?? 'auto';
+    if (t !== 'auto' && !(Number.isInteger(t) && t >= 1)) throw new Error(`BayesianFm: threads must be 'auto' or an integer ≥ 1, got ${JSON.stringify(t)}`);
+    this.requestedThreads = t;
     if (state) this.s = state;
     else {
       if (!train) throw new Error('BayesianFm: a training data set is required');
@@ -155,8 +165,23 @@ export class BayesianFm {
   }
 
   /** Resumes a chain saved by {@link toBytes}. Bind the same training set to continue it; without one the model only predicts. */
-  static fromBytes(bytes: Uint8Array, train?: SparseDataset): BayesianFm {
-    return new BayesianFm(train, {}, decodeChainState(bytes));
+  static fromBytes(bytes: Uint8Array, train?: SparseDataset, options: Pick<BayesianFmOptions, 'relational' | 'threads'> = {}): BayesianFm {
+    return new BayesianFm(train, options, decodeChainState(bytes));
+  }
+
+  /** Threads the sweeps run on (1 without training data or where worker threads are not registered or do not pay). */
+  get threads(): number {
+    return this.train?.threads ?? 1;
+  }
+
+  /** Stops the sweep's worker threads (if any); the chain can still predict and be saved, not iterate. Idempotent. */
+  close(): void {
+    const ctx = this.train?.ctx;
+    if (ctx?.lanes && ctx.lanes !== localLanes) {
+      ctx.lanes.close();
+      ctx.lanes = undefined;
+      this.closed = true;
+    }
   }
 
   /** The settings in force (defaults filled in). */
@@ -220,15 +245,27 @@ export class BayesianFm {
     const rows = ds.numRows;
     const k = s.settings.k;
     const blocks = this.relational ? findRelationalBlocks(ds, k) : [];
-    const cols = buildColumnView(ds, blocks);
+    let cols = buildColumnView(ds, blocks);
+    const plan = planSweep(ds, cols, blocks);
+    let laneWork = 0;
+    for (const seg of plan) if (seg.lanes) laneWork += (k + 1) * ((cols.starts[seg.hi] as number) - (cols.starts[seg.lo] as number));
+    const policy = sweepThreadPolicy();
+    const threads = laneWork > 0 ? policy.threads(laneWork, this.requestedThreads) : policy.threads(0, this.requestedThreads === 'auto' ? 'auto' : 1);
+    const shared = threads > 1;
+    if (shared) {
+      // the workers sweep these very arrays
+      for (const key of ['linear', 'factors', 'lambdaW', 'muW', 'lambdaV', 'muV'] as const) s[key] = shareOf(s[key]);
+      s.groups = { ...s.groups, groupOf: shareOf(s.groups.groupOf) };
+      cols = { ...cols, starts: shareOf(cols.starts), rows: shareOf(cols.rows), values: shareOf(cols.values), sumSquares: shareOf(cols.sumSquares), unit: shareOf(cols.unit) };
+    }
     const ctx: SweepContext = {
       k,
       cols,
       bias: s.bias,
       linear: s.linear,
       factors: s.factors,
-      residual: new Float64Array(rows),
-      q: new Float64Array(k * rows),
+      residual: shared ? shareOf(new Float64Array(rows)) : new Float64Array(rows),
+      q: shared ? shareOf(new Float64Array(k * rows)) : new Float64Array(k * rows),
       alpha: 1,
       groupOf: s.groups.groupOf,
       lambdaW: s.lambdaW,
@@ -238,13 +275,16 @@ export class BayesianFm {
       lambdaBias: s.settings.solver === 'mcmc' ? s.settings.prior.biasPrecision : s.settings.l2.bias,
       rng: undefined,
       blocks: blocks.map((b) => createBlockSweep(b, k)),
+      plan,
     };
+    ctx.lanes = shared ? policy.create(ctx, threads) : localLanes;
     const G = s.groups.count;
     const d: TrainBinding = {
       ds,
       targets: Float64Array.from(ds.labels),
       scores: new Float64Array(rows),
       ctx,
+      threads: ctx.lanes?.threads ?? 1,
       hyperSums: new Float64Array(G),
       hyperSquares: new Float64Array(G),
     };
@@ -279,6 +319,7 @@ export class BayesianFm {
     const set = s.settings;
     const d = this.train;
     if (!d) throw new Error('BayesianFm.iterate: no training data bound (pass it to fromBytes to continue a saved chain)');
+    if (this.closed) throw new Error('BayesianFm.iterate: the chain was closed (its sweep threads stopped)');
     const mcmc = set.solver === 'mcmc';
     const binary = set.task === 'binary';
     const k = set.k;

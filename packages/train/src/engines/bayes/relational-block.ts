@@ -1,6 +1,7 @@
 import { groupByKey, type SparseDataset } from '@fm/data';
 import { forwardRows, type CsrRows, type FmArrays, type KeyedParts } from './fm-forward.js';
-import { update, type SweepContext } from './sweep-context.js';
+import { update } from './column-sweep.js';
+import type { SweepContext } from './sweep-context.js';
 
 /**
  * A field whose entries repeat on every training row that shares one feature of another field, its key: MovieLens'

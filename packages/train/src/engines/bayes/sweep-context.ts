@@ -1,6 +1,8 @@
 import type { Rng } from '@fm/data';
 import type { ColumnView } from './column-view.js';
 import type { BlockSweep } from './relational-block.js';
+import type { LaneRunner } from './sweep-lanes.js';
+import type { SweepSegment } from './sweep-plan.js';
 
 /**
  * What one coordinate-wise pass over the FM parameters needs (Rendle, "Factorization Machines with
@@ -40,15 +42,8 @@ export interface SweepContext {
    * have no entries in `cols` (see relational-block.ts).
    */
   blocks: readonly BlockSweep[];
-}
-
-/**
- * The updated value of a coordinate with data terms a = Σh², b = Σ r h, prior (λ, μ): a draw from its Gaussian
- * conditional (MCMC, `c.rng` set) or its mean (ALS).
- */
-export function update(c: SweepContext, theta: number, a: number, b: number, lambda: number, mu: number): number {
-  const prec = c.alpha * a + lambda;
-  if (!(prec > 0)) return theta; // no data and no prior: nothing determines θ
-  const mean = (c.alpha * (theta * a + b) + lambda * mu) / prec;
-  return c.rng ? mean + c.rng.normal() / Math.sqrt(prec) : mean;
+  /** The sweep's order: segments in feature order (see sweep-plan.ts); undefined: every feature in id order. */
+  plan?: readonly SweepSegment[];
+  /** Who sweeps laned segments (default: their lanes one after another on this thread). */
+  lanes?: LaneRunner;
 }

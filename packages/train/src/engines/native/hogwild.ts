@@ -6,17 +6,7 @@ import { makeKernelCtx, type KernelData } from './kernel-ctx.js';
 import { ffmWasmInstance, ffmWasmSource } from './ffm-wasm.js';
 import { bindData, localRunner, type NativeRunner, type NativeRunnerFactory } from './runner.js';
 import { newRowStaging, stageRows, type RowStaging } from './stage-rows.js';
-
-type Typed = Float32Array | Float64Array | Int32Array;
-
-/** `a` itself when it lives on a SharedArrayBuffer, else a shared copy. */
-export function shareOf<T extends Typed>(a: T): T {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  const s = new Ctor(new SharedArrayBuffer(a.byteLength));
-  s.set(a as never);
-  return s;
-}
+import { shareOf } from '../../shared-array.js';
 
 /** Source of the worker: the kernel functions verbatim plus a small message loop. */
 function workerSource(): string {

@@ -188,3 +188,68 @@ export function relationalDataset(rows: number, seed: number, options: { binary?
   }
   return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
 }
+
+/**
+ * Rows (user, item, x, tags[, rated]) large enough for laned sweeps: `users` × `items` categorical ids, a numeric x,
+ * a multi-hot bag of 1-3 of 6 tags and, with `rated`, each user's bag of 5-9 items (weights 1/count, a relational
+ * block keyed by user). With `itemWeights` the item entries carry values in [0.5, 1.5) instead of 1; with
+ * `twoUsersRow`, that row holds a second user id (so no row-disjoint user field).
+ */
+export function lanedDataset(
+  rows: number,
+  seed: number,
+  options: { users?: number; items?: number; binary?: boolean; rated?: boolean; itemWeights?: boolean; twoUsersRow?: number } = {},
+): SparseDataset {
+  const rng = new Rng(seed);
+  const U = options.users ?? 40;
+  const I = options.items ?? 24;
+  const schema = new FieldSchema([
+    { name: 'user', kind: 'categorical', cardinality: U },
+    { name: 'item', kind: 'categorical', cardinality: I },
+    { name: 'x', kind: 'numeric', cardinality: 1 },
+    { name: 'tags', kind: 'multi-hot', cardinality: 6 },
+    ...(options.rated ? [{ name: 'rated', kind: 'multi-hot' as const, cardinality: I }] : []),
+  ]);
+  const pu = Array.from({ length: U }, () => rng.normal());
+  const qi = Array.from({ length: I }, () => rng.normal());
+  const bags = Array.from({ length: U }, () => {
+    const n = 5 + rng.int(5);
+    const s = new Set<number>();
+    while (s.size < n) s.add(rng.int(I));
+    return [...s].sort((a, b) => a - b);
+  });
+  const offsets = [0];
+  const ids: number[] = [];
+  const values: number[] = [];
+  const labels: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const u = rng.int(U);
+    const i = rng.int(I);
+    const x = rng.normal();
+    const wi = options.itemWeights ? 0.5 + rng.next() : 1;
+    ids.push(u, U + i, U + I);
+    values.push(1, wi, x);
+    if (r === options.twoUsersRow) {
+      ids.push((u + 1) % U);
+      values.push(1);
+    }
+    const tags = new Set<number>();
+    const nt = 1 + rng.int(3);
+    while (tags.size < nt) tags.add(rng.int(6));
+    for (const t of tags) {
+      ids.push(U + I + 1 + t);
+      values.push(1);
+    }
+    if (options.rated) {
+      const bag = bags[u] as number[];
+      for (const b of bag) {
+        ids.push(U + I + 7 + b);
+        values.push(1 / bag.length);
+      }
+    }
+    offsets.push(ids.length);
+    const s = 0.5 * (pu[u] as number) * (qi[i] as number) * wi + 0.3 * x + 0.2 * tags.size + 0.3 * rng.normal();
+    labels.push(options.binary ? (s > 0.3 ? 1 : 0) : 3 + s);
+  }
+  return new SparseDataset({ schema, labels: Float32Array.from(labels), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), values: Float32Array.from(values) });
+}
