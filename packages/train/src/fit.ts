@@ -199,21 +199,22 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     const binding: NativeBinding | { params: NativeParams } | string = native ? { params: native.params } : bindNative(model as tf.LayersModel, layersInfo as ModelInfo);
     if (typeof binding === 'string') throw new Error(`fit: the ${solver} solver cannot train this model: ${binding}`);
     const subset = trainRows.length === train.numRows ? train : train.select(trainRows);
+    const threadsOption = options.threads ?? options.bayes?.threads ?? 'auto';
     const fm = new BayesianFm(subset, {
       ...options.bayes,
-      threads: options.threads ?? 'auto',
+      threads: threadsOption,
       solver,
       task: task as 'regression' | 'binary',
       k,
       seed,
       ...(solver === 'als' && options.l2 !== undefined ? { l2: typeof options.l2 === 'number' ? { bias: 0, linear: options.l2, factors: options.l2 } : { bias: options.l2.bias ?? 0, ...(options.l2.linear !== undefined ? { linear: options.l2.linear } : {}), ...(options.l2.factors !== undefined ? { factors: options.l2.factors } : {}) } } : {}),
     });
-    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding, options.threads ?? 'auto');
+    const be = new BayesEngine(fm, subset, 'bias' in binding ? { params: binding.params, writeBack: () => writeBackNative(binding) } : binding, threadsOption);
     if (val) be.track(val);
     engine = be;
     reason = solver === 'mcmc' ? `solver mcmc: Gibbs sampling of a Bayesian FM (k=${k}), native` : `solver als: coordinate descent (k=${k}), native`;
     if (fm.threads > 1) reason += `, ${fm.threads} threads`;
-    else if (typeof options.threads === 'number' && options.threads > 1) reason += `, 1 thread: no categorical field of ≥ ${LANED_FIELD_MIN.ids} ids and ≥ ${LANED_FIELD_MIN.entries.toLocaleString('en-US')} rows to split`;
+    else if (threadsOption !== 'auto' && threadsOption > 1) reason += `, 1 thread: no categorical field of ≥ ${LANED_FIELD_MIN.ids} ids and ≥ ${LANED_FIELD_MIN.entries.toLocaleString('en-US')} rows to split`;
   } else if (decision.name === 'native') {
     const k = native ? native.params.k : (decision.layout?.k ?? 0);
     const rowLen = native ? native.params.factors.length / native.params.numFeatures : (decision.layout?.factors?.rowSize ?? 0);

@@ -174,14 +174,14 @@ export class BayesianFm {
     return this.train?.threads ?? 1;
   }
 
-  /** Stops the sweep's worker threads (if any); the chain can still predict and be saved, not iterate. Idempotent. */
+  /** Stops the sweep's worker threads (if any); the chain still predicts and saves but no longer iterates. Idempotent. */
   close(): void {
     const ctx = this.train?.ctx;
-    if (ctx?.lanes && ctx.lanes !== localLanes) {
+    if (ctx?.lanes) {
       ctx.lanes.close();
       ctx.lanes = undefined;
-      this.closed = true;
     }
+    this.closed = true;
   }
 
   /** The settings in force (defaults filled in). */
