@@ -74,6 +74,20 @@ describe('fm train --solver mcmc/als on threads', () => {
     }
   });
 
+  it('a chain checkpointed on 2 threads and resumed on 2 equals a straight run on 1', async () => {
+    const common = ['--data', join(dir, 'big.data'), '--model', 'fm', '--solver', 'mcmc', '--burn-in', '2', '--dim', '4', '--json'];
+    const ck = join(dir, 'ck-threads');
+    const first = await runFm(['train', ...common, '--iterations', '4', '--threads', '2', '--checkpoint', ck, '--out', join(dir, 'ck-a')]);
+    expect(first.code, first.err).toBe(0);
+    const resumed = await runFm(['train', ...common, '--iterations', '8', '--threads', '2', '--resume', ck, '--out', join(dir, 'ck-b')]);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.json().threads).toBe(2);
+    const straight = await runFm(['train', ...common, '--iterations', '8', '--threads', '1', '--out', join(dir, 'ck-c')]);
+    expect(straight.code, straight.err).toBe(0);
+    expect(await savedWeights(join(dir, 'ck-b'))).toEqual(await savedWeights(join(dir, 'ck-c')));
+    expect(await savedWeights(join(dir, 'ck-b'))).not.toEqual(await savedWeights(join(dir, 'ck-a')));
+  });
+
   it('on data too small to split, --threads 2 runs on one thread and says why', async () => {
     const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--solver', 'mcmc', '--iterations', '2', '--threads', '2', '--out', join(dir, 'mcmc-small'), '--json']);
     expect(r.code, r.err).toBe(0);
