@@ -81,3 +81,28 @@ describe('fm train --model ffm [--no-normalize]', () => {
     expect(r.err).toMatch(/--no-normalize applies to --model ffm only/);
   });
 });
+
+describe('fm train --model ffm --no-linear (libffm\'s model)', () => {
+  it('trains with every linear weight at 0, says so, and the saved model scores as bias + pairs', async () => {
+    const out = join(dir, 'm-nolin');
+    const r = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--epochs', '3', '--dim', '4', '--backend', 'wasm', '--no-linear', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.json().engine_reason).toMatch(/no linear term/);
+    const loaded = await loadModel(out);
+    const lin = loaded.model.getWeights().find((w) => /linear/i.test(w.name));
+    expect(lin, loaded.model.getWeights().map((w) => w.name).join(', ')).toBeDefined();
+    expect(Array.from(lin?.dataSync() ?? [1]).every((w) => w === 0)).toBe(true);
+    const withLin = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--epochs', '3', '--dim', '4', '--backend', 'wasm', '--out', join(dir, 'm-lin'), '--json']);
+    expect(withLin.json().final_loss).not.toBe(r.json().final_loss);
+    loaded.model.dispose();
+  });
+
+  it('refuses --no-linear on an FM trained by gradients and on the tfjs engine (exit 2, naming the flag)', async () => {
+    const fm = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'fm', '--no-linear', '--backend', 'wasm', '--out', join(dir, 'm-fm-nolin')]);
+    expect(fm.code).toBe(2);
+    expect(fm.err).toMatch(/--no-linear applies to --model ffm/);
+    const tfjs = await runFm(['train', '--data', join(dir, 'u.data'), '--model', 'ffm', '--no-linear', '--engine', 'tfjs', '--backend', 'wasm', '--out', join(dir, 'm-ffm-tfjs')]);
+    expect(tfjs.code).toBe(2);
+    expect(tfjs.err).toMatch(/--no-linear trains FFM on the native engine/);
+  });
+});

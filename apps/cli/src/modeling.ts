@@ -195,6 +195,8 @@ export interface TrainSettings {
   shuffleBuffer?: number;
   /** Native engine: Hogwild threads (default: fit's 'auto'). */
   threads?: number;
+  /** false: no linear term (FFM on the native engine: libffm's model; MCMC/ALS: an FM without its linear part). */
+  linear?: boolean;
   /** The native MCMC/ALS solvers (`fit`'s `solver`); `epochs` is then the number of iterations. */
   solver?: 'mcmc' | 'als';
   /** MCMC: burn-in iterations; MCMC/ALS: std of the initial factors. */
@@ -250,6 +252,7 @@ export async function trainModel(model: tf.LayersModel | NativeModel, train: Spa
       ...(s.resume !== undefined ? { resumeFrom: s.resume } : {}),
       ...(s.shuffleBuffer !== undefined ? { shuffleBuffer: s.shuffleBuffer } : {}),
       ...(s.threads !== undefined ? { threads: s.threads } : {}),
+      ...(s.linear === false ? { linear: false } : {}),
       signal: ctx.signal,
       callbacks: {
         onBatchEnd: (b) => {

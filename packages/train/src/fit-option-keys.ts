@@ -6,7 +6,7 @@ import type { OptimizerConfig, OptimizerName } from './optimizers.js';
 const FIT_KEYS = {
   task: true, engine: true, solver: true, bayes: true, threads: true, epochs: true, batchSize: true, optimizer: true,
   learningRate: true, optimizerConfig: true, l2: true, seed: true, validation: true, earlyStopping: true, negatives: true,
-  negativesPerPositive: true, initBias: true, callbacks: true, checkpoint: true, resumeFrom: true, shuffleBuffer: true, signal: true,
+  negativesPerPositive: true, initBias: true, linear: true, callbacks: true, checkpoint: true, resumeFrom: true, shuffleBuffer: true, signal: true,
 } as const satisfies Record<keyof FitOptions, true>;
 
 const EARLY_STOPPING_KEYS = { metric: true, patience: true, minDelta: true } as const satisfies Record<keyof EarlyStoppingOptions, true>;

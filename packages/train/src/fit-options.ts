@@ -100,6 +100,13 @@ export interface FitOptions {
   negativesPerPositive?: number;
   /** Start the global bias at the mean label (regression) or its logit (binary) when it is still 0. Default true. */
   initBias?: boolean;
+  /**
+   * Train the linear weights (default true). `false` keeps them at 0: for FFM, libffm's model (bias and the field-aware
+   * pairs, Juan et al. 2016), trained on the native engine, whose WebAssembly step then never reads them (~1.3× faster
+   * per step on a 39-field row); for `solver: 'mcmc' | 'als'`, the FM without its linear part. The model's linear
+   * weights must be 0 to begin with (a fresh model); other models and the tfjs engine refuse it.
+   */
+  linear?: boolean;
   callbacks?: FitCallbacks;
   /** Save a checkpoint every `every` epochs (default 1) and after the last; `dir` needs Node. */
   checkpoint?: { dir?: string; store?: CheckpointStore; every?: number };

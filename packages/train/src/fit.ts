@@ -181,6 +181,12 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
   if (decision.name === 'tfjs' && options.threads !== undefined && options.threads !== 'auto' && options.threads > 1) {
     throw new Error(`fit: threads = ${options.threads} applies to the native engine; the tfjs engine runs on the ${backend} backend's own threads`);
   }
+  const linear = options.linear ?? true;
+  if (typeof linear !== 'boolean') throw new Error(`fit: linear must be true or false, got ${JSON.stringify(linear)}`);
+  if (!linear && !bayes) {
+    if (info.kind !== 'ffm') throw new Error(`fit: linear: false applies to FFM (libffm's model: bias and pairs) and to the mcmc and als solvers, not to a ${info.kind} model trained by gradients`);
+    if (decision.name !== 'native') throw new Error(`fit: linear: false needs the native engine; this run uses the tfjs engine (${decision.reason})`);
+  }
   const resumeStore = typeof options.resumeFrom === 'string' ? directoryCheckpointStore(options.resumeFrom) : options.resumeFrom;
   const resumed = resumeStore ? await loadCheckpoint(model, resumeStore) : undefined;
   if (!resumed && !bayes && options.initBias !== false && task !== 'ranking') {
@@ -203,6 +209,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     const fm = new BayesianFm(subset, {
       ...options.bayes,
       threads: threadsOption,
+      ...(options.linear !== undefined ? { linear: options.linear } : {}),
       solver,
       task: task as 'regression' | 'binary',
       k,
@@ -232,13 +239,17 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
       binding = { params: native.params };
     } else binding = bindNative(model as tf.LayersModel, layersInfo as ModelInfo, threads > 1);
     if (typeof binding === 'string') throw new Error(`fit: native engine: ${binding}`);
+    if (!linear && binding.params.linear.some((w) => w !== 0)) {
+      throw new Error('fit: linear: false keeps the linear weights at 0 (libffm\'s model), but this model has non-zero linear weights: train a fresh model, or keep linear');
+    }
     const ne = await NativeEngine.create(
       binding,
-      { task, optimizerName: optName, optimizer: optCfg, l2: { bias: l2.bias, linear: l2.linear, factors: l2.factors }, batchSize, negatives: negPerPos },
+      { task, optimizerName: optName, optimizer: optCfg, l2: { bias: l2.bias, linear: l2.linear, factors: l2.factors }, batchSize, negatives: negPerPos, linear },
       threads,
     );
     engine = ne;
     if (ne.simd) reason += ', FFM step in WebAssembly SIMD';
+    if (!linear) reason += ', no linear term';
     if (ne.threads > 1) reason += `, ${ne.threads} Hogwild threads`;
   } else {
     engine = new TfjsEngine(layers as tf.LayersModel, layersInfo as ModelInfo, createOptimizer(optName, optCfg), { task, batchSize, negatives: negPerPos, width, l2: l2Option });

@@ -149,6 +149,10 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     l2: { type: 'number', min: 0, description: 'L2 regularisation' },
     dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, description: "dropout rate while training: AFM's pooled attention output, IPNN's product layer and every MLP's hidden layers (an error on a model without them)" },
     'no-normalize': { type: 'boolean', description: "ffm: turn off libffm's instance-wise normalisation (the pair term × 1/Σx²); the fm family's defaults then apply" },
+    'no-linear': {
+      type: 'boolean',
+      description: "ffm: libffm's model, the bias and the pairs without the linear term (its weights stay 0; fewer memory reads, faster steps); --solver mcmc/als: an FM without its linear part",
+    },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
     patience: { type: 'int', min: 1, description: 'early stopping patience in epochs (needs --validation)' },
     test: { type: 'string', placeholder: 'FILE', description: 'test file, evaluated after the model is saved' },
@@ -190,7 +194,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     // 1. Flags, inputs and outputs, before anything expensive.
     const solver = resolveSolver(v, kind, task);
     if (v['init-from'] !== undefined) {
-      for (const flag of ['dropout', 'no-normalize'] as const) {
+      for (const flag of ['dropout', 'no-normalize', 'no-linear'] as const) {
         if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`fm train: --init-from keeps the saved model's layers and their settings; drop --${flag}`, 'train');
       }
     }
@@ -200,6 +204,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (v['init-from'] === undefined) checkDropoutFlag(kind, v.dropout);
     if (v['no-normalize'] && kind !== 'ffm') throw new UsageError(`fm train: --no-normalize applies to --model ffm only (got --model ${kind})`, 'train');
     const bayes = solver.solver !== 'gradient' ? solver : undefined;
+    if (v['no-linear'] && !bayes && kind !== 'ffm') {
+      throw new UsageError(`fm train: --no-linear applies to --model ffm (libffm's model) and to --solver mcmc or als (got --model ${kind} with --solver ${solver.solver === 'gradient' ? (solver.optimizer ?? 'the default optimizer') : solver.solver})`, 'train');
+    }
     let validation: SparseDataset | { fraction: number } | undefined;
     let validationFile: string | undefined;
     if (v.validation !== undefined) {
@@ -252,6 +259,10 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
           `and to --solver mcmc or als; this run trains a ${trainedKind} model with tfjs on backend ${backend.backend}: drop --threads`,
         'train',
       );
+    }
+    if (v['no-linear'] && bayes === undefined && !trainsNatively(trainedKind, v.engine as string, backend.backend)) {
+      if (init) disposeModel(init.model);
+      throw new UsageError(`fm train: --no-linear trains FFM on the native engine (the cpu or wasm backend, or --engine native); this run trains it with tfjs on backend ${backend.backend}`, 'train');
     }
     if (v.threads !== undefined && bayes !== undefined && v.threads > 8) throw new UsageError(`fm train: --threads ${v.threads}: --solver ${bayes.solver} runs on at most 8 threads`, 'train');
     const hashing = hashingFlags('train', v['hash-bits'], v['hash-seed']);
@@ -356,6 +367,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
           ...(v.resume !== undefined ? { resume: v.resume } : {}),
           ...(v['shuffle-buffer'] !== undefined && stream ? { shuffleBuffer: v['shuffle-buffer'] } : {}),
           ...(v.threads !== undefined ? { threads: v.threads } : {}),
+          ...(v['no-linear'] ? { linear: false } : {}),
         },
         ctx,
       );

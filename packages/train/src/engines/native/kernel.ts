@@ -35,6 +35,8 @@ export interface KernelCtx {
   rowLen: number;
   /** 1: FFM pair terms scaled by 1/Σx² (instance-wise normalisation). */
   norm: number;
+  /** 1: the linear weights are trained; 0: held (at 0: libffm's model), and FFM's WebAssembly step never reads them. */
+  lin: number;
   bias: Float32Array;
   linear: Float32Array;
   factors: Float32Array;
@@ -435,8 +437,10 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
   for (let s = 0; s < c.nt; s++) {
     const i = touched[s] as number;
     slotOf[i] = -1;
-    const w = lin[i] as number;
-    lin[i] = kernelUpdate(c, c.aLinear, c.bLinear, i, w, (gLin[s] as number) * sData + l2w * (cLin[s] as number) * sReg * w, c1, c2);
+    if (c.lin === 1) {
+      const w = lin[i] as number;
+      lin[i] = kernelUpdate(c, c.aLinear, c.bLinear, i, w, (gLin[s] as number) * sData + l2w * (cLin[s] as number) * sReg * w, c1, c2);
+    }
     const uses = cLin[s] as number;
     gLin[s] = 0;
     cLin[s] = 0;
@@ -625,8 +629,10 @@ export function kernelSgdExamplesFfm(c: KernelCtx, order: Int32Array, start: num
     for (let j = a; j < b; j++) {
       const i1 = ids[j] as number;
       const x1 = values[j] as number;
-      const w = lin[i1] as number;
-      lin[i1] = w - lr * (g * x1 + l2w * w);
+      if (c.lin === 1) {
+        const w = lin[i1] as number;
+        lin[i1] = w - lr * (g * x1 + l2w * w);
+      }
       const f1 = fieldOf[i1] as number;
       for (let l = j + 1; l < b; l++) {
         const i2 = ids[l] as number;
@@ -657,6 +663,7 @@ export function kernelAdagradBiasLinear(c: KernelCtx, a: number, m: number, g: n
   const accB = (c.aBias[0] as number) + gb * gb;
   c.aBias[0] = accB;
   c.bias[0] = b0 - (lr * gb) / (Math.sqrt(accB) + eps);
+  if (c.lin === 0) return;
   const ids = c.ids;
   const values = c.values;
   const lin = c.linear;
@@ -808,6 +815,7 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   const lin = c.linear;
   const aLin = c.aLinear;
   const withAcc = aLin.length > 0;
+  const readLin = c.lin === 1;
   const I = w.I32;
   const X = w.F32;
   const e0 = at >> 2;
@@ -827,7 +835,7 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
     I[q + 2] = w.aOff + i * w.aRow;
     I[q + 3] = f * 4;
     X[q + 4] = values[a + j] as number;
-    touched += (lin[i] as number) + (withAcc ? (aLin[i] as number) : 0);
+    if (readLin) touched += (lin[i] as number) + (withAcc ? (aLin[i] as number) : 0);
   }
   // stored after the entries, so the reads cannot be optimised away
   X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0);
@@ -843,7 +851,7 @@ export function kernelForwardFfmWasm(c: KernelCtx, w: FfmWasm, a: number, m: num
   const values = c.values;
   const lin = c.linear;
   let p = c.bias[0] as number;
-  for (let j = 0; j < m; j++) p += (lin[ids[a + j] as number] as number) * (values[a + j] as number);
+  if (c.lin === 1) for (let j = 0; j < m; j++) p += (lin[ids[a + j] as number] as number) * (values[a + j] as number);
   return p + w.pairs(at, m) * norm;
 }
 
