@@ -25,6 +25,8 @@ const uiRows: [number, number][][] = [
   [[0, 1], [6, 1], [8, 1]],
 ];
 const uiData = datasetOf(dims, uiRows, [1, 1, 1, 1]);
+// the same without the context entry: one shared feature per row (BPR's two-pass step), non-unit user values
+const uiPairs = datasetOf(dims, uiRows.map((r, i) => [[(r[0] as [number, number])[0], i === 2 ? 0.5 : 1], r[1] as [number, number]]), [1, 1, 1, 1]);
 const itemSlot = Int32Array.from([1, 1, 1, 1]);
 
 function randomParams(kind: NativeKind, k: number, seed: number, normalize = false): NativeParams {
@@ -165,16 +167,19 @@ describe('per-example SGD paths (batch 1, in place) equal one reference step per
     ['fm', 'ranking', false, 'sgd'], ['ffm', 'ranking', true, 'sgd'], ['ffm', 'binary', true, 'adagrad'],
     // k = 4: FFM AdaGrad's own unrolled loop
     ['ffm', 'binary', true, 'adagrad', 4], ['ffm', 'regression', false, 'adagrad', 4],
+    // rows of a user and an item only: BPR's two-pass step (bprPairStep)
+    ['fm', 'ranking', false, 'sgd', 6, 'pairs'], ['fm', 'ranking', false, 'sgd', 8, 'pairs'],
   ] as const) {
     const [kind, task, normalize, opt] = entry;
     const k = (entry as readonly unknown[])[4] as number | undefined ?? 6;
-    it(`${kind}/${task}/${opt}${normalize ? ', normalised' : ''}, k=${k}`, async () => {
+    const pairs = (entry as readonly unknown[])[5] === 'pairs';
+    it(`${kind}/${task}/${opt}${normalize ? ', normalised' : ''}, k=${k}${pairs ? ', user-item rows' : ''}`, async () => {
       const p = randomParams(kind, k, 3, normalize);
       const l2 = { bias: 0.01, linear: 0.02, factors: 0.03 };
       const ranking = task === 'ranking';
       // ffm's in-place path updates a block used by several pairs of one row pair by pair (as libffm),
       // so it equals the reference step on rows with one feature per field
-      const d = ranking || kind === 'ffm' ? uiData : data;
+      const d = pairs ? uiPairs : ranking || kind === 'ffm' ? uiData : data;
       const order = [2, 0, 3, 1];
       const negatives = ranking ? negativesFor(order, 1) : undefined;
       const s: RunSettings = { task, optimizer: opt, lr: 0.05, l2, batchSize: 1, ...(negatives ? { negatives } : {}) };

@@ -949,6 +949,11 @@ export function kernelBprSgdFm(c: KernelCtx, order: Int32Array, start: number, e
     const ip = ids[at] as number;
     const x = values[at] as number;
     const jn = c.negItems[t] as number;
+    if (b - a === 2) {
+      // one shared feature (a user id): the same steps in two passes over k instead of five
+      lossSum += bprPairStep(c, a + b - 1 - at, ip, x, jn);
+      continue;
+    }
     for (let f = 0; f < k; f++) S[f] = 0;
     for (let l = a; l < b; l++) {
       if (l === at) continue;
@@ -993,6 +998,58 @@ export function kernelBprSgdFm(c: KernelCtx, order: Int32Array, start: number, e
     }
   }
   return lossSum;
+}
+
+/**
+ * {@link kernelBprSgdFm}'s step for a row of one shared entry `u` (data index) besides the item: the same
+ * arithmetic in the same order per coordinate (S_f = v_uf x_u, the dot product, then the shared row and the two
+ * items from their old values), fused into two passes over k. Returns the loss.
+ */
+export function bprPairStep(c: KernelCtx, u: number, ip: number, x: number, jn: number): number {
+  const V = c.factors;
+  const S = c.sum;
+  const lin = c.linear;
+  const k = c.k;
+  const lr = c.lr;
+  const l2v = c.l2v;
+  const halfV = 0.5 * l2v;
+  const halfW = 0.5 * c.l2w;
+  const iu = c.ids[u] as number;
+  const xu = c.values[u] as number;
+  const pu = iu * k;
+  const pi = ip * k;
+  const pj = jn * k;
+  let dot = 0;
+  for (let f = 0; f < k; f++) {
+    const sf = 0 + (V[pu + f] as number) * xu;
+    S[f] = sf;
+    dot += ((V[pi + f] as number) - (V[pj + f] as number)) * sf;
+  }
+  const d = x * ((lin[ip] as number) - (lin[jn] as number) + dot);
+  const ed = Math.exp(-Math.abs(d));
+  const loss = Math.log1p(ed) + (d < 0 ? -d : 0);
+  const gp = (d >= 0 ? 1 / (1 + ed) : ed / (1 + ed)) - 1;
+  const bias = c.bias;
+  const b0 = bias[0] as number;
+  bias[0] = b0 - lr * (c.l2b * b0);
+  const gxu = gp * xu * x;
+  const w = lin[iu] as number;
+  lin[iu] = w - lr * (c.l2w * w);
+  const gx = gp * x;
+  const wi = lin[ip] as number;
+  lin[ip] = wi - lr * (gx + halfW * wi);
+  const wj = lin[jn] as number;
+  lin[jn] = wj - lr * (-gx + halfW * wj);
+  for (let f = 0; f < k; f++) {
+    const vi = V[pi + f] as number;
+    const v = V[pu + f] as number;
+    V[pu + f] = v - lr * (gxu * (vi - (V[pj + f] as number)) + l2v * v);
+    const s = S[f] as number;
+    V[pi + f] = vi - lr * (gx * s + halfV * vi);
+    const vj = V[pj + f] as number; // after v_i's write, as the five-pass step reads it
+    V[pj + f] = vj - lr * (-gx * s + halfV * vj);
+  }
+  return loss;
 }
 
 /**
@@ -1070,5 +1127,6 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelForwardFfmWasm,
   kernelAdagradExamplesFfmWasm,
   kernelBprSgdFm,
+  bprPairStep,
   kernelTrainRange,
 ];
