@@ -7,18 +7,10 @@ import { createNativeParams } from './params.js';
 import { createNativeState } from './state.js';
 import { Rng } from '@fm/data';
 import { datasetOf, plantedDataset } from './test-utils/brute-force.js';
+import { FFM_STEP_DIMS, ffmStepData } from './test-utils/ffm-step-data.js';
 
-const dims = [6, 5, 4, 7];
-const rows: [number, number][][] = [
-  [[0, 1], [6, 1], [11, 1], [15, 1]],
-  [[1, 0.5], [7, 1.5], [12, -1], [20, 2]],
-  [[2, 1], [3, 0.25], [13, 1], [16, 0.75]],
-  [[4, 1], [4, 1], [8, 2]],
-  [[5, 3]],
-  [[0, 1], [9, 1], [10, -0.5], [14, 1], [17, 1], [18, 1], [19, 0.3]],
-  [[21, 1], [13, 0.5], [2, 1], [10, 2]],
-];
-const data = datasetOf(dims, rows, [1, 0, 1, 0, 1, 1, 0]);
+const dims = FFM_STEP_DIMS;
+const data = ffmStepData;
 const OPT = { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 };
 const settings = (task: 'binary' | 'regression', linear: boolean): KernelSettings => ({
   task,

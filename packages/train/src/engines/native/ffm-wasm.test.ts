@@ -8,23 +8,12 @@ import { createNativeParams } from './params.js';
 import { nativePredict } from './predict.js';
 import { localRunner } from './runner.js';
 import { createNativeState } from './state.js';
-import { bruteScore, datasetOf, plantedDataset } from './test-utils/brute-force.js';
+import { bruteScore, plantedDataset } from './test-utils/brute-force.js';
+import { FFM_STEP_DIMS, ffmStepData } from './test-utils/ffm-step-data.js';
 import type { NativeParams, NativeState } from './types.js';
 
-const dims = [6, 5, 4, 7];
-// one-hot rows, non-unit values, a repeated field (multi-hot), the same feature twice, a single entry, fields out of
-// order (the staging finds a field from the field starts when it is the previous entry's or the next one, else from
-// the field table)
-const rows: [number, number][][] = [
-  [[0, 1], [6, 1], [11, 1], [15, 1]],
-  [[1, 0.5], [7, 1.5], [12, -1], [20, 2]],
-  [[2, 1], [3, 0.25], [13, 1], [16, 0.75]],
-  [[4, 1], [4, 1], [8, 2]],
-  [[5, 3]],
-  [[0, 1], [9, 1], [10, -0.5], [14, 1], [17, 1], [18, 1], [19, 0.3]],
-  [[21, 1], [13, 0.5], [2, 1], [10, 2]],
-];
-const data = datasetOf(dims, rows, [1, 0, 1, 0, 1, 1, 0]);
+const dims = FFM_STEP_DIMS;
+const data = ffmStepData;
 const settings = (task: 'binary' | 'regression'): KernelSettings => ({
   task,
   optimizer: { ...OPTIMIZER_DEFAULTS, learningRate: 0.1 },
