@@ -13,7 +13,7 @@ import {
 import type { RankingScorer } from '@fm/eval';
 import { bayesOf, isNativeModel, predict, predictDistribution, rankingScorer, type NativeModel, type SideFeatures } from '@fm/train';
 import { CliError } from './errors.js';
-import type { UserItemLayout } from './ranking.js';
+import { userItemLayout, type UserItemLayout } from './ranking.js';
 import { movieLensSideOptions, type SideBundle } from './side-features.js';
 
 /** The user and item fields of a model with side features (extra fields allowed). */
@@ -23,6 +23,19 @@ export function sideLayout(schema: Parameters<typeof resolveUserItemFields>[0], 
   } catch (e) {
     throw new CliError(`${where}: recommending needs a user and an item field: ${(e as Error).message}`);
   }
+}
+
+/** A loaded model's side features and the encoder that encodes them; undefined for a model of ids only. */
+export function modelSide(bundle: { side?: SideBundle; encoder?: Encoder }): { side: SideBundle; encoder: Encoder } | undefined {
+  return bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
+}
+
+/**
+ * A loaded model's user and item fields: with side features {@link sideLayout} (extra fields allowed), else
+ * `userItemLayout` (the two fields only). Throws naming `where`.
+ */
+export function modelLayout(bundle: { side?: SideBundle; encoder?: Encoder; schema: FieldSchema }, where: string): UserItemLayout {
+  return modelSide(bundle) ? sideLayout(bundle.schema, where) : userItemLayout(bundle.schema, where);
 }
 
 /** {@link sideLayout}, or undefined where the schema has no user and item fields. */

@@ -8,8 +8,8 @@ import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, format
 import { loadScoringBundle } from '../model-store.js';
 import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { parsePredictions } from '../predictions.js';
-import { pairScorer, parseMetricNames, rankingEvaluation, userItemLayout, userItemPairs, type UserItemLayout } from '../ranking.js';
-import { sideLayout, sideScorer } from '../side-recommend.js';
+import { pairScorer, parseMetricNames, rankingEvaluation, userItemPairs, type UserItemLayout } from '../ranking.js';
+import { modelLayout, modelSide, sideScorer } from '../side-recommend.js';
 import { isShardDir, openShards, streamPointwise } from '../shard-input.js';
 import { formatTable } from '../text.js';
 
@@ -73,10 +73,10 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     const fmt = { command: 'eval', ...formatFlags(v) };
     const load = (path: string, flag: string): Promise<LoadedInput> => loadForModel(path, flag, bundle, fmt, ctx);
     // a model with side features ranks through its user and item parts (LR/FM/FFM/MF, MCMC/ALS)
-    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
+    const side = modelSide(bundle);
     let layout: UserItemLayout | undefined;
     try {
-      layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
+      layout = modelLayout(bundle, v.model);
     } catch {
       layout = undefined;
     }

@@ -6,12 +6,12 @@ import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, formatFlags, loadForMo
 import { loadScoringBundle, titleOf } from '../model-store.js';
 import { yieldToEventLoop } from '@fm/train';
 import { BACKEND_OPTION, drawProgress, initBackend } from '../modeling.js';
-import { localIdOf, pairScorer, rawIdOf, userItemLayout, userItemPairs } from '../ranking.js';
+import { localIdOf, pairScorer, rawIdOf, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
 import { predictionOf } from '../predictions.js';
 import { pairStd, requireBayesian } from '../predictive-std.js';
-import { recommendWithSide, sideLayout, sideScorer, sideStd, userRows } from '../side-recommend.js';
+import { modelLayout, modelSide, recommendWithSide, sideScorer, sideStd, userRows } from '../side-recommend.js';
 
 /** A user's list: local item ids, raw scores (ratings or logits), and the predictive std when asked. */
 type Top = { items: Int32Array; scores: Float32Array; std?: Float32Array };
@@ -66,8 +66,8 @@ prints the user's own ratings from it next to the recommendations.
     const bundle = await loadScoringBundle(v.model, backend.backend);
     if (v.std) requireBayesian(bundle.model, 'recommend', v.model);
     // a model trained with side features scores full rows (the user's and each item's features)
-    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
-    const layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
+    const side = modelSide(bundle);
+    const layout = modelLayout(bundle, v.model);
     const users = v.user !== undefined ? Int32Array.of(localIdOf(bundle.encoder, 'user', v.user, layout)) : Int32Array.from({ length: layout.numUsers - 1 }, (_, u) => u + 1); // 0: the OOV bucket
     // each user's excluded items (the out-of-vocabulary bucket is never an item) and their ratings there
     const seenOf = new Map<number, { item: number; rating: number }[]>();

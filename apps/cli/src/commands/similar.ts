@@ -6,9 +6,9 @@ import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { loadScoringBundle, titleOf } from '../model-store.js';
 import { BACKEND_OPTION, initBackend } from '../modeling.js';
-import { localIdOf, rawIdOf, userItemLayout } from '../ranking.js';
+import { localIdOf, rawIdOf } from '../ranking.js';
 import { formatTable } from '../text.js';
-import { itemPartFactors, sideLayout, sideParts } from '../side-recommend.js';
+import { itemPartFactors, modelLayout, modelSide, sideParts } from '../side-recommend.js';
 
 /** `fm similar`: items closest to an item in the model's latent space. */
 export const similarCommand = defineCommand({
@@ -29,8 +29,8 @@ export const similarCommand = defineCommand({
     // an LR/FM/FFM/MF model is read straight into native arrays; only its item rows become a tensor
     const bundle = await loadScoringBundle(v.model, backend.backend);
     // a model with side features compares each item's part (its id's factors plus its attributes')
-    const side = bundle.side && bundle.encoder ? { side: bundle.side, encoder: bundle.encoder } : undefined;
-    const layout = side ? sideLayout(bundle.schema, v.model) : userItemLayout(bundle.schema, v.model);
+    const side = modelSide(bundle);
+    const layout = modelLayout(bundle, v.model);
     const item = localIdOf(bundle.encoder, 'item', v.item, layout);
     let factors: tf.Tensor2D;
     try {
