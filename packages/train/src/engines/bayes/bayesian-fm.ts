@@ -250,8 +250,10 @@ export class BayesianFm {
     let laneWork = 0;
     for (const seg of plan) if (seg.lanes) laneWork += (k + 1) * ((cols.starts[seg.hi] as number) - (cols.starts[seg.lo] as number));
     const policy = sweepThreadPolicy();
-    const threads = laneWork > 0 ? policy.threads(laneWork, this.requestedThreads) : policy.threads(0, this.requestedThreads === 'auto' ? 'auto' : 1);
+    // no laned field: nothing for other threads to do
+    const threads = laneWork > 0 ? policy.threads(laneWork, this.requestedThreads) : 1;
     const shared = threads > 1;
+    const rowArray = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
     if (shared) {
       // the workers sweep these very arrays
       for (const key of ['linear', 'factors', 'lambdaW', 'muW', 'lambdaV', 'muV'] as const) s[key] = shareOf(s[key]);
@@ -264,8 +266,8 @@ export class BayesianFm {
       bias: s.bias,
       linear: s.linear,
       factors: s.factors,
-      residual: shared ? shareOf(new Float64Array(rows)) : new Float64Array(rows),
-      q: shared ? shareOf(new Float64Array(k * rows)) : new Float64Array(k * rows),
+      residual: rowArray(rows),
+      q: rowArray(k * rows),
       alpha: 1,
       groupOf: s.groups.groupOf,
       lambdaW: s.lambdaW,
@@ -284,7 +286,7 @@ export class BayesianFm {
       targets: Float64Array.from(ds.labels),
       scores: new Float64Array(rows),
       ctx,
-      threads: ctx.lanes?.threads ?? 1,
+      threads,
       hyperSums: new Float64Array(G),
       hyperSquares: new Float64Array(G),
     };

@@ -1,4 +1,4 @@
-import { sweepColumn, sweepUnitFeature, update } from './column-sweep.js';
+import { sweepRange, update } from './column-sweep.js';
 import { sweepBlock } from './relational-block.js';
 import { drawLaneSeeds, localLanes } from './sweep-lanes.js';
 import type { SweepContext } from './sweep-context.js';
@@ -34,20 +34,15 @@ export function sweepFeatures(c: SweepContext, linear: boolean): void {
   }
 }
 
-/** Features `[lo, hi)` one after another; a relational block starting there is swept per key. */
+/** Features `[lo, hi)` one after another; a relational block among them is swept per key, in its place. */
 function sweepSegment(c: SweepContext, lo: number, hi: number, linear: boolean): void {
-  const unit = c.cols.unit;
-  let nextBlock = c.blocks.findIndex((b) => b.block.lo >= lo);
-  for (let l = lo; l < hi; l++) {
-    const block = nextBlock < 0 ? undefined : c.blocks[nextBlock];
-    if (block !== undefined && l === block.block.lo) {
-      // the block's features, in the same order, per key (relational-block.ts)
-      sweepBlock(c, block, linear);
-      l = block.block.hi - 1;
-      nextBlock = nextBlock + 1 < c.blocks.length ? nextBlock + 1 : -1;
-      continue;
-    }
-    if (unit[l] === 1 && c.k > 0) sweepUnitFeature(c, l, linear);
-    else sweepColumn(c, l, linear);
+  let l = lo;
+  for (const block of c.blocks) {
+    if (block.block.lo < lo || block.block.lo >= hi) continue;
+    sweepRange(c, l, block.block.lo, linear);
+    // the block's features, in the same order, per key (relational-block.ts)
+    sweepBlock(c, block, linear);
+    l = block.block.hi;
   }
+  sweepRange(c, l, hi, linear);
 }
