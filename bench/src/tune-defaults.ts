@@ -9,9 +9,9 @@
  * loader, and the 39-field CTR generator (binary).
  *
  *   pnpm --filter @fm/bench tune [--dir ../shared/data/ml-100k] [--task regression|binary] [--dim 16] [--only NAME]
- *                                [--kind fm|ffm|deepfm|…] [--normalize true|false] [--ctr-rows 300000] [--ctr-fields 39]
+ *                                [--kind fm|ffm|deepfm|…|KIND:key=value,…] [--normalize true|false] [--ctr-rows 300000] [--ctr-fields 39]
  *                                [--splits ua,u1,libFM,CTR,ratings]
- *   (--normalize: FFM's instance-wise normalisation; --splits: which data sets, the large synthetic "ratings" set
+ *   (--kind takes a model spec as zoo-speed's --models: `autoint:attentionSize=8`; --normalize: FFM's instance-wise normalisation; --splits: which data sets, the large synthetic "ratings" set
  *   (698k ratings, for the deep cell's large-data batch) only when named)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,10 +20,11 @@ import { join, resolve } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
 import { encodeInteractions, generateCtr, generateRatings, parseLibsvm, Rng, splitLines, type SparseDataset } from '@fm/data';
 import { loadMovieLens, type MovieLensData } from '@fm/data/node';
-import { createModel, type ModelKind } from '@fm/layers';
+import { createModel } from '@fm/layers';
 import { fit, predict, selectBackend, type FitOptions } from '@fm/train';
 import '@fm/train/node';
 import { benchArgs } from './bench-args.js';
+import { parseModelSpec, type ModelSpec } from './model-spec.js';
 
 interface Split {
   name: string;
@@ -104,13 +105,14 @@ function ratingsSplit(): Split {
 const logLoss = (s: Float32Array, y: Float32Array) => s.reduce((a, x, i) => a + Math.max(x, 0) - x * (y[i] as number) + Math.log1p(Math.exp(-Math.abs(x))), 0) / s.length;
 const rmse = (s: Float32Array, y: Float32Array) => Math.sqrt(s.reduce((a, x, i) => a + (x - (y[i] as number)) ** 2, 0) / s.length);
 
-async function evaluate(split: Split, kind: ModelKind, dim: number, opts: FitOptions, normalize?: boolean) {
-  const model = createModel(kind, {
+async function evaluate(split: Split, spec: ModelSpec, dim: number, opts: FitOptions, normalize?: boolean) {
+  const model = createModel(spec.kind, {
     fieldDims: split.train.schema.fieldDims,
     embeddingDim: dim,
     seed: 1,
     width: Math.max(split.train.maxRowLength, split.test.maxRowLength),
     ...(normalize !== undefined ? { normalize } : {}),
+    ...spec.overrides,
   });
   const t0 = performance.now();
   const r = await fit(model, split.train, { task: split.task, seed: 42, ...opts });
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   const normalize = values.normalize === undefined ? undefined : values.normalize === 'true';
   const dir = resolve(values.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k'));
   const dim = Number(values.dim ?? 16);
-  const kind = (values.kind ?? 'fm') as ModelKind;
+  const spec = parseModelSpec(values.kind ?? 'fm');
   await selectBackend('wasm');
   const out = mkdtempSync(join(tmpdir(), 'fm-tune-'));
   try {
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
       const cells: string[] = [];
       let valSum = 0;
       for (const split of splits) {
-        const r = await evaluate(split, kind, dim, opts, normalize);
+        const r = await evaluate(split, spec, dim, opts, normalize);
         valSum += r.val;
         cells.push(`${split.name.split(' ')[0]} val ${r.val.toFixed(4)} test ${r.test.toFixed(4)} (${r.best}/${r.epochs} ep, ${r.seconds.toFixed(1)}s)`);
         rows.push({ setting: name, data: split.name, ...r });
