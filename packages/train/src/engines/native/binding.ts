@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assignVariable, valuesOf } from '../../heap-view.js';
 import { ffmNormalized, type ModelInfo, type TrainableParam } from '../../model-info.js';
-import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
+import { allocFactors, allocFloat32, allocLinear, fieldOfFeatureTable } from './params.js';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
 
 /** A tfjs model's weights as {@link NativeParams}, plus the variables to write them back to. */
@@ -70,6 +70,7 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
     return out;
   };
   const n = info.numFeatures;
+  const factors = read(layout.factors, allocFactors(layout.kind, n, info.fieldDims.length, layout.k, shared));
   const params: NativeParams = {
     kind: layout.kind,
     numFeatures: n,
@@ -78,8 +79,8 @@ export function bindNative(model: tf.LayersModel, info: ModelInfo, shared = fals
     fieldOfFeature: fieldOfFeatureTable(info.fieldDims, shared),
     normalize: layout.normalize,
     bias: read(layout.bias, allocFloat32(1, shared)),
-    linear: read(layout.linear, allocFloat32(n, shared)),
-    factors: read(layout.factors, allocFactors(layout.kind, n, info.fieldDims.length, layout.k, shared)),
+    linear: read(layout.linear, allocLinear(factors, n, shared)),
+    factors,
   };
   return { params, bias: layout.bias.weight, linear: layout.linear?.weight, factors: layout.factors?.weight };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIMIZER_DEFAULTS } from '../../defaults.js';
-import { ffmHeapOf } from './ffm-wasm.js';
+import { ffmHeapOf, ffmWasmSource } from './ffm-wasm.js';
 import { hogwildRunner } from './hogwild.js';
 import { kernelAdagradExamplesFfm, kernelAdagradExamplesFfmWasm, kernelStageFfm, kernelTrainRange } from './kernel.js';
 import { makeKernelCtx, type KernelSettings } from './kernel-ctx.js';
@@ -46,6 +46,60 @@ describe('FFM WebAssembly SIMD step', () => {
       expect(makeKernelCtx(p, s, data, settings('binary')).ffm).not.toBeNull();
     });
   }
+
+  it('the linear weights and their accumulators live in the memory too, and touch loads them with the rows', () => {
+    const p = createNativeParams('ffm', dims, 8, { seed: 7, initStd: 0.3 });
+    p.linear.forEach((_, i) => (p.linear[i] = Math.sin(i) + 2));
+    const s = createNativeState(p, 'adagrad', OPT);
+    s.aLinear.forEach((_, i) => (s.aLinear[i] = 1 + i / 8));
+    const { layout } = ffmHeapOf(p.factors)!;
+    expect([p.linear.buffer, p.linear.byteOffset, p.linear.length]).toEqual([p.factors.buffer, layout.lOff, 22]);
+    expect([s.aLinear.buffer, s.aLinear.byteOffset, s.aLinear.length]).toEqual([p.factors.buffer, layout.alOff, 22]);
+    expect(ffmWasmSource(p, { state: s, settings: settings('binary') })?.linear).toBe(2);
+    expect(ffmWasmSource(p)?.linear).toBe(1);
+    expect(ffmWasmSource({ ...p, linear: p.linear.slice() })?.linear).toBe(0);
+    const c = makeKernelCtx(p, s, data, settings('binary'));
+    const w = c.ffm!;
+    expect(w.linear).toBe(2);
+    const F32 = new Float32Array(p.factors.buffer);
+    for (let r = 0; r < data.numRows; r++) {
+      const ids = data.rowIds(r);
+      const m = kernelStageFfm(c, w, r, w.ent);
+      // touch's sum, in its order and float32: every 64th byte of the factor row and accumulator row, w_i, G_i
+      let want = 0;
+      const add = (byte: number) => (want = Math.fround(want + (F32[byte / 4] as number)));
+      ids.forEach((i, j) => {
+        expect(w.I32[w.ent / 4 + 6 * j + 5]).toBe(layout.lOff + 4 * i);
+        for (let o = 0; o < w.vRow; o += 64) add(layout.vOff + i * w.vRow + o);
+        for (let o = 0; o < w.aRow; o += 64) add(layout.aOff + i * w.aRow + o);
+        add(layout.lOff + 4 * i);
+        add(layout.alOff + 4 * i);
+      });
+      expect(w.F32[w.ent / 4 + 6 * m]).toBe(want);
+    }
+  });
+
+  it('linear weights in the memory train exactly as on ordinary arrays', () => {
+    const make = () => {
+      const p = createNativeParams('ffm', dims, 4, { seed: 8, initStd: 0.3 });
+      p.linear.forEach((_, i) => (p.linear[i] = Math.cos(i)));
+      return { p, s: createNativeState(p, 'adagrad', OPT) };
+    };
+    const a = make();
+    const b = make();
+    b.p = { ...b.p, linear: b.p.linear.slice() };
+    b.s = { ...b.s, aLinear: b.s.aLinear.slice() };
+    const ca = makeKernelCtx(a.p, a.s, data, settings('binary'));
+    const cb = makeKernelCtx(b.p, b.s, data, settings('binary'));
+    expect([ca.ffm?.linear, cb.ffm?.linear]).toEqual([2, 0]);
+    const order = Int32Array.from({ length: 35 }, (_, t) => (t * 3) % data.numRows);
+    const lg = new Float64Array(2);
+    expect(kernelAdagradExamplesFfmWasm(ca, order, 0, order.length, lg)).toBe(kernelAdagradExamplesFfmWasm(cb, order, 0, order.length, lg));
+    expect(Array.from(a.p.linear)).toEqual(Array.from(b.p.linear));
+    expect(Array.from(a.s.aLinear)).toEqual(Array.from(b.s.aLinear));
+    expect(Array.from(a.p.factors)).toEqual(Array.from(b.p.factors));
+    expect(maxDiff(a.p.linear, make().p.linear)).toBeGreaterThan(1e-3); // it trained
+  });
 
   it('the staged pair term equals the brute-force pairwise sum', () => {
     const p = createNativeParams('ffm', dims, 8, { seed: 2, initStd: 0.5, normalize: false });

@@ -4,12 +4,20 @@
  * an FFM factor table that lives in a WebAssembly memory (shared between Hogwild threads when the parameters
  * are). The bias and the linear weights stay in TypeScript (kernel.ts, `kernelAdagradExamplesFfmWasm`).
  *
- * Memory of one FFM: `[staging: SLOTS × SLOT_BYTES | factors: n·F·k floats | accumulators: n·F floats]`. The
- * table is allocated there from the start (`allocFfmFactors`), so nothing is copied; row-wise AdaGrad's
- * accumulators (one per (feature, field) block) take the region after it (`allocFfmAccumulators`). Each thread
- * writes the current row's entries into its own staging slot: per entry the byte address of the feature's factor
- * row and accumulator row, the field's offset in each, and x. For k ∈ {4, 8, 12, 16}; other sizes, memories above
- * 4 GiB and hosts without WebAssembly SIMD keep the TypeScript kernel.
+ * Memory of one FFM: `[staging: SLOTS × SLOT_BYTES | factors: n·F·k floats | accumulators: n·F floats | linear
+ * weights: n floats | their accumulators: n floats]`. The table is allocated there from the start (`allocFfmFactors`),
+ * so nothing is copied; row-wise AdaGrad's accumulators (one per (feature, field) block) take the region after it
+ * (`allocFfmAccumulators`), and the linear weights and their AdaGrad accumulators the two after that
+ * (`allocFfmLinear`, `allocFfmLinearAccumulators`). Each thread writes the current row's entries into its own staging
+ * slot: per entry the byte address of the feature's factor row and accumulator row, the field's offset in each, x, and
+ * the address of its linear weight. For k ∈ {4, 8, 12, 16}; other sizes, memories above 4 GiB and hosts without
+ * WebAssembly SIMD keep the TypeScript kernel.
+ *
+ * The step is bound by memory latency on a large model (each entry reads a factor row of F·k floats and an
+ * accumulator row from anywhere in the table): `touch` loads every cache line the next row will use in one loop,
+ * whose loads overlap, before the row is computed. The linear weight and its accumulator are two more lines per entry
+ * (two more pages); with them in the memory `touch` loads them in the same loop, where the TypeScript staging loop
+ * read them one by one before.
  *
  * Arithmetic is float32 (the TypeScript kernel rounds through float64), so the two agree to float32 rounding.
  */
@@ -20,8 +28,11 @@ import {
 } from '@fm/layers/wasm-bytecode';
 import type { NativeParams, NativeState, NativeTask } from './types.js';
 
-/** Bytes of one staged entry: factor row address, field offset, accumulator row address, field offset, x. */
-export const FFM_ENTRY_BYTES = 20;
+/**
+ * Bytes of one staged entry: factor row address, field offset, accumulator row address, field offset, x, and the
+ * address of the feature's linear weight (read only by `touch`).
+ */
+export const FFM_ENTRY_BYTES = 24;
 /** Staging bytes per thread slot: two halves of rows up to 6,552 entries (longer rows take the TypeScript kernel). */
 const SLOT_BYTES = 256 * 1024;
 /** Thread slots (Hogwild uses at most 4 by default). */
@@ -46,9 +57,11 @@ export interface FfmLayout {
   k: number;
   F: number;
   n: number;
-  /** Byte offset of the factor table and of the accumulators. */
+  /** Byte offset of the factor table, of the accumulators, of the linear weights `[n]` and of their accumulators `[n]`. */
   vOff: number;
   aOff: number;
+  lOff: number;
+  alOff: number;
   shared: boolean;
   /** Staging: thread slots, bytes per slot, bytes per staged entry. */
   slots: number;
@@ -60,8 +73,12 @@ export interface FfmLayout {
 export interface FfmWasm {
   /** Σ_{j<l} ⟨v_{i_j,f_l}, v_{i_l,f_j}⟩ x_j x_l of the `m` entries staged at byte `ent`. */
   pairs: (ent: number, m: number) => number;
-  /** Loads one float of every cache line of the staged entries' factor rows (`vBytes` each) and accumulator rows. */
-  touch: (ent: number, m: number, vBytes: number, aBytes: number) => number;
+  /**
+   * Loads one float of every cache line of the staged entries' factor rows (`vBytes` each) and accumulator rows
+   * (`aBytes`; 0: none), and with `lin` ≠ 0 each entry's linear weight, and its accumulator `alDelta` bytes after it
+   * when that is ≠ 0.
+   */
+  touch: (ent: number, m: number, vBytes: number, aBytes: number, lin: number, alDelta: number) => number;
   /** AdaGrad step of every block the staged pairs use, for ∂loss/∂(pair term) = `gr` (instance-normalised). */
   update: (ent: number, m: number, gr: number, lr: number, l2v: number, eps: number) => void;
   I32: Int32Array;
@@ -72,6 +89,13 @@ export interface FfmWasm {
   cap: number;
   vOff: number;
   aOff: number;
+  /**
+   * Where the step's linear weights are: 0 elsewhere (the kernel reads them), 1 the memory's linear region, 2 that and
+   * their accumulators in the memory's region (`touch` then loads them with the rows); `lOff` and `alOff` their byte offsets.
+   */
+  linear: 0 | 1 | 2;
+  lOff: number;
+  alOff: number;
   /** Bytes of a feature's factor row (F·k·4) and accumulator row (F·4), and of a block (k·4). */
   vRow: number;
   aRow: number;
@@ -112,7 +136,9 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   if (wasm === undefined || ffmModule(k, shared) === null) return undefined;
   const vOff = SLOTS * SLOT_BYTES;
   const aOff = vOff + n * F * k * 4;
-  const pages = Math.ceil((aOff + n * F * 4) / PAGE);
+  const lOff = aOff + n * F * 4;
+  const alOff = lOff + n * 4;
+  const pages = Math.ceil((alOff + n * 4) / PAGE);
   if (pages > 65535) return undefined;
   let memory: WasmMemory;
   try {
@@ -120,7 +146,7 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   } catch {
     return undefined; // no room for the reservation: the TypeScript kernel on an ordinary array
   }
-  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, shared, slots: SLOTS, slotBytes: SLOT_BYTES, entryBytes: FFM_ENTRY_BYTES } });
+  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, lOff, alOff, shared, slots: SLOTS, slotBytes: SLOT_BYTES, entryBytes: FFM_ENTRY_BYTES } });
   return new Float32Array(memory.buffer, vOff, n * F * k);
 }
 
@@ -143,10 +169,25 @@ export function allocFfmAccumulators(factors: Float32Array): Float32Array | unde
 }
 
 /**
+ * The linear weights `[n]` of a table from {@link allocFfmFactors}, in its memory (so the WebAssembly step
+ * touches them with the row's factor rows), else undefined. One region per table, as {@link allocFfmAccumulators}.
+ */
+export function allocFfmLinear(factors: Float32Array): Float32Array | undefined {
+  const h = ffmHeapOf(factors);
+  return h === undefined ? undefined : new Float32Array(h.memory.buffer, h.layout.lOff, h.layout.n);
+}
+
+/** AdaGrad accumulators `[n]` of the linear weights of a table from {@link allocFfmFactors}, in its memory, else undefined. */
+export function allocFfmLinearAccumulators(factors: Float32Array): Float32Array | undefined {
+  const h = ffmHeapOf(factors);
+  return h === undefined ? undefined : new Float32Array(h.memory.buffer, h.layout.alOff, h.layout.n);
+}
+
+/**
  * Instantiates the module on a memory for thread slot `slot` (dependency-free: worker threads run its source).
  * Returns null when the slot is beyond the staging slots.
  */
-export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmLayout, slot: number): FfmWasm | null {
+export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmLayout, slot: number, linear: 0 | 1 | 2 = 0): FfmWasm | null {
   const { slots, slotBytes, entryBytes } = layout;
   if (slot >= slots) return null;
   const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
@@ -163,6 +204,9 @@ export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmL
     cap: Math.floor(slotBytes / 2 / entryBytes) - 1,
     vOff: layout.vOff,
     aOff: layout.aOff,
+    linear,
+    lOff: layout.lOff,
+    alOff: layout.alOff,
     vRow: layout.F * layout.k * 4,
     aRow: layout.F * 4,
     kb: layout.k * 4,
@@ -289,19 +333,24 @@ function assemble(k: number, shared: boolean): Uint8Array {
       ...get(7), ...get(8), ...LT_U, ...ifThen(single),
     ]),
   ];
-  // touch: params 0 ent, 1 m, 2 vBytes, 3 aBytes; i32 locals 4 pj, 5 end, 6 row, 7 o; f32 8 sum
+  // touch: params 0 ent, 1 m, 2 vBytes, 3 aBytes, 4 lin, 5 alDelta; i32 locals 6 pj, 7 end, 8 row, 9 o; f32 10 sum
+  const load = (addr: number[]) => [...addr, ...f32LoadAt(0), ...get(10), ...F32_ADD, ...set(10)];
   const touchRow = (entryOffset: number, bytes: number) => [
-    ...get(4), ...i32LoadAt(entryOffset), ...set(6),
-    ...forLoop(7, get(6), [...get(6), ...get(bytes), ...ADD], i32(64), [...get(7), ...f32LoadAt(0), ...get(8), ...F32_ADD, ...set(8)]),
+    ...get(6), ...i32LoadAt(entryOffset), ...set(8),
+    ...forLoop(9, get(8), [...get(8), ...get(bytes), ...ADD], i32(64), load(get(9))),
   ];
+  const touchLinear = ifThen([
+    ...load([...get(6), ...i32LoadAt(20)]),
+    ...get(5), ...i32(0), ...NE, ...ifThen(load([...get(6), ...i32LoadAt(20), ...get(5), ...ADD])),
+  ]);
   const touch = [
-    ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(5),
-    ...forLoop(4, get(0), get(5), i32(E), [...touchRow(0, 2), ...touchRow(8, 3)]),
-    ...get(8),
+    ...get(1), ...i32(E), ...MUL, ...get(0), ...ADD, ...set(7),
+    ...forLoop(6, get(0), get(7), i32(E), [...touchRow(0, 2), ...touchRow(8, 3), ...get(4), ...i32(0), ...NE, ...touchLinear]),
+    ...get(10),
   ];
   return typedModule(
     [
-      { name: 'touch', params: [I32, I32, I32, I32], results: [F32], locals: [[4, I32], [1, F32]], body: touch },
+      { name: 'touch', params: [I32, I32, I32, I32, I32, I32], results: [F32], locals: [[4, I32], [1, F32]], body: touch },
       { name: 'pairs', params: [I32, I32], results: [F32], locals: [[7, I32], [1, F32], [1, V128]], body: pairs },
       { name: 'update', params: [I32, I32, F32, F32, F32, F32], results: [], locals: [[16, I32], [2, F32], [7 + 2 * PAIR_LOCALS, V128]], body: update },
     ],
@@ -314,6 +363,8 @@ export interface FfmWasmSource {
   module: object;
   memory: WasmMemory;
   layout: FfmLayout;
+  /** {@link FfmWasm.linear}: whether the linear weights (1) and their accumulators (2) are the memory's regions. */
+  linear: 0 | 1 | 2;
 }
 
 /**
@@ -323,19 +374,22 @@ export interface FfmWasmSource {
  * {@link allocFfmAccumulators}. Without `training`: scoring, which needs the table alone.
  */
 export function ffmWasmSource(
-  params: Pick<NativeParams, 'kind' | 'factors'>,
+  params: Pick<NativeParams, 'kind' | 'factors' | 'linear'>,
   training?: { state: NativeState; settings: { batchSize: number; negatives: number; task: NativeTask } },
 ): FfmWasmSource | null {
   if (params.kind !== 'ffm') return null;
   const h = ffmHeapOf(params.factors);
   if (h === undefined) return null;
+  const at = (a: Float32Array, offset: number) => a.buffer === h.memory.buffer && a.byteOffset === offset && a.length === h.layout.n;
+  let linear: 0 | 1 | 2 = at(params.linear, h.layout.lOff) ? 1 : 0;
   if (training) {
     const { state, settings } = training;
     if (settings.batchSize !== 1 || settings.negatives !== 0 || settings.task === 'ranking' || state.optimizer !== 'adagrad') return null;
     if (state.aFactors.buffer !== h.memory.buffer || state.aFactors.byteOffset !== h.layout.aOff) return null;
+    if (linear === 1 && at(state.aLinear, h.layout.alOff)) linear = 2;
   }
   const module = ffmModule(h.layout.k, h.layout.shared);
-  return module === null ? null : { module, memory: h.memory, layout: h.layout };
+  return module === null ? null : { module, memory: h.memory, layout: h.layout, linear };
 }
 
 const scorers = new WeakMap<WasmMemory, FfmWasm | null>();
@@ -346,12 +400,12 @@ const scorers = new WeakMap<WasmMemory, FfmWasm | null>();
  * null where the TypeScript kernel scores. Slot 0 is the calling thread's, shared with its training context: both
  * restage it for every row.
  */
-export function ffmWasmScorer(params: Pick<NativeParams, 'kind' | 'factors'>): FfmWasm | null {
+export function ffmWasmScorer(params: Pick<NativeParams, 'kind' | 'factors' | 'linear'>): FfmWasm | null {
   const src = ffmWasmSource(params);
   if (src === null) return null;
   let w = scorers.get(src.memory);
-  if (w === undefined) {
-    w = ffmWasmInstance(src.module, src.memory, src.layout, 0);
+  if (w === undefined || (w !== null && w.linear !== src.linear)) {
+    w = ffmWasmInstance(src.module, src.memory, src.layout, 0, src.linear);
     scorers.set(src.memory, w);
   }
   return w;

@@ -816,6 +816,10 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   const aLin = c.aLinear;
   const withAcc = aLin.length > 0;
   const readLin = c.lin === 1;
+  // linear weights (and accumulators) in the table's memory are touched by the WebAssembly loop with the rows,
+  // whose loads overlap; elsewhere they are read here
+  const wasmLin = readLin && w.linear > 0;
+  const wasmAcc = wasmLin && withAcc && w.linear === 2;
   const I = w.I32;
   const X = w.F32;
   const e0 = at >> 2;
@@ -829,16 +833,20 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
       f++;
       if (f + 1 >= starts.length || i < (starts[f] as number) || i >= (starts[f + 1] as number)) f = fieldOf[i] as number;
     }
-    const q = e0 + 5 * j;
+    const q = e0 + 6 * j;
     I[q] = w.vOff + i * w.vRow;
     I[q + 1] = f * w.kb;
     I[q + 2] = w.aOff + i * w.aRow;
     I[q + 3] = f * 4;
     X[q + 4] = values[a + j] as number;
-    if (readLin) touched += (lin[i] as number) + (withAcc ? (aLin[i] as number) : 0);
+    I[q + 5] = w.lOff + 4 * i;
+    if (readLin) {
+      if (!wasmLin) touched += lin[i] as number;
+      if (withAcc && !wasmAcc) touched += aLin[i] as number;
+    }
   }
   // stored after the entries, so the reads cannot be optimised away
-  X[e0 + 5 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0);
+  X[e0 + 6 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0, wasmLin ? 1 : 0, wasmAcc ? w.alOff - w.lOff : 0);
   return m;
 }
 

@@ -1,6 +1,6 @@
 import { Rng } from '@fm/data';
 import { NATIVE_KINDS, type NativeKind, type NativeParams } from './types.js';
-import { allocFfmFactors } from './ffm-wasm.js';
+import { allocFfmFactors, allocFfmLinear } from './ffm-wasm.js';
 
 /** Allocates a Float32Array, on a SharedArrayBuffer when `shared` (for Hogwild worker threads). */
 export function allocFloat32(length: number, shared = false): Float32Array {
@@ -22,6 +22,14 @@ export function allocFactors(kind: NativeKind, n: number, F: number, k: number, 
     if (t !== undefined) return t;
   }
   return allocFloat32(kind === 'lr' ? 0 : kind === 'ffm' ? n * F * k : n * k, shared);
+}
+
+/**
+ * The linear weights `[n]` of a model whose factor table is `factors`: in the FFM table's WebAssembly memory where
+ * the table is there (the WebAssembly step touches them with the rows), else an ordinary (or shared) Float32Array.
+ */
+export function allocLinear(factors: Float32Array, n: number, shared = false): Float32Array {
+  return allocFfmLinear(factors) ?? allocFloat32(n, shared);
 }
 
 /** `[n]` field index of every global feature id for fields of the given cardinalities. */
@@ -75,7 +83,7 @@ export function createNativeParams(
     fieldOfFeature: fieldOfFeatureTable(fieldDims, shared),
     normalize: kind === 'ffm' && (opts.normalize ?? true),
     bias: allocFloat32(1, shared),
-    linear: allocFloat32(n, shared),
+    linear: allocLinear(factors, n, shared),
     factors,
   };
 }

@@ -5,7 +5,7 @@ import { inspectModel } from '../../model-info.js';
 import { bytesStream, FM_METADATA_KEY, modelFromTopology, weightSpans, streamedArtifacts, variablesByName, weightSpecBytes, type ModelMeta, type SaveModelOptions, type WeightStream } from '../../model-io.js';
 import { nativeLayout } from './binding.js';
 import { isNativeModel, layersEquivalent, layersWidth, type NativeInit, type NativeModel } from './native-model.js';
-import { allocFactors, allocFloat32, fieldOfFeatureTable } from './params.js';
+import { allocFactors, allocFloat32, allocLinear, fieldOfFeatureTable } from './params.js';
 import type { NativeParams } from './types.js';
 
 /** Reads `out.byteLength` bytes of the saved weight data, from byte `offset`, into `out`. */
@@ -96,6 +96,8 @@ export async function savedNativeParams(
       await fill(layout.factors, q.factors);
       return { params: q, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn, fieldDims.length) };
     }
+    // FFM's table (and its linear weights) where its WebAssembly step can score it
+    const factors = await fill(layout.factors, allocFactors(layout.kind, n, F, layout.k, shared));
     const params: NativeParams = {
       kind: layout.kind,
       numFeatures: n,
@@ -104,9 +106,8 @@ export async function savedNativeParams(
       fieldOfFeature: fieldOfFeatureTable(fieldDims, shared),
       normalize: layout.normalize,
       bias: await fill(layout.bias, allocFloat32(1, shared)),
-      linear: await fill(layout.linear, allocFloat32(n, shared)),
-      // FFM's table where its WebAssembly step can score it
-      factors: await fill(layout.factors, allocFactors(layout.kind, n, F, layout.k, shared)),
+      linear: await fill(layout.linear, allocLinear(factors, n, shared)),
+      factors,
     };
     return { params, fieldDims: [...fieldDims], init: modelInit(standIn), width: layersWidth(standIn, fieldDims.length) };
   } finally {

@@ -1,5 +1,5 @@
 import { allocFloat32, factorRowLength } from './params.js';
-import { allocFfmAccumulators } from './ffm-wasm.js';
+import { allocFfmAccumulators, allocFfmLinearAccumulators } from './ffm-wasm.js';
 import type { NativeOptimizer, NativeOptimizerConfig, NativeParams, NativeState } from './types.js';
 
 const OPTIMIZERS: readonly NativeOptimizer[] = ['sgd', 'adagrad', 'adam', 'ftrl'];
@@ -26,7 +26,7 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
     optimizer,
     step: shared ? new Float64Array(new SharedArrayBuffer(8)) : new Float64Array(1),
     aBias: allocFloat32(one, shared),
-    aLinear: allocFloat32(one * n, shared),
+    aLinear: (optimizer === 'adagrad' && params.linear.buffer === params.factors.buffer ? allocFfmLinearAccumulators(params.factors) : undefined) ?? allocFloat32(one * n, shared),
     // FFM's table in WebAssembly memory keeps its accumulators there too (ffm-wasm.ts)
     aFactors: (optimizer === 'adagrad' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
