@@ -156,16 +156,19 @@ export function ffmHeapOf(factors: Float32Array): { memory: WasmMemory; layout: 
   return h !== undefined && factors.byteOffset === h.layout.vOff ? h : undefined;
 }
 
+/** The region of a table's memory at byte `offset(layout)`, `length(layout)` floats long; undefined off the memory. */
+function heapRegion(factors: Float32Array, offset: (l: FfmLayout) => number, length: (l: FfmLayout) => number): Float32Array | undefined {
+  const h = ffmHeapOf(factors);
+  return h === undefined ? undefined : new Float32Array(h.memory.buffer, offset(h.layout), length(h.layout));
+}
+
 /**
  * Row-wise AdaGrad accumulators `[n·F]` for a table from {@link allocFfmFactors}, in its memory (so the
  * WebAssembly step can update them), else undefined. A second call for the same table returns the same region:
  * one table has one optimizer state at a time (a new state starts its accumulators afresh).
  */
 export function allocFfmAccumulators(factors: Float32Array): Float32Array | undefined {
-  const h = ffmHeapOf(factors);
-  if (h === undefined) return undefined;
-  const { n, F, aOff } = h.layout;
-  return new Float32Array(h.memory.buffer, aOff, n * F);
+  return heapRegion(factors, (l) => l.aOff, (l) => l.n * l.F);
 }
 
 /**
@@ -173,14 +176,12 @@ export function allocFfmAccumulators(factors: Float32Array): Float32Array | unde
  * touches them with the row's factor rows), else undefined. One region per table, as {@link allocFfmAccumulators}.
  */
 export function allocFfmLinear(factors: Float32Array): Float32Array | undefined {
-  const h = ffmHeapOf(factors);
-  return h === undefined ? undefined : new Float32Array(h.memory.buffer, h.layout.lOff, h.layout.n);
+  return heapRegion(factors, (l) => l.lOff, (l) => l.n);
 }
 
 /** AdaGrad accumulators `[n]` of the linear weights of a table from {@link allocFfmFactors}, in its memory, else undefined. */
 export function allocFfmLinearAccumulators(factors: Float32Array): Float32Array | undefined {
-  const h = ffmHeapOf(factors);
-  return h === undefined ? undefined : new Float32Array(h.memory.buffer, h.layout.alOff, h.layout.n);
+  return heapRegion(factors, (l) => l.alOff, (l) => l.n);
 }
 
 /**

@@ -26,8 +26,8 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
     optimizer,
     step: shared ? new Float64Array(new SharedArrayBuffer(8)) : new Float64Array(1),
     aBias: allocFloat32(one, shared),
-    aLinear: (optimizer === 'adagrad' && params.linear.buffer === params.factors.buffer ? allocFfmLinearAccumulators(params.factors) : undefined) ?? allocFloat32(one * n, shared),
     // FFM's table in WebAssembly memory keeps its accumulators there too (ffm-wasm.ts)
+    aLinear: (optimizer === 'adagrad' ? allocFfmLinearAccumulators(params.factors) : undefined) ?? allocFloat32(one * n, shared),
     aFactors: (optimizer === 'adagrad' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
     bLinear: allocFloat32(two * n, shared),
