@@ -96,6 +96,64 @@ describe('SparseDataset', () => {
     }
   });
 
+  /** Rows of 70 and 66 entries of one multi-hot field, and a short one: ragged rows above the plain-loop length. */
+  function raggedLong(): SparseDataset {
+    const long = new FieldSchema([{ name: 'tags', kind: 'multi-hot', cardinality: 100 }]);
+    const rows = [Array.from({ length: 70 }, (_, j) => j), Array.from({ length: 66 }, (_, j) => j + 5), [1, 2]];
+    const ids = Int32Array.from(rows.flat());
+    return new SparseDataset({
+      schema: long,
+      labels: Float32Array.from([1, 0, 1]),
+      offsets: Int32Array.from([0, 70, 136, 138]),
+      ids,
+      values: Float32Array.from(ids, (i) => 1 + i / 100),
+    });
+  }
+
+  it.each([
+    ['ragged short rows', () => toy(), 4, Int32Array.from([2, 0, 1, 2])],
+    ['ragged short rows, wider than the longest', () => toy(), 6, undefined],
+    ['fixed rows of 3', () => generateCtr({ rows: 50, fields: 3, hashSize: 500, seed: 2 }).dataset, 3, Int32Array.from([7, 3, 49, 0, 12])],
+    ['fixed rows of 70', () => generateCtr({ rows: 50, fields: 70, hashSize: 500, seed: 2 }).dataset, 70, Int32Array.from([7, 3, 49, 0, 12])],
+    ['ragged rows of 70 and 66', raggedLong, 72, Int32Array.from([1, 2, 0, 1])],
+  ] as const)('gatherRows writes the ordered rows, zero-padded, into only the arrays it is given (%s)', (_name, make, width, order) => {
+    const ds = make();
+    const [start, end] = [1, order ? order.length : ds.numRows];
+    const b = end - start;
+    const row = (i: number) => (order ? (order[start + i] as number) : start + i);
+    // the reference: each row's CSR slice, then zeros to the width
+    const expected = (x: Int32Array | Float32Array) =>
+      Array.from({ length: b }, (_, i) => {
+        const r = row(i);
+        const part = Array.from(x.subarray(ds.offsets[r] as number, ds.offsets[r + 1] as number));
+        return [...part, ...new Array<number>(width - part.length).fill(0)];
+      }).flat();
+    // one spare row past the batch, and garbage where the padding goes
+    const all = { ids: new Int32Array((b + 1) * width).fill(9), values: new Float32Array((b + 1) * width).fill(9), labels: new Float32Array(b + 1).fill(9), fields: new Int32Array((b + 1) * width).fill(9) };
+    ds.gatherRows(order, start, end, width, all);
+    expect(Array.from(all.ids.subarray(0, b * width))).toEqual(expected(ds.ids));
+    expect(Array.from(all.values.subarray(0, b * width))).toEqual(expected(ds.values));
+    expect(Array.from(all.fields.subarray(0, b * width))).toEqual(expected(ds.fields));
+    expect(Array.from(all.labels.subarray(0, b))).toEqual(Array.from({ length: b }, (_, i) => ds.labels[row(i)]));
+    for (const a of [all.ids, all.values, all.fields]) expect(Array.from(a.subarray(b * width)).every((x) => x === 9)).toBe(true);
+    expect(all.labels[b]).toBe(9);
+    // ids and values only: no labels or fields read or written
+    const two = { ids: new Int32Array(b * width).fill(9), values: new Float32Array(b * width).fill(9) };
+    ds.gatherRows(order, start, end, width, two);
+    expect(Array.from(two.ids)).toEqual(expected(ds.ids));
+    expect(Array.from(two.values)).toEqual(expected(ds.values));
+    // denseBatchOf is the same gather into a batch of its own
+    const batch = ds.denseBatchOf(order, start, end, undefined, width);
+    expect(Array.from(batch.fields)).toEqual(expected(ds.fields));
+  });
+
+  it('gatherRows names the array too short for the rows, and a width below the longest row', () => {
+    const ds = toy();
+    expect(() => ds.gatherRows(undefined, 0, 3, 4, { ids: new Int32Array(12), values: new Float32Array(11) })).toThrow(/values holds 11 values, 3 rows of width 4 need 12/);
+    expect(() => ds.gatherRows(undefined, 0, 3, 4, { ids: new Int32Array(12), values: new Float32Array(12), labels: new Float32Array(2) })).toThrow(/labels holds 2/);
+    expect(() => ds.gatherRows(undefined, 0, 3, 3, { ids: new Int32Array(12), values: new Float32Array(12) })).toThrow(/width 3 < longest row 4/);
+  });
+
   it('shuffles deterministically for a seed and keeps every row', () => {
     const ds = toy();
     const a = ds.shuffle(7);

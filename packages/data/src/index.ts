@@ -1,7 +1,7 @@
 // @fm/data: platform-neutral API (works in Node and the browser). File-system helpers live in '@fm/data/node'.
 export { Rng } from './rng.js';
 export { FieldSchema, schemaGrowthMap, type FieldKind, type FieldSpec } from './field-schema.js';
-export { SparseDataset, type SparseDatasetInit, type DenseBatch, type RowColumn } from './sparse-dataset.js';
+export { SparseDataset, type SparseDatasetInit, type DenseBatch, type RowColumn, type RowTargets } from './sparse-dataset.js';
 export {
   datasetToArrowTable,
   datasetFromArrowTable,

@@ -1,6 +1,6 @@
 import { divergedError } from '../../diverged-error.js';
 import * as tf from '@tensorflow/tfjs';
-import type { DenseBatch, SparseDataset } from '@fm/data';
+import type { RowTargets, SparseDataset } from '@fm/data';
 import { copyInto, type PassHooks, type PassProgress, type TrainingEngine } from '../../engine.js';
 import type { Task } from '../../losses.js';
 import type { ModelInfo } from '../../model-info.js';
@@ -32,7 +32,8 @@ export class TfjsEngine implements TrainingEngine {
   readonly threads = 1;
   readonly step: TrainStep;
   private readonly buf: StepBatch;
-  private dense: DenseBatch | undefined;
+  /** Where a pass gathers each batch's rows: straight into the step's batch (labels for pointwise tasks only; no fields). */
+  private readonly targets: RowTargets;
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -44,6 +45,7 @@ export class TfjsEngine implements TrainingEngine {
     this.step = new TrainStep(model, info, optimizer, settings.l2, task === 'ranking' ? 'bpr' : task === 'binary' ? 'logloss' : 'mse');
     const rows = batchSize * (1 + negatives);
     this.buf = { rows: 0, width, ids: new Int32Array(rows * width), values: new Float32Array(rows * width), labels: task === 'ranking' ? undefined : new Float32Array(rows) };
+    this.targets = { ids: this.buf.ids, values: this.buf.values, ...(this.buf.labels && negatives === 0 ? { labels: this.buf.labels } : {}) };
   }
 
   async trainPass(data: SparseDataset, order: Int32Array, negatives: PassNegatives | undefined, hooks: PassHooks): Promise<PassProgress & { stopped: boolean }> {
@@ -53,9 +55,7 @@ export class TfjsEngine implements TrainingEngine {
     for (let s = 0; s < order.length; s += batchSize) {
       const e = Math.min(order.length, s + batchSize);
       const size = e - s;
-      this.dense = data.denseBatchOf(order, s, e, this.dense, width);
-      buf.ids.set(this.dense.ids.subarray(0, size * width));
-      buf.values.set(this.dense.values.subarray(0, size * width));
+      data.gatherRows(order, s, e, width, this.targets);
       buf.rows = size * (1 + nNeg);
       if (negatives) {
         for (let q = 0; q < nNeg; q++) {
@@ -68,11 +68,9 @@ export class TfjsEngine implements TrainingEngine {
           }
         }
       }
-      if (buf.labels) {
-        if (nNeg > 0) {
-          buf.labels.fill(1, 0, size);
-          buf.labels.fill(0, size, buf.rows);
-        } else buf.labels.set(this.dense.labels.subarray(0, size));
+      if (buf.labels && nNeg > 0) {
+        buf.labels.fill(1, 0, size);
+        buf.labels.fill(0, size, buf.rows);
       }
       const loss = await this.step.run(buf);
       if (!Number.isFinite(loss)) {
