@@ -104,14 +104,15 @@ describe.each([1, 3, 4, 16])('sparse-row kernels, rows of %i', (r) => {
       return { w, m, v };
     }
 
-    function run(wide: boolean) {
+    function run(wide: boolean, nU = unique.length) {
       const [w, m, v, g] = [table, m0, v0, g0].map((a) => tf.tensor1d(a));
       const [uT, cT] = [tf.tensor1d(unique, 'int32'), tf.tensor1d(counts, 'int32')];
       const k = kernels(w as tf.Tensor);
-      const args = [at(w as tf.Tensor), at(m as tf.Tensor), at(v as tf.Tensor), at(g as tf.Tensor), at(uT), at(cT), unique.length, r * 4, lambda, rows] as const;
-      if (wide) k.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
+      const args = [at(w as tf.Tensor), at(m as tf.Tensor), at(v as tf.Tensor), at(g as tf.Tensor), at(uT), at(cT), nU, r * 4, lambda, rows] as const;
+      let touched = 0;
+      if (wide) touched = k.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2);
       else k.adamRows(...args, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2);
-      return { w: view(w as tf.Tensor), m: view(m as tf.Tensor), v: view(v as tf.Tensor) };
+      return { w: view(w as tf.Tensor), m: view(m as tf.Tensor), v: view(v as tf.Tensor), touched };
     }
 
     it('adamRows (float64) equals the definition bit for bit; untouched rows keep weights and moments', () => {
@@ -139,5 +140,59 @@ describe.each([1, 3, 4, 16])('sparse-row kernels, rows of %i', (r) => {
         for (let j = 0; j < r; j++) expect(got.w[row * r + j]).toBe(table[row * r + j]);
       }
     });
+
+    it.skipIf(r % 4 !== 0)('adamRows16 first loads every cache line of the rows: it returns the float32 sum of w, m, v at each 64th byte and last float, before the update', () => {
+      let sum = 0;
+      const add = (q: number) => {
+        for (const a of [table, m0, v0]) sum = Math.fround(sum + (a[q] as number));
+      };
+      for (const row of unique) {
+        for (let byte = 0; byte < r * 4; byte += 64) add(row * r + byte / 4);
+        add(row * r + r - 1);
+      }
+      expect(sum).not.toBe(0);
+      expect(run(true).touched).toBe(sum);
+      // one row (a dense weight): no loading pass, the same update
+      const one = run(true, 1);
+      expect(one.touched).toBe(0);
+      const row = unique[0] as number;
+      expect(one.w[row * r]).not.toBe(table[row * r]);
+    });
+  });
+});
+
+describe('adamRows16 over more rows than a touch chunk', () => {
+  it('updates 70 rows in chunks as adamRows does, to float32 rounding, and touches each of them', () => {
+    const [n, r, nU] = [200, 16, 70];
+    const next = rand(99);
+    const table = Float32Array.from({ length: n * r }, next);
+    const m0 = Float32Array.from({ length: n * r }, () => 0.1 * next());
+    const v0 = Float32Array.from({ length: n * r }, () => 0.01 * Math.abs(next()));
+    // 70 distinct rows in a scrambled order (3 is coprime to 200), their gradients and counts
+    const unique = Int32Array.from({ length: nU }, (_, u) => (3 * u + 11) % n);
+    const counts = Int32Array.from({ length: nU }, (_, u) => u % 4);
+    const g0 = Float32Array.from({ length: nU * r }, next);
+    const [lambda, rows, lr, b1, b2, eps, t] = [0.3, 64, 0.01, 0.9, 0.999, 1e-8, 2];
+    const c1 = 1 - b1 ** t;
+    const c2 = Math.sqrt(1 - b2 ** t);
+    const run = (wide: boolean) => {
+      const [w, m, v, g] = [table, m0, v0, g0].map((a) => tf.tensor1d(a));
+      const [uT, cT] = [tf.tensor1d(unique, 'int32'), tf.tensor1d(counts, 'int32')];
+      const k = kernels(w as tf.Tensor);
+      const args = [at(w as tf.Tensor), at(m as tf.Tensor), at(v as tf.Tensor), at(g as tf.Tensor), at(uT), at(cT), nU, r * 4, lambda, rows] as const;
+      const touched = wide ? k.adamRows16(...args, lr / c1, b1, 1 - b1, b2, 1 - b2, eps, 1 / c2) : (k.adamRows(...args, lr, b1, 1 - b1, b2, 1 - b2, eps, c1, c2), 0);
+      return { w: Float32Array.from(view(w as tf.Tensor)), m: Float32Array.from(view(m as tf.Tensor)), touched };
+    };
+    const exact = run(false);
+    const got = run(true);
+    for (let q = 0; q < n * r; q++) {
+      expect(Math.abs((got.w[q] as number) - (exact.w[q] as number))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(exact.w[q] as number)));
+      expect(Math.abs((got.m[q] as number) - (exact.m[q] as number))).toBeLessThanOrEqual(1e-7);
+    }
+    // every row moved, the last chunk's included
+    for (const row of unique) expect(got.w[row * r]).not.toBe(table[row * r]);
+    let sum = 0;
+    for (const row of unique) for (const q of [row * r, row * r + r - 1]) for (const a of [table, m0, v0]) sum = Math.fround(sum + (a[q] as number));
+    expect(got.touched).toBe(sum);
   });
 });

@@ -14,9 +14,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   ADD, F32, F32_ADD, F32_DEMOTE, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, F32X4_SUB,
-  F64, F64_ADD, F64_DIV, F64_FROM_I32, F64_GT, F64_MUL, F64_PROMOTE, F64_SQRT, F64_SUB, I32, MUL, V128, V128_LOAD, V128_STORE,
+  F64, F64_ADD, F64_DIV, F64_FROM_I32, F64_GT, F64_MUL, F64_PROMOTE, F64_SQRT, F64_SUB, I32, LT_U, MUL, SUB, V128, V128_LOAD, V128_STORE,
   f64, forLoop, get, heapModule, i32, i32LoadAt, i32StoreAt, ifThen, set, typedModule, type TypedFunction,
 } from '@fm/layers/wasm-bytecode';
+import { TOUCH_CHUNK } from './row-gather.js';
 
 /** The kernels; every address is a byte offset in the wasm backend's memory. */
 export interface SparseRowKernels {
@@ -41,11 +42,15 @@ export interface SparseRowKernels {
    * The same update for rows of a multiple of 16 bytes, four coordinates at a time in float32:
    * `w ← w − (lrC1·m) / (√v·invC2 + ε)` with `lrC1 = lr/c1`, `invC2 = 1/c2` (one divide and one square root per
    * four coordinates; {@link adamRows} needs three divides per coordinate). Agrees with it to float32 rounding.
+   * With more than one row, each chunk of `TOUCH_CHUNK` rows (row-gather.ts) first has every cache line of its `w`,
+   * `m` and `v` loaded in one short loop (the rows come from anywhere in a table larger than the caches, and the
+   * update's body is too long for the CPU to overlap one row's misses with the next's): returns the sum of the
+   * floats it loaded (so the loads are not dropped), else 0.
    */
   adamRows16(
     table: number, m: number, v: number, g: number, unique: number, counts: number, nU: number, rowBytes: number,
     lambda: number, rows: number, lrC1: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, invC2: number,
-  ): void;
+  ): number;
 }
 
 /**
@@ -136,42 +141,61 @@ function adamRows(): TypedFunction {
 function adamRows16(): TypedFunction {
   // params: 0 table, 1 m, 2 v, 3 g, 4 unique, 5 counts, 6 nU, 7 rowBytes (i32); 8 lambda, 9 rows (f64); 10 lrC1,
   // 11 b1, 12 omb1, 13 b2, 14 omb2, 15 eps, 16 invC2 (f32). i32 locals 17 u, 18 end, 19 gp, 20 cp, 21 off, 22 j, 23 at;
-  // v128 locals 24 c, 25 g, 26 m, 27 v, then the splatted 28 lrC1, 29 b1, 30 omb1, 31 b2, 32 omb2, 33 eps, 34 invC2
-  const [U, END_, GP, CP, OFF, J, AT, CV, GV, MV, VV] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+  // v128 locals 24 c, 25 g, 26 m, 27 v, then the splatted 28 lrC1, 29 b1, 30 omb1, 31 b2, 32 omb2, 33 eps, 34 invC2;
+  // f32 local 35 the touched sum (the result); i32 locals 36 chunk start, 37 chunk end
+  const [U, END_, GP, CP, OFF, J, AT, CV, GV, MV, VV, SUM, CH, CE] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 35, 36, 37];
   const splat = (param: number) => 28 + (param - 10);
   const load = (base: number, at: number) => [...get(base), ...get(at), ...ADD, ...V128_LOAD];
   const store = (base: number, at: number, value: number[]) => [...get(base), ...get(at), ...ADD, ...value, ...V128_STORE];
+  // sum += one float of w, m and v at byte `at` of the row
+  const touch = (at: number[]) => [0, 1, 2].flatMap((base) => [...get(SUM), ...get(base), ...get(OFF), ...ADD, ...at, ...ADD, ...F32_LOAD, ...F32_ADD, ...set(SUM)]);
   return {
     name: 'adamRows16',
     params: [I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F32, F32, F32, F32, F32, F32, F32],
-    results: [],
-    locals: [[7, I32], [11, V128]],
+    results: [F32],
+    locals: [[7, I32], [11, V128], [1, F32], [2, I32]],
     body: [
       ...[10, 11, 12, 13, 14, 15, 16].flatMap((p) => [...get(p), ...F32X4_SPLAT, ...set(splat(p))]),
       ...get(3), ...set(GP), ...get(5), ...set(CP),
       ...get(4), ...get(6), ...i32(4), ...MUL, ...ADD, ...set(END_),
-      ...forLoop(U, get(4), get(END_), i32(4), [
-        ...get(U), ...i32LoadAt(0), ...get(7), ...MUL, ...set(OFF),
-        ...get(8), ...get(CP), ...i32LoadAt(0), ...F64_FROM_I32, ...F64_MUL, ...get(9), ...F64_DIV, ...F32_DEMOTE, ...F32X4_SPLAT, ...set(CV),
-        ...forLoop(J, i32(0), get(7), i32(16), [
-          ...get(OFF), ...get(J), ...ADD, ...set(AT),
-          ...load(GP, J), ...set(GV),
-          ...get(8), ...f64(0), ...F64_GT,
-          ...ifThen([...get(GV), ...get(CV), ...load(0, AT), ...F32X4_MUL, ...F32X4_ADD, ...set(GV)]),
-          ...get(splat(11)), ...load(1, AT), ...F32X4_MUL, ...get(splat(12)), ...get(GV), ...F32X4_MUL, ...F32X4_ADD, ...set(MV),
-          ...get(splat(13)), ...load(2, AT), ...F32X4_MUL, ...get(splat(14)), ...get(GV), ...F32X4_MUL, ...get(GV), ...F32X4_MUL, ...F32X4_ADD, ...set(VV),
-          ...store(1, AT, get(MV)),
-          ...store(2, AT, get(VV)),
-          ...store(0, AT, [
-            ...load(0, AT),
-            ...get(splat(10)), ...get(MV), ...F32X4_MUL,
-            ...get(VV), ...F32X4_SQRT, ...get(splat(16)), ...F32X4_MUL, ...get(splat(15)), ...F32X4_ADD,
-            ...F32X4_DIV, ...F32X4_SUB,
+      // rows from anywhere in a big table: a chunk of rows at a time, first one short loop loading every cache line of
+      // their w, m and v (each 64th byte and the row's last float), whose misses overlap, then the chunk's update (its
+      // long body would meet the misses one row at a time); chunks small enough to stay in the cache until updated
+      ...forLoop(CH, get(4), get(END_), i32(4 * TOUCH_CHUNK), [
+        ...get(CH), ...i32(4 * TOUCH_CHUNK), ...ADD, ...set(CE),
+        ...get(END_), ...get(CE), ...LT_U, ...ifThen([...get(END_), ...set(CE)]),
+        ...i32(1), ...get(6), ...LT_U,
+        ...ifThen([
+          ...forLoop(U, get(CH), get(CE), i32(4), [
+            ...get(U), ...i32LoadAt(0), ...get(7), ...MUL, ...set(OFF),
+            ...forLoop(J, i32(0), get(7), i32(64), touch(get(J))),
+            ...touch([...get(7), ...i32(4), ...SUB]),
           ]),
         ]),
-        ...get(GP), ...get(7), ...ADD, ...set(GP),
-        ...get(CP), ...i32(4), ...ADD, ...set(CP),
+        ...forLoop(U, get(CH), get(CE), i32(4), [
+          ...get(U), ...i32LoadAt(0), ...get(7), ...MUL, ...set(OFF),
+          ...get(8), ...get(CP), ...i32LoadAt(0), ...F64_FROM_I32, ...F64_MUL, ...get(9), ...F64_DIV, ...F32_DEMOTE, ...F32X4_SPLAT, ...set(CV),
+          ...forLoop(J, i32(0), get(7), i32(16), [
+            ...get(OFF), ...get(J), ...ADD, ...set(AT),
+            ...load(GP, J), ...set(GV),
+            ...get(8), ...f64(0), ...F64_GT,
+            ...ifThen([...get(GV), ...get(CV), ...load(0, AT), ...F32X4_MUL, ...F32X4_ADD, ...set(GV)]),
+            ...get(splat(11)), ...load(1, AT), ...F32X4_MUL, ...get(splat(12)), ...get(GV), ...F32X4_MUL, ...F32X4_ADD, ...set(MV),
+            ...get(splat(13)), ...load(2, AT), ...F32X4_MUL, ...get(splat(14)), ...get(GV), ...F32X4_MUL, ...get(GV), ...F32X4_MUL, ...F32X4_ADD, ...set(VV),
+            ...store(1, AT, get(MV)),
+            ...store(2, AT, get(VV)),
+            ...store(0, AT, [
+              ...load(0, AT),
+              ...get(splat(10)), ...get(MV), ...F32X4_MUL,
+              ...get(VV), ...F32X4_SQRT, ...get(splat(16)), ...F32X4_MUL, ...get(splat(15)), ...F32X4_ADD,
+              ...F32X4_DIV, ...F32X4_SUB,
+            ]),
+          ]),
+          ...get(GP), ...get(7), ...ADD, ...set(GP),
+          ...get(CP), ...i32(4), ...ADD, ...set(CP),
+        ]),
       ]),
+      ...get(SUM),
     ],
   };
 }
