@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_CASES, libffmPeerRows, type EngineBenchRow } from './engine-cases.js';
+import { DEEP_CASE_EPOCHS, ENGINE_CASES, libffmPeerRows, type EngineBenchRow } from './engine-cases.js';
 
 const CASE_ENTRY = fileURLToPath(new URL('./engine-case.js', import.meta.url));
 
@@ -56,7 +56,7 @@ if (name === 'bpr') {
   rows = [{ case: 'BPR ranking, ML-100K shape, k=64', path: 'baseline: default path', engine: r.engine, rows: ds.numRows, examplesPerSec: speed(r), peakRssMiB: peak() }];
 } else if (name === 'deep' || name === 'deep-large') {
   const n = name === 'deep' ? (q ? 6000 : 60000) : (q ? 6000 : 600000);
-  const ep = name === 'deep' ? 2 : 1;
+  const ep = name === 'deep' ? ${DEEP_CASE_EPOCHS} : 1;
   const g = generateCtr({ rows: n, fields: 10, hashSize: 10000, seed: 3 });
   rows = [];
   for (const kind of ['afm', 'nfm', 'deepfm']) {
