@@ -38,9 +38,10 @@ function randomParams(kind: NativeKind, k: number, seed: number, normalize = fal
 }
 
 describe('native forward', () => {
-  for (const [kind, normalize] of [['lr', false], ['fm', false], ['ffm', false], ['ffm', true]] as const) {
-    it(`${kind}${normalize ? ' (normalised)' : ''}: equals the brute-force pairwise sum`, () => {
-      const p = randomParams(kind, 5, 11, normalize);
+  // ffm: k = 4 (its unrolled loop), 5 (the plain one), 8 (four partial sums per dot product)
+  for (const [kind, normalize, k] of [['lr', false, 5], ['fm', false, 5], ['ffm', false, 5], ['ffm', true, 5], ['ffm', false, 4], ['ffm', false, 8]] as const) {
+    it(`${kind}${normalize ? ' (normalised)' : ''}, k = ${k}: equals the brute-force pairwise sum`, () => {
+      const p = randomParams(kind, k, 11, normalize);
       const got = nativePredict(p, data);
       for (let r = 0; r < data.numRows; r++) {
         expect(got[r]).toBeCloseTo(bruteScore(p, data.rowIds(r), data.rowValues(r)), 5);

@@ -186,7 +186,7 @@ export function kernelForward(c: KernelCtx, I: Int32Array, X: Float32Array, a: n
 /**
  * FFM's pair term r · Σ_{j<l} ⟨v_{i_j, f_l}, v_{i_l, f_j}⟩ x_j x_l of entries [a, b), plus the
  * linear term; fills `c.rFld` (field·k) and `c.rBase` (id·F·k) for the row. k = 4 (libffm's usual
- * size) has its own unrolled loop.
+ * size) has its own unrolled loop, other multiples of 4 four partial sums per dot product.
  */
 export function kernelPairsFfm(c: KernelCtx, I: Int32Array, X: Float32Array, a: number, b: number): number {
   const k = c.k;
@@ -223,6 +223,29 @@ export function kernelPairsFfm(c: KernelCtx, I: Int32Array, X: Float32Array, a: 
             (V[o1 + 2] as number) * (V[o2 + 2] as number) +
             (V[o1 + 3] as number) * (V[o2 + 3] as number)) *
           (X[a + l] as number);
+      }
+      pairs += row * (X[a + j] as number);
+    }
+  } else if (k % 4 === 0) {
+    // k = 8, 12, 16, …: four partial dot products, so the adds do not wait on one another
+    for (let j = 0; j < m; j++) {
+      const b1 = base[j] as number;
+      const f1 = fld[j] as number;
+      let row = 0;
+      for (let l = j + 1; l < m; l++) {
+        const o1 = b1 + (fld[l] as number);
+        const o2 = (base[l] as number) + f1;
+        let d0 = 0;
+        let d1 = 0;
+        let d2 = 0;
+        let d3 = 0;
+        for (let f = 0; f < k; f += 4) {
+          d0 += (V[o1 + f] as number) * (V[o2 + f] as number);
+          d1 += (V[o1 + f + 1] as number) * (V[o2 + f + 1] as number);
+          d2 += (V[o1 + f + 2] as number) * (V[o2 + f + 2] as number);
+          d3 += (V[o1 + f + 3] as number) * (V[o2 + f + 3] as number);
+        }
+        row += (d0 + d1 + (d2 + d3)) * (X[a + l] as number);
       }
       pairs += row * (X[a + j] as number);
     }
@@ -333,7 +356,19 @@ export function kernelAccumulate(c: KernelCtx, I: Int32Array, X: Float32Array, a
       const o2 = (i2 * F + f1) * k;
       const g1 = s1 * rowLen + f2 * k;
       const g2 = s2 * rowLen + f1 * k;
-      for (let f = 0; f < k; f++) {
+      let f = 0;
+      // four coordinates an iteration (k = 4, 8, 12, 16, …), the same operations per coordinate
+      for (; f + 3 < k; f += 4) {
+        gFac[g1 + f] = (gFac[g1 + f] as number) + cc * (V[o2 + f] as number);
+        gFac[g2 + f] = (gFac[g2 + f] as number) + cc * (V[o1 + f] as number);
+        gFac[g1 + f + 1] = (gFac[g1 + f + 1] as number) + cc * (V[o2 + f + 1] as number);
+        gFac[g2 + f + 1] = (gFac[g2 + f + 1] as number) + cc * (V[o1 + f + 1] as number);
+        gFac[g1 + f + 2] = (gFac[g1 + f + 2] as number) + cc * (V[o2 + f + 2] as number);
+        gFac[g2 + f + 2] = (gFac[g2 + f + 2] as number) + cc * (V[o1 + f + 2] as number);
+        gFac[g1 + f + 3] = (gFac[g1 + f + 3] as number) + cc * (V[o2 + f + 3] as number);
+        gFac[g2 + f + 3] = (gFac[g2 + f + 3] as number) + cc * (V[o1 + f + 3] as number);
+      }
+      for (; f < k; f++) {
         gFac[g1 + f] = (gFac[g1 + f] as number) + cc * (V[o2 + f] as number);
         gFac[g2 + f] = (gFac[g2 + f] as number) + cc * (V[o1 + f] as number);
       }
@@ -430,6 +465,7 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
   // Adam's corrections, FTRL's constants
   const c1 = opt === 2 ? 1 - Math.pow(c.beta1, t) : 1;
   const c2 = opt === 2 ? Math.sqrt(1 - Math.pow(c.beta2, t)) : 1;
+  const { beta1: b1, beta2: b2, eps, aFactors: aF, bFactors: bF } = c;
   {
     const w = c.bias[0] as number;
     c.bias[0] = kernelUpdate(c, c.aBias, c.bBias, 0, w, c.gBias * sData + c.l2b * w, c1, c2);
@@ -484,6 +520,21 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
         const step = lr / (Math.sqrt(acc) + c.eps);
         for (let f = 0; f < k; f++) {
           V[o + f] = (V[o + f] as number) - step * (gFac[go + f] as number);
+          gFac[go + f] = 0;
+        }
+        continue;
+      }
+      if (opt === 2) {
+        // Adam, kernelUpdate's arithmetic inline (no call and no option checks per coordinate)
+        for (let f = 0; f < k; f++) {
+          const q = o + f;
+          const v = V[q] as number;
+          const g = (gFac[go + f] as number) * sData + reg * v;
+          const m = b1 * (aF[q] as number) + (1 - b1) * g;
+          const s2 = b2 * (bF[q] as number) + (1 - b2) * g * g;
+          aF[q] = m;
+          bF[q] = s2;
+          V[q] = v - (lr * (m / c1)) / (Math.sqrt(s2) / c2 + eps);
           gFac[go + f] = 0;
         }
         continue;
