@@ -226,45 +226,39 @@ export function kernelPairsFfm(c: KernelCtx, I: Int32Array, X: Float32Array, a: 
       }
       pairs += row * (X[a + j] as number);
     }
-  } else if (k % 4 === 0) {
-    // k = 8, 12, 16, …: four partial dot products, so the adds do not wait on one another
-    for (let j = 0; j < m; j++) {
-      const b1 = base[j] as number;
-      const f1 = fld[j] as number;
-      let row = 0;
-      for (let l = j + 1; l < m; l++) {
-        const o1 = b1 + (fld[l] as number);
-        const o2 = (base[l] as number) + f1;
-        let d0 = 0;
-        let d1 = 0;
-        let d2 = 0;
-        let d3 = 0;
-        for (let f = 0; f < k; f += 4) {
-          d0 += (V[o1 + f] as number) * (V[o2 + f] as number);
-          d1 += (V[o1 + f + 1] as number) * (V[o2 + f + 1] as number);
-          d2 += (V[o1 + f + 2] as number) * (V[o2 + f + 2] as number);
-          d3 += (V[o1 + f + 3] as number) * (V[o2 + f + 3] as number);
-        }
-        row += (d0 + d1 + (d2 + d3)) * (X[a + l] as number);
-      }
-      pairs += row * (X[a + j] as number);
-    }
   } else {
     for (let j = 0; j < m; j++) {
       const b1 = base[j] as number;
       const f1 = fld[j] as number;
       let row = 0;
-      for (let l = j + 1; l < m; l++) {
-        const o1 = b1 + (fld[l] as number);
-        const o2 = (base[l] as number) + f1;
-        let dot = 0;
-        for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
-        row += dot * (X[a + l] as number);
-      }
+      for (let l = j + 1; l < m; l++) row += kernelDotFfm(V, b1 + (fld[l] as number), (base[l] as number) + f1, k) * (X[a + l] as number);
       pairs += row * (X[a + j] as number);
     }
   }
   return lin + pairs * kernelNorm(c, X, a, b);
+}
+
+/**
+ * ⟨V[o1 … o1 + k), V[o2 … o2 + k)⟩: for k a multiple of 4 as four partial sums, so the adds do not wait on one
+ * another (the pair term of k = 8, 12, 16, …), else in order.
+ */
+export function kernelDotFfm(V: Float32Array, o1: number, o2: number, k: number): number {
+  if (k % 4 === 0) {
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    for (let f = 0; f < k; f += 4) {
+      d0 += (V[o1 + f] as number) * (V[o2 + f] as number);
+      d1 += (V[o1 + f + 1] as number) * (V[o2 + f + 1] as number);
+      d2 += (V[o1 + f + 2] as number) * (V[o2 + f + 2] as number);
+      d3 += (V[o1 + f + 3] as number) * (V[o2 + f + 3] as number);
+    }
+    return d0 + d1 + (d2 + d3);
+  }
+  let dot = 0;
+  for (let f = 0; f < k; f++) dot += (V[o1 + f] as number) * (V[o2 + f] as number);
+  return dot;
 }
 
 /**
@@ -1170,6 +1164,7 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   allocScratch,
   kernelNorm,
   kernelPairsFfm,
+  kernelDotFfm,
   kernelForward,
   kernelLoss,
   kernelSlot,
