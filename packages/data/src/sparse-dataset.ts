@@ -260,9 +260,13 @@ export class SparseDataset {
     const b = end - start;
     if (width < this.maxRowLength) throw new Error(`SparseDataset.gatherRows: width ${width} < longest row ${this.maxRowLength}`);
     const { ids: outIds, values: outValues, labels: outLabels, fields: outFields } = into;
-    for (const [name, arr, need] of [['ids', outIds, b * width], ['values', outValues, b * width], ['fields', outFields, b * width], ['labels', outLabels, b]] as const) {
-      if (arr && arr.length < need) throw new Error(`SparseDataset.gatherRows: ${name} holds ${arr.length} values, ${end - start} rows of width ${width} need ${need}`);
-    }
+    const room = (name: string, arr: Int32Array | Float32Array | undefined, need: number) => {
+      if (arr && arr.length < need) throw new Error(`SparseDataset.gatherRows: ${name} holds ${arr.length} values, ${b} rows of width ${width} need ${need}`);
+    };
+    room('ids', outIds, b * width);
+    room('values', outValues, b * width);
+    room('fields', outFields, b * width);
+    room('labels', outLabels, b);
     const { offsets, ids, values, fields, labels } = this;
     const fixed = this.isFixedWidth(width);
     for (let i = 0; i < b; i++) {
