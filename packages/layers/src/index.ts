@@ -100,3 +100,4 @@ export {
   userFactors,
   type ParameterGroup,
 } from './model-info.js';
+export { registerHeapHelpers, type HeapHelpers, type HeapCall } from './heap-helpers.js';

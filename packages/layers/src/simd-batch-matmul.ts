@@ -8,6 +8,7 @@ import {
   ADD, DIV_U, F32_CONST_0, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, MUL, SUB, V128_LOAD, V128_STORE, advance,
   f32LoadAt, f32x4Shuffle, forLoop, get, heapModule, horizontalSum, i32, kernelModule, plus, set, v128LoadAt, v128StoreAt,
 } from './wasm-bytecode.js';
+import { MIN_SPLIT_WORK, heapParallelism, runHeapParts, splitRange, type HeapCall } from './heap-helpers.js';
 
 // params: 0 a, 1 y, 2 out (byte addresses), 3 end of the array driving the batch loop, 4 its bytes per batch,
 // 5 the other's bytes per batch, 6 bytes from one row of a `[·, d]` operand to the next (d·4 when contiguous),
@@ -196,9 +197,9 @@ const ATB16 = [
 ];
 
 type Kernels = Record<BatchKernel, (a: number, y: number, out: number, end: number, stride: number, otherStride: number, rowBytes: number, laneBytes: number) => void>;
-const kernelsFor = heapModule<Kernels>(() => kernelModule(kernelsOver(laneLoop), 8, I32_LOCALS, 2));
+const kernelsFor = heapModule<Kernels>((shared) => kernelModule(kernelsOver(laneLoop), 8, I32_LOCALS, 2, shared));
 /** d = 16 (AutoInt's default head size k): lanes unrolled. */
-const kernelsFor16 = heapModule<Kernels>(() => kernelModule({ abT: ABT16, ab: AB16, aTb: ATB16 }, 8, I32_LOCALS, 12));
+const kernelsFor16 = heapModule<Kernels>((shared) => kernelModule({ abT: ABT16, ab: AB16, aTb: ATB16 }, 8, I32_LOCALS, 12, shared));
 
 /**
  * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
@@ -217,6 +218,19 @@ export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Arr
   // aTb: out [n, d] drives, y [m, d]
   const [driver, stride, otherStride] =
     kernel === 'abT' ? [a, rows * rb, cols * rb] : kernel === 'ab' ? [out, rows * rb, cols * rb] : [out, cols * rb, rows * rb];
-  kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, rb, d * 4);
+  const parts = batch * rows * cols * d >= MIN_SPLIT_WORK ? heapParallelism(kernels) : 1;
+  if (parts === 1) {
+    kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, rb, d * 4);
+    return true;
+  }
+  // products [b0, b1) of the batch per thread: the driver moves by stride, y by otherStride, the [m, n] operand by m·n
+  const mn = rows * cols * 4;
+  const [aStep, outStep] = kernel === 'abT' ? [stride, mn] : [mn, stride];
+  runHeapParts(
+    kernels,
+    splitRange(batch, parts).map(([b0, b1]): HeapCall[] => [
+      [kernel, a.byteOffset + b0 * aStep, y.byteOffset + b0 * otherStride, out.byteOffset + b0 * outStep, driver.byteOffset + b1 * stride, stride, otherStride, rb, d * 4],
+    ]),
+  );
   return true;
 }

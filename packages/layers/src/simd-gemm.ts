@@ -10,6 +10,7 @@ import {
   ADD, F32X4_ADD, F32X4_MUL, I32, LT_U, MUL, V128, forLoop, get, heapModule, i32, set, typedModule, v128Load32SplatAt, v128LoadAt, v128StoreAt,
   wasmApi, whileLoop, type WasmMemory,
 } from './wasm-bytecode.js';
+import { MIN_SPLIT_WORK, heapParallelism, runHeapParts, splitRange, type HeapCall } from './heap-helpers.js';
 
 /**
  * One kernel: for k in [k0, k1) by `kb` and n in [n0, n1) by 4·`nv` (floats), an `[kb, 4·nv]` block of out held in
@@ -55,12 +56,12 @@ function kernel(kb: 1 | 4, nv: 1 | 2): number[] {
  * `out[k, n] += Σ_m x[m, k]·dy[m, n]` for a chunk of rows: `k4n8` on k in blocks of 4 and n in blocks of 8, `k4n4`,
  * `k1n8` and `k1n4` on the remainders (N a multiple of 4). Imports its memory.
  */
-function gemmModule(): Uint8Array {
+function gemmModule(shared: boolean): Uint8Array {
   const params = Array.from({ length: 10 }, () => I32);
   const locals: [number, number][] = [[8, I32], [14, V128]];
   return typedModule(
     ([['k4n8', 4, 2], ['k4n4', 4, 1], ['k1n8', 1, 2], ['k1n4', 1, 1]] as const).map(([name, kb, nv]) => ({ name, params, results: [], locals, body: kernel(kb, nv) })),
-    false,
+    shared,
   );
 }
 
@@ -83,7 +84,7 @@ let instance: GemmInstance | null | undefined;
 function gemmInstance(): GemmInstance | null {
   if (instance !== undefined) return instance;
   try {
-    const bytes = gemmModule();
+    const bytes = gemmModule(false);
     const api = wasmApi as (typeof wasmApi & { Memory: new (d: { initial: number }) => WasmMemory }) | undefined;
     if (api === undefined || !api.validate(bytes)) instance = null;
     else {
@@ -108,19 +109,44 @@ const up = (v: number, to: number) => Math.ceil(v / to) * to;
  */
 const M_CHUNK = 32;
 
-/** `out += xᵀ @ dy` by chunks of rows (byte addresses; x's rows `s` floats long; n a multiple of 4). */
-function chunkedGemm(g: GemmKernels, x: number, dy: number, out: number, m: number, k: number, n: number, s: number): void {
-  const k4 = k - (k % 4);
+/**
+ * Fewest rows of out (x's columns) per thread: the narrow products of attention's projections (K = 16 or 32 over
+ * ~20k rows) ran slower split (1.5 → 2.7-4.1 ms at K = 16: each part reads all of x and dy for a few rows of out),
+ * FiBiNET's first layer (K = 23,712) twice as fast.
+ */
+const MIN_SPLIT_ROWS = 64;
+
+/**
+ * The kernel calls of `out += xᵀ @ dy` for out's rows [k0, k1) (byte addresses; x's rows `s` floats long; n a
+ * multiple of 4; k0 a multiple of 4), by chunks of rows of the batch.
+ */
+function gemmCalls(x: number, dy: number, out: number, m: number, k0: number, k1: number, n: number, s: number): HeapCall[] {
+  const k4 = Math.max(k0, k1 - ((k1 - k0) % 4));
   const n8 = n - (n % 8);
+  const calls: HeapCall[] = [];
   for (let m0 = 0; m0 < m; m0 += M_CHUNK) {
     const rows = Math.min(M_CHUNK, m - m0);
     const xa = x + m0 * s * 4;
     const da = dy + m0 * n * 4;
-    if (k4 > 0 && n8 > 0) g.k4n8(xa, da, out, rows, 0, k4, 0, n8, s, n);
-    if (k4 > 0 && n8 < n) g.k4n4(xa, da, out, rows, 0, k4, n8, n, s, n);
-    if (k4 < k && n8 > 0) g.k1n8(xa, da, out, rows, k4, k, 0, n8, s, n);
-    if (k4 < k && n8 < n) g.k1n4(xa, da, out, rows, k4, k, n8, n, s, n);
+    if (k4 > k0 && n8 > 0) calls.push(['k4n8', xa, da, out, rows, k0, k4, 0, n8, s, n]);
+    if (k4 > k0 && n8 < n) calls.push(['k4n4', xa, da, out, rows, k0, k4, n8, n, s, n]);
+    if (k4 < k1 && n8 > 0) calls.push(['k1n8', xa, da, out, rows, k4, k1, 0, n8, s, n]);
+    if (k4 < k1 && n8 < n) calls.push(['k1n4', xa, da, out, rows, k4, k1, n8, n, s, n]);
   }
+  return calls;
+}
+
+/**
+ * `out += xᵀ @ dy` by chunks of rows (byte addresses; x's rows `s` floats long; n a multiple of 4); out's rows
+ * split over {@link heapParallelism} threads (blocks of 4) when the product is big enough.
+ */
+function chunkedGemm(g: GemmKernels, x: number, dy: number, out: number, m: number, k: number, n: number, s: number): void {
+  // each part streams all of x and dy for its rows of out: worth it only with enough rows (a dense layer's wide input)
+  const parts = m * k * n >= MIN_SPLIT_WORK ? Math.max(1, Math.min(heapParallelism(g), Math.floor(k / MIN_SPLIT_ROWS))) : 1;
+  runHeapParts(
+    g,
+    splitRange(k, parts, 4).map(([k0, k1]) => gemmCalls(x, dy, out, m, k0, k1, n, s)),
+  );
 }
 
 /**

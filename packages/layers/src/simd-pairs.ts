@@ -212,7 +212,7 @@ const X_ARG: Record<PairKernel, number> = {
   biInteractionGrad: 1,
 };
 
-const pairsModule = () => kernelModule(KERNELS, 7, 9, 3);
+const pairsModule = (shared: boolean) => kernelModule(KERNELS, 7, 9, 3, shared);
 
 type Kernels = Record<PairKernel, (a0: number, a1: number, a2: number, a3: number, xEnd: number, row: number, kb: number) => void>;
 

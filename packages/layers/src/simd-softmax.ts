@@ -14,6 +14,7 @@ import {
   F32X4_PMIN, F32X4_SPLAT, F32X4_SUB, I32, I32X4_SHL, MUL, SUB, V128, V128_ANDNOT, V128_LOAD, V128_STORE, advance, f32,
   f32x4Const, forLoop, get, heapModule, horizontalSum, i32, plus, reduceLanes, set, typedModule,
 } from './wasm-bytecode.js';
+import { MIN_SPLIT_WORK, heapParallelism, runHeapParts, splitRange, type HeapCall } from './heap-helpers.js';
 
 // e^x below this is 0 in float32 (the lane is zeroed); above HI it would overflow (rows here are ≤ 0 after the max)
 const LO = -87.33654;
@@ -123,16 +124,28 @@ interface SoftmaxKernels {
   exp(x: number, out: number, count: number, unused: 0, unused2: 0): void;
 }
 
-const kernelsFor = heapModule<SoftmaxKernels>(() =>
+const kernelsFor = heapModule<SoftmaxKernels>((shared) =>
   typedModule(
     [
       { name: 'softmax', params: [I32, I32, I32, I32, I32], results: [], locals: LOCALS, body: SOFTMAX },
       { name: 'softmaxGrad', params: [I32, I32, I32, I32, I32], results: [], locals: LOCALS, body: SOFTMAX_GRAD },
       { name: 'exp', params: [I32, I32, I32, I32, I32], results: [], locals: LOCALS, body: EXP },
     ],
-    false,
+    shared,
   ),
 );
+
+/**
+ * `name(views' addresses…, rows, n[, 0])` over rows of n floats, split by rows over {@link heapParallelism}
+ * threads when big enough (~20 operations an element).
+ */
+function byRows(k: SoftmaxKernels, name: 'softmax' | 'softmaxGrad', views: readonly Float32Array[], rows: number, n: number, ...rest: number[]): void {
+  const parts = 20 * rows * n >= MIN_SPLIT_WORK ? heapParallelism(k) : 1;
+  runHeapParts(
+    k,
+    splitRange(rows, parts).map(([r0, r1]): HeapCall[] => [[name, ...views.map((v) => v.byteOffset + r0 * n * 4), r1 - r0, n, ...rest]]),
+  );
+}
 
 const sameHeap = (...views: Float32Array[]) => views.every((v) => v.buffer === (views[0] as Float32Array).buffer);
 
@@ -145,7 +158,7 @@ export function runSimdSoftmax(x: Float32Array, out: Float32Array, n: number): b
   if (n < 4 || !sameHeap(x, out)) return false;
   const k = kernelsFor(out.buffer);
   if (k === null) return false;
-  k.softmax(x.byteOffset, out.byteOffset, x.length / n, n, 0);
+  byRows(k, 'softmax', [x, out], x.length / n, n, 0);
   return true;
 }
 
@@ -157,7 +170,7 @@ export function runSimdSoftmaxGrad(dy: Float32Array, y: Float32Array, out: Float
   if (n < 4 || !sameHeap(dy, y, out)) return false;
   const k = kernelsFor(out.buffer);
   if (k === null) return false;
-  k.softmaxGrad(dy.byteOffset, y.byteOffset, out.byteOffset, y.length / n, n);
+  byRows(k, 'softmaxGrad', [dy, y, out], y.length / n, n);
   return true;
 }
 

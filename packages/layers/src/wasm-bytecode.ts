@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { noteHeapInstance } from './heap-helpers.js';
 
 // A few WebAssembly opcodes and encoders, enough to assemble the small SIMD kernels of this package (no
 // toolchain): simd-gemm.ts and simd-pairs.ts. Spec: https://webassembly.github.io/spec/core/binary/
@@ -132,46 +133,62 @@ export interface WasmMemory {
  */
 export function wasmBackendMemory(buffer: ArrayBufferLike): WasmMemory | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory } } }).wasm?.asm?.memory;
+  // the single-threaded builds export their memory; the threaded one creates it (shared) and imports it
+  const wasm = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WasmMemory }; wasmMemory?: WasmMemory } }).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   return memory !== undefined && memory.buffer === buffer ? memory : null;
 }
+
+/** Whether `memory` is a shared WebAssembly memory (the threaded wasm backend's): a module must import it as shared. @internal */
+export const isSharedMemory = (memory: WasmMemory): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && (memory.buffer as ArrayBufferLike) instanceof SharedArrayBuffer;
 
 /**
  * A lazily compiled module importing `env.memory`, instantiated once per wasm backend heap: `instanceFor(buffer)`
  * gives its exports when `buffer` is that heap (so its functions take byte offsets of views of it), else null
- * (another backend, no WebAssembly SIMD, or a memory the module cannot import).
+ * (another backend, no WebAssembly SIMD, or a memory the module cannot import). `assemble(shared)` builds the
+ * module for a plain or a shared memory (the threaded backend's, {@link isSharedMemory}); each is compiled once.
  * @internal
  */
-export function heapModule<T>(assemble: () => Uint8Array): (buffer: ArrayBufferLike) => T | null {
-  let compiled: object | null | undefined;
+export function heapModule<T>(assemble: (shared: boolean) => Uint8Array): (buffer: ArrayBufferLike) => T | null {
+  const compiled = new Map<boolean, object | null>();
   const instances = new WeakMap<WasmMemory, T>();
   return (buffer) => {
     const memory = wasmBackendMemory(buffer);
     if (memory === null || wasmApi === undefined) return null;
     const known = instances.get(memory);
     if (known !== undefined) return known;
+    const shared = isSharedMemory(memory);
     try {
-      if (compiled === undefined) {
-        const bytes = assemble();
-        compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+      if (!compiled.has(shared)) {
+        const bytes = assemble(shared);
+        compiled.set(shared, wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null);
       }
-      if (compiled === null) return null;
-      const made = new wasmApi.Instance(compiled, { env: { memory } }).exports as T;
+      const module = compiled.get(shared);
+      if (module === null || module === undefined) return null;
+      const made = new wasmApi.Instance(module, { env: { memory } }).exports as T;
+      noteHeapInstance(made as object, module, memory, shared);
       instances.set(memory, made);
       return made;
     } catch {
-      compiled = null;
+      compiled.set(shared, null);
       return null;
     }
   };
 }
 
 /**
- * A module importing `env.memory` whose functions are `kernels` (exported by name), each taking `params` i32
- * parameters, with `i32Locals` i32 then `v128Locals` v128 locals after them.
+ * A module importing `env.memory` (shared or not, {@link importMemory}) whose functions are `kernels` (exported by
+ * name), each taking `params` i32 parameters, with `i32Locals` i32 then `v128Locals` v128 locals after them.
  * @internal
  */
-export function kernelModule(kernels: Readonly<Record<string, readonly number[]>>, params: number, i32Locals: number, v128Locals: number): Uint8Array {
+export function kernelModule(
+  kernels: Readonly<Record<string, readonly number[]>>,
+  params: number,
+  i32Locals: number,
+  v128Locals: number,
+  shared: boolean,
+): Uint8Array {
   return typedModule(
     Object.entries(kernels).map(([kernel, body]) => ({
       name: kernel,
@@ -180,7 +197,7 @@ export function kernelModule(kernels: Readonly<Record<string, readonly number[]>
       locals: [[i32Locals, I32], [v128Locals, V128]],
       body: [...body],
     })),
-    false,
+    shared,
   );
 }
 
