@@ -12,7 +12,7 @@
  * MovieLens positives. mf and neumf model (user, item) pairs only: they have no CTR row (n/a).
  *
  * `pnpm --filter @fm/bench zoo-quality [--models fm,afm,…] [--ctr-rows 50000] [--ctr-ids 7800] [--epochs 2]
- *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--skip-ranking] [--validation] [--json FILE]`, or `pnpm bench --only zoo`.
+ *   [--ranking-epochs 2] [--dir ../shared/data/ml-100k] [--wasm-threads auto|N] [--skip-ranking] [--validation] [--json FILE]`, or `pnpm bench --only zoo`.
  * A model spec `kind:key=value,…` overrides ModelConfig fields (as zoo-speed's), e.g. `--models "dcn-v2;dcn-v2:crossRank=64"`.
  * `--validation` scores held-out training data instead of the test data (CTR: the last 20 % of the training rows;
  * ranking: each user's second-latest interaction): the mode for choosing a default.
@@ -21,6 +21,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '@tensorflow/tfjs-backend-wasm';
+import '@fm/train/node';
 import { generateCtr } from '@fm/data';
 import { auc, logLossFromLogits } from '@fm/eval';
 import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
@@ -49,6 +50,8 @@ export interface ZooQualitySettings {
    * (`runRankingMl100k`'s `validation`).
    */
   validation: boolean;
+  /** tfjs-backend-wasm's threads (`selectBackend`'s `wasmThreads`): a count, or 'auto' (default: the cores, at most 8). */
+  wasmThreads: number | 'auto';
 }
 
 /** One model's CTR result. */
@@ -86,7 +89,7 @@ const rssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
  */
 async function ctrWorker(spec: string, s: ZooQualitySettings): Promise<ZooCtrResult> {
   const t0 = performance.now();
-  await selectBackend('wasm');
+  await selectBackend('wasm', { wasmThreads: s.wasmThreads });
   const { kind, overrides } = parseModelSpec(spec);
   const testCut = Math.floor(s.ctrRows * 0.8);
   const [cut, rows] = s.validation ? [Math.floor(testCut * 0.8), testCut] : [testCut, s.ctrRows];
@@ -117,6 +120,7 @@ async function ctrWorker(spec: string, s: ZooQualitySettings): Promise<ZooCtrRes
 /** MovieLens-100K leave-last-out ranking with BPR. */
 async function rankingWorker(spec: string, s: ZooQualitySettings): Promise<ZooRankingResult> {
   const { kind, overrides } = parseModelSpec(spec);
+  await selectBackend('wasm', { wasmThreads: s.wasmThreads }); // started here, so runRankingMl100k's 'auto' keeps its threads
   const fitOptions = { epochs: s.rankingEpochs, optimizer: 'adam', batchSize: s.batch, learningRate: s.lr, l2: s.l2 } as const;
   const r = await runRankingMl100k({ dir: s.dir, model: kind, task: 'ranking', dim: s.dim, fit: fitOptions, config: overrides, validation: s.validation });
   return {
@@ -173,7 +177,9 @@ export async function runZooQuality(
 
 /** Default settings: a size that runs all 21 models in about 15 minutes on a loaded 2-core machine. */
 export function zooQualitySettings(
-  flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir', string>> & { validation?: boolean },
+  flags: Partial<Record<'ctr-rows' | 'ctr-ids' | 'epochs' | 'ranking-epochs' | 'batch' | 'lr' | 'l2' | 'dim' | 'dir' | 'wasm-threads', string>> & {
+    validation?: boolean;
+  },
 ): ZooQualitySettings {
   return {
     ctrRows: Number(flags['ctr-rows'] ?? 50_000),
@@ -186,6 +192,7 @@ export function zooQualitySettings(
     dim: Number(flags.dim ?? 16),
     dir: resolve(flags.dir ?? join(import.meta.dirname, '../../../shared/data/ml-100k')),
     validation: flags.validation ?? false,
+    wasmThreads: flags['wasm-threads'] === undefined || flags['wasm-threads'] === 'auto' ? 'auto' : Number(flags['wasm-threads']),
   };
 }
 
@@ -210,6 +217,7 @@ async function main(): Promise<void> {
       l2: { type: 'string' },
       dim: { type: 'string' },
       dir: { type: 'string' },
+      'wasm-threads': { type: 'string' },
       'skip-ranking': { type: 'boolean', default: false },
       validation: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -227,7 +235,7 @@ async function main(): Promise<void> {
   if (!flags['skip-ranking'] && !ranking) console.error(`zoo-quality: ${join(s.dir, 'u.data')} not found: no ranking columns (pass --dir)`);
   console.log(
     `zoo quality: CTR ${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.ctrIds.toLocaleString('en-US')} ids (80/20 split${s.validation ? '; VALIDATION: 80/20 of the training rows' : ''}), ${s.epochs} epochs; ` +
-      `MovieLens-100K leave-last-out${s.validation ? ' (VALIDATION: second-latest per user)' : ''}, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm`,
+      `MovieLens-100K leave-last-out${s.validation ? ' (VALIDATION: second-latest per user)' : ''}, BPR, ${s.rankingEpochs} epochs; Adam ${s.lr}, L2 ${s.l2}, batch ${s.batch}, k=${s.dim}, wasm (threads: ${s.wasmThreads})`,
   );
   const r = await runZooQuality(zooModels(flags.models), s, ranking);
   console.log(formatTable(r.rows));

@@ -20,7 +20,9 @@
  * n = 10⁶: it runs with `--ffm-hash` ids (default 100,000).
  *
  * Usage: `pnpm --filter @fm/bench zoo-speed [--models fm,hofm,…] [--batch 2048] [--k 16] [--hash 1000000]
- *   [--ffm-hash 100000] [--rounds 5] [--profile] [--baseline DIR] [--json FILE]`
+ *   [--ffm-hash 100000] [--rounds 5] [--profile] [--wasm-threads 1|N|auto] [--baseline DIR] [--json FILE]`
+ * `--wasm-threads` (default 1, so examples per CPU-second measure the work): the threads of tfjs-backend-wasm's
+ * products (`selectBackend`'s `wasmThreads`); with more, the wall-clock column is the one to read.
  * A model spec `kind:key=value,…` overrides ModelConfig fields (values are JSON), e.g. `dcn-v2:crossRank=64`.
  */
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { generateCtr } from '@fm/data';
 import { MODEL_KINDS, createModel, type ModelKind } from '@fm/layers';
-import { inspectModel, logLoss } from '@fm/train';
+import { inspectModel, logLoss, selectBackend } from '@fm/train';
 import { TrainStep, createOptimizer } from '@fm/train/native';
 import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
@@ -48,6 +50,8 @@ interface WorkerSpec {
   hash: number;
   rounds: number;
   profile: boolean;
+  /** tfjs-backend-wasm's threads (`selectBackend`'s `wasmThreads`; a baseline without the option runs one). */
+  wasmThreads: number | 'auto';
 }
 
 /** One worker's figures (medians over the timed rounds). */
@@ -80,8 +84,8 @@ const cpuMs = (start: NodeJS.CpuUsage) => {
 /** The worker: trains one model for a warm-up step and `rounds` timed steps, returns its figures. */
 async function runWorker(spec: WorkerSpec): Promise<ZooSpeedResult> {
   const { kind, overrides } = parseModelSpec(spec.model);
-  await tf.setBackend('wasm');
-  await tf.ready();
+  await import('@fm/train/node'); // registers the wasm backend's threads in Node
+  await selectBackend('wasm', { wasmThreads: spec.wasmThreads });
   const { batch, rounds } = spec;
   const { dataset } = generateCtr({ rows: batch * (rounds + 1), fields: 39, hashSize: spec.hash, seed: 7 });
   const all = dataset.schema.fieldDims;
@@ -151,7 +155,7 @@ async function runWorker(spec: WorkerSpec): Promise<ZooSpeedResult> {
     for (const kernel of info.kernels) byKernel.set(kernel.name, (byKernel.get(kernel.name) ?? 0) + (typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0));
     result.topKernels = [...byKernel.entries()]
       .sort((a, c) => c[1] - a[1])
-      .slice(0, 4)
+      .slice(0, Number(process.env['FM_TOP_KERNELS'] ?? 4))
       .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
       .join(', ');
   }
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       'ffm-hash': { type: 'string', default: '100000' },
       rounds: { type: 'string', default: '5' },
       profile: { type: 'boolean', default: false },
+      'wasm-threads': { type: 'string', default: '1' },
       baseline: { type: 'string' },
       json: { type: 'string' },
       worker: { type: 'string' },
@@ -187,7 +192,14 @@ async function main(): Promise<void> {
     return;
   }
   const models = splitModelList(flags.models);
-  const common = { batch: Number(flags.batch), k: Number(flags.k), rounds: Number(flags.rounds), profile: flags.profile };
+  const threads = flags['wasm-threads'];
+  const common = {
+    batch: Number(flags.batch),
+    k: Number(flags.k),
+    rounds: Number(flags.rounds),
+    profile: flags.profile,
+    wasmThreads: threads === 'auto' ? ('auto' as const) : Number(threads),
+  };
   const self = new URL(import.meta.url);
   const base = flags.baseline ? baselineEntry(flags.baseline) : undefined;
   console.log(

@@ -27,6 +27,37 @@ export const BACKEND_HINTS: Record<Exclude<BackendPreference, 'auto'>, string> =
   cpu: 'the cpu backend ships with @tensorflow/tfjs',
 };
 
+/**
+ * Starting tfjs-backend-wasm with a pool of threads where the platform needs help to (Node: registered by importing
+ * `@fm/train/node`; in a browser tfjs starts its threaded build itself where the page is cross-origin isolated).
+ */
+export interface WasmThreads {
+  /** The thread count used when none is asked for. */
+  auto(): number;
+  /**
+   * Before the backend's first start: arranges for it to start with `threads` threads. Returns what to undo once it
+   * has started (or failed), or why threads cannot be used here.
+   */
+  prepare(threads: number): Promise<{ undo(): void } | string>;
+}
+
+let wasmThreads: WasmThreads | undefined;
+
+/** Registers how to start the wasm backend with threads (done by importing `@fm/train/node`). */
+export function registerWasmThreads(w: WasmThreads): void {
+  wasmThreads = w;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * Threads of tfjs-backend-wasm's products (XNNPACK) when it starts here for the first time in this process: a
+   * count ≥ 1, or 'auto' (default: in Node with `@fm/train/node` imported, the cores Node may use, at most 8;
+   * elsewhere tfjs's own choice). A backend already started keeps its threads; the report says how many it has.
+   */
+  wasmThreads?: number | 'auto';
+}
+
 const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** A dynamic import the bundler leaves alone (the module may not be installed). */
@@ -41,7 +72,45 @@ async function activate(name: string): Promise<void> {
 
 type Attempt = () => Promise<string>;
 
-function attempts(node: boolean): Record<Exclude<BackendPreference, 'auto'>, Attempt> {
+/** tfjs-backend-wasm's XNNPACK threads, or undefined before the backend has started. */
+function startedWasmThreads(wasm: { getThreadsCount(): number }): number | undefined {
+  try {
+    return wasm.getThreadsCount();
+  } catch {
+    return undefined; // "WASM backend not initialized."
+  }
+}
+
+/** Starts the wasm backend, with threads where asked and possible; says what it started. */
+async function startWasm(node: boolean, threads: number | 'auto'): Promise<string> {
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`selectBackend: wasmThreads must be an integer ≥ 1 or 'auto', got ${String(threads)}`);
+  }
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const before = startedWasmThreads(wasm);
+  let note = '';
+  let prepared: { undo(): void } | undefined;
+  if (before === undefined && node && wasmThreads !== undefined) {
+    const count = threads === 'auto' ? wasmThreads.auto() : threads;
+    if (count > 1) {
+      const got = await wasmThreads.prepare(count);
+      if (typeof got === 'string') note = `; one thread: ${got}`;
+      else prepared = got;
+    }
+  } else if (before === undefined && threads !== 'auto') {
+    wasm.setThreadsCount(threads);
+  }
+  try {
+    await activate('wasm');
+  } finally {
+    prepared?.undo();
+  }
+  const count = startedWasmThreads(wasm) ?? 1;
+  const started = before === undefined ? '' : ', started before';
+  return `wasm (SIMD, ${count} thread${count === 1 ? '' : 's'}${started}) loaded${note}`;
+}
+
+function attempts(node: boolean, options: SelectBackendOptions): Record<Exclude<BackendPreference, 'auto'>, Attempt> {
   return {
     async tensorflow() {
       if (!node) throw new Error('tfjs-node exists only in Node');
@@ -79,9 +148,7 @@ function attempts(node: boolean): Record<Exclude<BackendPreference, 'auto'>, Att
       return 'WebGL context created';
     },
     async wasm() {
-      if (!tf.findBackendFactory('wasm')) await import('@tensorflow/tfjs-backend-wasm');
-      await activate('wasm');
-      return 'wasm (SIMD) loaded';
+      return startWasm(node, options.wasmThreads ?? 'auto');
     },
     async cpu() {
       await activate('cpu');
@@ -95,12 +162,13 @@ function attempts(node: boolean): Record<Exclude<BackendPreference, 'auto'>, Att
  *
  * `auto` tries, in Node: tensorflow (tfjs-node-gpu, then tfjs-node, if installed) > webgpu (if an
  * adapter exists) > wasm > cpu; in the browser: webgpu > webgl > wasm > cpu. Asking for a specific
- * backend that cannot start throws an error that says how to get it.
+ * backend that cannot start throws an error that says how to get it. The wasm backend starts with
+ * `options.wasmThreads` threads for its products (in Node: `@fm/train/node` imported, else one).
  */
-export async function selectBackend(pref: BackendPreference = 'auto'): Promise<BackendReport> {
+export async function selectBackend(pref: BackendPreference = 'auto', options: SelectBackendOptions = {}): Promise<BackendReport> {
   const node = isNode();
   const environment = node ? 'node' : 'browser';
-  const all = attempts(node);
+  const all = attempts(node, options);
   const known = Object.keys(all);
   if (pref !== 'auto' && !known.includes(pref)) {
     throw new Error(`selectBackend: unknown backend "${String(pref)}", expected auto | ${known.join(' | ')}`);

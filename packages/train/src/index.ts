@@ -44,7 +44,15 @@ export {
   type EpochRecord,
   registerDirectoryCheckpointStore,
 } from './checkpoint.js';
-export { selectBackend, BACKEND_HINTS, type BackendPreference, type BackendReport } from './backend.js';
+export {
+  selectBackend,
+  registerWasmThreads,
+  BACKEND_HINTS,
+  type BackendPreference,
+  type BackendReport,
+  type SelectBackendOptions,
+  type WasmThreads,
+} from './backend.js';
 export { yieldToEventLoop } from './yield.js';
 // Native MCMC (Bayesian FM) and ALS solvers.
 export * from './engines/bayes/index.js';

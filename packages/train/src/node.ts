@@ -123,6 +123,12 @@ registerNativeThreads({
   runner: makeHogwild,
 });
 
+// tfjs-backend-wasm's threaded build, which tfjs does not start in Node by itself (selectBackend's wasmThreads).
+import { registerWasmThreads } from './backend.js';
+import { nodeWasmThreads } from './wasm-threads-node.js';
+export { autoWasmThreads, WASM_THREADS_VERSION } from './wasm-threads-node.js';
+registerWasmThreads(nodeWasmThreads);
+
 // MCMC and ALS sweep the lanes of their categorical fields on worker threads (the same chain for any thread count).
 import { registerSweepThreads } from './engines/bayes/sweep-lanes.js';
 import { workerSweepThreads } from './engines/bayes/sweep-lanes-node.js';

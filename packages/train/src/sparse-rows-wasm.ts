@@ -201,8 +201,8 @@ function adamRows16(): TypedFunction {
 }
 
 /** The kernels over the wasm backend's memory whose buffer is `buffer`, or null (another backend, no WebAssembly SIMD). */
-export const sparseRowKernels = heapModule<SparseRowKernels>(() =>
-  typedModule([gatherRows(true), gatherRows(false), scatterAdd(true), scatterAdd(false), adamRows(), adamRows16()], false),
+export const sparseRowKernels = heapModule<SparseRowKernels>((shared) =>
+  typedModule([gatherRows(true), gatherRows(false), scatterAdd(true), scatterAdd(false), adamRows(), adamRows16()], shared),
 );
 
 const GATHER_KERNEL = 'FmGatherTableRows';

@@ -1,0 +1,140 @@
+// Node only: worker threads that run @fm/layers' heap-module calls over the threaded wasm backend's shared memory.
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { HeapCall, HeapHelpers } from '@fm/layers';
+
+/** Slots of a helper's control array. */
+const REQUEST = 0; // the sequence number of the latest calls written to the mailbox
+const DONE = 1; // the last finished one (negated when a call threw)
+/** How long the calling thread waits for a helper before it gives up (the calls take milliseconds). */
+const WAIT_LIMIT_MS = 120_000;
+/** The mailbox's first size in int32s; a longer list of calls gets a bigger one. */
+const MAILBOX_INTS = 1 << 14;
+
+/**
+ * A helper's loop (CommonJS, in its own thread), asleep in `Atomics.wait` between requests (a wake-up costs
+ * microseconds; a message through the event loop cost ~0.2 ms a call on this machine). On a request it first takes
+ * whatever the port holds (`receiveMessageOnPort`, synchronously): compiled modules with the memory to instantiate
+ * them over, and bigger mailboxes. The mailbox holds: the instance's id, the number of calls, then per call the
+ * export's index (in the module's export list), its argument count and its arguments.
+ */
+const HELPER_SOURCE = `'use strict';
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const control = new Int32Array(workerData.control);
+const port = workerData.port;
+let mailbox = new Int32Array(workerData.mailbox);
+const instances = new Map();
+let last = 0;
+for (;;) {
+  Atomics.wait(control, ${REQUEST}, last);
+  const seq = Atomics.load(control, ${REQUEST});
+  if (seq === last) continue;
+  last = seq;
+  let done = seq;
+  try {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      const msg = m.message;
+      if (msg.type === 'module') {
+        const exports = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports;
+        instances.set(msg.id, msg.names.map((n) => exports[n]));
+      } else if (msg.type === 'mailbox') mailbox = new Int32Array(msg.buffer);
+    }
+    const fns = instances.get(mailbox[0]);
+    const count = mailbox[1];
+    for (let c = 0, p = 2; c < count; c++) {
+      const argc = mailbox[p + 1];
+      fns[mailbox[p]].apply(null, mailbox.subarray(p + 2, p + 2 + argc));
+      p += 2 + argc;
+    }
+  } catch (e) {
+    process.stderr.write('fm heap helper: ' + ((e && e.stack) || e) + '\\n');
+    done = -seq;
+  }
+  Atomics.store(control, ${DONE}, done);
+  Atomics.notify(control, ${DONE});
+}
+`;
+
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  control: Int32Array;
+  mailbox: Int32Array;
+  seq: number;
+  /** Per compiled module and memory: the instance's id and its export names. */
+  known: WeakMap<object, WeakMap<object, { id: number; names: Map<string, number> }>>;
+}
+
+/** The export names of a compiled module, in order. */
+function exportNames(module: object): string[] {
+  const api = (globalThis as unknown as { WebAssembly: { Module: { exports(m: object): { name: string }[] } } }).WebAssembly;
+  return api.Module.exports(module).map((e) => e.name);
+}
+
+/**
+ * `count` worker threads for {@link HeapHelpers} (`registerHeapHelpers` of @fm/layers). A list of calls goes into
+ * the helper's shared mailbox and wakes it; the caller blocks on the helper's control slot (`Atomics.wait`) once
+ * its own part is done. The workers do not keep the process alive.
+ */
+export function nodeHeapHelpers(count: number): HeapHelpers {
+  let nextId = 1;
+  const helpers: Helper[] = Array.from({ length: count }, () => {
+    const control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    const mailbox = new Int32Array(new SharedArrayBuffer(4 * MAILBOX_INTS));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(HELPER_SOURCE, {
+      eval: true,
+      workerData: { control: control.buffer, mailbox: mailbox.buffer, port: port2 },
+      transferList: [port2],
+    });
+    worker.unref();
+    port1.unref();
+    return { worker, port: port1, control, mailbox, seq: 0, known: new WeakMap() };
+  });
+  return {
+    count,
+    start(index: number, module: object, memory: object, calls: readonly HeapCall[]): () => void {
+      const h = helpers[index];
+      if (h === undefined) throw new Error(`heap helpers: no helper ${index} (there are ${count})`);
+      let byMemory = h.known.get(module);
+      if (byMemory === undefined) h.known.set(module, (byMemory = new WeakMap()));
+      let instance = byMemory.get(memory);
+      if (instance === undefined) {
+        const names = exportNames(module);
+        instance = { id: nextId++, names: new Map(names.map((n, i) => [n, i])) };
+        byMemory.set(memory, instance);
+        h.port.postMessage({ type: 'module', id: instance.id, module, memory, names });
+      }
+      let size = 2;
+      for (const c of calls) size += c.length + 1;
+      if (size > h.mailbox.length) {
+        h.mailbox = new Int32Array(new SharedArrayBuffer(4 * 2 ** Math.ceil(Math.log2(size))));
+        h.port.postMessage({ type: 'mailbox', buffer: h.mailbox.buffer });
+      }
+      const box = h.mailbox;
+      box[0] = instance.id;
+      box[1] = calls.length;
+      let p = 2;
+      for (const [name, ...args] of calls) {
+        const fn = instance.names.get(name);
+        if (fn === undefined) throw new Error(`heap helpers: the module exports no ${name}`);
+        box[p] = fn;
+        box[p + 1] = args.length;
+        box.set(args, p + 2);
+        p += 2 + args.length;
+      }
+      const seq = ++h.seq;
+      Atomics.store(h.control, REQUEST, seq);
+      Atomics.notify(h.control, REQUEST);
+      return () => {
+        const t0 = Date.now();
+        for (;;) {
+          const done = Atomics.load(h.control, DONE);
+          if (done === seq) return;
+          if (done === -seq) throw new Error('a heap helper thread failed (its error is on stderr)');
+          if (Date.now() - t0 > WAIT_LIMIT_MS) throw new Error(`a heap helper thread did not finish in ${WAIT_LIMIT_MS / 1000} s`);
+          Atomics.wait(h.control, DONE, done, 1000);
+        }
+      };
+    },
+  };
+}
