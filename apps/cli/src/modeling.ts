@@ -28,6 +28,16 @@ export const BACKEND_OPTION = {
   description: 'tfjs backend: auto picks tensorflow (tfjs-node[-gpu], if installed) > webgpu > wasm > cpu',
 } as const;
 
+/** The `--wasm-threads` flag. */
+export const WASM_THREADS_OPTION = {
+  type: 'int',
+  min: 1,
+  max: 8,
+  placeholder: 'N',
+  description:
+    "threads of the wasm backend's products and kernels (default 1; 2+ speeds up models with large products, e.g. fibinet or autoint at --batch 512 on many fields, and slows small ones)",
+} as const;
+
 /** The backend chosen, and why. */
 export interface BackendChoice {
   backend: string;
@@ -35,10 +45,10 @@ export interface BackendChoice {
 }
 
 /** Selects and initialises the tfjs backend; prints the choice on stderr (always). */
-export async function initBackend(pref: string, ctx: CommandContext): Promise<BackendChoice> {
+export async function initBackend(pref: string, ctx: CommandContext, wasmThreads?: number): Promise<BackendChoice> {
   let report;
   try {
-    report = await selectBackend(pref as (typeof BACKENDS)[number]);
+    report = await selectBackend(pref as (typeof BACKENDS)[number], wasmThreads === undefined ? {} : { wasmThreads });
   } catch (e) {
     throw new CliError(`--backend ${pref}: ${(e as Error).message}`, { cause: e });
   }

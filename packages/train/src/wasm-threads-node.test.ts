@@ -93,5 +93,9 @@ describe('tfjs-backend-wasm with threads in Node (@fm/train/node)', () => {
     expect(child.signal).toBeNull(); // not killed by the timeout
     expect(child.status).toBe(0);
     expect(child.stdout).toMatch(/2 threads/);
+    // without the option: one thread, the single-threaded build, as before
+    const plain = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("{ wasmThreads: 2 }", '{}')], { cwd, encoding: 'utf8', timeout: 60_000 });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toMatch(/wasm \(SIMD, 1 thread\) loaded/);
   });
 });

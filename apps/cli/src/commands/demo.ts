@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { CliError, InterruptedError } from '../errors.js';
 import { titlesOf } from '../inputs.js';
 import { saveModelDir } from '../model-store.js';
-import { BACKEND_OPTION, buildModel, initBackend, pointwiseMetrics, predictScores, trainModel } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, buildModel, initBackend, pointwiseMetrics, predictScores, trainModel } from '../modeling.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
 import { datasetOutputs, writeDataset } from '../outputs.js';
 import { pairScorer, rankingEvaluation, userItemLayout, userItemPairs } from '../ranking.js';
@@ -35,6 +35,7 @@ fm recommend and fm similar.`,
     dim: { type: 'int', min: 1, default: 16, description: 'latent dimension k' },
     user: { type: 'int', min: 1, default: 1, description: 'raw user id to recommend for' },
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
     seed: { type: 'int', default: 42, description: 'random seed' },
     force: { type: 'boolean', description: 'write into --out even where files there were not written by fm' },
   },
@@ -44,7 +45,7 @@ fm recommend and fm similar.`,
     const outputs = [...datasetOutputs('--out', join(v.out, 'ratings.arrow')), { flag: '--out (the model)', path: join(v.out, 'model'), kind: 'dir' as const }];
     await checkOutputs('demo', [], outputs, v.force);
     ctx.kept = await describeKept([outputs[0]!, outputs[3]!]);
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
 
     // 1. Data: a planted low-rank rating model, MovieLens-100K shaped.
     const gen = generateRatings({ users: v.users, items: v.items, density: 0.063, seed: v.seed, round: true });

@@ -6,7 +6,7 @@ import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadForModel, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
-import { BACKEND_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, initBackend, pointwiseMetrics, predictScores, type Task } from '../modeling.js';
 import { parsePredictions } from '../predictions.js';
 import { pairScorer, parseMetricNames, rankingEvaluation, userItemPairs, type UserItemLayout } from '../ranking.js';
 import { modelLayout, modelSide, sideScorer } from '../side-recommend.js';
@@ -48,6 +48,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
     train: { type: 'string', placeholder: 'FILE', description: "training data whose items are never negatives / are masked (default: the model's record)" },
     predictions: { type: 'string', placeholder: 'FILE', description: "pointwise metrics of a predictions file (fm predict, libFM's -out, libffm's output) against --data's labels, instead of the model's own scores" },
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
     seed: { type: 'int', description: 'sampled protocol: seed of the negatives (default: 42)' },
   },
   examples: [
@@ -66,7 +67,7 @@ to the test item, repeats, unseen items or users) are counted and evaluated. A s
         throw new UsageError(`fm eval: --metrics: ${(e as Error).message}`, 'eval');
       }
     }
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
     // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
     const bundle = await loadScoringBundle(v.model, backend.backend);
     const task = bundle.meta.task;

@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadForModel, ZERO_BASED_OPTION } from '../inputs.js';
 import { loadScoringBundle } from '../model-store.js';
-import { BACKEND_OPTION, initBackend, predictScores } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, initBackend, predictScores } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput } from '../output-plan.js';
 import { formatPredictions } from '../predictions.js';
 import { requireBayesian } from '../predictive-std.js';
@@ -33,6 +33,7 @@ at the end: an interrupted run leaves --out as it was.`,
     columns: COLUMNS_OPTION,
     'zero-based': ZERO_BASED_OPTION,
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
     force: { type: 'boolean', description: 'overwrite an output file that fm did not write' },
   },
   examples: ['fm predict --model out/fm-model --data ml-100k/ua.test --format movielens --out ua.predictions', 'fm predict --model out/ffm --data test.ffm --out test.out'],
@@ -45,7 +46,7 @@ at the end: an interrupted run leaves --out as it was.`,
     ];
     await checkOutputs('predict', inputs, [{ flag: '--out', path: v.out, kind: 'file' }], v.force);
     ctx.kept = await describeKept([{ flag: '--out', path: v.out, kind: 'file' }]);
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
     // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
     const bundle = await loadScoringBundle(v.model, backend.backend);
     if (v.std) requireBayesian(bundle.model, 'predict', v.model);

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { checkFormatFlags, COLUMNS_OPTION, FORMAT_OPTION, formatFlags, loadForModel } from '../inputs.js';
 import { loadScoringBundle, titleOf } from '../model-store.js';
 import { yieldToEventLoop } from '@fm/train';
-import { BACKEND_OPTION, drawProgress, initBackend } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, drawProgress, initBackend } from '../modeling.js';
 import { localIdOf, pairScorer, rawIdOf, userItemPairs } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { checkOutputs, describeKept } from '../output-plan.js';
@@ -49,6 +49,7 @@ prints the user's own ratings from it next to the recommendations.
     format: FORMAT_OPTION,
     columns: COLUMNS_OPTION,
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
   },
   examples: ['fm recommend --model out/fm-model --user 196 --k 10 --exclude-seen out/train.arrow', 'fm recommend --model out/fm-model --all-users --k 20 --exclude-seen out/train.arrow --out recs.csv'],
   async run({ values: v }, ctx) {
@@ -61,7 +62,7 @@ prints the user's own ratings from it next to the recommendations.
       await checkOutputs('recommend', inputs, [{ flag: '--out', path: v.out, kind: 'file' }], v.force);
       ctx.kept = await describeKept([{ flag: '--out', path: v.out, kind: 'file' }]);
     }
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
     // LR/FM/FFM/MF score on the native kernels: loaded straight into their arrays
     const bundle = await loadScoringBundle(v.model, backend.backend);
     if (v.std) requireBayesian(bundle.model, 'recommend', v.model);

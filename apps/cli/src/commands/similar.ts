@@ -5,7 +5,7 @@ import { isNativeModel } from '@fm/train';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { loadScoringBundle, titleOf } from '../model-store.js';
-import { BACKEND_OPTION, initBackend } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, initBackend } from '../modeling.js';
 import { localIdOf, rawIdOf } from '../ranking.js';
 import { formatTable } from '../text.js';
 import { itemPartFactors, modelLayout, modelSide, sideParts } from '../side-recommend.js';
@@ -22,10 +22,11 @@ export const similarCommand = defineCommand({
     k: { type: 'int', min: 1, default: 10, description: 'number of items' },
     metric: { type: 'enum', choices: ['cosine', 'dot'], default: 'cosine', description: 'similarity of factor vectors' },
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
   },
   examples: ['fm similar --model out/fm-model --item 50 --k 5'],
   async run({ values: v }, ctx) {
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
     // an LR/FM/FFM/MF model is read straight into native arrays; only its item rows become a tensor
     const bundle = await loadScoringBundle(v.model, backend.backend);
     // a model with side features compares each item's part (its id's factors plus its attributes')

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { checkFormatFlags, checkInputPath, COLUMNS_OPTION, describeUnseen, FORMAT_OPTION, formatFlags, loadInput, titlesOf, ZERO_BASED_OPTION, type LoadedInput } from '../inputs.js';
 import { disposeModel, saveModelDir, type CliModelMeta } from '../model-store.js';
-import { BACKEND_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNatively, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
+import { BACKEND_OPTION, WASM_THREADS_OPTION, buildModel, buildTrainModel, checkDropoutFlag, trainsNatively, initBackend, MODEL_KINDS, OPTIMIZERS, TASKS, trainModel, type ModelKind, type Task } from '../modeling.js';
 import { checkOutputs, describeKept, type PlannedInput, type PlannedOutput } from '../output-plan.js';
 import { evaluateTest, checkTaskData } from '../test-eval.js';
 import { userItemLayout, userItemPairs } from '../ranking.js';
@@ -173,6 +173,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     'hash-bits': HASH_BITS_OPTION,
     'hash-seed': HASH_SEED_OPTION,
     backend: BACKEND_OPTION,
+    'wasm-threads': WASM_THREADS_OPTION,
     engine: { type: 'enum', choices: ['auto', 'native', 'tfjs'], default: 'auto', description: 'training engine: native TypeScript kernels (lr, fm, ffm, mf) or tfjs (every model, GPU backends); auto picks and says why' },
     seed: { type: 'int', default: 42, description: 'random seed (init, shuffling, synthetic data)' },
     force: { type: 'boolean', description: 'write --out into an existing directory that is not an fm model directory' },
@@ -245,7 +246,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
 
     const side = await readSideFlags(v, 'train');
     checkSideWithNegatives(side, task, v.negatives);
-    const backend = await initBackend(v.backend, ctx);
+    const backend = await initBackend(v.backend, ctx, v['wasm-threads']);
     const init = v['init-from'] !== undefined ? await loadInitFrom(v['init-from'], { model: v.model, engine: v.engine as string, backend: backend.backend, ...(v.dim !== undefined ? { dim: v.dim } : {}) }) : undefined;
     if (init && bayes) {
       disposeModel(init.model);
