@@ -44,7 +44,11 @@ const WORKER_PATCH = `
         global.importScripts = (f) => { if (f !== 'fm:main-script') readFile(f); };
       }
       handle(e);
-    }).catch((err) => { process.stderr.write('fm: a tfjs-backend-wasm worker failed to start: ' + (err && err.stack || err) + '\\n'); process.exit(70); });
+    }).catch((err) => {
+      // thrown again outside the promise: the worker's 'error' event reaches the main thread, which stops
+      // (emscripten rethrows it there) instead of waiting forever for a worker that will never load
+      setImmediate(() => { throw new Error('fm: a tfjs-backend-wasm worker failed to start: ' + ((err && err.stack) || err)); });
+    });
   };
 })();
 `;
