@@ -6,7 +6,7 @@
  *   backward — the step's gradient tape (`TrainStep.lastPhases.gradientsMs`) minus the forward time (a revision
  *              without `lastPhases`: `tf.variableGrads` of the loss minus the forward time);
  *   update   — the rest of the step (gradients read back, L2, Adam, weights written);
- *   top kernels — with `--profile`, the four costliest kernels of one step (`tf.profile`).
+ *   top kernels — with `--profile`, the `--top` (default 4) costliest kernels of one step (`tf.profile`).
  *
  * Each model runs in its own Node process (its own heap; its peak RSS is its own): a warm-up step, then
  * `--rounds` timed steps on distinct batches; the table gives medians. Examples/s are per CPU-second of the step
@@ -20,7 +20,7 @@
  * n = 10⁶: it runs with `--ffm-hash` ids (default 100,000).
  *
  * Usage: `pnpm --filter @fm/bench zoo-speed [--models fm,hofm,…] [--batch 2048] [--k 16] [--hash 1000000]
- *   [--ffm-hash 100000] [--rounds 5] [--profile] [--wasm-threads 1|N|auto] [--baseline DIR] [--json FILE]`
+ *   [--ffm-hash 100000] [--rounds 5] [--profile [--top N]] [--wasm-threads 1|N|auto] [--baseline DIR] [--json FILE]`
  * `--wasm-threads` (default 1, so examples per CPU-second measure the work): the threads of tfjs-backend-wasm's
  * products (`selectBackend`'s `wasmThreads`); with more, the wall-clock column is the one to read.
  * A model spec `kind:key=value,…` overrides ModelConfig fields (values are JSON), e.g. `dcn-v2:crossRank=64`.
@@ -52,6 +52,8 @@ interface WorkerSpec {
   profile: boolean;
   /** tfjs-backend-wasm's threads (`selectBackend`'s `wasmThreads`; a baseline without the option runs one). */
   wasmThreads: number | 'auto';
+  /** Kernels listed with `profile`. */
+  top: number;
 }
 
 /** One worker's figures (medians over the timed rounds). */
@@ -155,7 +157,7 @@ async function runWorker(spec: WorkerSpec): Promise<ZooSpeedResult> {
     for (const kernel of info.kernels) byKernel.set(kernel.name, (byKernel.get(kernel.name) ?? 0) + (typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0));
     result.topKernels = [...byKernel.entries()]
       .sort((a, c) => c[1] - a[1])
-      .slice(0, Number(process.env['FM_TOP_KERNELS'] ?? 4))
+      .slice(0, spec.top)
       .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
       .join(', ');
   }
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       profile: { type: 'boolean', default: false },
       'wasm-threads': { type: 'string', default: '1' },
+      top: { type: 'string', default: '4' },
       baseline: { type: 'string' },
       json: { type: 'string' },
       worker: { type: 'string' },
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
     rounds: Number(flags.rounds),
     profile: flags.profile,
     wasmThreads: threads === 'auto' ? ('auto' as const) : Number(threads),
+    top: Number(flags.top),
   };
   const self = new URL(import.meta.url);
   const base = flags.baseline ? baselineEntry(flags.baseline) : undefined;
