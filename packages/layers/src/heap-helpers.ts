@@ -19,7 +19,8 @@ export interface HeapHelpers {
   readonly sameThread?: boolean;
   /**
    * Starts `calls`, in order, on helper `index` (0 ≤ index < count), in an instance of `module` over `memory`;
-   * returns a function that blocks until they are done (and throws if one failed).
+   * returns a function that blocks until they are done (and throws if one failed). A helper runs one list at a
+   * time: call the returned function before starting that helper again ({@link runHeapParts} does).
    */
   start(index: number, module: object, memory: WasmMemory, calls: readonly HeapCall[]): () => void;
 }

@@ -32,7 +32,7 @@ export const BACKEND_HINTS: Record<Exclude<BackendPreference, 'auto'>, string> =
  * `@fm/train/node`; in a browser tfjs starts its threaded build itself where the page is cross-origin isolated).
  */
 export interface WasmThreads {
-  /** The thread count used when none is asked for. */
+  /** The thread count of `wasmThreads: 'auto'`. */
   auto(): number;
   /**
    * Before the backend's first start: arranges for it to start with `threads` threads. Returns what to undo once it

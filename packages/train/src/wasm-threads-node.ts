@@ -53,9 +53,7 @@ const WORKER_PATCH = `
 })();
 `;
 
-/**
- * The default thread count: the cores Node may use (`os.availableParallelism()`), at most 8.
- */
+/** The thread count of `wasmThreads: 'auto'`: the cores Node may use (`os.availableParallelism()`), at most 8. */
 export function autoWasmThreads(): number {
   return Math.max(1, Math.min(MAX_WASM_THREADS, availableParallelism()));
 }
