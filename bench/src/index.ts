@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   if (!values.only || values.only === 'zoo') {
     const s = zooQualitySettings(values.quick ? { 'ctr-rows': '5000', epochs: '1', 'ranking-epochs': '1' } : {});
     console.log(
-      `\n== Model zoo: CTR generator (${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.epochs} epochs) and MovieLens-100K leave-last-out ranking (${s.rankingEpochs} epochs); each model and case its own process ==`,
+      `\n== Model zoo: CTR generator (${s.ctrRows.toLocaleString('en-US')} rows × 39 fields, ${s.epochs} epochs) and MovieLens-100K leave-last-out ranking (${s.rankingEpochs} epochs); wasm threads: ${s.wasmThreads}; each model and case its own process ==`,
     );
     const zoo = await runZooQuality(zooModels(values.models), s, existsSync(`${s.dir}/u.data`));
     console.log(formatTable(zoo.rows));
