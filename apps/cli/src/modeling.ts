@@ -35,7 +35,7 @@ export const WASM_THREADS_OPTION = {
   max: 8,
   placeholder: 'N',
   description:
-    "threads of the wasm backend's products and kernels (default 1; 2+ speeds up models with large products, e.g. fibinet or autoint at --batch 512 on many fields, and slows small ones)",
+    "threads of the wasm backend's products and kernels (default 1; 2+ speeds up models with large products, e.g. fibinet or autoint at --batch 512 on many fields)",
 } as const;
 
 /** The backend chosen, and why. */

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
 import { nodeHeapHelpers } from './heap-helpers-node.js';
 import './node.js';
+import { POOLED_PRODUCT_WORK, wasmPoolSwitch } from './wasm-threads-node.js';
 
 const leftovers = () => readdirSync(tmpdir()).filter((f) => f.startsWith('fm-wasm-threads-')).length;
 let before = 0;
@@ -39,8 +40,14 @@ describe('tfjs-backend-wasm with threads in Node (@fm/train/node)', () => {
     await expect(selectBackend('wasm', { wasmThreads: 1.5 })).rejects.toThrow(/got 1\.5/);
   });
 
-  it("a product split over XNNPACK's threads equals the definition", () => {
-    const [m, k, n] = [300, 200, 70];
+  it("lends XNNPACK's pool only to big products (the threadpool pointer found and checked in the binary)", () => {
+    expect(wasmPoolSwitch()).toBe(`pool on products of ≥ ${POOLED_PRODUCT_WORK / 2 ** 20}M multiply-adds`);
+  });
+
+  it.each([
+    [300, 200, 70], // below the pool's threshold: XNNPACK inline
+    [1024, 1024, 64], // above: XNNPACK on its pool (64M multiply-adds)
+  ])("a product [%i, %i] · [·, %i] on the threaded backend equals the definition", (m, k, n) => {
     const a = tf.randomUniform([m, k], -1, 1, 'float32', 1);
     const b = tf.randomUniform([k, n], -1, 1, 'float32', 2);
     const got = tf.matMul(a, b).dataSync();

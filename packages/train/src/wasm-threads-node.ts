@@ -1,7 +1,8 @@
 // Node only: tfjs-backend-wasm's threaded SIMD build in Node, so XNNPACK's products use more than one core.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os, { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerHeapHelpers } from '@fm/layers';
 import type { WasmThreads } from './backend.js';
@@ -107,8 +108,11 @@ export async function prepareWasmThreads(threads: number): Promise<{ undo(): voi
       osModule.cpus = stockCpus;
       rmSync(dir, { recursive: true, force: true });
       settleWorkers();
-      // this package's own heap kernels split their rows over as many threads
-      if (tf.getBackend() === 'wasm' && wasmBackend.getThreadsCount() > 1) registerHeapHelpers(nodeHeapHelpers(wasmBackend.getThreadsCount() - 1));
+      if (tf.getBackend() === 'wasm' && wasmBackend.getThreadsCount() > 1) {
+        poolSwitch = switchPoolByWork(wasmBackend.getThreadsCount());
+        // this package's own heap kernels split their rows over as many threads
+        registerHeapHelpers(nodeHeapHelpers(wasmBackend.getThreadsCount() - 1));
+      }
     },
   };
 }
@@ -134,6 +138,156 @@ function settleWorkers(): void {
     void w.terminate?.();
   }
   if (pthread !== undefined) pthread.unusedWorkers = [];
+}
+
+/**
+ * Products with fewer multiply-adds run on the calling thread alone (XNNPACK without its pool): waking the pool
+ * costs more than it saves on them, and after each pooled product its threads spin for a while on the other cores,
+ * in the way of this package's helper threads.
+ */
+export const POOLED_PRODUCT_WORK = 64 * 2 ** 20;
+
+/** What {@link switchPoolByWork} set up: the kernels wrapped, or why not. */
+let poolSwitch: string | undefined;
+
+/** Whether XNNPACK's pool is switched per product (`undefined` before a threaded start), or why not. */
+export function wasmPoolSwitch(): string | undefined {
+  return poolSwitch;
+}
+
+/**
+ * The heap address of the backend's `threadpool` global (tfjs-backend-wasm's `backend.cc`), read from the
+ * threaded binary's `get_threads_count`, whose body is `if ((p = *threadpool) == NULL) return -1; return
+ * pthreadpool_get_threads_count(p);`, i.e. starts `i32.const ADDR; i32.load`. Undefined when the bytes differ.
+ */
+function threadpoolAddress(wasm: Uint8Array): number | undefined {
+  let p = 8;
+  const uleb = () => {
+    let r = 0;
+    let shift = 0;
+    let b = 0;
+    do {
+      b = wasm[p++] as number;
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  const skip = () => {
+    const n = uleb();
+    p += n;
+  };
+  let imported = 0;
+  let exportIndex = -1;
+  let code = -1;
+  while (p < wasm.length) {
+    const id = wasm[p++] as number;
+    const end = uleb() + p;
+    if (id === 2) {
+      for (let n = uleb(); n > 0; n--) {
+        skip();
+        skip();
+        const kind = wasm[p++] as number;
+        if (kind === 0) {
+          uleb();
+          imported++;
+        } else if (kind === 1) {
+          p++;
+          if ((wasm[p++] as number) & 1) uleb();
+          uleb();
+        } else if (kind === 2) {
+          if ((wasm[p++] as number) & 1) uleb();
+          uleb();
+        } else p += 2;
+      }
+    } else if (id === 7) {
+      for (let n = uleb(); n > 0; n--) {
+        const len = uleb();
+        const name = Buffer.from(wasm.subarray(p, p + len)).toString();
+        p += len;
+        const kind = wasm[p++] as number;
+        const index = uleb();
+        if (kind === 0 && name === 'get_threads_count') exportIndex = index;
+      }
+    } else if (id === 10) code = p;
+    p = end;
+  }
+  if (exportIndex < imported || code < 0) return undefined;
+  p = code;
+  for (let n = uleb(), i = 0; i < n; i++) {
+    const size = uleb();
+    if (i !== exportIndex - imported) {
+      p += size;
+      continue;
+    }
+    for (let groups = uleb(); groups > 0; groups--) {
+      uleb();
+      p++;
+    }
+    if (wasm[p++] !== 0x41) return undefined; // i32.const
+    const address = uleb(); // a small positive address: its sleb and uleb readings agree below 2^(7·bytes − 1)
+    return wasm[p] === 0x28 && address > 0 && address % 4 === 0 ? address : undefined; // i32.load
+  }
+  return undefined;
+}
+
+interface WasmModuleLike {
+  wasmMemory?: { buffer: ArrayBufferLike };
+  tfjs?: { getThreadsCount(): number };
+}
+
+/**
+ * After a threaded start: keeps XNNPACK's pool off (the backend's `threadpool` pointer set to NULL in the heap, so
+ * every XNNPACK op runs inline, as on one thread) and lends it only to matrix products of at least
+ * {@link POOLED_PRODUCT_WORK} multiply-adds (`BatchMatMul`, `_FusedMatMul`: their kernels wrapped). The address is
+ * checked before use: with the pointer NULL the backend's `get_threads_count` must answer −1, and restored `threads`.
+ * @returns a line for the report: what was done, or why not (then every op keeps the pool).
+ */
+function switchPoolByWork(threads: number): string {
+  const module = (tf.backend() as unknown as { wasm?: WasmModuleLike }).wasm;
+  const memory = module?.wasmMemory;
+  const count = module?.tfjs?.getThreadsCount.bind(module.tfjs);
+  if (memory === undefined || count === undefined) return 'pool on every op: no heap or thread count';
+  const file = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')), 'tfjs-backend-wasm-threaded-simd.wasm');
+  let address: number | undefined;
+  try {
+    address = threadpoolAddress(readFileSync(file));
+  } catch {
+    address = undefined;
+  }
+  if (address === undefined) return 'pool on every op: threadpool not found in the binary';
+  const slot = address / 4;
+  const heap = () => new Int32Array(memory.buffer);
+  const pool = heap()[slot] as number;
+  heap()[slot] = 0;
+  const off = count();
+  heap()[slot] = pool;
+  if (pool === 0 || off !== -1 || count() !== threads) return 'pool on every op: the threadpool check failed';
+  heap()[slot] = 0;
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const config = tf.getKernel(name, 'wasm');
+    if (config === undefined) continue;
+    const stock = config.kernelFunc;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        const a = args.inputs['a'] as tf.TensorInfo | undefined;
+        const b = args.inputs['b'] as tf.TensorInfo | undefined;
+        const attrs = args.attrs as { transposeB?: boolean } | undefined;
+        const n = b === undefined ? 0 : (b.shape[b.shape.length - (attrs?.transposeB === true ? 2 : 1)] ?? 0);
+        const work = (a === undefined ? 0 : a.shape.reduce((x, y) => x * y, 1)) * n;
+        if (work < POOLED_PRODUCT_WORK) return stock(args);
+        heap()[slot] = pool;
+        try {
+          return stock(args);
+        } finally {
+          heap()[slot] = 0;
+        }
+      },
+    });
+  }
+  return `pool on products of ≥ ${POOLED_PRODUCT_WORK / 2 ** 20}M multiply-adds`;
 }
 
 /** The Node implementation of {@link WasmThreads}, registered by importing `@fm/train/node`. */
