@@ -40,10 +40,12 @@ export function noteHeapInstance(exports: object, module: object, memory: WasmMe
   origins.set(exports, { module, memory, shared });
 }
 
-/** The helpers that may run calls of `kernels`, or undefined. */
-function helpersFor(kernels: object): HeapHelpers | undefined {
+/** The helpers that may run calls of `kernels`, with its origin; undefined where none may. */
+function helpersFor(kernels: object): { h: HeapHelpers; module: object; memory: WasmMemory } | undefined {
   const origin = origins.get(kernels);
-  return helpers !== undefined && origin !== undefined && (origin.shared || helpers.sameThread === true) ? helpers : undefined;
+  return helpers !== undefined && origin !== undefined && (origin.shared || helpers.sameThread === true)
+    ? { h: helpers, module: origin.module, memory: origin.memory }
+    : undefined;
 }
 
 /**
@@ -52,7 +54,7 @@ function helpersFor(kernels: object): HeapHelpers | undefined {
  * @internal
  */
 export function heapParallelism(kernels: object): number {
-  return 1 + (helpersFor(kernels)?.count ?? 0);
+  return 1 + (helpersFor(kernels)?.h.count ?? 0);
 }
 
 /** Below this many multiply-adds (or comparable steps) a call is not worth a helper's wake-up (~20-50 µs). @internal */
@@ -65,22 +67,21 @@ export const MIN_SPLIT_WORK = 1 << 20;
  * @internal
  */
 export function runHeapParts(kernels: object, parts: readonly (readonly HeapCall[])[]): void {
-  const origin = origins.get(kernels);
   const fns = kernels as Record<string, (...args: number[]) => void>;
   const here = (calls: readonly HeapCall[]) => {
     for (const [name, ...args] of calls) (fns[name] as (...a: number[]) => void)(...args);
   };
-  const h = helpersFor(kernels);
-  const away = origin === undefined || h === undefined ? 0 : Math.min(h.count, parts.length - 1);
+  const away = helpersFor(kernels);
+  const awayParts = away === undefined ? 0 : Math.min(away.h.count, parts.length - 1);
   const waits: (() => void)[] = [];
-  for (let p = 1; p <= away; p++) {
+  for (let p = 1; p <= awayParts; p++) {
     const calls = parts[p] as readonly HeapCall[];
-    if (calls.length > 0) waits.push((h as HeapHelpers).start(p - 1, (origin as { module: object }).module, (origin as { memory: WasmMemory }).memory, calls));
+    if (calls.length > 0 && away !== undefined) waits.push(away.h.start(p - 1, away.module, away.memory, calls));
   }
   let failure: unknown;
   try {
     here(parts[0] ?? []);
-    for (let p = away + 1; p < parts.length; p++) here(parts[p] as readonly HeapCall[]);
+    for (let p = awayParts + 1; p < parts.length; p++) here(parts[p] as readonly HeapCall[]);
   } catch (e) {
     failure = e;
   }

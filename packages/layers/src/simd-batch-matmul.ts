@@ -219,11 +219,7 @@ export function runSimdBatch(kernel: BatchKernel, a: Float32Array, y: Float32Arr
   const [driver, stride, otherStride] =
     kernel === 'abT' ? [a, rows * rb, cols * rb] : kernel === 'ab' ? [out, rows * rb, cols * rb] : [out, cols * rb, rows * rb];
   const parts = batch * rows * cols * d >= MIN_SPLIT_WORK ? heapParallelism(kernels) : 1;
-  if (parts === 1) {
-    kernels[kernel](a.byteOffset, y.byteOffset, out.byteOffset, driver.byteOffset + batch * stride, stride, otherStride, rb, d * 4);
-    return true;
-  }
-  // products [b0, b1) of the batch per thread: the driver moves by stride, y by otherStride, the [m, n] operand by m·n
+  // products [b0, b1) of the batch per thread (one part: the whole batch, here): the driver moves by stride, y by otherStride, the [m, n] operand by m·n
   const mn = rows * cols * 4;
   const [aStep, outStep] = kernel === 'abT' ? [stride, mn] : [mn, stride];
   runHeapParts(

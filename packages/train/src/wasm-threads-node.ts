@@ -108,10 +108,11 @@ export async function prepareWasmThreads(threads: number): Promise<{ undo(): voi
       osModule.cpus = stockCpus;
       rmSync(dir, { recursive: true, force: true });
       settleWorkers();
-      if (tf.getBackend() === 'wasm' && wasmBackend.getThreadsCount() > 1) {
-        poolSwitch = switchPoolByWork(wasmBackend.getThreadsCount());
+      const started = tf.getBackend() === 'wasm' ? wasmBackend.getThreadsCount() : 1;
+      if (started > 1) {
+        poolSwitch = switchPoolByWork(started);
         // this package's own heap kernels split their rows over as many threads
-        registerHeapHelpers(nodeHeapHelpers(wasmBackend.getThreadsCount() - 1));
+        registerHeapHelpers(nodeHeapHelpers(started - 1));
       }
     },
   };
@@ -241,7 +242,7 @@ interface WasmModuleLike {
  * every XNNPACK op runs inline, as on one thread) and lends it only to matrix products of at least
  * {@link POOLED_PRODUCT_WORK} multiply-adds (`BatchMatMul`, `_FusedMatMul`: their kernels wrapped). The address is
  * checked before use: with the pointer NULL the backend's `get_threads_count` must answer −1, and restored `threads`.
- * @returns a line for the report: what was done, or why not (then every op keeps the pool).
+ * @returns what was done, or why not (then every op keeps the pool): the line {@link wasmPoolSwitch} gives.
  */
 function switchPoolByWork(threads: number): string {
   const module = (tf.backend() as unknown as { wasm?: WasmModuleLike }).wasm;
