@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
-import { gemmTransposedA } from './simd-gemm.js';
+import { gemmScratchFloats, gemmTransposedA } from './simd-gemm.js';
 
 let ones = new Float32Array(0);
 
@@ -24,10 +24,12 @@ const transposedProductOp = defineHostOp({
   inputs: ['a', 'b'],
   outputShape: ([sa, sb]) => [(sa as number[])[1] as number, (sb as number[])[1] as number],
   // out = aᵀ @ b, a [M, K], b [M, N]: WebAssembly SIMD (the wasm backend's transposed matMul is a naive loop)
-  run([a, b], [sa, sb], out) {
+  run([a, b], [sa, sb], out, _attrs, scratch) {
     const [m, k] = sa as [number, number];
-    gemmTransposedA(a as Float32Array, b as Float32Array, m, k, (sb as number[])[1] as number, out);
+    gemmTransposedA(a as Float32Array, b as Float32Array, m, k, (sb as number[])[1] as number, out, true, scratch);
   },
+  // room for the helper threads' partial sums of a narrow product (its batch split)
+  scratch: ([sa, sb]) => gemmScratchFloats((sa as number[])[1] as number, (sb as number[])[1] as number),
   grads: {},
 });
 

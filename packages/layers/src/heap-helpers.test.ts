@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerHeapHelpers, splitRange, type HeapCall, type HeapHelpers } from './heap-helpers.js';
 import { runSimdBatch } from './simd-batch-matmul.js';
+import { denseMatMul } from './fast-ops.js';
 import { gemmTransposedA } from './simd-gemm.js';
 import { runSimdSoftmax, runSimdSoftmaxGrad } from './simd-softmax.js';
 import { uniform } from './test-utils/reference.js';
@@ -96,17 +97,65 @@ describe('heap kernels split over helper threads', () => {
     tensors.forEach((t) => t.dispose());
   });
 
-  it('a narrow weight gradient (K = 16 over many rows) stays on one thread', () => {
-    const [m, k, n] = [8192, 16, 32];
-    const { tensors, view } = heapInputs([m * k, m * n, k * n], 12);
-    const [x, dy, out] = tensors as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const { alone, split, parts } = withAndWithout(1, () => {
-      gemmTransposedA(view(x), view(dy), m, k, n, view(out));
-      return view(out);
+  it('a narrow weight gradient (K = 16 over many rows): one thread without scratch, the batch split with it', () => {
+    const [m, k, n] = [8200, 16, 32]; // 8,200 rows: the parts end on 32-row chunks but the last
+    const { tensors, view } = heapInputs([m * k, m * n, k * n, 2 * k * n], 12);
+    const [x, dy, out, scratch] = tensors as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    // the float64 reference Σ_r x[r, i]·dy[r, j]
+    const xs = view(x).slice();
+    const ds = view(dy).slice();
+    const reference = Array.from({ length: k * n }, (_, e) => {
+      const [i, j] = [Math.floor(e / n), e % n];
+      let sum = 0;
+      for (let r = 0; r < m; r++) sum += (xs[r * k + i] as number) * (ds[r * n + j] as number);
+      return sum;
     });
-    expect(parts).toHaveLength(0);
-    expect(Array.from(split)).toEqual(Array.from(alone));
+    for (const [count, withScratch, expectedParts] of [[1, false, 0], [1, true, 1], [2, true, 2]] as const) {
+      const { alone, split, parts } = withAndWithout(count, () => {
+        view(out).fill(Number.NaN);
+        view(scratch).fill(Number.NaN);
+        gemmTransposedA(view(x), view(dy), m, k, n, view(out), true, withScratch ? view(scratch) : undefined);
+        return view(out);
+      });
+      expect(parts).toHaveLength(expectedParts);
+      for (const [i, r] of reference.entries()) {
+        expect(split[i]).toBeCloseTo(r, 3);
+        expect(alone[i]).toBeCloseTo(r, 3);
+      }
+      // each helper starts on a 32-row chunk of the batch and sums into its own block of scratch
+      parts.forEach((part, p) => {
+        const first = part[0] as HeapCall;
+        expect((((first[1] as number) - view(x).byteOffset) / (k * 4)) % 32).toBe(0);
+        expect(first[3]).toBe(view(scratch).byteOffset + p * k * n * 4);
+      });
+    }
     tensors.forEach((t) => t.dispose());
+  });
+
+  it("a dense layer's narrow weight gradient on wasm: the batch split with the op's scratch, which is freed", () => {
+    const [m, k, n] = [4100, 16, 32];
+    const rnd = uniform(15);
+    const x = tf.tensor2d(Float32Array.from({ length: m * k }, () => rnd() - 0.5), [m, k]);
+    const w = tf.tensor2d(Float32Array.from({ length: k * n }, () => rnd() - 0.5), [k, n]);
+    const c = tf.tensor2d(Float32Array.from({ length: m * n }, () => rnd() - 0.5), [m, n]);
+    const xs = x.dataSync();
+    const cs = c.dataSync();
+    const helpers = recordingHelpers(1);
+    registerHeapHelpers(helpers);
+    const before = tf.memory().numBytes;
+    // ∂/∂w Σ (x w) ⊙ c = xᵀ c
+    const dw = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(denseMatMul(x, v as tf.Tensor2D), c)))(w);
+    const got = dw.dataSync();
+    dw.dispose();
+    expect(tf.memory().numBytes).toBe(before);
+    expect(helpers.parts.length).toBeGreaterThan(0);
+    for (let e = 0; e < k * n; e++) {
+      const [i, j] = [Math.floor(e / n), e % n];
+      let sum = 0;
+      for (let r = 0; r < m; r++) sum += (xs[r * k + i] as number) * (cs[r * n + j] as number);
+      expect(got[e]).toBeCloseTo(sum, 3);
+    }
+    [x, w, c].forEach((t) => t.dispose());
   });
 
   it.each(['abT', 'ab', 'aTb'] as const)('batched %s products of 16-wide column blocks: the batch split, the same floats', (kernel) => {

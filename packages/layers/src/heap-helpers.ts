@@ -32,6 +32,11 @@ export function registerHeapHelpers(h: HeapHelpers | undefined): void {
   helpers = h;
 }
 
+/** Helper threads registered (0 without): how many extra partial results a split may need room for. @internal */
+export function heapHelperCount(): number {
+  return helpers?.count ?? 0;
+}
+
 /** What made an instance of a heap module: its compiled module, the memory it imports, and whether that is shared. */
 const origins = new WeakMap<object, { module: object; memory: WasmMemory; shared: boolean }>();
 

@@ -6,8 +6,13 @@ export interface HostKernelSpec {
   readonly inputs: readonly string[];
   /** The output shape from the input shapes (and the op's numeric attributes). */
   outputShape(shapes: readonly number[][], attrs: Readonly<Record<string, number>>): number[];
-  /** Writes every element of `out` (`[size of outputShape]`, not zeroed) from the inputs' values. */
-  run(values: readonly Float32Array[], shapes: readonly number[][], out: Float32Array, attrs: Readonly<Record<string, number>>): void;
+  /**
+   * Writes every element of `out` (`[size of outputShape]`, not zeroed) from the inputs' values; `scratch` is
+   * working memory of {@link scratch} floats (not zeroed), on the same heap as the other views on wasm.
+   */
+  run(values: readonly Float32Array[], shapes: readonly number[][], out: Float32Array, attrs: Readonly<Record<string, number>>, scratch: Float32Array): void;
+  /** Floats of working memory `run` needs (none when absent): on wasm a heap allocation freed after the call. */
+  scratch?(shapes: readonly number[][], attrs: Readonly<Record<string, number>>): number;
 }
 
 /** An op made of a forward {@link HostKernelSpec} and one gradient kernel per differentiable input. */
@@ -27,6 +32,7 @@ export const HOST_BACKENDS = ['wasm', 'cpu'] as const;
 interface WasmLike {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
 }
 interface CpuLike {
   readSync(dataId: object): unknown;
@@ -51,12 +57,19 @@ function kernelFunc(name: string, spec: HostKernelSpec, backendName: (typeof HOS
       const shapes = infos.map((t) => t.shape);
       // allocate first: a later allocation may grow the heap and detach earlier views
       const out = b.makeOutput(spec.outputShape(shapes, a), 'float32');
-      spec.run(
-        infos.map((t) => b.typedArrayFromHeap(t)),
-        shapes,
-        b.typedArrayFromHeap(out),
-        a,
-      );
+      const floats = spec.scratch?.(shapes, a) ?? 0;
+      const scratch = floats > 0 ? b.makeOutput([floats], 'float32') : undefined;
+      try {
+        spec.run(
+          infos.map((t) => b.typedArrayFromHeap(t)),
+          shapes,
+          b.typedArrayFromHeap(out),
+          a,
+          scratch === undefined ? new Float32Array(0) : b.typedArrayFromHeap(scratch),
+        );
+      } finally {
+        if (scratch !== undefined) b.disposeData(scratch.dataId);
+      }
       return out;
     };
   }
@@ -72,6 +85,7 @@ function kernelFunc(name: string, spec: HostKernelSpec, backendName: (typeof HOS
       shapes,
       out,
       a,
+      new Float32Array(spec.scratch?.(shapes, a) ?? 0),
     );
     return b.makeTensorInfo(shape, 'float32', out);
   };

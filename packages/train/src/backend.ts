@@ -55,7 +55,7 @@ export interface SelectBackendOptions {
    * for the first time in this process: a count ≥ 1, or 'auto' (the cores Node may use, at most 8). In Node
    * (with `@fm/train/node` imported) the default is 1 (the single-threaded build, as before): more threads speed up
    * models with large products (FiBiNET, AutoInt at a 512-row batch on 39 fields: +20-40 % on 2 cores) and leave
-   * small ones as fast as on one thread (XNNPACK's pool is lent only to products of ≥ 64M multiply-adds), but the
+   * small ones as fast as on one thread (XNNPACK's pool is lent only to products of ≥ 8M multiply-adds), but the
    * threaded start reaches into tfjs-backend-wasm's internals (pinned to 4.22.0) and costs ~0.35 s and ~35 MB. In
    * a browser the default is tfjs's own choice (threads where the page is cross-origin isolated). A backend already
    * started keeps its threads; the report says how many it has.
