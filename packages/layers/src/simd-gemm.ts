@@ -7,58 +7,74 @@
  */
 
 import {
-  ADD, F32X4_ADD, F32X4_MUL, I32, LT_U, MUL, V128, forLoop, get, heapModule, i32, set, typedModule, v128Load32SplatAt, v128LoadAt, v128StoreAt,
-  wasmApi, whileLoop, type WasmMemory,
+  ADD, F32X4_ADD, F32X4_MUL, I32, LT_U, MUL, V128, forLoop, get, heapModule, i32, ifThen, set, typedModule, v128Load32SplatAt, v128LoadAt,
+  v128StoreAt, wasmApi, whileLoop, type WasmMemory,
 } from './wasm-bytecode.js';
 import { MIN_SPLIT_WORK, heapHelperCount, heapParallelism, runHeapParts, splitRange, type HeapCall } from './heap-helpers.js';
 
 /**
- * One kernel: for k in [k0, k1) by `kb` and n in [n0, n1) by 4·`nv` (floats), an `[kb, 4·nv]` block of out held in
- * registers while `rows` rows of x and dy add into it, then added to out. Params (i32): 0 x, 1 dy, 2 out (byte
- * addresses of the chunk's first row and of out), 3 rows, 4 k0, 5 k1, 6 n0, 7 n1, 8 S (floats per row of x),
+ * Rows of the batch (a chunk) a kernel's `[kb, 8]` blocks of out, held in registers, run over before the next
+ * chunk: the rows of x they read (a page apart for a wide x, FiBiNET's 23,712 inputs) stay in the TLB and L1 while
+ * the k and n blocks go by. With the whole batch at once, every row read would be a TLB miss.
+ */
+const M_CHUNK = 32;
+
+/**
+ * One kernel: for each chunk of {@link M_CHUNK} of the `rows` rows, for k in [k0, k1) by `kb` and n in [n0, n1) by
+ * 4·`nv` (floats), an `[kb, 4·nv]` block of out held in registers while the chunk's rows of x and dy add into it,
+ * then added to out (chunk by chunk in order: the same floats as one call per chunk). Params (i32): 0 x, 1 dy,
+ * 2 out (byte addresses of the first row and of out), 3 rows, 4 k0, 5 k1, 6 n0, 7 n1, 8 S (floats per row of x),
  * 9 N (floats per row of dy and out).
  */
 function kernel(kb: 1 | 4, nv: 1 | 2): number[] {
   const [x, dy, out, rows, k0, k1, n0, n1, S, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [k, n, xp, dp, xEnd, xRow, dyRow, oa] = [10, 11, 12, 13, 14, 15, 16, 17];
-  const splat = (i: number) => 18 + i;
-  const d = (j: number) => 22 + j;
-  const acc = (i: number, j: number) => 24 + 2 * i + j;
+  const [k, n, xp, dp, xEnd, xRow, dyRow, oa, xc, dc, xAll, chunkEnd] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const splat = (i: number) => 22 + i;
+  const d = (j: number) => 26 + j;
+  const acc = (i: number, j: number) => 28 + 2 * i + j;
   const is = Array.from({ length: kb }, (_, i) => i);
   const js = Array.from({ length: nv }, (_, j) => j);
   const zero = [0xfd, 12, ...new Array<number>(16).fill(0)];
   return [
     ...get(S), ...i32(4), ...MUL, ...set(xRow),
     ...get(N), ...i32(4), ...MUL, ...set(dyRow),
-    ...forLoop(k, get(k0), get(k1), i32(kb), [
-      ...forLoop(n, get(n0), get(n1), i32(4 * nv), [
-        ...is.flatMap((i) => js.flatMap((j) => [...zero, ...set(acc(i, j))])),
-        ...get(x), ...get(k), ...i32(4), ...MUL, ...ADD, ...set(xp),
-        ...get(dy), ...get(n), ...i32(4), ...MUL, ...ADD, ...set(dp),
-        ...get(xp), ...get(rows), ...get(xRow), ...MUL, ...ADD, ...set(xEnd),
-        ...whileLoop([...get(xp), ...get(xEnd), ...LT_U], [
-          ...is.flatMap((i) => [...get(xp), ...v128Load32SplatAt(4 * i), ...set(splat(i))]),
-          ...js.flatMap((j) => [...get(dp), ...v128LoadAt(16 * j), ...set(d(j))]),
-          ...is.flatMap((i) => js.flatMap((j) => [...get(acc(i, j)), ...get(splat(i)), ...get(d(j)), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(i, j))])),
-          ...get(xp), ...get(xRow), ...ADD, ...set(xp),
-          ...get(dp), ...get(dyRow), ...ADD, ...set(dp),
-        ]),
-        ...is.flatMap((i) => [
-          ...get(out), ...get(k), ...i32(i), ...ADD, ...get(dyRow), ...MUL, ...ADD, ...get(n), ...i32(4), ...MUL, ...ADD, ...set(oa),
-          ...js.flatMap((j) => [...get(oa), ...get(oa), ...v128LoadAt(16 * j), ...get(acc(i, j)), ...F32X4_ADD, ...v128StoreAt(16 * j)]),
+    ...get(x), ...get(rows), ...get(xRow), ...MUL, ...ADD, ...set(xAll),
+    ...get(dy), ...set(dc),
+    ...forLoop(xc, get(x), get(xAll), [...i32(M_CHUNK), ...get(xRow), ...MUL], [
+      // the chunk's end: M_CHUNK rows on, or the last row's
+      ...get(xc), ...i32(M_CHUNK), ...get(xRow), ...MUL, ...ADD, ...set(chunkEnd),
+      ...get(xAll), ...get(chunkEnd), ...LT_U, ...ifThen([...get(xAll), ...set(chunkEnd)]),
+      ...forLoop(k, get(k0), get(k1), i32(kb), [
+        ...forLoop(n, get(n0), get(n1), i32(4 * nv), [
+          ...is.flatMap((i) => js.flatMap((j) => [...zero, ...set(acc(i, j))])),
+          ...get(xc), ...get(k), ...i32(4), ...MUL, ...ADD, ...set(xp),
+          ...get(dc), ...get(n), ...i32(4), ...MUL, ...ADD, ...set(dp),
+          ...get(chunkEnd), ...get(k), ...i32(4), ...MUL, ...ADD, ...set(xEnd),
+          ...whileLoop([...get(xp), ...get(xEnd), ...LT_U], [
+            ...is.flatMap((i) => [...get(xp), ...v128Load32SplatAt(4 * i), ...set(splat(i))]),
+            ...js.flatMap((j) => [...get(dp), ...v128LoadAt(16 * j), ...set(d(j))]),
+            ...is.flatMap((i) => js.flatMap((j) => [...get(acc(i, j)), ...get(splat(i)), ...get(d(j)), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(i, j))])),
+            ...get(xp), ...get(xRow), ...ADD, ...set(xp),
+            ...get(dp), ...get(dyRow), ...ADD, ...set(dp),
+          ]),
+          ...is.flatMap((i) => [
+            ...get(out), ...get(k), ...i32(i), ...ADD, ...get(dyRow), ...MUL, ...ADD, ...get(n), ...i32(4), ...MUL, ...ADD, ...set(oa),
+            ...js.flatMap((j) => [...get(oa), ...get(oa), ...v128LoadAt(16 * j), ...get(acc(i, j)), ...F32X4_ADD, ...v128StoreAt(16 * j)]),
+          ]),
         ]),
       ]),
+      ...get(dc), ...i32(M_CHUNK), ...get(dyRow), ...MUL, ...ADD, ...set(dc),
     ]),
   ];
 }
 
 /**
- * `out[k, n] += Σ_m x[m, k]·dy[m, n]` for a chunk of rows: `k4n8` on k in blocks of 4 and n in blocks of 8, `k4n4`,
+ * `out[k, n] += Σ_m x[m, k]·dy[m, n]` over rows, chunk by chunk: `k4n8` on k in blocks of 4 and n in blocks of 8, `k4n4`,
  * `k1n8` and `k1n4` on the remainders (N a multiple of 4). Imports its memory.
  */
 function gemmModule(shared: boolean): Uint8Array {
   const params = Array.from({ length: 10 }, () => I32);
-  const locals: [number, number][] = [[8, I32], [14, V128]];
+  const locals: [number, number][] = [[12, I32], [14, V128]];
   return typedModule(
     ([['k4n8', 4, 2], ['k4n4', 4, 1], ['k1n8', 1, 2], ['k1n4', 1, 1]] as const).map(([name, kb, nv]) => ({ name, params, results: [], locals, body: kernel(kb, nv) })),
     shared,
@@ -102,38 +118,27 @@ const inPlaceGemm = heapModule<GemmKernels>(gemmModule);
 
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
-/**
- * Rows of the batch each kernel call runs over. Its `[kb, 8]` block of out stays in registers over them; the rows of
- * x they read (a page apart for a wide x, FiBiNET's 23,712 inputs) stay in the TLB and L1 while the k and n blocks
- * go by. With the whole batch at once, every row read would be a TLB miss.
- */
-const M_CHUNK = 32;
 
 /**
  * Fewest rows of out (x's columns) per thread: the narrow products of attention's projections (K = 16 or 32 over
  * ~20k rows) ran slower split this way (1.5 → 2.7-4.1 ms at K = 16: each part reads all of x and dy for a few rows
  * of out), FiBiNET's first layer (K = 23,712) twice as fast. Narrower ones split the batch's rows instead (with
- * scratch for the partial sums): `[80000, 32]ᵀ · [80000, 32]` 11.4-11.7 → 7.3-8.0 ms on 2 threads.
+ * scratch for the partial sums): `[80000, 32]ᵀ · [80000, 32]` 10.3-12.1 → 5.5-6.2 ms on 2 threads.
  */
 const MIN_SPLIT_ROWS = 64;
 
 /**
  * The kernel calls of `out += xᵀ @ dy` for out's rows [k0, k1) (byte addresses; x's rows `s` floats long; n a
- * multiple of 4; k0 a multiple of 4), by chunks of rows of the batch.
+ * multiple of 4; k0 a multiple of 4): up to four, each looping over the batch's rows by chunks.
  */
 function gemmCalls(x: number, dy: number, out: number, m: number, k0: number, k1: number, n: number, s: number): HeapCall[] {
   const k4 = Math.max(k0, k1 - ((k1 - k0) % 4));
   const n8 = n - (n % 8);
   const calls: HeapCall[] = [];
-  for (let m0 = 0; m0 < m; m0 += M_CHUNK) {
-    const rows = Math.min(M_CHUNK, m - m0);
-    const xa = x + m0 * s * 4;
-    const da = dy + m0 * n * 4;
-    if (k4 > k0 && n8 > 0) calls.push(['k4n8', xa, da, out, rows, k0, k4, 0, n8, s, n]);
-    if (k4 > k0 && n8 < n) calls.push(['k4n4', xa, da, out, rows, k0, k4, n8, n, s, n]);
-    if (k4 < k1 && n8 > 0) calls.push(['k1n8', xa, da, out, rows, k4, k1, 0, n8, s, n]);
-    if (k4 < k1 && n8 < n) calls.push(['k1n4', xa, da, out, rows, k4, k1, n8, n, s, n]);
-  }
+  if (k4 > k0 && n8 > 0) calls.push(['k4n8', x, dy, out, m, k0, k4, 0, n8, s, n]);
+  if (k4 > k0 && n8 < n) calls.push(['k4n4', x, dy, out, m, k0, k4, n8, n, s, n]);
+  if (k4 < k1 && n8 > 0) calls.push(['k1n8', x, dy, out, m, k4, k1, 0, n8, s, n]);
+  if (k4 < k1 && n8 < n) calls.push(['k1n4', x, dy, out, m, k4, k1, n8, n, s, n]);
   return calls;
 }
 
