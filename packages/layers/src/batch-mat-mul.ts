@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
-import { runSimdBatch, type BatchKernel } from './simd-batch-matmul.js';
+import { simdStoresEveryElement, runSimdBatch, type BatchKernel } from './simd-batch-matmul.js';
 
 const shape3 = (s: readonly number[] | undefined) => s as [number, number, number];
 
@@ -8,10 +8,12 @@ const shape3 = (s: readonly number[] | undefined) => s as [number, number, numbe
  * One of the three batched products (abT: x [B, m, d] · y [B, n, d]ᵀ → [B, m, n]; ab: a [B, m, n] · y [B, n, d]
  * → [B, m, d]; aTb: a [B, m, n]ᵀ · y [B, m, d] → [B, n, d]) into `out`: SIMD on the wasm heap where it can, else
  * a TypeScript loop. The `[·, d]` operands may be column blocks of wider rows, `rowFloats` floats apart (each view
- * starting at its block): then `out` is not zeroed here and must be where the kernel accumulates (ab, aTb).
+ * starting at its block): then `out` is not zeroed here and must be where the kernel accumulates (ab, aTb; not
+ * where the d = 16 SIMD kernels run, which store every element).
  * @internal
  */
 export function batchProduct(kernel: BatchKernel, a: Float32Array, y: Float32Array, out: Float32Array, batch: number, m: number, n: number, d: number, rowFloats = d): void {
+  if (simdStoresEveryElement(d) && runSimdBatch(kernel, a, y, out, batch, m, n, d, rowFloats)) return;
   if (kernel !== 'abT' && rowFloats === d) out.fill(0);
   if (runSimdBatch(kernel, a, y, out, batch, m, n, d, rowFloats)) return;
   const r = rowFloats;

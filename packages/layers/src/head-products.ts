@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchProduct } from './batch-mat-mul.js';
+import { simdStoresEveryElement, runSimdBatch } from './simd-batch-matmul.js';
 import { defineHostOp } from './host-kernel.js';
 
 type Shape = readonly number[] | undefined;
@@ -29,14 +30,18 @@ function columnsToBlocks(x: Float32Array, y: Float32Array, out: Float32Array, z:
   }
 }
 
-/** ab or aTb per head: a is `[H, B, m, n]` (head h in block h), y and out head-column operands; out zeroed first. */
+/**
+ * ab or aTb per head: a is `[H, B, m, n]` (head h in block h), y and out head-column operands. Out is zeroed first
+ * unless the first head ran on the d' = 16 SIMD kernels, which store every element of their block (then so do the
+ * others: same views, same kernels).
+ */
 function blocksToColumns(kernel: 'ab' | 'aTb', a: Float32Array, y: Float32Array, out: Float32Array, z: Sizes): void {
   const dh = z.width / z.heads;
   const block = z.batch * z.m * z.n;
-  out.fill(0);
-  for (let h = 0; h < z.heads; h++) {
-    batchProduct(kernel, a.subarray(h * block, (h + 1) * block), y.subarray(h * dh), out.subarray(h * dh), z.batch, z.m, z.n, dh, z.width);
-  }
+  const head = (h: number) => [a.subarray(h * block, (h + 1) * block), y.subarray(h * dh), out.subarray(h * dh)] as const;
+  const stored = simdStoresEveryElement(dh) && runSimdBatch(kernel, ...head(0), z.batch, z.m, z.n, dh, z.width);
+  if (!stored) out.fill(0);
+  for (let h = stored ? 1 : 0; h < z.heads; h++) batchProduct(kernel, ...head(h), z.batch, z.m, z.n, dh, z.width);
 }
 
 const f32 = (v: Float32Array | undefined) => v as Float32Array;

@@ -202,8 +202,16 @@ const kernelsFor = heapModule<Kernels>((shared) => kernelModule(kernelsOver(lane
 const kernelsFor16 = heapModule<Kernels>((shared) => kernelModule({ abT: ABT16, ab: AB16, aTb: ATB16 }, 8, I32_LOCALS, 12, shared));
 
 /**
+ * Whether {@link runSimdBatch}'s kernels for d store every element of out (the d = 16 ones: rows of out summed in
+ * registers, then stored), so that out needs no zeroing where they run; the others add into out.
+ * @internal
+ */
+export const simdStoresEveryElement = (d: number): boolean => d === 16;
+
+/**
  * Runs `kernel` for `batch` products (shapes in its comment; `rows` = m, `cols` = n, `d` the vectorised size) on
- * views of the wasm backend's heap, `out` zeroed first where it accumulates; false, doing nothing, where it
+ * views of the wasm backend's heap, `out` zeroed first where it accumulates (not at d = 16,
+ * {@link simdStoresEveryElement}); false, doing nothing, where it
  * cannot (another memory, d not a multiple of 4, no SIMD). The `[·, d]` operands (x and y of abT, y and out of ab
  * and aTb) may be column blocks of wider rows: `rowFloats` floats from one row to the next (d when contiguous),
  * each view starting at its block's first element; the `[m, n]` operand is contiguous.
