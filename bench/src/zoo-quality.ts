@@ -16,7 +16,8 @@
  * A model spec `kind:key=value,…` overrides ModelConfig fields (as zoo-speed's), e.g. `--models "dcn-v2;dcn-v2:crossRank=64"`.
  * `--validation` scores held-out training data instead of the test data (CTR: the last 20 % of the training rows;
  * ranking: each user's second-latest interaction): the mode for choosing a default.
- * Where the CTR time goes per model: `pnpm --filter @fm/bench zoo-speed --profile` (see zoo-speed.ts).
+ * Where the CTR time goes per model: `pnpm --filter @fm/bench zoo-speed --profile` (see zoo-speed.ts). The run
+ * starts with the machine's one-thread matMul rate (`machine-calibration.ts`), which the heavy models' speeds scale with.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,6 +30,7 @@ import { fit, predict, selectBackend } from '@fm/train';
 import { runJsonChild } from './child.js';
 import { formatTable } from './format-table.js';
 import { parseModelSpec, splitModelList } from './model-spec.js';
+import { describeMachine, measureMachine, type MachineCalibration } from './machine-calibration.js';
 import { runRankingMl100k } from './ranking-ml100k.js';
 import { benchArgs } from './bench-args.js';
 
@@ -134,12 +136,18 @@ async function rankingWorker(spec: string, s: ZooQualitySettings): Promise<ZooRa
   };
 }
 
-/** Runs every model's cases, each in its own process, and returns the table rows and the raw results. */
+/**
+ * Runs every model's cases, each in its own process, and returns the table rows and the raw results, with the
+ * machine's calibration (measured first, printed as the table's first line: `machine-calibration.ts`).
+ */
 export async function runZooQuality(
   models: readonly string[],
   s: ZooQualitySettings,
   ranking: boolean,
-): Promise<{ rows: Record<string, unknown>[]; ctr: (ZooCtrResult | string)[]; ranking: (ZooRankingResult | string)[] }> {
+): Promise<{ rows: Record<string, unknown>[]; ctr: (ZooCtrResult | string)[]; ranking: (ZooRankingResult | string)[]; machine: MachineCalibration }> {
+  // first, in its own process: the machine's matMul rate, which the heavy models' examples/s scale with
+  const machine = await measureMachine();
+  console.log(describeMachine(machine));
   const entry = new URL('./zoo-quality.js', import.meta.url);
   const settings = JSON.stringify(s);
   const child = <T>(which: string, kind: string) =>
@@ -172,7 +180,7 @@ export async function runZooQuality(
     });
     process.stderr.write(`zoo quality ${kind}: ctr ${cr ? `${cr.testLogLoss.toFixed(4)} / ${cr.testAuc.toFixed(4)} in ${cr.seconds.toFixed(0)} s` : c}; ranking ${rr ? `${rr.hr10.toFixed(3)} / ${rr.ndcg10.toFixed(3)} in ${rr.seconds.toFixed(0)} s` : k}\n`);
   }
-  return { rows, ctr: ctrs, ranking: ranks };
+  return { rows, ctr: ctrs, ranking: ranks, machine };
 }
 
 /** Default settings: a size that runs all 21 models in about 15 minutes on a loaded 2-core machine. */

@@ -1,19 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
-import { gemmScratchFloats, gemmTransposedA } from './simd-gemm.js';
-
-let ones = new Float32Array(0);
+import { columnSums, gemmScratchFloats, gemmTransposedA } from './simd-gemm.js';
 
 const columnSumOp = defineHostOp({
   name: 'FmColumnSum',
   inputs: ['x'],
   outputShape: ([s]) => [(s as number[])[1] as number],
-  // out[n] = Σ_m x[m, n] = 1ᵀ x, in one SIMD pass (the wasm backend transposes first to reduce over a leading axis)
-  run([x], [s], out) {
+  // out[n] = Σ_m x[m, n] = 1ᵀ x, in one SIMD pass in place (the wasm backend transposes first to reduce over a leading axis)
+  run([x], [s], out, _attrs, scratch) {
     const [m, n] = s as [number, number];
-    if (ones.length < m) ones = new Float32Array(Math.max(m, 2 * ones.length)).fill(1);
-    gemmTransposedA(ones, x as Float32Array, m, 1, n, out);
+    columnSums(x as Float32Array, m, n, out, scratch);
   },
+  // room for the helper threads' partial sums (the rows split)
+  scratch: ([s]) => gemmScratchFloats(1, (s as number[])[1] as number),
   grads: {},
 });
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerHeapHelpers, splitRange, type HeapCall, type HeapHelpers } from './heap-helpers.js';
 import { runSimdBatch } from './simd-batch-matmul.js';
 import { denseMatMul } from './fast-ops.js';
-import { gemmTransposedA } from './simd-gemm.js';
+import { columnSums, gemmTransposedA } from './simd-gemm.js';
 import { runSimdSoftmax, runSimdSoftmaxGrad } from './simd-softmax.js';
 import { uniform } from './test-utils/reference.js';
 
@@ -156,6 +156,30 @@ describe('heap kernels split over helper threads', () => {
       expect(got[e]).toBeCloseTo(sum, 3);
     }
     [x, w, c].forEach((t) => t.dispose());
+  });
+
+  it('column sums (a bias gradient) of many rows: the rows split with scratch, each helper into its own block', () => {
+    const [m, n] = [40_000, 48]; // ≥ the split threshold; 32 + 16 columns: two kernels a part
+    const { tensors, view } = heapInputs([m * n, n, 2 * n], 16);
+    const [x, out, scratch] = tensors as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const xs = view(x).slice();
+    const want = Array.from({ length: n }, (_, j) => {
+      let sum = 0;
+      for (let r = 0; r < m; r++) sum += xs[r * n + j] as number;
+      return sum;
+    });
+    const { alone, split, parts } = withAndWithout(2, () => {
+      view(out).fill(Number.NaN);
+      columnSums(view(x), m, n, view(out), view(scratch));
+      return view(out);
+    });
+    expect(parts).toHaveLength(2);
+    parts.forEach((part, p) => expect(part[0]?.[3]).toBe(view(scratch).byteOffset + p * n * 4));
+    for (const [j, w] of want.entries()) {
+      expect(alone[j]).toBeCloseTo(w, 2);
+      expect(split[j]).toBeCloseTo(w, 2);
+    }
+    tensors.forEach((t) => t.dispose());
   });
 
   it.each(['abT', 'ab', 'aTb'] as const)('batched %s products of 16-wide column blocks: the batch split, the same floats', (kernel) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gemmTransposedA } from './simd-gemm.js';
+import { columnSums, gemmTransposedA } from './simd-gemm.js';
 import { uniform } from './test-utils/reference.js';
 
 /** xᵀ @ dy by the definition, in float64. */
@@ -65,5 +65,34 @@ describe('gemmTransposedA', () => {
     gemmTransposedA(xv, dyv, m, k, n, outv);
     const ref = reference(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, m, k, n);
     Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 4));
+  });
+
+  it.each([
+    [5, 4],
+    [37, 12],
+    [300, 16], // one 16-wide block (AFM's attention size)
+    [70, 44], // 32 + 8 + 4: three block widths
+    [9, 100], // three 32-wide blocks and a 4-wide one
+    [6, 7], // not a multiple of 4: as a ones column's product
+  ])('columnSums of [m=%i, n=%i] on the wasm heap equal the float64 column sums, every element written', async (m, n) => {
+    await tf.setBackend('wasm');
+    const rnd = uniform(m * 13 + n);
+    const x = tf.tensor1d(Float32Array.from({ length: m * n }, () => rnd() - 0.5));
+    const out = tf.zeros([n]);
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
+    const xs = backend.typedArrayFromHeap(x);
+    const want = Array.from({ length: n }, (_, j) => {
+      let sum = 0;
+      for (let r = 0; r < m; r++) sum += xs[r * n + j] as number;
+      return sum;
+    });
+    for (const onHeap of [true, false]) {
+      const o = onHeap ? backend.typedArrayFromHeap(out) : new Float32Array(n);
+      o.fill(Number.NaN);
+      columnSums(onHeap ? xs : xs.slice(), m, n, o);
+      o.forEach((v, j) => expect(v).toBeCloseTo(want[j] as number, 4));
+    }
+    x.dispose();
+    out.dispose();
   });
 });

@@ -76,9 +76,44 @@ function gemmModule(shared: boolean): Uint8Array {
   const params = Array.from({ length: 10 }, () => I32);
   const locals: [number, number][] = [[12, I32], [14, V128]];
   return typedModule(
-    ([['k4n8', 4, 2], ['k4n4', 4, 1], ['k1n8', 1, 2], ['k1n4', 1, 1]] as const).map(([name, kb, nv]) => ({ name, params, results: [], locals, body: kernel(kb, nv) })),
+    [
+      ...([['k4n8', 4, 2], ['k4n4', 4, 1], ['k1n8', 1, 2], ['k1n4', 1, 1]] as const).map(([name, kb, nv]) => ({ name, params, results: [], locals, body: kernel(kb, nv) })),
+      ...COLUMN_BLOCKS.map((nv) => ({ name: `sum${nv}`, params, results: [], locals, body: columnSumKernel(nv) })),
+    ],
     shared,
   );
+}
+
+/** The column-sum kernels' widths in vectors of 4 floats, widest first. */
+const COLUMN_BLOCKS = [8, 4, 2, 1] as const;
+
+/**
+ * `out[n] += Σ_r dy[r, n]` for n in [n0, n1) by 4·`nv` floats (out's columns held in `nv` registers over all the
+ * rows, in order; one pass over dy for up to 32 columns): the gemm's parameter list (0 x, 4 k0, 5 k1 and 8 S unused;
+ * 1 dy, 2 out, 3 rows, 6 n0, 7 n1, 9 N).
+ */
+function columnSumKernel(nv: number): number[] {
+  const [dy, out, rows, n0, n1, N] = [1, 2, 3, 6, 7, 9];
+  const [n, dp, dpEnd, dyRow] = [10, 11, 12, 13];
+  const acc = (j: number) => 22 + j;
+  const js = Array.from({ length: nv }, (_, j) => j);
+  const zero = [0xfd, 12, ...new Array<number>(16).fill(0)];
+  return [
+    ...get(N), ...i32(4), ...MUL, ...set(dyRow),
+    ...forLoop(n, get(n0), get(n1), i32(4 * nv), [
+      ...js.flatMap((j) => [...zero, ...set(acc(j))]),
+      ...get(dy), ...get(n), ...i32(4), ...MUL, ...ADD, ...set(dp),
+      ...get(dp), ...get(rows), ...get(dyRow), ...MUL, ...ADD, ...set(dpEnd),
+      ...whileLoop([...get(dp), ...get(dpEnd), ...LT_U], [
+        ...js.flatMap((j) => [...get(acc(j)), ...get(dp), ...v128LoadAt(16 * j), ...F32X4_ADD, ...set(acc(j))]),
+        ...get(dp), ...get(dyRow), ...ADD, ...set(dp),
+      ]),
+      ...js.flatMap((j) => [
+        ...get(out), ...get(n), ...i32(4), ...MUL, ...ADD, ...set(dp),
+        ...get(dp), ...get(dp), ...v128LoadAt(16 * j), ...get(acc(j)), ...F32X4_ADD, ...v128StoreAt(16 * j),
+      ]),
+    ]),
+  ];
 }
 
 type Kernel = (x: number, dy: number, out: number, rows: number, k0: number, k1: number, n0: number, n1: number, s: number, n: number) => void;
@@ -87,6 +122,10 @@ interface GemmKernels {
   k4n4: Kernel;
   k1n8: Kernel;
   k1n4: Kernel;
+  sum8: Kernel;
+  sum4: Kernel;
+  sum2: Kernel;
+  sum1: Kernel;
 }
 /** The module on a memory of its own (operands copied in), and that memory. */
 interface GemmInstance {
@@ -143,32 +182,75 @@ function gemmCalls(x: number, dy: number, out: number, m: number, k0: number, k1
 }
 
 /**
+ * Runs `callsFor(r0, r1, into)` (the calls that add rows [r0, r1) of the batch into the `size` floats at byte
+ * address `into`) over `threads` threads, the batch's rows split in multiples of {@link M_CHUNK}: the first part
+ * into `out`, each other into its block of `scratch` (zeroed here), added to out after. False, doing nothing,
+ * where scratch is missing or short, or there is one part.
+ */
+function splitBatch(g: GemmKernels, m: number, size: number, out: number, threads: number, scratch: Float32Array | undefined, callsFor: (r0: number, r1: number, into: number) => HeapCall[]): boolean {
+  const parts = scratch !== undefined && scratch.length >= (threads - 1) * size ? splitRange(m, threads, M_CHUNK) : [];
+  if (parts.length < 2 || scratch === undefined) return false;
+  const partials = scratch.subarray(0, (parts.length - 1) * size).fill(0);
+  runHeapParts(
+    g,
+    parts.map(([r0, r1], p) => callsFor(r0, r1, p === 0 ? out : partials.byteOffset + (p - 1) * size * 4)),
+  );
+  const sum = new Float32Array(partials.buffer, out, size);
+  for (let p = 0; p < partials.length; p += size) for (let i = 0; i < size; i++) sum[i] = (sum[i] as number) + (partials[p + i] as number);
+  return true;
+}
+
+/**
  * `out += xᵀ @ dy` by chunks of rows (byte addresses; x's rows `s` floats long; n a multiple of 4), over
  * {@link heapParallelism} threads when the product is big enough: out's rows split (blocks of 4) where there are
- * enough of them; else, given `scratch` (zeroed here) with room for a `[k, n]` partial sum per helper, the batch's
- * rows split (multiples of {@link M_CHUNK}), each helper summing its rows into its block of scratch, added to out
- * after (attention's projections: K = 16 or 32 over tens of thousands of rows).
+ * enough of them; else, given `scratch` with room for a `[k, n]` partial sum per helper, the batch's rows split
+ * ({@link splitBatch}: attention's projections, K = 16 or 32 over tens of thousands of rows).
  */
 function chunkedGemm(g: GemmKernels, x: number, dy: number, out: number, m: number, k: number, n: number, s: number, scratch?: Float32Array): void {
   const threads = m * k * n >= MIN_SPLIT_WORK ? heapParallelism(g) : 1;
   // each part of out's rows streams all of x and dy: worth it only with enough rows (a dense layer's wide input)
   const byOutRows = Math.max(1, Math.min(threads, Math.floor(k / MIN_SPLIT_ROWS)));
-  const kn = k * n;
-  const parts = byOutRows === 1 && scratch !== undefined && scratch.length >= (threads - 1) * kn ? splitRange(m, threads, M_CHUNK) : [];
-  if (parts.length < 2 || scratch === undefined) {
-    runHeapParts(
-      g,
-      splitRange(k, byOutRows, 4).map(([k0, k1]) => gemmCalls(x, dy, out, m, k0, k1, n, s)),
-    );
-    return;
-  }
-  const partials = scratch.subarray(0, (parts.length - 1) * kn).fill(0);
+  if (byOutRows === 1 && splitBatch(g, m, k * n, out, threads, scratch, (r0, r1, into) => gemmCalls(x + r0 * s * 4, dy + r0 * n * 4, into, r1 - r0, 0, k, n, s))) return;
   runHeapParts(
     g,
-    parts.map(([m0, m1], p) => gemmCalls(x + m0 * s * 4, dy + m0 * n * 4, p === 0 ? out : partials.byteOffset + (p - 1) * kn * 4, m1 - m0, 0, k, n, s)),
+    splitRange(k, byOutRows, 4).map(([k0, k1]) => gemmCalls(x, dy, out, m, k0, k1, n, s)),
   );
-  const sum = new Float32Array(partials.buffer, out, kn);
-  for (let p = 0; p < partials.length; p += kn) for (let i = 0; i < kn; i++) sum[i] = (sum[i] as number) + (partials[p + i] as number);
+}
+
+/** A ones column for {@link columnSums} off the heap. */
+let ones = new Float32Array(0);
+
+/** The column-sum calls adding rows of dy (`[rows, n]`, n a multiple of 4) into out: widest blocks first. */
+function columnSumCalls(dy: number, out: number, rows: number, n: number): HeapCall[] {
+  const calls: HeapCall[] = [];
+  for (let c = 0, b = 0; c < n && b < COLUMN_BLOCKS.length; b++) {
+    const width = 4 * (COLUMN_BLOCKS[b] as number);
+    const end = c + Math.floor((n - c) / width) * width;
+    if (end > c) calls.push([`sum${COLUMN_BLOCKS[b]}`, 0, dy, out, rows, 0, 0, c, end, 0, n]);
+    c = end;
+  }
+  return calls;
+}
+
+/**
+ * Writes the column sums of row-major `x` `[m, n]` into `out` (`[n]`), `1ᵀ x`, a dense layer's bias gradient: in
+ * place with WebAssembly SIMD when both are views of the wasm backend's heap and n is a multiple of 4 (no copy: 32
+ * columns a pass; the rows split over the helper threads with `scratch`, {@link gemmScratchFloats}`(1, n)` floats,
+ * for big ones), else as {@link gemmTransposedA} of a ones column.
+ * @internal
+ */
+export function columnSums(x: Float32Array, m: number, n: number, out: Float32Array, scratch?: Float32Array): void {
+  const g = n % 4 === 0 && x.buffer === out.buffer ? inPlaceGemm(out.buffer) : null;
+  if (g === null) {
+    if (ones.length < m) ones = new Float32Array(Math.max(m, 2 * ones.length)).fill(1);
+    gemmTransposedA(ones, x, m, 1, n, out);
+    return;
+  }
+  out.subarray(0, n).fill(0);
+  const threads = m * n >= MIN_SPLIT_WORK ? heapParallelism(g) : 1;
+  const at = (r: number) => x.byteOffset + r * n * 4;
+  if (threads > 1 && splitBatch(g, m, n, out.byteOffset, threads, scratch?.buffer === out.buffer ? scratch : undefined, (r0, r1, into) => columnSumCalls(at(r0), into, r1 - r0, n))) return;
+  runHeapParts(g, [columnSumCalls(at(0), out.byteOffset, m, n)]);
 }
 
 /** Floats of scratch {@link gemmTransposedA} can use to split a `[k, n]` product's batch over the helper threads. @internal */
