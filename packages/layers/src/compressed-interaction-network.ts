@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from './relu.js';
 import { attentionPool } from './attention-pool.js';
 import { denseMatMul, reduceSum, sliceColumns } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
@@ -101,7 +102,7 @@ export class CompressedInteractionNetwork extends tf.layers.Layer {
           // maps[r, :] = Σ_i x0[r, i]·partial[r, i, :]: the weighted sum of attentionPool, one pass (no [B·k, m, H_l] product)
           maps = attentionPool(tf.reshape(partial, [rows, m, size]), x0);
         }
-        if (this.activation === 'relu') maps = tf.relu(maps);
+        if (this.activation === 'relu') maps = relu(maps);
         const carried = this.carried(l);
         const out = carried === size ? maps : sliceColumns(maps, 0, size - carried);
         if (carried !== size) maps = sliceColumns(maps, size - carried, carried);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineHostOp } from './host-kernel.js';
 import { columnSums, gemmScratchFloats, gemmTransposedA } from './simd-gemm.js';
+import { reluGrad } from './relu.js';
 
 const columnSumOp = defineHostOp({
   name: 'FmColumnSum',
@@ -71,7 +72,7 @@ export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D, a
     return tf.reshape(out, [a.shape[0], b.shape[1]]);
   };
   const backward = (dy: tf.Tensor2D, a: tf.Tensor2D, b: tf.Tensor2D, out: tf.Tensor2D | undefined): tf.Tensor[] => {
-    const dPre = activation === 'relu' && out !== undefined ? tf.mul(dy, tf.step(out)) : dy;
+    const dPre = activation === 'relu' && out !== undefined ? reluGrad(dy, out) : dy;
     const grads: tf.Tensor[] = [tf.matMul(dPre, tf.transpose(b)), transposedProduct(a, dPre as tf.Tensor2D)];
     return bias === undefined ? grads : [...grads, columnSum(dPre as tf.Tensor2D)];
   };

@@ -5,6 +5,7 @@ import { registerHeapHelpers, splitRange, type HeapCall, type HeapHelpers } from
 import { runSimdBatch } from './simd-batch-matmul.js';
 import { denseMatMul } from './fast-ops.js';
 import { columnSums, gemmTransposedA } from './simd-gemm.js';
+import { reluGradient } from './simd-relu-grad.js';
 import { runSimdSoftmax, runSimdSoftmaxGrad } from './simd-softmax.js';
 import { uniform } from './test-utils/reference.js';
 
@@ -199,6 +200,23 @@ describe('heap kernels split over helper threads', () => {
     });
     expect(parts).toHaveLength(2);
     expect(alone.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(split)).toEqual(Array.from(alone));
+    tensors.forEach((t) => t.dispose());
+  });
+
+  it("a ReLU's gradient over 1M+ floats: the range split, dy where y > 0", () => {
+    const n = (1 << 20) + 6; // a tail of 2 after the last whole vector
+    const { tensors, view } = heapInputs([n, n, n], 17);
+    const [dy, y, out] = tensors as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const { alone, split, parts } = withAndWithout(1, () => {
+      view(out).fill(Number.NaN);
+      reluGradient(view(dy), view(y), view(out));
+      return view(out);
+    });
+    expect(parts).toHaveLength(1);
+    const [dys, ys] = [view(dy), view(y)];
+    for (let i = 0; i < n; i += 997) expect(alone[i]).toBe((ys[i] as number) > 0 ? dys[i] : 0);
+    expect(alone[n - 1]).toBe((ys[n - 1] as number) > 0 ? dys[n - 1] : 0);
     expect(Array.from(split)).toEqual(Array.from(alone));
     tensors.forEach((t) => t.dispose());
   });

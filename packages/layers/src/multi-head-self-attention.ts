@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseMatMul } from './fast-ops.js';
 import { headScores, headValues } from './head-products.js';
+import { relu } from './relu.js';
 import { rowSoftmax } from './row-softmax.js';
 import { definedEntries, embeddingsAndMask, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -76,7 +77,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       if (mask !== undefined) scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [1, batch, 1, m]));
       let out: tf.Tensor = headValues(rowSoftmax(scores), v); // [B, m, H·d']
       if (this.residualKernel !== null) out = tf.add(out, project(this.residualKernel));
-      out = tf.relu(out);
+      out = relu(out);
       return mask === undefined ? out : tf.mul(out, tf.expandDims(mask, -1));
     });
   }

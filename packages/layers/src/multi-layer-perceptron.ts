@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from './relu.js';
 import { denseLayer } from './dense-layer.js';
 import { definedEntries, glorotInit, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -106,7 +107,7 @@ export class MultiLayerPerceptron extends tf.layers.Layer {
         const kernel = block.kernel.read() as tf.Tensor2D;
         const bias = block.bias.read() as tf.Tensor1D;
         if (block.norm === undefined) x = denseLayer(x as tf.Tensor2D, kernel, bias, 'relu');
-        else x = tf.relu(this.normalize(denseLayer(x as tf.Tensor2D, kernel, bias), block.norm, training));
+        else x = relu(this.normalize(denseLayer(x as tf.Tensor2D, kernel, bias), block.norm, training));
         if (training && this.dropout > 0) x = tf.dropout(x, this.dropout);
       }
       if (this.outputBlock !== null) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from './relu.js';
 import { denseMatMul, reduceMean } from './fast-ops.js';
 import { definedEntries, embeddingsInputShape, glorotInit, idsInputShape, subSeed, type CallKwargs, type LayerArgs } from './layer-args.js';
 
@@ -48,8 +49,8 @@ export class SqueezeExcitation extends tf.layers.Layer {
       if (emb === undefined || emb.rank !== 3) throw new Error('SqueezeExcitation: expected embeddings [B, m, k]');
       if (this.squeeze === null || this.excite === null) throw new Error(`SqueezeExcitation '${this.name}': call before build`);
       const z = reduceMean(emb, -1) as tf.Tensor2D; // [B, m]
-      const hidden = tf.relu(denseMatMul(z, this.squeeze.read() as tf.Tensor2D));
-      const weights = tf.relu(denseMatMul(hidden as tf.Tensor2D, this.excite.read() as tf.Tensor2D)); // [B, m]
+      const hidden = relu(denseMatMul(z, this.squeeze.read() as tf.Tensor2D));
+      const weights = relu(denseMatMul(hidden as tf.Tensor2D, this.excite.read() as tf.Tensor2D)); // [B, m]
       return tf.mul(emb, tf.expandDims(weights, -1));
     });
   }

@@ -242,6 +242,10 @@ export const F32X4_SQRT = [0xfd, ...uleb(227)];
 export const F32_MAX = [0x97];
 /** f32x4.lt (a lane mask). @internal */
 export const F32X4_LT = [0xfd, ...uleb(67)];
+/** f32x4.gt: lanes of a > b as all-ones masks. @internal */
+export const F32X4_GT = [0xfd, ...uleb(68)];
+/** v128.and. @internal */
+export const V128_AND = [0xfd, ...uleb(78)];
 /** v128.andnot: a & ~b. @internal */
 export const V128_ANDNOT = [0xfd, ...uleb(79)];
 /** i32x4.shl by the i32 on top of the stack. @internal */
