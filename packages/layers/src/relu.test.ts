@@ -17,7 +17,7 @@ describe.each(['cpu', 'wasm'])('relu and reluGrad on %s', (backend) => {
     const dys = Float32Array.from({ length: m * n }, () => rnd() - 0.5);
     const x = tf.tensor2d(xs, [m, n]);
     const dy = tf.tensor2d(dys, [m, n]);
-    const [ours, theirs] = [relu, tf.relu].map((f) => tf.grad((t: tf.Tensor) => f(t), dy)(x).dataSync());
+    const [ours, theirs] = [relu, tf.relu].map((f) => tf.grad((t: tf.Tensor) => f(t))(x, dy).dataSync());
     expect(Array.from(relu(x).dataSync())).toEqual(Array.from(tf.relu(x).dataSync()));
     expect(Array.from(ours as Float32Array)).toEqual(Array.from(theirs as Float32Array));
     // by the definition
