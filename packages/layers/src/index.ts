@@ -1,6 +1,7 @@
 // @fm/layers: TensorFlow.js layers and models for the factorization-machine family (platform-neutral).
 export { gatherRows, withRowFeeds, type RowFeed } from './gather-rows.js';
 export { denseMatMul, addBias, reduceSum, reduceMean, sliceColumns } from './fast-ops.js';
+export { relu } from './relu.js';
 export { batchMatMul } from './batch-mat-mul.js';
 export { headScores, headValues } from './head-products.js';
 export { rowSoftmax } from './row-softmax.js';

@@ -95,4 +95,19 @@ describe('gemmTransposedA', () => {
     x.dispose();
     out.dispose();
   });
+
+  it.each([[37, 8], [3000, 16]])('xᵀ @ dy with one column, [M=%i, K=%i] · [M, 1], in place on the wasm heap, equals the definition', async (m, k) => {
+    await tf.setBackend('wasm');
+    const rnd = uniform(m + 7 * k);
+    const x = tf.tensor1d(Float32Array.from({ length: m * k }, () => rnd() - 0.5));
+    const dy = tf.tensor1d(Float32Array.from({ length: m }, () => rnd() - 0.5));
+    const out = tf.zeros([k]);
+    const backend = tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array };
+    const [xs, ds, o] = [x, dy, out].map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
+    const ref = reference(xs, ds, m, k, 1);
+    o.fill(Number.NaN);
+    gemmTransposedA(xs, ds, m, k, 1, o);
+    o.forEach((v, i) => expect(v).toBeCloseTo(ref[i] as number, 3));
+    [x, dy, out].forEach((t) => t.dispose());
+  });
 });

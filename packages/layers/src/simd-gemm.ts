@@ -275,6 +275,16 @@ export function gemmTransposedA(x: Float32Array, dy: Float32Array, m: number, k:
       return;
     }
   }
+  if (wasm !== null && n === 1 && k % 4 === 0 && x.buffer === dy.buffer && dy.buffer === out.buffer) {
+    // a one-column dy (an output layer's weight gradient; AFM's attention projection over every pair): out [k, 1]
+    // is laid out as (dyᵀ x) [1, k], computed in place with dy's one-float rows in x's role
+    const heapGemm = inPlaceGemm(out.buffer);
+    if (heapGemm !== null) {
+      out.subarray(0, k).fill(0);
+      chunkedGemm(heapGemm, dy.byteOffset, x.byteOffset, out.byteOffset, m, 1, k, 1, scratch?.buffer === out.buffer ? scratch : undefined);
+      return;
+    }
+  }
   if (wasm !== null && n % 4 !== 0 && k % 4 === 0) {
     // dy's rows would be padded one by one (slow for tall, narrow dy, e.g. [M, 1]): compute (dyᵀ x)ᵀ instead,
     // whose operands copy in bulk, and transpose the small [N, K] result
