@@ -157,7 +157,6 @@ const inPlaceGemm = heapModule<GemmKernels>(gemmModule);
 
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
-
 /**
  * Fewest rows of out (x's columns) per thread: the narrow products of attention's projections (K = 16 or 32 over
  * ~20k rows) ran slower split this way (1.5 → 2.7-4.1 ms at K = 16: each part reads all of x and dy for a few rows
