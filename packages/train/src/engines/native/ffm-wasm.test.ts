@@ -174,12 +174,13 @@ describe('FFM WebAssembly SIMD step', () => {
     expect(maxDiff(p.factors, ref.p.factors)).toBeLessThan(2e-5);
   });
 
-  it('k = 5, Adam, or the model on ordinary arrays: the TypeScript kernel', () => {
+  it('k = 5, FTRL, or the model on ordinary arrays: the TypeScript kernel (Adam: ffm-wasm-adam.test.ts)', () => {
     const p5 = createNativeParams('ffm', dims, 5, { seed: 1, initStd: 0.3 });
     expect(ffmHeapOf(p5.factors)).toBeUndefined();
     expect(makeKernelCtx(p5, createNativeState(p5, 'adagrad', OPT), data, settings('binary')).ffm).toBeNull();
     const p4 = createNativeParams('ffm', dims, 4, { seed: 1, initStd: 0.3 });
-    expect(makeKernelCtx(p4, createNativeState(p4, 'adam', OPT), data, settings('binary')).ffm).toBeNull();
+    expect(makeKernelCtx(p4, createNativeState(p4, 'ftrl', OPT), data, settings('binary')).ffm).toBeNull();
+    expect(makeKernelCtx(p4, createNativeState(p4, 'adagrad', OPT), data, { ...settings('binary'), batchSize: 8 }).ffm).toBeNull();
     const fm = createNativeParams('fm', dims, 4, { seed: 1, initStd: 0.3 });
     expect(ffmHeapOf(fm.factors)).toBeUndefined();
   });

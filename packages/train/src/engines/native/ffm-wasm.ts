@@ -26,6 +26,7 @@ import {
   LT_U, NE, f32, f32LoadAt, f32StoreAt, f32x4ExtractLane, f32x4ReplaceLane, f32x4Shuffle, forLoop, get, horizontalSum, i32, i32LoadAt,
   ifElse, ifThen, set, typedModule, v128LoadAt, v128StoreAt, whileLoop,
 } from '@fm/layers/wasm-bytecode';
+import { adamFunction, gradFunction } from './ffm-wasm-adam.js';
 import type { NativeParams, NativeState, NativeTask } from './types.js';
 
 /**
@@ -37,7 +38,10 @@ export const FFM_ENTRY_BYTES = 24;
 const SLOT_BYTES = 256 * 1024;
 /** Thread slots (Hogwild uses at most 4 by default). */
 const SLOTS = 8;
+/** Thread slots with a mini-batch gradient region (Hogwild's default at most; one without shared memory). */
+const GRADIENT_SLOTS = 4;
 const PAGE = 65536;
+const MAX_PAGES = 65535;
 
 /** The WebAssembly API used here (this package compiles without DOM typings). */
 interface WasmApi {
@@ -62,6 +66,16 @@ export interface FfmLayout {
   aOff: number;
   lOff: number;
   alOff: number;
+  /**
+   * Mini-batch Adam (ffm-wasm-adam.ts): byte offsets of the first and second moments `[n·F·k]` each (0: the memory
+   * has none), of the first thread slot's gradient region, the bytes of each slot's region (`[n·F·k]` gradient floats,
+   * then `[n·F]` block-use flags, padded to 16 bytes), and how many slots have one.
+   */
+  mOff: number;
+  sOff: number;
+  gOff: number;
+  gStride: number;
+  gradSlots: number;
   shared: boolean;
   /** Staging: thread slots, bytes per slot, bytes per staged entry. */
   slots: number;
@@ -81,6 +95,31 @@ export interface FfmWasm {
   touch: (ent: number, m: number, vBytes: number, aBytes: number, lin: number, alDelta: number) => number;
   /** AdaGrad step of every block the staged pairs use, for ∂loss/∂(pair term) = `gr` (instance-normalised). */
   update: (ent: number, m: number, gr: number, lr: number, l2v: number, eps: number) => void;
+  /**
+   * Mini-batch step, first half (ffm-wasm-adam.ts): adds `gr`·x_j x_l ∂(pair)/∂block + `l2`·block of every pair of the
+   * `m` entries staged at byte `ent` (batched staging: entry words 2, 3 and 5 the gradient row, the flag row and
+   * field·4) to the thread's gradient region, and flags the blocks used.
+   */
+  grad: (ent: number, m: number, gr: number, l2: number) => void;
+  /**
+   * Mini-batch step, second half: Adam on every flagged block of the `count` features whose ids are at byte `list`,
+   * with gradient `sData`·(the region's sum), then clears their gradients and flags (see ffm-wasm-adam.ts).
+   */
+  adam: (
+    list: number, count: number, vOff: number, vRow: number, F: number, gDelta: number, fOff: number, mDelta: number, sDelta: number,
+    sData: number, lrc: number, ic2: number, beta1: number, beta2: number, eps: number,
+  ) => void;
+  /**
+   * True when this thread takes the mini-batch Adam step in WebAssembly: the table's memory holds the moments and
+   * this slot has a gradient region at byte `gOff` (its block-use flags at `fOff`); `M32` / `MI32` view the memory.
+   */
+  batched: boolean;
+  gOff: number;
+  fOff: number;
+  mOff: number;
+  sOff: number;
+  M32: Float32Array;
+  MI32: Int32Array;
   I32: Int32Array;
   F32: Float32Array;
   /** Byte offset of this thread's staging slot, the bytes of each of its two halves, and the entries a half holds. */
@@ -138,15 +177,29 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   const aOff = vOff + n * F * k * 4;
   const lOff = aOff + n * F * 4;
   const alOff = lOff + n * 4;
-  const pages = Math.ceil((alOff + n * 4) / PAGE);
-  if (pages > 65535) return undefined;
+  const end = alOff + n * 4;
+  // Adam's moments and the threads' gradient regions where they fit: pages no step writes are never backed
+  const mOff = Math.ceil(end / 16) * 16;
+  const sOff = mOff + n * F * k * 4;
+  const gOff = sOff + n * F * k * 4;
+  const gStride = Math.ceil((n * F * k * 4 + n * F * 4) / 16) * 16;
+  let gradSlots = Math.min(SLOTS, shared ? GRADIENT_SLOTS : 1);
+  while (gradSlots > 0 && Math.ceil((gOff + gradSlots * gStride) / PAGE) > MAX_PAGES) gradSlots--;
+  const withAdam = gradSlots > 0;
+  const pages = Math.ceil((withAdam ? gOff + gradSlots * gStride : end) / PAGE);
+  if (pages > MAX_PAGES) return undefined;
   let memory: WasmMemory;
   try {
     memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
   } catch {
     return undefined; // no room for the reservation: the TypeScript kernel on an ordinary array
   }
-  heaps.set(memory.buffer, { memory, layout: { k, F, n, vOff, aOff, lOff, alOff, shared, slots: SLOTS, slotBytes: SLOT_BYTES, entryBytes: FFM_ENTRY_BYTES } });
+  const layout: FfmLayout = {
+    k, F, n, vOff, aOff, lOff, alOff,
+    mOff: withAdam ? mOff : 0, sOff: withAdam ? sOff : 0, gOff: withAdam ? gOff : 0, gStride: withAdam ? gStride : 0, gradSlots,
+    shared, slots: SLOTS, slotBytes: SLOT_BYTES, entryBytes: FFM_ENTRY_BYTES,
+  };
+  heaps.set(memory.buffer, { memory, layout });
   return new Float32Array(memory.buffer, vOff, n * F * k);
 }
 
@@ -185,18 +238,45 @@ export function allocFfmLinearAccumulators(factors: Float32Array): Float32Array 
 }
 
 /**
+ * Adam's first and second moments `[n·F·k]` for a table from {@link allocFfmFactors}, in its memory (so the
+ * WebAssembly mini-batch step can update them), zeroed; else undefined. One pair per table, as
+ * {@link allocFfmAccumulators}.
+ */
+export function allocFfmMoments(factors: Float32Array): [Float32Array, Float32Array] | undefined {
+  const first = heapRegion(factors, (l) => l.mOff, (l) => (l.mOff > 0 ? l.n * l.F * l.k : 0));
+  const second = heapRegion(factors, (l) => l.sOff, (l) => (l.sOff > 0 ? l.n * l.F * l.k : 0));
+  if (first === undefined || second === undefined || first.length === 0) return undefined;
+  return [first.fill(0), second.fill(0)];
+}
+
+/**
  * Instantiates the module on a memory for thread slot `slot` (dependency-free: worker threads run its source).
  * Returns null when the slot is beyond the staging slots.
  */
-export function ffmWasmInstance(module: object, memory: WasmMemory, layout: FfmLayout, slot: number, linear: 0 | 1 | 2 = 0): FfmWasm | null {
+export function ffmWasmInstance(
+  module: object, memory: WasmMemory, layout: FfmLayout, slot: number, linear: 0 | 1 | 2 = 0, batched = false,
+): FfmWasm | null {
   const { slots, slotBytes, entryBytes } = layout;
   if (slot >= slots) return null;
   const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
-  const ex = new api.Instance(module, { env: { memory } }).exports as Pick<FfmWasm, 'pairs' | 'update' | 'touch'>;
+  const ex = new api.Instance(module, { env: { memory } }).exports as Pick<FfmWasm, 'pairs' | 'update' | 'touch' | 'grad' | 'adam'>;
+  const withGrad = batched && layout.mOff > 0 && slot < layout.gradSlots;
+  const gOff = withGrad ? layout.gOff + slot * layout.gStride : 0;
+  // a run stopped inside a batch leaves sums in the region: every run starts from a clear one
+  if (withGrad) new Uint8Array(memory.buffer, gOff, layout.gStride).fill(0);
   return {
     pairs: ex.pairs,
     update: ex.update,
     touch: ex.touch,
+    grad: ex.grad,
+    adam: ex.adam,
+    batched: withGrad,
+    gOff,
+    fOff: withGrad ? gOff + layout.n * layout.F * layout.k * 4 : 0,
+    mOff: layout.mOff,
+    sOff: layout.sOff,
+    M32: new Float32Array(memory.buffer),
+    MI32: new Int32Array(memory.buffer),
     I32: new Int32Array(memory.buffer, 0, (slots * slotBytes) / 4),
     F32: new Float32Array(memory.buffer, 0, (slots * slotBytes) / 4),
     ent: slot * slotBytes,
@@ -354,6 +434,8 @@ function assemble(k: number, shared: boolean): Uint8Array {
       { name: 'touch', params: [I32, I32, I32, I32, I32, I32], results: [F32], locals: [[4, I32], [1, F32]], body: touch },
       { name: 'pairs', params: [I32, I32], results: [F32], locals: [[7, I32], [1, F32], [1, V128]], body: pairs },
       { name: 'update', params: [I32, I32, F32, F32, F32, F32], results: [], locals: [[16, I32], [2, F32], [7 + 2 * PAIR_LOCALS, V128]], body: update },
+      gradFunction(k, E),
+      adamFunction(k),
     ],
     shared,
   );
@@ -366,13 +448,16 @@ export interface FfmWasmSource {
   layout: FfmLayout;
   /** {@link FfmWasm.linear}: whether the linear weights (1) and their accumulators (2) are the memory's regions. */
   linear: 0 | 1 | 2;
+  /** {@link FfmWasm.batched}: the mini-batch Adam step (each thread with a gradient region takes it). */
+  batched: boolean;
 }
 
 /**
  * The module, memory and layout for FFM's WebAssembly step on `params`, or null where the TypeScript kernel runs.
  * The one place that decides it: the table must come from {@link allocFfmFactors}; to train (`training` given), the
- * run must also take the per-example AdaGrad path (batch 1, no sampled negatives, not ranking) with accumulators from
- * {@link allocFfmAccumulators}. Without `training`: scoring, which needs the table alone.
+ * run must also be pointwise (no sampled negatives, not ranking) and take either the per-example AdaGrad path
+ * (batch 1) with accumulators from {@link allocFfmAccumulators}, or Adam (any batch; `batched`) with moments from
+ * {@link allocFfmMoments}. Without `training`: scoring, which needs the table alone.
  */
 export function ffmWasmSource(
   params: Pick<NativeParams, 'kind' | 'factors' | 'linear'>,
@@ -383,14 +468,22 @@ export function ffmWasmSource(
   if (h === undefined) return null;
   const at = (a: Float32Array, offset: number) => a.buffer === h.memory.buffer && a.byteOffset === offset && a.length === h.layout.n;
   let linear: 0 | 1 | 2 = at(params.linear, h.layout.lOff) ? 1 : 0;
+  let batched = false;
   if (training) {
     const { state, settings } = training;
-    if (settings.batchSize !== 1 || settings.negatives !== 0 || settings.task === 'ranking' || state.optimizer !== 'adagrad') return null;
-    if (state.aFactors.buffer !== h.memory.buffer || state.aFactors.byteOffset !== h.layout.aOff) return null;
-    if (linear === 1 && at(state.aLinear, h.layout.alOff)) linear = 2;
+    if (settings.negatives !== 0 || settings.task === 'ranking') return null;
+    const inMemory = (a: Float32Array, offset: number) => offset > 0 && a.buffer === h.memory.buffer && a.byteOffset === offset;
+    if (state.optimizer === 'adam') {
+      if (!inMemory(state.aFactors, h.layout.mOff) || !inMemory(state.bFactors, h.layout.sOff)) return null;
+      batched = true;
+    } else {
+      if (settings.batchSize !== 1 || state.optimizer !== 'adagrad') return null;
+      if (!inMemory(state.aFactors, h.layout.aOff)) return null;
+      if (linear === 1 && at(state.aLinear, h.layout.alOff)) linear = 2;
+    }
   }
   const module = ffmModule(h.layout.k, h.layout.shared);
-  return module === null ? null : { module, memory: h.memory, layout: h.layout, linear };
+  return module === null ? null : { module, memory: h.memory, layout: h.layout, linear, batched };
 }
 
 const scorers = new WeakMap<WasmMemory, FfmWasm | null>();
@@ -406,7 +499,7 @@ export function ffmWasmScorer(params: Pick<NativeParams, 'kind' | 'factors' | 'l
   if (src === null) return null;
   let w = scorers.get(src.memory);
   if (w === undefined || (w !== null && w.linear !== src.linear)) {
-    w = ffmWasmInstance(src.module, src.memory, src.layout, 0, src.linear);
+    w = ffmWasmInstance(src.module, src.memory, src.layout, 0, src.linear, false);
     scorers.set(src.memory, w);
   }
   return w;

@@ -17,7 +17,7 @@ function workerSource(): string {
     ffmWasmInstance.toString(),
     'const c = workerData.ctx;',
     'const w = workerData.ffm;',
-    'c.ffm = w ? ffmWasmInstance(w.module, w.memory, w.layout, w.slot, w.linear) : null;',
+    'c.ffm = w ? ffmWasmInstance(w.module, w.memory, w.layout, w.slot, w.linear, w.batched) : null;',
     'const out = new Float64Array(4);',
     "parentPort.on('message', (m) => {",
     '  c.labels = m.labels; c.offsets = m.offsets; c.ids = m.ids; c.values = m.values;',

@@ -125,7 +125,7 @@ export function makeKernelCtx(
     rVals: empty,
     rFld: new Int32Array(Math.max(1, data.maxRowLength)),
     rBase: new Int32Array(Math.max(1, data.maxRowLength)),
-    ffm: wasmFfm ? ffmWasmInstance(wasmFfm.module, wasmFfm.memory, wasmFfm.layout, 0, wasmFfm.linear) : null,
+    ffm: wasmFfm ? ffmWasmInstance(wasmFfm.module, wasmFfm.memory, wasmFfm.layout, 0, wasmFfm.linear, wasmFfm.batched) : null,
     nt: 0,
     gBias: 0,
   };

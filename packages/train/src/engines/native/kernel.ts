@@ -388,6 +388,10 @@ export function kernelNegativeRow(c: KernelCtx, a: number, b: number, slot: numb
  * batch buffers. Writes [Σ loss, loss terms, scored rows] to `acc` (added).
  */
 export function kernelBatch(c: KernelCtx, order: Int32Array, s: number, e: number, lg: Float64Array, acc: Float64Array): void {
+  if (c.ffm !== null && c.ffm.batched) {
+    kernelBatchFfmWasm(c, order, s, e, lg, acc);
+    return;
+  }
   const offsets = c.offsets;
   const labels = c.labels;
   const nNeg = c.nNeg;
@@ -464,6 +468,8 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
     const w = c.bias[0] as number;
     c.bias[0] = kernelUpdate(c, c.aBias, c.bBias, 0, w, c.gBias * sData + c.l2b * w, c1, c2);
   }
+  // FFM's mini-batch Adam in WebAssembly: the blocks are stepped there, after the linear weights here
+  const wasmBlocks = ffm && c.ffm !== null && c.ffm.batched;
   for (let s = 0; s < c.nt; s++) {
     const i = touched[s] as number;
     slotOf[i] = -1;
@@ -474,6 +480,7 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
     const uses = cLin[s] as number;
     gLin[s] = 0;
     cLin[s] = 0;
+    if (wasmBlocks) continue;
     const base = i * rowLen;
     const gb = s * rowLen;
     if (!ffm) {
@@ -538,6 +545,18 @@ export function kernelApply(c: KernelCtx, sData: number, sReg: number, t: number
         V[o + f] = kernelUpdate(c, c.aFactors, c.bFactors, o + f, v, (gFac[go + f] as number) * sData + reg * v, c1, c2);
         gFac[go + f] = 0;
       }
+    }
+  }
+  if (wasmBlocks) {
+    // the touched features' ids through this thread's staging slot, a slot's worth at a time
+    const w = c.ffm as FfmWasm;
+    const I = w.I32;
+    const room = (2 * w.half) >> 2;
+    const vBase = w.vOff;
+    for (let s0 = 0; s0 < c.nt; s0 += room) {
+      const count = Math.min(room, c.nt - s0);
+      for (let q = 0; q < count; q++) I[(w.ent >> 2) + q] = touched[s0 + q] as number;
+      w.adam(w.ent, count, vBase, w.vRow, F, w.gOff - vBase, w.fOff, w.mOff - vBase, w.sOff - vBase, sData, lr / c1, 1 / c2, b1, b2, eps);
     }
   }
   c.nt = 0;
@@ -859,11 +878,12 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
   const fieldOf = c.fieldOfFeature;
   const lin = c.linear;
   const aLin = c.aLinear;
-  const withAcc = aLin.length > 0;
+  const batched = w.batched;
+  const withAcc = aLin.length > 0 && !batched;
   const readLin = c.lin === 1;
   // linear weights (and accumulators) in the table's memory are touched by the WebAssembly loop with the rows,
-  // whose loads overlap; elsewhere they are read here
-  const wasmLin = readLin && w.linear > 0;
+  // whose loads overlap; elsewhere (and in the mini-batch step, whose entries hold other addresses) they are read here
+  const wasmLin = readLin && w.linear > 0 && !batched;
   const wasmAcc = wasmLin && withAcc && w.linear === 2;
   const I = w.I32;
   const X = w.F32;
@@ -881,17 +901,25 @@ export function kernelStageFfm(c: KernelCtx, w: FfmWasm, r: number, at: number):
     const q = e0 + 6 * j;
     I[q] = w.vOff + i * w.vRow;
     I[q + 1] = f * w.kb;
-    I[q + 2] = w.aOff + i * w.aRow;
-    I[q + 3] = f * 4;
     X[q + 4] = values[a + j] as number;
-    I[q + 5] = w.lOff + 4 * i;
+    if (batched) {
+      // the mini-batch step (ffm-wasm-adam.ts): the gradient row, the flag row, field·4
+      I[q + 2] = w.gOff + i * w.vRow;
+      I[q + 3] = w.fOff + i * w.aRow;
+      I[q + 5] = f * 4;
+    } else {
+      I[q + 2] = w.aOff + i * w.aRow;
+      I[q + 3] = f * 4;
+      I[q + 5] = w.lOff + 4 * i;
+    }
     if (readLin) {
       if (!wasmLin) touched += lin[i] as number;
       if (withAcc && !wasmAcc) touched += aLin[i] as number;
     }
   }
-  // stored after the entries, so the reads cannot be optimised away
-  X[e0 + 6 * m] = touched + w.touch(at, m, w.vRow, withAcc ? w.aRow : 0, wasmLin ? 1 : 0, wasmAcc ? w.alOff - w.lOff : 0);
+  // stored after the entries, so the reads cannot be optimised away; the mini-batch step touches its gradient rows
+  const rowBytes = batched ? w.vRow : withAcc ? w.aRow : 0;
+  X[e0 + 6 * m] = touched + w.touch(at, m, w.vRow, rowBytes, wasmLin ? 1 : 0, wasmAcc ? w.alOff - w.lOff : 0);
   return m;
 }
 
@@ -971,6 +999,77 @@ export function kernelAdagradExamplesFfmWasm(c: KernelCtx, order: Int32Array, st
     mCur = mNext;
   }
   return lossSum;
+}
+
+/**
+ * {@link kernelBatch} for FFM with mini-batch Adam in WebAssembly SIMD (`c.ffm.batched`, ffm-wasm-adam.ts): each row
+ * is staged (the next one while this one is computed, as in the per-example step), scored with `pairs`, and its
+ * block gradients summed into the thread's gradient region with `grad`; the bias and linear gradients go to the
+ * batch buffers here. Rows longer than a half-slot take {@link kernelForward} and {@link kernelGradFfmJs}. Pointwise
+ * rows only (the step is chosen without sampled negatives or ranking). Writes [Σ loss, terms, rows] to `acc` (added).
+ */
+export function kernelBatchFfmWasm(c: KernelCtx, order: Int32Array, s: number, e: number, lg: Float64Array, acc: Float64Array): void {
+  const w = c.ffm as FfmWasm;
+  const { ids, values, offsets, labels, gLin, cLin } = c;
+  const binary = c.task === 1 ? 1 : 0;
+  let cur = w.ent;
+  let nxt = w.ent + w.half;
+  let mCur = s < e ? kernelStageFfm(c, w, order[s] as number, cur) : 0;
+  let loss = 0;
+  for (let t = s; t < e; t++) {
+    const r = order[t] as number;
+    const mNext = t + 1 < e ? kernelStageFfm(c, w, order[t + 1] as number, nxt) : 0;
+    const a = offsets[r] as number;
+    const b = offsets[r + 1] as number;
+    const norm = kernelNorm(c, values, a, b);
+    const p = mCur < 0 ? kernelForward(c, ids, values, a, b, c.sum) : kernelForwardFfmWasm(c, w, a, mCur, cur, norm);
+    kernelLoss(binary, p, labels[r] as number, lg);
+    loss += lg[0] as number;
+    const g = lg[1] as number;
+    c.gBias += g;
+    for (let j = a; j < b; j++) {
+      const slot = kernelSlot(c, ids[j] as number);
+      gLin[slot] = (gLin[slot] as number) + g * (values[j] as number);
+      cLin[slot] = (cLin[slot] as number) + 1;
+    }
+    if (mCur < 0) kernelGradFfmJs(c, w, a, b, g * norm, c.l2v);
+    else w.grad(cur, mCur, g * norm, c.l2v);
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+    mCur = mNext;
+  }
+  acc[0] = (acc[0] as number) + loss;
+  acc[1] = (acc[1] as number) + (e - s);
+  acc[2] = (acc[2] as number) + (e - s);
+}
+
+/**
+ * `grad` of ffm-wasm-adam.ts in TypeScript, for rows [a, b) of `c`'s data too long to stage: adds gr·x_j x_l times
+ * each pair's other block, plus l2 times its own, to the thread's gradient region, and flags the two blocks.
+ */
+export function kernelGradFfmJs(c: KernelCtx, w: FfmWasm, a: number, b: number, gr: number, l2: number): void {
+  const { ids, values, fieldOfFeature: fieldOf, factors: V, k, F } = c;
+  const G = w.M32;
+  const flags = w.MI32;
+  const g0 = w.gOff >> 2;
+  const f0 = w.fOff >> 2;
+  for (let j = a; j < b; j++) {
+    const i1 = ids[j] as number;
+    const f1 = fieldOf[i1] as number;
+    const gx = gr * (values[j] as number);
+    for (let l = j + 1; l < b; l++) {
+      const i2 = ids[l] as number;
+      const f2 = fieldOf[i2] as number;
+      const cc = gx * (values[l] as number);
+      const o1 = (i1 * F + f2) * k;
+      const o2 = (i2 * F + f1) * k;
+      flags[f0 + i1 * F + f2] = 1;
+      flags[f0 + i2 * F + f1] = 1;
+      for (let f = 0; f < k; f++) G[g0 + o1 + f] = (G[g0 + o1 + f] as number) + cc * (V[o2 + f] as number) + l2 * (V[o1 + f] as number);
+      for (let f = 0; f < k; f++) G[g0 + o2 + f] = (G[g0 + o2 + f] as number) + cc * (V[o1 + f] as number) + l2 * (V[o2 + f] as number);
+    }
+  }
 }
 
 /**
@@ -1180,6 +1279,8 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   kernelStageFfm,
   kernelForwardFfmWasm,
   kernelAdagradExamplesFfmWasm,
+  kernelBatchFfmWasm,
+  kernelGradFfmJs,
   kernelBprSgdFm,
   bprPairStep,
   kernelTrainRange,

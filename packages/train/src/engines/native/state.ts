@@ -1,5 +1,5 @@
 import { allocFloat32, factorRowLength } from './params.js';
-import { allocFfmAccumulators, allocFfmLinearAccumulators } from './ffm-wasm.js';
+import { allocFfmAccumulators, allocFfmLinearAccumulators, allocFfmMoments } from './ffm-wasm.js';
 import type { NativeOptimizer, NativeOptimizerConfig, NativeParams, NativeState } from './types.js';
 
 const OPTIMIZERS: readonly NativeOptimizer[] = ['sgd', 'adagrad', 'adam', 'ftrl'];
@@ -22,16 +22,18 @@ export function createNativeState(params: NativeParams, optimizer: NativeOptimiz
   const accFactors = optimizer === 'adagrad' && params.kind === 'ffm' ? n * params.numFields : m;
   const one = optimizer === 'sgd' ? 0 : 1;
   const two = optimizer === 'adam' || optimizer === 'ftrl' ? 1 : 0;
+  // FFM + Adam: the moments in the table's WebAssembly memory, for the mini-batch step there (ffm-wasm-adam.ts)
+  const moments = optimizer === 'adam' ? allocFfmMoments(params.factors) : undefined;
   const state: NativeState = {
     optimizer,
     step: shared ? new Float64Array(new SharedArrayBuffer(8)) : new Float64Array(1),
     aBias: allocFloat32(one, shared),
     // FFM's table in WebAssembly memory keeps its accumulators there too (ffm-wasm.ts)
     aLinear: (optimizer === 'adagrad' ? allocFfmLinearAccumulators(params.factors) : undefined) ?? allocFloat32(one * n, shared),
-    aFactors: (optimizer === 'adagrad' ? allocFfmAccumulators(params.factors) : undefined) ?? allocFloat32(one * accFactors, shared),
+    aFactors: (optimizer === 'adagrad' ? allocFfmAccumulators(params.factors) : moments?.[0]) ?? allocFloat32(one * accFactors, shared),
     bBias: allocFloat32(two, shared),
     bLinear: allocFloat32(two * n, shared),
-    bFactors: allocFloat32(two * m, shared),
+    bFactors: moments?.[1] ?? allocFloat32(two * m, shared),
   };
   if (optimizer === 'adagrad' && cfg.initialAccumulatorValue !== 0) {
     state.aBias.fill(cfg.initialAccumulatorValue);
