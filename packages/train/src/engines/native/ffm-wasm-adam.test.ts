@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIMIZER_DEFAULTS } from '../../defaults.js';
-import { ffmHeapOf, ffmWasmSource } from './ffm-wasm.js';
+import { allocFfmFactors, allocFfmMoments, ffmHeapOf, ffmWasmSource } from './ffm-wasm.js';
 import { hogwildRunner } from './hogwild.js';
 import { kernelTrainRange } from './kernel.js';
 import { makeKernelCtx, type KernelSettings } from './kernel-ctx.js';
@@ -59,6 +59,21 @@ describe('FFM mini-batch Adam in WebAssembly SIMD', () => {
     expect(maxAbs(again.aFactors) + maxAbs(again.bFactors)).toBe(0);
     // moments on ordinary arrays: the TypeScript step
     expect(makeKernelCtx(p, { ...s, bFactors: s.bFactors.slice() }, data, settings('binary', 4)).ffm).toBeNull();
+  });
+
+  it('big tables get as many gradient regions as fit in 4 GiB, then none (Adam keeps the TypeScript kernel)', () => {
+    const GiB4 = 65535 * 65536;
+    // 1.12M features × 39 fields × k = 4: a 699 MB table; its moments and two regions fit, a third does not
+    const mid = allocFfmFactors(1_120_000, 39, 4, true)!;
+    const { layout } = ffmHeapOf(mid)!;
+    expect(layout.gradSlots).toBe(2);
+    expect(layout.gOff + 2 * layout.gStride).toBeLessThanOrEqual(GiB4);
+    expect(layout.gOff + 3 * layout.gStride).toBeGreaterThan(GiB4);
+    expect(ffmHeapOf(allocFfmFactors(1_120_000, 39, 4, false)!)!.layout.gradSlots).toBe(1);
+    // a 1.3 GB table fits alone: no moments, no regions
+    const big = allocFfmFactors(2_100_000, 39, 4, true)!;
+    expect(ffmHeapOf(big)!.layout).toMatchObject({ gradSlots: 0, mOff: 0, sOff: 0, gOff: 0 });
+    expect(allocFfmMoments(big)).toBeUndefined();
   });
 
   for (const [task, normalize, k, batch] of [

@@ -183,17 +183,14 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   const sOff = mOff + n * F * k * 4;
   const gOff = sOff + n * F * k * 4;
   const gStride = Math.ceil((n * F * k * 4 + n * F * 4) / 16) * 16;
+  // the largest layout that fits the 4 GiB and can be reserved: gradient regions for up to GRADIENT_SLOTS threads,
+  // fewer, none (then no moments either: Adam keeps the TypeScript kernel)
+  const pages = (slots: number) => Math.ceil((slots > 0 ? gOff + slots * gStride : end) / PAGE);
   let gradSlots = Math.min(SLOTS, shared ? GRADIENT_SLOTS : 1);
-  while (gradSlots > 0 && Math.ceil((gOff + gradSlots * gStride) / PAGE) > MAX_PAGES) gradSlots--;
+  let memory = reserveMemory(pages(gradSlots), shared);
+  while (memory === undefined && gradSlots > 0) memory = reserveMemory(pages(--gradSlots), shared);
+  if (memory === undefined) return undefined; // the TypeScript kernel on an ordinary array
   const withAdam = gradSlots > 0;
-  const pages = Math.ceil((withAdam ? gOff + gradSlots * gStride : end) / PAGE);
-  if (pages > MAX_PAGES) return undefined;
-  let memory: WasmMemory;
-  try {
-    memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
-  } catch {
-    return undefined; // no room for the reservation: the TypeScript kernel on an ordinary array
-  }
   const layout: FfmLayout = {
     k, F, n, vOff, aOff, lOff, alOff,
     mOff: withAdam ? mOff : 0, sOff: withAdam ? sOff : 0, gOff: withAdam ? gOff : 0, gStride: withAdam ? gStride : 0, gradSlots,
@@ -201,6 +198,16 @@ export function allocFfmFactors(n: number, F: number, k: number, shared: boolean
   };
   heaps.set(memory.buffer, { memory, layout });
   return new Float32Array(memory.buffer, vOff, n * F * k);
+}
+
+/** A memory of `pages` pages (shared or not); undefined beyond 4 GiB or where the reservation fails. */
+function reserveMemory(pages: number, shared: boolean): WasmMemory | undefined {
+  if (wasm === undefined || pages > MAX_PAGES) return undefined;
+  try {
+    return new wasm.Memory({ initial: pages, maximum: pages, shared });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The memory and layout of an FFM table from {@link allocFfmFactors}, else undefined. */
