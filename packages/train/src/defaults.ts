@@ -34,6 +34,12 @@ export interface TrainingDefaults {
   minDelta: number;
 }
 
+/**
+ * The fraction of the training rows `fit` holds out (seeded) for validation and early stopping when no
+ * `validation` is given (in-memory data with a gradient solver; streams and MCMC/ALS hold nothing out).
+ */
+export const DEFAULT_VALIDATION_FRACTION = 0.1;
+
 /** Optimizer settings besides the learning rate, the same for every task and both engines. */
 export const OPTIMIZER_DEFAULTS: Required<Omit<OptimizerConfig, 'learningRate'>> = {
   beta1: 0.9,

@@ -151,7 +151,10 @@ export interface FitResult {
    * with the data: `defaultBatchSize`); undefined for MCMC and ALS.
    */
   optimization: { optimizer: OptimizerName; learningRate: number; batchSize: number } | undefined;
+  /** Why the run ended: every epoch ran, early stopping, a callback's 'stop', or the abort signal. */
   stopReason: StopReason;
+  /** The early stopping as run, defaults resolved; undefined without validation data (or with `earlyStopping: false`). */
+  earlyStopping: Required<EarlyStoppingOptions> | undefined;
   /** Mean training label and `[min, max]`, for metadata and clipping. */
   labelMean: number;
   labelRange: [number, number];

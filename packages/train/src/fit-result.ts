@@ -15,7 +15,7 @@ export function fitResult(run: {
   history: EpochRecord[];
   lastEpoch: number;
   bestEpoch: number;
-  earlyStopping: boolean;
+  earlyStopping: FitResult['earlyStopping'];
   examplesPerSecond: number;
   t0: number;
   engine: EngineName;
@@ -32,6 +32,7 @@ export function fitResult(run: {
     epochs: run.lastEpoch,
     history: run.history,
     bestEpoch: run.earlyStopping ? run.bestEpoch : run.lastEpoch,
+    earlyStopping: run.earlyStopping,
     finalLoss: last?.loss ?? NaN,
     valMetrics: bestRecord?.valMetrics,
     examplesPerSecond: run.examplesPerSecond,

@@ -98,7 +98,8 @@ describe('fit', () => {
     expect(a.w).toEqual(b.w);
     expect(a.r.history.map((h) => h.loss)).toEqual(b.r.history.map((h) => h.loss));
     const model = fm(ds.schema.fieldDims, 5);
-    await fit(model, ds, { epochs: 1, batchSize: 32, validation: false, learningRate: 1e-9 });
+    const res = await fit(model, ds, { epochs: 1, batchSize: 32, validation: false, learningRate: 1e-9 });
+    expect(res.earlyStopping).toBeUndefined(); // nothing held out, nothing to stop on
     const mean = ds.labels.reduce((s, y) => s + y, 0) / ds.numRows;
     const bias = inspectModel(model).params.find((p) => p.group === 'bias')!;
     expect(bias.weight.read().dataSync()[0]).toBeCloseTo(mean, 4);
@@ -119,6 +120,8 @@ describe('fit', () => {
       callbacks: { onEpochEnd: (e) => void seen.push({ epoch: e.epoch, rmse: e.valMetrics!['rmse']!, w: weightsOf(model) }) },
     });
     expect(res.stopReason).toBe('early-stopping');
+    // the settings as run, the unset metric resolved to the task's (rmse for regression)
+    expect(res.earlyStopping).toEqual({ metric: 'rmse', patience: 2, minDelta: 0 });
     const best = seen.reduce((a, b) => (b.rmse < a.rmse ? b : a));
     expect(res.bestEpoch).toBe(best.epoch);
     expect(res.epochs).toBe(best.epoch + 2);

@@ -4,7 +4,7 @@ import { auc, logLossFromLogits, pairwiseMetrics, rmse } from '@fm/eval';
 import { ArrayReader, byteViews, directoryCheckpointStore, packArrays, type CheckpointStore, type EpochRecord, type TrainerStateJSON } from './checkpoint.js';
 import { chooseEngine, chooseNativeModelEngine } from './choose-engine.js';
 import { checkDataset } from './dataset-check.js';
-import { defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
+import { DEFAULT_VALIDATION_FRACTION, defaultBatchSize, defaultLearningRate, modelFamily, OPTIMIZER_DEFAULTS, TRAINING_DEFAULTS } from './defaults.js';
 import type { PassProgress, TrainingEngine } from './engine.js';
 import { attachBayes } from './engines/bayes/attached.js';
 import { BayesEngine } from './engines/bayes/bayes-engine.js';
@@ -103,7 +103,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
 
   // validation: a given dataset, a seeded held-out fraction of train, or none
   // MCMC and ALS use every training row unless told to hold some out (nothing to stop early)
-  const valOpt = options.validation === undefined ? (stream || bayes ? false : { fraction: 0.1 }) : options.validation;
+  const valOpt = options.validation === undefined ? (stream || bayes ? false : { fraction: DEFAULT_VALIDATION_FRACTION }) : options.validation;
   let trainRows: Int32Array;
   let val: SparseDataset | undefined;
   if (valOpt === false) {
@@ -396,7 +396,7 @@ export async function fit(model: tf.LayersModel | NativeModel, trainData: Sparse
     history,
     lastEpoch,
     bestEpoch,
-    earlyStopping: es !== undefined,
+    earlyStopping: es,
     examplesPerSecond: trainSeconds > 0 ? trainedExamples / trainSeconds : 0,
     t0,
     engine: engine.name,

@@ -14,7 +14,7 @@ export type {
 export { chooseEngine, chooseNativeModelEngine, nativeBackend, nativeEngineRuns, trainsNatively, type EngineDecision } from './choose-engine.js';
 export { NativeModel, isNativeModel, type NativeInit, type NativeModelConfig } from './engines/native/native-model.js';
 export type { EngineName, EngineChoice, TrainingEngine, PassHooks, PassProgress } from './engine.js';
-export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, defaultBatchSize, defaultLearningRate, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
+export { TRAINING_DEFAULTS, OPTIMIZER_DEFAULTS, DEFAULT_VALIDATION_FRACTION, defaultBatchSize, defaultLearningRate, modelFamily, type ModelFamily, type TrainingDefaults } from './defaults.js';
 export { mseLoss, logLoss, bprLoss, softplus, type Task } from './losses.js';
 export { l2Penalty, resolveL2, touchedRows, touchedBlocks, PARAMETER_GROUPS, type L2Option, type ParameterGroup } from './regularization.js';
 export type { OptimizerName, OptimizerConfig } from './optimizers.js';
