@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSource, SparseDataset } from '@fm/data';
 import { auc, logLoss, mae, rmse } from '@fm/eval';
 import { createModel, MODEL_KINDS, MODEL_OPTIONS, type ModelKind } from '@fm/layers';
-import { fit, isNativeModel, NativeModel, predict, selectBackend, trainsNatively } from '@fm/train';
+import { fit, isNativeModel, NativeModel, predict, selectBackend, trainsNatively, type FitResult } from '@fm/train';
 import type { NativeKind } from '@fm/train/native';
 import type { CommandContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
@@ -226,7 +226,9 @@ export interface TrainOutcome {
   history: unknown[];
   labelMean: number;
   labelRange: [number, number];
-  stopReason: string;
+  stopReason: FitResult['stopReason'];
+  /** The early stopping as run (metric, patience, minDelta), undefined without validation. */
+  earlyStopping: FitResult['earlyStopping'];
   /** The engine that trained and why. */
   engine: string;
   engineReason: string;
@@ -252,7 +254,8 @@ export async function trainModel(model: tf.LayersModel | NativeModel, train: Spa
       ...(s.learningRate !== undefined ? { learningRate: s.learningRate } : {}),
       ...(s.l2 !== undefined ? { l2: s.l2 } : {}),
       ...(s.validation !== undefined ? { validation: s.validation } : {}),
-      ...(s.patience !== undefined && s.validation !== undefined
+      // without `validation`, fit holds out DEFAULT_VALIDATION_FRACTION of the rows (in memory) and stops on it
+      ...(s.patience !== undefined
         ? { earlyStopping: { metric: s.task === 'regression' ? 'rmse' : 'loss', patience: s.patience, minDelta: 1e-4 } }
         : {}),
       ...((s.task === 'ranking' || s.negativesPerPositive !== undefined) && s.itemField !== undefined ? { negatives: { itemField: s.itemField } } : {}),
@@ -300,6 +303,7 @@ export async function trainModel(model: tf.LayersModel | NativeModel, train: Spa
       labelMean: r.labelMean,
       labelRange: r.labelRange,
       stopReason: r.stopReason,
+      earlyStopping: r.earlyStopping,
       history: r.history,
       engine: r.engine,
       engineReason: r.engineReason,

@@ -18,7 +18,7 @@ import { printSummary, summarize } from '../summary.js';
 import { streamPointwise, describeHashReport, describeShards, HASH_BITS_OPTION, HASH_SEED_OPTION, hashingFlags, isShardDir, openShards, SHUFFLE_BUFFER_OPTION } from '../shard-input.js';
 import { checkGrowth, loadInitFrom, warmStartModel } from '../warm-start.js';
 import { fmtNum } from '../text.js';
-import { BAYES_DEFAULTS } from '@fm/train';
+import { BAYES_DEFAULTS, DEFAULT_VALIDATION_FRACTION } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
 import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
@@ -154,7 +154,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       description: "ffm: libffm's model, the bias and the pairs without the linear term (its weights stay 0; fewer memory reads, faster steps); --solver mcmc/als: an FM without its linear part",
     },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
-    patience: { type: 'int', min: 1, description: 'early stopping patience in epochs (needs --validation)' },
+    patience: { type: 'int', min: 1, description: `early stopping patience in epochs, on --validation or else the ${DEFAULT_VALIDATION_FRACTION * 100} % of --data held out (default 3 for deep models and ranking, else 10)` },
     test: { type: 'string', placeholder: 'FILE', description: 'test file, evaluated after the model is saved' },
     negatives: { type: 'int', min: 1, description: 'binary task on positive-only data: sampled negatives per positive' },
     checkpoint: { type: 'string', placeholder: 'DIR', description: 'keep a checkpoint in DIR (each --checkpoint-every epochs, at the end, and on Ctrl-C)' },
@@ -217,9 +217,6 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         validation = { fraction: f };
       } else validationFile = v.validation;
     }
-    if (v.patience !== undefined && v.validation === undefined) {
-      throw new UsageError('fm train: --patience needs --validation (a fraction or a file)', 'train');
-    }
     if (v['checkpoint-every'] !== undefined && v.checkpoint === undefined) {
       throw new UsageError('fm train: --checkpoint-every needs --checkpoint DIR', 'train');
     }
@@ -273,6 +270,9 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
     if (init) checkGrowth(init, train.schema, data.encoder, `--data ${data.source}`);
     if (stream && validation && !(validation instanceof SparseDataset)) {
       throw new UsageError(`fm train: --data ${v.data} is streamed from shards: --validation takes a file or shard directory (e.g. a held-out day), not a fraction`, 'train');
+    }
+    if (stream && v.patience !== undefined && v.validation === undefined) {
+      throw new UsageError(`fm train: --patience needs --validation when --data is streamed from shards (${v.data} holds nothing out by itself): give a held-out file or shard directory`, 'train');
     }
     if (stream && v.negatives !== undefined) throw new UsageError('fm train: --negatives needs the training rows in memory; shard directories are streamed', 'train');
     if (!stream && v['shuffle-buffer'] !== undefined) ctx.note(`--shuffle-buffer applies to shard directories; ${data.source} is shuffled in memory`);
@@ -419,9 +419,15 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       const opt = outcome.optimization;
       const steps = opt ? `; ${opt.optimizer}, lr ${Number(opt.learningRate.toPrecision(3))}, batch ${opt.batchSize}` : '';
       ctx.print(`trained ${outcome.epochs} ${bayes ? `${bayes.solver} iterations` : 'epochs'} in ${outcome.wallSeconds.toFixed(1)}s (${fmtNum(Math.round(outcome.examplesPerSecond))} examples/s, ${outcome.engine} engine${outcome.threads > 1 ? ` on ${outcome.threads} threads` : ''}, backend ${backend.backend}${steps}), final loss ${outcome.finalLoss.toFixed(4)}`);
+      const es = outcome.earlyStopping;
+      if (outcome.stopReason === 'early-stopping' && es !== undefined) {
+        const best = outcome.bestEpoch ?? outcome.epochs;
+        ctx.print(`stopped early: validation ${es.metric} no better than epoch ${best}'s for ${outcome.epochs - best} epochs (patience ${es.patience}); the model is epoch ${best}'s`);
+      }
       const tracksTest = bayes !== undefined && test !== undefined && validation === test.dataset;
       if (outcome.valMetrics) {
-        const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : 'validation';
+        const heldOut = v.validation === undefined && !tracksTest ? ` (${DEFAULT_VALIDATION_FRACTION * 100} % of --data held out; --validation to choose)` : '';
+        const what = tracksTest ? `test ${v.test}, ${bayes?.solver === 'mcmc' ? 'running mean over every sample after burn-in' : 'the last iteration'}` : `validation${heldOut}`;
         ctx.print(`${what}: ${Object.entries(outcome.valMetrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
       }
       ctx.print(`saved model to ${v.out}`);
@@ -464,6 +470,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
         ...(data.hashReport ? { hashing: data.hashReport } : {}),
         epochs: outcome.epochs,
         best_epoch: outcome.bestEpoch,
+        stop_reason: outcome.stopReason,
         solver: bayes ? bayes.solver : (solver.solver === 'gradient' ? (solver.optimizer ?? null) : null),
         iterations: bayes ? outcome.epochs : null,
         burn_in: bayes?.solver === 'mcmc' ? (bayes.burnIn ?? BAYES_DEFAULTS.burnIn) : null,
