@@ -35,7 +35,8 @@ describe('Ctrl-C stops training at the next batch, exit 130, previous model inta
     const out = join(dir, 'deepfm');
     expect((await runFm(['train', '--data', 'synthetic', '--epochs', '1', '--dim', '2', '--out', out])).code).toBe(0);
     const before = snapshot(out);
-    const c = spawnFm(['train', '--data', 'synthetic', '--model', 'deepfm', '--epochs', '50', '--out', out]);
+    // --patience 50: early stopping would end the run after ~5 epochs (3 s on a fast machine), maybe before the Ctrl-C
+    const c = spawnFm(['train', '--data', 'synthetic', '--model', 'deepfm', '--epochs', '50', '--patience', '50', '--out', out]);
     await c.waitFor(/engine: tfjs/, 120_000);
     await new Promise((r) => setTimeout(r, 1500)); // inside the first epochs (an epoch takes 0.5-2 s here)
     const t0 = c.kill('SIGINT');
@@ -70,9 +71,11 @@ describe('Ctrl-C stops training at the next batch, exit 130, previous model inta
 });
 
 describe('Ctrl-C stops fm recommend --all-users between users (Why: seen only after the last user, the file written)', () => {
-  it('an MCMC model over 3,000 users (about 30 s uninterrupted here)', async () => {
+  // 3,000 × 1,500 took ~30 s on the first machines and 2.5 s once scoring got faster (an EPYC, 2026-12-03): the run
+  // ended before the Ctrl-C. With 6,000 items (the same 90k ratings) it takes ~16 s on that machine.
+  it('an MCMC model over 3,000 users × 6,000 items (about 16 s uninterrupted on a fast machine)', async () => {
     const data = join(dir, 'rec-u.data');
-    const g = await runFm(['generate', 'ratings', '--users', '3000', '--items', '1500', '--density', '0.02', '--format', 'movielens', '--out', data]);
+    const g = await runFm(['generate', 'ratings', '--users', '3000', '--items', '6000', '--density', '0.005', '--format', 'movielens', '--out', data]);
     expect(g.code, g.err).toBe(0);
     const m = join(dir, 'rec-mcmc');
     const t = await runFm(['train', '--data', data, '--solver', 'mcmc', '--iterations', '60', '--out', m]);
