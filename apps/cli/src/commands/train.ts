@@ -18,7 +18,7 @@ import { printSummary, summarize } from '../summary.js';
 import { streamPointwise, describeHashReport, describeShards, HASH_BITS_OPTION, HASH_SEED_OPTION, hashingFlags, isShardDir, openShards, SHUFFLE_BUFFER_OPTION } from '../shard-input.js';
 import { checkGrowth, loadInitFrom, warmStartModel } from '../warm-start.js';
 import { fmtNum } from '../text.js';
-import { BAYES_DEFAULTS, DEFAULT_VALIDATION_FRACTION } from '@fm/train';
+import { BAYES_DEFAULTS, DEFAULT_VALIDATION_FRACTION, TRAINING_DEFAULTS } from '@fm/train';
 import { resolveSolver, SOLVER_OPTIONS } from '../solver-flags.js';
 import { checkSideWithNegatives, describeSide, describeSideMissing, readSideFlags, SIDE_FEATURE_OPTIONS, type SideBundle, type SideMissing } from '../side-features.js';
 
@@ -154,7 +154,7 @@ model, saved weights are kept, and the optimizer state starts fresh.`,
       description: "ffm: libffm's model, the bias and the pairs without the linear term (its weights stay 0; fewer memory reads, faster steps); --solver mcmc/als: an FM without its linear part",
     },
     validation: { type: 'string', placeholder: 'F|FILE', description: 'validation: a fraction of train (e.g. 0.1) or a file' },
-    patience: { type: 'int', min: 1, description: `early stopping patience in epochs, on --validation or else the ${DEFAULT_VALIDATION_FRACTION * 100} % of --data held out (default 3 for deep models and ranking, else 10)` },
+    patience: { type: 'int', min: 1, description: `early stopping patience in epochs, on --validation or else the ${DEFAULT_VALIDATION_FRACTION * 100} % of --data held out (default ${TRAINING_DEFAULTS.regression.deep.patience} for deep models and ranking, else ${TRAINING_DEFAULTS.regression.fm.patience})` },
     test: { type: 'string', placeholder: 'FILE', description: 'test file, evaluated after the model is saved' },
     negatives: { type: 'int', min: 1, description: 'binary task on positive-only data: sampled negatives per positive' },
     checkpoint: { type: 'string', placeholder: 'DIR', description: 'keep a checkpoint in DIR (each --checkpoint-every epochs, at the end, and on Ctrl-C)' },
